@@ -1,0 +1,34 @@
+// Type-aware lint for every TypeScript file in the repository.
+import js from "@eslint/js";
+import tseslint from "typescript-eslint";
+
+export default tseslint.config(
+  {
+    ignores: ["**/node_modules/**", "functions/lib/**", "emulator-data/**", "**/dist/**", "bench/results/**", "eslint.config.mjs"],
+  },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: {
+        projectService: true,
+        tsconfigRootDir: import.meta.dirname,
+      },
+    },
+    rules: {
+      "@typescript-eslint/no-floating-promises": "error",
+      "@typescript-eslint/no-misused-promises": "error",
+      "@typescript-eslint/no-explicit-any": "error",
+      "@typescript-eslint/no-non-null-assertion": "error",
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+      "no-console": "off",
+    },
+  },
+  {
+    files: ["**/*.spec.ts", "test/**/*.ts"],
+    rules: {
+      // chai-less assertions via node:assert; mocha's `this` and dynamic fixtures stay typed.
+      "@typescript-eslint/no-unused-expressions": "off",
+    },
+  },
+);
