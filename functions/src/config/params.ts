@@ -1,0 +1,35 @@
+import { defineInt, defineString } from "firebase-functions/params";
+
+/**
+ * Configuration through the params module. Values are read inside handlers (`.value()`), never at
+ * module load, and never logged. Locally they come from `functions/.env.local`, which `npm start`
+ * writes outside git.
+ */
+
+/** PEM (SPKI) public key that verifies Control Plane JWTs (seed 000). Literal `\n` allowed. */
+export const CONTROL_PLANE_PUBLIC_KEY = defineString("CONTROL_PLANE_PUBLIC_KEY", { default: "" });
+/** Alternative to the PEM: a JWKS URL holding the Control Plane's RS256 keys. */
+export const CONTROL_PLANE_JWKS_URL = defineString("CONTROL_PLANE_JWKS_URL", { default: "" });
+/** Expected `iss` of Control Plane JWTs; unchecked when empty. */
+export const CONTROL_PLANE_ISSUER = defineString("CONTROL_PLANE_ISSUER", { default: "" });
+/** Expected `aud` of Control Plane JWTs; unchecked when empty. */
+export const CONTROL_PLANE_AUDIENCE = defineString("CONTROL_PLANE_AUDIENCE", { default: "" });
+
+/** Lease length for workspace jobs (seed 001: the public runner heartbeats every 2 minutes). */
+export const WORKSPACE_LEASE_MS = defineInt("WORKSPACE_LEASE_MS", { default: 10 * 60 * 1000 });
+/** Lease length for jobs-API, review and execution jobs. */
+export const JOB_LEASE_MS = defineInt("JOB_LEASE_MS", { default: 5 * 60 * 1000 });
+/** A runner silent for this long is marked offline and its leases released. */
+export const RUNNER_OFFLINE_AFTER_MS = defineInt("RUNNER_OFFLINE_AFTER_MS", { default: 2 * 60 * 1000 });
+/** A registration offline for this long is deleted. */
+export const RUNNER_DELETE_AFTER_MS = defineInt("RUNNER_DELETE_AFTER_MS", { default: 7 * 24 * 60 * 60 * 1000 });
+
+/** Reads an int param, falling back to its default when the runtime has no value (unit tests). */
+export function intParam(param: ReturnType<typeof defineInt>, fallback: number): number {
+  try {
+    const value = param.value();
+    return Number.isFinite(value) && value > 0 ? value : fallback;
+  } catch {
+    return fallback;
+  }
+}

@@ -1,0 +1,41 @@
+import type { Timestamp } from "firebase-admin/firestore";
+
+/** Collection names, in one place. Field-by-field docs sit beside each document type. */
+export const COLLECTIONS = {
+  credentials: "credentials",
+  admins: "admins",
+  runners: "runners",
+  jobs: "jobs",
+  workspaces: "workspaces",
+  counters: "counters",
+  blobs: "blobs",
+} as const;
+
+export type Scope = "runners:read" | "runners:write" | "jobs:read" | "jobs:write";
+export const SCOPES: readonly Scope[] = ["runners:read", "runners:write", "jobs:read", "jobs:write"];
+
+export type RunnerPool = "user" | "global";
+
+/** `credentials/{credentialId}`: a machine credential. The token handed out once is `credentialId.secret`. */
+export interface CredentialDoc {
+  /** `runner`: a seed 001 runner instance; `apiKey`: a scoped key for the other faces. */
+  kind: "runner" | "apiKey";
+  /** Runner instances only: the seed 001 instance id (distinct from the credential id). */
+  instanceId?: string;
+  /** Runner instances only: which pool the instance leases from. */
+  pool?: RunnerPool;
+  /** API keys only: what the key may do. */
+  scopes?: Scope[];
+  /** Human label shown in the Studio. */
+  name: string;
+  /** Firebase uid of the user who created it. */
+  ownerUid: string;
+  /** Hex SHA-256 of the secret. The secret has 256 random bits, so a fast hash is enough. */
+  secretHash: string;
+  /** When it was created. */
+  createdAt: Timestamp;
+  /** When it was revoked; null while active. */
+  revokedAt: Timestamp | null;
+  /** Last successful authentication, written at most once a minute. */
+  lastUsedAt: Timestamp | null;
+}

@@ -1,0 +1,12 @@
+import { endpoint } from "../../http/route";
+
+/** `GET /health` (seed 002): liveness. Answers without touching Firestore. */
+export const getHealth = endpoint({
+  face: "platform",
+  method: "GET",
+  path: "/health",
+  auth: { public: true },
+  handler: async ({ now }) => ({
+    body: { status: "ok", service: "runnerplane", time: now.toISOString() },
+  }),
+});

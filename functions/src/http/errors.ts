@@ -1,0 +1,78 @@
+/**
+ * The one error family. Operations throw these; the route wrapper turns them into each face's
+ * envelope. Anything else that escapes a handler is unexpected: logged, answered 500.
+ */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    /** Short machine-readable reason, e.g. `LEASE_NOT_HELD`. */
+    readonly reason: string,
+    message: string,
+    /** Extra detail safe to show the caller (validation issues, limits). */
+    readonly detail?: unknown,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+export class InvalidArgument extends ApiError {
+  constructor(reason: string, message: string, detail?: unknown) {
+    super(400, reason, message, detail);
+  }
+}
+
+/** 401: we don't know who you are (absent, malformed, forged, expired or revoked credentials). */
+export class Unauthenticated extends ApiError {
+  constructor(reason = "UNAUTHENTICATED", message = "Missing or invalid credentials.") {
+    super(401, reason, message);
+  }
+}
+
+/** 403: we know who you are, and you may not. */
+export class PermissionDenied extends ApiError {
+  constructor(reason = "PERMISSION_DENIED", message = "You may not do this.") {
+    super(403, reason, message);
+  }
+}
+
+export class NotFound extends ApiError {
+  constructor(reason = "NOT_FOUND", message = "Not found.") {
+    super(404, reason, message);
+  }
+}
+
+export class MethodNotAllowed extends ApiError {
+  constructor(readonly allowed: readonly string[]) {
+    super(405, "METHOD_NOT_ALLOWED", `Use ${allowed.join(", ")}.`);
+  }
+}
+
+export class Conflict extends ApiError {
+  constructor(reason: string, message: string, detail?: unknown) {
+    super(409, reason, message, detail);
+  }
+}
+
+export class PayloadTooLarge extends ApiError {
+  constructor(limitBytes: number) {
+    super(413, "PAYLOAD_TOO_LARGE", `The request body is larger than ${limitBytes} bytes.`, { limitBytes });
+  }
+}
+
+export class UnsupportedMediaType extends ApiError {
+  constructor(expected: string) {
+    super(415, "UNSUPPORTED_MEDIA_TYPE", `Send the body as ${expected}.`);
+  }
+}
+
+export class TooManyRequests extends ApiError {
+  constructor(message = "Too many requests; slow down.") {
+    super(429, "RATE_LIMITED", message);
+  }
+}
+
+/** Throws `error` unless `condition` holds: operations read as a list of preconditions. */
+export function assert(condition: unknown, error: ApiError): asserts condition {
+  if (!condition) throw error;
+}

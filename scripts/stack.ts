@@ -1,0 +1,255 @@
+/**
+ * The local stack: offline Firestore (or the one FIRESTORE_EMULATOR_HOST names), then the
+ * firebase-tools Auth, Functions and Hosting emulators, then a driver that fires scheduled
+ * functions on their schedule (the Pub/Sub emulator cannot run offline). Used by `npm start`,
+ * the integration tests and the benchmarks, so all three run the same stack.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { generateKeyPairSync } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { join, resolve } from "node:path";
+import { startScheduler, type Scheduler } from "./scheduler";
+
+export const ROOT = resolve(__dirname, "..");
+export const PROJECT_ID = "demo-runnerplane";
+export const REGION = "us-central1";
+export const PORTS = { hosting: 5000, functions: 5001, auth: 9099, firestore: 8080, hub: 4400, logging: 4500 } as const;
+export const API_BASE = `http://127.0.0.1:${PORTS.hosting}`;
+export const FUNCTIONS_BASE = `http://127.0.0.1:${PORTS.functions}/${PROJECT_ID}/${REGION}`;
+const STATE_DIR = join(ROOT, ".runnerplane");
+const LOCK_FILE = join(STATE_DIR, "stack.lock");
+export const DEV_KEY_DIR = join(STATE_DIR, "dev-keys");
+const READY_TIMEOUT_MS = 90_000;
+
+export interface StackOptions {
+  /** Where state is imported from and exported to; null for a throwaway stack (tests). */
+  dataDir: string | null;
+  /** Extra environment for the functions (params such as shortened lease lengths). */
+  functionEnv?: Record<string, string>;
+  /** Fire scheduled functions on their schedule (off in tests, which fire them on demand). */
+  scheduler?: boolean;
+  /** Where the emulators' output goes. */
+  log?: (line: string) => void;
+}
+
+export interface Stack {
+  apiBase: string;
+  firestoreHost: string;
+  /** Runs a scheduled function once now, through the functions emulator. */
+  fireScheduled(name: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Brings the stack up and resolves when `GET /health` answers through Hosting. */
+export async function startStack(options: StackOptions): Promise<Stack> {
+  const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
+  acquireLock();
+  const children: ChildProcess[] = [];
+  let scheduler: Scheduler | undefined;
+  const stop = async () => {
+    scheduler?.stop();
+    // Reverse order: functions first (they export Auth data), then Firestore (exports its own).
+    for (const child of children.reverse()) await stopChild(child);
+    releaseLock();
+  };
+  try {
+    const external = process.env.FIRESTORE_EMULATOR_HOST;
+    const ports = Object.entries(PORTS).filter(([name]) => external === undefined || name !== "firestore");
+    for (const [name, port] of ports) await assertPortFree(port, name);
+    ensureDevKeys(options.functionEnv ?? {});
+
+    let firestoreHost = external ?? `127.0.0.1:${PORTS.firestore}`;
+    if (external === undefined) {
+      const args = ["tsx", "firestore-offline/src/main.ts", "--port", String(PORTS.firestore)];
+      if (options.dataDir !== null) args.push("--data", join(options.dataDir, "firestore"));
+      const firestore = spawnTool(args, {}, log, "firestore");
+      children.push(firestore);
+      await waitForLine(firestore, /listening on (\S+)/, READY_TIMEOUT_MS, "offline Firestore");
+      firestoreHost = `127.0.0.1:${PORTS.firestore}`;
+    } else {
+      log(`Using the Firestore emulator at ${external} (FIRESTORE_EMULATOR_HOST).`);
+    }
+
+    const firebaseArgs = ["firebase", "emulators:start", "--only", "auth,functions,hosting", "--project", PROJECT_ID];
+    if (options.dataDir !== null) {
+      const firebaseData = join(options.dataDir, "firebase");
+      if (existsSync(join(firebaseData, "firebase-export-metadata.json"))) firebaseArgs.push("--import", firebaseData);
+      firebaseArgs.push("--export-on-exit", firebaseData);
+    }
+    const firebase = spawnTool(firebaseArgs, { FIRESTORE_EMULATOR_HOST: firestoreHost, ...options.functionEnv }, log, "firebase");
+    children.push(firebase);
+    await waitForLine(firebase, /All emulators ready/, READY_TIMEOUT_MS, "firebase emulators");
+    await waitForHealth(`${API_BASE}/health`, READY_TIMEOUT_MS);
+
+    const fireScheduled = (name: string) => fireScheduledFunction(name);
+    if (options.scheduler === true) scheduler = await startScheduler(fireScheduled, log);
+    return { apiBase: API_BASE, firestoreHost, fireScheduled, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/**
+ * Scheduled v2 functions stay registered in the functions emulator when Pub/Sub is absent, and
+ * answer on its background-trigger route as the HTTP handler Cloud Scheduler would call.
+ */
+export async function fireScheduledFunction(name: string): Promise<void> {
+  const url = `http://127.0.0.1:${PORTS.functions}/functions/projects/${PROJECT_ID}/triggers/${REGION}-${name}`;
+  const response = await fetch(url, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      "X-CloudScheduler-JobName": `firebase-schedule-${name}-${REGION}`,
+      "X-CloudScheduler-ScheduleTime": new Date().toISOString(),
+    },
+    body: "{}",
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`scheduled function ${name} answered ${response.status}: ${text.slice(0, 300)}`);
+}
+
+function spawnTool(args: string[], env: Record<string, string>, log: (line: string) => void, label: string): ChildProcess {
+  const [tool, ...rest] = args;
+  if (tool === undefined) throw new Error("no command");
+  const child = spawn(join(ROOT, "node_modules", ".bin", tool), rest, {
+    cwd: ROOT,
+    env: { ...process.env, ...env, CI: process.env.CI ?? "true", NO_UPDATE_NOTIFIER: "1", FORCE_COLOR: "0" },
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+  });
+  const forward = (chunk: Buffer) => {
+    for (const line of chunk.toString("utf8").split("\n")) if (line.trim().length > 0) log(`[${label}] ${line}`);
+  };
+  child.stdout?.on("data", forward);
+  child.stderr?.on("data", forward);
+  return child;
+}
+
+function waitForLine(child: ChildProcess, pattern: RegExp, timeoutMs: number, what: string): Promise<void> {
+  return new Promise((resolvePromise, reject) => {
+    let seen = "";
+    const timer = setTimeout(() => fail(new Error(`${what} did not start within ${timeoutMs / 1000}s`)), timeoutMs);
+    const onData = (chunk: Buffer) => {
+      seen = (seen + chunk.toString("utf8")).slice(-20_000);
+      if (pattern.test(seen)) done();
+    };
+    const onExit = (code: number | null) =>
+      fail(new Error(`${what} exited (code ${code}) before it was ready:\n${seen.slice(-3000)}`));
+    const cleanup = () => {
+      clearTimeout(timer);
+      child.stdout?.off("data", onData);
+      child.stderr?.off("data", onData);
+      child.off("exit", onExit);
+    };
+    const done = () => {
+      cleanup();
+      resolvePromise();
+    };
+    const fail = (error: Error) => {
+      cleanup();
+      reject(error);
+    };
+    child.stdout?.on("data", onData);
+    child.stderr?.on("data", onData);
+    child.once("exit", onExit);
+  });
+}
+
+async function waitForHealth(url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = "";
+  while (Date.now() < deadline) {
+    try {
+      const response = await fetch(url);
+      if (response.ok) return;
+      last = `status ${response.status}`;
+    } catch (error) {
+      last = String(error);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${url} did not answer 200 within ${timeoutMs / 1000}s (${last})`);
+}
+
+/** SIGINT lets firebase-tools and the offline Firestore export; SIGKILL the group if they hang. */
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+  const pid = child.pid;
+  const exited = new Promise<void>((r) => child.once("exit", () => r()));
+  try {
+    process.kill(-pid, "SIGINT");
+  } catch {
+    return;
+  }
+  const timeout = new Promise<"timeout">((r) => setTimeout(() => r("timeout"), 30_000));
+  if ((await Promise.race([exited, timeout])) === "timeout") {
+    try {
+      process.kill(-pid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+    await exited;
+  }
+}
+
+function assertPortFree(port: number, name: string): Promise<void> {
+  return new Promise((resolvePromise, reject) => {
+    const server = createServer();
+    server.once("error", () =>
+      reject(new Error(`Port ${port} (${name}) is in use: is another \`npm start\` or test run going? Stop it first.`)),
+    );
+    server.listen(port, "127.0.0.1", () => server.close(() => resolvePromise()));
+  });
+}
+
+function acquireLock(): void {
+  mkdirSync(STATE_DIR, { recursive: true });
+  if (existsSync(LOCK_FILE)) {
+    const pid = Number(readFileSync(LOCK_FILE, "utf8").trim());
+    if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) {
+      throw new Error(`The Runnerplane stack is already running (pid ${pid}). Stop it (Ctrl-C) before starting another.`);
+    }
+  }
+  writeFileSync(LOCK_FILE, String(process.pid));
+}
+
+function releaseLock(): void {
+  if (existsSync(LOCK_FILE) && readFileSync(LOCK_FILE, "utf8").trim() === String(process.pid)) rmSync(LOCK_FILE);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A dev RS256 key pair for Control Plane tokens, made on first start outside git, and the
+ * functions' local params (`functions/.env.local`) that point at its public half.
+ */
+function ensureDevKeys(functionEnv: Record<string, string>): void {
+  mkdirSync(DEV_KEY_DIR, { recursive: true });
+  const privatePath = join(DEV_KEY_DIR, "control-plane.private.pem");
+  const publicPath = join(DEV_KEY_DIR, "control-plane.public.pem");
+  if (!existsSync(privatePath) || !existsSync(publicPath)) {
+    const { privateKey, publicKey } = generateKeyPairSync("rsa", {
+      modulusLength: 2048,
+      publicKeyEncoding: { type: "spki", format: "pem" },
+      privateKeyEncoding: { type: "pkcs8", format: "pem" },
+    });
+    writeFileSync(privatePath, privateKey, { mode: 0o600 });
+    writeFileSync(publicPath, publicKey);
+  }
+  const publicKey = readFileSync(publicPath, "utf8").trim().replace(/\n/g, "\\n");
+  const lines = [
+    "# Written by the local stack (scripts/stack.ts); not in git.",
+    `CONTROL_PLANE_PUBLIC_KEY="${publicKey}"`,
+    ...Object.entries(functionEnv).map(([key, value]) => `${key}=${value}`),
+  ];
+  writeFileSync(join(ROOT, "functions", ".env.local"), `${lines.join("\n")}\n`);
+}
