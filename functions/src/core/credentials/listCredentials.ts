@@ -1,0 +1,37 @@
+import type { CredentialDoc } from "../../data/collections";
+import { ownedCredentials } from "../../data/credentials";
+
+/** Most a listing returns; a user with more sees the newest. */
+export const MAX_LISTED_CREDENTIALS = 200;
+
+export interface CredentialView {
+  credentialId: string;
+  instanceId?: string;
+  kind: CredentialDoc["kind"];
+  pool?: CredentialDoc["pool"];
+  scopes?: CredentialDoc["scopes"];
+  name: string;
+  createdAt: string;
+  revokedAt: string | null;
+  lastUsedAt: string | null;
+}
+
+/** The caller's credentials, newest first, without secrets or hashes. */
+export async function listCredentials(ownerUid: string, kind: CredentialDoc["kind"]): Promise<CredentialView[]> {
+  const snap = await ownedCredentials(ownerUid, kind).limit(MAX_LISTED_CREDENTIALS).get();
+  return snap.docs.map((d) => toView(d.id, d.data()));
+}
+
+export function toView(credentialId: string, doc: CredentialDoc): CredentialView {
+  return {
+    credentialId,
+    ...(doc.instanceId !== undefined ? { instanceId: doc.instanceId } : {}),
+    kind: doc.kind,
+    ...(doc.pool !== undefined ? { pool: doc.pool } : {}),
+    ...(doc.scopes !== undefined ? { scopes: doc.scopes } : {}),
+    name: doc.name,
+    createdAt: doc.createdAt.toDate().toISOString(),
+    revokedAt: doc.revokedAt?.toDate().toISOString() ?? null,
+    lastUsedAt: doc.lastUsedAt?.toDate().toISOString() ?? null,
+  };
+}

@@ -1,0 +1,10 @@
+import { z } from "zod";
+import { SCOPES } from "../data/collections";
+
+/** Longest human label (runner instance or key names). */
+export const MAX_NAME_LENGTH = 100;
+
+export const nameSchema = z.string().trim().min(1).max(MAX_NAME_LENGTH);
+/** Ids we mint are URL-safe base64; anything else cannot exist. */
+export const idSchema = z.string().min(1).max(128).regex(/^[A-Za-z0-9_-]+$/, "not a valid id");
+export const scopeSchema = z.enum(SCOPES as [string, ...string[]]);

@@ -1,0 +1,41 @@
+/**
+ * Mocha root hooks for the integration suite: one local stack for the whole run (started here,
+ * stopped after), and a clean database and user list before every test.
+ */
+import { startStack, type Stack } from "../../scripts/stack";
+import { clearAuth, clearFirestore, STACK_LOG } from "./stack";
+
+let stack: Stack | undefined;
+const logLines: string[] = [];
+
+export const mochaHooks = {
+  async beforeAll(this: Mocha.Context) {
+    this.timeout(180_000);
+    stack = await startStack({
+      dataDir: null,
+      scheduler: false,
+      functionEnv: TEST_FUNCTION_ENV,
+      log: (line) => {
+        logLines.push(line);
+        if (logLines.length > 50_000) logLines.splice(0, 10_000);
+      },
+    });
+    STACK_LOG.lines = logLines;
+    STACK_LOG.fireScheduled = (name) => (stack ? stack.fireScheduled(name) : Promise.reject(new Error("no stack")));
+  },
+  async beforeEach() {
+    await Promise.all([clearFirestore(), clearAuth()]);
+  },
+  async afterAll(this: Mocha.Context) {
+    this.timeout(60_000);
+    await stack?.stop();
+  },
+};
+
+/** Params the tests shorten so that expiry can be observed in seconds, not minutes. */
+export const TEST_FUNCTION_ENV: Record<string, string> = {
+  WORKSPACE_LEASE_MS: "4000",
+  JOB_LEASE_MS: "4000",
+  RUNNER_OFFLINE_AFTER_MS: "3000",
+  RUNNER_DELETE_AFTER_MS: "6000",
+};
