@@ -249,6 +249,8 @@ function ensureDevKeys(functionEnv: Record<string, string>): void {
   const lines = [
     "# Written by the local stack (scripts/stack.ts); not in git.",
     `CONTROL_PLANE_PUBLIC_KEY="${publicKey}"`,
+    // No Storage emulator runs offline: blobs go to the Firestore-backed chunk store.
+    "BLOB_STORE=firestore",
     ...Object.entries(functionEnv).map(([key, value]) => `${key}=${value}`),
   ];
   writeFileSync(join(ROOT, "functions", ".env.local"), `${lines.join("\n")}\n`);

@@ -33,3 +33,6 @@ export function intParam(param: ReturnType<typeof defineInt>, fallback: number):
     return fallback;
   }
 }
+
+/** Blob backend: `storage` (Cloud Storage, production) or `firestore` (the offline chunk store). */
+export const BLOB_STORE = defineString("BLOB_STORE", { default: "storage" });

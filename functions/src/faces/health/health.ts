@@ -6,7 +6,6 @@ export const getHealth = endpoint({
   method: "GET",
   path: "/health",
   auth: { public: true },
-  handler: async ({ now }) => ({
-    body: { status: "ok", service: "runnerplane", time: now.toISOString() },
-  }),
+  handler: ({ now }) =>
+    Promise.resolve({ body: { status: "ok", service: "runnerplane", time: now.toISOString() } }),
 });

@@ -1,0 +1,336 @@
+// StructuredQuery evaluation by full scan: collection / collection-group selection, filters,
+// ordering (explicit, then inequality fields, then __name__), cursors, offset, limit,
+// projection, and the aggregations of RunAggregationQuery.
+
+import { status } from "@grpc/grpc-js";
+import { RpcError, invalidArgument } from "./errors";
+import type { AggregationMsg, CursorMsg, FieldReferenceMsg, FilterMsg, StructuredQueryMsg } from "./proto";
+import { collectionIdOf, collectionOf, type StoredDocument } from "./store";
+import {
+  NULL_VALUE,
+  compareNames,
+  compareUtf8,
+  compareValues,
+  getField,
+  isNaNValue,
+  isNumber,
+  normalizeValue,
+  parseFieldPath,
+  projectFields,
+  typeOrder,
+  valuesEquivalent,
+  type Value,
+} from "./values";
+
+const NAME_FIELD = "__name__";
+
+interface Ordering {
+  /** Canonical field path text, or `__name__`. */
+  field: string;
+  path: string[];
+  descending: boolean;
+}
+
+type Predicate = (doc: StoredDocument) => boolean;
+
+/** Runs a query over `docs` (all documents visible at the read time). */
+export function runQuery(docs: Iterable<StoredDocument>, parent: string, query: StructuredQueryMsg): StoredDocument[] {
+  if (query.findNearest !== undefined) throw new RpcError(status.UNIMPLEMENTED, "Vector search is not supported.");
+  const inScope = selector(parent, query);
+  const orders = effectiveOrdering(query);
+  const filter = query.where === undefined ? () => true : compileFilter(query.where);
+  const ordered = orders.filter((o) => o.field !== NAME_FIELD);
+
+  const matched: StoredDocument[] = [];
+  for (const doc of docs) {
+    // Production answers from an index on the orderBy fields, so documents lacking one are absent.
+    if (inScope(doc) && ordered.every((o) => getField(doc.fields, o.path) !== undefined) && filter(doc)) {
+      matched.push(doc);
+    }
+  }
+  matched.sort((a, b) => compareDocuments(a, b, orders));
+
+  let results = matched;
+  if (query.startAt !== undefined) {
+    const { values, before } = cursor(query.startAt, orders);
+    results = results.filter((doc) => {
+      const position = compareToCursor(doc, values, orders);
+      return before ? position >= 0 : position > 0;
+    });
+  }
+  if (query.endAt !== undefined) {
+    const { values, before } = cursor(query.endAt, orders);
+    results = results.filter((doc) => {
+      const position = compareToCursor(doc, values, orders);
+      return before ? position < 0 : position <= 0;
+    });
+  }
+  const offset = query.offset ?? 0;
+  if (offset < 0) throw invalidArgument("offset must be non-negative.");
+  const limit = query.limit === undefined ? undefined : (query.limit.value ?? 0);
+  if (limit !== undefined && limit < 0) throw invalidArgument("limit must be non-negative.");
+  return results.slice(offset, limit === undefined ? undefined : offset + limit);
+}
+
+/** The field paths a query's `select` keeps, or undefined for whole documents. */
+export function queryProjection(query: StructuredQueryMsg): string[][] | undefined {
+  const fields = query.select?.fields ?? [];
+  if (fields.length === 0) return undefined;
+  return fields.map(fieldText).filter((f) => f !== NAME_FIELD).map(parseFieldPath);
+}
+
+export function project(doc: StoredDocument, paths: string[][] | undefined): StoredDocument {
+  return paths === undefined ? doc : { ...doc, fields: projectFields(doc.fields, paths) };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function selector(parent: string, query: StructuredQueryMsg): Predicate {
+  const [from, ...more] = query.from;
+  if (from === undefined || more.length > 0) throw invalidArgument("A query must select exactly one collection.");
+  const prefix = `${parent}/`;
+  const { collectionId, allDescendants } = from;
+  if (allDescendants === true) {
+    return (doc) => doc.name.startsWith(prefix) && (collectionId === undefined || collectionIdOf(doc.name) === collectionId);
+  }
+  if (collectionId === undefined) throw invalidArgument("A query without all_descendants needs a collection id.");
+  const collection = `${parent}/${collectionId}`;
+  return (doc) => collectionOf(doc.name) === collection;
+}
+
+function fieldText(ref: FieldReferenceMsg | undefined): string {
+  const text = ref?.fieldPath;
+  if (text === undefined || text === "") throw invalidArgument("Missing field path.");
+  return text;
+}
+
+function valueAt(doc: StoredDocument, field: string, path: string[]): Value | undefined {
+  return field === NAME_FIELD ? { referenceValue: doc.name } : getField(doc.fields, path);
+}
+
+const INEQUALITY_OPS = new Set([
+  "LESS_THAN",
+  "LESS_THAN_OR_EQUAL",
+  "GREATER_THAN",
+  "GREATER_THAN_OR_EQUAL",
+  "NOT_EQUAL",
+  "NOT_IN",
+  "IS_NOT_NAN",
+  "IS_NOT_NULL",
+]);
+
+function inequalityFields(filter: FilterMsg | undefined, out: Set<string>): Set<string> {
+  if (filter?.compositeFilter !== undefined) {
+    for (const f of filter.compositeFilter.filters) inequalityFields(f, out);
+  }
+  const simple = filter?.fieldFilter ?? filter?.unaryFilter;
+  if (simple !== undefined && INEQUALITY_OPS.has(simple.op ?? "")) out.add(fieldText(simple.field));
+  return out;
+}
+
+/**
+ * Explicit orderBy, then inequality fields not already ordered (in field-path order), then
+ * __name__; implicit orders take the direction of the last explicit one.
+ */
+function effectiveOrdering(query: StructuredQueryMsg): Ordering[] {
+  const orders: Ordering[] = query.orderBy.map((o) => {
+    const field = fieldText(o.field);
+    return { field, path: field === NAME_FIELD ? [] : parseFieldPath(field), descending: o.direction === "DESCENDING" };
+  });
+  const descending = orders.at(-1)?.descending ?? false;
+  const explicit = new Set(orders.map((o) => o.path.join("\u0000")));
+  const implicit = [...inequalityFields(query.where, new Set())]
+    .filter((f) => f !== NAME_FIELD)
+    .map((field) => ({ field, path: parseFieldPath(field), descending }))
+    .filter((o) => !explicit.has(o.path.join("\u0000")))
+    .sort((a, b) => compareFieldPaths(a.path, b.path));
+  orders.push(...implicit);
+  if (!orders.some((o) => o.field === NAME_FIELD)) orders.push({ field: NAME_FIELD, path: [], descending });
+  return orders;
+}
+
+function compareFieldPaths(a: string[], b: string[]): number {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) {
+    const bySegment = compareUtf8(a[i] ?? "", b[i] ?? "");
+    if (bySegment !== 0) return bySegment;
+  }
+  return a.length - b.length;
+}
+
+function compareDocuments(a: StoredDocument, b: StoredDocument, orders: Ordering[]): number {
+  for (const o of orders) {
+    const [x, y] = [valueAt(a, o.field, o.path), valueAt(b, o.field, o.path)];
+    if (x === undefined || y === undefined) continue;
+    const byField = o.field === NAME_FIELD ? compareNames(a.name, b.name) : compareValues(x, y);
+    if (byField !== 0) return o.descending ? -byField : byField;
+  }
+  return 0;
+}
+
+function cursor(msg: CursorMsg, orders: Ordering[]): { values: Value[]; before: boolean } {
+  if (msg.values.length > orders.length) throw invalidArgument("Cursor has more values than the query has orderings.");
+  return { values: msg.values.map(normalizeValue), before: msg.before === true };
+}
+
+/** <0: doc sorts before the cursor position; 0: at it (on the cursor's prefix); >0: after. */
+function compareToCursor(doc: StoredDocument, values: Value[], orders: Ordering[]): number {
+  for (const [i, cursorValue] of values.entries()) {
+    const o = orders[i];
+    if (o === undefined) break;
+    const value = valueAt(doc, o.field, o.path);
+    if (value === undefined) continue;
+    let byField: number;
+    if (o.field === NAME_FIELD) {
+      if (!("referenceValue" in cursorValue)) throw invalidArgument("A __name__ cursor value must be a reference.");
+      byField = compareNames(doc.name, cursorValue.referenceValue);
+    } else {
+      byField = compareValues(value, cursorValue);
+    }
+    if (byField !== 0) return o.descending ? -byField : byField;
+  }
+  return 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Filters
+
+function compileFilter(filter: FilterMsg): Predicate {
+  if (filter.compositeFilter !== undefined) {
+    const parts = filter.compositeFilter.filters.map(compileFilter);
+    switch (filter.compositeFilter.op) {
+      case "AND":
+        return (doc) => parts.every((p) => p(doc));
+      case "OR":
+        return (doc) => parts.some((p) => p(doc));
+      default:
+        throw invalidArgument(`Unsupported composite filter operator ${String(filter.compositeFilter.op)}.`);
+    }
+  }
+  if (filter.fieldFilter !== undefined) {
+    const { op, value } = filter.fieldFilter;
+    const field = fieldText(filter.fieldFilter.field);
+    const path = field === NAME_FIELD ? [] : parseFieldPath(field);
+    if (value === undefined) throw invalidArgument("A field filter needs a value.");
+    const test = fieldTest(op ?? "", normalizeValue(value));
+    return (doc) => test(valueAt(doc, field, path));
+  }
+  if (filter.unaryFilter !== undefined) {
+    const field = fieldText(filter.unaryFilter.field);
+    const path = field === NAME_FIELD ? [] : parseFieldPath(field);
+    const test = unaryTest(filter.unaryFilter.op ?? "");
+    return (doc) => test(valueAt(doc, field, path));
+  }
+  throw invalidArgument("Empty filter.");
+}
+
+type FieldTest = (value: Value | undefined) => boolean;
+
+const isNull = (value: Value): boolean => "nullValue" in value;
+
+function arrayOperand(operand: Value, op: string): Value[] {
+  if (!("arrayValue" in operand)) throw invalidArgument(`${op} needs an array value.`);
+  return operand.arrayValue.values;
+}
+
+/** Semantics follow production: range filters only match values of the operand's type class. */
+function fieldTest(op: string, operand: Value): FieldTest {
+  const sameClass = (v: Value) => typeOrder(v) === typeOrder(operand);
+  const range = (accept: (c: number) => boolean): FieldTest => (v) =>
+    v !== undefined && sameClass(v) && accept(compareValues(v, operand));
+  switch (op) {
+    case "LESS_THAN":
+      return range((c) => c < 0);
+    case "LESS_THAN_OR_EQUAL":
+      return range((c) => c <= 0);
+    case "GREATER_THAN":
+      return range((c) => c > 0);
+    case "GREATER_THAN_OR_EQUAL":
+      return range((c) => c >= 0);
+    case "EQUAL":
+      return range((c) => c === 0);
+    case "NOT_EQUAL":
+      // != excludes documents where the field is missing or null.
+      return (v) => v !== undefined && !isNull(v) && compareValues(v, operand) !== 0;
+    case "ARRAY_CONTAINS":
+      return (v) => v !== undefined && "arrayValue" in v && v.arrayValue.values.some((e) => valuesEquivalent(e, operand));
+    case "ARRAY_CONTAINS_ANY": {
+      const wanted = arrayOperand(operand, op);
+      return (v) =>
+        v !== undefined && "arrayValue" in v && v.arrayValue.values.some((e) => wanted.some((w) => valuesEquivalent(e, w)));
+    }
+    case "IN": {
+      const wanted = arrayOperand(operand, op);
+      return (v) => v !== undefined && wanted.some((w) => valuesEquivalent(v, w));
+    }
+    case "NOT_IN": {
+      const excluded = arrayOperand(operand, op);
+      if (excluded.some(isNull)) return () => false;
+      return (v) => v !== undefined && !isNull(v) && !excluded.some((e) => valuesEquivalent(v, e));
+    }
+    default:
+      throw invalidArgument(`Unsupported field filter operator ${op}.`);
+  }
+}
+
+function unaryTest(op: string): FieldTest {
+  switch (op) {
+    case "IS_NAN":
+      return (v) => v !== undefined && isNaNValue(v);
+    case "IS_NULL":
+      return (v) => v !== undefined && isNull(v);
+    case "IS_NOT_NAN":
+      return (v) => v !== undefined && !isNull(v) && !isNaNValue(v);
+    case "IS_NOT_NULL":
+      return (v) => v !== undefined && !isNull(v);
+    default:
+      throw invalidArgument(`Unsupported unary filter operator ${op}.`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Aggregations
+
+/** Evaluates count / sum / avg over the documents a query returned. */
+export function aggregate(docs: readonly StoredDocument[], aggregations: readonly AggregationMsg[]): Record<string, Value> {
+  const out: Record<string, Value> = {};
+  aggregations.forEach((aggregation, i) => {
+    const alias = aggregation.alias ?? `field_${i + 1}`;
+    if (aggregation.count !== undefined) {
+      const upTo = aggregation.count.upTo === undefined ? undefined : BigInt(aggregation.count.upTo.value ?? "0");
+      const count = BigInt(docs.length);
+      out[alias] = { integerValue: (upTo !== undefined && upTo < count ? upTo : count).toString() };
+    } else if (aggregation.sum !== undefined || aggregation.avg !== undefined) {
+      const path = parseFieldPath(fieldText((aggregation.sum ?? aggregation.avg)?.field));
+      const numbers = docs.map((d) => getField(d.fields, path)).filter((v): v is Value => v !== undefined && isNumber(v));
+      out[alias] = aggregation.sum !== undefined ? sum(numbers) : average(numbers);
+    } else {
+      throw invalidArgument(`Aggregation ${alias} has no operator.`);
+    }
+  });
+  return out;
+}
+
+/** Integer while every operand is an integer and the total fits in int64; double otherwise. */
+function sum(values: Value[]): Value {
+  let integerTotal = 0n;
+  let doubleTotal = 0;
+  let anyDouble = false;
+  for (const v of values) {
+    if ("integerValue" in v) {
+      integerTotal += BigInt(v.integerValue);
+      doubleTotal += Number(v.integerValue);
+    } else if ("doubleValue" in v) {
+      anyDouble = true;
+      doubleTotal += v.doubleValue;
+    }
+  }
+  const fits = integerTotal <= 2n ** 63n - 1n && integerTotal >= -(2n ** 63n);
+  return anyDouble || !fits ? { doubleValue: doubleTotal } : { integerValue: integerTotal.toString() };
+}
+
+function average(values: Value[]): Value {
+  if (values.length === 0) return NULL_VALUE;
+  const total = sum(values);
+  const asDouble = "integerValue" in total ? Number(total.integerValue) : "doubleValue" in total ? total.doubleValue : 0;
+  return { doubleValue: asDouble / values.length };
+}

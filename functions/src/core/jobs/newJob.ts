@@ -1,0 +1,47 @@
+import { Timestamp } from "firebase-admin/firestore";
+import { DEFAULT_MAX_ATTEMPTS, pendingShardFor, type JobDoc, type JobKind } from "./model";
+
+export interface NewJob {
+  kind: JobKind;
+  queue: string;
+  ownerUid: string | null;
+  tenantId?: string | null;
+  workspaceId?: string | null;
+  payload: Record<string, unknown>;
+  tags?: string[];
+  priority?: number;
+  maxAttempts?: number;
+  leaseMs: number;
+}
+
+/** A PENDING job document, ready to be written (alone or inside a caller's transaction). */
+export function newJobDoc(jobId: string, input: NewJob, now: Date): JobDoc {
+  const at = Timestamp.fromDate(now);
+  return {
+    kind: input.kind,
+    queue: input.queue,
+    pendingShard: pendingShardFor(input.queue, jobId),
+    status: "PENDING",
+    priority: input.priority ?? 0,
+    tags: input.tags ?? [],
+    ownerUid: input.ownerUid,
+    tenantId: input.tenantId ?? null,
+    workspaceId: input.workspaceId ?? null,
+    payload: input.payload,
+    attempts: 0,
+    maxAttempts: input.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+    lease: null,
+    leaseExpiresAt: null,
+    leaseMs: input.leaseMs,
+    enqueuedAt: at,
+    createdAt: at,
+    updatedAt: at,
+    startedAt: null,
+    finishedAt: null,
+    result: null,
+    error: null,
+    control: { cancelRequested: false, pauseRequested: false },
+    completionHash: null,
+    finishedBy: null,
+  };
+}

@@ -1,0 +1,22 @@
+import { Timestamp } from "firebase-admin/firestore";
+import { workspaces, type WorkspaceDoc } from "../../data/workspaces";
+
+export async function createWorkspace(ownerUid: string, input: { title: string; idea?: string }, now: Date) {
+  const at = Timestamp.fromDate(now);
+  const doc: WorkspaceDoc = {
+    ownerUid,
+    title: input.title,
+    idea: input.idea ?? null,
+    messageCount: 0,
+    messageSeq: 0,
+    activeJobId: null,
+    lastJobId: null,
+    lastJobStatus: null,
+    priorSummary: null,
+    createdAt: at,
+    updatedAt: at,
+  };
+  const ref = workspaces().doc();
+  await ref.create(doc);
+  return { id: ref.id, doc };
+}

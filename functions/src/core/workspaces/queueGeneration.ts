@@ -1,0 +1,31 @@
+import { Timestamp } from "firebase-admin/firestore";
+import { intParam, WORKSPACE_LEASE_MS } from "../../config/params";
+import type { RunnerPool } from "../../data/collections";
+import { db } from "../../data/firestore";
+import { jobs } from "../../data/jobs";
+import { workspaces } from "../../data/workspaces";
+import { assert, Conflict, NotFound } from "../../http/errors";
+import { newJobDoc } from "../jobs/newJob";
+import { workspaceQueue } from "./workspaceQueue";
+
+export const DEFAULT_WORKSPACE_LEASE_MS = 10 * 60 * 1000;
+
+/** Queues a generation for the workspace's `user` pool or the `global` pool; one active job at a time. */
+export async function queueGeneration(ownerUid: string, workspaceId: string, target: RunnerPool, now: Date) {
+  const ref = workspaces().doc(workspaceId);
+  const jobRef = jobs().doc();
+  const leaseMs = intParam(WORKSPACE_LEASE_MS, DEFAULT_WORKSPACE_LEASE_MS);
+  return db().runTransaction(async (tx) => {
+    const ws = (await tx.get(ref)).data();
+    assert(ws !== undefined && ws.ownerUid === ownerUid, new NotFound("WORKSPACE_NOT_FOUND", "No such workspace."));
+    assert(ws.activeJobId === null, new Conflict("ACTIVE_JOB_EXISTS", "This workspace already has a job in progress.", { jobId: ws.activeJobId }));
+    const job = newJobDoc(
+      jobRef.id,
+      { kind: "workspace", queue: workspaceQueue(target, ownerUid), ownerUid, workspaceId, payload: { target }, leaseMs },
+      now,
+    );
+    tx.create(jobRef, job);
+    tx.update(ref, { activeJobId: jobRef.id, lastJobId: jobRef.id, lastJobStatus: job.status, updatedAt: Timestamp.fromDate(now) });
+    return { jobId: jobRef.id, status: job.status, target };
+  });
+}

@@ -1,0 +1,26 @@
+import type { CollectionReference, Query, Timestamp } from "firebase-admin/firestore";
+import type { JobDoc } from "../core/jobs/model";
+import { shardsOf } from "../core/jobs/model";
+import { COLLECTIONS } from "./collections";
+import { db } from "./firestore";
+
+export function jobs(): CollectionReference<JobDoc> {
+  return db().collection(COLLECTIONS.jobs) as CollectionReference<JobDoc>;
+}
+
+/**
+ * Claim candidates: `pendingShard in [...]`, by priority then age.
+ * Index: jobs (pendingShard ASC, priority DESC, enqueuedAt ASC).
+ */
+export function pendingCandidates(queue: string, window: number): Query<JobDoc> {
+  return jobs()
+    .where("pendingShard", "in", shardsOf(queue))
+    .orderBy("priority", "desc")
+    .orderBy("enqueuedAt", "asc")
+    .limit(window);
+}
+
+/** Expired leases, oldest first. Index: single-field `leaseExpiresAt` (automatic). */
+export function expiredLeases(now: Timestamp, batch: number): Query<JobDoc> {
+  return jobs().where("leaseExpiresAt", "<=", now).orderBy("leaseExpiresAt", "asc").limit(batch);
+}

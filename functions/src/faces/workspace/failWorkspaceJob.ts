@@ -1,0 +1,21 @@
+import { z } from "zod";
+import { failWorkspaceJob as fail } from "../../core/workspaces/failWorkspaceJob";
+import { endpoint } from "../../http/route";
+import { RUNNER_KEY } from "./auth";
+import { workspaceRef } from "./schemas";
+
+/** Longest stored failure reason. */
+export const MAX_ERROR_CHARS = 2_000;
+
+/** `POST /failWorkspaceJob` `{ workspaceId, error }` → `{ ok: true }`; 409 without the lease. */
+export const failWorkspaceJob = endpoint({
+  face: "workspace",
+  method: "POST",
+  path: "/failWorkspaceJob",
+  auth: RUNNER_KEY,
+  body: workspaceRef.extend({ error: z.string().trim().min(1).max(MAX_ERROR_CHARS) }),
+  handler: async ({ principal, body, now }) => {
+    await fail(principal, body.workspaceId, body.error, now);
+    return { body: { ok: true } };
+  },
+});
