@@ -2,7 +2,7 @@ import { getAuth } from "firebase-admin/auth";
 import { Timestamp, type DocumentSnapshot } from "firebase-admin/firestore";
 import type { Request } from "firebase-functions/v2/https";
 import { COLLECTIONS, type CredentialDoc, type RunnerPool, type Scope } from "../data/collections";
-import { db } from "../data/firestore";
+import { adminApp, db } from "../data/firestore";
 import { PermissionDenied, Unauthenticated } from "../http/errors";
 import { verifyControlPlaneToken } from "./controlPlane";
 import { secretMatches, splitCredentialToken } from "./secrets";
@@ -106,7 +106,7 @@ function presentedToken(req: Request, allowApiKeyHeader: boolean): string | null
 async function verifyUser(token: string): Promise<UserPrincipal> {
   let decoded: { uid: string; email?: string };
   try {
-    decoded = await getAuth().verifyIdToken(token);
+    decoded = await getAuth(adminApp()).verifyIdToken(token);
   } catch {
     throw new Unauthenticated("INVALID_ID_TOKEN", "The Firebase ID token is invalid or expired.");
   }

@@ -1,7 +1,12 @@
-import { getApps, initializeApp } from "firebase-admin/app";
+import { getApps, initializeApp, type App } from "firebase-admin/app";
 import { getFirestore, type Firestore } from "firebase-admin/firestore";
 
 let instance: Firestore | undefined;
+
+/** The process-wide Admin SDK app (project and emulator hosts come from the environment). */
+export function adminApp(): App {
+  return getApps()[0] ?? initializeApp();
+}
 
 /**
  * The process-wide Firestore handle. Locally `FIRESTORE_EMULATOR_HOST` points it at the offline
@@ -9,8 +14,7 @@ let instance: Firestore | undefined;
  */
 export function db(): Firestore {
   if (instance === undefined) {
-    const app = getApps()[0] ?? initializeApp();
-    instance = getFirestore(app);
+    instance = getFirestore(adminApp());
     instance.settings({ ignoreUndefinedProperties: true });
   }
   return instance;

@@ -3,7 +3,7 @@ import { FieldValue, type Firestore } from "firebase-admin/firestore";
 import { getStorage } from "firebase-admin/storage";
 import { BLOB_STORE } from "../../config/params";
 import { COLLECTIONS } from "../../data/collections";
-import { db } from "../../data/firestore";
+import { adminApp, db } from "../../data/firestore";
 
 /**
  * Where bytes live (code bundles, artifacts, deliverable files). Content-addressed by SHA-256,
@@ -65,14 +65,14 @@ export class FirestoreBlobStore implements BlobStore {
 export class CloudStorageBlobStore implements BlobStore {
   async put(bytes: Buffer, contentType: string): Promise<BlobRef> {
     const sha256 = createHash("sha256").update(bytes).digest("hex");
-    const file = getStorage().bucket().file(`blobs/${sha256}`);
+    const file = getStorage(adminApp()).bucket().file(`blobs/${sha256}`);
     const [exists] = await file.exists();
     if (!exists) await file.save(bytes, { contentType, resumable: false });
     return { sha256, size: bytes.length, contentType };
   }
 
   async get(ref: BlobRef): Promise<Buffer | null> {
-    const file = getStorage().bucket().file(`blobs/${ref.sha256}`);
+    const file = getStorage(adminApp()).bucket().file(`blobs/${ref.sha256}`);
     const [exists] = await file.exists();
     if (!exists) return null;
     const [bytes] = await file.download();
