@@ -21,6 +21,12 @@ const STATE_DIR = join(ROOT, ".runnerplane");
 const LOCK_FILE = join(STATE_DIR, "stack.lock");
 export const DEV_KEY_DIR = join(STATE_DIR, "dev-keys");
 const READY_TIMEOUT_MS = 90_000;
+/**
+ * The functions emulator starts a worker process per concurrent request to a busy function.
+ * Bounding its parallel work makes a burst queue instead of booting dozens of processes on two
+ * cores; callers still arrive concurrently and Firestore still sees concurrent claimers.
+ */
+const EMULATOR_PARALLEL_WORK = "12";
 
 export interface StackOptions {
   /** Where state is imported from and exported to; null for a throwaway stack (tests). */
@@ -77,7 +83,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       if (existsSync(join(firebaseData, "firebase-export-metadata.json"))) firebaseArgs.push("--import", firebaseData);
       firebaseArgs.push("--export-on-exit", firebaseData);
     }
-    const firebase = spawnTool(firebaseArgs, { FIRESTORE_EMULATOR_HOST: firestoreHost, ...options.functionEnv }, log, "firebase");
+    const firebase = spawnTool(firebaseArgs, { FIRESTORE_EMULATOR_HOST: firestoreHost, FUNCTIONS_EMULATOR_PARALLEL: process.env.FUNCTIONS_EMULATOR_PARALLEL ?? EMULATOR_PARALLEL_WORK, ...options.functionEnv }, log, "firebase");
     children.push(firebase);
     await waitForLine(firebase, /All emulators ready/, READY_TIMEOUT_MS, "firebase emulators");
     await waitForHealth(`${API_BASE}/health`, READY_TIMEOUT_MS);
@@ -93,20 +99,33 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 
 /**
  * Scheduled v2 functions stay registered in the functions emulator when Pub/Sub is absent, and
- * answer on its background-trigger route as the HTTP handler Cloud Scheduler would call.
+ * answer on its background-trigger route as the HTTP handler Cloud Scheduler would call. That
+ * route's key carries the emulator's reload generation (`<region>-<name>-<n>`); on a miss we
+ * take the current key from the emulator's list of valid functions and try once more.
  */
+const triggerKeys = new Map<string, string>();
+
 export async function fireScheduledFunction(name: string): Promise<void> {
-  const url = `http://127.0.0.1:${PORTS.functions}/functions/projects/${PROJECT_ID}/triggers/${REGION}-${name}`;
-  const response = await fetch(url, {
-    method: "POST",
-    headers: {
-      "content-type": "application/json",
-      "X-CloudScheduler-JobName": `firebase-schedule-${name}-${REGION}`,
-      "X-CloudScheduler-ScheduleTime": new Date().toISOString(),
-    },
-    body: "{}",
-  });
-  const text = await response.text();
+  const post = (key: string) =>
+    fetch(`http://127.0.0.1:${PORTS.functions}/functions/projects/${PROJECT_ID}/triggers/${key}`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        "X-CloudScheduler-JobName": `firebase-schedule-${name}-${REGION}`,
+        "X-CloudScheduler-ScheduleTime": new Date().toISOString(),
+      },
+      body: "{}",
+    });
+  let response = await post(triggerKeys.get(name) ?? `${REGION}-${name}-0`);
+  let text = await response.text();
+  if (response.status === 404) {
+    const key = new RegExp(`${REGION}-${name}-\\d+`).exec(text)?.[0];
+    if (key !== undefined) {
+      triggerKeys.set(name, key);
+      response = await post(key);
+      text = await response.text();
+    }
+  }
   if (!response.ok) throw new Error(`scheduled function ${name} answered ${response.status}: ${text.slice(0, 300)}`);
 }
 

@@ -1,6 +1,8 @@
 /** Arrangements shared by integration tests, made through the public API as a user would. */
 import assert from "node:assert/strict";
-import { call, createUser, type TestUser } from "./stack";
+import { Timestamp } from "firebase-admin/firestore";
+import { hashSecret, newCredentialId, newSecret } from "../../functions/src/auth/secrets";
+import { adminDb, call, createUser, type TestUser } from "./stack";
 
 export interface RunnerInstance {
   instanceId: string;
@@ -17,6 +19,28 @@ export async function createInstance(user: TestUser, kind: "user" | "global" = "
   });
   assert.equal(response.status, 201, JSON.stringify(response.body));
   return response.body;
+}
+
+/**
+ * Many runner instances at once, written straight to Firestore in the shape createRunnerInstance
+ * stores (same hashing code), for tests whose subject is what happens after creation.
+ */
+export async function seedInstances(user: TestUser, count: number, kind: "user" | "global" = "user"): Promise<RunnerInstance[]> {
+  const batch = adminDb().batch();
+  const made: RunnerInstance[] = [];
+  for (let i = 0; i < count; i++) {
+    const credentialId = newCredentialId();
+    const secret = newSecret();
+    const instanceId = `inst_seed_${credentialId}`;
+    const name = `seeded ${i}`;
+    batch.create(adminDb().collection("credentials").doc(credentialId), {
+      kind: "runner", instanceId, pool: kind, name, ownerUid: user.uid, secretHash: hashSecret(secret),
+      createdAt: Timestamp.now(), revokedAt: null, lastUsedAt: null,
+    });
+    made.push({ instanceId, credentialId, runnerToken: `${credentialId}.${secret}`, kind, name });
+  }
+  await batch.commit();
+  return made;
 }
 
 export async function createApiKey(user: TestUser, scopes: string[], name = "test key"): Promise<{ keyId: string; key: string }> {

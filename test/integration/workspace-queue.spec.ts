@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { createInstance, eventually, lease, queuedWorkspace, sleep, type RunnerInstance } from "../harness/fixtures";
+import { createInstance, eventually, lease, queuedWorkspace, seedInstances, sleep, type RunnerInstance } from "../harness/fixtures";
 import { TEST_FUNCTION_ENV } from "../harness/hooks";
 import { adminDb, API_BASE, call, createUser, STACK_LOG } from "../harness/stack";
 
@@ -40,7 +40,7 @@ describe("workspace job queue (seed 001)", () => {
     this.timeout(180_000);
     const user = await createUser();
     const queued = await Promise.all(Array.from({ length: 20 }, (_, i) => queuedWorkspace(user, "user", `ws ${i}`)));
-    const instances: RunnerInstance[] = await Promise.all(Array.from({ length: 50 }, () => createInstance(user)));
+    const instances: RunnerInstance[] = await seedInstances(user, 50);
     const answers = await Promise.all(instances.map((i) => lease(i.runnerToken)));
     assert.ok(answers.every((a) => a.status === 200), JSON.stringify(answers.filter((a) => a.status !== 200).map((a) => a.body)));
     const won = answers.filter((a) => a.body.leased);
@@ -310,6 +310,6 @@ describe("workspace job queue (seed 001)", () => {
     const file = reply?.deliverables.find((d) => d.kind === "file");
     const download = await fetch(`${API_BASE}/api/workspaces/${workspaceId}/files/${file?.deliverableId ?? ""}`, { headers: { authorization: `Bearer ${user.idToken}` } });
     assert.equal(download.status, 200);
-    assert.equal(await download.text(), "# Plan\n\n1. Build it.\n2. Ship it.\n");
+    assert.equal(await download.text(), "# Plan\n\n1. Build it.\n2. Ship it.", "stored trimmed, as the spec says");
   });
 });

@@ -9,6 +9,11 @@ export const COLLECTIONS = {
   workspaces: "workspaces",
   counters: "counters",
   blobs: "blobs",
+  // Seed 000 (Coderunner): see data/code.ts.
+  definitions: "definitions",
+  versions: "versions",
+  deployments: "deployments",
+  apps: "apps",
 } as const;
 
 export type Scope = "runners:read" | "runners:write" | "jobs:read" | "jobs:write";

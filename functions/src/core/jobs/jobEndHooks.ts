@@ -18,3 +18,21 @@ export async function prepareJobEnd(tx: Transaction, jobId: string, job: JobDoc)
   return hook === undefined ? () => undefined : hook(tx, jobId, job);
 }
 
+
+/**
+ * Work that must commit together with a lease ending while its job returns to the queue (the
+ * lease reaper's requeue, a runner released as offline): what `onJobEnd` covers for endings,
+ * e.g. a runner's held-job count. Same read-then-write shape as end hooks.
+ */
+export type LeaseReleaseHook = (tx: Transaction, jobId: string, job: JobDoc) => Promise<() => void>;
+
+const releaseHooks = new Map<string, LeaseReleaseHook>();
+
+export function onLeaseRelease(kind: JobDoc["kind"], hook: LeaseReleaseHook): void {
+  releaseHooks.set(kind, hook);
+}
+
+export async function prepareLeaseRelease(tx: Transaction, jobId: string, job: JobDoc): Promise<() => void> {
+  const hook = releaseHooks.get(job.kind);
+  return hook === undefined ? () => undefined : hook(tx, jobId, job);
+}

@@ -1,8 +1,7 @@
 import { Timestamp } from "firebase-admin/firestore";
 import { db } from "../../data/firestore";
 import { expiredLeases, jobs } from "../../data/jobs";
-import { prepareJobEnd } from "./jobEndHooks";
-import { finalFields, pendingFields } from "./model";
+import { releaseLease } from "./releaseLease";
 
 /** Most jobs one sweep handles; the next sweep takes the rest. */
 export const REAP_BATCH = 200;
@@ -28,15 +27,7 @@ export async function reapExpiredLeases(now: Date, batch = REAP_BATCH): Promise<
       const snap = await tx.get(jobs().doc(candidate.id));
       const job = snap.data();
       if (job === undefined || job.lease === null || job.lease.expiresAt.toMillis() > now.getTime()) return "skipped";
-      const attempts = job.attempts + 1;
-      if (attempts >= job.maxAttempts) {
-        const endWrites = await prepareJobEnd(tx, snap.id, job);
-        tx.update(snap.ref, { ...finalFields("FAILED", at), attempts, error: `Lease expired ${attempts} times.` });
-        endWrites("FAILED");
-        return "failed";
-      }
-      tx.update(snap.ref, { ...pendingFields(job.queue, snap.id, at), attempts });
-      return "requeued";
+      return releaseLease(tx, snap.ref, job, at, (attempts) => `Lease expired ${attempts} times.`);
     });
     result[outcome] += 1;
   }

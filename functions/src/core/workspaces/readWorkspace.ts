@@ -52,7 +52,7 @@ export async function readWorkspace(ownerUid: string, workspaceId: string) {
   for (const d of deliverableSnap.docs) {
     const item = d.data();
     const list = byMessage.get(item.messageId) ?? [];
-    list.push({ deliverableId: d.id, kind: item.kind, id: item.id, order: item.order, ...item.data, ...(item.blob ? { size: item.blob.size } : {}) });
+    list.push({ deliverableId: d.id, kind: item.kind, id: item.id, order: item.order, data: item.data });
     byMessage.set(item.messageId, list);
   }
   return {

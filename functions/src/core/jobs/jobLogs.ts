@@ -1,0 +1,62 @@
+import type { CollectionReference, DocumentReference, Timestamp, Transaction } from "firebase-admin/firestore";
+
+/**
+ * Runner log lines, one shape for every face that stores them (seed 004's task logs, seed 002's
+ * job logs): `jobs/{jobId}/logs/{seq}` ordered by `seq`, with the job's `logSeq` counter advanced
+ * in the same transaction that writes the lines, so two appends can never hand out one number.
+ */
+export const LOGS_SUBCOLLECTION = "logs";
+
+export type LogStream = "stdout" | "stderr" | "log";
+
+/** `jobs/{jobId}/logs/{seq, zero-padded}`: one line of a job's log. */
+export interface JobLogDoc {
+  /** Position in the job's log (1, 2, …): orders the lines, strictly increasing per job. */
+  seq: number;
+  /** The line as the runner sent it. */
+  line: string;
+  /** Which output it came from; `log` when the runner does not say. */
+  stream: LogStream;
+  /** When the server stored it. */
+  at: Timestamp;
+}
+
+/** The job-document field beside the core's: the last `seq` handed out (absent means none yet). */
+export interface JobLogCounter {
+  /** Last log sequence number written for this job; 0 or absent before the first line. */
+  logSeq?: number;
+}
+
+export interface LogLine {
+  line: string;
+  stream: LogStream;
+}
+
+export function jobLogs(jobRef: DocumentReference): CollectionReference<JobLogDoc> {
+  return jobRef.collection(LOGS_SUBCOLLECTION) as CollectionReference<JobLogDoc>;
+}
+
+/** Zero-padded so that document-name order is `seq` order too. */
+export function logDocId(seq: number): string {
+  return String(seq).padStart(12, "0");
+}
+
+/**
+ * Inside a transaction that has read `job`: writes `lines` after its last sequence number and
+ * returns the job fields to write in that same transaction (merge them into the caller's one
+ * update of the job, so the counter and the lines commit together).
+ */
+export function appendJobLogs(
+  tx: Transaction,
+  jobRef: DocumentReference,
+  job: JobLogCounter,
+  lines: readonly LogLine[],
+  at: Timestamp,
+): { logSeq: number } {
+  const first = (job.logSeq ?? 0) + 1;
+  lines.forEach((entry, i) => {
+    const seq = first + i;
+    tx.create(jobLogs(jobRef).doc(logDocId(seq)), { seq, line: entry.line, stream: entry.stream, at });
+  });
+  return { logSeq: first + lines.length - 1 };
+}

@@ -1,0 +1,61 @@
+import type { GenericJob } from "../../data/genericJobs";
+import { claimJobs, type ClaimedJob } from "../jobs/claimJobs";
+import type { JobsRunner } from "./heldJob";
+import { holderOf, paramsOf, queueOf, typeOf, workflowPathOf } from "./model";
+import { releaseJob } from "./releaseJob";
+
+/** Most jobs one lease call hands out. */
+export const MAX_LEASE_BATCH = 10;
+
+export interface LeaseRequest {
+  tags: string[];
+  limit: number;
+  leaseMs: number;
+}
+
+/** What a runner gets per leased job: the work, the lease token every later call must carry. */
+export function leasedJobView(claimed: ClaimedJob) {
+  const job = claimed.job as GenericJob;
+  return {
+    id: claimed.id,
+    leaseToken: claimed.lease.token,
+    leaseExpiresAt: claimed.lease.expiresAt.toDate().toISOString(),
+    type: typeOf(job),
+    workflowPath: workflowPathOf(job),
+    params: paramsOf(job),
+    tags: job.tags,
+    priority: job.priority,
+    attempts: job.attempts,
+    maxAttempts: job.maxAttempts,
+    parentId: job.parentId ?? null,
+    childName: job.childName ?? null,
+    /** Where the runner's log offsets start for this lease. */
+    logOffset: 0,
+  };
+}
+
+/**
+ * Leases up to `limit` of the owner's pending jobs whose tags the runner carries. A job that
+ * comes back to the queue with a cancel or pause still requested (its previous holder's lease
+ * lapsed before it acted) is settled here instead of being handed out.
+ */
+export async function leaseJobs(runner: JobsRunner, request: LeaseRequest, now: Date) {
+  const claimed = await claimJobs({
+    queue: queueOf(runner.ownerUid),
+    holder: holderOf(runner.ownerUid, runner.runnerId),
+    tags: request.tags,
+    limit: request.limit,
+    leaseMs: request.leaseMs,
+    now,
+  });
+  const handedOut: ReturnType<typeof leasedJobView>[] = [];
+  for (const c of claimed) {
+    const { cancelRequested, pauseRequested } = c.job.control;
+    if (cancelRequested || pauseRequested) {
+      await releaseJob(runner, c.id, c.lease.token, cancelRequested ? "CANCELLED" : "PAUSED", now);
+      continue;
+    }
+    handedOut.push(leasedJobView(c));
+  }
+  return { jobs: handedOut };
+}

@@ -1,0 +1,33 @@
+import type { DocumentReference, DocumentSnapshot, Transaction } from "firebase-admin/firestore";
+import type { GenericJob } from "../../data/genericJobs";
+import { jobs } from "../../data/jobs";
+import { NotFound } from "../../http/errors";
+import type { JobDoc } from "../jobs/model";
+import { queueOf } from "./model";
+
+/**
+ * Whether `ownerUid` may see the job. Someone else's job, or one of another face's kinds, is
+ * answered exactly like a missing one: callers learn nothing about ids that are not theirs.
+ */
+export function assertVisible(job: JobDoc | undefined, ownerUid: string): asserts job is GenericJob {
+  if (job === undefined || job.kind !== "generic" || job.queue !== queueOf(ownerUid)) {
+    throw new NotFound("JOB_NOT_FOUND", "No such job.");
+  }
+}
+
+export function jobRef(jobId: string): DocumentReference<GenericJob> {
+  return jobs().doc(jobId) as DocumentReference<GenericJob>;
+}
+
+export async function readOwnedJob(ownerUid: string, jobId: string): Promise<{ snap: DocumentSnapshot<GenericJob>; job: GenericJob }> {
+  const snap = await jobRef(jobId).get();
+  const job = snap.data();
+  assertVisible(job, ownerUid);
+  return { snap, job };
+}
+
+export async function ownedInTransaction(tx: Transaction, ownerUid: string, jobId: string): Promise<GenericJob> {
+  const job = (await tx.get(jobRef(jobId))).data();
+  assertVisible(job, ownerUid);
+  return job;
+}

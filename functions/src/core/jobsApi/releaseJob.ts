@@ -1,0 +1,42 @@
+import { Timestamp } from "firebase-admin/firestore";
+import { db } from "../../data/firestore";
+import { Conflict } from "../../http/errors";
+import { prepareJobEnd } from "../jobs/jobEndHooks";
+import { finalFields, pendingFields } from "../jobs/model";
+import { holdInTransaction, type JobsRunner } from "./heldJob";
+import { holderOf } from "./model";
+import { jobRef } from "./ownedJob";
+
+export type ReleaseAs = "PENDING" | "PAUSED" | "CANCELLED";
+
+const CLEAR_CONTROLS = { control: { cancelRequested: false, pauseRequested: false } };
+
+/**
+ * The holder lets go of the job: back to the queue (PENDING, e.g. the runner is shutting down),
+ * or, acting on a control it learned from a heartbeat, PAUSED (out of the queue until resumed)
+ * or CANCELLED. Pausing or cancelling needs the matching request: a runner cannot invent one.
+ */
+export async function releaseJob(runner: JobsRunner, jobId: string, token: string, as: ReleaseAs, now: Date) {
+  const ref = jobRef(jobId);
+  const at = Timestamp.fromDate(now);
+  return db().runTransaction(async (tx) => {
+    const job = await holdInTransaction(tx, runner, jobId, token, now);
+    switch (as) {
+      case "PENDING":
+        tx.update(ref, { ...pendingFields(job.queue, jobId, at), logIntake: null });
+        break;
+      case "PAUSED":
+        if (!job.control.pauseRequested) throw new Conflict("NOT_REQUESTED", "Nobody asked to pause this job.");
+        tx.update(ref, { status: "PAUSED", pendingShard: null, lease: null, leaseExpiresAt: null, updatedAt: at, logIntake: null, ...CLEAR_CONTROLS });
+        break;
+      case "CANCELLED": {
+        if (!job.control.cancelRequested) throw new Conflict("NOT_REQUESTED", "Nobody asked to cancel this job; use fail.");
+        const endWrites = await prepareJobEnd(tx, jobId, job);
+        tx.update(ref, { ...finalFields("CANCELLED", at), ...CLEAR_CONTROLS, error: "Cancelled.", finishedBy: holderOf(runner.ownerUid, runner.runnerId) });
+        endWrites("CANCELLED");
+        break;
+      }
+    }
+    return { status: as };
+  });
+}

@@ -1,0 +1,47 @@
+import { Timestamp } from "firebase-admin/firestore";
+import { db } from "../../data/firestore";
+import { heldJobsOf, runners, type RunnerDoc, type RunnerStatus } from "../../data/runners";
+import { assert, NotFound } from "../../http/errors";
+import { runnerDocId } from "./ids";
+import { MAX_HELD_SCAN } from "./limits";
+
+export interface HeartbeatReport {
+  status: RunnerStatus;
+  currentJobs: number;
+}
+
+/**
+ * Records the runner's state and proves it alive. Seed 004 has no per-task heartbeat, so this is
+ * also what keeps its tasks' leases from lapsing during a long review: each lease it still
+ * holds is extended by its job's lease length (a lapsed lease stays lapsed: it is the reaper's).
+ * In the same transaction `heldJobs` is recounted from the jobs themselves, unless a claim is in
+ * flight (its jobs would be counted twice).
+ */
+export async function heartbeatRunner(ownerUid: string, runnerId: string, report: HeartbeatReport, now: Date): Promise<RunnerDoc> {
+  const ref = runners().doc(runnerDocId(ownerUid, runnerId));
+  const at = Timestamp.fromDate(now);
+  return db().runTransaction(async (tx) => {
+    const runner = (await tx.get(ref)).data();
+    assert(runner !== undefined, new NotFound("RUNNER_NOT_FOUND", "No such runner; register it first."));
+    const held = await tx.get(heldJobsOf(ref.id, MAX_HELD_SCAN));
+    if (report.status !== "offline") {
+      for (const doc of held.docs) {
+        const job = doc.data();
+        if (job.lease === null || job.lease.expiresAt.toMillis() <= now.getTime()) continue;
+        const expiresAt = Timestamp.fromMillis(now.getTime() + job.leaseMs);
+        tx.update(doc.ref, { "lease.expiresAt": expiresAt, leaseExpiresAt: expiresAt, updatedAt: at });
+      }
+    }
+    const claiming = runner.claimLock !== null && runner.claimLock.expiresAt.toMillis() > now.getTime();
+    const update = {
+      status: report.status,
+      reportedJobs: report.currentJobs,
+      lastHeartbeatAt: at,
+      offlineAt: report.status === "offline" ? (runner.offlineAt ?? at) : null,
+      updatedAt: at,
+      ...(claiming ? {} : { heldJobs: held.size }),
+    };
+    tx.update(ref, update);
+    return { ...runner, ...update };
+  });
+}

@@ -1,0 +1,23 @@
+/**
+ * Runner ids are chosen by runners, so they are only unique per owner: the document key joins
+ * the owner's uid (which never contains `:`) and the runner's id.
+ */
+export function runnerDocId(ownerUid: string, runnerId: string): string {
+  return `${ownerUid}:${runnerId}`;
+}
+
+/** The runner's own id back from a document key. */
+export function runnerIdOf(docId: string): string {
+  const at = docId.indexOf(":");
+  return at < 0 ? docId : docId.slice(at + 1);
+}
+
+/** Whether a runner document key belongs to `ownerUid`. */
+export function isOwnersRunner(ownerUid: string, docId: string): boolean {
+  return docId.startsWith(`${ownerUid}:`);
+}
+
+/** Review tasks queue per owner: only that owner's runners claim them. */
+export function reviewQueue(ownerUid: string): string {
+  return `review/user:${ownerUid}`;
+}

@@ -1,0 +1,18 @@
+/** Limits and defaults of the runner fleet, in one place so faces and core agree. */
+
+/** `x-runner-max-concurrency` when the runner sends none (seed 004). */
+export const DEFAULT_MAX_CONCURRENCY = 5;
+/** Highest concurrency a runner may declare: also bounds how many jobs a held-jobs scan can meet. */
+export const MAX_CONCURRENCY = 100;
+/** Held jobs read per runner; twice the concurrency cap, so a scan never silently truncates. */
+export const MAX_HELD_SCAN = 2 * MAX_CONCURRENCY;
+/** Longer than the claim function's timeout: a claim that died frees its runner's lock after this. */
+export const CLAIM_LOCK_MS = 2 * 60 * 1000;
+/** Most runners one list answers with (neither seed pages its runner list). */
+export const MAX_RUNNERS_LISTED = 500;
+/** Defaults mirrored from config/params.ts for when the runtime has no value (unit tests). */
+export const DEFAULT_JOB_LEASE_MS = 5 * 60 * 1000;
+export const DEFAULT_RUNNER_OFFLINE_AFTER_MS = 2 * 60 * 1000;
+export const DEFAULT_RUNNER_DELETE_AFTER_MS = 7 * 24 * 60 * 60 * 1000;
+/** Registration transactions all meet on one counter document; let bursts of them retry longer. */
+export const REGISTER_TX_ATTEMPTS = 30;

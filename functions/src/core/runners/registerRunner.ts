@@ -1,0 +1,69 @@
+import { Timestamp } from "firebase-admin/firestore";
+import { db } from "../../data/firestore";
+import { runnerSeqCounter, runners, type RunnerDoc } from "../../data/runners";
+import { runnerDocId } from "./ids";
+import { REGISTER_TX_ATTEMPTS } from "./limits";
+
+export interface Registration {
+  runnerId: string;
+  name: string;
+  version: string;
+  os: string;
+  arch: string;
+  tags: string[];
+  maxConcurrency: number;
+}
+
+/**
+ * Upsert: a new runner gets its seed 003 integer id from the counter in the same transaction
+ * that creates it; a known one keeps its id and history and has its metadata replaced. Either
+ * way it is online from now on.
+ */
+export async function registerRunner(
+  owner: { ownerUid: string; credentialId: string },
+  registration: Registration,
+  now: Date,
+): Promise<RunnerDoc> {
+  const ref = runners().doc(runnerDocId(owner.ownerUid, registration.runnerId));
+  const at = Timestamp.fromDate(now);
+  const fields = {
+    credentialId: owner.credentialId,
+    name: registration.name,
+    version: registration.version,
+    os: registration.os,
+    arch: registration.arch,
+    tags: registration.tags,
+    maxConcurrency: registration.maxConcurrency,
+    status: "online" as const,
+    // A (re)starting runner runs nothing yet; its next heartbeat says otherwise.
+    reportedJobs: 0,
+    lastHeartbeatAt: at,
+    offlineAt: null,
+    updatedAt: at,
+  };
+  return db().runTransaction(
+    async (tx) => {
+      const existing = (await tx.get(ref)).data();
+      if (existing !== undefined) {
+        tx.update(ref, fields);
+        return { ...existing, ...fields };
+      }
+      // Only first registrations meet on the counter; re-registrations never read it.
+      const counter = runnerSeqCounter();
+      const seq = ((await tx.get(counter)).data()?.value ?? 0) + 1;
+      const doc: RunnerDoc = {
+        ownerUid: owner.ownerUid,
+        runnerId: registration.runnerId,
+        seq,
+        ...fields,
+        heldJobs: 0,
+        claimLock: null,
+        createdAt: at,
+      };
+      tx.set(counter, { value: seq });
+      tx.create(ref, doc);
+      return doc;
+    },
+    { maxAttempts: REGISTER_TX_ATTEMPTS },
+  );
+}

@@ -1,0 +1,45 @@
+import type { RunnerDoc } from "../../data/runners";
+import { iso } from "./reviewTask";
+
+/** A runner as seed 004 answers it (`id` is the runner's own id; `seq` is its seed 003 id). */
+export function fleetRunnerView(runner: RunnerDoc) {
+  return {
+    id: runner.runnerId,
+    seq: runner.seq,
+    name: runner.name,
+    version: runner.version,
+    os: runner.os,
+    arch: runner.arch,
+    tags: runner.tags,
+    maxConcurrency: runner.maxConcurrency,
+    status: runner.status,
+    currentJobs: runner.heldJobs,
+    reportedJobs: runner.reportedJobs,
+    lastHeartbeatAt: iso(runner.lastHeartbeatAt),
+    offlineAt: iso(runner.offlineAt),
+    createdAt: iso(runner.createdAt),
+    updatedAt: iso(runner.updatedAt),
+  };
+}
+
+/** A runner as seed 003 answers it: snake_case, integer id, pods are the review tasks it holds. */
+export function readRunnerView(runner: RunnerDoc) {
+  return {
+    id: runner.seq,
+    name: runner.name,
+    status: runner.status,
+    version: runner.version,
+    os: runner.os,
+    arch: runner.arch,
+    labels: runner.tags,
+    pod_count: runner.heldJobs,
+    max_pods: runner.maxConcurrency,
+    last_heartbeat_at: iso(runner.lastHeartbeatAt),
+    created_at: iso(runner.createdAt),
+  };
+}
+
+/** Seed 003 "available": online (not busy, not offline) with a free slot. */
+export function isAvailable(runner: RunnerDoc): boolean {
+  return runner.status === "online" && runner.heldJobs < runner.maxConcurrency;
+}
