@@ -135,8 +135,10 @@ function decodeTimestamp(json: unknown, where: string): Timestamp {
 }
 
 function decodeValue(json: unknown, where: string): Value {
-  expect(isObject(json) && Object.keys(json).length === 1, where, "an object with exactly one value key");
-  const [[kind, v]] = Object.entries(json) as [[string, unknown]];
+  const entries = isObject(json) ? Object.entries(json) : [];
+  const [entry] = entries;
+  expect(entry !== undefined && entries.length === 1, where, "an object with exactly one value key");
+  const [kind, v] = entry;
   switch (kind) {
     case "nullValue":
       return { nullValue: "NULL_VALUE" };

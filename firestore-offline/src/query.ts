@@ -7,6 +7,8 @@ import { RpcError, invalidArgument } from "./errors";
 import type { AggregationMsg, CursorMsg, FieldReferenceMsg, FilterMsg, StructuredQueryMsg } from "./proto";
 import { collectionIdOf, collectionOf, type StoredDocument } from "./store";
 import {
+  INT64_MAX,
+  INT64_MIN,
   NULL_VALUE,
   compareNames,
   compareUtf8,
@@ -324,7 +326,7 @@ function sum(values: Value[]): Value {
       doubleTotal += v.doubleValue;
     }
   }
-  const fits = integerTotal <= 2n ** 63n - 1n && integerTotal >= -(2n ** 63n);
+  const fits = integerTotal <= INT64_MAX && integerTotal >= INT64_MIN;
   return anyDouble || !fits ? { doubleValue: doubleTotal } : { integerValue: integerTotal.toString() };
 }
 

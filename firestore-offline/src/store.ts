@@ -50,9 +50,12 @@ const MICROS = 1000n;
 /**
  * Commit times: wall-clock time at microsecond precision, bumped by 1 µs whenever needed so
  * every commit gets a unique, strictly increasing time (update times then identify versions,
- * which is what `lastUpdateTime` preconditions and transaction validation rely on).
+ * which is what `lastUpdateTime` preconditions and transaction validation rely on). A commit
+ * is also later than every read time handed out before it, so a snapshot at a read time never
+ * changes afterwards.
  */
 export class Clock {
+  /** The latest commit or read time issued. */
   private last = 0n;
   private readonly origin = BigInt(Date.now()) * 1_000_000n - process.hrtime.bigint();
 
@@ -69,7 +72,8 @@ export class Clock {
 
   /** A read time that observes every commit made so far. */
   now(): bigint {
-    return maxBig(this.wall(), this.last);
+    this.last = maxBig(this.wall(), this.last);
+    return this.last;
   }
 
   /** Makes later commit times exceed `time` (used after importing stored versions). */

@@ -127,10 +127,6 @@ export class TransactionManager {
     return this.active.delete(id.toString("hex"));
   }
 
-  clear(): void {
-    this.active.clear();
-  }
-
   private dropExpired(): void {
     const now = performance.now();
     for (const [key, tx] of this.active) {

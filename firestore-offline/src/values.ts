@@ -143,15 +143,19 @@ export function valuesIdentical(a: Value, b: Value): boolean {
   if ("doubleValue" in a || "doubleValue" in b) {
     return "doubleValue" in a && "doubleValue" in b && Object.is(a.doubleValue, b.doubleValue);
   }
-  if ("arrayValue" in a && "arrayValue" in b) {
+  if ("arrayValue" in a || "arrayValue" in b) {
+    if (!("arrayValue" in a && "arrayValue" in b)) return false;
     const [x, y] = [a.arrayValue.values, b.arrayValue.values];
     return x.length === y.length && x.every((v, i) => {
       const w = y[i];
       return w !== undefined && valuesIdentical(v, w);
     });
   }
-  if ("mapValue" in a && "mapValue" in b) return fieldsIdentical(a.mapValue.fields, b.mapValue.fields);
-  return typeOrder(a) === typeOrder(b) && typeOrder(a) !== 8 && typeOrder(a) !== 9 && compareValues(a, b) === 0;
+  if ("mapValue" in a || "mapValue" in b) {
+    return "mapValue" in a && "mapValue" in b && fieldsIdentical(a.mapValue.fields, b.mapValue.fields);
+  }
+  // The remaining types compare equal only when identical.
+  return compareValues(a, b) === 0;
 }
 
 export function fieldsIdentical(a: Fields, b: Fields): boolean {
@@ -178,7 +182,8 @@ function compareNumbers(
   if ("integerValue" in a && "integerValue" in b) return sign(BigInt(a.integerValue) - BigInt(b.integerValue));
   if ("doubleValue" in a && "doubleValue" in b) return compareDoubles(a.doubleValue, b.doubleValue);
   if ("integerValue" in a && "doubleValue" in b) return compareIntegerToDouble(BigInt(a.integerValue), b.doubleValue);
-  if ("doubleValue" in a && "integerValue" in b) return -compareIntegerToDouble(BigInt(b.integerValue), a.doubleValue);
+  // 0 - x rather than -x, so that a tie is 0 and not -0.
+  if ("doubleValue" in a && "integerValue" in b) return 0 - compareIntegerToDouble(BigInt(b.integerValue), a.doubleValue);
   return 0;
 }
 

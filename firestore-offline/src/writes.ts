@@ -93,9 +93,10 @@ function checkPrecondition(name: string, current: StoredDocument | undefined, pr
     const required = timestampToNanos(precondition.updateTime);
     if (current === undefined || current.updateTime !== required) {
       const stored = current === undefined ? "missing" : JSON.stringify(nanosToTimestamp(current.updateTime));
+      const wanted = JSON.stringify(nanosToTimestamp(required));
       throw new RpcError(
         status.FAILED_PRECONDITION,
-        `The stored version (${stored}) of ${name} does not match the required base version (${JSON.stringify(nanosToTimestamp(required))}).`,
+        `The stored version (${stored}) of ${name} does not match the required base version (${wanted}).`,
       );
     }
   }

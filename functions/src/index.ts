@@ -1,10 +1,15 @@
 // Every export is a deployed function id: stable API. One line each (grouped by face).
 import "./core/workspaces/endHook";
+import "./core/runners/endHook";
 import { https } from "./http/route";
 import { getHealth } from "./faces/health/health";
 import * as ws from "./faces/workspace/endpoints";
 import * as studio from "./faces/workspace/studio";
 import * as keys from "./faces/platform/apiKeys";
+import * as jobsApi from "./faces/jobs/endpoints";
+import * as fleet from "./faces/fleet/endpoints";
+import * as runnersRead from "./faces/runnersRead/endpoints";
+import * as code from "./faces/coderunner/endpoints";
 
 export const health = https({}, getHealth);
 
@@ -31,5 +36,67 @@ export const apiKeys = https({}, keys.listApiKeys, keys.createApiKey);
 export const apiKey = https({}, keys.revokeApiKey);
 export const runnerInstances = https({}, keys.listRunnerInstances);
 
+// Seed 002: the jobs API (ID token or jobs:read / jobs:write key) and its runner side (runners:write key).
+export const jobs = https({}, jobsApi.listJobs, jobsApi.createJob);
+export const job = https({}, jobsApi.getJob);
+export const jobStream = https({ timeoutSeconds: 90 }, jobsApi.streamJob);
+export const jobArtifactContent = https({ memory: "512MiB" }, jobsApi.downloadJobArtifact);
+export const jobCancel = https({}, jobsApi.cancelJob);
+export const jobPause = https({}, jobsApi.pauseJob);
+export const jobResume = https({}, jobsApi.resumeJob);
+export const jobMessage = https({}, jobsApi.messageJob);
+export const jobChildControl = https({}, jobsApi.controlJobChild);
+export const jobsRunnerLease = https({}, jobsApi.leaseRunnerJobs);
+export const jobRunnerHeartbeat = https({}, jobsApi.heartbeatRunnerJob);
+export const jobRunnerLogs = https({}, jobsApi.appendRunnerLogs);
+export const jobRunnerArtifacts = https({ memory: "512MiB" }, jobsApi.uploadRunnerArtifact);
+export const jobRunnerComplete = https({}, jobsApi.completeRunnerJob);
+export const jobRunnerFail = https({}, jobsApi.failRunnerJob);
+export const jobRunnerRelease = https({}, jobsApi.releaseRunnerJob);
+
+// Seed 004: the runner fleet under /api/runners (runners:write key; reads also ID token or runners:read key).
+export const fleetRunners = https({}, fleet.listRunners);
+export const fleetRunner = https({}, fleet.getRunner, fleet.deregisterRunner);
+export const fleetRegisterRunner = https({}, fleet.registerRunner);
+export const fleetRunnerHeartbeat = https({}, fleet.heartbeat);
+export const fleetTasks = https({}, fleet.queueTask);
+export const fleetPendingTasks = https({ timeoutSeconds: 60 }, fleet.claimTasks);
+export const fleetTaskStatus = https({}, fleet.updateTaskStatus);
+export const fleetTaskLogs = https({}, fleet.appendLogs);
+export const fleetTaskResult = https({}, fleet.submitResult);
+
+// Seed 003: the runners read API under /runners (runners:read key or ID token).
+export const readRunners = https({}, runnersRead.listRunners);
+export const readAvailableRunners = https({}, runnersRead.listAvailable);
+export const readRunner = https({}, runnersRead.getRunner);
+export const readRunnerPods = https({}, runnersRead.listPods);
+
+// Seed 000: Coderunner (Control Plane JWT), its proxy paths, and its runner side (tenant runner key).
+export const coderunnerDefinitions = https({}, code.createDefinition);
+export const coderunnerUpload = https({ memory: "512MiB", timeoutSeconds: 120 }, code.uploadFile);
+export const coderunnerVersions = https({}, code.listVersions);
+export const coderunnerVersion = https({}, code.getVersion, code.deleteVersion);
+export const coderunnerDeploy = https({}, code.createDeployment);
+export const coderunnerDeployment = https({}, code.getDeployment);
+export const coderunnerInvoke = https({}, code.invokeDeployment);
+export const coderunnerRunOnetime = https({}, code.runOnetime);
+export const coderunnerExecution = https({}, code.getExecution);
+export const coderunnerRunnerKeys = https({}, code.mintRunnerKey);
+export const coderunnerRunnerKey = https({}, code.revokeRunnerKey);
+export const coderunnerLeaseExecutions = https({}, code.leaseExecutions);
+export const coderunnerExecutionHeartbeat = https({}, code.heartbeatExecution);
+export const coderunnerExecutionBundle = https({ memory: "512MiB" }, code.downloadExecutionBundle);
+export const coderunnerExecutionComplete = https({}, code.completeExecution);
+export const coderunnerExecutionFail = https({}, code.failExecution);
+export const coderunnerProxyDefinition = https({}, code.proxyDefinition);
+export const coderunnerProxyUpload = https({ memory: "512MiB", timeoutSeconds: 120 }, code.proxyUpload);
+export const coderunnerProxyVersions = https({}, code.proxyVersions);
+export const coderunnerProxyVersion = https({}, code.proxyGetVersion, code.proxyDeleteVersion);
+export const coderunnerProxyDeploy = https({}, code.proxyDeploy);
+export const coderunnerProxyRun = https({}, code.proxyRun);
+
 // Scheduled sweeps.
 export { reapExpiredLeases } from "./scheduled/reapExpiredLeases";
+export { reapStaleRunners } from "./scheduled/reapStaleRunners";
+export { fireCronDeployments } from "./scheduled/fireCronDeployments";
+export { recoverCodeVersions } from "./scheduled/recoverCodeVersions";

@@ -38,4 +38,5 @@ export const TEST_FUNCTION_ENV: Record<string, string> = {
   JOB_LEASE_MS: "4000",
   RUNNER_OFFLINE_AFTER_MS: "3000",
   RUNNER_DELETE_AFTER_MS: "6000",
+  JOB_STREAM_MAX_MS: "8000",
 };

@@ -19,6 +19,8 @@ export const CONTROL_PLANE_AUDIENCE = defineString("CONTROL_PLANE_AUDIENCE", { d
 export const WORKSPACE_LEASE_MS = defineInt("WORKSPACE_LEASE_MS", { default: 10 * 60 * 1000 });
 /** Lease length for jobs-API, review and execution jobs. */
 export const JOB_LEASE_MS = defineInt("JOB_LEASE_MS", { default: 5 * 60 * 1000 });
+/** Longest a jobs-API SSE response stays open before it closes and the client reconnects (Hosting cuts at 60 s). */
+export const JOB_STREAM_MAX_MS = defineInt("JOB_STREAM_MAX_MS", { default: 55 * 1000 });
 /** A runner silent for this long is marked offline and its leases released. */
 export const RUNNER_OFFLINE_AFTER_MS = defineInt("RUNNER_OFFLINE_AFTER_MS", { default: 2 * 60 * 1000 });
 /** A registration offline for this long is deleted. */

@@ -44,6 +44,8 @@ export interface VersionDoc {
   definitionId: string;
   /** 1, 2, 3… within the definition. */
   number: number;
+  /** Copied from the definition: decides which entry point the check looks for. */
+  languageType: LanguageType;
   /** The upload's `Description` field. */
   description: string;
   /** Seed enum: 1 Pending, 2 Processing, 3 Completed, 4 Failed. */
@@ -111,8 +113,6 @@ export interface DeploymentDoc {
   nextFireAt: Timestamp | null;
   /** ScheduleJob: the latest slot fired; the compare-and-set field that makes a slot fire once. */
   lastFiredSlot: Timestamp | null;
-  /** ScheduleJob: due slots dropped because they were older than the catch-up window. */
-  skippedSlots: number;
   /** `x-userid` of the caller who deployed it. */
   createdBy: string;
   createdAt: Timestamp;

@@ -63,6 +63,8 @@ export interface Endpoint {
   face: Face;
   method: HttpMethod;
   path: string;
+  /** Who may call it; the authorization matrix test reads this. */
+  auth: AuthRule;
   matcher: RegExp;
   paramNames: string[];
   run(req: Request, res: Response, params: Record<string, string>): Promise<void>;
@@ -103,7 +105,7 @@ export function endpoint<
     res.status(reply.status ?? 200).json(wrapSuccess(config.face, reply.body, reply.message));
   }
 
-  return { face: config.face, method: config.method, path: config.path, matcher, paramNames, run };
+  return { face: config.face, method: config.method, path: config.path, auth: config.auth, matcher, paramNames, run };
 }
 
 /**
@@ -114,7 +116,7 @@ export function endpoint<
 export function https(options: HttpsOptions, ...endpoints: Endpoint[]): HttpsFunction {
   const first = endpoints[0];
   if (first === undefined) throw new Error("https() needs at least one endpoint");
-  return onRequest({ invoker: "public", ...options }, async (req, res) => {
+  const fn = onRequest({ invoker: "public", ...options }, async (req, res) => {
     try {
       const path = req.path;
       const onPath = endpoints
@@ -136,6 +138,15 @@ export function https(options: HttpsOptions, ...endpoints: Endpoint[]): HttpsFun
       sendError(res, first.face, error, req);
     }
   });
+  ENDPOINTS_OF.set(fn, endpoints);
+  return fn;
+}
+
+const ENDPOINTS_OF = new WeakMap<object, Endpoint[]>();
+
+/** The endpoints an exported function serves (empty for non-HTTP exports). Tests walk these. */
+export function endpointsOf(fn: unknown): Endpoint[] {
+  return typeof fn === "function" || (typeof fn === "object" && fn !== null) ? (ENDPOINTS_OF.get(fn) ?? []) : [];
 }
 
 /** Maps any thrown value to the face's envelope. Only the unexpected is logged, and never a body. */

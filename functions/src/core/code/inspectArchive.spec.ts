@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { inspectArchive, type ArchiveLimits } from "./inspectArchive";
-import { LANGUAGE_TYPES } from "./model";
+import { LANGUAGE_TYPES, type LanguageType } from "./model";
 import { writeZip, type ZipEntryInput } from "./zipWriter";
 
 const NODE = LANGUAGE_TYPES.NodeJS;
@@ -8,13 +8,13 @@ const PYTHON = LANGUAGE_TYPES.Python;
 const CSX = LANGUAGE_TYPES.DotNetScript;
 const SMALL: ArchiveLimits = { maxEntries: 10, maxUncompressedBytes: 10_000 };
 
-function accepted(entries: ZipEntryInput[], language = NODE, limits?: ArchiveLimits) {
+function accepted(entries: ZipEntryInput[], language: LanguageType = NODE, limits?: ArchiveLimits) {
   const verdict = inspectArchive(writeZip(entries), language, limits);
   assert.ok(verdict.ok, verdict.ok ? "" : verdict.reason);
   return verdict;
 }
 
-function refused(bytes: Buffer, pattern: RegExp, language = NODE, limits?: ArchiveLimits): void {
+function refused(bytes: Buffer, pattern: RegExp, language: LanguageType = NODE, limits?: ArchiveLimits): void {
   const verdict = inspectArchive(bytes, language, limits);
   assert.ok(!verdict.ok, "expected a refusal");
   assert.match(verdict.reason, pattern);
@@ -74,7 +74,8 @@ describe("inspectArchive (seed 000 uploads)", () => {
     it("refuses a corrupted data stream and a bad checksum", () => {
       const zip = writeZip([{ name: "index.js", data: "console.log('hello world, hello world')" }]);
       const flipped = Buffer.from(zip);
-      flipped[30 + "index.js".length + 2] ^= 0xff;
+      const at = 30 + "index.js".length + 2;
+      flipped.writeUInt8((flipped.readUInt8(at) ^ 0xff) & 0xff, at);
       const verdict = inspectArchive(flipped, NODE);
       assert.ok(!verdict.ok);
       assert.match(verdict.reason, /corrupt|checksum|size does not match/);

@@ -35,8 +35,11 @@ export const MAX_DESCRIPTION_CHARS = 2_000;
 
 /** Largest run payload once serialised as JSON. */
 export const MAX_RUN_PAYLOAD_BYTES = 64 * 1024;
-/** Longest output (stdout/stderr tail) and structured result a runner may hand back. */
-export const MAX_OUTPUT_CHARS = 256 * 1024;
+/**
+ * Largest output (UTF-8 stdout/stderr tail) and structured result (JSON) a runner may hand back;
+ * both land in the job document, which Firestore caps at 1 MiB.
+ */
+export const MAX_OUTPUT_BYTES = 256 * 1024;
 export const MAX_RESULT_BYTES = 256 * 1024;
 /** Longest failure reason a runner may send. */
 export const MAX_ERROR_CHARS = 2_000;

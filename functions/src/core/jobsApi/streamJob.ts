@@ -1,6 +1,6 @@
-import type { Timestamp } from "firebase-admin/firestore";
 import type { GenericJob } from "../../data/genericJobs";
-import { logsAfter, type LogLineDoc } from "../../data/jobLogs";
+import { logsAfter } from "../../data/jobLogs";
+import type { JobLogDoc } from "../jobs/jobLogs";
 import { InvalidArgument } from "../../http/errors";
 import type { JobStatus } from "../jobs/model";
 import { isFinal } from "./model";
@@ -161,6 +161,6 @@ function firestoreSource(jobId: string): StreamSource {
   };
 }
 
-function toStreamLine(doc: LogLineDoc): StreamLine {
-  return { seq: doc.seq, line: doc.line, stream: doc.stream, at: (doc.at as Timestamp).toDate() };
+function toStreamLine(doc: JobLogDoc): StreamLine {
+  return { seq: doc.seq, line: doc.line, stream: doc.stream, at: doc.at.toDate() };
 }

@@ -14,5 +14,3 @@ export const MAX_RUNNERS_LISTED = 500;
 export const DEFAULT_JOB_LEASE_MS = 5 * 60 * 1000;
 export const DEFAULT_RUNNER_OFFLINE_AFTER_MS = 2 * 60 * 1000;
 export const DEFAULT_RUNNER_DELETE_AFTER_MS = 7 * 24 * 60 * 60 * 1000;
-/** Registration transactions all meet on one counter document; let bursts of them retry longer. */
-export const REGISTER_TX_ATTEMPTS = 30;

@@ -1,8 +1,7 @@
 import { Timestamp } from "firebase-admin/firestore";
-import { db } from "../../data/firestore";
 import { runnerSeqCounter, runners, type RunnerDoc } from "../../data/runners";
 import { runnerDocId } from "./ids";
-import { REGISTER_TX_ATTEMPTS } from "./limits";
+import { runContendedTransaction } from "./contendedTransaction";
 
 export interface Registration {
   runnerId: string;
@@ -41,29 +40,27 @@ export async function registerRunner(
     offlineAt: null,
     updatedAt: at,
   };
-  return db().runTransaction(
-    async (tx) => {
-      const existing = (await tx.get(ref)).data();
-      if (existing !== undefined) {
-        tx.update(ref, fields);
-        return { ...existing, ...fields };
-      }
-      // Only first registrations meet on the counter; re-registrations never read it.
-      const counter = runnerSeqCounter();
-      const seq = ((await tx.get(counter)).data()?.value ?? 0) + 1;
-      const doc: RunnerDoc = {
-        ownerUid: owner.ownerUid,
-        runnerId: registration.runnerId,
-        seq,
-        ...fields,
-        heldJobs: 0,
-        claimLock: null,
-        createdAt: at,
-      };
-      tx.set(counter, { value: seq });
-      tx.create(ref, doc);
-      return doc;
-    },
-    { maxAttempts: REGISTER_TX_ATTEMPTS },
-  );
+  // First registrations all meet on the counter document: retried with short pauses.
+  return runContendedTransaction(async (tx) => {
+    const existing = (await tx.get(ref)).data();
+    if (existing !== undefined) {
+      tx.update(ref, fields);
+      return { ...existing, ...fields };
+    }
+    // Only first registrations meet on the counter; re-registrations never read it.
+    const counter = runnerSeqCounter();
+    const seq = ((await tx.get(counter)).data()?.value ?? 0) + 1;
+    const doc: RunnerDoc = {
+      ownerUid: owner.ownerUid,
+      runnerId: registration.runnerId,
+      seq,
+      ...fields,
+      heldJobs: 0,
+      claimLock: null,
+      createdAt: at,
+    };
+    tx.set(counter, { value: seq });
+    tx.create(ref, doc);
+    return doc;
+  });
 }

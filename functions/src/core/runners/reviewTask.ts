@@ -73,7 +73,8 @@ export function taskView(id: string, job: ReviewJob) {
     priority: job.priority,
     attempts: job.attempts,
     maxAttempts: job.maxAttempts,
-    runnerId: job.lease === null ? null : runnerIdOf(job.lease.holder),
+    // The holder while it is held, then the runner that finished it.
+    runnerId: runnerOf(job),
     leaseExpiresAt: iso(job.lease?.expiresAt),
     result: job.result,
     error: job.error,
@@ -82,16 +83,23 @@ export function taskView(id: string, job: ReviewJob) {
   };
 }
 
+function runnerOf(job: ReviewJob): string | null {
+  const doc = job.lease?.holder ?? job.finishedBy;
+  return doc === null || doc === undefined ? null : runnerIdOf(doc);
+}
+
 /** Seed 003 pod statuses, each standing for some job statuses. */
-export const POD_STATUSES: Record<string, readonly JobStatus[]> = {
+export const POD_STATUSES = {
   pending: ["PENDING"],
   running: ["LEASED", "RUNNING"],
   paused: ["PAUSED"],
   terminated: ["SUCCEEDED", "FAILED", "CANCELLED"],
-};
+} as const satisfies Record<string, readonly JobStatus[]>;
+export type PodStatus = keyof typeof POD_STATUSES;
+export const POD_STATUS_NAMES = Object.keys(POD_STATUSES) as PodStatus[];
 
-export function podStatusOf(status: JobStatus): string {
-  return Object.entries(POD_STATUSES).find(([, statuses]) => statuses.includes(status))?.[0] ?? "pending";
+export function podStatusOf(status: JobStatus): PodStatus {
+  return POD_STATUS_NAMES.find((name) => (POD_STATUSES[name] as readonly JobStatus[]).includes(status)) ?? "pending";
 }
 
 /** A job as a seed 003 pod. */

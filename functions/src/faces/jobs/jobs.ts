@@ -39,9 +39,11 @@ export const createJob = endpoint({
     );
     const owner = ownerOf(principal);
     const { id, created } = await create(owner, input, fromBody ?? fromHeader ?? null, intParam(JOB_LEASE_MS, DEFAULT_JOB_LEASE_MS), now);
+    const replyHeaders: Record<string, string> = { location: `/jobs/${id}` };
+    if (!created) replyHeaders["idempotent-replayed"] = "true";
     return {
       status: created ? 201 : 200,
-      headers: created ? { location: `/jobs/${id}` } : { location: `/jobs/${id}`, "idempotent-replayed": "true" },
+      headers: replyHeaders,
       body: await readJobSnapshot(owner, id),
     };
   },

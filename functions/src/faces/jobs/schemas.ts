@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { LOG_STREAMS, type LogStream } from "../../data/jobLogs";
+import type { LogStream } from "../../core/jobs/jobLogs";
+import { LOG_STREAMS } from "../../data/jobLogs";
 import { idSchema } from "../../http/schemas";
 import { MAX_CHILDREN, MAX_MESSAGE_CHARS } from "../../core/jobsApi/model";
 

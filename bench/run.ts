@@ -1,0 +1,388 @@
+/**
+ * `npm run bench`: starts the local stack (throwaway data), measures the lease paths and their
+ * Firestore cost, writes bench/results/latest.json and latest.svg, and exits non-zero if any
+ * job was handed out twice or a stored lease disagrees with what its claimer was told.
+ * Run it under the shared stack lock (the npm script does): the stack uses fixed ports.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { claimJobs, CLAIM_ROUNDS, CLAIM_WINDOW } from "../functions/src/core/jobs/claimJobs";
+import { PENDING_SHARDS } from "../functions/src/core/jobs/model";
+import { reviewQueue } from "../functions/src/core/runners/ids";
+import { ROOT, startStack } from "../scripts/stack";
+import { clearAuth, createApiKey, createInstances, leaseOverHttp, signUp, type RunnerInstance } from "./lib/api";
+import { leaseChart, type ChartSeries } from "./lib/chart";
+import { fleetLifecycle, PRICES_PER_100K, PRICE_SOURCE, usdPerMillion, workspaceLifecycle, type LifecycleCost, type PollCost } from "./lib/cost";
+import { CLAIM_LIMIT, fleetClaimer, registerRunners, seedReviewTasks } from "./lib/fleet";
+import { clearDatabase, connectFirestore } from "./lib/firestore";
+import { percentile, runLoad, type CallOutcome } from "./lib/load";
+import { naiveClaim } from "./lib/naiveClaim";
+import { installProbe, probed } from "./lib/probe";
+import { seedQueue } from "./lib/seed";
+import { distribution, runSweep, type Distribution, type PhasePlan, type SweepResult } from "./lib/sweep";
+
+const RESULTS_DIR = join(ROOT, "bench", "results");
+/** Lease length written by the in-process claims: far longer than the bench, so nothing lapses. */
+const BENCH_LEASE_MS = 10 * 60 * 1000;
+const CONCURRENCY = [1, 10, 50] as const;
+/** The concurrency the issue's targets are stated at. */
+const TARGET_CONCURRENCY = 50;
+const TARGET_RATIO = 5;
+const TARGET_P99_OVER_P50 = 4;
+
+interface Plan {
+  /** Jobs in each lease sweep's queue. */
+  jobs: number;
+  /** Leases taken at 1 and 10 runners before 50 runners drain the rest. */
+  share: [number, number];
+  httpJobs: number;
+  httpShare: [number, number];
+  fleetTasks: number;
+  fleetShare: [number, number];
+  phaseMaxMs: number;
+  /** Empty polls per concurrency level for the HTTP floor. */
+  emptyPolls: number;
+  costJobs: number;
+  /** Pending jobs ahead of each lease in the busy-queue lifecycle: at least one claim window. */
+  busyDepth: number;
+}
+
+const FULL: Plan = {
+  jobs: 3000,
+  share: [300, 700],
+  httpJobs: 3000,
+  httpShare: [150, 450],
+  fleetTasks: 1000,
+  fleetShare: [50, 250],
+  phaseMaxMs: 75_000,
+  emptyPolls: 100,
+  costJobs: 10,
+  busyDepth: 2 * CLAIM_WINDOW,
+};
+
+const QUICK: Plan = {
+  jobs: 400,
+  share: [50, 100],
+  httpJobs: 300,
+  httpShare: [30, 70],
+  fleetTasks: 200,
+  fleetShare: [20, 60],
+  phaseMaxMs: 30_000,
+  emptyPolls: 30,
+  costJobs: 3,
+  busyDepth: 2 * CLAIM_WINDOW,
+};
+
+function phases(share: [number, number]): PhasePlan[] {
+  return [
+    { concurrency: CONCURRENCY[0], leases: share[0] },
+    { concurrency: CONCURRENCY[1], leases: share[1] },
+    { concurrency: CONCURRENCY[2], leases: Number.POSITIVE_INFINITY },
+  ];
+}
+
+const log = (line: string) => process.stdout.write(`${line}\n`);
+
+async function inProcessSweeps(plan: Plan): Promise<{ shipped: SweepResult; naive: SweepResult }> {
+  const queue = "workspace/user:bench-in-process";
+  const seed = () => seedQueue({ queue, ownerUid: "bench-in-process", count: plan.jobs, leaseMs: BENCH_LEASE_MS, withWorkspaces: false });
+
+  await clearDatabase();
+  await seed();
+  log(`In-process shipped claim (claimJobs, limit 1) over ${plan.jobs} pending jobs:`);
+  const shipped = await runSweep(
+    {
+      label: "shipped",
+      queue,
+      phases: phases(plan.share),
+      phaseMaxMs: plan.phaseMaxMs,
+      claim: async (worker): Promise<CallOutcome> => {
+        const holder = `bench-runner-${worker}`;
+        const { value, probe } = await probed(() => claimJobs({ queue, holder, limit: 1, leaseMs: BENCH_LEASE_MS, now: new Date() }));
+        return { grants: value.map((c) => ({ id: c.id, holder, token: c.lease.token })), aborts: 0, lostRaces: probe.lostRaces, queries: probe.queries };
+      },
+    },
+    log,
+  );
+
+  await clearDatabase();
+  await seed();
+  log(`In-process naive claim (one transaction: oldest pending, limit 1) over ${plan.jobs} pending jobs:`);
+  const naive = await runSweep(
+    {
+      label: "naive",
+      queue,
+      phases: phases(plan.share),
+      phaseMaxMs: plan.phaseMaxMs,
+      claim: async (worker): Promise<CallOutcome> => {
+        const holder = `bench-runner-${worker}`;
+        const claimed = await naiveClaim(queue, holder, BENCH_LEASE_MS, new Date());
+        return { grants: claimed.lease === null ? [] : [claimed.lease], aborts: claimed.retries };
+      },
+    },
+    log,
+  );
+  return { shipped, naive };
+}
+
+interface PollFloor {
+  concurrency: number;
+  polls: number;
+  latencyMs: Distribution;
+}
+
+async function httpSweep(plan: Plan): Promise<{ sweep: SweepResult; emptyPolls: PollFloor[] }> {
+  await clearDatabase();
+  await clearAuth();
+  const user = await signUp();
+  const runners: RunnerInstance[] = await createInstances(user, Math.max(...CONCURRENCY));
+  const queue = `workspace/user:${user.uid}`;
+  await seedQueue({ queue, ownerUid: user.uid, count: plan.httpJobs, leaseMs: BENCH_LEASE_MS, withWorkspaces: true });
+  log(`HTTP shipped claim (POST /leaseWorkspaceJob, runner keys) over ${plan.httpJobs} pending workspace jobs:`);
+  const sweep = await runSweep(
+    {
+      label: "http",
+      queue,
+      phases: phases(plan.httpShare),
+      phaseMaxMs: plan.phaseMaxMs,
+      claim: async (worker): Promise<CallOutcome> => {
+        const runner = runners[worker];
+        if (runner === undefined) throw new Error(`no runner for worker ${worker}`);
+        const reply = await leaseOverHttp(runner);
+        const jobId = reply.workspace?.jobId;
+        if (!reply.leased) return { grants: [], aborts: 0 };
+        if (jobId === undefined) throw new Error("lease answer without a job id");
+        return { grants: [{ id: jobId, holder: runner.instanceId }], aborts: 0 };
+      },
+    },
+    log,
+  );
+  // The floor every HTTP claim stands on: the same call against an empty queue.
+  const emptyPolls: PollFloor[] = [];
+  for (const concurrency of CONCURRENCY) {
+    const ms: number[] = [];
+    await runLoad({
+      concurrency,
+      maxMs: plan.phaseMaxMs,
+      maxCalls: plan.emptyPolls,
+      maxLeases: Number.POSITIVE_INFINITY,
+      pendingLeft: () => Promise.resolve(1),
+      claim: async (worker) => {
+        const runner = runners[worker];
+        if (runner === undefined) throw new Error(`no runner for worker ${worker}`);
+        const t0 = performance.now();
+        const reply = await leaseOverHttp(runner);
+        ms.push(performance.now() - t0);
+        if (reply.leased) throw new Error("empty poll leased a job");
+        return { grants: [], aborts: 0 };
+      },
+    });
+    emptyPolls.push({ concurrency, polls: ms.length, latencyMs: distribution(ms) });
+    log(`  empty poll over HTTP c=${concurrency}: p50 ${percentile(ms, 50).toFixed(1)} ms, p99 ${percentile(ms, 99).toFixed(1)} ms`);
+  }
+  return { sweep, emptyPolls };
+}
+
+async function fleetSweep(plan: Plan): Promise<{ sweep: SweepResult; mode: "http" | "in-process stand-in"; note?: string }> {
+  await clearDatabase();
+  const user = await signUp();
+  let apiKey: string;
+  let runners;
+  try {
+    apiKey = await createApiKey(user, ["runners:write", "jobs:write"]);
+    runners = await registerRunners(user, apiKey, Math.max(...CONCURRENCY));
+  } catch (error) {
+    // The fleet face is being built alongside: without it, claimJobs with limit 5 stands in.
+    const note = `fleet routes unavailable (${error instanceof Error ? error.message : String(error)}); measured claimJobs limit ${CLAIM_LIMIT} in-process instead`;
+    log(`  ${note}`);
+    const queue = reviewQueue(user.uid);
+    await seedReviewTasks(user.uid, plan.fleetTasks);
+    const sweep = await runSweep(
+      {
+        label: "fleet (stand-in)",
+        queue,
+        phases: phases(plan.fleetShare),
+        phaseMaxMs: plan.phaseMaxMs,
+        claim: async (worker) => {
+          const holder = `bench-runner-${worker}`;
+          const claimed = await claimJobs({ queue, holder, limit: CLAIM_LIMIT, leaseMs: BENCH_LEASE_MS, now: new Date() });
+          return { grants: claimed.map((c) => ({ id: c.id, holder, token: c.lease.token })), aborts: 0 };
+        },
+      },
+      log,
+    );
+    return { sweep, mode: "in-process stand-in", note };
+  }
+  await seedReviewTasks(user.uid, plan.fleetTasks);
+  log(`HTTP fleet claim (GET /api/runners/tasks/pending, limit ${CLAIM_LIMIT}, results posted between claims) over ${plan.fleetTasks} review tasks:`);
+  const sweep = await runSweep(
+    { label: "fleet", queue: reviewQueue(user.uid), phases: phases(plan.fleetShare), phaseMaxMs: plan.phaseMaxMs, claim: fleetClaimer(apiKey, runners) },
+    log,
+  );
+  return { sweep, mode: "http" };
+}
+
+interface Target {
+  name: string;
+  value: number;
+  target: string;
+  met: boolean;
+}
+
+function phaseAt(sweep: SweepResult, concurrency: number) {
+  const phase = sweep.phases.find((p) => p.concurrency === concurrency);
+  if (phase === undefined) throw new Error(`${sweep.label}: no phase at ${concurrency}`);
+  return phase;
+}
+
+function targets(shipped: SweepResult, naive: SweepResult): Target[] {
+  const a = phaseAt(shipped, TARGET_CONCURRENCY);
+  const b = phaseAt(naive, TARGET_CONCURRENCY);
+  const ratio = Number((a.throughput / b.throughput).toFixed(2));
+  return [
+    { name: "double leases (shipped, whole run)", value: shipped.check.doubleLeases, target: "= 0", met: shipped.check.doubleLeases === 0 },
+    { name: `aborted transactions per lease, median (shipped, ${TARGET_CONCURRENCY} runners)`, value: a.abortsPerCall.p50, target: "= 0", met: a.abortsPerCall.p50 === 0 },
+    { name: `throughput shipped / naive (${TARGET_CONCURRENCY} runners)`, value: ratio, target: `>= ${TARGET_RATIO}`, met: ratio >= TARGET_RATIO },
+    { name: `p99 / p50 latency (shipped, ${TARGET_CONCURRENCY} runners)`, value: a.p99OverP50, target: `<= ${TARGET_P99_OVER_P50}`, met: a.p99OverP50 <= TARGET_P99_OVER_P50 },
+  ];
+}
+
+/** Correctness failures across every sweep: each one fails the run. */
+function correctnessFailures(sweeps: SweepResult[]): string[] {
+  const failures: string[] = [];
+  for (const s of sweeps) {
+    if (s.check.doubleLeases > 0) failures.push(`${s.label}: ${s.check.doubleLeases} job(s) handed out twice`);
+    if (s.check.holderMismatches.length > 0) failures.push(`${s.label}: ${s.check.holderMismatches.length} stored lease(s) not held by their grantee, e.g. ${s.check.holderMismatches.slice(0, 3).join(", ")}`);
+    if (s.check.orphanLeases.length > 0) failures.push(`${s.label}: ${s.check.orphanLeases.length} job(s) leased but handed to nobody, e.g. ${s.check.orphanLeases.slice(0, 3).join(", ")}`);
+    if (s.check.drained && s.check.pendingLeft > 0) failures.push(`${s.label}: ${s.check.pendingLeft} job(s) left pending after the queue was reported drained`);
+  }
+  return failures;
+}
+
+function chartSeries(shipped: SweepResult, naive: SweepResult, http: SweepResult, fleet: SweepResult, fleetLabel: string): ChartSeries[] {
+  const points = (s: SweepResult) => s.phases.map((p) => ({ concurrency: p.concurrency, throughput: p.throughput, p50: p.latencyMs.p50, p99: p.latencyMs.p99 }));
+  return [
+    { name: "shipped claimJobs (in-process)", color: "#1f77b4", points: points(shipped) },
+    { name: "naive transaction (in-process)", color: "#d62728", points: points(naive) },
+    { name: "shipped over HTTP", color: "#2ca02c", points: points(http) },
+    { name: fleetLabel, color: "#9467bd", points: points(fleet) },
+  ];
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { quick: { type: "boolean", default: false } } });
+  const plan = values.quick ? QUICK : FULL;
+  const started = performance.now();
+  const loadBefore = loadavg();
+  const stackLog: string[] = [];
+  log("Starting the local stack (throwaway data)…");
+  const stack = await startStack({
+    dataDir: null,
+    scheduler: false,
+    log: (line) => {
+      stackLog.push(line);
+      if (stackLog.length > 5000) stackLog.splice(0, 1000);
+    },
+  });
+  let exitCode = 0;
+  try {
+    connectFirestore(stack.firestoreHost);
+    installProbe();
+    log(`Stack up in ${((performance.now() - started) / 1000).toFixed(0)} s.`);
+
+    const inProcess = await inProcessSweeps(plan);
+    const http = await httpSweep(plan);
+    const fleet = await fleetSweep(plan);
+
+    log("Firestore cost per lifecycle (counted by the offline Firestore):");
+    const wsIdle = await workspaceLifecycle(0, plan.costJobs);
+    const wsBusy = await workspaceLifecycle(plan.busyDepth, plan.costJobs);
+    const fleetIdle = await fleetLifecycle(0, Math.max(1, Math.round(plan.costJobs / CLAIM_LIMIT)));
+    const fleetBusy = await fleetLifecycle(plan.busyDepth, Math.max(1, Math.round(plan.costJobs / CLAIM_LIMIT)));
+    const costLine = (name: string, c: LifecycleCost) =>
+      log(`  ${name} (queue depth ${c.queueDepth}): ${c.total.reads} reads, ${c.total.writes} writes, ${c.total.abortedTransactions} aborted tx per job → $${c.usdPerMillionJobs} per million jobs`);
+    costLine("workspace lifecycle", wsIdle.lifecycle);
+    costLine("workspace lifecycle", wsBusy.lifecycle);
+    costLine("fleet lifecycle", fleetIdle.lifecycle);
+    costLine("fleet lifecycle", fleetBusy.lifecycle);
+    const pollLine = (name: string, p: PollCost | undefined) => {
+      if (p !== undefined) log(`  ${name} empty poll: ${p.perPoll.reads} reads, ${p.perPoll.writes} writes → $${p.usdPerMillionPolls} per million polls`);
+    };
+    pollLine("workspace", wsIdle.emptyPoll);
+    pollLine("fleet", fleetIdle.emptyPoll);
+
+    const ratios = CONCURRENCY.map((concurrency) => {
+      const a = phaseAt(inProcess.shipped, concurrency);
+      const b = phaseAt(inProcess.naive, concurrency);
+      return { concurrency, shipped: a.throughput, naive: b.throughput, ratio: Number((a.throughput / b.throughput).toFixed(2)) };
+    });
+    const checks = targets(inProcess.shipped, inProcess.naive);
+    const sweeps = [inProcess.shipped, inProcess.naive, http.sweep, fleet.sweep];
+    const failures = correctnessFailures(sweeps);
+    const loadAfter = loadavg();
+    const fleetLabel = fleet.mode === "http" ? `fleet claim over HTTP (limit ${CLAIM_LIMIT}, tasks/s)` : `claimJobs limit ${CLAIM_LIMIT} (in-process stand-in)`;
+
+    const results = {
+      generatedAt: new Date().toISOString(),
+      durationS: Number(((performance.now() - started) / 1000).toFixed(1)),
+      machine: { cpus: cpus().length, node: process.version, loadAverageBefore: loadBefore.map((l) => Number(l.toFixed(2))), loadAverageAfter: loadAfter.map((l) => Number(l.toFixed(2))) },
+      plan: { ...plan, mode: values.quick ? "quick" : "full" },
+      claimDesign: { CLAIM_WINDOW, CLAIM_ROUNDS, PENDING_SHARDS },
+      lease: {
+        inProcess: { shipped: inProcess.shipped, naive: inProcess.naive, ratio: ratios },
+        http: { shipped: http.sweep, emptyPollFloor: http.emptyPolls, naive: "not measured: a naive claim cannot be deployed from bench code (see bench/README.md)" },
+        fleet: { mode: fleet.mode, note: fleet.note ?? null, sweep: fleet.sweep },
+      },
+      cost: {
+        prices: { per100k: PRICES_PER_100K, source: PRICE_SOURCE },
+        workspace: { idleQueue: wsIdle.lifecycle, busyQueue: wsBusy.lifecycle, emptyPoll: wsIdle.emptyPoll ?? null },
+        fleet: { idleQueue: fleetIdle.lifecycle, busyQueue: fleetBusy.lifecycle, emptyPoll: fleetIdle.emptyPoll ?? null },
+        leaseOnlyPerMillion: Object.fromEntries(
+          sweeps.map((s) => [s.label, s.phases.map((p) => ({ concurrency: p.concurrency, ...p.perLease, usd: usdPerMillion({ reads: p.perLease.reads, writes: p.perLease.writes, deletes: 0, transactions: 0, abortedTransactions: 0 }) }))]),
+        ),
+      },
+      correctness: {
+        ok: failures.length === 0,
+        failures,
+        perSweep: sweeps.map((s) => ({ label: s.label, ...s.check, holderMismatches: s.check.holderMismatches.length, orphanLeases: s.check.orphanLeases.length })),
+      },
+      targets: checks,
+      chart: "latest.svg",
+    };
+    mkdirSync(RESULTS_DIR, { recursive: true });
+    writeFileSync(join(RESULTS_DIR, "latest.json"), `${JSON.stringify(results, null, 2)}\n`);
+    writeFileSync(
+      join(RESULTS_DIR, "latest.svg"),
+      leaseChart(
+        "Runnerplane lease claim: shipped vs naive",
+        `${new Date().toISOString().slice(0, 10)} · ${cpus().length} CPUs · offline Firestore + functions emulator · ${plan.jobs} jobs in-process, ${plan.httpJobs} over HTTP`,
+        chartSeries(inProcess.shipped, inProcess.naive, http.sweep, fleet.sweep, fleetLabel),
+      ),
+    );
+
+    log("Ratios shipped / naive (in-process throughput):");
+    for (const r of ratios) log(`  ${r.concurrency} runners: ${r.shipped} / ${r.naive} = ${r.ratio}×`);
+    log("Targets at 50 runners:");
+    for (const t of checks) log(`  ${t.met ? "met    " : "MISSED "} ${t.name}: ${t.value} (${t.target})`);
+    if (failures.length > 0) {
+      exitCode = 1;
+      log("CORRECTNESS FAILURES:");
+      for (const f of failures) log(`  ${f}`);
+    } else {
+      log("Correctness: no double leases, every stored lease held by its grantee, nothing orphaned.");
+    }
+    log(`Wrote bench/results/latest.json and latest.svg in ${results.durationS} s.`);
+  } catch (error) {
+    exitCode = 1;
+    log(`Bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    log("Last stack output:");
+    for (const line of stackLog.slice(-40)) log(`  ${line}`);
+  } finally {
+    await stack.stop();
+  }
+  process.exit(exitCode);
+}
+
+void main();

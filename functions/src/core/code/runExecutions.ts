@@ -1,0 +1,121 @@
+import { createHash } from "node:crypto";
+import { Timestamp, type DocumentReference, type Transaction } from "firebase-admin/firestore";
+import { intParam, JOB_LEASE_MS } from "../../config/params";
+import { db } from "../../data/firestore";
+import { jobs } from "../../data/jobs";
+import { Conflict, NotFound } from "../../http/errors";
+import { blobStore } from "../blobs/blobStore";
+import { claimJobs, type ClaimedJob } from "../jobs/claimJobs";
+import { prepareJobEnd } from "../jobs/jobEndHooks";
+import { assertHolds } from "../jobs/leaseGuard";
+import { finalFields, type JobDoc } from "../jobs/model";
+import { DEFAULT_EXECUTION_LEASE_MS, executionPayloadOf } from "./executionJob";
+import { executionQueue } from "./model";
+
+/**
+ * The runner side of executions, on the shared lease core. The holder is the runner key's
+ * credential id; every call after the claim also carries the lease token minted by that claim,
+ * so two processes sharing one key are still fenced from each other.
+ */
+export interface TenantRunner {
+  tenantId: string;
+  /** The runner key's credential id: the lease holder. */
+  holder: string;
+}
+
+export async function leaseExecutions(runner: TenantRunner, limit: number, now: Date): Promise<ClaimedJob[]> {
+  return claimJobs({
+    queue: executionQueue(runner.tenantId),
+    holder: runner.holder,
+    limit,
+    leaseMs: intParam(JOB_LEASE_MS, DEFAULT_EXECUTION_LEASE_MS),
+    now,
+  });
+}
+
+/** Another tenant's execution is 404 like a missing one; our own without the lease is 409. */
+function assertTenantExecution(job: JobDoc | undefined, runner: TenantRunner): asserts job is JobDoc {
+  if (job === undefined || job.kind !== "execution" || job.tenantId !== runner.tenantId) throw new NotFound("EXECUTION_NOT_FOUND", "No such execution.");
+}
+
+async function heldInTransaction(tx: Transaction, ref: DocumentReference<JobDoc>, runner: TenantRunner, token: string, now: Date): Promise<JobDoc> {
+  const job = (await tx.get(ref)).data();
+  assertTenantExecution(job, runner);
+  assertHolds(job, runner.holder, now, token);
+  return job;
+}
+
+/** Extends the lease by the job's lease length; tells the runner whether to stop. */
+export async function heartbeatExecution(runner: TenantRunner, executionId: string, token: string, now: Date) {
+  const ref = jobs().doc(executionId);
+  return db().runTransaction(async (tx) => {
+    const job = await heldInTransaction(tx, ref, runner, token, now);
+    const expiresAt = Timestamp.fromMillis(now.getTime() + job.leaseMs);
+    tx.update(ref, { status: "RUNNING", "lease.expiresAt": expiresAt, leaseExpiresAt: expiresAt, updatedAt: Timestamp.fromDate(now) });
+    return { leaseExpiresAt: expiresAt.toMillis(), cancelRequested: job.control.cancelRequested };
+  });
+}
+
+/** The bundle's bytes, for the holder only. */
+export async function readExecutionBundle(runner: TenantRunner, executionId: string, token: string, now: Date): Promise<Buffer> {
+  const job = (await jobs().doc(executionId).get()).data();
+  assertTenantExecution(job, runner);
+  assertHolds(job, runner.holder, now, token);
+  const bytes = await blobStore().get(executionPayloadOf(job).bundle);
+  if (bytes === null) throw new NotFound("BUNDLE_NOT_FOUND", "The code bundle is missing.");
+  return bytes;
+}
+
+export interface ExecutionOutcome {
+  /** The process's exit status: 0 is success. */
+  exitCode: number;
+  /** What it printed (the runner may keep only the tail). */
+  output: string;
+  /** Structured result as JSON text, or null. */
+  resultJson: string | null;
+}
+
+/**
+ * Ends the execution: SUCCEEDED on exit code 0, FAILED otherwise, the outcome stored either
+ * way. Repeating the same completion as the holder that made it answers ok and writes nothing.
+ */
+export async function completeExecution(runner: TenantRunner, executionId: string, token: string, outcome: ExecutionOutcome, now: Date) {
+  const hash = createHash("sha256").update(JSON.stringify(["complete", outcome.exitCode, outcome.output, outcome.resultJson])).digest("hex");
+  const status = outcome.exitCode === 0 ? ("SUCCEEDED" as const) : ("FAILED" as const);
+  const error = outcome.exitCode === 0 ? null : `The code exited with status ${outcome.exitCode}.`;
+  return finish(runner, executionId, token, hash, now, {
+    ...finalFields(status, Timestamp.fromDate(now)),
+    result: { exitCode: outcome.exitCode, output: outcome.output, resultJson: outcome.resultJson },
+    error,
+  });
+}
+
+/** The runner could not run it (bad bundle, runtime missing…): FAILED with the runner's reason. */
+export async function failExecution(runner: TenantRunner, executionId: string, token: string, reason: string, now: Date) {
+  const hash = createHash("sha256").update(JSON.stringify(["fail", reason])).digest("hex");
+  return finish(runner, executionId, token, hash, now, { ...finalFields("FAILED", Timestamp.fromDate(now)), error: reason });
+}
+
+async function finish(
+  runner: TenantRunner,
+  executionId: string,
+  token: string,
+  hash: string,
+  now: Date,
+  fields: { status: JobDoc["status"] } & Record<string, unknown>,
+): Promise<{ status: string; duplicate: boolean }> {
+  const ref = jobs().doc(executionId);
+  return db().runTransaction(async (tx) => {
+    const before = (await tx.get(ref)).data();
+    assertTenantExecution(before, runner);
+    if (before.finishedBy === runner.holder && before.completionHash !== null) {
+      if (before.completionHash === hash) return { status: before.status, duplicate: true };
+      throw new Conflict("ALREADY_FINISHED", "This execution was already finished with a different outcome.");
+    }
+    assertHolds(before, runner.holder, now, token);
+    const endWrites = await prepareJobEnd(tx, ref.id, before);
+    tx.update(ref, { ...fields, completionHash: hash, finishedBy: runner.holder });
+    endWrites(fields.status);
+    return { status: fields.status, duplicate: false };
+  });
+}

@@ -1,0 +1,36 @@
+import type { ApiKeyPrincipal, ControlPlanePrincipal } from "../../auth/authenticate";
+import { InvalidArgument, PermissionDenied } from "../../http/errors";
+
+/**
+ * Tenant ids go into document ids (`apps/{tenant}~{slug}`) and queue names, so they are held to
+ * the shape of a workspace UUID-ish token; `~` and `/` can never appear.
+ */
+export const TENANT_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** The tenant a Control Plane call acts for: its `x-client-key` (equal to the JWT's claim). */
+export function tenantOf(principal: ControlPlanePrincipal): string {
+  if (!TENANT_ID_PATTERN.test(principal.tenantId)) {
+    throw new InvalidArgument("INVALID_CLIENT_KEY", "x-client-key must be a workspace id (letters, digits, - and _, at most 64).");
+  }
+  return principal.tenantId;
+}
+
+/**
+ * Tenant runner keys are ordinary scoped API keys (`runners:write`) whose owner is this
+ * synthetic id: the link between a key and the tenant whose executions it may lease. No Firebase
+ * user can sign in with it, so no Studio user owns or lists these keys.
+ */
+const TENANT_OWNER_PREFIX = "coderunner-tenant:";
+
+export function tenantOwnerUid(tenantId: string): string {
+  return `${TENANT_OWNER_PREFIX}${tenantId}`;
+}
+
+/** The tenant a runner key serves; 403 for API keys that are not tenant runner keys. */
+export function tenantOfRunnerKey(principal: ApiKeyPrincipal): string {
+  const tenantId = principal.ownerUid.startsWith(TENANT_OWNER_PREFIX) ? principal.ownerUid.slice(TENANT_OWNER_PREFIX.length) : "";
+  if (!TENANT_ID_PATTERN.test(tenantId)) {
+    throw new PermissionDenied("NOT_A_TENANT_RUNNER_KEY", "This key is not a Coderunner runner key; mint one with POST /api/coderunner/runner-keys.");
+  }
+  return tenantId;
+}

@@ -1,0 +1,17 @@
+import { Timestamp } from "firebase-admin/firestore";
+import { db } from "../../data/firestore";
+import { appendJobLogs } from "../jobs/jobLogs";
+import { assertTaskHeld, readOwnedTask } from "./heldTask";
+
+/** Appends the holder's log lines after the task's last sequence number; extends its lease too. */
+export async function appendTaskLogs(ownerUid: string, taskId: string, runnerId: string | null, lines: readonly string[], now: Date) {
+  return db().runTransaction(async (tx) => {
+    const { ref, job } = await readOwnedTask(tx, ownerUid, taskId);
+    assertTaskHeld(job, ownerUid, runnerId, now);
+    const at = Timestamp.fromDate(now);
+    const expiresAt = Timestamp.fromMillis(now.getTime() + job.leaseMs);
+    const { logSeq } = appendJobLogs(tx, ref, job, lines.map((line) => ({ line, stream: "log" as const })), at);
+    tx.update(ref, { logSeq, "lease.expiresAt": expiresAt, leaseExpiresAt: expiresAt, updatedAt: at });
+    return { id: ref.id, appended: lines.length, firstSeq: logSeq - lines.length + 1, lastSeq: logSeq };
+  });
+}

@@ -1,0 +1,78 @@
+import { randomBytes } from "node:crypto";
+import { Timestamp } from "firebase-admin/firestore";
+import { intParam, JOB_LEASE_MS } from "../../config/params";
+import { db } from "../../data/firestore";
+import { heldJobsOf, runners } from "../../data/runners";
+import { assert, Conflict, NotFound } from "../../http/errors";
+import { claimJobs, type ClaimedJob } from "../jobs/claimJobs";
+import { reviewQueue, runnerDocId } from "./ids";
+import { runContendedTransaction } from "./contendedTransaction";
+import { CLAIM_LOCK_MS, DEFAULT_JOB_LEASE_MS, MAX_HELD_SCAN } from "./limits";
+import type { ReviewJob } from "./reviewTask";
+
+export interface ClaimedTask {
+  id: string;
+  job: ReviewJob;
+}
+
+/**
+ * Leases up to `limit` of the owner's pending review tasks to one runner, never more than its
+ * free concurrency (`maxConcurrency` − tasks it holds), and only tasks whose tags it carries.
+ *
+ * Why a per-runner lock: claimJobs writes each job on its own, so nothing ties "how many does
+ * this runner hold" to the claim. One claim per runner at a time (a lock field on the runner,
+ * taken and dropped in single-document transactions, lapsing after CLAIM_LOCK_MS if a claim
+ * dies) makes the count read under the lock exact: meanwhile the runner's holdings can only
+ * shrink. Different runners never wait on each other. A second claim while one is in flight
+ * gets nothing this time rather than waiting.
+ */
+export async function claimReviewTasks(ownerUid: string, runnerId: string, limit: number, now: Date): Promise<ClaimedTask[]> {
+  const ref = runners().doc(runnerDocId(ownerUid, runnerId));
+  const token = randomBytes(12).toString("base64url");
+  const at = Timestamp.fromDate(now);
+  const grant = await db().runTransaction(async (tx) => {
+    const runner = (await tx.get(ref)).data();
+    assert(runner !== undefined, new NotFound("RUNNER_NOT_FOUND", "No such runner; register it first."));
+    assert(runner.status !== "offline", new Conflict("RUNNER_OFFLINE", "This runner is offline; register it again or send a heartbeat."));
+    if (runner.claimLock !== null && runner.claimLock.expiresAt.toMillis() > now.getTime()) return null;
+    // Recounted from the jobs, inside this transaction: the stored count cannot drift past a claim.
+    const held = (await tx.get(heldJobsOf(ref.id, MAX_HELD_SCAN))).size;
+    const slots = Math.min(limit, Math.max(0, runner.maxConcurrency - held));
+    if (slots === 0) {
+      if (held !== runner.heldJobs) tx.update(ref, { heldJobs: held, updatedAt: at });
+      return null;
+    }
+    tx.update(ref, {
+      heldJobs: held,
+      claimLock: { token, expiresAt: Timestamp.fromMillis(now.getTime() + CLAIM_LOCK_MS) },
+      updatedAt: at,
+    });
+    return { slots, tags: runner.tags };
+  });
+  if (grant === null) return [];
+
+  let claimed: ClaimedJob[] = [];
+  try {
+    claimed = await claimJobs({
+      queue: reviewQueue(ownerUid),
+      holder: ref.id,
+      tags: grant.tags,
+      limit: grant.slots,
+      leaseMs: intParam(JOB_LEASE_MS, DEFAULT_JOB_LEASE_MS),
+      now,
+      extra: () => ({ ranBy: ref.id, phase: null, phaseAt: null }),
+    });
+  } finally {
+    await runContendedTransaction(async (tx) => {
+      const runner = (await tx.get(ref)).data();
+      if (runner === undefined) return;
+      tx.update(ref, {
+        // Read now, not at lock time: results may have ended some of its tasks meanwhile.
+        heldJobs: runner.heldJobs + claimed.length,
+        ...(runner.claimLock?.token === token ? { claimLock: null } : {}),
+        updatedAt: at,
+      });
+    });
+  }
+  return claimed.map((c): ClaimedTask => ({ id: c.id, job: c.job }));
+}

@@ -1,0 +1,21 @@
+import { Timestamp } from "firebase-admin/firestore";
+import { db } from "../../data/firestore";
+import { runners, type RunnerDoc } from "../../data/runners";
+import { assert, NotFound } from "../../http/errors";
+import { runnerDocId } from "./ids";
+import { releaseRunnerJobs } from "./releaseRunnerJobs";
+
+/** Marks the runner offline and gives its tasks back to the queue. Repeating it is harmless. */
+export async function deregisterRunner(ownerUid: string, runnerId: string, now: Date): Promise<RunnerDoc> {
+  const ref = runners().doc(runnerDocId(ownerUid, runnerId));
+  const at = Timestamp.fromDate(now);
+  await db().runTransaction(async (tx) => {
+    const runner = (await tx.get(ref)).data();
+    assert(runner !== undefined, new NotFound("RUNNER_NOT_FOUND", "No such runner."));
+    tx.update(ref, { status: "offline", offlineAt: runner.offlineAt ?? at, updatedAt: at });
+  });
+  await releaseRunnerJobs(ref, now);
+  const after = (await ref.get()).data();
+  assert(after !== undefined, new NotFound("RUNNER_NOT_FOUND", "No such runner."));
+  return after;
+}

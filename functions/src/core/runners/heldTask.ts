@@ -1,0 +1,30 @@
+import type { DocumentReference, Transaction } from "firebase-admin/firestore";
+import { jobs } from "../../data/jobs";
+import { assert, Conflict, NotFound } from "../../http/errors";
+import { assertHolds } from "../jobs/leaseGuard";
+import type { JobDoc } from "../jobs/model";
+import { isOwnersRunner, runnerDocId } from "./ids";
+import type { ReviewJob } from "./reviewTask";
+
+/** Reads a review task of `ownerUid` inside `tx`; anyone else's task, or another kind of job, is 404. */
+export async function readOwnedTask(tx: Transaction, ownerUid: string, taskId: string): Promise<{ ref: DocumentReference<JobDoc>; job: ReviewJob }> {
+  const ref = jobs().doc(taskId);
+  const job: ReviewJob | undefined = (await tx.get(ref)).data();
+  assert(job !== undefined && job.kind === "review" && job.ownerUid === ownerUid, new NotFound("TASK_NOT_FOUND", "No such task."));
+  return { ref, job };
+}
+
+/**
+ * The holder fence for status and log calls. Seed 004 names no runner on them, so: a runner
+ * named (`x-runner-id` or `runnerId`) must hold the task itself; otherwise it must be held, now,
+ * by one of the key owner's runners. Either way a lapsed or lost lease is 409.
+ */
+export function assertTaskHeld(job: ReviewJob, ownerUid: string, runnerId: string | null, now: Date): void {
+  if (runnerId !== null) {
+    assertHolds(job, runnerDocId(ownerUid, runnerId), now);
+    return;
+  }
+  const holder = job.lease?.holder ?? "";
+  assert(isOwnersRunner(ownerUid, holder), new Conflict("LEASE_NOT_HELD", "You hold no active lease on this job."));
+  assertHolds(job, holder, now);
+}

@@ -1,0 +1,46 @@
+import { intParam, JOB_LEASE_MS } from "../../config/params";
+import { jobs } from "../../data/jobs";
+import { newJobDoc } from "../jobs/newJob";
+import { reviewQueue } from "./ids";
+import { DEFAULT_JOB_LEASE_MS } from "./limits";
+import type { ReviewJob, ReviewPayload } from "./reviewTask";
+
+export interface NewReviewTask extends ReviewPayload {
+  tags: string[];
+  priority: number;
+  maxAttempts?: number;
+}
+
+/** Puts a review task in its owner's queue, where only that owner's runners claim it. */
+export async function queueReviewTask(ownerUid: string, input: NewReviewTask, now: Date): Promise<{ id: string; job: ReviewJob }> {
+  const ref = jobs().doc();
+  const payload = {
+    repositoryUrl: input.repositoryUrl,
+    branch: input.branch,
+    commitSha: input.commitSha,
+    files: input.files,
+    aiConfig: input.aiConfig,
+  };
+  const job: ReviewJob = {
+    ...newJobDoc(
+      ref.id,
+      {
+        kind: "review",
+        queue: reviewQueue(ownerUid),
+        ownerUid,
+        payload,
+        tags: input.tags,
+        priority: input.priority,
+        maxAttempts: input.maxAttempts,
+        leaseMs: intParam(JOB_LEASE_MS, DEFAULT_JOB_LEASE_MS),
+      },
+      now,
+    ),
+    ranBy: null,
+    phase: null,
+    phaseAt: null,
+    logSeq: 0,
+  };
+  await ref.create(job);
+  return { id: ref.id, job };
+}

@@ -1,0 +1,68 @@
+import { createHash } from "node:crypto";
+import { Timestamp } from "firebase-admin/firestore";
+import { db } from "../../data/firestore";
+import { Conflict } from "../../http/errors";
+import { prepareJobEnd } from "../jobs/jobEndHooks";
+import { appendJobLogs } from "../jobs/jobLogs";
+import { assertHolds } from "../jobs/leaseGuard";
+import { finalFields } from "../jobs/model";
+import { readOwnedTask } from "./heldTask";
+import { runnerDocId } from "./ids";
+import { taskView, type ReviewJob } from "./reviewTask";
+
+export interface TaskResult {
+  runnerId: string;
+  status: "success" | "failed";
+  files: Record<string, unknown>[];
+  totalComments: number;
+  rating?: "A" | "B" | "C" | "D" | "F";
+  metrics: Record<string, unknown>;
+  error?: string;
+  logs?: string[];
+}
+
+/** Used when a runner reports failure without saying why. */
+const UNSPECIFIED_FAILURE = "The runner reported the review as failed.";
+
+/**
+ * Ends the task SUCCEEDED or FAILED with the runner's result and final log lines, in one
+ * transaction fenced on the lease: a runner that does not hold the task (any more) gets 409 and
+ * nothing is written. The holder repeating the very same result gets the same answer and
+ * nothing is written twice; a different second result is 409.
+ */
+export async function submitTaskResult(ownerUid: string, taskId: string, input: TaskResult, now: Date): Promise<{ task: ReturnType<typeof taskView>; duplicate: boolean }> {
+  const holder = runnerDocId(ownerUid, input.runnerId);
+  const hash = createHash("sha256").update(JSON.stringify(input)).digest("hex");
+  return db().runTransaction(async (tx) => {
+    const { ref, job } = await readOwnedTask(tx, ownerUid, taskId);
+    if (job.finishedBy === holder && (job.status === "SUCCEEDED" || job.status === "FAILED")) {
+      if (job.completionHash === hash) return { task: taskView(ref.id, job), duplicate: true };
+      throw new Conflict("ALREADY_COMPLETED", "This task was already completed with a different result.");
+    }
+    assertHolds(job, holder, now);
+    const endWrites = await prepareJobEnd(tx, ref.id, job);
+    const at = Timestamp.fromDate(now);
+    const status = input.status === "success" ? "SUCCEEDED" : "FAILED";
+    const logs = input.logs ?? [];
+    const logFields = logs.length > 0 ? appendJobLogs(tx, ref, job, logs.map((line) => ({ line, stream: "log" as const })), at) : {};
+    const update = {
+      ...finalFields(status, at),
+      result: {
+        outcome: input.status,
+        files: input.files,
+        totalComments: input.totalComments,
+        rating: input.rating ?? null,
+        metrics: input.metrics,
+        error: input.error ?? null,
+      },
+      error: status === "FAILED" ? (input.error ?? UNSPECIFIED_FAILURE) : null,
+      completionHash: hash,
+      finishedBy: holder,
+      ...logFields,
+    };
+    tx.update(ref, update);
+    endWrites(status);
+    const ended: ReviewJob = { ...job, ...update };
+    return { task: taskView(ref.id, ended), duplicate: false };
+  });
+}

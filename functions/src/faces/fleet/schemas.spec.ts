@@ -1,0 +1,77 @@
+import assert from "node:assert/strict";
+import { DEFAULT_MAX_CONCURRENCY, MAX_CONCURRENCY } from "../../core/runners/limits";
+import { claimQuery, logsBody, MAX_LOG_LINE_CHARS, MAX_LOG_LINES, namedRunner, registrationHeaders, registrationOf, resultBody } from "./schemas";
+
+function register(headers: Record<string, string>) {
+  return registrationHeaders.safeParse({ host: "x", ...headers });
+}
+
+describe("fleet registration headers", () => {
+  it("fills seed 004's defaults", () => {
+    const parsed = register({ "x-runner-id": "runner-001" });
+    assert.ok(parsed.success);
+    assert.deepEqual(registrationOf(parsed.data), {
+      runnerId: "runner-001",
+      name: "runner-001",
+      version: "unknown",
+      os: "unknown",
+      arch: "unknown",
+      tags: [],
+      maxConcurrency: DEFAULT_MAX_CONCURRENCY,
+    });
+  });
+
+  it("splits, trims and de-duplicates tags; blank headers count as absent", () => {
+    const parsed = register({ "x-runner-id": "r", "x-runner-tags": " gpu, fast ,,gpu", "x-runner-name": "  " });
+    assert.ok(parsed.success);
+    assert.deepEqual(registrationOf(parsed.data).tags, ["gpu", "fast"]);
+    assert.equal(registrationOf(parsed.data).name, "r");
+  });
+
+  it("takes max concurrency 1 to the cap and refuses 0, one past the cap, and non-integers", () => {
+    assert.ok(register({ "x-runner-id": "r", "x-runner-max-concurrency": "1" }).success);
+    assert.ok(register({ "x-runner-id": "r", "x-runner-max-concurrency": String(MAX_CONCURRENCY) }).success);
+    for (const bad of ["0", String(MAX_CONCURRENCY + 1), "2.5", "-1", "five"]) {
+      assert.ok(!register({ "x-runner-id": "r", "x-runner-max-concurrency": bad }).success, bad);
+    }
+  });
+
+  it("refuses a missing id, reserved words and characters that do not fit a path", () => {
+    const cases: Record<string, string>[] = [{}, { "x-runner-id": "tasks" }, { "x-runner-id": "register" }, { "x-runner-id": "a/b" }, { "x-runner-id": ".hidden" }];
+    for (const bad of cases) {
+      assert.ok(!register(bad).success, JSON.stringify(bad));
+    }
+  });
+});
+
+describe("fleet task bodies", () => {
+  it("logs: 1 to 200 lines, each at most the line cap", () => {
+    const line = (n: number) => "x".repeat(n);
+    assert.ok(logsBody.safeParse({ logs: [line(MAX_LOG_LINE_CHARS)] }).success);
+    assert.ok(logsBody.safeParse({ logs: Array.from({ length: MAX_LOG_LINES }, () => "l") }).success);
+    assert.ok(!logsBody.safeParse({ logs: [] }).success);
+    assert.ok(!logsBody.safeParse({ logs: Array.from({ length: MAX_LOG_LINES + 1 }, () => "l") }).success);
+    assert.ok(!logsBody.safeParse({ logs: [line(MAX_LOG_LINE_CHARS + 1)] }).success);
+  });
+
+  it("result: refuses what Firestore could not store, instead of failing the commit", () => {
+    const base = { runnerId: "r", status: "success", files: [], totalComments: 0, metrics: {} };
+    assert.ok(resultBody.safeParse(base).success);
+    assert.ok(!resultBody.safeParse({ ...base, metrics: { spans: [[1, 2]] } }).success);
+    assert.ok(!resultBody.safeParse({ ...base, files: [{ "": 1 }] }).success);
+    assert.ok(!resultBody.safeParse({ ...base, rating: "E" }).success);
+  });
+
+  it("claim limit: a whole number from 1 to the cap", () => {
+    assert.equal(claimQuery.parse({ runnerId: "r" }).limit, undefined);
+    assert.equal(claimQuery.parse({ runnerId: "r", limit: "3" }).limit, 3);
+    for (const bad of ["0", "1.5", "-2", "lots", String(MAX_CONCURRENCY + 1)]) assert.ok(!claimQuery.safeParse({ runnerId: "r", limit: bad }).success, bad);
+  });
+
+  it("a runner named twice must be named the same", () => {
+    assert.equal(namedRunner(undefined, undefined), null);
+    assert.equal(namedRunner("a", undefined), "a");
+    assert.equal(namedRunner("a", "a"), "a");
+    assert.throws(() => namedRunner("a", "b"), /different runners/);
+  });
+});

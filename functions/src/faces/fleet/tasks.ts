@@ -1,0 +1,98 @@
+import { appendTaskLogs } from "../../core/runners/appendTaskLogs";
+import { claimReviewTasks } from "../../core/runners/claimReviewTasks";
+import { queueReviewTask } from "../../core/runners/queueReviewTask";
+import { taskView } from "../../core/runners/reviewTask";
+import { submitTaskResult } from "../../core/runners/submitTaskResult";
+import { updateTaskPhase } from "../../core/runners/updateTaskPhase";
+import { endpoint } from "../../http/route";
+import { ownerOf, RUNNER_KEY, TASK_QUEUE } from "./auth";
+import {
+  claimQuery,
+  LOG_BODY_BYTES,
+  logsBody,
+  namedRunner,
+  newTaskBody,
+  RESULT_BODY_BYTES,
+  resultBody,
+  runnerHeader,
+  statusBody,
+  TASK_BODY_BYTES,
+  taskParams,
+} from "./schemas";
+
+/**
+ * `POST /api/runners/tasks` (our addition: seed 004 only shows the runner side) queues a review
+ * task in the caller's queue → 201 `{data: task}`.
+ */
+export const queueTask = endpoint({
+  face: "fleet",
+  method: "POST",
+  path: "/api/runners/tasks",
+  auth: TASK_QUEUE,
+  body: newTaskBody,
+  maxBodyBytes: TASK_BODY_BYTES,
+  handler: async ({ principal, body, now }) => {
+    const { tags, priority, ...payload } = body;
+    const { id, job } = await queueReviewTask(ownerOf(principal), { ...payload, tags: tags ?? [], priority: priority ?? 0 }, now);
+    return { status: 201, body: taskView(id, job) };
+  },
+});
+
+/** `GET /api/runners/tasks/pending?runnerId&limit` → `{data: [task]}`, claimed for that runner. */
+export const claimTasks = endpoint({
+  face: "fleet",
+  method: "GET",
+  path: "/api/runners/tasks/pending",
+  auth: RUNNER_KEY,
+  query: claimQuery,
+  handler: async ({ principal, query, now }) => {
+    const claimed = await claimReviewTasks(principal.ownerUid, query.runnerId, query.limit ?? 1, now);
+    return { body: claimed.map((c) => taskView(c.id, c.job)) };
+  },
+});
+
+/** `POST /api/runners/tasks/:id/status` `{status}` → `{data: task}`; holder only, else 409. */
+export const updateTaskStatus = endpoint({
+  face: "fleet",
+  method: "POST",
+  path: "/api/runners/tasks/:id/status",
+  auth: RUNNER_KEY,
+  params: taskParams,
+  headers: runnerHeader,
+  body: statusBody,
+  handler: async ({ principal, params, headers, body, now }) => {
+    const runnerId = namedRunner(headers["x-runner-id"], body.runnerId);
+    return { body: await updateTaskPhase(principal.ownerUid, params.id, runnerId, body.status, now) };
+  },
+});
+
+/** `POST /api/runners/tasks/:id/logs` `{logs: string[1..200]}` → `{data: {appended, firstSeq, lastSeq}}`. */
+export const appendLogs = endpoint({
+  face: "fleet",
+  method: "POST",
+  path: "/api/runners/tasks/:id/logs",
+  auth: RUNNER_KEY,
+  params: taskParams,
+  headers: runnerHeader,
+  body: logsBody,
+  maxBodyBytes: LOG_BODY_BYTES,
+  handler: async ({ principal, params, headers, body, now }) => {
+    const runnerId = namedRunner(headers["x-runner-id"], body.runnerId);
+    return { body: await appendTaskLogs(principal.ownerUid, params.id, runnerId, body.logs, now) };
+  },
+});
+
+/** `POST /api/runners/tasks/:id/result` → `{data: task}` ended; not the holder → 409, nothing written. */
+export const submitResult = endpoint({
+  face: "fleet",
+  method: "POST",
+  path: "/api/runners/tasks/:id/result",
+  auth: RUNNER_KEY,
+  params: taskParams,
+  body: resultBody,
+  maxBodyBytes: RESULT_BODY_BYTES,
+  handler: async ({ principal, params, body, now }) => {
+    const { task } = await submitTaskResult(principal.ownerUid, params.id, body, now);
+    return { body: task };
+  },
+});

@@ -1,0 +1,141 @@
+import { z } from "zod";
+import { intParam, JOB_LEASE_MS } from "../../config/params";
+import { appendRunnerLogs as appendLogs } from "../../core/jobsApi/appendRunnerLogs";
+import { finishJob } from "../../core/jobsApi/finishJob";
+import { heartbeatJob } from "../../core/jobsApi/heartbeatJob";
+import { leaseJobs, MAX_LEASE_BATCH } from "../../core/jobsApi/leaseJobs";
+import { DEFAULT_JOB_LEASE_MS, MAX_ARTIFACT_BYTES } from "../../core/jobsApi/model";
+import { releaseJob } from "../../core/jobsApi/releaseJob";
+import { uploadArtifact } from "../../core/jobsApi/uploadArtifact";
+import { endpoint } from "../../http/route";
+import { JOBS_RUNNER } from "./auth";
+import { appendLogsBody, errorText, jobParams, leaseToken, runnerId, runnerRef, storableObject } from "./schemas";
+import { artifactName, MULTIPART_OVERHEAD_BYTES, readUpload } from "./upload";
+
+/** Largest log batch body (lines are capped individually too). */
+export const MAX_LOG_BATCH_BYTES = 1024 * 1024;
+/** Largest completion body (the result object). */
+export const MAX_COMPLETE_BYTES = 256 * 1024;
+export const MAX_RUNNER_TAGS = 50;
+
+/** `POST /jobs/runner/lease` `{ runnerId, tags?, limit? }` → `{ jobs: [{ id, leaseToken, leaseExpiresAt, type, workflowPath, params, … }] }`. */
+export const leaseRunnerJobs = endpoint({
+  face: "jobs",
+  method: "POST",
+  path: "/jobs/runner/lease",
+  auth: JOBS_RUNNER,
+  body: z.object({
+    runnerId,
+    tags: z.array(z.string().trim().min(1).max(64)).max(MAX_RUNNER_TAGS).default([]),
+    limit: z.number().int().min(1).max(MAX_LEASE_BATCH).default(1),
+  }),
+  handler: async ({ principal, body, now }) => ({
+    body: await leaseJobs(
+      { ownerUid: principal.ownerUid, runnerId: body.runnerId },
+      { tags: body.tags, limit: body.limit, leaseMs: intParam(JOB_LEASE_MS, DEFAULT_JOB_LEASE_MS) },
+      now,
+    ),
+  }),
+});
+
+/** `POST /jobs/:jobId/runner/heartbeat` `{ runnerId, leaseToken }` → `{ leaseExpiresAt, cancelRequested, pauseRequested, messages }`. */
+export const heartbeatRunnerJob = endpoint({
+  face: "jobs",
+  method: "POST",
+  path: "/jobs/:jobId/runner/heartbeat",
+  auth: JOBS_RUNNER,
+  params: jobParams,
+  body: runnerRef,
+  handler: async ({ principal, params, body, now }) => ({
+    body: await heartbeatJob({ ownerUid: principal.ownerUid, runnerId: body.runnerId }, params.jobId, body.leaseToken, now),
+  }),
+});
+
+/** `POST /jobs/:jobId/runner/logs` `{ runnerId, leaseToken, offset, lines }` → `{ accepted, duplicates, nextOffset, lastSeq }`. */
+export const appendRunnerLogs = endpoint({
+  face: "jobs",
+  method: "POST",
+  path: "/jobs/:jobId/runner/logs",
+  auth: JOBS_RUNNER,
+  maxBodyBytes: MAX_LOG_BATCH_BYTES,
+  params: jobParams,
+  body: appendLogsBody,
+  handler: async ({ principal, params, body, now }) => ({
+    body: await appendLogs({ ownerUid: principal.ownerUid, runnerId: body.runnerId }, params.jobId, body.leaseToken, { offset: body.offset, lines: body.lines }, now),
+  }),
+});
+
+/**
+ * `POST /jobs/:jobId/runner/artifacts?name=` with `X-Runner-Id`, `X-Lease-Token`: the raw body
+ * (its Content-Type kept) or multipart/form-data with one file → 201 `{ artifact }` (200 for a
+ * retry of the same name and bytes). At most MAX_ARTIFACT_BYTES.
+ */
+export const uploadRunnerArtifact = endpoint({
+  face: "jobs",
+  method: "POST",
+  path: "/jobs/:jobId/runner/artifacts",
+  auth: JOBS_RUNNER,
+  rawBody: true,
+  maxBodyBytes: MAX_ARTIFACT_BYTES + MULTIPART_OVERHEAD_BYTES,
+  params: jobParams,
+  query: z.object({ name: artifactName.optional() }),
+  headers: z.object({ "x-runner-id": runnerId, "x-lease-token": leaseToken, "x-artifact-name": z.string().max(1000).optional() }),
+  handler: async ({ principal, params, query, headers, req, now }) => {
+    const upload = await readUpload(req, query.name ?? decodeHeader(headers["x-artifact-name"]), MAX_ARTIFACT_BYTES);
+    const runner = { ownerUid: principal.ownerUid, runnerId: headers["x-runner-id"] };
+    const { created, artifact } = await uploadArtifact(runner, params.jobId, headers["x-lease-token"], upload, now);
+    return { status: created ? 201 : 200, body: { artifact } };
+  },
+});
+
+/** `POST /jobs/:jobId/runner/complete` `{ runnerId, leaseToken, result? }` → `{ status: "SUCCEEDED" }`. */
+export const completeRunnerJob = endpoint({
+  face: "jobs",
+  method: "POST",
+  path: "/jobs/:jobId/runner/complete",
+  auth: JOBS_RUNNER,
+  maxBodyBytes: MAX_COMPLETE_BYTES,
+  params: jobParams,
+  body: runnerRef.extend({ result: storableObject.default({}) }),
+  handler: async ({ principal, params, body, now }) => ({
+    body: await finishJob({ ownerUid: principal.ownerUid, runnerId: body.runnerId }, params.jobId, body.leaseToken, { status: "SUCCEEDED", result: body.result }, now),
+  }),
+});
+
+/** `POST /jobs/:jobId/runner/fail` `{ runnerId, leaseToken, error }` → `{ status: "FAILED" }` (final; no retry). */
+export const failRunnerJob = endpoint({
+  face: "jobs",
+  method: "POST",
+  path: "/jobs/:jobId/runner/fail",
+  auth: JOBS_RUNNER,
+  params: jobParams,
+  body: runnerRef.extend({ error: errorText }),
+  handler: async ({ principal, params, body, now }) => ({
+    body: await finishJob({ ownerUid: principal.ownerUid, runnerId: body.runnerId }, params.jobId, body.leaseToken, { status: "FAILED", error: body.error }, now),
+  }),
+});
+
+/**
+ * `POST /jobs/:jobId/runner/release` `{ runnerId, leaseToken, status }` → `{ status }`: PENDING
+ * gives the job back to the queue; PAUSED / CANCELLED acknowledge a requested pause / cancel.
+ */
+export const releaseRunnerJob = endpoint({
+  face: "jobs",
+  method: "POST",
+  path: "/jobs/:jobId/runner/release",
+  auth: JOBS_RUNNER,
+  params: jobParams,
+  body: runnerRef.extend({ status: z.enum(["PENDING", "PAUSED", "CANCELLED"]) }),
+  handler: async ({ principal, params, body, now }) => ({
+    body: await releaseJob({ ownerUid: principal.ownerUid, runnerId: body.runnerId }, params.jobId, body.leaseToken, body.status, now),
+  }),
+});
+
+function decodeHeader(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}

@@ -1,0 +1,151 @@
+/** The answers the Studio reads, as the routes in README.md return them. */
+import type { DeliverableView } from "./deliverables/types";
+
+/** `GET /api/runner-instances` → `{ instances }` (seed 001 runner keys, no secrets). */
+export interface RunnerInstance {
+  credentialId: string;
+  instanceId?: string;
+  kind: "runner";
+  pool?: "user" | "global";
+  name: string;
+  createdAt: string;
+  revokedAt: string | null;
+  lastUsedAt: string | null;
+}
+
+/** `POST /createRunnerInstance` → 201; `runnerToken` is shown once. */
+export interface CreatedInstance {
+  instanceId: string;
+  credentialId: string;
+  runnerToken: string;
+  kind: "user" | "global";
+  name: string;
+}
+
+export type Scope = "runners:read" | "runners:write" | "jobs:read" | "jobs:write";
+export const SCOPES: readonly Scope[] = ["runners:read", "runners:write", "jobs:read", "jobs:write"];
+
+/** `GET /api/keys` → `{ keys }`. */
+export interface ApiKey {
+  credentialId: string;
+  kind: "apiKey";
+  scopes?: Scope[];
+  name: string;
+  createdAt: string;
+  revokedAt: string | null;
+  lastUsedAt: string | null;
+}
+
+/** `POST /api/keys` → 201; `key` is shown once. */
+export interface CreatedKey {
+  keyId: string;
+  key: string;
+  name: string;
+  scopes: Scope[];
+  createdAt: string;
+}
+
+/** Seed 004 `GET /api/runners` → `{ data: FleetRunner[] }`. */
+export interface FleetRunner {
+  id: string;
+  seq?: number;
+  name: string;
+  version: string;
+  os?: string;
+  arch?: string;
+  tags: string[];
+  maxConcurrency: number;
+  status: "online" | "busy" | "offline";
+  /** Tasks it holds now, by the server's count. */
+  currentJobs: number;
+  /** What its last heartbeat said it was running. */
+  reportedJobs?: number;
+  lastHeartbeatAt: string | null;
+  offlineAt?: string | null;
+  createdAt: string | null;
+}
+
+export type JobStatus = "PENDING" | "LEASED" | "RUNNING" | "PAUSED" | "SUCCEEDED" | "FAILED" | "CANCELLED";
+export const JOB_STATUSES: readonly JobStatus[] = ["PENDING", "LEASED", "RUNNING", "PAUSED", "SUCCEEDED", "FAILED", "CANCELLED"];
+export const FINAL_STATUSES: readonly JobStatus[] = ["SUCCEEDED", "FAILED", "CANCELLED"];
+
+/** Seed 002 list entry (`GET /jobs` → `{ jobs, nextCursor }`). */
+export interface JobSummary {
+  id: string;
+  type: string;
+  workflowPath: string;
+  status: JobStatus;
+  tags: string[];
+  priority: number;
+  attempts: number;
+  parentId: string | null;
+  childName: string | null;
+  error: string | null;
+  createdAt: string | null;
+  updatedAt: string | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+export interface JobArtifact {
+  id: string;
+  name: string;
+  contentType: string;
+  size: number;
+  createdAt: string | null;
+  contentUrl: string;
+}
+
+/** Seed 002 `GET /jobs/:id`. */
+export interface JobSnapshot extends JobSummary {
+  params: Record<string, unknown>;
+  maxAttempts: number;
+  lease: { runnerId: string; leasedAt: string | null; expiresAt: string | null } | null;
+  control: { cancelRequested?: boolean; pauseRequested?: boolean } | null;
+  logSeq: number;
+  messages: { posted: number; delivered: number };
+  children: { name: string; jobId: string; status: JobStatus | null; outcome: string | null }[];
+  artifacts: JobArtifact[];
+  result: Record<string, unknown> | null;
+}
+
+export interface WorkspaceSummary {
+  id: string;
+  title: string;
+  idea: string | null;
+  messageCount: number;
+  activeJobId: string | null;
+  lastJobId: string | null;
+  lastJobStatus: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface WorkspaceJob {
+  id: string;
+  status: JobStatus;
+  target: "user" | "global";
+  attempts: number;
+  leaseHolder: string | null;
+  leaseExpiresAt: number | null;
+  error: string | null;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+export interface WorkspaceMessage {
+  id: string;
+  role: "user" | "assistant";
+  text: string;
+  subtitle?: string | null;
+  createdAt: string;
+  deliverables: DeliverableView[];
+}
+
+/** `GET /api/workspaces/:id`. */
+export interface WorkspaceView {
+  workspace: WorkspaceSummary;
+  messages: WorkspaceMessage[];
+  job: WorkspaceJob | null;
+}

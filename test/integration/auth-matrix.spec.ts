@@ -1,0 +1,123 @@
+/**
+ * Every route × every kind of caller → the expected status, generated from the routes the
+ * functions actually export (their declared auth rules), so a new route cannot be left out.
+ * "Accepted" means authentication and authorization passed: any answer but 401/403 (the dummy
+ * ids and bodies then earn 400/404/409, which is fine here — face tests cover the happy paths).
+ */
+import assert from "node:assert/strict";
+import { createPrivateKey } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { SignJWT } from "jose";
+import type { AuthRule } from "../../functions/src/auth/authenticate";
+import * as functions from "../../functions/src/index";
+import { endpointsOf, type Endpoint } from "../../functions/src/http/route";
+import { DEV_KEY_DIR, PROJECT_ID } from "../../scripts/stack";
+import { createApiKey, createInstance } from "../harness/fixtures";
+import { call, createUser } from "../harness/stack";
+
+const TENANT = "11111111-2222-4333-8444-555555555555";
+const OTHER_TENANT = "99999999-8888-4777-8666-555555555555";
+
+type Expect = "accepted" | 401 | 403;
+
+interface Caller {
+  name: string;
+  headers: Record<string, string>;
+  expect(rule: AuthRule): Expect;
+}
+
+const accepts = (rule: AuthRule, kind: string) => "public" in rule || rule.accept.some((k) => k === kind);
+const isPublic = (rule: AuthRule) => "public" in rule;
+const refusedUnlessPublic = (rule: AuthRule): Expect => (isPublic(rule) ? "accepted" : 401);
+
+async function controlPlaneToken(claimTenant: string, exp = "10m"): Promise<string> {
+  const key = createPrivateKey(readFileSync(join(DEV_KEY_DIR, "control-plane.private.pem"), "utf8"));
+  return new SignJWT({ external_tenant_id: claimTenant, external_user_id: "7" }).setProtectedHeader({ alg: "RS256" }).setExpirationTime(exp).sign(key);
+}
+
+/** An ID token as the Auth emulator would issue it, but expired (the emulator does not sign). */
+function expiredIdToken(uid: string): string {
+  const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString("base64url");
+  const past = Math.floor(Date.now() / 1000) - 7200;
+  return `${b64({ alg: "none", typ: "JWT" })}.${b64({ iss: `https://securetoken.google.com/${PROJECT_ID}`, aud: PROJECT_ID, auth_time: past, user_id: uid, sub: uid, iat: past, exp: past + 3600, firebase: { identities: {}, sign_in_provider: "password" } })}.`;
+}
+
+function concrete(path: string): string {
+  return path.replace(/:[A-Za-z]+/g, "matrix-id");
+}
+
+async function inBatches<T>(items: T[], size: number, run: (item: T) => Promise<void>): Promise<void> {
+  for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map(run));
+}
+
+describe("authorization matrix: every route × every caller", () => {
+  it("answers each caller as the route's auth rule says", async function () {
+    this.timeout(300_000);
+    const user = await createUser();
+    const admin = await createUser({ admin: true });
+    const runner = await createInstance(user);
+    const revokedRunner = await createInstance(user);
+    await call("POST", "/revokeRunnerInstance", { token: user.idToken, body: { instanceId: revokedRunner.instanceId } });
+    const allScopes = await createApiKey(user, ["runners:read", "runners:write", "jobs:read", "jobs:write"]);
+    const revokedKey = await createApiKey(user, ["runners:read", "runners:write", "jobs:read", "jobs:write"]);
+    await call("DELETE", `/api/keys/${revokedKey.keyId}`, { token: user.idToken });
+    const bearer = (t: string) => ({ authorization: `Bearer ${t}` });
+    const cp = { "x-client-key": TENANT, "x-userid": "7" };
+    const scopedKeys = new Map<string, string>();
+    for (const scope of ["runners:read", "runners:write", "jobs:read", "jobs:write"]) {
+      // A key holding every scope but this one.
+      const others = ["runners:read", "runners:write", "jobs:read", "jobs:write"].filter((s) => s !== scope);
+      scopedKeys.set(scope, (await createApiKey(user, others, `without ${scope}`)).key);
+    }
+
+    const callers: Caller[] = [
+      { name: "no credentials", headers: {}, expect: refusedUnlessPublic },
+      { name: "forged key", headers: bearer(`${"F".repeat(22)}.${"G".repeat(43)}`), expect: refusedUnlessPublic },
+      { name: "garbage bearer", headers: bearer("not.a.jwt"), expect: refusedUnlessPublic },
+      { name: "expired ID token", headers: bearer(expiredIdToken(user.uid)), expect: refusedUnlessPublic },
+      { name: "revoked runner key", headers: bearer(revokedRunner.runnerToken), expect: refusedUnlessPublic },
+      { name: "revoked API key", headers: bearer(revokedKey.key), expect: refusedUnlessPublic },
+      { name: "runner key", headers: bearer(runner.runnerToken), expect: (r) => (accepts(r, "runner") ? "accepted" : 401) },
+      { name: "API key (all scopes)", headers: bearer(allScopes.key), expect: (r) => (accepts(r, "apiKey") ? "accepted" : 401) },
+      { name: "ID token", headers: bearer(user.idToken), expect: (r) => (accepts(r, "user") ? "accepted" : 401) },
+      { name: "admin ID token", headers: bearer(admin.idToken), expect: (r) => (accepts(r, "user") ? "accepted" : 401) },
+      { name: "Control Plane JWT", headers: { ...bearer(await controlPlaneToken(TENANT)), ...cp }, expect: (r) => (accepts(r, "controlPlane") ? "accepted" : 401) },
+      { name: "Control Plane JWT of another tenant", headers: { ...bearer(await controlPlaneToken(OTHER_TENANT)), ...cp }, expect: (r) => (isPublic(r) ? "accepted" : accepts(r, "controlPlane") ? 403 : 401) },
+      { name: "expired Control Plane JWT", headers: { ...bearer(await controlPlaneToken(TENANT, "-1m")), ...cp }, expect: refusedUnlessPublic },
+    ];
+
+    const endpoints: Endpoint[] = Object.values(functions).flatMap((fn) => endpointsOf(fn));
+    assert.ok(endpoints.length >= 20);
+    const cases: { endpoint: Endpoint; caller: Caller; headers: Record<string, string> }[] = [];
+    for (const endpoint of endpoints) {
+      for (const caller of callers) cases.push({ endpoint, caller, headers: caller.headers });
+      const rule = endpoint.auth;
+      if (!("public" in rule) && rule.scope !== undefined && accepts(rule, "apiKey")) {
+        const wrong = scopedKeys.get(rule.scope) ?? "";
+        cases.push({ endpoint, caller: { name: `API key without ${rule.scope}`, headers: bearer(wrong), expect: () => 403 }, headers: bearer(wrong) });
+      }
+    }
+
+    const mismatches: string[] = [];
+    await inBatches(cases, 12, async ({ endpoint, caller, headers }) => {
+      const expected = caller.expect(endpoint.auth);
+      const started = Date.now();
+      let response: { status: number; body: unknown };
+      try {
+        response = await call(endpoint.method, concrete(endpoint.path), {
+          headers,
+          timeoutMs: 15_000,
+          ...(endpoint.method === "GET" || endpoint.method === "DELETE" ? {} : { body: {} }),
+        });
+      } catch (error) {
+        mismatches.push(`${endpoint.method} ${endpoint.path} with ${caller.name}: no answer within 15 s (${String(error)})`);
+        return;
+      }
+      if (Date.now() - started > 5_000) console.log(`slow: ${endpoint.method} ${endpoint.path} with ${caller.name}: ${Date.now() - started} ms`);
+      const ok = expected === "accepted" ? response.status !== 401 && response.status !== 403 && response.status < 500 : response.status === expected;
+      if (!ok) mismatches.push(`${endpoint.method} ${endpoint.path} with ${caller.name}: expected ${expected}, got ${response.status} ${JSON.stringify(response.body).slice(0, 160)}`);
+    });
+    assert.deepEqual(mismatches, [], `\n${mismatches.join("\n")}`);
+  });
+});

@@ -1,0 +1,128 @@
+/**
+ * Bad input, for every route the functions export: malformed JSON, wrong types, missing and
+ * extra fields, huge strings and arrays, unicode edge cases, oversized bodies and wrong content
+ * types. Never a 5xx; a 4xx always comes in the face's envelope; and a 4xx changes nothing.
+ */
+import assert from "node:assert/strict";
+import { createPrivateKey } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import fc from "fast-check";
+import { SignJWT } from "jose";
+import type { AuthRule } from "../../functions/src/auth/authenticate";
+import * as functions from "../../functions/src/index";
+import type { Face } from "../../functions/src/http/envelopes";
+import { endpointsOf, type Endpoint } from "../../functions/src/http/route";
+import { DEV_KEY_DIR } from "../../scripts/stack";
+import { createApiKey, createInstance } from "../harness/fixtures";
+import { databaseSnapshot } from "../harness/snapshot";
+import { adminDb, API_BASE, createUser } from "../harness/stack";
+
+const TENANT = "11111111-2222-4333-8444-555555555555";
+/** Samples per route; the fixed edge cases below run on every route as well. */
+const SAMPLES = Number(process.env.BAD_INPUT_SAMPLES ?? 12);
+const SEED = Number(process.env.BAD_INPUT_SEED ?? 20261123);
+
+/** Does the body look like this face's error envelope? */
+function isEnvelope(face: Face, body: unknown): boolean {
+  if (typeof body !== "object" || body === null) return false;
+  const b = body as Record<string, unknown>;
+  switch (face) {
+    case "coderunner":
+      return b.success === false && typeof b.message === "string" && b.data === null;
+    case "fleet":
+      return b.data === null && typeof b.error === "string";
+    default:
+      return typeof b.error === "string" && typeof b.message === "string";
+  }
+}
+
+const unicode = ["\u0000", "\uD800", "\uFFFF", "🧨".repeat(200), "\u202Eevil", "a\u0301", "\r\n\t", "' OR 1=1 --", "<script>alert(1)</script>", "../../etc/passwd"];
+
+const junk = fc.oneof(
+  fc.jsonValue({ maxDepth: 3 }),
+  fc.dictionary(fc.constantFrom("workspaceId", "name", "kind", "type", "payload", "status", "logs", "scopes", "title", "text", "target", "runnerId", "DefinitionId", "error", "summaryText", "assistantMessage"), fc.jsonValue({ maxDepth: 2 })),
+  fc.constantFrom<unknown>(null, [], "", 0, true, "x".repeat(70_000), Array.from({ length: 5_000 }, () => 1), { kind: "user", extra: "field" }, ...unicode.map((u) => ({ workspaceId: u, name: u, text: u, title: u }))),
+);
+
+function concrete(path: string, sample: string): string {
+  return path.replace(/:[A-Za-z]+/g, encodeURIComponent(sample));
+}
+
+async function send(endpoint: Endpoint, headers: Record<string, string>, body: string | undefined, contentType = "application/json") {
+  const response = await fetch(`${API_BASE}${concrete(endpoint.path, "bad-id")}`, {
+    method: endpoint.method,
+    headers: body === undefined ? headers : { ...headers, "content-type": contentType },
+    body,
+  });
+  const text = await response.text();
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // leave as text
+  }
+  return { status: response.status, body: parsed };
+}
+
+describe("bad input on every route", () => {
+  it("never answers 5xx, answers 4xx in the face's envelope, and a 4xx changes nothing", async function () {
+    this.timeout(600_000);
+    const user = await createUser();
+    const runner = await createInstance(user);
+    const key = await createApiKey(user, ["runners:read", "runners:write", "jobs:read", "jobs:write"]);
+    const cpToken = await new SignJWT({ external_tenant_id: TENANT, external_user_id: "7" })
+      .setProtectedHeader({ alg: "RS256" })
+      .setExpirationTime("30m")
+      .sign(createPrivateKey(readFileSync(join(DEV_KEY_DIR, "control-plane.private.pem"), "utf8")));
+    const headersFor = (rule: AuthRule): Record<string, string> => {
+      if ("public" in rule) return {};
+      if (rule.accept.includes("user")) return { authorization: `Bearer ${user.idToken}` };
+      if (rule.accept.includes("runner")) return { authorization: `Bearer ${runner.runnerToken}` };
+      if (rule.accept.includes("apiKey")) return { authorization: `Bearer ${key.key}` };
+      return { authorization: `Bearer ${cpToken}`, "x-client-key": TENANT, "x-userid": "7" };
+    };
+    // Use every credential once so lastUsedAt settles before the first snapshot.
+    const endpoints = Object.values(functions).flatMap((fn) => endpointsOf(fn));
+    assert.ok(endpoints.length >= 20);
+
+    const failures: string[] = [];
+    const check = async (endpoint: Endpoint, label: string, result: { status: number; body: unknown }, before: string | null) => {
+      const where = `${endpoint.method} ${endpoint.path} [${label}]`;
+      if (result.status >= 500) failures.push(`${where}: ${result.status} ${JSON.stringify(result.body).slice(0, 200)}`);
+      else if (result.status >= 400 && result.status !== 404 && result.status !== 405 && !isEnvelope(endpoint.face, result.body)) {
+        // 404/405 may come from Hosting itself for a malformed path; everything else is ours.
+        failures.push(`${where}: ${result.status} not in the ${endpoint.face} envelope: ${JSON.stringify(result.body).slice(0, 200)}`);
+      }
+      if (before !== null && result.status >= 400 && (await databaseSnapshot(adminDb())) !== before) {
+        failures.push(`${where}: a ${result.status} answer changed the database`);
+      }
+    };
+
+    for (const endpoint of endpoints) {
+      const headers = headersFor(endpoint.auth);
+      await send(endpoint, headers, undefined);
+      const before = await databaseSnapshot(adminDb());
+      const bodyRoute = endpoint.method !== "GET" && endpoint.method !== "DELETE";
+      if (bodyRoute) {
+        await check(endpoint, "wrong content type", await send(endpoint, headers, "kind=user&name=x", "application/x-www-form-urlencoded"), before);
+        await check(endpoint, "oversized body", await send(endpoint, headers, JSON.stringify({ blob: "x".repeat(9 * 1024 * 1024) })), before);
+        await check(endpoint, "json array", await send(endpoint, headers, "[1,2,3]"), before);
+        const samples = fc.sample(junk, { numRuns: SAMPLES, seed: SEED });
+        for (const [i, sample] of samples.entries()) {
+          const result = await send(endpoint, headers, JSON.stringify(sample));
+          // A sample that happens to be valid may legitimately succeed and change things.
+          await check(endpoint, `sample ${i}: ${JSON.stringify(sample).slice(0, 60)}`, result, result.status >= 400 ? before : null);
+          if (result.status < 400) break;
+        }
+      }
+      for (const bad of ["%E0%A4%A", "🧨", "a".repeat(600), "..%2F..%2Fcredentials"]) {
+        if (endpoint.paramNames.length === 0) break;
+        const response = await fetch(`${API_BASE}${endpoint.path.replace(/:[A-Za-z]+/g, bad)}`, { method: endpoint.method, headers });
+        const text = await response.text();
+        if (response.status >= 500) failures.push(`${endpoint.method} ${endpoint.path} [path ${bad.slice(0, 20)}]: ${response.status} ${text.slice(0, 200)}`);
+      }
+    }
+    assert.deepEqual(failures, [], `\n${failures.join("\n")}`);
+  });
+});
