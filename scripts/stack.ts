@@ -53,11 +53,30 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   acquireLock();
   const children: ChildProcess[] = [];
   let scheduler: Scheduler | undefined;
+  // If this process is killed or exits without stop(), take the emulators down with it.
+  const killAll = () => {
+    for (const child of children) if (child.pid !== undefined) killGroup(child.pid, "SIGKILL");
+  };
+  const onSignal = (signal: NodeJS.Signals) => {
+    killAll();
+    releaseLock();
+    process.exit(signal === "SIGINT" ? 130 : 143);
+  };
+  process.on("exit", killAll);
+  process.once("SIGTERM", onSignal);
+  process.once("SIGINT", onSignal);
   const stop = async () => {
     scheduler?.stop();
     // Reverse order: functions first (they export Auth data), then Firestore (exports its own).
-    for (const child of children.reverse()) await stopChild(child);
+    for (const child of [...children].reverse()) await stopChild(child);
+    process.off("exit", killAll);
+    process.off("SIGTERM", onSignal);
+    process.off("SIGINT", onSignal);
     releaseLock();
+  };
+  const track = (child: ChildProcess) => {
+    children.push(child);
+    recordChildren(children);
   };
   try {
     const external = process.env.FIRESTORE_EMULATOR_HOST;
@@ -70,7 +89,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       const args = ["tsx", "firestore-offline/src/main.ts", "--port", String(PORTS.firestore)];
       if (options.dataDir !== null) args.push("--data", join(options.dataDir, "firestore"));
       const firestore = spawnTool(args, {}, log, "firestore");
-      children.push(firestore);
+      track(firestore);
       await waitForLine(firestore, /listening on (\S+)/, READY_TIMEOUT_MS, "offline Firestore");
       firestoreHost = `127.0.0.1:${PORTS.firestore}`;
     } else {
@@ -84,7 +103,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       firebaseArgs.push("--export-on-exit", firebaseData);
     }
     const firebase = spawnTool(firebaseArgs, { FIRESTORE_EMULATOR_HOST: firestoreHost, FUNCTIONS_EMULATOR_PARALLEL: process.env.FUNCTIONS_EMULATOR_PARALLEL ?? EMULATOR_PARALLEL_WORK, ...options.functionEnv }, log, "firebase");
-    children.push(firebase);
+    track(firebase);
     await waitForLine(firebase, /All emulators ready/, READY_TIMEOUT_MS, "firebase emulators");
     await waitForHealth(`${API_BASE}/health`, READY_TIMEOUT_MS);
 
@@ -223,19 +242,39 @@ function assertPortFree(port: number, name: string): Promise<void> {
   });
 }
 
+/** The lock file: the owner's pid, then the process groups it started (for cleanup). */
+function readLock(): { pid: number; groups: number[] } | null {
+  if (!existsSync(LOCK_FILE)) return null;
+  const [pid, ...groups] = readFileSync(LOCK_FILE, "utf8").trim().split(/\s+/).map(Number);
+  return { pid: pid ?? 0, groups: groups.filter((g) => Number.isInteger(g) && g > 0) };
+}
+
 function acquireLock(): void {
   mkdirSync(STATE_DIR, { recursive: true });
-  if (existsSync(LOCK_FILE)) {
-    const pid = Number(readFileSync(LOCK_FILE, "utf8").trim());
-    if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) {
-      throw new Error(`The Runnerplane stack is already running (pid ${pid}). Stop it (Ctrl-C) before starting another.`);
-    }
+  const lock = readLock();
+  if (lock !== null && lock.pid > 0 && isAlive(lock.pid)) {
+    throw new Error(`The Runnerplane stack is already running (pid ${lock.pid}). Stop it (Ctrl-C) before starting another.`);
   }
+  // The previous owner died without stopping its emulators (SIGKILL): they are ours to end.
+  for (const group of lock?.groups ?? []) killGroup(group, "SIGKILL");
   writeFileSync(LOCK_FILE, String(process.pid));
 }
 
+function recordChildren(children: ChildProcess[]): void {
+  const groups = children.map((c) => c.pid).filter((pid): pid is number => pid !== undefined);
+  writeFileSync(LOCK_FILE, [process.pid, ...groups].join(" "));
+}
+
 function releaseLock(): void {
-  if (existsSync(LOCK_FILE) && readFileSync(LOCK_FILE, "utf8").trim() === String(process.pid)) rmSync(LOCK_FILE);
+  if (readLock()?.pid === process.pid) rmSync(LOCK_FILE);
+}
+
+function killGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // already gone
+  }
 }
 
 function isAlive(pid: number): boolean {

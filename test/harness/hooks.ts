@@ -34,6 +34,8 @@ export const mochaHooks = {
 
 /** Params the tests shorten so that expiry can be observed in seconds, not minutes. */
 export const TEST_FUNCTION_ENV: Record<string, string> = {
+  // Lets tests kill a function mid-write at named points (functions/src/core/faults.ts).
+  RUNNERPLANE_FAULTS: "enabled",
   WORKSPACE_LEASE_MS: "4000",
   JOB_LEASE_MS: "4000",
   RUNNER_OFFLINE_AFTER_MS: "3000",

@@ -9,6 +9,7 @@ import { blobStore, type BlobRef } from "../blobs/blobStore";
 import { prepareJobEnd } from "../jobs/jobEndHooks";
 import { assertHolds } from "../jobs/leaseGuard";
 import { finalFields } from "../jobs/model";
+import { faultPoint } from "../faults";
 import { validateDeliverables, type Deliverables, type SliceName } from "./deliverables";
 
 export interface CompletionInput extends Record<SliceName, unknown> {
@@ -47,6 +48,7 @@ export async function completeWorkspaceJob(runner: RunnerPrincipal, input: Compl
   if (isDuplicate(before, runner, hash)) return { messageId: before?.result?.messageId as string, duplicate: true };
   assertHolds(before, runner.instanceId, now);
   const fileBlobs = await Promise.all(checked.value.files.map((f) => blobStore().put(Buffer.from(f.content, "utf8"), contentTypeOf(f.name))));
+  await faultPoint("completeWorkspaceJob.afterBlobs");
 
   const messageRef = messages(wsRef).doc();
   return db().runTransaction(async (tx) => {
