@@ -23,8 +23,8 @@ export const CHROMIUM_ARGS = [
 export const STUDIO_URL = `${API_BASE}/dashboard/`;
 export const SCREENSHOT_DIR = join(ROOT, "test-results", "screenshots");
 const BUILT_STUDIO = join(ROOT, "hosting", "public", "dashboard", "index.html");
-/** How long the UI gets to show something (the pages poll every 2–5 s). */
-export const UI_TIMEOUT_MS = 15_000;
+/** How long the UI gets to show something (the pages poll every 2–5 s; two cores are shared with the stack). */
+export const UI_TIMEOUT_MS = 30_000;
 
 export async function launchBrowser(): Promise<Browser> {
   assert.ok(existsSync(CHROMIUM_PATH), `Chromium not found at ${CHROMIUM_PATH}: apt-get install -y chromium`);
@@ -95,6 +95,62 @@ export async function waitForText(locator: Locator, pattern: RegExp, timeoutMs =
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern} in ${locator.toString()}; last text: ${JSON.stringify(last.slice(0, 500))}`);
     await new Promise((r) => setTimeout(r, 150));
   }
+}
+
+/** Every route the Studio and these tests call, as "METHOD path". */
+const STUDIO_ROUTES = [
+  "GET /api/runner-instances",
+  "GET /api/keys",
+  "DELETE /api/keys/warm",
+  "GET /api/runners",
+  "GET /api/runners/warm",
+  "POST /api/runners/register",
+  "POST /api/runners/warm/heartbeat",
+  "GET /api/workspaces",
+  "GET /api/workspaces/warm",
+  "POST /api/workspaces/warm/messages",
+  "POST /api/workspaces/warm/generate",
+  "GET /api/workspaces/warm/files/warm",
+  "POST /createRunnerInstance",
+  "POST /updateRunnerInstance",
+  "POST /revokeRunnerInstance",
+  "POST /leaseWorkspaceJob",
+  "POST /getWorkspaceRunnerContext",
+  "POST /heartbeatWorkspaceJob",
+  "POST /completeWorkspaceJob",
+  "GET /jobs",
+  "GET /jobs/warm",
+  "GET /jobs/warm/stream",
+  "POST /jobs/warm/cancel",
+  "POST /jobs/warm/pause",
+  "POST /jobs/warm/resume",
+  "POST /jobs/warm/message",
+  "GET /jobs/warm/artifacts/warm/content",
+  "POST /jobs/runner/lease",
+  "POST /jobs/warm/runner/heartbeat",
+  "POST /jobs/warm/runner/logs",
+  "POST /jobs/warm/runner/artifacts",
+  "POST /jobs/warm/runner/complete",
+  "POST /jobs/warm/runner/release",
+] as const;
+/** Requests in flight while warming: enough to overlap, few enough for two cores. */
+const WARM_CONCURRENCY = 4;
+
+/**
+ * The functions emulator boots a worker the first time a function is called, which takes
+ * seconds; the tests' leases last 4 s and the UI waits are bounded, so each function the Studio
+ * uses is called once (unauthenticated: a 401 boots it as well as a 200) before the tests start.
+ */
+export async function warmFunctions(): Promise<void> {
+  const queue: string[] = [...STUDIO_ROUTES];
+  const worker = async () => {
+    for (let route = queue.shift(); route !== undefined; route = queue.shift()) {
+      const [method = "GET", path = "/"] = route.split(" ");
+      const response = await fetch(`${API_BASE}${path}`, { method });
+      await response.arrayBuffer();
+    }
+  };
+  await Promise.all(Array.from({ length: WARM_CONCURRENCY }, worker));
 }
 
 export async function closeStudio(studio: StudioPage | undefined): Promise<string[]> {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { adminDb, call } from "../harness/stack";
-import { createJob, jobsUser, leaseJobs, runnerCall, type Heartbeat, type Snapshot } from "./jobs-fixtures";
+import { createJob, jobsUser, leaseJobs, runnerCall, warmUp, type Heartbeat, type Snapshot } from "./jobs-fixtures";
 
 /** Every job document of the campaign, by id, to compare before and after a control. */
 async function campaignState(): Promise<Map<string, Record<string, unknown>>> {
@@ -17,6 +17,11 @@ function assertOnlyChanged(before: Map<string, Record<string, unknown>>, after: 
 }
 
 describe("jobs API: campaign child controls (seed 002)", () => {
+  before(async function () {
+    this.timeout(180_000);
+    await warmUp([["/jobs", 1], ["/jobs/x", 1], ["/jobs/x/children/a/skip", 1], ["/jobs/runner/lease", 1], ["/jobs/x/runner/heartbeat", 1], ["/jobs/x/runner/complete", 1], ["/jobs/x/pause", 1]]);
+  });
+
   it("creates named children as their own jobs, linked to the parent", async () => {
     const { user } = await jobsUser();
     const parent = await createJob(user.idToken, {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { adminDb, call } from "../harness/stack";
-import { createJob, jobsUser, leaseJobs, leaseOne, runnerCall, storedJob, type Heartbeat, type Snapshot } from "./jobs-fixtures";
+import { createJob, jobsUser, leaseJobs, leaseOne, runnerCall, storedJob, warmUp, type Heartbeat, type Snapshot } from "./jobs-fixtures";
 
 async function heartbeat(runnerKey: string, jobId: string, runnerId: string, token: string): Promise<Heartbeat> {
   const response = await runnerCall<Heartbeat>(runnerKey, jobId, "heartbeat", runnerId, token);
@@ -9,6 +9,22 @@ async function heartbeat(runnerKey: string, jobId: string, runnerId: string, tok
 }
 
 describe("jobs API: cancel, pause, resume, message (seed 002)", () => {
+  before(async function () {
+    this.timeout(180_000);
+    await warmUp([
+      ["/jobs", 1],
+      ["/jobs/x", 1],
+      ["/jobs/runner/lease", 1],
+      ["/jobs/x/runner/heartbeat", 8],
+      ["/jobs/x/runner/release", 1],
+      ["/jobs/x/runner/complete", 1],
+      ["/jobs/x/cancel", 1],
+      ["/jobs/x/pause", 1],
+      ["/jobs/x/resume", 1],
+      ["/jobs/x/message", 1],
+    ]);
+  });
+
   it("cancels and pauses a PENDING job at once; resume puts a paused job back in the queue", async () => {
     const { user, writeKey, runnerKey } = await jobsUser();
     const toCancel = await createJob(user.idToken);

@@ -198,3 +198,29 @@ export class SseClient {
     this.controller.abort();
   }
 }
+
+/**
+ * Boots the functions emulator's workers for these routes before a test times anything: a cold
+ * worker takes seconds, longer than the lease the tests shorten to 4 s. `count` concurrent
+ * unauthenticated calls leave that many warm workers (each answers 401 at once).
+ */
+export async function warmUp(routes: [path: string, count: number][]): Promise<void> {
+  await Promise.all(
+    routes.flatMap(([path, count]) => Array.from({ length: count }, () => call("POST", path).then((r) => assert.ok(r.status === 401 || r.status === 405, `${path}: ${r.status}`)))),
+  );
+}
+
+/** Heartbeats a held job every second until stopped, so a slow step does not lose the lease. */
+export function keepLeased(runnerKey: string, jobId: string, runnerId: string, leaseToken: string): () => Promise<void> {
+  let stopped = false;
+  const loop = (async () => {
+    while (!stopped) {
+      await runnerCall(runnerKey, jobId, "heartbeat", runnerId, leaseToken);
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+    }
+  })();
+  return async () => {
+    stopped = true;
+    await loop;
+  };
+}

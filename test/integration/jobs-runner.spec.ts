@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { sleep } from "../harness/fixtures";
 import { TEST_FUNCTION_ENV } from "../harness/hooks";
 import { adminDb, API_BASE, call, STACK_LOG } from "../harness/stack";
-import { createJob, jobsUser, leaseJobs, leaseOne, runnerCall, storedJob, type Heartbeat, type Snapshot } from "./jobs-fixtures";
+import { createJob, jobsUser, leaseJobs, leaseOne, runnerCall, storedJob, warmUp, type Heartbeat, type Snapshot } from "./jobs-fixtures";
 
 const LEASE_MS = Number(TEST_FUNCTION_ENV.JOB_LEASE_MS);
 
@@ -12,6 +12,12 @@ async function logLines(jobId: string): Promise<{ seq: number; line: string; str
 }
 
 describe("jobs API: runner side (seed 002)", () => {
+  before(async function () {
+    this.timeout(180_000);
+    const runner = (action: string): [string, number] => [`/jobs/x/runner/${action}`, 1];
+    await warmUp([["/jobs", 1], ["/jobs/x", 1], ["/jobs/runner/lease", 1], ["/jobs/x/runner/logs", 6], runner("heartbeat"), runner("artifacts"), runner("complete"), runner("fail"), runner("release")]);
+  });
+
   it("leases by tags, to one runner per job, with a lease token; the snapshot names the holder", async () => {
     const { user, runnerKey } = await jobsUser();
     const gpu = await createJob(user.idToken, { tags: ["gpu"] });

@@ -1,11 +1,16 @@
 import assert from "node:assert/strict";
 import { sleep } from "../harness/fixtures";
-import { createJob, jobsUser, leaseOne, runnerCall, SseClient, type SseEvent } from "./jobs-fixtures";
+import { createJob, jobsUser, keepLeased, leaseOne, runnerCall, SseClient, warmUp, type SseEvent } from "./jobs-fixtures";
 
 const ids = (events: SseEvent[]) => events.filter((e) => e.event === "log").map((e) => Number(e.id));
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
 describe("jobs API: SSE log stream (seed 002)", () => {
+  before(async function () {
+    this.timeout(180_000);
+    await warmUp([["/jobs", 1], ["/jobs/runner/lease", 1], ["/jobs/x/runner/logs", 1], ["/jobs/x/runner/heartbeat", 1], ["/jobs/x/runner/complete", 1], ["/jobs/x/runner/fail", 1], ["/jobs/x/stream", 3]]);
+  });
+
   it("streams lines in order while a runner appends them; a reconnect with Last-Event-ID misses and repeats nothing", async function () {
     this.timeout(120_000);
     const { user, readKey, runnerKey } = await jobsUser();
@@ -99,17 +104,18 @@ describe("jobs API: SSE log stream (seed 002)", () => {
     const leased = await leaseOne(runnerKey, "r1");
     await runnerCall(runnerKey, job.id, "logs", "r1", leased.leaseToken, { offset: 0, lines: ["one", "two"] });
 
+    const stopHeartbeats = keepLeased(runnerKey, job.id, "r1", leased.leaseToken);
     const started = Date.now();
     const idle = await SseClient.open(`/jobs/${job.id}/stream`, user.idToken);
     await idle.untilEnded(40_000);
+    await stopHeartbeats();
     const elapsed = Date.now() - started;
     assert.ok(elapsed >= 7_000 && elapsed < 30_000, `closed after ${elapsed} ms (budget 8 s in tests)`);
     assert.deepEqual(ids(idle.events), [1, 2]);
     assert.ok(!idle.events.some((e) => e.event === "end"), "a budget close is not an end");
 
-    await runnerCall(runnerKey, job.id, "heartbeat", "r1", leased.leaseToken);
-    await runnerCall(runnerKey, job.id, "logs", "r1", leased.leaseToken, { offset: 2, lines: ["three"] });
-    await runnerCall(runnerKey, job.id, "complete", "r1", leased.leaseToken);
+    assert.equal((await runnerCall(runnerKey, job.id, "logs", "r1", leased.leaseToken, { offset: 2, lines: ["three"] })).status, 200);
+    assert.equal((await runnerCall(runnerKey, job.id, "complete", "r1", leased.leaseToken)).status, 200);
     const resumed = await SseClient.open(`/jobs/${job.id}/stream`, user.idToken, "2");
     await resumed.untilEnded();
     assert.deepEqual(ids(resumed.events), [3]);

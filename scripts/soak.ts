@@ -1,0 +1,32 @@
+/**
+ * `npm run soak`: the long soak. Starts its own stack (test lease lengths), runs a few minutes
+ * of runners and Studio readers on loopback, bounded in time and requests, and audits every job.
+ * Exits non-zero on any problem. SOAK_MS, SOAK_RUNNERS, SOAK_JOBS tune it.
+ */
+import { TEST_FUNCTION_ENV } from "../test/harness/hooks";
+import { runSoak } from "../test/harness/soak";
+import { startStack } from "./stack";
+
+async function main(): Promise<void> {
+  const stack = await startStack({ dataDir: null, scheduler: false, functionEnv: TEST_FUNCTION_ENV, log: () => undefined });
+  try {
+    const report = await runSoak({
+      runners: Number(process.env.SOAK_RUNNERS ?? 24),
+      readers: 6,
+      jobs: Number(process.env.SOAK_JOBS ?? 150),
+      durationMs: Number(process.env.SOAK_MS ?? 240_000),
+      maxRequests: 40_000,
+      reapEveryMs: 2_000,
+      fireReaper: () => stack.fireScheduled("reapExpiredLeases"),
+    });
+    console.log(JSON.stringify({ ...report, completedAcks: report.completedAcks.size }, null, 2));
+    if (report.problems.length > 0 || report.serverErrors > 0) process.exitCode = 1;
+  } finally {
+    await stack.stop();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
