@@ -4,7 +4,7 @@
  * functions on their schedule (the Pub/Sub emulator cannot run offline). Used by `npm start`,
  * the integration tests and the benchmarks, so all three run the same stack.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
@@ -72,6 +72,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     process.off("exit", killAll);
     process.off("SIGTERM", onSignal);
     process.off("SIGINT", onSignal);
+    killOrphanedWorkers();
     releaseLock();
   };
   const track = (child: ChildProcess) => {
@@ -257,7 +258,32 @@ function acquireLock(): void {
   }
   // The previous owner died without stopping its emulators (SIGKILL): they are ours to end.
   for (const group of lock?.groups ?? []) killGroup(group, "SIGKILL");
+  killOrphanedWorkers();
   writeFileSync(LOCK_FILE, String(process.pid));
+}
+
+/**
+ * The functions emulator's worker processes outlive firebase-tools when it is killed hard, and
+ * each holds ~70 MB. Reap this checkout's orphans (parent gone, reparented to init).
+ */
+function killOrphanedWorkers(): void {
+  const marker = join(ROOT, "node_modules", "firebase-tools", "lib", "emulator", "functionsEmulatorRuntime");
+  let table: string;
+  try {
+    table = execFileSync("ps", ["-eo", "pid=,ppid=,args="], { encoding: "utf8" });
+  } catch {
+    return;
+  }
+  for (const line of table.split("\n")) {
+    const match = /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(line);
+    if (match?.[2] === "1" && match[3]?.includes(marker) === true) {
+      try {
+        process.kill(Number(match[1]), "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
+  }
 }
 
 function recordChildren(children: ChildProcess[]): void {
