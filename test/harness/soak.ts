@@ -3,6 +3,7 @@
  * reaper sweeps. Bounded in duration and request count. Ends with an audit of every job.
  * Used by the short soak in `npm test` and by `npm run soak` (the long form).
  */
+import type { JobDoc } from "../../functions/src/core/jobs/model";
 import { createInstance, queuedWorkspace } from "./fixtures";
 import { adminDb, call, createUser } from "./stack";
 
@@ -108,7 +109,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
 /** Every job in exactly one final state, with a history that agrees with itself. */
 async function audit(workspaces: { workspaceId: string; jobId: string }[], report: SoakReport): Promise<void> {
   for (const { workspaceId, jobId } of workspaces) {
-    const job = (await adminDb().collection("jobs").doc(jobId).get()).data();
+    const job = (await adminDb().collection("jobs").doc(jobId).get()).data() as JobDoc | undefined;
     const ws = adminDb().collection("workspaces").doc(workspaceId);
     const wsDoc = (await ws.get()).data();
     const replies = await ws.collection("messages").where("role", "==", "assistant").get();
