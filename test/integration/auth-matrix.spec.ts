@@ -101,6 +101,11 @@ describe("authorization matrix: every route × every caller", () => {
       }
     }
 
+    // Boot each function's first worker before timing anything: a cold start on two busy cores
+    // can take longer than a caller should ever wait.
+    await inBatches(endpoints, 4, async (endpoint) => {
+      await call(endpoint.method, concrete(endpoint.path), { timeoutMs: 65_000 }).catch(() => undefined);
+    });
     const mismatches: string[] = [];
     await inBatches(cases, 12, async ({ endpoint, caller, headers }) => {
       const expected = caller.expect(endpoint.auth);
@@ -109,17 +114,17 @@ describe("authorization matrix: every route × every caller", () => {
       try {
         response = await call(endpoint.method, concrete(endpoint.path), {
           headers,
-          timeoutMs: 15_000,
+          timeoutMs: 45_000,
           ...(endpoint.method === "GET" || endpoint.method === "DELETE" ? {} : { body: {} }),
         });
       } catch (error) {
-        mismatches.push(`${endpoint.method} ${endpoint.path} with ${caller.name}: no answer within 15 s (${String(error)})`);
+        mismatches.push(`${endpoint.method} ${endpoint.path} with ${caller.name}: no answer within 45 s (${String(error)})`);
         return;
       }
       if (Date.now() - started > 5_000) console.log(`slow: ${endpoint.method} ${endpoint.path} with ${caller.name}: ${Date.now() - started} ms`);
       const ok = expected === "accepted" ? response.status !== 401 && response.status !== 403 && response.status < 500 : response.status === expected;
       if (!ok) mismatches.push(`${endpoint.method} ${endpoint.path} with ${caller.name}: expected ${expected}, got ${response.status} ${JSON.stringify(response.body).slice(0, 160)}`);
     });
-    assert.deepEqual(mismatches, [], `\n${mismatches.join("\n")}`);
+    assert.ok(mismatches.length === 0, `${mismatches.length} of ${cases.length} cases differ:\n${mismatches.slice(0, 60).join("\n")}`);
   });
 });

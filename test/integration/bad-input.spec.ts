@@ -13,7 +13,7 @@ import type { AuthRule } from "../../functions/src/auth/authenticate";
 import * as functions from "../../functions/src/index";
 import type { Face } from "../../functions/src/http/envelopes";
 import { endpointsOf, type Endpoint } from "../../functions/src/http/route";
-import { DEV_KEY_DIR } from "../../scripts/stack";
+import { DEV_KEY_DIR, FUNCTIONS_BASE } from "../../scripts/stack";
 import { createApiKey, createInstance } from "../harness/fixtures";
 import { databaseSnapshot } from "../harness/snapshot";
 import { adminDb, API_BASE, createUser } from "../harness/stack";
@@ -83,13 +83,19 @@ describe("bad input on every route", () => {
       return { authorization: `Bearer ${cpToken}`, "x-client-key": TENANT, "x-userid": "7" };
     };
     // Use every credential once so lastUsedAt settles before the first snapshot.
-    const endpoints = Object.values(functions).flatMap((fn) => endpointsOf(fn));
-    assert.ok(endpoints.length >= 20);
+    const named = Object.entries(functions).flatMap(([name, fn]) => endpointsOf(fn).map((endpoint) => ({ name, endpoint })));
+    assert.ok(named.length >= 20);
 
     const failures: string[] = [];
-    const check = async (endpoint: Endpoint, label: string, result: { status: number; body: unknown }, before: string | null) => {
+    let platformRefusals = 0;
+    const check = async (endpoint: Endpoint, label: string, result: { status: number; body: unknown }, before: string | null, sample?: unknown) => {
       const where = `${endpoint.method} ${endpoint.path} [${label}]`;
+      // The platform's JSON body parser (strict mode) refuses a top-level string/number/boolean/null
+      // with its own HTML 400 before any function code runs (README: known limits). Only then.
+      const platformRefusal =
+        result.status === 400 && typeof result.body === "string" && result.body.includes("SyntaxError") && (typeof sample !== "object" || sample === null);
       if (result.status >= 500) failures.push(`${where}: ${result.status} ${JSON.stringify(result.body).slice(0, 200)}`);
+      else if (platformRefusal) platformRefusals += 1;
       else if (result.status >= 400 && result.status !== 404 && result.status !== 405 && !isEnvelope(endpoint.face, result.body)) {
         // 404/405 may come from Hosting itself for a malformed path; everything else is ours.
         failures.push(`${where}: ${result.status} not in the ${endpoint.face} envelope: ${JSON.stringify(result.body).slice(0, 200)}`);
@@ -99,7 +105,7 @@ describe("bad input on every route", () => {
       }
     };
 
-    for (const endpoint of endpoints) {
+    for (const { name, endpoint } of named) {
       const headers = headersFor(endpoint.auth);
       await send(endpoint, headers, undefined);
       const before = await databaseSnapshot(adminDb());
@@ -112,17 +118,19 @@ describe("bad input on every route", () => {
         for (const [i, sample] of samples.entries()) {
           const result = await send(endpoint, headers, JSON.stringify(sample));
           // A sample that happens to be valid may legitimately succeed and change things.
-          await check(endpoint, `sample ${i}: ${JSON.stringify(sample).slice(0, 60)}`, result, result.status >= 400 ? before : null);
+          await check(endpoint, `sample ${i}: ${JSON.stringify(sample).slice(0, 60)}`, result, result.status >= 400 ? before : null, sample);
           if (result.status < 400) break;
         }
       }
+      // Straight to the function: Hosting's static layer answers a malformed URL itself.
       for (const bad of ["%E0%A4%A", "🧨", "a".repeat(600), "..%2F..%2Fcredentials"]) {
         if (endpoint.paramNames.length === 0) break;
-        const response = await fetch(`${API_BASE}${endpoint.path.replace(/:[A-Za-z]+/g, bad)}`, { method: endpoint.method, headers });
+        const response = await fetch(`${FUNCTIONS_BASE}/${name}${endpoint.path.replace(/:[A-Za-z]+/g, bad)}`, { method: endpoint.method, headers });
         const text = await response.text();
         if (response.status >= 500) failures.push(`${endpoint.method} ${endpoint.path} [path ${bad.slice(0, 20)}]: ${response.status} ${text.slice(0, 200)}`);
       }
     }
-    assert.deepEqual(failures, [], `\n${failures.join("\n")}`);
+    console.log(`      bad input: ${named.length} routes; ${platformRefusals} non-object JSON bodies refused by the platform's parser`);
+    assert.ok(failures.length === 0, `${failures.length} failures:\n${failures.slice(0, 60).join("\n")}`);
   });
 });
