@@ -20,6 +20,7 @@ import { clearDatabase, connectFirestore } from "./lib/firestore";
 import { percentile, runLoad, type CallOutcome } from "./lib/load";
 import { naiveClaim } from "./lib/naiveClaim";
 import { installProbe, probed } from "./lib/probe";
+import { descendants, killLeftovers } from "./lib/processes";
 import { seedQueue } from "./lib/seed";
 import { distribution, runSweep, type Distribution, type PhasePlan, type SweepResult } from "./lib/sweep";
 
@@ -272,6 +273,9 @@ function chartSeries(shipped: SweepResult, naive: SweepResult, http: SweepResult
 }
 
 async function main(): Promise<void> {
+  // tsx maps every Error's stack through source maps; deployed functions run plain JS without
+  // that, and a lost claim race throws one, so leaving it on would bill the claim for tooling.
+  process.setSourceMapsEnabled(false);
   const { values } = parseArgs({ options: { quick: { type: "boolean", default: false } } });
   const plan = values.quick ? QUICK : FULL;
   const started = performance.now();
@@ -380,7 +384,10 @@ async function main(): Promise<void> {
     log("Last stack output:");
     for (const line of stackLog.slice(-40)) log(`  ${line}`);
   } finally {
+    const ours = descendants(process.pid);
     await stack.stop();
+    const leftovers = killLeftovers(ours);
+    if (leftovers > 0) log(`Ended ${leftovers} emulator process(es) the stack left running after stop.`);
   }
   process.exit(exitCode);
 }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { CHART_HEIGHT, CHART_WIDTH, drawChart, formatValue, niceTicks, PALETTE, type SvgChild, type SvgNode } from "../src/deliverables/charts";
+import { chartSizeFor, DEFAULT_CHART_SIZE, drawChart, formatValue, niceTicks, PALETTE, type ChartSize, type SvgChild, type SvgNode } from "../src/deliverables/charts";
 import { asChart } from "../src/deliverables/types";
 
 /** Every element of a drawing with a given class (marks are what the data drew). */
@@ -17,8 +17,8 @@ const titleOf = (n: SvgNode) => {
   return (t?.children ?? []).filter((c): c is string => typeof c === "string").join("");
 };
 
-function inside(n: SvgNode) {
-  for (const [a, limit] of [["x", CHART_WIDTH], ["cx", CHART_WIDTH], ["y", CHART_HEIGHT], ["cy", CHART_HEIGHT]] as const) {
+function inside(n: SvgNode, size: ChartSize = DEFAULT_CHART_SIZE) {
+  for (const [a, limit] of [["x", size.width], ["cx", size.width], ["y", size.height], ["cy", size.height]] as const) {
     if (n.attrs[a] !== undefined) {
       assert.ok(num(n, a) >= 0 && num(n, a) <= limit, `${a}=${n.attrs[a]} outside the drawing`);
     }
@@ -55,7 +55,7 @@ describe("studio chart renderer", () => {
     const bars = marks(drawing.svg);
     assert.equal(bars.length, 6);
     assert.ok(bars.every((b) => b.tag === "rect"));
-    bars.forEach(inside);
+    bars.forEach((b) => inside(b));
     assert.equal(titleOf(bars[1] ?? drawing.svg), "2026 — Q1: 12");
     // Taller value, taller bar; same baseline.
     const [q1a, q1b] = [bars[0], bars[1]];
@@ -136,6 +136,24 @@ describe("studio chart renderer", () => {
     assert.equal(asChart({ kind: "bar", id: "x", labels: ["a", "b"], series: [{ name: "s", values: [1] }] }), null);
     assert.equal(asChart({ kind: "donut", id: "x" }), null);
     assert.equal(asChart({ kind: "pie", id: "x", segments: [{ label: "a", value: "3" }] }), null);
+  });
+
+  it("draws at the container's width, skipping category labels that would crowd a narrow one", () => {
+    const labels = Array.from({ length: 24 }, (_, i) => `Month ${i + 1}`);
+    const chart = asChart({ kind: "bar", id: "m", labels, series: [{ name: "s", values: labels.map((_, i) => i) }] });
+    assert.ok(chart);
+    const categoryTexts = (size: ChartSize) => find(drawChart(chart, size).svg, (n) => n.attrs.class === "categories")[0]?.children.length ?? 0;
+    const narrow = chartSizeFor(300);
+    const wide = chartSizeFor(1200);
+    assert.deepEqual(narrow, { width: 300, height: 220 });
+    assert.deepEqual(wide, { width: 1200, height: 320 });
+    assert.equal(chartSizeFor(100).width, 260, "never narrower than readable");
+    assert.ok(categoryTexts(narrow) < categoryTexts(wide), "fewer labels when narrow");
+    assert.ok(categoryTexts(narrow) >= 3);
+    const svg = drawChart(chart, narrow).svg;
+    assert.equal(svg.attrs.viewBox, "0 0 300 220");
+    marks(svg).forEach((m) => inside(m, narrow));
+    assert.equal(marks(svg).length, 24, "every bar is still drawn");
   });
 
   it("formats values short", () => {

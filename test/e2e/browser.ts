@@ -3,7 +3,7 @@
  * serves. No browser is downloaded: CI installs the `chromium` package (.ci/run).
  */
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from "playwright-core";
 import { ROOT } from "../../scripts/stack";
@@ -30,6 +30,8 @@ export async function launchBrowser(): Promise<Browser> {
   assert.ok(existsSync(CHROMIUM_PATH), `Chromium not found at ${CHROMIUM_PATH}: apt-get install -y chromium`);
   assert.ok(existsSync(BUILT_STUDIO), "The Studio is not built: run `npm run build` (or `npm run build:studio`) first.");
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  // Pictures of an earlier run's failures would mislead whoever looks next.
+  for (const name of readdirSync(SCREENSHOT_DIR)) if (name.startsWith("failed-")) rmSync(join(SCREENSHOT_DIR, name));
   return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, headless: true });
 }
 

@@ -10,12 +10,12 @@ async function heartbeat(runnerKey: string, jobId: string, runnerId: string, tok
 
 describe("jobs API: cancel, pause, resume, message (seed 002)", () => {
   before(async function () {
-    this.timeout(180_000);
+    this.timeout(300_000);
     await warmUp([
       ["/jobs", 1],
       ["/jobs/x", 1],
       ["/jobs/runner/lease", 1],
-      ["/jobs/x/runner/heartbeat", 8],
+      ["/jobs/x/runner/heartbeat", 4],
       ["/jobs/x/runner/release", 1],
       ["/jobs/x/runner/complete", 1],
       ["/jobs/x/cancel", 1],
@@ -101,7 +101,7 @@ describe("jobs API: cancel, pause, resume, message (seed 002)", () => {
     await call("POST", `/jobs/${job.id}/message`, { token: writeKey, body: { text: "also run lint" } });
     await call("POST", `/jobs/${job.id}/message`, { token: writeKey, body: { message: "and be quick" } });
 
-    const beats = await Promise.all(Array.from({ length: 8 }, () => heartbeat(runnerKey, job.id, "r1", leased.leaseToken)));
+    const beats = await Promise.all(Array.from({ length: 4 }, () => heartbeat(runnerKey, job.id, "r1", leased.leaseToken)));
     const delivered = beats.flatMap((b) => b.messages);
     assert.deepEqual(delivered.map((m) => m.text).sort(), ["also run lint", "and be quick", "use the staging db"]);
     const carrier = beats.find((b) => b.messages.length > 0);

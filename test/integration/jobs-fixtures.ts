@@ -205,22 +205,29 @@ export class SseClient {
  * unauthenticated calls leave that many warm workers (each answers 401 at once).
  */
 export async function warmUp(routes: [path: string, count: number][]): Promise<void> {
-  await Promise.all(
-    routes.flatMap(([path, count]) => Array.from({ length: count }, () => call("POST", path).then((r) => assert.ok(r.status === 401 || r.status === 405, `${path}: ${r.status}`)))),
-  );
+  // One route at a time: the emulator runs a bounded number of requests at once, and a burst of
+  // cold boots on a small machine is slower than the same boots in turn.
+  for (const [path, count] of routes) {
+    const answers = await Promise.all(Array.from({ length: count }, () => call("POST", path, { timeoutMs: 120_000 })));
+    for (const r of answers) assert.ok(r.status === 401 || r.status === 405, `${path}: ${r.status}`);
+  }
 }
 
 /** Heartbeats a held job every second until stopped, so a slow step does not lose the lease. */
 export function keepLeased(runnerKey: string, jobId: string, runnerId: string, leaseToken: string): () => Promise<void> {
   let stopped = false;
+  const answers: string[] = [];
   const loop = (async () => {
     while (!stopped) {
-      await runnerCall(runnerKey, jobId, "heartbeat", runnerId, leaseToken);
+      const started = Date.now();
+      const response = await runnerCall(runnerKey, jobId, "heartbeat", runnerId, leaseToken);
+      answers.push(`${response.status} in ${Date.now() - started} ms`);
       await new Promise((resolve) => setTimeout(resolve, 1_000));
     }
   })();
   return async () => {
     stopped = true;
     await loop;
+    assert.ok(answers.every((a) => a.startsWith("200 ")), `heartbeats: ${answers.join(", ")}`);
   };
 }

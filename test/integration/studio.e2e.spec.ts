@@ -102,7 +102,7 @@ describe("Studio (browser)", function () {
 
     await renamed.getByRole("button", { name: "Revoke" }).click();
     await renamed.getByRole("button", { name: "Revoke this key" }).click();
-    await waitForText(renamed.locator(".badge"), /revoked/);
+    await waitForText(renamed.locator(".badge"), /revoked/i);
     const refused = await call("POST", "/leaseWorkspaceJob", { token, body: {} });
     assert.equal(refused.status, 401, "a revoked key stops working at once");
 

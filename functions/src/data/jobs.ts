@@ -20,6 +20,14 @@ export function pendingCandidates(queue: string, window: number): Query<JobDoc> 
     .limit(window);
 }
 
+/**
+ * One shard's head (`pendingShard == <queue>#<n>`), by priority then age: what a claim reads
+ * while other processes are claiming from the same queue. Same index as `pendingCandidates`.
+ */
+export function pendingCandidatesInShard(shard: string, window: number): Query<JobDoc> {
+  return jobs().where("pendingShard", "==", shard).orderBy("priority", "desc").orderBy("enqueuedAt", "asc").limit(window);
+}
+
 /** Expired leases, oldest first. Index: single-field `leaseExpiresAt` (automatic). */
 export function expiredLeases(now: Timestamp, batch: number): Query<JobDoc> {
   return jobs().where("leaseExpiresAt", "<=", now).orderBy("leaseExpiresAt", "asc").limit(batch);

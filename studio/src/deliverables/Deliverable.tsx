@@ -1,10 +1,10 @@
 /** One deliverable of an assistant reply, drawn by kind. */
-import { useMemo } from "preact/hooks";
+import { useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
 import { download, fetchText } from "../api";
 import { bytes } from "../format";
 import { useAction, useResource } from "../hooks";
 import { ErrorNote } from "../ui";
-import { drawChart } from "./charts";
+import { chartSizeFor, drawChart, DEFAULT_CHART_SIZE } from "./charts";
 import { markdownToSafeHtml, sanitizeSvg } from "./markdown";
 import { renderSvgTree } from "./SvgTree";
 import { asChart, asChecklist, asFile, asList, asSvg, asTable, type DeliverableView } from "./types";
@@ -21,14 +21,34 @@ function Caption({ title }: { title: string | undefined }) {
   return title === undefined ? null : <figcaption>{title}</figcaption>;
 }
 
+/** The element's content width, kept current as the layout changes (null before the first layout). */
+function useWidth(ref: { current: HTMLElement | null }): number | null {
+  const [width, setWidth] = useState<number | null>(null);
+  useLayoutEffect(() => {
+    const el = ref.current;
+    if (el === null) return;
+    setWidth(el.clientWidth);
+    const observer = new ResizeObserver((entries) => {
+      const w = entries[0]?.contentRect.width;
+      if (w !== undefined && w > 0) setWidth(Math.round(w));
+    });
+    observer.observe(el);
+    return () => observer.disconnect();
+  }, []);
+  return width;
+}
+
 function ChartView({ deliverable }: { deliverable: DeliverableView }) {
+  const box = useRef<HTMLDivElement>(null);
+  const width = useWidth(box);
   const chart = asChart(deliverable.data);
-  const drawing = useMemo(() => (chart === null ? null : drawChart(chart)), [deliverable]);
+  // Drawn at the container's width, so labels keep their size on a phone.
+  const drawing = useMemo(() => (chart === null ? null : drawChart(chart, width === null || width === 0 ? DEFAULT_CHART_SIZE : chartSizeFor(width))), [deliverable, width]);
   if (chart === null || drawing === null) return <Unreadable deliverable={deliverable} />;
   return (
     <>
       <Caption title={chart.title} />
-      <div class="chart" data-chart-kind={chart.kind}>
+      <div class="chart" data-chart-kind={chart.kind} ref={box}>
         {renderSvgTree(drawing.svg)}
       </div>
       <ul class="legend">

@@ -26,16 +26,34 @@ export interface ChartDrawing {
   legend: LegendEntry[];
 }
 
-/** The drawing's coordinate space; the element scales to its container (viewBox). */
-export const CHART_WIDTH = 640;
-export const CHART_HEIGHT = 320;
+/**
+ * The drawing's coordinate space. The Studio draws at its container's width, so text keeps its
+ * size on a phone instead of shrinking with a scaled-down picture; the viewBox still lets the
+ * element scale between re-draws.
+ */
+export interface ChartSize {
+  width: number;
+  height: number;
+}
+export const DEFAULT_CHART_SIZE: ChartSize = { width: 640, height: 320 };
+const MIN_CHART_WIDTH = 260;
+const MIN_CHART_HEIGHT = 220;
+const MAX_CHART_HEIGHT = 320;
+
+/** The size to draw at for a container this wide: about 2:1, never too short to read. */
+export function chartSizeFor(containerWidth: number): ChartSize {
+  const width = Math.max(MIN_CHART_WIDTH, Math.round(containerWidth));
+  return { width, height: Math.round(Math.min(MAX_CHART_HEIGHT, Math.max(MIN_CHART_HEIGHT, width * 0.5))) };
+}
+
 const MARGIN = { top: 16, right: 16, bottom: 44, left: 56 };
 /** Horizontal bars put their labels on the left, so they get more room there. */
 const HORIZONTAL_LEFT = 120;
 /** About this many value-axis ticks. */
 const TICK_TARGET = 5;
-/** Category labels shown along an axis at most; the rest are in each mark's tooltip. */
-const MAX_AXIS_LABELS = 12;
+/** Room one category label needs along an axis; labels that would crowd are skipped (tooltips have them all). */
+const LABEL_SPACING_X = 56;
+const LABEL_SPACING_Y = 18;
 const AXIS_LABEL_CHARS = 14;
 /** Share of a band the bars of one category fill (the rest is the gap between categories). */
 const BAND_FILL = 0.8;
@@ -119,16 +137,17 @@ function round2(v: number): number {
   return Math.round(v * 100) / 100;
 }
 
-/** Every k-th label so that at most MAX_AXIS_LABELS show. */
-function labelStride(count: number): number {
-  return Math.max(1, Math.ceil(count / MAX_AXIS_LABELS));
+/** Every k-th label, so that labels get `spacing` of room each along `length`. */
+function labelStride(count: number, length: number, spacing: number): number {
+  const fit = Math.max(1, Math.floor(length / spacing));
+  return Math.max(1, Math.ceil(count / fit));
 }
 
-function frame(title: string, children: SvgChild[]): SvgNode {
+function frame(size: ChartSize, title: string, children: SvgChild[]): SvgNode {
   return el(
     "svg",
     {
-      viewBox: `0 0 ${CHART_WIDTH} ${CHART_HEIGHT}`,
+      viewBox: `0 0 ${size.width} ${size.height}`,
       role: "img",
       "aria-label": title,
       class: "chart-svg",
@@ -141,35 +160,38 @@ function frame(title: string, children: SvgChild[]): SvgNode {
 }
 
 /** Horizontal grid lines with value labels on the left (or vertical ones, labelled below). */
-function valueGrid(ticks: Ticks, scale: (v: number) => number, axis: "y" | "x", left: number): SvgNode {
+function valueGrid(size: ChartSize, ticks: Ticks, scale: (v: number) => number, axis: "y" | "x", left: number): SvgNode {
   const lines: SvgNode[] = ticks.values.map((t) => {
     const p = round2(scale(t));
     return axis === "y"
       ? el(
           "g",
           { class: "tick" },
-          el("line", { x1: left, x2: CHART_WIDTH - MARGIN.right, y1: p, y2: p, stroke: "#d0d4da", "stroke-width": t === 0 ? 1.5 : 1 }),
+          el("line", { x1: left, x2: size.width - MARGIN.right, y1: p, y2: p, stroke: "#d0d4da", "stroke-width": t === 0 ? 1.5 : 1 }),
           el("text", { x: left - 6, y: p + 4, "text-anchor": "end", fill: "#4a5160" }, formatValue(t)),
         )
       : el(
           "g",
           { class: "tick" },
-          el("line", { x1: p, x2: p, y1: MARGIN.top, y2: CHART_HEIGHT - MARGIN.bottom, stroke: "#d0d4da", "stroke-width": t === 0 ? 1.5 : 1 }),
-          el("text", { x: p, y: CHART_HEIGHT - MARGIN.bottom + 16, "text-anchor": "middle", fill: "#4a5160" }, formatValue(t)),
+          el("line", { x1: p, x2: p, y1: MARGIN.top, y2: size.height - MARGIN.bottom, stroke: "#d0d4da", "stroke-width": t === 0 ? 1.5 : 1 }),
+          el("text", { x: p, y: size.height - MARGIN.bottom + 16, "text-anchor": "middle", fill: "#4a5160" }, formatValue(t)),
         );
   });
   return el("g", { class: "grid" }, ...lines);
 }
 
-function categoryLabels(labels: string[], position: (i: number) => number, axis: "x" | "y", left: number): SvgNode {
-  const stride = labelStride(labels.length);
+function categoryLabels(size: ChartSize, labels: string[], position: (i: number) => number, axis: "x" | "y", left: number): SvgNode {
+  const stride =
+    axis === "x"
+      ? labelStride(labels.length, size.width - left - MARGIN.right, LABEL_SPACING_X)
+      : labelStride(labels.length, size.height - MARGIN.top - MARGIN.bottom, LABEL_SPACING_Y);
   const texts: SvgNode[] = [];
   labels.forEach((label, i) => {
     if (i % stride !== 0) return;
     const p = round2(position(i));
     texts.push(
       axis === "x"
-        ? el("text", { x: p, y: CHART_HEIGHT - MARGIN.bottom + 18, "text-anchor": "middle", fill: "#2b303a" }, truncate(label, AXIS_LABEL_CHARS))
+        ? el("text", { x: p, y: size.height - MARGIN.bottom + 18, "text-anchor": "middle", fill: "#2b303a" }, truncate(label, AXIS_LABEL_CHARS))
         : el("text", { x: left - 8, y: p + 4, "text-anchor": "end", fill: "#2b303a" }, truncate(label, AXIS_LABEL_CHARS + 2)),
     );
   });
@@ -180,7 +202,7 @@ function seriesLegend(series: { name: string }[]): LegendEntry[] {
   return series.map((s, i) => ({ name: s.name, color: colorAt(i) }));
 }
 
-function barChart(chart: BarLikeChart, title: string): ChartDrawing {
+function barChart(chart: BarLikeChart, title: string, size: ChartSize): ChartDrawing {
   const stacked = chart.kind === "stacked_bar";
   const horizontal = chart.orientation === "horizontal";
   const n = chart.labels.length;
@@ -189,8 +211,8 @@ function barChart(chart: BarLikeChart, title: string): ChartDrawing {
   const ticks = stacked ? niceTicks(0, Math.max(0, ...totals)) : niceTicks(Math.min(0, ...all), Math.max(0, ...all));
   const left = horizontal ? HORIZONTAL_LEFT : MARGIN.left;
   const plotTop = MARGIN.top;
-  const plotBottom = CHART_HEIGHT - MARGIN.bottom;
-  const plotRight = CHART_WIDTH - MARGIN.right;
+  const plotBottom = size.height - MARGIN.bottom;
+  const plotRight = size.width - MARGIN.right;
   // Category axis along x (vertical bars) or y (horizontal bars); value axis the other way.
   const catStart = horizontal ? plotTop : left;
   const catEnd = horizontal ? plotBottom : plotRight;
@@ -217,24 +239,24 @@ function barChart(chart: BarLikeChart, title: string): ChartDrawing {
   });
   const catCenter = (i: number) => catStart + i * band + band / 2;
   return {
-    svg: frame(title, [
-      valueGrid(ticks, value, horizontal ? "x" : "y", left),
+    svg: frame(size, title, [
+      valueGrid(size, ticks, value, horizontal ? "x" : "y", left),
       el("g", { class: "marks" }, ...bars),
-      categoryLabels(chart.labels, catCenter, horizontal ? "y" : "x", left),
+      categoryLabels(size, chart.labels, catCenter, horizontal ? "y" : "x", left),
     ]),
     legend: seriesLegend(chart.series),
   };
 }
 
-function lineChart(chart: BarLikeChart, title: string): ChartDrawing {
+function lineChart(chart: BarLikeChart, title: string, size: ChartSize): ChartDrawing {
   const area = chart.kind === "area";
   const n = chart.labels.length;
   const all = chart.series.flatMap((s) => s.values);
   // Areas are filled down to zero, so zero must be on the axis; lines show their own range.
   const ticks = area ? niceTicks(Math.min(0, ...all), Math.max(0, ...all)) : niceTicks(Math.min(...all), Math.max(...all));
   const left = MARGIN.left;
-  const plotRight = CHART_WIDTH - MARGIN.right;
-  const plotBottom = CHART_HEIGHT - MARGIN.bottom;
+  const plotRight = size.width - MARGIN.right;
+  const plotBottom = size.height - MARGIN.bottom;
   const y = linear(ticks.min, ticks.max, plotBottom, MARGIN.top);
   const x = (i: number) => (n === 1 ? (left + plotRight) / 2 : left + LINE_INSET + (i * (plotRight - left - 2 * LINE_INSET)) / (n - 1));
   const baseline = round2(y(Math.max(ticks.min, Math.min(0, ticks.max))));
@@ -257,20 +279,20 @@ function lineChart(chart: BarLikeChart, title: string): ChartDrawing {
     return el("g", { class: "series" }, ...children);
   });
   return {
-    svg: frame(title, [valueGrid(ticks, y, "y", left), ...groups, categoryLabels(chart.labels, x, "x", left)]),
+    svg: frame(size, title, [valueGrid(size, ticks, y, "y", left), ...groups, categoryLabels(size, chart.labels, x, "x", left)]),
     legend: seriesLegend(chart.series),
   };
 }
 
-function scatterChart(chart: ScatterChart, title: string): ChartDrawing {
+function scatterChart(chart: ScatterChart, title: string, size: ChartSize): ChartDrawing {
   const points = chart.series.flatMap((s) => s.points);
   const xs = points.map((p) => p.x);
   const ys = points.map((p) => p.y);
   const xTicks = niceTicks(Math.min(...xs), Math.max(...xs));
   const yTicks = niceTicks(Math.min(...ys), Math.max(...ys));
   const left = MARGIN.left;
-  const x = linear(xTicks.min, xTicks.max, left, CHART_WIDTH - MARGIN.right);
-  const y = linear(yTicks.min, yTicks.max, CHART_HEIGHT - MARGIN.bottom, MARGIN.top);
+  const x = linear(xTicks.min, xTicks.max, left, size.width - MARGIN.right);
+  const y = linear(yTicks.min, yTicks.max, size.height - MARGIN.bottom, MARGIN.top);
   const groups = chart.series.map((s, si) =>
     el(
       "g",
@@ -285,24 +307,24 @@ function scatterChart(chart: ScatterChart, title: string): ChartDrawing {
     ),
   );
   return {
-    svg: frame(title, [valueGrid(yTicks, y, "y", left), valueGrid(xTicks, x, "x", left), ...groups]),
+    svg: frame(size, title, [valueGrid(size, yTicks, y, "y", left), valueGrid(size, xTicks, x, "x", left), ...groups]),
     legend: seriesLegend(chart.series),
   };
 }
 
-function pieChart(chart: PieChart, title: string): ChartDrawing {
+function pieChart(chart: PieChart, title: string, size: ChartSize): ChartDrawing {
   // A pie shows shares of a whole, so only positive values have a slice; the legend says so.
   const total = chart.segments.reduce((sum, s) => sum + Math.max(0, s.value), 0);
-  const cx = CHART_WIDTH / 2;
-  const cy = CHART_HEIGHT / 2;
-  const r = CHART_HEIGHT / 2 - MARGIN.top;
+  const cx = size.width / 2;
+  const cy = size.height / 2;
+  const r = size.height / 2 - MARGIN.top;
   const legend: LegendEntry[] = chart.segments.map((s, i) => ({
     name: s.label,
     color: colorAt(i),
     detail: s.value > 0 && total > 0 ? `${formatValue(s.value)} (${Math.round((s.value / total) * 1000) / 10}%)` : `${formatValue(s.value)} (not drawn)`,
   }));
   if (total <= 0) {
-    return { svg: frame(title, [el("text", { x: cx, y: cy, "text-anchor": "middle", fill: "#4a5160" }, "Nothing to draw: no positive values")]), legend };
+    return { svg: frame(size, title, [el("text", { x: cx, y: cy, "text-anchor": "middle", fill: "#4a5160" }, "Nothing to draw: no positive values")]), legend };
   }
   const slices: SvgNode[] = [];
   const labels: SvgNode[] = [];
@@ -333,7 +355,7 @@ function pieChart(chart: PieChart, title: string): ChartDrawing {
     }
     angle += share * 2 * Math.PI;
   });
-  return { svg: frame(title, [el("g", { class: "slices" }, ...slices), el("g", { class: "slice-labels" }, ...labels)]), legend };
+  return { svg: frame(size, title, [el("g", { class: "slices" }, ...slices), el("g", { class: "slice-labels" }, ...labels)]), legend };
 }
 
 const KIND_NAMES: Record<ChartSpec["kind"], string> = {
@@ -345,19 +367,19 @@ const KIND_NAMES: Record<ChartSpec["kind"], string> = {
   pie: "Pie chart",
 };
 
-/** The drawing for any chart kind the spec defines. */
-export function drawChart(chart: ChartSpec): ChartDrawing {
+/** The drawing for any chart kind the spec defines, at `size`. */
+export function drawChart(chart: ChartSpec, size: ChartSize = DEFAULT_CHART_SIZE): ChartDrawing {
   const title = chart.title ?? KIND_NAMES[chart.kind];
   switch (chart.kind) {
     case "bar":
     case "stacked_bar":
-      return barChart(chart, title);
+      return barChart(chart, title, size);
     case "line":
     case "area":
-      return lineChart(chart, title);
+      return lineChart(chart, title, size);
     case "scatter":
-      return scatterChart(chart, title);
+      return scatterChart(chart, title, size);
     case "pie":
-      return pieChart(chart, title);
+      return pieChart(chart, title, size);
   }
 }

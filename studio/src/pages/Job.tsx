@@ -219,9 +219,16 @@ export function JobPage({ jobId }: { jobId: string }) {
               <dd class="job-status">{status}</dd>
             </div>
             <div>
-              <dt>Attempts</dt>
+              <dt>Attempt</dt>
+              {/* `attempts` counts expired leases: the run in progress is the next one. */}
               <dd class="job-attempts">
-                {job.attempts} of {job.maxAttempts}
+                {Math.min(job.attempts + 1, job.maxAttempts)} of {job.maxAttempts}
+                {job.attempts > 0 && (
+                  <span class="muted small">
+                    {" "}
+                    ({job.attempts} {job.attempts === 1 ? "lease" : "leases"} expired)
+                  </span>
+                )}
               </dd>
             </div>
             <div>

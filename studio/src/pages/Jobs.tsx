@@ -147,7 +147,7 @@ export function JobsPage() {
                 <tr>
                   <th scope="col">Job</th>
                   <th scope="col">Status</th>
-                  <th scope="col">Attempts</th>
+                  <th scope="col" title="Leases that expired and sent the job back to the queue">Retries</th>
                   <th scope="col">Created</th>
                   <th scope="col">Updated</th>
                 </tr>
@@ -189,7 +189,7 @@ export function JobsPage() {
   return (
     <>
       <h1>Jobs</h1>
-      <Section title="Queue" actions={<NewJobForm onCreated={(id) => navigate(`/jobs/${encodeURIComponent(id)}`)} />}>
+      <Section title="Your jobs" actions={<NewJobForm onCreated={(id) => navigate(`/jobs/${encodeURIComponent(id)}`)} />}>
         <form
           class="row-form filters"
           aria-label="Filter jobs"

@@ -74,7 +74,7 @@ function JobStatusBar({ job }: { job: WorkspaceJob }) {
         Generation for <strong>{job.target}</strong> runners: {JOB_WORDS[job.status] ?? job.status}
       </span>
       <span class="muted small">
-        attempt {Math.max(1, job.attempts)}
+        attempt {job.attempts + 1}
         {job.leaseHolder !== null && <> · held by <span class="mono">{job.leaseHolder}</span></>}
         {" · queued "}
         <When iso={job.createdAt} />

@@ -1,7 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { Timestamp } from "firebase-admin/firestore";
 import { intParam, JOB_LEASE_MS } from "../../config/params";
-import { db } from "../../data/firestore";
 import { heldJobsOf, runners } from "../../data/runners";
 import { assert, Conflict, NotFound } from "../../http/errors";
 import { claimJobs, type ClaimedJob } from "../jobs/claimJobs";
@@ -30,7 +29,7 @@ export async function claimReviewTasks(ownerUid: string, runnerId: string, limit
   const ref = runners().doc(runnerDocId(ownerUid, runnerId));
   const token = randomBytes(12).toString("base64url");
   const at = Timestamp.fromDate(now);
-  const grant = await db().runTransaction(async (tx) => {
+  const grant = await runContendedTransaction(async (tx) => {
     const runner = (await tx.get(ref)).data();
     assert(runner !== undefined, new NotFound("RUNNER_NOT_FOUND", "No such runner; register it first."));
     assert(runner.status !== "offline", new Conflict("RUNNER_OFFLINE", "This runner is offline; register it again or send a heartbeat."));

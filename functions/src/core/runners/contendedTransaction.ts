@@ -10,7 +10,7 @@ const PAUSE_STEP_MS = 10;
 
 /**
  * A short transaction on a document many callers meet on (the runner id counter, one runner's
- * document). The SDK's own retries back off exponentially from a second, which lets twenty
+ * document, which its claims, heartbeats and results all write). The SDK's own retries back off exponentially from a second, which lets twenty
  * concurrent registrations run past the function timeout; a conflict here costs one short
  * random pause instead, since each round one contender commits and the rest go again at once.
  */

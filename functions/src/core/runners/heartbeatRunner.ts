@@ -1,7 +1,7 @@
 import { Timestamp } from "firebase-admin/firestore";
-import { db } from "../../data/firestore";
 import { heldJobsOf, runners, type RunnerDoc, type RunnerStatus } from "../../data/runners";
 import { assert, NotFound } from "../../http/errors";
+import { runContendedTransaction } from "./contendedTransaction";
 import { runnerDocId } from "./ids";
 import { MAX_HELD_SCAN } from "./limits";
 
@@ -20,7 +20,7 @@ export interface HeartbeatReport {
 export async function heartbeatRunner(ownerUid: string, runnerId: string, report: HeartbeatReport, now: Date): Promise<RunnerDoc> {
   const ref = runners().doc(runnerDocId(ownerUid, runnerId));
   const at = Timestamp.fromDate(now);
-  return db().runTransaction(async (tx) => {
+  return runContendedTransaction(async (tx) => {
     const runner = (await tx.get(ref)).data();
     assert(runner !== undefined, new NotFound("RUNNER_NOT_FOUND", "No such runner; register it first."));
     const held = await tx.get(heldJobsOf(ref.id, MAX_HELD_SCAN));

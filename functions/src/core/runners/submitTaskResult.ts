@@ -1,11 +1,11 @@
 import { createHash } from "node:crypto";
 import { Timestamp } from "firebase-admin/firestore";
-import { db } from "../../data/firestore";
 import { Conflict } from "../../http/errors";
 import { prepareJobEnd } from "../jobs/jobEndHooks";
 import { appendJobLogs } from "../jobs/jobLogs";
 import { assertHolds } from "../jobs/leaseGuard";
 import { finalFields } from "../jobs/model";
+import { runContendedTransaction } from "./contendedTransaction";
 import { readOwnedTask } from "./heldTask";
 import { runnerDocId } from "./ids";
 import { taskView, type ReviewJob } from "./reviewTask";
@@ -33,7 +33,8 @@ const UNSPECIFIED_FAILURE = "The runner reported the review as failed.";
 export async function submitTaskResult(ownerUid: string, taskId: string, input: TaskResult, now: Date): Promise<{ task: ReturnType<typeof taskView>; duplicate: boolean }> {
   const holder = runnerDocId(ownerUid, input.runnerId);
   const hash = createHash("sha256").update(JSON.stringify(input)).digest("hex");
-  return db().runTransaction(async (tx) => {
+  // The job-end hook writes the runner document, where a runner's concurrent results meet.
+  return runContendedTransaction(async (tx) => {
     const { ref, job } = await readOwnedTask(tx, ownerUid, taskId);
     if (job.finishedBy === holder && (job.status === "SUCCEEDED" || job.status === "FAILED")) {
       if (job.completionHash === hash) return { task: taskView(ref.id, job), duplicate: true };

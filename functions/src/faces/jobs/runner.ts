@@ -18,17 +18,28 @@ export const MAX_LOG_BATCH_BYTES = 1024 * 1024;
 export const MAX_COMPLETE_BYTES = 256 * 1024;
 export const MAX_RUNNER_TAGS = 50;
 
+/**
+ * Bodies of the runner routes, exported so that the reference runner's client (runner/) sends
+ * exactly what these routes parse: a change here breaks its build instead of its requests.
+ */
+export const leaseRunnerBody = z.object({
+  runnerId,
+  tags: z.array(z.string().trim().min(1).max(64)).max(MAX_RUNNER_TAGS).default([]),
+  limit: z.number().int().min(1).max(MAX_LEASE_BATCH).default(1),
+});
+export const completeRunnerBody = runnerRef.extend({ result: storableObject.default({}) });
+export const failRunnerBody = runnerRef.extend({ error: errorText });
+export const releaseRunnerBody = runnerRef.extend({ status: z.enum(["PENDING", "PAUSED", "CANCELLED"]) });
+/** Headers of an artifact upload (its bytes are the raw body). */
+export const artifactHeaders = z.object({ "x-runner-id": runnerId, "x-lease-token": leaseToken, "x-artifact-name": z.string().max(1000).optional() });
+
 /** `POST /jobs/runner/lease` `{ runnerId, tags?, limit? }` → `{ jobs: [{ id, leaseToken, leaseExpiresAt, type, workflowPath, params, … }] }`. */
 export const leaseRunnerJobs = endpoint({
   face: "jobs",
   method: "POST",
   path: "/jobs/runner/lease",
   auth: JOBS_RUNNER,
-  body: z.object({
-    runnerId,
-    tags: z.array(z.string().trim().min(1).max(64)).max(MAX_RUNNER_TAGS).default([]),
-    limit: z.number().int().min(1).max(MAX_LEASE_BATCH).default(1),
-  }),
+  body: leaseRunnerBody,
   handler: async ({ principal, body, now }) => ({
     body: await leaseJobs(
       { ownerUid: principal.ownerUid, runnerId: body.runnerId },
@@ -79,7 +90,7 @@ export const uploadRunnerArtifact = endpoint({
   maxBodyBytes: MAX_ARTIFACT_BYTES + MULTIPART_OVERHEAD_BYTES,
   params: jobParams,
   query: z.object({ name: artifactName.optional() }),
-  headers: z.object({ "x-runner-id": runnerId, "x-lease-token": leaseToken, "x-artifact-name": z.string().max(1000).optional() }),
+  headers: artifactHeaders,
   handler: async ({ principal, params, query, headers, req, now }) => {
     const upload = await readUpload(req, query.name ?? decodeHeader(headers["x-artifact-name"]), MAX_ARTIFACT_BYTES);
     const runner = { ownerUid: principal.ownerUid, runnerId: headers["x-runner-id"] };
@@ -96,7 +107,7 @@ export const completeRunnerJob = endpoint({
   auth: JOBS_RUNNER,
   maxBodyBytes: MAX_COMPLETE_BYTES,
   params: jobParams,
-  body: runnerRef.extend({ result: storableObject.default({}) }),
+  body: completeRunnerBody,
   handler: async ({ principal, params, body, now }) => ({
     body: await finishJob({ ownerUid: principal.ownerUid, runnerId: body.runnerId }, params.jobId, body.leaseToken, { status: "SUCCEEDED", result: body.result }, now),
   }),
@@ -109,7 +120,7 @@ export const failRunnerJob = endpoint({
   path: "/jobs/:jobId/runner/fail",
   auth: JOBS_RUNNER,
   params: jobParams,
-  body: runnerRef.extend({ error: errorText }),
+  body: failRunnerBody,
   handler: async ({ principal, params, body, now }) => ({
     body: await finishJob({ ownerUid: principal.ownerUid, runnerId: body.runnerId }, params.jobId, body.leaseToken, { status: "FAILED", error: body.error }, now),
   }),
@@ -125,7 +136,7 @@ export const releaseRunnerJob = endpoint({
   path: "/jobs/:jobId/runner/release",
   auth: JOBS_RUNNER,
   params: jobParams,
-  body: runnerRef.extend({ status: z.enum(["PENDING", "PAUSED", "CANCELLED"]) }),
+  body: releaseRunnerBody,
   handler: async ({ principal, params, body, now }) => ({
     body: await releaseJob({ ownerUid: principal.ownerUid, runnerId: body.runnerId }, params.jobId, body.leaseToken, body.status, now),
   }),

@@ -10,6 +10,17 @@ export const MAX_COMPLETION_BYTES = 8 * 1024 * 1024;
 
 const slice = z.array(z.unknown()).optional().default([]);
 
+/** The completion body (slices are checked in the core); exported for the reference runner's client. */
+export const completionBody = workspaceRef.extend({
+  assistantMessage: z.string().max(CAPS.assistantMessageChars),
+  files: slice,
+  charts: slice,
+  datasets: slice,
+  lists: slice,
+  checklists: slice,
+  svgs: slice,
+});
+
 /** `POST /completeWorkspaceJob` → `{ ok: true, messageId }`; 400 naming a bad slice; 409 without the lease. */
 export const completeWorkspaceJob = endpoint({
   face: "workspace",
@@ -17,15 +28,7 @@ export const completeWorkspaceJob = endpoint({
   path: "/completeWorkspaceJob",
   auth: RUNNER_KEY,
   maxBodyBytes: MAX_COMPLETION_BYTES,
-  body: workspaceRef.extend({
-    assistantMessage: z.string().max(CAPS.assistantMessageChars),
-    files: slice,
-    charts: slice,
-    datasets: slice,
-    lists: slice,
-    checklists: slice,
-    svgs: slice,
-  }),
+  body: completionBody,
   handler: async ({ principal, body, now }) => {
     const { messageId, duplicate } = await complete(principal, body, now);
     return { body: { ok: true, messageId, ...(duplicate ? { duplicate: true } : {}) } };

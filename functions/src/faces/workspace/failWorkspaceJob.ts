@@ -7,13 +7,16 @@ import { workspaceRef } from "./schemas";
 /** Longest stored failure reason. */
 export const MAX_ERROR_CHARS = 2_000;
 
+/** The failure body; exported for the reference runner's client. */
+export const failBody = workspaceRef.extend({ error: z.string().trim().min(1).max(MAX_ERROR_CHARS) });
+
 /** `POST /failWorkspaceJob` `{ workspaceId, error }` → `{ ok: true }`; 409 without the lease. */
 export const failWorkspaceJob = endpoint({
   face: "workspace",
   method: "POST",
   path: "/failWorkspaceJob",
   auth: RUNNER_KEY,
-  body: workspaceRef.extend({ error: z.string().trim().min(1).max(MAX_ERROR_CHARS) }),
+  body: failBody,
   handler: async ({ principal, body, now }) => {
     await fail(principal, body.workspaceId, body.error, now);
     return { body: { ok: true } };

@@ -1,0 +1,274 @@
+/**
+ * The runner's settings: command-line flags over the config file (`--config runner.json`) over
+ * defaults. Credentials come from flags or the environment only, never from the file, so a
+ * config can be shared and committed.
+ */
+import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { homedir, hostname } from "node:os";
+import { dirname, isAbsolute, join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { z } from "zod";
+import { MAX_CONCURRENCY } from "../../functions/src/core/runners/limits";
+import { runnerId as jobsRunnerId } from "../../functions/src/faces/jobs/schemas";
+import { runnerIdSchema as fleetRunnerId, tagSchema, MAX_TAGS } from "../../functions/src/faces/fleet/schemas";
+
+export const FACES = ["jobs", "fleet", "code", "workspace"] as const;
+export type FaceName = (typeof FACES)[number];
+
+export const DEFAULTS = {
+  concurrency: 3,
+  /** Fleet heartbeat; well inside the server's default offline threshold (2 minutes). */
+  heartbeatMs: 15_000,
+  /** First idle poll delay per face; it doubles while a face stays empty, up to IDLE_POLL_CAP × this. */
+  pollMs: 1_000,
+  graceMs: 30_000,
+  /** Coderunner executions: the longest one may run. */
+  executionTimeoutMs: 5 * 60 * 1000,
+} as const;
+/** Polling faster than this swamps a small API for nothing. */
+export const MIN_POLL_MS = 250;
+export const MIN_HEARTBEAT_MS = 250;
+export const IDLE_POLL_CAP = 8;
+
+const commandSchema = z.array(z.string().min(1)).min(1, "a command is an argv array: [program, ...args]");
+const envSchema = z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "environment names are letters, digits and _"), z.string()).default({});
+const timeoutSchema = z.number().int().min(1).max(7 * 24 * 60 * 60 * 1000).optional();
+
+/** How to run one jobs-API job type. */
+const jobTypeSchema = z
+  .object({
+    command: commandSchema,
+    /** Globs, relative to the job's work dir, of files to upload as artifacts when it succeeds. */
+    outputs: z.array(z.string().min(1)).max(100).default([]),
+    timeoutMs: timeoutSchema,
+    env: envSchema,
+    /** Working directory (relative to the config file); default: the job's fresh work dir. */
+    cwd: z.string().min(1).optional(),
+  })
+  .strict();
+
+const commandFaceSchema = z.object({ command: commandSchema, timeoutMs: timeoutSchema, env: envSchema, cwd: z.string().min(1).optional() }).strict();
+
+export const configFileSchema = z
+  .object({
+    api: z.url().optional(),
+    id: z.string().optional(),
+    name: z.string().optional(),
+    tags: z.array(z.string()).optional(),
+    concurrency: z.number().int().optional(),
+    faces: z.array(z.enum(FACES)).optional(),
+    heartbeatMs: z.number().int().optional(),
+    pollMs: z.number().int().optional(),
+    graceMs: z.number().int().min(0).optional(),
+    stateDir: z.string().optional(),
+    jobs: z.record(z.string().min(1), jobTypeSchema).default({}),
+    review: commandFaceSchema.optional(),
+    workspace: commandFaceSchema.optional(),
+    code: z
+      .object({
+        timeoutMs: timeoutSchema,
+        node: z.string().min(1).optional(),
+        python: z.string().min(1).optional(),
+        dotnetScript: z.string().min(1).optional(),
+      })
+      .strict()
+      .default({}),
+  })
+  .strict();
+export type ConfigFile = z.infer<typeof configFileSchema>;
+export type JobTypeConfig = z.infer<typeof jobTypeSchema>;
+export type CommandFaceConfig = z.infer<typeof commandFaceSchema>;
+
+export interface RunnerConfig {
+  api: string;
+  /** API key with `runners:write` (jobs API and fleet). */
+  token: string | null;
+  /** Coderunner tenant runner key. */
+  codeToken: string | null;
+  /** Seed 001 runner key. */
+  workspaceToken: string | null;
+  runnerId: string;
+  name: string;
+  tags: string[];
+  concurrency: number;
+  faces: FaceName[];
+  heartbeatMs: number;
+  pollMs: number;
+  graceMs: number;
+  stateDir: string;
+  json: boolean;
+  jobs: Record<string, JobTypeConfig>;
+  review: CommandFaceConfig | null;
+  workspace: CommandFaceConfig | null;
+  code: { timeoutMs: number; node: string; python: string; dotnetScript: string };
+}
+
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+export const USAGE = `Usage: npm run runner -- --api <url> --token <key> [options]
+
+  --api <url>              API base, e.g. http://127.0.0.1:5000            (env RUNNER_API)
+  --token <key>            API key with runners:write: jobs API + fleet     (env RUNNER_TOKEN)
+  --code-token <key>       Coderunner tenant runner key                     (env RUNNER_CODE_TOKEN)
+  --workspace-token <key>  seed 001 runner key                              (env RUNNER_WORKSPACE_TOKEN)
+  --id <runnerId>          this runner's id (default: <hostname>-<random>)
+  --name <name>            display name (default: the id)
+  --tags gpu,fast          tags this runner carries
+  --concurrency <n>        jobs at once, across all faces (default ${DEFAULTS.concurrency})
+  --faces jobs,fleet,code,workspace
+                           faces to serve (default: every face that is configured)
+  --config <runner.json>   job commands and defaults (see README "Reference runner")
+  --heartbeat-ms <ms>      fleet heartbeat interval (default ${DEFAULTS.heartbeatMs})
+  --poll-ms <ms>           idle poll interval, at least ${MIN_POLL_MS} (default ${DEFAULTS.pollMs})
+  --grace-ms <ms>          on SIGTERM, how long running jobs may finish (default ${DEFAULTS.graceMs})
+  --state-dir <dir>        where the ledger of finished jobs lives (default ~/.runnerplane/runner/<id>)
+  --json                   JSON lines even on a terminal
+  --help`;
+
+/** Reads flags, environment and the config file into one checked configuration. */
+export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): RunnerConfig | "help" {
+  const { values } = parseArgs({
+    args: [...argv],
+    strict: true,
+    allowPositionals: false,
+    options: {
+      api: { type: "string" },
+      token: { type: "string" },
+      "code-token": { type: "string" },
+      "workspace-token": { type: "string" },
+      id: { type: "string" },
+      name: { type: "string" },
+      tags: { type: "string" },
+      concurrency: { type: "string" },
+      faces: { type: "string" },
+      config: { type: "string" },
+      "heartbeat-ms": { type: "string" },
+      "poll-ms": { type: "string" },
+      "grace-ms": { type: "string" },
+      "state-dir": { type: "string" },
+      json: { type: "boolean" },
+      help: { type: "boolean" },
+    },
+  });
+  if (values.help === true) return "help";
+
+  const configPath = values.config === undefined ? null : resolve(values.config);
+  const file = configPath === null ? configFileSchema.parse({}) : readConfigFile(configPath);
+  const configDir = configPath === null ? process.cwd() : dirname(configPath);
+
+  const api = values.api ?? env.RUNNER_API ?? file.api;
+  if (api === undefined) throw new ConfigError("Name the API with --api <url> (or RUNNER_API, or \"api\" in the config file).");
+  if (!/^https?:\/\//.test(api)) throw new ConfigError(`--api must be an http(s) URL, not ${JSON.stringify(api)}.`);
+
+  const runnerId = values.id ?? file.id ?? defaultRunnerId();
+  // One id serves both faces: seed 004's registration and the jobs API's lease holder.
+  if (!fleetRunnerId.safeParse(runnerId).success || !jobsRunnerId.safeParse(runnerId).success) {
+    throw new ConfigError(`--id ${JSON.stringify(runnerId)}: use 1-128 letters, digits, . _ or -, starting with a letter or digit.`);
+  }
+  const tags = values.tags !== undefined ? splitList(values.tags) : (file.tags ?? []);
+  if (tags.length > MAX_TAGS) throw new ConfigError(`At most ${MAX_TAGS} tags.`);
+  for (const tag of tags) if (!tagSchema.safeParse(tag).success) throw new ConfigError(`Tag ${JSON.stringify(tag)}: use letters, digits and . _ : / -.`);
+
+  const concurrency = intOption("--concurrency", values.concurrency, file.concurrency, DEFAULTS.concurrency, 1, MAX_CONCURRENCY);
+  const heartbeatMs = intOption("--heartbeat-ms", values["heartbeat-ms"], file.heartbeatMs, DEFAULTS.heartbeatMs, MIN_HEARTBEAT_MS, 10 * 60 * 1000);
+  const pollMs = intOption("--poll-ms", values["poll-ms"], file.pollMs, DEFAULTS.pollMs, MIN_POLL_MS, 10 * 60 * 1000);
+  const graceMs = intOption("--grace-ms", values["grace-ms"], file.graceMs, DEFAULTS.graceMs, 0, 24 * 60 * 60 * 1000);
+
+  const token = nonEmpty(values.token ?? env.RUNNER_TOKEN);
+  const codeToken = nonEmpty(values["code-token"] ?? env.RUNNER_CODE_TOKEN);
+  const workspaceToken = nonEmpty(values["workspace-token"] ?? env.RUNNER_WORKSPACE_TOKEN);
+
+  const jobs = Object.fromEntries(Object.entries(file.jobs).map(([type, spec]) => [type, { ...spec, cwd: spec.cwd === undefined ? undefined : resolveFrom(configDir, spec.cwd) }]));
+  const review = file.review === undefined ? null : { ...file.review, cwd: file.review.cwd === undefined ? undefined : resolveFrom(configDir, file.review.cwd) };
+  const workspace = file.workspace === undefined ? null : { ...file.workspace, cwd: file.workspace.cwd === undefined ? undefined : resolveFrom(configDir, file.workspace.cwd) };
+
+  // Which faces can run: each needs its credential, and a face that runs commands needs one.
+  const ready: Record<FaceName, string | null> = {
+    jobs: token === null ? "no --token" : Object.keys(jobs).length === 0 ? 'no job types in the config file ("jobs")' : null,
+    fleet: token === null ? "no --token" : null,
+    code: codeToken === null ? "no --code-token" : null,
+    workspace: workspaceToken === null ? "no --workspace-token" : workspace === null ? 'no "workspace" command in the config file' : null,
+  };
+  const asked = values.faces !== undefined ? splitList(values.faces) : file.faces;
+  let faces: FaceName[];
+  if (asked !== undefined) {
+    faces = [];
+    for (const face of asked) {
+      if (!(FACES as readonly string[]).includes(face)) throw new ConfigError(`Unknown face ${JSON.stringify(face)}: use ${FACES.join(", ")}.`);
+      const missing = ready[face as FaceName];
+      if (missing !== null) throw new ConfigError(`Face ${face} cannot run: ${missing}.`);
+      faces.push(face as FaceName);
+    }
+  } else {
+    faces = FACES.filter((face) => ready[face] === null);
+  }
+  if (faces.length === 0) throw new ConfigError("Nothing to serve: give --token (with job types in --config), --code-token, or --workspace-token with a workspace command.");
+
+  return {
+    api: api.replace(/\/+$/, ""),
+    token,
+    codeToken,
+    workspaceToken,
+    runnerId,
+    name: values.name ?? file.name ?? runnerId,
+    tags,
+    concurrency,
+    faces,
+    heartbeatMs,
+    pollMs,
+    graceMs,
+    stateDir: resolve(values["state-dir"] ?? (file.stateDir === undefined ? join(homedir(), ".runnerplane", "runner", runnerId) : resolveFrom(configDir, file.stateDir))),
+    json: values.json === true,
+    jobs,
+    review,
+    workspace,
+    code: {
+      timeoutMs: file.code.timeoutMs ?? DEFAULTS.executionTimeoutMs,
+      node: file.code.node ?? process.execPath,
+      python: file.code.python ?? "python3",
+      dotnetScript: file.code.dotnetScript ?? "dotnet-script",
+    },
+  };
+}
+
+function readConfigFile(path: string): ConfigFile {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, "utf8"));
+  } catch (error) {
+    throw new ConfigError(`--config ${path}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const parsed = configFileSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.slice(0, 5).map((i) => `${i.path.map(String).join(".") || "(file)"}: ${i.message}`);
+    throw new ConfigError(`--config ${path}: ${issues.join("; ")}`);
+  }
+  return parsed.data;
+}
+
+function intOption(flag: string, raw: string | undefined, fromFile: number | undefined, fallback: number, min: number, max: number): number {
+  const value = raw !== undefined ? Number(raw) : (fromFile ?? fallback);
+  if (!Number.isInteger(value) || value < min || value > max) throw new ConfigError(`${flag} must be a whole number from ${min} to ${max}.`);
+  return value;
+}
+
+function splitList(raw: string): string[] {
+  return [...new Set(raw.split(",").map((t) => t.trim()).filter((t) => t.length > 0))];
+}
+
+function nonEmpty(value: string | undefined): string | null {
+  return value === undefined || value.trim() === "" ? null : value.trim();
+}
+
+function resolveFrom(dir: string, path: string): string {
+  return isAbsolute(path) ? path : resolve(dir, path);
+}
+
+/** Unique per process, so two runners on one machine never share a lease holder by accident. */
+function defaultRunnerId(): string {
+  const host = hostname().replace(/[^A-Za-z0-9._-]/g, "-").replace(/^[^A-Za-z0-9]+/, "").slice(0, 100) || "runner";
+  return `${host}-${randomBytes(3).toString("hex")}`;
+}

@@ -1,0 +1,42 @@
+import assert from "node:assert/strict";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { contentTypeOf, findOutputs, globToRegExp } from "./outputs";
+
+describe("outputs", () => {
+  it("globs: * and ? stay within a segment, ** crosses them", () => {
+    const m = (p: string, path: string) => globToRegExp(p).test(path);
+    assert.ok(m("out/*.txt", "out/a.txt"));
+    assert.ok(!m("out/*.txt", "out/sub/a.txt"));
+    assert.ok(m("out/**/*.txt", "out/a.txt"));
+    assert.ok(m("out/**/*.txt", "out/x/y/a.txt"));
+    assert.ok(m("**", "any/thing"));
+    assert.ok(m("./report-?.json", "report-1.json"));
+    assert.ok(!m("report-?.json", "report-10.json"));
+    assert.ok(!m("a.b", "axb"), "dots are literal");
+  });
+
+  it("finds regular files only, sorted, never following links", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "rp-outputs-spec-"));
+    try {
+      mkdirSync(join(dir, "out", "deep"), { recursive: true });
+      writeFileSync(join(dir, "out", "b.txt"), "b");
+      writeFileSync(join(dir, "out", "a.txt"), "a");
+      writeFileSync(join(dir, "out", "deep", "c.txt"), "c");
+      writeFileSync(join(dir, "out", "skip.log"), "x");
+      symlinkSync("/etc/hostname", join(dir, "out", "link.txt"));
+      assert.deepEqual(await findOutputs(dir, ["out/*.txt"]), ["out/a.txt", "out/b.txt"]);
+      assert.deepEqual(await findOutputs(dir, ["out/**/*.txt"]), ["out/a.txt", "out/b.txt", "out/deep/c.txt"]);
+      assert.deepEqual(await findOutputs(dir, []), []);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("names content types the server accepts", () => {
+    assert.equal(contentTypeOf("x/report.JSON"), "application/json");
+    assert.equal(contentTypeOf("a.txt"), "text/plain; charset=utf-8");
+    assert.equal(contentTypeOf("blob"), "application/octet-stream");
+  });
+});

@@ -1,0 +1,41 @@
+import type { FaceName } from "../config";
+import type { Ledger } from "../ledger";
+import type { Level } from "../report";
+
+/** Why the runner stops a piece of work before it ends on its own. */
+export type StopReason = "shutdown" | "cancel" | "pause" | "lease-lost";
+
+/**
+ * How a piece of work ended, as far as this runner is concerned. LOST: the lease went elsewhere
+ * (expired, reaped, or taken back), so nothing was reported; RELEASED: handed back to the queue.
+ */
+export type WorkOutcome = "SUCCEEDED" | "FAILED" | "CANCELLED" | "PAUSED" | "RELEASED" | "LOST";
+
+export interface WorkResult {
+  outcome: WorkOutcome;
+  detail?: string;
+}
+
+/** One leased job of any face. */
+export interface Work {
+  readonly face: FaceName;
+  readonly id: string;
+  /** Does the work and reports its end; never rejects. */
+  run(): Promise<WorkResult>;
+  /** Asks it to stop now (its process group is killed); `run()` then reports accordingly. */
+  stop(reason: StopReason): void;
+}
+
+/** Where a face's work comes from. */
+export interface WorkSource {
+  readonly face: FaceName;
+  /** Most jobs one lease call may take. */
+  readonly maxBatch: number;
+  lease(limit: number): Promise<Work[]>;
+}
+
+export interface WorkContext {
+  runnerId: string;
+  ledger: Ledger;
+  log: (level: Level, event: string, fields?: Record<string, unknown>) => void;
+}

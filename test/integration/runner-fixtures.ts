@@ -1,0 +1,193 @@
+/**
+ * The reference runner (runner/) as the integration tests drive it: real processes started with
+ * `node --import tsx runner/src/cli.ts` (one process, so SIGKILL and SIGTERM reach the runner
+ * itself), their JSON-lines output collected, their ledgers read back.
+ */
+import assert from "node:assert/strict";
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { readLedger, LEDGER_FILE, type LedgerEntry } from "../../runner/src/ledger";
+import { API_BASE } from "../harness/stack";
+import { ROOT } from "../../scripts/stack";
+
+export interface RunnerEvent {
+  ts: string;
+  level: string;
+  event: string;
+  [field: string]: unknown;
+}
+
+export interface RunnerProcess {
+  id: string;
+  child: ChildProcess;
+  stateDir: string;
+  events: RunnerEvent[];
+  /** Lines that were not JSON (there should be none). */
+  stray: string[];
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  ledger(): LedgerEntry[];
+  waitFor(predicate: (e: RunnerEvent) => boolean, timeoutMs: number, what: string): Promise<RunnerEvent>;
+}
+
+export interface RunnerOptions {
+  id: string;
+  dir: string;
+  config: Record<string, unknown>;
+  token?: string;
+  codeToken?: string;
+  workspaceToken?: string;
+  args?: string[];
+}
+
+/** A fresh directory for one test's config, ledgers and job traces. */
+export function testDir(): string {
+  return mkdtempSync(join(tmpdir(), "rp-runner-it-"));
+}
+
+export function startRunner(options: RunnerOptions): RunnerProcess {
+  const configPath = join(options.dir, `${options.id}.json`);
+  writeFileSync(configPath, JSON.stringify(options.config, null, 2));
+  const stateDir = join(options.dir, `state-${options.id}`);
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const name of ["RUNNER_TOKEN", "RUNNER_CODE_TOKEN", "RUNNER_WORKSPACE_TOKEN", "RUNNER_API"]) delete env[name];
+  // Credentials travel in the environment, as an operator would keep them out of `ps`.
+  if (options.token !== undefined) env.RUNNER_TOKEN = options.token;
+  if (options.codeToken !== undefined) env.RUNNER_CODE_TOKEN = options.codeToken;
+  if (options.workspaceToken !== undefined) env.RUNNER_WORKSPACE_TOKEN = options.workspaceToken;
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", "runner/src/cli.ts", "--api", API_BASE, "--id", options.id, "--config", configPath, "--state-dir", stateDir, "--json", ...(options.args ?? [])],
+    { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] },
+  );
+  const events: RunnerEvent[] = [];
+  const stray: string[] = [];
+  const waiters: { predicate: (e: RunnerEvent) => boolean; resolve: (e: RunnerEvent) => void }[] = [];
+  let partial = "";
+  child.stdout?.setEncoding("utf8");
+  child.stdout?.on("data", (chunk: string) => {
+    const parts = (partial + chunk).split("\n");
+    partial = parts.pop() ?? "";
+    for (const line of parts) {
+      if (line.trim() === "") continue;
+      let event: RunnerEvent;
+      try {
+        event = JSON.parse(line) as RunnerEvent;
+      } catch {
+        stray.push(line);
+        continue;
+      }
+      events.push(event);
+      for (const waiter of [...waiters]) {
+        if (waiter.predicate(event)) {
+          waiters.splice(waiters.indexOf(waiter), 1);
+          waiter.resolve(event);
+        }
+      }
+    }
+  });
+  child.stderr?.setEncoding("utf8");
+  child.stderr?.on("data", (chunk: string) => stray.push(chunk));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
+  return {
+    id: options.id,
+    child,
+    stateDir,
+    events,
+    stray,
+    exited,
+    ledger: () => readLedger(join(stateDir, LEDGER_FILE)),
+    waitFor(predicate, timeoutMs, what) {
+      const seen = events.find(predicate);
+      if (seen !== undefined) return Promise.resolve(seen);
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`runner ${options.id}: timed out waiting for ${what}; last events: ${JSON.stringify(events.slice(-8))} ${stray.join("").slice(-2000)}`)), timeoutMs);
+        waiters.push({
+          predicate,
+          resolve: (e) => {
+            clearTimeout(timer);
+            resolve(e);
+          },
+        });
+      });
+    },
+  };
+}
+
+/** SIGKILLs a runner that is still running (test clean-up). */
+export function killIfRunning(runner: RunnerProcess | undefined): void {
+  if (runner !== undefined && runner.child.exitCode === null && runner.child.signalCode === null) runner.child.kill("SIGKILL");
+}
+
+export async function exitOf(runner: RunnerProcess, timeoutMs: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`runner ${runner.id} did not exit within ${timeoutMs} ms; last events: ${JSON.stringify(runner.events.slice(-8))}`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([runner.exited, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * A node one-liner for a jobs-API job type: reads its params from stdin, writes a line to
+ * stdout and to stderr, optionally sleeps `params.ms`, writes `out/result.txt`, records that it
+ * ran (job id + pid) in the trace file, and prints its result object last.
+ */
+export function jobScript(traceFile: string): string[] {
+  const script = [
+    "const fs=require('fs');",
+    "const p=JSON.parse(fs.readFileSync(0,'utf8'));",
+    `fs.appendFileSync(${JSON.stringify(traceFile)},process.env.RUNNER_JOB_ID+' start '+process.pid+'\\n');`,
+    "console.log('hello '+p.n);console.error('note '+p.n);",
+    "setTimeout(()=>{",
+    "fs.mkdirSync('out',{recursive:true});fs.writeFileSync('out/result.txt',String(p.n*2));",
+    `fs.appendFileSync(${JSON.stringify(traceFile)},process.env.RUNNER_JOB_ID+' done '+process.pid+'\\n');`,
+    "console.log(JSON.stringify({n:p.n,doubled:p.n*2}));",
+    "},p.ms||0);",
+  ].join("");
+  return [process.execPath, "-e", script];
+}
+
+/** Lines of a trace file as `[jobId, event, pid]`. */
+export function readTrace(traceFile: string): [string, string, number][] {
+  let text = "";
+  try {
+    text = readFileSync(traceFile, "utf8");
+  } catch {
+    return [];
+  }
+  return text
+    .split("\n")
+    .filter((l) => l.length > 0)
+    .map((l) => {
+      const [id = "", event = "", pid = "0"] = l.split(" ");
+      return [id, event, Number(pid)];
+    });
+}
+
+/** Whether a process is still running (a zombie, waiting for a reaper, counts as gone). */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
+  } catch {
+    return true;
+  }
+}
+
+/** Jobs-API job ids out of create responses. */
+export function idsOf(responses: { status: number; body: { id?: string } }[]): string[] {
+  return responses.map((r) => {
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    assert.ok(typeof r.body.id === "string");
+    return r.body.id;
+  });
+}
