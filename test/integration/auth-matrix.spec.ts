@@ -24,7 +24,7 @@ type Expect = "accepted" | 401 | 403;
 interface Caller {
   name: string;
   headers: Record<string, string>;
-  expect(rule: AuthRule): Expect;
+  expect(rule: AuthRule, path?: string): Expect;
 }
 
 const accepts = (rule: AuthRule, kind: string) => "public" in rule || rule.accept.some((k) => k === kind);
@@ -79,7 +79,9 @@ describe("authorization matrix: every route × every caller", () => {
       { name: "revoked runner key", headers: bearer(revokedRunner.runnerToken), expect: refusedUnlessPublic },
       { name: "revoked API key", headers: bearer(revokedKey.key), expect: refusedUnlessPublic },
       { name: "runner key", headers: bearer(runner.runnerToken), expect: (r) => (accepts(r, "runner") ? "accepted" : 401) },
-      { name: "API key (all scopes)", headers: bearer(allScopes.key), expect: (r) => (accepts(r, "apiKey") ? "accepted" : 401) },
+      // The Coderunner execution routes take only tenant runner keys (minted by the Control Plane);
+      // a user's key, whatever its scopes, is known but not allowed there.
+      { name: "API key (all scopes)", headers: bearer(allScopes.key), expect: (r, path) => (accepts(r, "apiKey") ? (path?.startsWith("/api/coderunner/executions") === true ? 403 : "accepted") : 401) },
       { name: "ID token", headers: bearer(user.idToken), expect: (r) => (accepts(r, "user") ? "accepted" : 401) },
       { name: "admin ID token", headers: bearer(admin.idToken), expect: (r) => (accepts(r, "user") ? "accepted" : 401) },
       { name: "Control Plane JWT", headers: { ...bearer(await controlPlaneToken(TENANT)), ...cp }, expect: (r) => (accepts(r, "controlPlane") ? "accepted" : 401) },
@@ -108,7 +110,7 @@ describe("authorization matrix: every route × every caller", () => {
     });
     const mismatches: string[] = [];
     await inBatches(cases, 12, async ({ endpoint, caller, headers }) => {
-      const expected = caller.expect(endpoint.auth);
+      const expected = caller.expect(endpoint.auth, endpoint.path);
       const started = Date.now();
       let response: { status: number; body: unknown };
       try {
