@@ -8,8 +8,8 @@ describe("soak (short form; `npm run soak` for the long one)", () => {
     const report = await runSoak({
       runners: 8,
       readers: 3,
-      jobs: 30,
-      durationMs: 120_000,
+      jobs: 20,
+      durationMs: 90_000,
       maxRequests: 3_000,
       reapEveryMs: 2_500,
       fireReaper: () => STACK_LOG.fireScheduled("reapExpiredLeases"),
@@ -18,6 +18,6 @@ describe("soak (short form; `npm run soak` for the long one)", () => {
     assert.deepEqual(report.problems, []);
     assert.equal(report.serverErrors, 0);
     assert.equal(report.non2xxReads, 0);
-    assert.equal((report.finalStates.SUCCEEDED ?? 0) + (report.finalStates.FAILED ?? 0), 30);
+    assert.equal((report.finalStates.SUCCEEDED ?? 0) + (report.finalStates.FAILED ?? 0), 20);
   });
 });
