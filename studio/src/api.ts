@@ -35,6 +35,23 @@ const STATUS_WORDS: Record<number, string> = {
   429: "Too many requests. Wait a moment and try again.",
 };
 
+/**
+ * The first validation issue an envelope's `detail.issues` carries (`[{ path, message }]`), as
+ * "title: Too big…", so a refused form says which field and why.
+ */
+function firstIssue(body: unknown): string | null {
+  if (typeof body !== "object" || body === null) return null;
+  const detail = (body as Record<string, unknown>).detail;
+  if (typeof detail !== "object" || detail === null) return null;
+  const issues = (detail as Record<string, unknown>).issues;
+  if (!Array.isArray(issues) || issues.length === 0) return null;
+  const first = issues[0] as Record<string, unknown> | null;
+  if (typeof first !== "object" || first === null || typeof first.message !== "string") return null;
+  // "body.title" → "title": the part of the request is noise to a person filling a form.
+  const path = typeof first.path === "string" ? first.path.replace(/^(body|query|params|headers)\.?/, "") : "";
+  return path === "" ? first.message : `${path}: ${first.message}`;
+}
+
 /** Words for a failed answer: the envelope's message and reason when present. */
 export function describeFailure(status: number, body: unknown): ApiFailure {
   let message: string | null = null;
@@ -49,6 +66,8 @@ export function describeFailure(status: number, body: unknown): ApiFailure {
       else reason ??= b.error;
     }
   }
+  const issue = firstIssue(body);
+  if (message !== null && issue !== null) message = `${message.replace(/\.$/, "")}: ${issue}.`;
   if (message === null) message = STATUS_WORDS[status] ?? (status >= 500 ? `The server had a problem (${status}). Try again in a moment.` : `The server answered ${status}.`);
   return new ApiFailure(status, reason, message);
 }

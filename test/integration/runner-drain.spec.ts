@@ -43,7 +43,7 @@ describe("reference runner: SIGTERM drains", function () {
       args: ["--concurrency", "2", "--grace-ms", String(GRACE_MS), "--heartbeat-ms", "1000", "--poll-ms", "300"],
     });
     // Both processes have started.
-    await eventually(async () => (readTrace(trace).filter(([, e]) => e === "start").length === 2 ? true : undefined), 60_000, "both jobs to start");
+    await eventually(() => Promise.resolve(readTrace(trace).filter(([, e]) => e === "start").length === 2 ? true : undefined), 60_000, "both jobs to start");
     const longPid = readTrace(trace).find(([id, e]) => id === long && e === "start")?.[2] ?? 0;
     assert.ok(processAlive(longPid));
 
@@ -90,6 +90,6 @@ describe("reference runner: SIGTERM drains", function () {
     const logs = await db.collection("jobs").doc(short).collection("logs").orderBy("seq").get();
     const lines = logs.docs.map((d) => `${String(d.data().stream)}:${String(d.data().line)}`);
     assert.deepEqual([...lines].sort(), ["stderr:note 1", "stdout:hello 1", `stdout:${JSON.stringify({ n: 1, doubled: 2 })}`]);
-    assert.deepEqual(logs.docs.map((d) => d.data().seq), [1, 2, 3]);
+    assert.deepEqual(logs.docs.map((d) => Number(d.data().seq)), [1, 2, 3]);
   });
 });

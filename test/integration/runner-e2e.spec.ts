@@ -8,16 +8,22 @@ import assert from "node:assert/strict";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import type { JobDoc } from "../../functions/src/core/jobs/model";
+import { genericJobDoc } from "../../functions/src/core/jobsApi/model";
 import type { LedgerEntry } from "../../runner/src/ledger";
 import type { QueryDocumentSnapshot } from "firebase-admin/firestore";
 import { completedVersion, cp, deployed, runnerKey as tenantRunnerKey, type DeploymentView } from "../harness/coderunner";
 import { newTenant, type Tenant } from "../harness/controlPlane";
 import { createApiKey, createInstance, eventually, queuedWorkspace, sleep } from "../harness/fixtures";
 import { adminDb, call, createUser, STACK_LOG } from "../harness/stack";
-import { exitOf, jobScript, killIfRunning, readTrace, startRunner, testDir, type RunnerProcess } from "./runner-fixtures";
+import { TEST_FUNCTION_ENV } from "../harness/hooks";
+import { exitOf, jobScript, killIfRunning, readTrace, startRunner, testDir, warmRunnerRoutes, type RunnerProcess } from "./runner-fixtures";
 
 const SLOW_JOBS = 15;
+/** How long a slow job runs: long enough to be caught mid-job, several times the 4 s lease's heartbeat. */
+const SLOW_JOB_MS = 2_500;
 const QUICK_JOBS = 150;
+/** Quick jobs queued through POST /jobs rather than written directly. */
+const QUICK_JOBS_BY_API = 5;
 const REVIEW_TASKS = 20;
 const NODE_EXECUTIONS = 6;
 const PYTHON_EXECUTIONS = 4;
@@ -42,6 +48,11 @@ const WORKSPACE_SCRIPT =
 const PYTHON_MAIN =
   "import json, os, sys\np = json.load(sys.stdin)\nprint('py', p['n'])\nwith open(os.environ['CODERUNNER_RESULT_FILE'], 'w') as f:\n    json.dump({'n': p['n'], 'lang': 'python'}, f)\n";
 
+let startedAt = Date.now();
+function progress(what: string): void {
+  if (process.env.RUNNER_E2E_VERBOSE !== undefined) process.stderr.write(`[runner-e2e +${((Date.now() - startedAt) / 1000).toFixed(1)}s] ${what}\n`);
+}
+
 async function inBatches<T>(count: number, make: (i: number) => Promise<T>): Promise<T[]> {
   const out: T[] = [];
   for (let i = 0; i < count; i += QUEUE_PARALLEL) {
@@ -60,6 +71,7 @@ describe("reference runner: three runners, 200 jobs across the faces", function 
   });
 
   it("finishes every job exactly once, re-running the work of a runner killed mid-job", async () => {
+    startedAt = Date.now();
     const db = adminDb();
     const user = await createUser();
     const tenant = await newTenant();
@@ -71,41 +83,31 @@ describe("reference runner: three runners, 200 jobs across the faces", function 
       deployed(tenant),
     ]);
     const pythonDeployment = await deployPython(tenant);
+    progress("arranged");
     dir = testDir();
     const trace = join(dir, "trace.log");
-    const createJob = async (type: string, n: number, ms: number, priority = 0) => {
-      const response = await call<{ id: string }>("POST", "/jobs", { token: writeKey.key, body: { type, workflowPath: "w.md", params: { n, ms }, priority } });
+    const createJob = async (type: string, n: number) => {
+      const response = await call<{ id: string }>("POST", "/jobs", { token: writeKey.key, body: { type, workflowPath: "w.md", params: { n, ms: 0 } } });
       assert.equal(response.status, 201, JSON.stringify(response.body));
       return response.body.id;
     };
+    await warmRunnerRoutes();
+    await Promise.all([STACK_LOG.fireScheduled("reapStaleRunners"), STACK_LOG.fireScheduled("reapExpiredLeases")]);
+    progress("warmed");
 
-    // Slow jobs first, ahead in the queue, so that a runner is surely inside one when it dies.
-    const slow = await inBatches(SLOW_JOBS, (i) => createJob("slow", i, 2_500, 10));
-    const config = {
-      jobs: {
-        slow: { command: jobScript(trace), outputs: ["out/*.txt"] },
-        quick: { command: jobScript(trace), outputs: ["out/*.txt"] },
-      },
-      review: { command: [process.execPath, "-e", REVIEW_SCRIPT] },
-      workspace: { command: [process.execPath, "-e", WORKSPACE_SCRIPT] },
+    // Most jobs-API jobs are written as POST /jobs writes them (its own document builder), in one
+    // batch: what is under test is the runners, and the emulator serves a request at a time per
+    // worker. Slow ones lead the queue, so that a runner is surely inside one when it dies.
+    const seeded = db.batch();
+    const seed = (type: string, n: number, ms: number, priority: number) => {
+      const ref = db.collection("jobs").doc();
+      seeded.create(ref, genericJobDoc(ref.id, { ownerUid: user.uid, type, workflowPath: "w.md", params: { n, ms }, priority, leaseMs: Number(TEST_FUNCTION_ENV.JOB_LEASE_MS) }, new Date()));
+      return ref.id;
     };
-    for (const id of ["e2e-1", "e2e-2", "e2e-3"]) {
-      runners.push(
-        startRunner({
-          id,
-          dir,
-          config,
-          token: runnerKey.key,
-          codeToken: codeKey,
-          workspaceToken: instance.runnerToken,
-          args: ["--concurrency", "3", "--heartbeat-ms", "1000", "--poll-ms", "300", "--grace-ms", "20000"],
-        }),
-      );
-    }
-    const [victim, ...survivors] = runners as [RunnerProcess, RunnerProcess, RunnerProcess];
-
-    // The rest of the work arrives while the runners run.
-    const quick = await inBatches(QUICK_JOBS, (i) => createJob("quick", 1_000 + i, 0));
+    const slow = Array.from({ length: SLOW_JOBS }, (_, i) => seed("slow", i, SLOW_JOB_MS, 10));
+    const quick = Array.from({ length: QUICK_JOBS - QUICK_JOBS_BY_API }, (_, i) => seed("quick", 1_000 + i, 0, 0));
+    await seeded.commit();
+    quick.push(...(await inBatches(QUICK_JOBS_BY_API, (i) => createJob("quick", 2_000 + i))));
     const reviews = await inBatches(REVIEW_TASKS, async (i) => {
       const response = await call<{ data: { id: string } }>("POST", "/api/runners/tasks", {
         token: writeKey.key,
@@ -124,6 +126,31 @@ describe("reference runner: three runners, 200 jobs across the faces", function 
     const workspaceJobs = await inBatches(WORKSPACES, (i) => queuedWorkspace(user, "user", `Workspace ${i}`));
     const all = [...slow, ...quick, ...reviews, ...nodeRuns, ...pythonRuns, ...workspaceJobs.map((w) => w.jobId)];
     assert.equal(new Set(all).size, TOTAL);
+    progress("all queued");
+
+    const config = {
+      jobs: {
+        slow: { command: jobScript(trace), outputs: ["out/*.txt"] },
+        quick: { command: jobScript(trace) },
+      },
+      review: { command: [process.execPath, "-e", REVIEW_SCRIPT] },
+      workspace: { command: [process.execPath, "-e", WORKSPACE_SCRIPT] },
+    };
+    for (const id of ["e2e-1", "e2e-2", "e2e-3"]) {
+      runners.push(
+        startRunner({
+          id,
+          dir,
+          config,
+          token: runnerKey.key,
+          codeToken: codeKey,
+          workspaceToken: instance.runnerToken,
+          args: ["--concurrency", "3", "--heartbeat-ms", "1000", "--poll-ms", "300", "--grace-ms", "20000"],
+        }),
+      );
+    }
+    const [victim, ...survivors] = runners as [RunnerProcess, RunnerProcess, RunnerProcess];
+    progress("runners spawned");
 
     // Kill the victim while one of its slow jobs is running (its process started).
     const victimHolder = `${user.uid}:${victim.id}`;
@@ -140,6 +167,7 @@ describe("reference runner: three runners, 200 jobs across the faces", function 
     victim.child.kill("SIGKILL");
     await victim.exited;
     const diedAt = Date.now();
+    progress("victim killed");
     const finishedByVictim = new Set(victim.events.filter((e) => e.event === "finished").map((e) => String(e.jobId)));
     const inFlight = victim.events.filter((e) => e.event === "leased" && !finishedByVictim.has(String(e.jobId))).map((e) => String(e.jobId));
     assert.ok(inFlight.length > 0);
@@ -158,11 +186,13 @@ describe("reference runner: three runners, 200 jobs across the faces", function 
       }
       ended = (await db.collection("jobs").get()).docs;
       const final = ended.filter((d) => ["SUCCEEDED", "FAILED", "CANCELLED"].includes((d.data() as JobDoc).status));
+      progress(`${final.length} ended`);
       if (final.length === TOTAL) break;
       assert.ok(Date.now() < deadline, `only ${final.length} of ${TOTAL} jobs ended`);
     }
 
     // Every job succeeded, each once: the server's view.
+    progress("all ended");
     const jobs = new Map(ended.map((d) => [d.id, d.data() as JobDoc]));
     assert.deepEqual([...jobs.keys()].sort(), [...all].sort());
     const notSucceeded = [...jobs].filter(([, j]) => j.status !== "SUCCEEDED").map(([id, j]) => `${id} ${j.kind} ${j.status} ${j.error ?? ""}`);
@@ -218,7 +248,7 @@ describe("reference runner: three runners, 200 jobs across the faces", function 
       const job = jobs.get(id);
       assert.ok(job !== undefined);
       const result = job.result as { exitCode?: number; artifacts?: string[]; output?: { doubled?: number } } | null;
-      assert.deepEqual(result?.artifacts, ["out/result.txt"], id);
+      assert.deepEqual(result?.artifacts, slow.includes(id) ? ["out/result.txt"] : [], id);
       assert.equal(result?.output?.doubled, (job.payload.params as { n: number }).n * 2);
       if ((inFlightJobs.includes(id) && !victimReported(id)) || lostBySurvivors.has(id)) {
         assert.ok((runsPerJob.get(id) ?? 0) >= 2, `${id} ran again`);

@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readLedger, LEDGER_FILE, type LedgerEntry } from "../../runner/src/ledger";
-import { API_BASE } from "../harness/stack";
+import { API_BASE, call } from "../harness/stack";
 import { ROOT } from "../../scripts/stack";
 
 export interface RunnerEvent {
@@ -89,7 +89,8 @@ export function startRunner(options: RunnerOptions): RunnerProcess {
   });
   child.stderr?.setEncoding("utf8");
   child.stderr?.on("data", (chunk: string) => stray.push(chunk));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
+  // `close`, not `exit`: by then every line the runner wrote has been read.
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once("close", (code, signal) => resolve({ code, signal })));
   return {
     id: options.id,
     child,
@@ -190,4 +191,48 @@ export function idsOf(responses: { status: number; body: { id?: string } }[]): s
     assert.ok(typeof r.body.id === "string");
     return r.body.id;
   });
+}
+
+/** Every route a runner calls, as `[method, path]`. */
+const RUNNER_ROUTES: [string, string][] = [
+  ["POST", "/jobs/runner/lease"],
+  ["POST", "/jobs/warm-up/runner/heartbeat"],
+  ["POST", "/jobs/warm-up/runner/logs"],
+  ["POST", "/jobs/warm-up/runner/artifacts"],
+  ["POST", "/jobs/warm-up/runner/complete"],
+  ["POST", "/jobs/warm-up/runner/fail"],
+  ["POST", "/jobs/warm-up/runner/release"],
+  ["POST", "/api/runners/register"],
+  ["POST", "/api/runners/warm-up/heartbeat"],
+  ["DELETE", "/api/runners/warm-up"],
+  ["GET", "/api/runners/tasks/pending"],
+  ["POST", "/api/runners/tasks/warm-up/status"],
+  ["POST", "/api/runners/tasks/warm-up/logs"],
+  ["POST", "/api/runners/tasks/warm-up/result"],
+  ["POST", "/api/coderunner/executions/lease"],
+  ["POST", "/api/coderunner/executions/warm-up/heartbeat"],
+  ["GET", "/api/coderunner/executions/warm-up/bundle"],
+  ["POST", "/api/coderunner/executions/warm-up/complete"],
+  ["POST", "/api/coderunner/executions/warm-up/fail"],
+  ["POST", "/leaseWorkspaceJob"],
+  ["POST", "/heartbeatWorkspaceJob"],
+  ["POST", "/getWorkspaceRunnerContext"],
+  ["POST", "/completeWorkspaceJob"],
+  ["POST", "/failWorkspaceJob"],
+];
+
+/**
+ * The functions emulator boots a worker on a function's first call, which under load takes
+ * seconds, longer than the tests' 4 s leases. Touching every runner route first (without
+ * credentials: 401, nothing changes) keeps a runner test about runners rather than cold starts.
+ */
+export async function warmRunnerRoutes(parallel = 6): Promise<void> {
+  for (let i = 0; i < RUNNER_ROUTES.length; i += parallel) {
+    await Promise.all(
+      RUNNER_ROUTES.slice(i, i + parallel).map(async ([method, path]) => {
+        const response = await call(method, path, method === "GET" || method === "DELETE" ? {} : { body: {} });
+        assert.equal(response.status, 401, `${method} ${path}: ${response.status}`);
+      }),
+    );
+  }
 }

@@ -372,10 +372,23 @@ describe("Studio (browser)", function () {
     assert.match(await textOf(page.locator("main")), /Code is not available in the Studio yet\./);
     await screenshot(page, "code");
 
-    // A job that is not yours (or not there) is a sentence, not a blank page.
+    // A job or workspace that is not yours (or not there) is a sentence, not a blank page.
     await page.goto(`${STUDIO_URL}jobs/doesNotExist`);
-    assert.match(await waitForText(page.getByRole("alert"), /./), /\w+ \w+/);
+    await waitForText(page.getByRole("alert"), /^No such job\. Try again$/);
     await page.goto(`${STUDIO_URL}workspaces/doesNotExist`);
-    assert.match(await waitForText(page.getByRole("alert"), /./), /\w+ \w+/);
+    await waitForText(page.getByRole("alert"), /^No such workspace\. Try again$/);
+    // So is a workspace name the server refuses (too long), and nothing is created.
+    await page.goto(`${STUDIO_URL}workspaces`);
+    await page.getByLabel("Title").evaluate("(el) => el.removeAttribute('maxlength')");
+    await page.getByLabel("Title").fill("x".repeat(201));
+    await page.getByRole("button", { name: "Create workspace" }).click();
+    await waitForText(page.getByRole("alert"), /^The request body is not valid: title: .*200/);
+    assert.equal((await adminDb().collection("workspaces").get()).size, 0);
+
+    // /dashboard without the slash, and an unknown page inside the app, still land somewhere useful.
+    await page.goto(`${STUDIO_URL.replace(/\/$/, "")}`);
+    await page.getByRole("heading", { level: 1, name: "Runners" }).waitFor();
+    await page.goto(`${STUDIO_URL}no/such/page`);
+    await page.getByText("There is no page here.").waitFor();
   });
 });

@@ -12,6 +12,7 @@ export interface ArtifactDoc {
   blob: BlobRef;
   /** The runner id (as it named itself) that uploaded it. */
   uploadedBy: string;
+  /** When it was stored. */
   createdAt: Timestamp;
 }
 

@@ -6,17 +6,21 @@ import { db } from "./firestore";
 export interface JobMessageDoc {
   /** Position among the job's messages (1, 2, …), from the job's `messageSeq`. */
   seq: number;
+  /** The message as sent (trimmed, at most MAX_MESSAGE_CHARS). */
   text: string;
   /** Who sent it: a Firebase uid or an API key's credential id. */
   sentBy: string;
+  /** When it was posted. */
   createdAt: Timestamp;
   /** Set in the same transaction as the heartbeat whose answer carried it. */
   delivered: boolean;
+  /** When that heartbeat committed; null until delivered. */
   deliveredAt: Timestamp | null;
   /** The runner id whose heartbeat received it. */
   deliveredTo: string | null;
 }
 
+/** Zero-padded ids sort as the numbers do. */
 const SEQ_ID_WIDTH = 12;
 
 export function jobMessages(jobId: string): CollectionReference<JobMessageDoc> {

@@ -51,8 +51,12 @@ const MARGIN = { top: 16, right: 16, bottom: 44, left: 56 };
 const HORIZONTAL_LEFT = 120;
 /** About this many value-axis ticks. */
 const TICK_TARGET = 5;
-/** Room one category label needs along an axis; labels that would crowd are skipped (tooltips have them all). */
-const LABEL_SPACING_X = 56;
+/**
+ * Room one category label needs along an axis (x: by its length at ~7 px a character, within
+ * bounds); labels that would crowd are skipped, and every mark's tooltip still names its label.
+ */
+const LABEL_CHAR_PX = 7;
+const LABEL_SPACING_X = { min: 28, max: 104 };
 const LABEL_SPACING_Y = 18;
 const AXIS_LABEL_CHARS = 14;
 /** Share of a band the bars of one category fill (the rest is the gap between categories). */
@@ -181,9 +185,11 @@ function valueGrid(size: ChartSize, ticks: Ticks, scale: (v: number) => number, 
 }
 
 function categoryLabels(size: ChartSize, labels: string[], position: (i: number) => number, axis: "x" | "y", left: number): SvgNode {
+  const longest = Math.min(AXIS_LABEL_CHARS, Math.max(...labels.map((l) => l.length)));
+  const spacingX = Math.min(LABEL_SPACING_X.max, Math.max(LABEL_SPACING_X.min, longest * LABEL_CHAR_PX + 12));
   const stride =
     axis === "x"
-      ? labelStride(labels.length, size.width - left - MARGIN.right, LABEL_SPACING_X)
+      ? labelStride(labels.length, size.width - left - MARGIN.right, spacingX)
       : labelStride(labels.length, size.height - MARGIN.top - MARGIN.bottom, LABEL_SPACING_Y);
   const texts: SvgNode[] = [];
   labels.forEach((label, i) => {

@@ -41,15 +41,24 @@ interface Pool {
   /** When that window was read (performance.now()). */
   readAt: number;
   /** The window read under way: claims that find the pool empty meanwhile wait for it. */
-  reading: Promise<WindowRead> | null;
+  reading: { result: Promise<WindowRead>; startedAt: number } | null;
   /** When a claim here last lost a race (another process took the job first). */
   lostAt: number;
   /** The shard the next contended read takes (rotates). */
   nextShard: number;
+  /**
+   * Candidates handed to claims here lately: the version handed out, and when. A window read
+   * while those claims were still writing may list that same version again, and handing it
+   * out twice would make us race ourselves. (A newer version, such as the job given back to
+   * the queue, is a new candidate.)
+   */
+  handedOut: Map<string, { version: Timestamp; at: number }>;
 }
 
 interface WindowRead {
   docs: readonly QueryDocumentSnapshot<JobDoc>[];
+  /** When it was sent (performance.now()). */
+  startedAt: number;
   /** When it was read (performance.now()). */
   at: number;
   /** Whether it came back with fewer documents than asked for: it saw its whole range. */
@@ -82,6 +91,7 @@ let lastSweep = 0;
  * Neither weakens the guarantee: every lease is still a conditional write on the job itself.
  */
 export async function claimJobs(request: ClaimRequest): Promise<ClaimedJob[]> {
+  const startedAt = performance.now();
   sweepPools();
   const pool = poolFor(request.queue);
   const size = CLAIM_WINDOW + request.limit;
@@ -101,19 +111,26 @@ export async function claimJobs(request: ClaimRequest): Promise<ClaimedJob[]> {
       }
       continue;
     }
-    // Nothing here for us. If nobody lost a race since the last read, that read tells us why.
+    // Nothing here for us. If nobody lost a race since the last read, that read tells us why,
+    // but an answer of "nothing" must rest on a read begun after this call was made (a job
+    // queued just before the call is seen by it), not on one that another claim had under way.
+    let currentOnly = false;
     if (last !== undefined && pool.lostAt < last.at) {
+      const current = last.startedAt >= startedAt;
       const offeredUs = last.docs.some((doc) => carriesTags(request.tags, doc.data().tags));
       // Short: it saw every pending job of its range. On the whole queue: drained. On a shard:
       // the other shards may still hold work, so look at the whole queue next.
-      if (last.short && last.wholeQueue) break;
-      if (last.short) wholeQueueNext = true;
-      // A full window with nothing we may take: what we could take is not near the head.
-      else if (!offeredUs) break;
+      if (last.short && !last.wholeQueue) wholeQueueNext = true;
+      // Whole queue drained, or a full window with nothing we may take (what we could take is
+      // not near the head): that is the answer, once it is current.
+      else if ((last.short && last.wholeQueue) || !offeredUs) {
+        if (current) break;
+        currentOnly = true;
+      }
     }
     if (reads >= CLAIM_ROUNDS) break;
     reads++;
-    last = await readWindow(pool, request.queue, size, wholeQueueNext);
+    last = await readWindow(pool, request.queue, size, wholeQueueNext, currentOnly ? startedAt : Number.NEGATIVE_INFINITY);
   }
   return claimed;
 }
@@ -121,7 +138,14 @@ export async function claimJobs(request: ClaimRequest): Promise<ClaimedJob[]> {
 function poolFor(queue: string): Pool {
   let pool = pools.get(queue);
   if (pool === undefined) {
-    pool = { docs: [], readAt: 0, reading: null, lostAt: Number.NEGATIVE_INFINITY, nextShard: Math.floor(Math.random() * shardsOf(queue).length) };
+    pool = {
+      docs: [],
+      readAt: 0,
+      reading: null,
+      lostAt: Number.NEGATIVE_INFINITY,
+      nextShard: Math.floor(Math.random() * shardsOf(queue).length),
+      handedOut: new Map(),
+    };
     pools.set(queue, pool);
   }
   return pool;
@@ -144,25 +168,32 @@ function takeEligible(pool: Pool, tags: readonly string[] | undefined): QueryDoc
     return undefined;
   }
   const index = pool.docs.findIndex((doc) => carriesTags(tags, doc.data().tags));
-  return index < 0 ? undefined : pool.docs.splice(index, 1)[0];
+  const taken = index < 0 ? undefined : pool.docs.splice(index, 1)[0];
+  if (taken !== undefined) pool.handedOut.set(taken.id, { version: taken.updateTime, at: performance.now() });
+  return taken;
 }
 
-/** Refills the pool with a fresh window, or waits for the refill another claim started. */
-async function readWindow(pool: Pool, queue: string, size: number, wholeQueue: boolean): Promise<WindowRead> {
-  if (pool.reading !== null) return pool.reading;
+/** Refills the pool with a fresh window, or waits for the refill under way if it began after `notBefore`. */
+async function readWindow(pool: Pool, queue: string, size: number, wholeQueue: boolean, notBefore: number): Promise<WindowRead> {
+  if (pool.reading !== null && pool.reading.startedAt >= notBefore) return pool.reading.result;
   const shards = shardsOf(queue);
   const contended = performance.now() - pool.lostAt < CLAIM_POOL_MS;
   const shard = !wholeQueue && contended ? shards[pool.nextShard++ % shards.length] : undefined;
   const query = shard === undefined ? pendingCandidates(queue, size) : pendingCandidatesInShard(shard, size);
-  const reading = query.get().then((snap): WindowRead => {
-    const at = performance.now();
-    pool.docs = shuffle([...snap.docs]);
-    pool.readAt = at;
-    return { docs: snap.docs, at, short: snap.size < size, wholeQueue: shard === undefined };
-  });
+  const startedAt = performance.now();
+  const reading = {
+    startedAt,
+    result: query.get().then((snap): WindowRead => {
+      const at = performance.now();
+      for (const [id, handed] of pool.handedOut) if (at - handed.at >= CLAIM_POOL_MS) pool.handedOut.delete(id);
+      pool.docs = shuffle(snap.docs.filter((doc) => pool.handedOut.get(doc.id)?.version.isEqual(doc.updateTime) !== true));
+      pool.readAt = at;
+      return { docs: snap.docs, startedAt, at, short: snap.size < size, wholeQueue: shard === undefined };
+    }),
+  };
   pool.reading = reading;
   try {
-    return await reading;
+    return await reading.result;
   } finally {
     if (pool.reading === reading) pool.reading = null;
   }
