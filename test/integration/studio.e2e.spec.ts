@@ -293,6 +293,7 @@ describe("Studio (browser)", function () {
       await runner.log("compiling 42 files");
       await waitForText(page.locator(".log"), /compiling 42 files/);
       assert.equal(await page.locator(".log .log-line").count(), 3);
+      await screenshot(page, "job-live");
       assert.notEqual((await adminDb().collection("jobs").doc(jobId).get()).get("status"), "SUCCEEDED");
 
       // A mid-flight message reaches the runner in a heartbeat answer.
@@ -374,7 +375,7 @@ describe("Studio (browser)", function () {
 
     // A job or workspace that is not yours (or not there) is a sentence, not a blank page.
     await page.goto(`${STUDIO_URL}jobs/doesNotExist`);
-    await waitForText(page.getByRole("alert"), /^No such job\. Try again$/);
+    await waitForText(page.getByRole("alert"), /^No such job\.\s*Try again$/);
     await page.goto(`${STUDIO_URL}workspaces/doesNotExist`);
     await waitForText(page.getByRole("alert"), /^No such workspace\. Try again$/);
     // So is a workspace name the server refuses (too long), and nothing is created.
