@@ -377,7 +377,7 @@ describe("Studio (browser)", function () {
     await page.goto(`${STUDIO_URL}jobs/doesNotExist`);
     await waitForText(page.getByRole("alert"), /^No such job\.\s*Try again$/);
     await page.goto(`${STUDIO_URL}workspaces/doesNotExist`);
-    await waitForText(page.getByRole("alert"), /^No such workspace\. Try again$/);
+    await waitForText(page.getByRole("alert"), /^No such workspace\.\s*Try again$/);
     // So is a workspace name the server refuses (too long), and nothing is created.
     await page.goto(`${STUDIO_URL}workspaces`);
     await page.getByLabel("Title").evaluate("(el) => el.removeAttribute('maxlength')");
