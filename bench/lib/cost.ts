@@ -103,8 +103,8 @@ export async function workspaceLifecycle(queueDepth: number, jobs: number): Prom
   if (queueDepth > 0) await seedQueue({ queue: `workspace/user:${user.uid}`, ownerUid: user.uid, count: queueDepth, leaseMs: 600_000, withWorkspaces: true });
   const workspaceIds: string[] = [];
   for (let i = 0; i < jobs; i++) {
-    const created = await call<{ id: string }>("POST", "/api/workspaces", { token: user.idToken, body: { title: `cost ${i}`, idea: "Count the operations." } });
-    workspaceIds.push(expectStatus(created, 201, "create workspace").id);
+    const created = await call<{ workspace: { id: string } }>("POST", "/api/workspaces", { token: user.idToken, body: { title: `cost ${i}`, idea: "Count the operations." } });
+    workspaceIds.push(expectStatus(created, 201, "create workspace").workspace.id);
   }
   const steps = { queue: zeroOps(), lease: zeroOps(), heartbeat: zeroOps(), complete: zeroOps() };
   for (const workspaceId of workspaceIds) {

@@ -115,7 +115,7 @@ export async function runSweep(plan: SweepPlan, log: (line: string) => void): Pr
     phases.push(result);
     log(
       `  ${plan.label} c=${phase.concurrency}: ${result.leases} leases, ${result.throughput}/s, p50 ${result.latencyMs.p50} ms, p99 ${result.latencyMs.p99} ms, ` +
-        `${result.perLease.reads} reads + ${result.perLease.writes} writes per lease, aborts p50 ${result.abortsPerCall.p50}, errors ${result.errors}` +
+        `${result.perLease.reads} reads + ${result.perLease.writes} writes per lease, aborts p50 ${result.abortsPerCall.p50}, errors ${result.errors}, ${result.wallS} s` +
         (result.timedOut ? " (time bound hit)" : ""),
     );
   }

@@ -25,7 +25,7 @@ export function ErrorNote({ error, onRetry }: { error: string | null; onRetry?: 
   if (error === null) return null;
   return (
     <div class="error" role="alert">
-      <span>{error}</span>
+      <span>{error}</span>{" "}
       {onRetry !== undefined && (
         <button type="button" class="link-button" onClick={onRetry}>
           Try again

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { sleep } from "../harness/fixtures";
 import { TEST_FUNCTION_ENV } from "../harness/hooks";
 import { adminDb, API_BASE, call, STACK_LOG } from "../harness/stack";
-import { createJob, jobsUser, leaseJobs, leaseOne, runnerCall, storedJob, warmUp, type Heartbeat, type Snapshot } from "./jobs-fixtures";
+import { createJob, jobsUser, keepLeased, leaseJobs, leaseOne, runnerCall, storedJob, warmUp, type Heartbeat, type Snapshot } from "./jobs-fixtures";
 
 const LEASE_MS = Number(TEST_FUNCTION_ENV.JOB_LEASE_MS);
 
@@ -67,6 +67,8 @@ describe("jobs API: runner side (seed 002)", () => {
     const { user, runnerKey } = await jobsUser();
     const job = await createJob(user.idToken);
     const leased = await leaseOne(runnerKey, "r1");
+    // Many calls in a row: heartbeats alongside keep the 4 s test lease on a busy machine.
+    const stopHeartbeats = keepLeased(runnerKey, job.id, "r1", leased.leaseToken);
     const send = (offset: number, lines: unknown[]) => runnerCall<{ accepted: number; duplicates: number; nextOffset: number; lastSeq: number }>(runnerKey, job.id, "logs", "r1", leased.leaseToken, { offset, lines });
 
     const first = await send(0, ["one", { line: "two", stream: "stderr" }]);
@@ -93,6 +95,7 @@ describe("jobs API: runner side (seed 002)", () => {
     assert.equal((await storedJob(job.id)).logSeq, 5);
     const sixth = await send(5, ["six"]);
     assert.deepEqual(sixth.body, { accepted: 1, duplicates: 0, nextOffset: 6, lastSeq: 6 });
+    await stopHeartbeats();
     const stranger = await runnerCall(runnerKey, job.id, "logs", "r1", "forged-token", { offset: 6, lines: ["x"] });
     assert.equal(stranger.status, 409);
     assert.equal((await logLines(job.id)).length, 6);
@@ -102,6 +105,7 @@ describe("jobs API: runner side (seed 002)", () => {
     const { user, readKey, runnerKey } = await jobsUser();
     const job = await createJob(user.idToken);
     const leased = await leaseOne(runnerKey, "r1");
+    const stopHeartbeats = keepLeased(runnerKey, job.id, "r1", leased.leaseToken);
     const headers = { "x-runner-id": "r1", "x-lease-token": leased.leaseToken };
     const report = JSON.stringify({ ok: true, items: [1, 2, 3] });
 
@@ -137,6 +141,7 @@ describe("jobs API: runner side (seed 002)", () => {
     assert.equal(stranger.body.error, "LEASE_NOT_HELD");
     const unnamed = await call<{ error: string }>("POST", `/jobs/${job.id}/runner/artifacts`, { token: runnerKey, headers: { ...headers, "content-type": "text/plain" }, rawBody: "x" });
     assert.deepEqual([unnamed.status, unnamed.body.error], [400, "INVALID_ARTIFACT_NAME"]);
+    await stopHeartbeats();
 
     const snapshot = await call<Snapshot>("GET", `/jobs/${job.id}`, { token: readKey });
     assert.deepEqual(snapshot.body.artifacts.map((a) => a.name).sort(), ["chart.png", "reports/summary.json"]);

@@ -380,8 +380,11 @@ describe("Studio (browser)", function () {
     await waitForText(page.getByRole("alert"), /^No such workspace\.\s*Try again$/);
     // So is a workspace name the server refuses (too long), and nothing is created.
     await page.goto(`${STUDIO_URL}workspaces`);
+    // Once the page has settled (the session restored, the list loaded), lift the form's own cap.
+    await page.getByText("No workspaces yet.").waitFor();
     await page.getByLabel("Title").evaluate("(el) => el.removeAttribute('maxlength')");
     await page.getByLabel("Title").fill("x".repeat(201));
+    assert.equal((await page.getByLabel("Title").inputValue()).length, 201);
     await page.getByRole("button", { name: "Create workspace" }).click();
     await waitForText(page.getByRole("alert"), /^The request body is not valid: title: .*200/);
     assert.equal((await adminDb().collection("workspaces").get()).size, 0);
