@@ -6,7 +6,7 @@
  */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join, resolve } from "node:path";
 import { startScheduler, type Scheduler } from "./scheduler";
@@ -37,6 +37,12 @@ export interface StackOptions {
   scheduler?: boolean;
   /** Where the emulators' output goes. */
   log?: (line: string) => void;
+  /**
+   * Reload the functions when `functions/lib` changes (`npm start`: rebuild and the stack picks it
+   * up). Otherwise the stack serves a copy of the built functions and Studio taken at start, so a
+   * build in another terminal cannot restart every worker in the middle of a test or bench run.
+   */
+  watch?: boolean;
 }
 
 export interface Stack {
@@ -83,7 +89,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const external = process.env.FIRESTORE_EMULATOR_HOST;
     const ports = Object.entries(PORTS).filter(([name]) => external === undefined || name !== "firestore");
     for (const [name, port] of ports) await assertPortFree(port, name);
-    ensureDevKeys(options.functionEnv ?? {});
+    const projectDir = options.watch === true ? ROOT : snapshotProject();
+    ensureDevKeys(projectDir, options.functionEnv ?? {});
 
     let firestoreHost = external ?? `127.0.0.1:${PORTS.firestore}`;
     if (external === undefined) {
@@ -103,7 +110,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       if (existsSync(join(firebaseData, "firebase-export-metadata.json"))) firebaseArgs.push("--import", firebaseData);
       firebaseArgs.push("--export-on-exit", firebaseData);
     }
-    const firebase = spawnTool(firebaseArgs, { FIRESTORE_EMULATOR_HOST: firestoreHost, FUNCTIONS_EMULATOR_PARALLEL: process.env.FUNCTIONS_EMULATOR_PARALLEL ?? EMULATOR_PARALLEL_WORK, ...options.functionEnv }, log, "firebase");
+    const firebase = spawnTool(firebaseArgs, { FIRESTORE_EMULATOR_HOST: firestoreHost, FUNCTIONS_EMULATOR_PARALLEL: process.env.FUNCTIONS_EMULATOR_PARALLEL ?? EMULATOR_PARALLEL_WORK, ...options.functionEnv }, log, "firebase", projectDir);
     track(firebase);
     await waitForLine(firebase, /All emulators ready/, READY_TIMEOUT_MS, "firebase emulators");
     await waitForHealth(`${API_BASE}/health`, READY_TIMEOUT_MS);
@@ -149,11 +156,11 @@ export async function fireScheduledFunction(name: string): Promise<void> {
   if (!response.ok) throw new Error(`scheduled function ${name} answered ${response.status}: ${text.slice(0, 300)}`);
 }
 
-function spawnTool(args: string[], env: Record<string, string>, log: (line: string) => void, label: string): ChildProcess {
+function spawnTool(args: string[], env: Record<string, string>, log: (line: string) => void, label: string, cwd = ROOT): ChildProcess {
   const [tool, ...rest] = args;
   if (tool === undefined) throw new Error("no command");
   const child = spawn(join(ROOT, "node_modules", ".bin", tool), rest, {
-    cwd: ROOT,
+    cwd,
     env: { ...process.env, ...env, CI: process.env.CI ?? "true", NO_UPDATE_NOTIFIER: "1", FORCE_COLOR: "0" },
     stdio: ["ignore", "pipe", "pipe"],
     detached: true,
@@ -316,7 +323,7 @@ function isAlive(pid: number): boolean {
  * A dev RS256 key pair for Control Plane tokens, made on first start outside git, and the
  * functions' local params (`functions/.env.local`) that point at its public half.
  */
-function ensureDevKeys(functionEnv: Record<string, string>): void {
+function ensureDevKeys(projectDir: string, functionEnv: Record<string, string>): void {
   mkdirSync(DEV_KEY_DIR, { recursive: true });
   const privatePath = join(DEV_KEY_DIR, "control-plane.private.pem");
   const publicPath = join(DEV_KEY_DIR, "control-plane.public.pem");
@@ -337,5 +344,20 @@ function ensureDevKeys(functionEnv: Record<string, string>): void {
     "BLOB_STORE=firestore",
     ...Object.entries(functionEnv).map(([key, value]) => `${key}=${value}`),
   ];
-  writeFileSync(join(ROOT, "functions", ".env.local"), `${lines.join("\n")}\n`);
+  writeFileSync(join(projectDir, "functions", ".env.local"), `${lines.join("\n")}\n`);
+}
+
+/**
+ * A private project directory for one stack: firebase.json and the rules beside it, the built
+ * functions (`lib`, `package.json`; modules resolve from the repository's node_modules above)
+ * and the built Hosting content. The emulators run from there, watching files nobody rebuilds.
+ */
+function snapshotProject(): string {
+  const dir = join(STATE_DIR, "stack-project");
+  rmSync(dir, { recursive: true, force: true });
+  if (!existsSync(join(ROOT, "functions", "lib", "index.js"))) throw new Error("functions/lib is missing: run `npm run build` first.");
+  for (const file of ["firebase.json", "firestore.rules", "firestore.indexes.json", join("functions", "package.json")]) cpSync(join(ROOT, file), join(dir, file));
+  cpSync(join(ROOT, "functions", "lib"), join(dir, "functions", "lib"), { recursive: true });
+  cpSync(join(ROOT, "hosting", "public"), join(dir, "hosting", "public"), { recursive: true });
+  return dir;
 }

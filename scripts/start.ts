@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { API_BASE, ROOT, startStack } from "./stack";
 
 async function main(): Promise<void> {
-  const stack = await startStack({ dataDir: join(ROOT, "emulator-data"), scheduler: true });
+  const stack = await startStack({ dataDir: join(ROOT, "emulator-data"), scheduler: true, watch: true });
   console.log(`\nRunnerplane API ready at ${API_BASE}  (health: ${API_BASE}/health)`);
   console.log("Ctrl-C stops everything and exports state to emulator-data/.\n");
   let stopping = false;

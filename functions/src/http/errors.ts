@@ -72,6 +72,26 @@ export class TooManyRequests extends ApiError {
   }
 }
 
+/**
+ * Firestore could not finish in time: a transaction still contended after the SDK's retries, or
+ * the backend busy or unreachable. Nothing was committed; the same request may simply be retried.
+ */
+export class ServiceUnavailable extends ApiError {
+  readonly retryAfterSeconds = 1;
+  constructor(message = "The service is busy; retry in a moment. Nothing was changed.") {
+    super(503, "TRY_AGAIN", message);
+  }
+}
+
+/** gRPC codes of Firestore errors that mean "retry": DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, ABORTED, UNAVAILABLE. */
+const RETRYABLE_GRPC_CODES = new Set([4, 8, 10, 14]);
+
+/** True for a Firestore (gRPC) error that a retry of the whole request can get past. */
+export function isRetryableStorageError(error: unknown): boolean {
+  const code = typeof error === "object" && error !== null ? (error as { code?: unknown }).code : undefined;
+  return typeof code === "number" && RETRYABLE_GRPC_CODES.has(code);
+}
+
 /** Throws `error` unless `condition` holds: operations read as a list of preconditions. */
 export function assert(condition: unknown, error: ApiError): asserts condition {
   if (!condition) throw error;

@@ -11,6 +11,8 @@ import {
   NotFound,
   PayloadTooLarge,
   UnsupportedMediaType,
+  ServiceUnavailable,
+  isRetryableStorageError,
 } from "./errors";
 
 export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
@@ -159,12 +161,14 @@ export function sendError(res: Response, face: Face, error: unknown, req: Reques
     res.end();
     return;
   }
+  if (apiError instanceof ServiceUnavailable) res.set("Retry-After", String(apiError.retryAfterSeconds));
   res.status(apiError.status).json(errorBody(face, apiError));
 }
 
 function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
   if (error instanceof URIError) return new InvalidArgument("INVALID_PATH", "The request path is not valid.");
+  if (isRetryableStorageError(error)) return new ServiceUnavailable();
   return new ApiError(500, "INTERNAL", "Something went wrong on our side.");
 }
 

@@ -4,6 +4,7 @@ import { definitions, versions, type AppDoc, type VersionDoc } from "../../data/
 import { db } from "../../data/firestore";
 import { NotFound } from "../../http/errors";
 import { blobStore } from "../blobs/blobStore";
+import { faultPoint } from "../faults";
 import { VERSION_STATUSES } from "./model";
 import { ownedDefinition } from "./owned";
 import { PROCESSING_TIMEOUT_MS, processVersion } from "./processVersion";
@@ -32,6 +33,7 @@ export async function uploadVersion(
   // Checked before the bytes are stored, so a wrong id costs no blob write.
   await ownedDefinition(tenantId, definitionId);
   const bundle = await blobStore().put(upload.bytes, BUNDLE_CONTENT_TYPE);
+  await faultPoint("uploadVersion.afterBlob");
   const versionId = randomUUID();
   const versionRef = versions().doc(versionId);
   const definitionRef = definitions().doc(definitionId);
@@ -66,6 +68,7 @@ export async function uploadVersion(
     tx.create(versionRef, version);
     if (appRef !== undefined) tx.update(appRef, { versionId, updatedAt: at });
   });
+  await faultPoint("uploadVersion.afterRecord");
   await processVersion(versionId, "fresh", clock, upload.bytes);
   const version = (await versionRef.get()).data();
   if (version === undefined) throw new NotFound("VERSION_NOT_FOUND", "The version was deleted while it was being checked.");

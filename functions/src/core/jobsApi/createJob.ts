@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { db } from "../../data/firestore";
 import { jobs } from "../../data/jobs";
 import { Conflict } from "../../http/errors";
+import { faultPoint } from "../faults";
 import { childJobId, genericJobDoc } from "./model";
 import { jobRef } from "./ownedJob";
 
@@ -44,7 +45,7 @@ export async function createJob(ownerUid: string, input: CreateJobInput, idempot
   const id = idempotencyKey === null ? jobs().doc().id : idempotentJobId(ownerUid, idempotencyKey);
   const ref = jobRef(id);
   const children = input.children ?? [];
-  return db().runTransaction(async (tx) => {
+  const result = await db().runTransaction(async (tx): Promise<CreateJobResult> => {
     const existing = (await tx.get(ref)).data();
     if (existing !== undefined) {
       // Only an idempotent id can already exist (random ids are 120 bits).
@@ -80,6 +81,9 @@ export async function createJob(ownerUid: string, input: CreateJobInput, idempot
     }
     return { id, created: true };
   });
+  // Committed but not yet answered: the caller sees a dropped connection and retries.
+  await faultPoint("createJob.afterCommit");
+  return result;
 }
 
 /** Alphanumeric (hex), prefixed so it can never equal a random 20-character id. */

@@ -1,5 +1,6 @@
 import { Timestamp } from "firebase-admin/firestore";
 import { blobStore } from "../blobs/blobStore";
+import { faultPoint } from "../faults";
 import { db } from "../../data/firestore";
 import { artifactIdFor, jobArtifacts, type ArtifactDoc } from "../../data/jobArtifacts";
 import { assert, Conflict } from "../../http/errors";
@@ -23,6 +24,7 @@ export interface ArtifactUpload {
 export async function uploadArtifact(runner: JobsRunner, jobId: string, token: string, upload: ArtifactUpload, now: Date) {
   await assertHoldsNow(runner, jobId, token, now);
   const blob = await blobStore().put(upload.bytes, upload.contentType);
+  await faultPoint("uploadArtifact.afterBlob");
   const artifactId = artifactIdFor(upload.name);
   const artifactRef = jobArtifacts(jobId).doc(artifactId);
   return db().runTransaction(async (tx) => {
