@@ -142,7 +142,7 @@ export function jobScript(traceFile: string): string[] {
   const script = [
     "const fs=require('fs');",
     "const p=JSON.parse(fs.readFileSync(0,'utf8'));",
-    `fs.appendFileSync(${JSON.stringify(traceFile)},process.env.RUNNER_JOB_ID+' start '+process.pid+'\\n');`,
+    `fs.appendFileSync(${JSON.stringify(traceFile)},process.env.RUNNER_JOB_ID+' start '+process.pid+' '+process.ppid+'\\n');`,
     "console.log('hello '+p.n);console.error('note '+p.n);",
     "setTimeout(()=>{",
     "fs.mkdirSync('out',{recursive:true});fs.writeFileSync('out/result.txt',String(p.n*2));",
@@ -153,8 +153,8 @@ export function jobScript(traceFile: string): string[] {
   return [process.execPath, "-e", script];
 }
 
-/** Lines of a trace file as `[jobId, event, pid]`. */
-export function readTrace(traceFile: string): [string, string, number][] {
+/** Lines of a trace file as `[jobId, event, pid, parent pid (the runner; starts only)]`. */
+export function readTrace(traceFile: string): [string, string, number, number][] {
   let text = "";
   try {
     text = readFileSync(traceFile, "utf8");
@@ -165,8 +165,8 @@ export function readTrace(traceFile: string): [string, string, number][] {
     .split("\n")
     .filter((l) => l.length > 0)
     .map((l) => {
-      const [id = "", event = "", pid = "0"] = l.split(" ");
-      return [id, event, Number(pid)];
+      const [id = "", event = "", pid = "0", ppid = "0"] = l.split(" ");
+      return [id, event, Number(pid), Number(ppid)];
     });
 }
 
