@@ -11,11 +11,11 @@ import { parseArgs } from "node:util";
 import { claimJobs, CLAIM_ROUNDS, CLAIM_WINDOW } from "../functions/src/core/jobs/claimJobs";
 import { PENDING_SHARDS } from "../functions/src/core/jobs/model";
 import { reviewQueue } from "../functions/src/core/runners/ids";
-import { ROOT, startStack } from "../scripts/stack";
+import { ROOT, startStack, type Stack } from "../scripts/stack";
 import { clearAuth, createApiKey, createInstances, leaseOverHttp, signUp, type RunnerInstance } from "./lib/api";
 import { leaseChart, type ChartSeries } from "./lib/chart";
 import { fleetLifecycle, PRICES_PER_100K, PRICE_SOURCE, usdPerMillion, workspaceLifecycle, type LifecycleCost, type PollCost } from "./lib/cost";
-import { CLAIM_LIMIT, fleetClaimer, registerRunners, seedReviewTasks } from "./lib/fleet";
+import { CLAIM_LIMIT, claimTasks, fleetClaimer, registerRunners, seedReviewTasks } from "./lib/fleet";
 import { clearDatabase, connectFirestore } from "./lib/firestore";
 import { percentile, runLoad, type CallOutcome } from "./lib/load";
 import { naiveClaim } from "./lib/naiveClaim";
@@ -43,8 +43,12 @@ interface Plan {
   fleetTasks: number;
   fleetShare: [number, number];
   phaseMaxMs: number;
+  /** Time bound per HTTP phase: the functions emulator serves a few hundred claims a minute here. */
+  httpPhaseMaxMs: number;
   /** Empty polls per concurrency level for the HTTP floor. */
   emptyPolls: number;
+  /** Empty-queue calls at the top concurrency before each HTTP sweep (worker boots). */
+  warmUpCalls: number;
   costJobs: number;
   /** Pending jobs ahead of each lease in the busy-queue lifecycle: at least one claim window. */
   busyDepth: number;
@@ -57,8 +61,10 @@ const FULL: Plan = {
   httpShare: [150, 450],
   fleetTasks: 1000,
   fleetShare: [50, 250],
-  phaseMaxMs: 75_000,
+  phaseMaxMs: 150_000,
+  httpPhaseMaxMs: 240_000,
   emptyPolls: 100,
+  warmUpCalls: 150,
   costJobs: 10,
   busyDepth: 2 * CLAIM_WINDOW,
 };
@@ -71,7 +77,9 @@ const QUICK: Plan = {
   fleetTasks: 200,
   fleetShare: [20, 60],
   phaseMaxMs: 30_000,
+  httpPhaseMaxMs: 60_000,
   emptyPolls: 30,
+  warmUpCalls: 100,
   costJobs: 3,
   busyDepth: 2 * CLAIM_WINDOW,
 };
@@ -134,12 +142,50 @@ interface PollFloor {
   latencyMs: Distribution;
 }
 
-async function httpSweep(plan: Plan): Promise<{ sweep: SweepResult; emptyPolls: PollFloor[] }> {
+interface WarmUp {
+  calls: number;
+  latencyMs: Distribution;
+}
+
+/**
+ * Empty-queue calls at the top concurrency before a measured HTTP sweep. The functions emulator
+ * boots a worker process (the whole functions bundle) the first time it needs one more for a
+ * function, seconds each on two cores; production keeps warm instances for a steady stream of
+ * polls. Without this the first phase that needs more workers measures emulator boots, not
+ * claims. What the warm-up saw is recorded beside the sweep.
+ */
+async function warmUp(what: string, calls: number, maxMs: number, call: (worker: number) => Promise<number>): Promise<WarmUp> {
+  const ms: number[] = [];
+  await runLoad({
+    concurrency: Math.max(...CONCURRENCY),
+    maxMs,
+    maxCalls: calls,
+    maxLeases: Number.POSITIVE_INFINITY,
+    pendingLeft: () => Promise.resolve(1),
+    claim: async (worker) => {
+      const t0 = performance.now();
+      const got = await call(worker);
+      ms.push(performance.now() - t0);
+      if (got > 0) throw new Error(`${what} warm-up: an empty queue handed out work`);
+      return { grants: [], aborts: 0 };
+    },
+  });
+  const latencyMs = distribution(ms);
+  log(`  warm-up ${what}: ${ms.length} empty calls at ${Math.max(...CONCURRENCY)} runners, p50 ${latencyMs.p50} ms, max ${latencyMs.max} ms`);
+  return { calls: ms.length, latencyMs };
+}
+
+async function httpSweep(plan: Plan): Promise<{ sweep: SweepResult; emptyPolls: PollFloor[]; warmUp: WarmUp }> {
   await clearDatabase();
   await clearAuth();
   const user = await signUp();
   const runners: RunnerInstance[] = await createInstances(user, Math.max(...CONCURRENCY));
   const queue = `workspace/user:${user.uid}`;
+  const warm = await warmUp("POST /leaseWorkspaceJob", plan.warmUpCalls, plan.phaseMaxMs, async (worker) => {
+    const runner = runners[worker];
+    if (runner === undefined) throw new Error(`no runner for worker ${worker}`);
+    return (await leaseOverHttp(runner)).leased ? 1 : 0;
+  });
   await seedQueue({ queue, ownerUid: user.uid, count: plan.httpJobs, leaseMs: BENCH_LEASE_MS, withWorkspaces: true });
   log(`HTTP shipped claim (POST /leaseWorkspaceJob, runner keys) over ${plan.httpJobs} pending workspace jobs:`);
   const sweep = await runSweep(
@@ -147,7 +193,7 @@ async function httpSweep(plan: Plan): Promise<{ sweep: SweepResult; emptyPolls: 
       label: "http",
       queue,
       phases: phases(plan.httpShare),
-      phaseMaxMs: plan.phaseMaxMs,
+      phaseMaxMs: plan.httpPhaseMaxMs,
       claim: async (worker): Promise<CallOutcome> => {
         const runner = runners[worker];
         if (runner === undefined) throw new Error(`no runner for worker ${worker}`);
@@ -183,10 +229,10 @@ async function httpSweep(plan: Plan): Promise<{ sweep: SweepResult; emptyPolls: 
     emptyPolls.push({ concurrency, polls: ms.length, latencyMs: distribution(ms) });
     log(`  empty poll over HTTP c=${concurrency}: p50 ${percentile(ms, 50).toFixed(1)} ms, p99 ${percentile(ms, 99).toFixed(1)} ms`);
   }
-  return { sweep, emptyPolls };
+  return { sweep, emptyPolls, warmUp: warm };
 }
 
-async function fleetSweep(plan: Plan): Promise<{ sweep: SweepResult; mode: "http" | "in-process stand-in"; note?: string }> {
+async function fleetSweep(plan: Plan): Promise<{ sweep: SweepResult; mode: "http" | "in-process stand-in"; note?: string; warmUp?: WarmUp }> {
   await clearDatabase();
   const user = await signUp();
   let apiKey: string;
@@ -216,13 +262,19 @@ async function fleetSweep(plan: Plan): Promise<{ sweep: SweepResult; mode: "http
     );
     return { sweep, mode: "in-process stand-in", note };
   }
+  const fleetRunners = runners;
+  const warm = await warmUp(`GET /api/runners/tasks/pending (limit ${CLAIM_LIMIT})`, plan.warmUpCalls, plan.phaseMaxMs, async (worker) => {
+    const runner = fleetRunners[worker];
+    if (runner === undefined) throw new Error(`no runner for worker ${worker}`);
+    return (await claimTasks(apiKey, runner, CLAIM_LIMIT)).length;
+  });
   await seedReviewTasks(user.uid, plan.fleetTasks);
   log(`HTTP fleet claim (GET /api/runners/tasks/pending, limit ${CLAIM_LIMIT}, results posted between claims) over ${plan.fleetTasks} review tasks:`);
   const sweep = await runSweep(
-    { label: "fleet", queue: reviewQueue(user.uid), phases: phases(plan.fleetShare), phaseMaxMs: plan.phaseMaxMs, claim: fleetClaimer(apiKey, runners) },
+    { label: "fleet", queue: reviewQueue(user.uid), phases: phases(plan.fleetShare), phaseMaxMs: plan.httpPhaseMaxMs, claim: fleetClaimer(apiKey, runners) },
     log,
   );
-  return { sweep, mode: "http" };
+  return { sweep, mode: "http", warmUp: warm };
 }
 
 interface Target {
@@ -272,6 +324,29 @@ function chartSeries(shipped: SweepResult, naive: SweepResult, http: SweepResult
   ];
 }
 
+/** How long to wait for the previous lock holder's stack to finish going away. */
+const STACK_FREE_WAIT_MS = 120_000;
+
+/**
+ * `flock` hands the lock over as soon as the previous holder's command exits, but that run's
+ * stack may take a few seconds more to let go of its ports and its `.runnerplane/stack.lock`.
+ * Those two refusals are retried for a bounded while; anything else fails at once.
+ */
+async function startStackWhenFree(options: Parameters<typeof startStack>[0]): Promise<Stack> {
+  const deadline = performance.now() + STACK_FREE_WAIT_MS;
+  for (;;) {
+    try {
+      return await startStack(options);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      const stillGoing = /already running|is in use/.test(message);
+      if (!stillGoing || performance.now() > deadline) throw error;
+      log(`  waiting for the previous stack to go away (${message.slice(0, 120)})`);
+      await new Promise((resolve) => setTimeout(resolve, 5000));
+    }
+  }
+}
+
 async function main(): Promise<void> {
   // tsx maps every Error's stack through source maps; deployed functions run plain JS without
   // that, and a lost claim race throws one, so leaving it on would bill the claim for tooling.
@@ -282,7 +357,7 @@ async function main(): Promise<void> {
   const loadBefore = loadavg();
   const stackLog: string[] = [];
   log("Starting the local stack (throwaway data)…");
-  const stack = await startStack({
+  const stack = await startStackWhenFree({
     dataDir: null,
     scheduler: false,
     log: (line) => {
@@ -336,8 +411,8 @@ async function main(): Promise<void> {
       claimDesign: { CLAIM_WINDOW, CLAIM_ROUNDS, PENDING_SHARDS },
       lease: {
         inProcess: { shipped: inProcess.shipped, naive: inProcess.naive, ratio: ratios },
-        http: { shipped: http.sweep, emptyPollFloor: http.emptyPolls, naive: "not measured: a naive claim cannot be deployed from bench code (see bench/README.md)" },
-        fleet: { mode: fleet.mode, note: fleet.note ?? null, sweep: fleet.sweep },
+        http: { shipped: http.sweep, warmUp: http.warmUp, emptyPollFloor: http.emptyPolls, naive: "not measured: a naive claim cannot be deployed from bench code (see bench/README.md)" },
+        fleet: { mode: fleet.mode, note: fleet.note ?? null, warmUp: fleet.warmUp ?? null, sweep: fleet.sweep },
       },
       cost: {
         prices: { per100k: PRICES_PER_100K, source: PRICE_SOURCE },
