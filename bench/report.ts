@@ -32,7 +32,7 @@ interface Phase {
   drained: boolean;
   timedOut: boolean;
   wallS: number;
-  perLease: { reads: number; writes: number; abortedTransactions: number; transactions: number };
+  perLease: { reads: number; writes: number; abortedTransactions: number; transactions: number; refusedCommits?: number };
 }
 
 interface Sweep {
@@ -92,7 +92,7 @@ function phaseAt(sweep: Sweep, concurrency: number): Phase | undefined {
 }
 
 function sweepTable(sweep: Sweep, unit: string): string[] {
-  const out = header(["runners", `${unit}/s`, "p50 ms", "p99 ms", "p99/p50", "reads / lease", "writes / lease", "claims", "errors", "drained"]);
+  const out = header(["runners", `${unit}/s`, "p50 ms", "p99 ms", "p99/p50", "reads / lease", "writes / lease", "lost races / lease", "aborted tx / lease", "leases", "errors", "drained"]);
   for (const p of sweep.phases) {
     out.push(
       row([
@@ -103,6 +103,8 @@ function sweepTable(sweep: Sweep, unit: string): string[] {
         n(p.p99OverP50, 2),
         n(p.perLease.reads, 2),
         n(p.perLease.writes, 2),
+        n(p.perLease.refusedCommits, 2),
+        n(p.perLease.abortedTransactions, 2),
         p.leases,
         p.errors,
         p.timedOut ? "time bound hit" : p.drained ? "yes" : "share taken",

@@ -16,6 +16,8 @@ export interface OpCounts {
   documentDeletes: number;
   queries: number;
   commits: number;
+  /** Commits outside a transaction refused by a precondition: lost claim races, on every path. */
+  commitsRefused: number;
   transactionsBegun: number;
   transactionsAborted: number;
 }
@@ -26,6 +28,7 @@ const ZERO: OpCounts = {
   documentDeletes: 0,
   queries: 0,
   commits: 0,
+  commitsRefused: 0,
   transactionsBegun: 0,
   transactionsAborted: 0,
 };
@@ -55,6 +58,8 @@ interface RawStats {
   documentDeletes: number;
   queries: number;
   commits: number;
+  /** Absent from offline Firestores older than this counter. */
+  commitsRefused?: number;
   transactionsBegun: number;
   transactionsAborted: { total: number };
 }
@@ -69,6 +74,7 @@ export async function readCounts(): Promise<OpCounts> {
     documentDeletes: raw.documentDeletes,
     queries: raw.queries,
     commits: raw.commits,
+    commitsRefused: raw.commitsRefused ?? 0,
     transactionsBegun: raw.transactionsBegun,
     transactionsAborted: raw.transactionsAborted.total,
   };

@@ -51,7 +51,7 @@ export interface PhaseResult {
   wallS: number;
   doubleLeases: number;
   /** Firestore operations per lease in this phase (the bench's own pending counts taken out). */
-  perLease: { reads: number; writes: number; abortedTransactions: number; transactions: number };
+  perLease: { reads: number; writes: number; abortedTransactions: number; transactions: number; refusedCommits: number };
 }
 
 export interface SweepResult {
@@ -115,7 +115,7 @@ export async function runSweep(plan: SweepPlan, log: (line: string) => void): Pr
     phases.push(result);
     log(
       `  ${plan.label} c=${phase.concurrency}: ${result.leases} leases, ${result.throughput}/s, p50 ${result.latencyMs.p50} ms, p99 ${result.latencyMs.p99} ms, ` +
-        `${result.perLease.reads} reads + ${result.perLease.writes} writes per lease, aborts p50 ${result.abortsPerCall.p50}, errors ${result.errors}, ${result.wallS} s` +
+        `${result.perLease.reads} reads + ${result.perLease.writes} writes + ${result.perLease.refusedCommits} lost races per lease, aborts p50 ${result.abortsPerCall.p50}, errors ${result.errors}, ${result.wallS} s` +
         (result.timedOut ? " (time bound hit)" : ""),
     );
   }
@@ -155,6 +155,7 @@ function phaseResult(run: LoadRun, counts: OpCounts): PhaseResult {
       writes: perLease(counts.documentWrites),
       abortedTransactions: perLease(counts.transactionsAborted),
       transactions: perLease(counts.transactionsBegun),
+      refusedCommits: perLease(counts.commitsRefused),
     },
   };
 }

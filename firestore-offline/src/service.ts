@@ -50,6 +50,9 @@ import type { Transaction, TransactionManager } from "./transactions";
 import { compareNames, compareUtf8, nanosToTimestamp, parseFieldPath, timestampToNanos } from "./values";
 import { applyWrite, writeTarget, type WriteResult } from "./writes";
 
+/** Refusals of a commit whose precondition did not hold (counted as `commitsRefused`). */
+const REFUSED_PRECONDITIONS: ReadonlySet<status> = new Set([status.FAILED_PRECONDITION, status.NOT_FOUND, status.ALREADY_EXISTS]);
+
 export interface Database {
   store: DocumentStore;
   transactions: TransactionManager;
@@ -167,6 +170,9 @@ export function createService(db: Database): UntypedServiceImplementation {
         const { results, commitTime } = commitWrites(request.writes);
         stats.commits++;
         return { writeResults: results, commitTime: nanosToTimestamp(commitTime) };
+      } catch (error) {
+        if (transaction === undefined && error instanceof RpcError && REFUSED_PRECONDITIONS.has(error.code)) stats.commitsRefused++;
+        throw error;
       } finally {
         if (transaction !== undefined) transactions.end(transaction.id);
       }

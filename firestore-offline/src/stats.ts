@@ -20,6 +20,12 @@ export interface Stats {
   queries: number;
   /** Successful Commit calls (transactional or not). */
   commits: number;
+  /**
+   * Commit calls outside a transaction refused because a precondition did not hold
+   * (FAILED_PRECONDITION, NOT_FOUND, ALREADY_EXISTS): nothing billed, but a round trip, e.g. a
+   * conditional claim that lost its race.
+   */
+  commitsRefused: number;
   /** BatchWrite calls (BulkWriter, recursiveDelete). */
   batchWrites: number;
   transactionsBegun: number;
@@ -38,6 +44,7 @@ export function emptyStats(): Stats {
     documentDeletes: 0,
     queries: 0,
     commits: 0,
+    commitsRefused: 0,
     batchWrites: 0,
     transactionsBegun: 0,
     transactionsAborted: { total: 0, documentChanged: 0, queryChanged: 0, expired: 0 },

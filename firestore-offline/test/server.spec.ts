@@ -96,6 +96,9 @@ describe("firestore-offline: server", function () {
       await db.collection("empty").get(); // 1 read (empty result), 1 query
       await db.collection("s").count().get(); // 1 read (up to 1000 entries), 1 query
       await db.doc("s/b").delete(); // 1 delete, 1 commit
+      const { writeTime: stale } = await db.doc("s/a").set({ v: 1 }); // 1 write, 1 commit
+      await db.doc("s/a").set({ v: 3 }); // 1 write, 1 commit
+      await assert.rejects(db.doc("s/a").update({ v: 2 }, { lastUpdateTime: stale }), /FAILED_PRECONDITION|stored version/); // 1 refused commit
       await db.runTransaction(async (tx) => {
         const snap = await tx.get(db.doc("s/a")); // 1 read, 1 transaction
         tx.update(db.doc("s/a"), { v: (snap.get("v") as number) + 1 }); // 1 write, 1 commit
@@ -116,10 +119,11 @@ describe("firestore-offline: server", function () {
       await waitFor(async () => (await stats()).rollbacks === 1, "the SDK's asynchronous rollback");
       assert.deepEqual(await stats(), {
         documentReads: 9,
-        documentWrites: 3,
+        documentWrites: 5,
         documentDeletes: 1,
         queries: 3,
-        commits: 4,
+        commits: 6,
+        commitsRefused: 1,
         batchWrites: 0,
         transactionsBegun: 2,
         transactionsAborted: { total: 0, documentChanged: 0, queryChanged: 0, expired: 0 },
