@@ -218,9 +218,14 @@ export class Runner {
   private begin(work: Work): void {
     const key = `${work.face}/${work.id}`;
     const { log } = this.deps;
+    if (this.running.has(key) && work.leaseFollowsHolder === true) {
+      // Our lease lapsed and came back to us: the copy still running carries on under it.
+      log("warn", "re-leased-while-running", { face: work.face, jobId: work.id });
+      return;
+    }
     log("info", "leased", { face: work.face, jobId: work.id });
-    // A second lease of a job we still run cannot happen (one holder per job), but if the server
-    // ever said so, two copies must not share one slot entry.
+    // A job leased again while our first copy runs (the first lease lapsed; the new one has a new
+    // token): the old copy will be told its lease is gone. Two copies must not share one entry.
     const unique = this.running.has(key) ? `${key}#${Date.now()}` : key;
     const done = work.run().then(
       (result) => {

@@ -24,6 +24,12 @@ export interface Work {
   run(): Promise<WorkResult>;
   /** Asks it to stop now (its process group is killed); `run()` then reports accordingly. */
   stop(reason: StopReason): void;
+  /**
+   * The face names the holder by credential alone, with no lease token (seed 001): leased again
+   * while a copy still runs here, the running copy holds the renewed lease, and a second copy
+   * would only repeat its work.
+   */
+  readonly leaseFollowsHolder?: true;
 }
 
 /** Where a face's work comes from. */

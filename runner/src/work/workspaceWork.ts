@@ -45,6 +45,7 @@ interface Leased {
 
 export class WorkspaceWork implements Work {
   readonly face = "workspace";
+  readonly leaseFollowsHolder = true;
   private stopReason: StopReason | null = null;
   private child: ChildRun | null = null;
   /** Seed 001 has no lease token; one lease per workspace and lease time tells leases apart. */

@@ -1,0 +1,86 @@
+import assert from "node:assert/strict";
+import type { RunnerConfig } from "./config";
+import { Runner } from "./runner";
+import type { Work, WorkResult, WorkSource } from "./work/types";
+
+const CONFIG: RunnerConfig = {
+  api: "http://127.0.0.1:1",
+  token: null,
+  codeToken: null,
+  workspaceToken: "x",
+  runnerId: "r1",
+  name: "r1",
+  tags: [],
+  concurrency: 2,
+  faces: ["workspace"],
+  heartbeatMs: 1_000,
+  pollMs: 250,
+  graceMs: 1_000,
+  stateDir: "/nonexistent",
+  json: true,
+  jobs: {},
+  review: null,
+  workspace: null,
+  code: { timeoutMs: 1_000, node: "node", python: "python3", dotnetScript: "dotnet-script" },
+};
+
+/** Work that runs until `finish` is called; counts how often it was started. */
+class FakeWork implements Work {
+  static started: string[] = [];
+  private finish: ((r: WorkResult) => void) | null = null;
+  constructor(
+    readonly face: "workspace" | "jobs",
+    readonly id: string,
+    readonly leaseFollowsHolder?: true,
+  ) {}
+  run(): Promise<WorkResult> {
+    FakeWork.started.push(`${this.face}/${this.id}`);
+    return new Promise((resolve) => (this.finish = resolve));
+  }
+  stop(): void {
+    this.finish?.({ outcome: "RELEASED" });
+  }
+  end(): void {
+    this.finish?.({ outcome: "SUCCEEDED" });
+  }
+}
+
+/** Hands out the queued batches in order, then nothing. */
+function source(face: "workspace" | "jobs", batches: Work[][]): WorkSource {
+  return { face, maxBatch: 2, lease: () => Promise.resolve(batches.shift() ?? []) };
+}
+
+const tick = (ms = 30) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe("Runner", () => {
+  beforeEach(() => (FakeWork.started = []));
+
+  it("does not start a second copy of a workspace job leased again while it runs (no lease token tells them apart)", async () => {
+    const first = new FakeWork("workspace", "ws1", true);
+    const again = new FakeWork("workspace", "ws1", true);
+    const events: string[] = [];
+    const runner = new Runner({ config: CONFIG, sources: [source("workspace", [[first], [again]])], fleet: null, log: (_l, event) => void events.push(event) });
+    await runner.start(new AbortController().signal);
+    await tick(700);
+    assert.deepEqual(FakeWork.started, ["workspace/ws1"]);
+    assert.ok(events.includes("re-leased-while-running"));
+    assert.equal(runner.runningWork.length, 1);
+    first.end();
+    await runner.drain(100, new Promise(() => undefined));
+    assert.equal(runner.counts.SUCCEEDED, 1);
+  });
+
+  it("runs a token-fenced job leased again as a new copy: the old one learns its lease is gone", async () => {
+    const first = new FakeWork("jobs", "j1");
+    const again = new FakeWork("jobs", "j1");
+    const runner = new Runner({ config: { ...CONFIG, faces: ["jobs"] }, sources: [source("jobs", [[first], [again]])], fleet: null, log: () => undefined });
+    await runner.start(new AbortController().signal);
+    await tick(700);
+    assert.deepEqual(FakeWork.started, ["jobs/j1", "jobs/j1"]);
+    assert.equal(runner.runningWork.length, 2);
+    first.end();
+    again.end();
+    await runner.drain(100, new Promise(() => undefined));
+    assert.equal(runner.counts.SUCCEEDED, 2);
+  });
+});
