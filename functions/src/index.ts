@@ -83,6 +83,7 @@ export const coderunnerRunOnetime = https({}, code.runOnetime);
 export const coderunnerExecution = https({}, code.getExecution);
 export const coderunnerRunnerKeys = https({}, code.mintRunnerKey);
 export const coderunnerRunnerKey = https({}, code.revokeRunnerKey);
+export const coderunnerOverview = https({}, code.readCodeOverview);
 export const coderunnerLeaseExecutions = https({}, code.leaseExecutions);
 export const coderunnerExecutionHeartbeat = https({}, code.heartbeatExecution);
 export const coderunnerExecutionBundle = https({ memory: "512MiB" }, code.downloadExecutionBundle);

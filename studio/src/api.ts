@@ -1,5 +1,6 @@
 /**
- * Calls to the Runnerplane API on this origin, with the signed-in user's ID token. Every failure
+ * Calls to the Runnerplane API on this origin, with the signed-in user's ID token (or, for the
+ * Coderunner face, Control Plane credentials the person entered). Every failure
  * becomes an ApiFailure whose message is meant to be shown as it is: the server's own words
  * when it sent some (each face has its envelope), plain words for the status otherwise.
  */
@@ -77,15 +78,20 @@ async function authHeaders(): Promise<Record<string, string>> {
   return { authorization: `Bearer ${await tokenSource()}` };
 }
 
-/** fetch with the ID token; a network failure becomes an ApiFailure with status 0. */
-export async function authedFetch(path: string, init: RequestInit = {}): Promise<Response> {
-  const headers = { ...(await authHeaders()), ...(init.headers as Record<string, string> | undefined) };
+/** fetch with these headers; a network failure becomes an ApiFailure with status 0. */
+async function send(path: string, init: RequestInit, credentials: Record<string, string>): Promise<Response> {
+  const headers = { ...credentials, ...(init.headers as Record<string, string> | undefined) };
   try {
     return await fetch(path, { ...init, headers });
   } catch (error) {
     if (error instanceof DOMException && error.name === "AbortError") throw error;
     throw new ApiFailure(0, "NETWORK", "Couldn't reach the server. Check your connection, or that the local stack is running.");
   }
+}
+
+/** fetch with the ID token; a network failure becomes an ApiFailure with status 0. */
+export async function authedFetch(path: string, init: RequestInit = {}): Promise<Response> {
+  return send(path, init, await authHeaders());
 }
 
 async function readBody(response: Response): Promise<unknown> {
@@ -109,6 +115,33 @@ export async function api<T>(method: "GET" | "POST" | "DELETE", path: string, bo
   const parsed = await readBody(response);
   if (!response.ok) throw describeFailure(response.status, parsed);
   return parsed as T;
+}
+
+/**
+ * What the Coderunner API (seed 000) takes instead of a Studio sign-in: a Control Plane JWT and
+ * the tenant and user it speaks for. Held in sessionStorage by the Code page, never logged.
+ */
+export interface ControlPlaneCredentials {
+  token: string;
+  /** `x-client-key`: the tenant (workspace UUID). */
+  clientKey: string;
+  /** `x-userid`: the Control Plane user. */
+  userId: string;
+}
+
+/**
+ * One Coderunner GET with Control Plane credentials. Resolves with the envelope's `data`; a
+ * refusal rejects with an ApiFailure carrying the envelope's message (e.g. why a token was refused).
+ */
+export async function controlPlaneGet<T>(credentials: ControlPlaneCredentials, path: string): Promise<T> {
+  const response = await send(
+    path,
+    { method: "GET" },
+    { authorization: `Bearer ${credentials.token}`, "x-client-key": credentials.clientKey, "x-userid": credentials.userId },
+  );
+  const parsed = await readBody(response);
+  if (!response.ok) throw describeFailure(response.status, parsed);
+  return (parsed as { data: T }).data;
 }
 
 /** The bytes of an authenticated download, as text (file previews). */

@@ -149,3 +149,70 @@ export interface WorkspaceView {
   messages: WorkspaceMessage[];
   job: WorkspaceJob | null;
 }
+
+/** Seed 000 version statuses: 1 Pending, 2 Processing, 3 Completed, 4 Failed. */
+export type CodeVersionStatusName = "Pending" | "Processing" | "Completed" | "Failed";
+
+/** A version as the Coderunner face answers it (fields the Studio reads). */
+export interface CodeVersion {
+  id: string;
+  number: number;
+  description: string;
+  status: 1 | 2 | 3 | 4;
+  statusName: CodeVersionStatusName;
+  /** Why the archive was refused (Failed); null otherwise. */
+  failureReason: string | null;
+  entryPoint: string | null;
+  fileCount: number | null;
+  bundle: { sha256: string; size: number };
+  deploymentIds: string[];
+  createdAt: string | null;
+}
+
+export interface CodeDeployment {
+  id: string;
+  versionId: string;
+  deploymentTypeName: string;
+  status: "active" | "superseded";
+  entryPoint: string;
+  configuration: { cpu: string; memory: string; cronExpression: string | null; externalEndpoint: string };
+  schedule: { nextFireAt: string | null; lastFiredSlot: string | null } | null;
+  createdAt: string | null;
+}
+
+export interface CodeDefinition {
+  id: string;
+  name: string;
+  description: string;
+  deploymentTypeName: string;
+  languageTypeName: string;
+  versionCount: number;
+  activeDeploymentId: string | null;
+  createdAt: string | null;
+  /** The newest versions and deployments (at most 10 of each). */
+  versions: CodeVersion[];
+  deployments: CodeDeployment[];
+}
+
+export interface CodeExecution {
+  executionId: string;
+  status: JobStatus;
+  deploymentId: string;
+  definitionId: string;
+  versionId: string;
+  trigger: "onetime" | "endpoint" | "schedule";
+  exitCode: number | null;
+  error: string | null;
+  createdAt: string | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+/** `GET /api/coderunner/overview` → the envelope's `data`. */
+export interface CodeOverview {
+  tenantId: string;
+  definitions: CodeDefinition[];
+  moreDefinitions: boolean;
+  executions: CodeExecution[];
+  moreExecutions: boolean;
+}

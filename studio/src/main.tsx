@@ -3,6 +3,7 @@ import { onAuthStateChanged, signOut, type Auth, type User } from "firebase/auth
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { setTokenSource } from "./api";
+import { forgetControlPlane } from "./controlPlaneSession";
 import { isLocalStack, startAuth } from "./firebase";
 import { CodePage } from "./pages/Code";
 import { JobPage } from "./pages/Job";
@@ -65,7 +66,15 @@ function Shell({ auth, user }: { auth: Auth; user: User }) {
           <span class="user-email" title={user.email ?? user.uid}>
             {user.email ?? user.uid}
           </span>
-          <button type="button" class="secondary" onClick={() => void signOut(auth)}>
+          <button
+            type="button"
+            class="secondary"
+            onClick={() => {
+              // The Code page's Control Plane token belongs to this session: it goes with it.
+              forgetControlPlane();
+              void signOut(auth);
+            }}
+          >
             Sign out
           </button>
         </div>

@@ -134,6 +134,12 @@ const STUDIO_ROUTES = [
   "POST /jobs/warm/runner/artifacts",
   "POST /jobs/warm/runner/complete",
   "POST /jobs/warm/runner/release",
+  "GET /api/coderunner/overview",
+  "POST /api/definitions",
+  "POST /api/file/warm/upload",
+  "POST /api/deployment/create",
+  "POST /api/execution/run/onetime/warm",
+  "POST /api/coderunner/runner-keys",
 ] as const;
 /** Requests in flight while warming: enough to overlap, few enough for two cores. */
 const WARM_CONCURRENCY = 4;

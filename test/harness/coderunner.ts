@@ -176,3 +176,33 @@ export async function storedDefinition(id: string): Promise<DefinitionDoc | unde
 export function executionPayload(job: JobDoc | undefined): ExecutionPayload | undefined {
   return job?.payload as ExecutionPayload | undefined;
 }
+
+/** An archive the check refuses: a NodeJS definition's ZIP with no entry point. */
+export const NO_ENTRY_POINT: ZipEntryInput[] = [{ name: "README.md", data: "nothing to run here\n" }];
+
+/** Uploads a version the archive check refuses (status 4) to an existing definition. */
+export async function failedVersion(tenant: Tenant, definitionId: string, entries: ZipEntryInput[] = NO_ENTRY_POINT, description = "no entry point") {
+  const uploaded = await upload(tenant, `/api/file/${definitionId}/upload`, writeZip(entries), description);
+  assert.equal(uploaded.status, 201, JSON.stringify(uploaded.body));
+  assert.equal(uploaded.body.data.status, 4, JSON.stringify(uploaded.body));
+  return { versionId: uploaded.body.data.versionId, failureReason: uploaded.body.data.failureReason ?? "" };
+}
+
+/**
+ * Runs a deployment once and has a tenant runner key lease and complete it with `exitCode`,
+ * as a runner would: the execution ends SUCCEEDED (0) or FAILED. Call `warmRunnerRoutes()` first.
+ */
+export async function finishedExecution(tenant: Tenant, deploymentId: string, exitCode = 0): Promise<string> {
+  const run = await cp<{ executionId: string }>(tenant, "POST", `/api/execution/run/onetime/${deploymentId}`, { body: { payload: { hello: "overview" } } });
+  assert.equal(run.status, 202, JSON.stringify(run.body));
+  const key = await runnerKey(tenant);
+  const [leased] = await leaseExecutions(key);
+  assert.ok(leased !== undefined, "the runner leased the execution");
+  assert.equal(leased.executionId, run.body.data.executionId);
+  const done = await call("POST", `/api/coderunner/executions/${leased.executionId}/complete`, {
+    token: key,
+    body: { leaseToken: leased.leaseToken, exitCode, output: "hello overview\n", result: { hello: "overview" } },
+  });
+  assert.equal(done.status, 200, JSON.stringify(done.body));
+  return leased.executionId;
+}

@@ -9,6 +9,8 @@ import { readFileSync } from "node:fs";
 import type { Browser, Page } from "playwright-core";
 import { closeStudio, goTo, launchBrowser, openStudio, screenshot, signIn, textOf, waitForText, warmFunctions, STUDIO_URL, type StudioPage } from "../e2e/browser";
 import { completeWorkspaceJob, JobsRunner, PLAN_MD } from "../e2e/runners";
+import { deployed, failedVersion, finishedExecution, warmRunnerRoutes } from "../harness/coderunner";
+import { newTenant } from "../harness/controlPlane";
 import { createApiKey, createUser, eventually } from "../harness/fixtures";
 import { adminDb, call, STACK_LOG } from "../harness/stack";
 
@@ -364,14 +366,65 @@ describe("Studio (browser)", function () {
     }
   });
 
-  it("explains that Code needs a Control Plane token, and shows errors in words", async () => {
+  it("connects Code with a Control Plane token (a wrong one refused in words), shows its definitions, versions, deployments and executions, and shows errors in words", async function () {
+    this.timeout(180_000);
     const user = await createUser();
+    // A tenant with a definition, a Completed and a Failed version, a deployment and a finished execution.
+    await warmRunnerRoutes();
+    const tenant = await newTenant();
+    const { definitionId, versionId, deploymentId } = await deployed(tenant, { Cpu: "250m", Memory: "256Mi" }, { name: "Greeter" });
+    const failed = await failedVersion(tenant, definitionId);
+    const executionId = await finishedExecution(tenant, deploymentId, 0);
+
     studio = await openStudio(browser);
     const { page } = studio;
     await signIn(studio, user);
     await goTo(page, "Code");
-    assert.match(await textOf(page.locator("main")), /Code is not available in the Studio yet\./);
+    const form = page.getByRole("form", { name: "Connect to Coderunner" });
+    assert.match(await textOf(page.locator("main")), /npm run dev:token/);
+    // A wrong token first: refused, in words, and nothing kept.
+    await form.getByLabel("Control Plane token").fill("not-a-token");
+    await form.getByLabel("Client key (tenant)").fill(tenant.tenantId);
+    await form.getByLabel("User id").fill(tenant.userId);
+    await form.getByRole("button", { name: "Connect" }).click();
+    await waitForText(form.getByRole("alert"), /^The Coderunner API refused this token: The Control Plane token is invalid or expired\./);
+    assert.equal(await page.evaluate<number>("sessionStorage.length"), 0);
+
+    await form.getByLabel("Control Plane token").fill(tenant.token);
+    await form.getByRole("button", { name: "Connect" }).click();
+    const definition = page.locator(`[data-definition-id="${definitionId}"]`);
+    await waitForText(definition, /Greeter/);
+    assert.match(await textOf(definition.locator(`[data-version-id="${versionId}"]`)), /^v1 Completed/i);
+    const failedRow = await textOf(definition.locator(`[data-version-id="${failed.versionId}"]`));
+    assert.match(failedRow, /^v2 Failed/i);
+    assert.ok(failedRow.includes(`Refused: ${failed.failureReason}`), failedRow);
+    const deploymentRow = await textOf(definition.locator(`[data-deployment-id="${deploymentId}"]`));
+    assert.match(deploymentRow, new RegExp(`^${deploymentId} active v1 · 250m CPU · 256Mi`, "i"));
+    assert.ok(deploymentRow.includes(`/api/invoke/${deploymentId}`), deploymentRow);
+    const executionRow = await textOf(page.getByRole("list", { name: "Recent executions" }).locator(`[data-execution-id="${executionId}"]`));
+    assert.match(executionRow, new RegExp(`^${executionId} SUCCEEDED exit 0 Greeter · deployment ${deploymentId}`, "i"));
+    // The token is kept for this tab only: sessionStorage, never localStorage.
+    assert.equal((await page.evaluate<string>("JSON.stringify(localStorage)")).includes(tenant.token), false);
+    assert.equal((await page.evaluate<string>("JSON.stringify(sessionStorage)")).includes(tenant.token), true);
     await screenshot(page, "code");
+    // Usable at 390 px: nothing wider than the screen.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await waitForText(definition, /Greeter/);
+    assert.ok((await page.evaluate<number>("document.documentElement.scrollWidth")) <= 390, "no horizontal scrolling at 390 px");
+    await screenshot(page, "code-narrow");
+    await page.setViewportSize({ width: 1280, height: 900 });
+
+    // Disconnect forgets the token; a tenant with nothing yet gets the empty state.
+    await page.getByRole("button", { name: "Disconnect" }).click();
+    await form.waitFor();
+    assert.equal(await page.evaluate<number>("sessionStorage.length"), 0);
+    const empty = await newTenant();
+    await form.getByLabel("Control Plane token").fill(empty.token);
+    await form.getByLabel("Client key (tenant)").fill(empty.tenantId);
+    await form.getByLabel("User id").fill(empty.userId);
+    await form.getByRole("button", { name: "Connect" }).click();
+    await page.getByText("No definitions yet").waitFor();
+    await page.getByText("No executions yet").waitFor();
 
     // A job or workspace that is not yours (or not there) is a sentence, not a blank page.
     await page.goto(`${STUDIO_URL}jobs/doesNotExist`);
@@ -382,7 +435,8 @@ describe("Studio (browser)", function () {
     await page.goto(`${STUDIO_URL}workspaces`);
     // Once the page has settled (the session restored, the list loaded), lift the form's own cap.
     await page.getByText("No workspaces yet.").waitFor();
-    await page.getByLabel("Title").evaluate("(el) => el.removeAttribute('maxlength')");
+    // An expression, not a function's source: Playwright evaluates a string without calling it.
+    await page.evaluate(`document.querySelector('form[aria-label="Create a workspace"] input').removeAttribute('maxlength')`);
     await page.getByLabel("Title").fill("x".repeat(201));
     assert.equal((await page.getByLabel("Title").inputValue()).length, 201);
     await page.getByRole("button", { name: "Create workspace" }).click();

@@ -164,6 +164,16 @@ export function versionsOfDefinition(definitionId: string, limit: number): Query
   return versions().where("definitionId", "==", definitionId).orderBy("number", "desc").limit(limit);
 }
 
+/** A tenant's definitions, newest first. Index: definitions (tenantId ASC, createdAt DESC). */
+export function definitionsOfTenant(tenantId: string, limit: number): Query<DefinitionDoc> {
+  return definitions().where("tenantId", "==", tenantId).orderBy("createdAt", "desc").limit(limit);
+}
+
+/** A definition's deployments, newest first (active and superseded). Index: deployments (definitionId ASC, createdAt DESC). */
+export function deploymentsOfDefinition(definitionId: string, limit: number): Query<DeploymentDoc> {
+  return deployments().where("definitionId", "==", definitionId).orderBy("createdAt", "desc").limit(limit);
+}
+
 /** Versions whose processing lapsed, oldest first. Index: single-field `processingDeadline` (automatic). */
 export function lapsedVersions(now: Timestamp, limit: number): Query<VersionDoc> {
   return versions().where("processingDeadline", "<=", now).orderBy("processingDeadline", "asc").limit(limit);

@@ -32,3 +32,8 @@ export function pendingCandidatesInShard(shard: string, window: number): Query<J
 export function expiredLeases(now: Timestamp, batch: number): Query<JobDoc> {
   return jobs().where("leaseExpiresAt", "<=", now).orderBy("leaseExpiresAt", "asc").limit(batch);
 }
+
+/** One queue's jobs, newest first. Index: jobs (queue ASC, createdAt DESC) (also serves the jobs API's list). */
+export function recentJobsOfQueue(queue: string, limit: number): Query<JobDoc> {
+  return jobs().where("queue", "==", queue).orderBy("createdAt", "desc").limit(limit);
+}

@@ -13,3 +13,4 @@ export {
 } from "./upstream";
 export { mintRunnerKey, revokeRunnerKey, leaseExecutions, heartbeatExecution, downloadExecutionBundle, completeExecution, failExecution } from "./runner";
 export { proxyDefinition, proxyUpload, proxyVersions, proxyGetVersion, proxyDeleteVersion, proxyDeploy, proxyRun } from "./proxy";
+export { readCodeOverview } from "./overview";

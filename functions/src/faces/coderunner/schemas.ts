@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { MAX_CRON_CHARS } from "../../core/code/deploymentConfig";
 import { MAX_DEFINITION_NAME_CHARS, MAX_DESCRIPTION_CHARS, MAX_ERROR_CHARS, MAX_OUTPUT_BYTES } from "../../core/code/model";
-import { idSchema } from "../../http/schemas";
+import { MAX_OVERVIEW_DEFINITIONS, MAX_OVERVIEW_EXECUTIONS } from "../../core/code/readOverview";
+import { idSchema, wholeNumber } from "../../http/schemas";
 
 /**
  * Seed 000 bodies, with the seed's own casing (camelCase for definitions, PascalCase for deploy).
@@ -49,6 +50,14 @@ export const versionParams = z.object({ versionId: idSchema });
 export const deploymentParams = z.object({ deploymentId: idSchema });
 export const executionParams = z.object({ executionId: idSchema });
 export const versionsQuery = z.object({ DefinitionId: idSchema });
+
+/** Executions an overview lists when the caller does not say. */
+export const DEFAULT_OVERVIEW_EXECUTIONS = 20;
+/** `GET /api/coderunner/overview?definitions=&executions=`: how many of each, newest first. */
+export const overviewQuery = z.object({
+  definitions: wholeNumber(1, MAX_OVERVIEW_DEFINITIONS).default(MAX_OVERVIEW_DEFINITIONS),
+  executions: wholeNumber(1, MAX_OVERVIEW_EXECUTIONS).default(DEFAULT_OVERVIEW_EXECUTIONS),
+});
 
 /** `app_slug`: lower-case letters, digits and dashes, as portal app slugs are. */
 export const appSlugSchema = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "app_slug must be lower-case letters, digits and dashes");

@@ -4,7 +4,8 @@ import { executionPayloadOf } from "../../core/code/executionJob";
 import { DEPLOYMENT_TYPES, LANGUAGE_TYPES, nameOf, VERSION_STATUSES } from "../../core/code/model";
 import type { ClaimedJob } from "../../core/jobs/claimJobs";
 import type { JobDoc } from "../../core/jobs/model";
-import type { DeploymentDoc, VersionDoc } from "../../data/code";
+import type { TenantOverview } from "../../core/code/readOverview";
+import type { DefinitionDoc, DeploymentDoc, VersionDoc } from "../../data/code";
 
 /** Response shapes of the Coderunner face: seed enums as numbers with their names beside them. */
 
@@ -89,10 +90,11 @@ function parseJson(text: string | null): unknown {
   }
 }
 
-/** `GET /api/execution/{id}`: `executionId` is what Control Plane stores as `last_job_name`. */
-export function executionView(id: string, job: JobDoc) {
+type StoredResult = { exitCode?: number; output?: string; resultJson?: string | null } | null;
+
+/** What every execution answer carries: where it came from, its state and its times. */
+function executionFacts(id: string, job: JobDoc) {
   const payload = executionPayloadOf(job);
-  const result = job.result as { exitCode?: number; output?: string; resultJson?: string | null } | null;
   return {
     executionId: id,
     jobName: id,
@@ -103,11 +105,57 @@ export function executionView(id: string, job: JobDoc) {
     trigger: payload.trigger,
     slot: payload.slot,
     attempts: job.attempts,
-    result: result === null ? null : { exitCode: result.exitCode ?? null, output: result.output ?? "", result: parseJson(result.resultJson ?? null) },
     error: job.error,
     createdAt: iso(job.createdAt),
     startedAt: iso(job.startedAt),
     finishedAt: iso(job.finishedAt),
+  };
+}
+
+/** `GET /api/execution/{id}`: `executionId` is what Control Plane stores as `last_job_name`. */
+export function executionView(id: string, job: JobDoc) {
+  const result = job.result as StoredResult;
+  return {
+    ...executionFacts(id, job),
+    result: result === null ? null : { exitCode: result.exitCode ?? null, output: result.output ?? "", result: parseJson(result.resultJson ?? null) },
+  };
+}
+
+/** An execution in a listing: its facts and exit code, without its output and result (up to 256 KiB each). */
+export function executionSummaryView(id: string, job: JobDoc) {
+  const result = job.result as StoredResult;
+  return { ...executionFacts(id, job), exitCode: result?.exitCode ?? null };
+}
+
+export function definitionView(id: string, d: DefinitionDoc) {
+  return {
+    id,
+    name: d.name,
+    description: d.description,
+    deploymentType: d.deploymentType,
+    deploymentTypeName: nameOf(DEPLOYMENT_TYPES, d.deploymentType),
+    languageType: d.languageType,
+    languageTypeName: nameOf(LANGUAGE_TYPES, d.languageType),
+    versionCount: d.versionCount,
+    activeDeploymentId: d.activeDeploymentId,
+    createdBy: d.createdBy,
+    createdAt: iso(d.createdAt),
+    updatedAt: iso(d.updatedAt),
+  };
+}
+
+/** `GET /api/coderunner/overview`: the tenant's definitions with their versions and deployments, and recent executions. */
+export function overviewView(req: Request, tenantId: string, overview: TenantOverview) {
+  return {
+    tenantId,
+    definitions: overview.definitions.map((d) => ({
+      ...definitionView(d.id, d.doc),
+      versions: d.versions.map((v) => versionView(v.id, v.doc)),
+      deployments: d.deployments.map((dep) => deploymentView(req, dep.id, dep.doc)),
+    })),
+    moreDefinitions: overview.moreDefinitions,
+    executions: overview.executions.map((e) => executionSummaryView(e.id, e.doc)),
+    moreExecutions: overview.moreExecutions,
   };
 }
 

@@ -4,6 +4,7 @@ import { POD_STATUS_NAMES } from "../../core/runners/reviewTask";
 import { readRunnerView } from "../../core/runners/runnerViews";
 import type { ApiKeyPrincipal, UserPrincipal } from "../../auth/authenticate";
 import { endpoint } from "../../http/route";
+import { wholeNumber } from "../../http/schemas";
 
 /** Seed 003: a key with `runners:read`, or a signed-in user (their own runners). */
 const RUNNERS_READ = { accept: ["user", "apiKey"], scope: "runners:read" } as const;
@@ -25,14 +26,6 @@ const seqParams = z.object({
     .regex(/^-?\d{1,15}$/, "runner ids are integers")
     .transform(Number),
 });
-
-function wholeNumber(min: number, max: number) {
-  return z
-    .string()
-    .regex(/^\d{1,9}$/, `a whole number from ${min} to ${max}`)
-    .transform(Number)
-    .pipe(z.number().int().min(min).max(max));
-}
 
 const podsQuery = z.object({
   status: z.enum(POD_STATUS_NAMES).optional(),
