@@ -118,6 +118,33 @@ describe("jobs API: cancel, pause, resume, message (seed 002)", () => {
     assert.deepEqual(snapshot.body.messages, { posted: 3, delivered: 3 });
   });
 
+  it("with acknowledgements, sends a message again until the runner has it: a lost answer loses nothing", async () => {
+    const { user, runnerKey } = await jobsUser();
+    const job = await createJob(user.idToken);
+    const leased = await leaseOne(runnerKey, "r1");
+    const beat = async (ackedMessageSeq: number) => {
+      const response = await runnerCall<Heartbeat>(runnerKey, job.id, "heartbeat", "r1", leased.leaseToken, { ackedMessageSeq });
+      assert.equal(response.status, 200, JSON.stringify(response.body));
+      return response.body.messages.map((m) => [m.seq, m.text]);
+    };
+    for (const text of ["one", "two"]) await call("POST", `/jobs/${job.id}/message`, { token: user.idToken, body: { text } });
+    assert.deepEqual(await beat(0), [[1, "one"], [2, "two"]]);
+    // That answer never arrived: the runner still acknowledges nothing, and gets both again.
+    assert.deepEqual(await beat(0), [[1, "one"], [2, "two"]]);
+    const snapshot = await call<Snapshot>("GET", `/jobs/${job.id}`, { token: user.idToken });
+    assert.deepEqual(snapshot.body.messages, { posted: 2, delivered: 0 }, "sent is not delivered");
+    await call("POST", `/jobs/${job.id}/message`, { token: user.idToken, body: { text: "three" } });
+    // It has 1 and 2 now: only 3 comes; acknowledging more than was posted counts what was posted.
+    assert.deepEqual(await beat(2), [[3, "three"]]);
+    assert.deepEqual(await beat(99), []);
+    assert.deepEqual(await beat(1), [], "an old acknowledgement does not bring back what was acknowledged");
+    const stored = await adminDb().collection("jobs").doc(job.id).collection("messages").orderBy("seq").get();
+    assert.deepEqual(stored.docs.map((d) => [d.get("seq") as unknown, d.get("delivered") as unknown]), [[1, true], [2, true], [3, true]]);
+    assert.deepEqual((await call<Snapshot>("GET", `/jobs/${job.id}`, { token: user.idToken })).body.messages, { posted: 3, delivered: 3 });
+    const bad = await runnerCall<{ error: string }>(runnerKey, job.id, "heartbeat", "r1", leased.leaseToken, { ackedMessageSeq: -1 });
+    assert.equal(bad.status, 400);
+  });
+
   it("refuses empty, oversized and post-end messages", async () => {
     const { user, runnerKey } = await jobsUser();
     const job = await createJob(user.idToken);

@@ -10,7 +10,7 @@ import type { leasedJobView } from "../../../functions/src/core/jobsApi/leaseJob
 import type { artifactView } from "../../../functions/src/core/jobsApi/readJob";
 import type { ReleaseAs } from "../../../functions/src/core/jobsApi/releaseJob";
 import { artifactHeaders, completeRunnerBody, failRunnerBody, leaseRunnerBody, releaseRunnerBody } from "../../../functions/src/faces/jobs/runner";
-import { appendLogsBody } from "../../../functions/src/faces/jobs/schemas";
+import { appendLogsBody, heartbeatRunnerBody } from "../../../functions/src/faces/jobs/schemas";
 import type { HttpClient } from "./http";
 import { checked } from "./validate";
 
@@ -40,8 +40,10 @@ export class JobsClient {
     return response.body.jobs;
   }
 
-  async heartbeat(jobId: string, leaseToken: string): Promise<JobHeartbeat> {
-    return (await this.post<JobHeartbeat>(jobId, "heartbeat", { runnerId: this.runnerId, leaseToken })).body;
+  /** `ackedMessageSeq`: the newest message seq this runner has; later ones keep coming until acknowledged. */
+  async heartbeat(jobId: string, leaseToken: string, ackedMessageSeq: number): Promise<JobHeartbeat> {
+    const body = checked(heartbeatRunnerBody, { runnerId: this.runnerId, leaseToken, ackedMessageSeq }, "heartbeat");
+    return (await this.post<JobHeartbeat>(jobId, "heartbeat", body)).body;
   }
 
   /** `offset`: lines this runner already sent under this lease; a retried batch is stored once. */

@@ -62,6 +62,8 @@ export class JobsWork implements Work {
   readonly face = "jobs";
   private stopReason: StopReason | null = null;
   private child: ChildRun | null = null;
+  /** The newest message seq received: acknowledged in each heartbeat, and what older seqs are dropped against. */
+  private messageSeq = 0;
   private logs: LogShipper | null = null;
 
   constructor(
@@ -195,7 +197,7 @@ export class JobsWork implements Work {
   private async heartbeat(): Promise<number> {
     let answer: JobHeartbeat;
     try {
-      answer = await this.client.heartbeat(this.id, this.job.leaseToken);
+      answer = await this.client.heartbeat(this.id, this.job.leaseToken, this.messageSeq);
     } catch (error) {
       if (error instanceof RunnerApiError && error.leaseLost) {
         this.ctx.log("warn", "lease-lost", { face: this.face, jobId: this.id, reason: error.reason });
@@ -204,6 +206,9 @@ export class JobsWork implements Work {
       throw error;
     }
     for (const message of answer.messages) {
+      // Sent again until acknowledged (an answer may have been lost, or two beats raced): once each.
+      if (message.seq <= this.messageSeq) continue;
+      this.messageSeq = message.seq;
       this.ctx.log("info", "message", { face: this.face, jobId: this.id, seq: message.seq });
       this.child?.send({ type: "message", seq: message.seq, text: message.text, createdAt: message.createdAt });
       this.logs?.push(`[runner] message #${message.seq}: ${message.text}`, "log");

@@ -7,20 +7,33 @@ import { jobRef } from "./ownedJob";
 
 /**
  * Extends the lease and answers what the holder must know: cancel or pause requested, and the
- * messages not yet delivered. Those are marked delivered in this same transaction, so two
- * heartbeats racing each other conflict on the job document and only one carries each message.
+ * messages not yet delivered.
+ *
+ * Without `ackedMessageSeq`, the messages an answer carries are marked delivered in this same
+ * transaction, so two heartbeats racing each other conflict on the job document and only one
+ * carries each message; an answer lost on the way loses them. With it, what is marked delivered
+ * is what the runner acknowledges (up to the newest posted), and the answer carries everything
+ * after that, again until acknowledged: no message is lost, and the runner, which drops seqs it
+ * has seen, acts on each once.
  */
-export async function heartbeatJob(runner: JobsRunner, jobId: string, token: string, now: Date) {
+export async function heartbeatJob(runner: JobsRunner, jobId: string, token: string, now: Date, ackedMessageSeq?: number) {
   const ref = jobRef(jobId);
   const at = Timestamp.fromDate(now);
   return db().runTransaction(async (tx) => {
     const job = await holdInTransaction(tx, runner, jobId, token, now);
-    const delivered = job.messageDeliveredSeq ?? 0;
-    const waiting = (job.messageSeq ?? 0) > delivered ? (await tx.get(messagesAfter(jobId, delivered, MAX_MESSAGES_PER_HEARTBEAT))).docs : [];
+    const posted = job.messageSeq ?? 0;
+    const stored = job.messageDeliveredSeq ?? 0;
+    // Marked a window at a time, like the answers: an acknowledgement past it is taken up next beat.
+    const acked = ackedMessageSeq === undefined ? stored : Math.max(stored, Math.min(ackedMessageSeq, posted, stored + MAX_MESSAGES_PER_HEARTBEAT));
+    const [newlyAcked, waiting] = await Promise.all([
+      acked > stored ? tx.get(messagesAfter(jobId, stored, acked - stored)).then((q) => q.docs) : [],
+      posted > acked ? tx.get(messagesAfter(jobId, acked, MAX_MESSAGES_PER_HEARTBEAT)).then((q) => q.docs) : [],
+    ]);
+    const markDelivered = ackedMessageSeq === undefined ? waiting : newlyAcked;
+    const deliveredSeq = ackedMessageSeq === undefined ? (waiting[waiting.length - 1]?.data().seq ?? stored) : acked;
     const expiresAt = Timestamp.fromMillis(now.getTime() + job.leaseMs);
-    const last = waiting[waiting.length - 1]?.data().seq ?? delivered;
-    tx.update(ref, { status: "RUNNING", "lease.expiresAt": expiresAt, leaseExpiresAt: expiresAt, updatedAt: at, messageDeliveredSeq: last });
-    for (const m of waiting) tx.update(m.ref, { delivered: true, deliveredAt: at, deliveredTo: runner.runnerId });
+    tx.update(ref, { status: "RUNNING", "lease.expiresAt": expiresAt, leaseExpiresAt: expiresAt, updatedAt: at, messageDeliveredSeq: deliveredSeq });
+    for (const m of markDelivered) tx.update(m.ref, { delivered: true, deliveredAt: at, deliveredTo: runner.runnerId });
     return {
       status: "RUNNING" as const,
       leaseExpiresAt: expiresAt.toDate().toISOString(),

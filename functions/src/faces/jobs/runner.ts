@@ -9,7 +9,7 @@ import { releaseJob } from "../../core/jobsApi/releaseJob";
 import { uploadArtifact } from "../../core/jobsApi/uploadArtifact";
 import { endpoint } from "../../http/route";
 import { JOBS_RUNNER } from "./auth";
-import { appendLogsBody, errorText, jobParams, leaseToken, runnerId, runnerRef, storableObject } from "./schemas";
+import { appendLogsBody, errorText, heartbeatRunnerBody, jobParams, leaseToken, runnerId, runnerRef, storableObject } from "./schemas";
 import { artifactName, MULTIPART_OVERHEAD_BYTES, readUpload } from "./upload";
 
 /** Largest log batch body (lines are capped individually too). */
@@ -49,16 +49,16 @@ export const leaseRunnerJobs = endpoint({
   }),
 });
 
-/** `POST /jobs/:jobId/runner/heartbeat` `{ runnerId, leaseToken }` → `{ leaseExpiresAt, cancelRequested, pauseRequested, messages }`. */
+/** `POST /jobs/:jobId/runner/heartbeat` `{ runnerId, leaseToken, ackedMessageSeq? }` → `{ leaseExpiresAt, cancelRequested, pauseRequested, messages }`. */
 export const heartbeatRunnerJob = endpoint({
   face: "jobs",
   method: "POST",
   path: "/jobs/:jobId/runner/heartbeat",
   auth: JOBS_RUNNER,
   params: jobParams,
-  body: runnerRef,
+  body: heartbeatRunnerBody,
   handler: async ({ principal, params, body, now }) => ({
-    body: await heartbeatJob({ ownerUid: principal.ownerUid, runnerId: body.runnerId }, params.jobId, body.leaseToken, now),
+    body: await heartbeatJob({ ownerUid: principal.ownerUid, runnerId: body.runnerId }, params.jobId, body.leaseToken, now, body.ackedMessageSeq),
   }),
 });
 

@@ -98,6 +98,13 @@ export const leaseToken = z.string().min(1).max(200);
 /** Runner bodies ignore fields they do not know, so runners can send more as they evolve. */
 export const runnerRef = z.object({ runnerId, leaseToken });
 
+/**
+ * A heartbeat may acknowledge the messages it has: the highest `seq` received. With it, a message
+ * stays undelivered until acknowledged, so an answer lost on the way is sent again (the runner
+ * drops seqs it has seen). Without it, carrying a message in an answer delivers it.
+ */
+export const heartbeatRunnerBody = runnerRef.extend({ ackedMessageSeq: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional() });
+
 const logLine = z.union([
   z.string().max(MAX_LOG_LINE_CHARS).transform((line) => ({ line, stream: "log" as LogStream })),
   z.object({ line: z.string().max(MAX_LOG_LINE_CHARS), stream: z.enum(LOG_STREAMS as [LogStream, ...LogStream[]]).default("log") }),
