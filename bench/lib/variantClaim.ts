@@ -5,7 +5,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { Timestamp, type QueryDocumentSnapshot } from "firebase-admin/firestore";
-import { isLostRace } from "../../functions/src/core/jobs/claimJobs";
+import { isLostRace, shuffle } from "../../functions/src/core/jobs/claimJobs";
 import type { JobDoc, Lease } from "../../functions/src/core/jobs/model";
 import { shardsOf } from "../../functions/src/core/jobs/model";
 import { jobs, pendingCandidates } from "../../functions/src/data/jobs";
@@ -79,19 +79,6 @@ async function tryClaim(candidate: QueryDocumentSnapshot<JobDoc>, holder: string
     if (isLostRace(error)) return null;
     throw error;
   }
-}
-
-function shuffle<T>(items: T[]): T[] {
-  for (let i = items.length - 1; i > 0; i--) {
-    const j = Math.floor(Math.random() * (i + 1));
-    const a = items[i];
-    const b = items[j];
-    if (a !== undefined && b !== undefined) {
-      items[i] = b;
-      items[j] = a;
-    }
-  }
-  return items;
 }
 
 /**

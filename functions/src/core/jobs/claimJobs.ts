@@ -239,7 +239,8 @@ function carriesTags(runnerTags: readonly string[] | undefined, jobTags: readonl
   return jobTags.every((tag) => runnerTags.includes(tag));
 }
 
-function shuffle<T>(items: T[]): T[] {
+/** Fisher–Yates, in place. */
+export function shuffle<T>(items: T[]): T[] {
   for (let i = items.length - 1; i > 0; i--) {
     const j = Math.floor(Math.random() * (i + 1));
     const a = items[i];
