@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readLedger, LEDGER_FILE, type LedgerEntry } from "../../runner/src/ledger";
 import { API_BASE, call } from "../harness/stack";
+export { processAlive } from "../harness/processes";
 import { ROOT } from "../../scripts/stack";
 
 export interface RunnerEvent {
@@ -168,20 +169,6 @@ export function readTrace(traceFile: string): [string, string, number, number][]
       const [id = "", event = "", pid = "0", ppid = "0"] = l.split(" ");
       return [id, event, Number(pid), Number(ppid)];
     });
-}
-
-/** Whether a process is still running (a zombie, waiting for a reaper, counts as gone). */
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
-  } catch {
-    return true;
-  }
 }
 
 /** Jobs-API job ids out of create responses. */

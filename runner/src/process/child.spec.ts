@@ -2,24 +2,11 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { processAlive as alive } from "../../../test/harness/processes";
 import { ChildRun, exitStatusOf, TIMEOUT_EXIT_STATUS, type ChildSpec } from "./child";
 
 function spec(command: string[], extra: Partial<ChildSpec> = {}): ChildSpec {
   return { command, cwd: tmpdir(), env: { PATH: process.env.PATH ?? "" }, stdin: "", timeoutMs: 0, controlChannel: false, maxLineChars: 1000, ...extra };
-}
-
-/** Running (a zombie waiting for a reaper that may never come in a container counts as dead). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
-  } catch {
-    return true;
-  }
 }
 
 describe("ChildRun", () => {
