@@ -5,9 +5,22 @@
  */
 import { TEST_FUNCTION_ENV } from "../test/harness/hooks";
 import { runSoak } from "../test/harness/soak";
+import { buildAndLock, parseCli } from "./cli";
 import { startStack } from "./stack";
 
+const USAGE = `
+Usage: npm run soak [-- --help]
+
+The long soak: builds, starts its own throwaway stack (test lease lengths, loopback only), runs
+runners and Studio readers against it for a few minutes, bounded in time and requests, then
+audits every job. Exits non-zero on any problem. Takes about 4 minutes.
+
+Environment: SOAK_MS (default 240000), SOAK_RUNNERS (24), SOAK_JOBS (150).
+`;
+
 async function main(): Promise<void> {
+  parseCli(USAGE, {});
+  buildAndLock();
   const stack = await startStack({ dataDir: null, scheduler: false, functionEnv: TEST_FUNCTION_ENV, log: () => undefined });
   try {
     const report = await runSoak({

@@ -9,6 +9,7 @@ import { generateKeyPairSync } from "node:crypto";
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join, resolve } from "node:path";
+import "./hermetic";
 import { startScheduler, type Scheduler } from "./scheduler";
 
 export const ROOT = resolve(__dirname, "..");
