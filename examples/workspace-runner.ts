@@ -3,11 +3,12 @@
  * way the open-source runner talks to production: lease, load context, summarise prior history,
  * heartbeat, complete with one deliverable of every kind. It imports nothing from Runnerplane.
  *
- *   RUNNER_API_BASE=http://127.0.0.1:5000 RUNNER_TOKEN=<credentialId.secret> npx tsx examples/workspace-runner.ts
+ *   RUNNER_API=http://127.0.0.1:5000 RUNNER_TOKEN=<credentialId.secret> npx tsx examples/workspace-runner.ts
  *
  * Polls until one job is done (or RUNNER_MAX_WAIT_MS passes), prints one JSON line per step.
  */
-const base = process.env.RUNNER_API_BASE ?? "http://127.0.0.1:5000";
+// RUNNER_API, as the reference runner reads it (RUNNER_API_BASE is accepted from older notes).
+const base = process.env.RUNNER_API ?? process.env.RUNNER_API_BASE ?? "http://127.0.0.1:5000";
 const token = process.env.RUNNER_TOKEN ?? "";
 const maxWaitMs = Number(process.env.RUNNER_MAX_WAIT_MS ?? 60_000);
 

@@ -13,7 +13,7 @@ type Options = NonNullable<ParseArgsConfig["options"]>;
 export function parseCli<T extends Options>(usage: string, options: T) {
   try {
     const parsed = parseArgs({ options: { ...options, help: { type: "boolean", short: "h", default: false } }, strict: true, allowPositionals: false });
-    if (parsed.values.help === true) {
+    if ((parsed.values as { help?: boolean }).help === true) {
       process.stdout.write(`${usage.trim()}\n`);
       process.exit(0);
     }

@@ -5,24 +5,8 @@
 import { initializeApp } from "firebase-admin/app";
 import { getFirestore } from "firebase-admin/firestore";
 import { parseCli } from "./cli";
+import { signInOrUp } from "./devUsers";
 import { PORTS, PROJECT_ID } from "./stack";
-
-const AUTH = `http://127.0.0.1:${PORTS.auth}/identitytoolkit.googleapis.com/v1`;
-
-async function signInOrUp(email: string, password: string): Promise<{ localId: string; idToken: string }> {
-  for (const verb of ["accounts:signInWithPassword", "accounts:signUp"]) {
-    const response = await fetch(`${AUTH}/${verb}?key=fake-api-key`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ email, password, returnSecureToken: true }),
-    });
-    const body = (await response.json()) as { localId?: string; idToken?: string };
-    if (response.ok && body.localId !== undefined && body.idToken !== undefined) {
-      return { localId: body.localId, idToken: body.idToken };
-    }
-  }
-  throw new Error(`Could not sign in or sign up ${email}: is \`npm start\` running?`);
-}
 
 const USAGE = `
 Usage: npm run dev:user -- --email <email> [--password <password>] [--admin]

@@ -28,6 +28,12 @@ const READY_TIMEOUT_MS = 90_000;
  * cores; callers still arrive concurrently and Firestore still sees concurrent claimers.
  */
 const EMULATOR_PARALLEL_WORK = "12";
+/**
+ * How long the functions emulator waits for a worker to boot before it answers "Failed to load
+ * function" (its default is 30 s). A loaded 2-core machine booting several workers at once (the
+ * scheduler's first tick, a burst of first calls) can take longer; a slow boot is not a failure.
+ */
+const WORKER_BOOT_TIMEOUT_S = "120";
 
 export interface StackOptions {
   /** Where state is imported from and exported to; null for a throwaway stack (tests). */
@@ -111,7 +117,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       if (existsSync(join(firebaseData, "firebase-export-metadata.json"))) firebaseArgs.push("--import", firebaseData);
       firebaseArgs.push("--export-on-exit", firebaseData);
     }
-    const firebase = spawnTool(firebaseArgs, { FIRESTORE_EMULATOR_HOST: firestoreHost, FUNCTIONS_EMULATOR_PARALLEL: process.env.FUNCTIONS_EMULATOR_PARALLEL ?? EMULATOR_PARALLEL_WORK, ...options.functionEnv }, log, "firebase", projectDir);
+    const firebase = spawnTool(firebaseArgs, { FIRESTORE_EMULATOR_HOST: firestoreHost, FUNCTIONS_EMULATOR_PARALLEL: process.env.FUNCTIONS_EMULATOR_PARALLEL ?? EMULATOR_PARALLEL_WORK, FUNCTIONS_DISCOVERY_TIMEOUT: process.env.FUNCTIONS_DISCOVERY_TIMEOUT ?? WORKER_BOOT_TIMEOUT_S, ...options.functionEnv }, log, "firebase", projectDir);
     track(firebase);
     await waitForLine(firebase, /All emulators ready/, READY_TIMEOUT_MS, "firebase emulators");
     await waitForHealth(`${API_BASE}/health`, READY_TIMEOUT_MS);

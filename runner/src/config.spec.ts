@@ -29,6 +29,8 @@ describe("runner configuration", () => {
     assert.equal(config.runnerId, "r-1");
     assert.equal(config.heartbeatMs, DEFAULTS.heartbeatMs);
     assert.equal(config.jobs.build?.cwd, join(dir, "scripts"), "cwd is relative to the config file");
+    assert.deepEqual(config.jobs.build?.command, ["node", "build.js"], "plain words stay as they are");
+    assert.deepEqual(config.review?.command, [join(dir, "review")], "./ words are relative to the config file");
     assert.deepEqual(config.faces, ["jobs", "fleet"], "only faces with what they need");
   });
 

@@ -181,9 +181,9 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Run
   const codeToken = nonEmpty(values["code-token"] ?? env.RUNNER_CODE_TOKEN);
   const workspaceToken = nonEmpty(values["workspace-token"] ?? env.RUNNER_WORKSPACE_TOKEN);
 
-  const jobs = Object.fromEntries(Object.entries(file.jobs).map(([type, spec]) => [type, { ...spec, cwd: spec.cwd === undefined ? undefined : resolveFrom(configDir, spec.cwd) }]));
-  const review = file.review === undefined ? null : { ...file.review, cwd: file.review.cwd === undefined ? undefined : resolveFrom(configDir, file.review.cwd) };
-  const workspace = file.workspace === undefined ? null : { ...file.workspace, cwd: file.workspace.cwd === undefined ? undefined : resolveFrom(configDir, file.workspace.cwd) };
+  const jobs = Object.fromEntries(Object.entries(file.jobs).map(([type, spec]) => [type, fromConfigDir(configDir, spec)]));
+  const review = file.review === undefined ? null : fromConfigDir(configDir, file.review);
+  const workspace = file.workspace === undefined ? null : fromConfigDir(configDir, file.workspace);
 
   // Which faces can run: each needs its credential, and a face that runs commands needs one.
   const ready: Record<FaceName, string | null> = {
@@ -261,6 +261,15 @@ function splitList(raw: string): string[] {
 
 function nonEmpty(value: string | undefined): string | null {
   return value === undefined || value.trim() === "" ? null : value.trim();
+}
+
+/**
+ * A command's `cwd`, and its words that start with `./` or `../` (a script beside the config,
+ * as in examples/runner.json), are relative to the config file, not to the job's work dir.
+ */
+export function fromConfigDir<T extends { command: string[]; cwd?: string | undefined }>(configDir: string, spec: T): T {
+  const command = spec.command.map((word) => (/^\.\.?\//.test(word) ? resolve(configDir, word) : word));
+  return { ...spec, command, cwd: spec.cwd === undefined ? undefined : resolveFrom(configDir, spec.cwd) };
 }
 
 function resolveFrom(dir: string, path: string): string {

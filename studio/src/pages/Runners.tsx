@@ -195,7 +195,7 @@ function RunnerInstances() {
       {created !== null && (
         <SecretReveal label="runner key" secret={created.runnerToken} onDismiss={() => setCreated(null)}>
           <p class="small">
-            Start a runner with it: <code class="mono">RUNNER_API_BASE={location.origin} RUNNER_TOKEN=… npx tsx examples/workspace-runner.ts</code>
+            Start the reference runner with it: <code class="mono">RUNNER_WORKSPACE_TOKEN=… npm run runner -- --api {location.origin} --config examples/runner.json --faces workspace</code>
           </p>
         </SecretReveal>
       )}
