@@ -347,8 +347,6 @@ function ensureDevKeys(projectDir: string, functionEnv: Record<string, string>):
   const lines = [
     "# Written by the local stack (scripts/stack.ts); not in git.",
     `CONTROL_PLANE_PUBLIC_KEY="${publicKey}"`,
-    // No Storage emulator runs offline: blobs go to the Firestore-backed chunk store.
-    "BLOB_STORE=firestore",
     ...Object.entries(functionEnv).map(([key, value]) => `${key}=${value}`),
   ];
   writeFileSync(join(projectDir, "functions", ".env.local"), `${lines.join("\n")}\n`);
@@ -363,7 +361,7 @@ function snapshotProject(): string {
   const dir = join(STATE_DIR, "stack-project");
   rmSync(dir, { recursive: true, force: true });
   if (!existsSync(join(ROOT, "functions", "lib", "index.js"))) throw new Error("functions/lib is missing: run `npm run build` first.");
-  for (const file of ["firebase.json", "firestore.rules", "firestore.indexes.json", join("functions", "package.json")]) cpSync(join(ROOT, file), join(dir, file));
+  for (const file of ["firebase.json", "firestore.rules", "firestore.indexes.json", join("functions", "package.json"), join("functions", `.env.${PROJECT_ID}`)]) cpSync(join(ROOT, file), join(dir, file));
   cpSync(join(ROOT, "functions", "lib"), join(dir, "functions", "lib"), { recursive: true });
   cpSync(join(ROOT, "hosting", "public"), join(dir, "hosting", "public"), { recursive: true });
   return dir;

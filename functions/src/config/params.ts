@@ -36,5 +36,12 @@ export function intParam(param: ReturnType<typeof defineInt>, fallback: number):
   }
 }
 
-/** Blob backend: `storage` (Cloud Storage, production) or `firestore` (the offline chunk store). */
-export const BLOB_STORE = defineString("BLOB_STORE", { default: "storage" });
+/**
+ * Blob backend: `storage` (Cloud Storage, production), `firestore` (the offline chunk store), or
+ * `local` (the Storage emulator when one runs, else the chunk store: what the committed
+ * `functions/.env.demo-runnerplane` sets for every local run).
+ */
+export const BLOB_STORE = defineString("BLOB_STORE", {
+  default: "storage",
+  description: "Where blobs live: storage (Cloud Storage), firestore (chunk store), local (Storage emulator if running, else chunk store)",
+});

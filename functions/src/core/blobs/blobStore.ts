@@ -83,6 +83,13 @@ export class CloudStorageBlobStore implements BlobStore {
 let store: BlobStore | undefined;
 
 export function blobStore(): BlobStore {
-  store ??= BLOB_STORE.value() === "firestore" ? new FirestoreBlobStore(db()) : new CloudStorageBlobStore();
+  store ??= blobBackend(BLOB_STORE.value(), process.env) === "firestore" ? new FirestoreBlobStore(db()) : new CloudStorageBlobStore();
   return store;
+}
+
+/** `local` follows the emulator suite: the Storage emulator when it runs, else the chunk store. */
+export function blobBackend(setting: string, env: NodeJS.ProcessEnv): "storage" | "firestore" {
+  if (setting === "firestore") return "firestore";
+  if (setting === "local") return env.FIREBASE_STORAGE_EMULATOR_HOST === undefined ? "firestore" : "storage";
+  return "storage";
 }
