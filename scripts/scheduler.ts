@@ -16,6 +16,7 @@ interface BackendsResponse {
 export async function startScheduler(
   fire: (name: string) => Promise<void>,
   log: (line: string) => void,
+  options: { now?: boolean } = {},
 ): Promise<Scheduler> {
   const response = await fetch("http://127.0.0.1:5001/backends");
   const info = (await response.json()) as BackendsResponse;
@@ -26,6 +27,11 @@ export async function startScheduler(
       const name = trigger.entryPoint ?? trigger.name;
       if (schedule !== undefined && name !== undefined) jobs.push({ name, cron: toCron(schedule) });
     }
+  }
+  if (options.now === true) {
+    // Once, now, each to its end: errors are reported, not thrown, as on a schedule.
+    for (const job of jobs) await fire(job.name).catch((error: unknown) => log(`[scheduler] ${job.name} failed: ${String(error)}`));
+    return { stop: () => undefined };
   }
   const timers = new Set<NodeJS.Timeout>();
   let stopped = false;

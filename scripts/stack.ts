@@ -10,6 +10,7 @@ import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } fr
 import { createServer } from "node:net";
 import { join, resolve } from "node:path";
 import "./hermetic";
+import { exportAuth, firestoreDataDir, hasExport, migrateOldLayout } from "./emulatorData";
 import { startScheduler, type Scheduler } from "./scheduler";
 
 export const ROOT = resolve(__dirname, "..");
@@ -21,7 +22,7 @@ export const FUNCTIONS_BASE = `http://127.0.0.1:${PORTS.functions}/${PROJECT_ID}
 const STATE_DIR = join(ROOT, ".runnerplane");
 const LOCK_FILE = join(STATE_DIR, "stack.lock");
 export const DEV_KEY_DIR = join(STATE_DIR, "dev-keys");
-const READY_TIMEOUT_MS = 90_000;
+const READY_TIMEOUT_MS = 180_000;
 /**
  * The functions emulator starts a worker process per concurrent request to a busy function.
  * Bounding its parallel work makes a burst queue instead of booting dozens of processes on two
@@ -34,6 +35,8 @@ const EMULATOR_PARALLEL_WORK = "12";
  * scheduler's first tick, a burst of first calls) can take longer; a slow boot is not a failure.
  */
 const WORKER_BOOT_TIMEOUT_S = "120";
+/** How often a stack with a data directory writes the Auth emulator's users to it. */
+const AUTH_EXPORT_EVERY_MS = 5_000;
 
 export interface StackOptions {
   /** Where state is imported from and exported to; null for a throwaway stack (tests). */
@@ -70,17 +73,42 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const killAll = () => {
     for (const child of children) if (child.pid !== undefined) killGroup(child.pid, "SIGKILL");
   };
+  // Ctrl-C or SIGTERM: a clean stop (Auth and Firestore exported), then exit. A second signal
+  // while stopping ends everything at once.
+  let stopping = false;
   const onSignal = (signal: NodeJS.Signals) => {
-    killAll();
-    releaseLock();
-    process.exit(signal === "SIGINT" ? 130 : 143);
+    const code = signal === "SIGINT" ? 130 : 143;
+    if (stopping) {
+      killAll();
+      releaseLock();
+      process.exit(code);
+    }
+    stopping = true;
+    log(`\nStopping the stack (${signal})${options.dataDir === null ? "" : " and exporting data"}… (again to force)`);
+    stop().then(
+      () => process.exit(code),
+      () => process.exit(code),
+    );
   };
   process.on("exit", killAll);
-  process.once("SIGTERM", onSignal);
-  process.once("SIGINT", onSignal);
-  const stop = async () => {
+  process.on("SIGTERM", onSignal);
+  process.on("SIGINT", onSignal);
+  let authExport: NodeJS.Timeout | undefined;
+  const saveAuth = async () => {
+    if (options.dataDir === null) return;
+    try {
+      await exportAuth(options.dataDir, `http://127.0.0.1:${PORTS.auth}`, PROJECT_ID, firebaseToolsVersion());
+    } catch (error) {
+      log(`[stack] Auth export failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  };
+  let stopped: Promise<void> | undefined;
+  const stop = () => (stopped ??= stopAll());
+  const stopAll = async () => {
     scheduler?.stop();
-    // Reverse order: functions first (they export Auth data), then Firestore (exports its own).
+    clearInterval(authExport);
+    if (children.length > 0) await saveAuth();
+    // Reverse order: the functions first, then Firestore (which exports on SIGINT).
     for (const child of [...children].reverse()) await stopChild(child);
     process.off("exit", killAll);
     process.off("SIGTERM", onSignal);
@@ -102,7 +130,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     let firestoreHost = external ?? `127.0.0.1:${PORTS.firestore}`;
     if (external === undefined) {
       const args = ["tsx", "firestore-offline/src/main.ts", "--port", String(PORTS.firestore)];
-      if (options.dataDir !== null) args.push("--data", join(options.dataDir, "firestore"));
+      if (options.dataDir !== null) {
+        migrateOldLayout(options.dataDir, log);
+        args.push("--data", firestoreDataDir(options.dataDir));
+      }
       const firestore = spawnTool(args, {}, log, "firestore");
       track(firestore);
       await waitForLine(firestore, /listening on (\S+)/, READY_TIMEOUT_MS, "offline Firestore");
@@ -112,16 +143,14 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     }
 
     const firebaseArgs = ["firebase", "emulators:start", "--only", "auth,functions,hosting", "--project", PROJECT_ID];
-    if (options.dataDir !== null) {
-      const firebaseData = join(options.dataDir, "firebase");
-      if (existsSync(join(firebaseData, "firebase-export-metadata.json"))) firebaseArgs.push("--import", firebaseData);
-      firebaseArgs.push("--export-on-exit", firebaseData);
-    }
+    // Auth is exported by this stack (scripts/emulatorData.ts), not with --export-on-exit.
+    if (options.dataDir !== null && hasExport(options.dataDir)) firebaseArgs.push("--import", options.dataDir);
     const firebase = spawnTool(firebaseArgs, { FIRESTORE_EMULATOR_HOST: firestoreHost, FUNCTIONS_EMULATOR_PARALLEL: process.env.FUNCTIONS_EMULATOR_PARALLEL ?? EMULATOR_PARALLEL_WORK, FUNCTIONS_DISCOVERY_TIMEOUT: process.env.FUNCTIONS_DISCOVERY_TIMEOUT ?? WORKER_BOOT_TIMEOUT_S, ...options.functionEnv }, log, "firebase", projectDir);
     track(firebase);
     await waitForLine(firebase, /All emulators ready/, READY_TIMEOUT_MS, "firebase emulators");
     await waitForHealth(`${API_BASE}/health`, READY_TIMEOUT_MS);
 
+    if (options.dataDir !== null) authExport = setInterval(() => void saveAuth(), AUTH_EXPORT_EVERY_MS);
     const fireScheduled = (name: string) => fireScheduledFunction(name);
     if (options.scheduler === true) scheduler = await startScheduler(fireScheduled, log);
     return { apiBase: API_BASE, firestoreHost, fireScheduled, stop };
@@ -224,6 +253,10 @@ async function waitForHealth(url: string, timeoutMs: number): Promise<void> {
     await new Promise((r) => setTimeout(r, 250));
   }
   throw new Error(`${url} did not answer 200 within ${timeoutMs / 1000}s (${last})`);
+}
+
+function firebaseToolsVersion(): string {
+  return (JSON.parse(readFileSync(join(ROOT, "node_modules", "firebase-tools", "package.json"), "utf8")) as { version: string }).version;
 }
 
 /** SIGINT lets firebase-tools and the offline Firestore export; SIGKILL the group if they hang. */

@@ -120,7 +120,7 @@ export const USAGE = `Usage: npm run runner -- --api <url> --token <key> [option
   --concurrency <n>        jobs at once, across all faces (default ${DEFAULTS.concurrency})
   --faces jobs,fleet,code,workspace
                            faces to serve (default: every face that is configured)
-  --config <runner.json>   job commands and defaults (see README "Reference runner")
+  --config <runner.json>   job commands and defaults (see docs/runner.md)
   --heartbeat-ms <ms>      fleet heartbeat interval (default ${DEFAULTS.heartbeatMs})
   --poll-ms <ms>           idle poll interval, at least ${MIN_POLL_MS} (default ${DEFAULTS.pollMs})
   --grace-ms <ms>          on SIGTERM, how long running jobs may finish (default ${DEFAULTS.graceMs})
