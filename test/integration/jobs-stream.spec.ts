@@ -87,7 +87,7 @@ describe("jobs API: SSE log stream (seed 002)", () => {
     await replay.untilEnded();
     assert.deepEqual(ids(replay.events), [1, 2, 3]);
     assert.deepEqual(replay.events.slice(-2).map((e) => e.event), ["status", "end"]);
-    assert.deepEqual(JSON.parse(replay.events[replay.events.length - 2]?.data ?? "{}"), { status: "FAILED", error: "boom", result: null });
+    assert.deepEqual(JSON.parse(replay.events[replay.events.length - 2]?.data ?? "{}"), { type: "status", status: "FAILED", error: "boom", result: null });
     assert.equal(replay.retry, 1000, "the reconnection hint");
 
     const partial = await SseClient.open(`/jobs/${job.id}/stream`, user.idToken, "2");

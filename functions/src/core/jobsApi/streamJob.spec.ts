@@ -83,7 +83,9 @@ describe("streamJobEvents", () => {
       ["status", undefined],
       ["end", undefined],
     ]);
-    assert.equal(events[events.length - 2]?.data, JSON.stringify({ status: "SUCCEEDED", error: null, result: null }));
+    assert.equal(events[events.length - 2]?.data, JSON.stringify({ type: "status", status: "SUCCEEDED", error: null, result: null }));
+    // Every data frame says what it is, for clients that read only `data:` (seed 002's CLI).
+    assert.deepEqual([...new Set(events.map((e) => [e.event, (JSON.parse(e.data) as { type: string }).type].join("=")))], ["log=log", "status=status", "end=end"]);
     assert.match(h.output(), /^retry: 1000\n\n/);
   });
 
@@ -116,7 +118,7 @@ describe("streamJobEvents", () => {
 
 describe("sseEvent / parseLastEventId", () => {
   it("formats an event with JSON data on one line", () => {
-    assert.equal(sseEvent({ id: 4, event: "log", data: { line: "a\nb" } }), 'id: 4\nevent: log\ndata: {"line":"a\\nb"}\n\n');
+    assert.equal(sseEvent({ id: 4, event: "log", data: { line: "a\nb" } }), 'id: 4\nevent: log\ndata: {"type":"log","line":"a\\nb"}\n\n');
     assert.equal(sseEvent({ event: "end", data: null }), "event: end\ndata: null\n\n");
   });
 

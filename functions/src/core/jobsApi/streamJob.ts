@@ -66,10 +66,15 @@ export interface StreamClock {
 
 export type StreamEnd = "ended" | "budget" | "closed" | "gone";
 
-/** One Server-Sent Event. Data is JSON, which never contains a raw newline. */
+/**
+ * One Server-Sent Event. Data is JSON, which never contains a raw newline. An object's data also
+ * carries the event's name as `type`, so a client that reads only `data:` frames (seed 002's own
+ * CLI does) can still tell a log line from a status change or the end.
+ */
 export function sseEvent(event: { id?: number; event: string; data: unknown }): string {
   const id = event.id === undefined ? "" : `id: ${event.id}\n`;
-  return `${id}event: ${event.event}\ndata: ${JSON.stringify(event.data)}\n\n`;
+  const data = event.data !== null && typeof event.data === "object" && !Array.isArray(event.data) ? { type: event.event, ...event.data } : event.data;
+  return `${id}event: ${event.event}\ndata: ${JSON.stringify(data)}\n\n`;
 }
 
 /** Last-Event-ID as we hand them out: a line's sequence number. Absent → 0 (from the start). */
