@@ -38,3 +38,9 @@ export function intParam(param: ReturnType<typeof defineInt>, fallback: number):
 
 /** Blob backend: `storage` (Cloud Storage, production) or `firestore` (the offline chunk store). */
 export const BLOB_STORE = defineString("BLOB_STORE", { default: "storage" });
+
+/**
+ * Firebase Web API key for `POST /auth/login` and `/auth/refresh` (password sign-in through
+ * Firebase Auth's REST API). Unused against the Auth emulator, which takes any key.
+ */
+export const FIREBASE_WEB_API_KEY = defineString("FIREBASE_WEB_API_KEY", { default: "" });
