@@ -43,4 +43,4 @@ export const BLOB_STORE = defineString("BLOB_STORE", { default: "storage" });
  * Firebase Web API key for `POST /auth/login` and `/auth/refresh` (password sign-in through
  * Firebase Auth's REST API). Unused against the Auth emulator, which takes any key.
  */
-export const FIREBASE_WEB_API_KEY = defineString("FIREBASE_WEB_API_KEY", { default: "" });
+export const WEB_API_KEY = defineString("WEB_API_KEY", { default: "" });

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { Timestamp } from "firebase-admin/firestore";
-import { FIREBASE_WEB_API_KEY } from "../../config/params";
+import { WEB_API_KEY } from "../../config/params";
 import { db } from "../../data/firestore";
 import { loginAttempts } from "../../data/teams";
 import { assert, ServiceUnavailable, TooManyRequests, Unauthenticated } from "../../http/errors";
@@ -18,7 +18,7 @@ const badLogin = () => new Unauthenticated("INVALID_LOGIN", "Wrong email or pass
 function authUrl(service: "identitytoolkit" | "securetoken", path: string): string {
   const emulator = process.env.FIREBASE_AUTH_EMULATOR_HOST;
   const host = emulator !== undefined && emulator !== "" ? `http://${emulator}/${service}.googleapis.com` : `https://${service}.googleapis.com`;
-  const key = FIREBASE_WEB_API_KEY.value() || "emulator";
+  const key = WEB_API_KEY.value() || "emulator";
   return `${host}${path}?key=${encodeURIComponent(key)}`;
 }
 
