@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { Timestamp } from "firebase-admin/firestore";
 import { hashSecret, newCredentialId, newSecret } from "../../functions/src/auth/secrets";
 import { adminDb, call, createUser } from "../harness/stack";
+import { warmUp } from "./jobs-fixtures";
 
 describe("teams: data from before teams", () => {
   it("maps a pre-team key, runner, job and workspace to the owner's personal team on first use", async function () {
@@ -35,7 +36,9 @@ describe("teams: data from before teams", () => {
   it("creates the personal team once under concurrent first calls", async function () {
     this.timeout(120_000);
     const user = await createUser();
-    const answers = await Promise.all(Array.from({ length: 8 }, () => call<{ teams: unknown[] }>("GET", "/teams", { token: user.idToken })));
+    // Warm workers first (unauthenticated calls answer 401 without touching any team).
+    await warmUp([["/teams", 6]]);
+    const answers = await Promise.all(Array.from({ length: 6 }, () => call<{ teams: unknown[] }>("GET", "/teams", { token: user.idToken })));
     for (const a of answers) assert.equal(a.status, 200, JSON.stringify(a.body));
     const members = await adminDb().collection("teams").doc(user.uid).collection("members").get();
     assert.deepEqual(members.docs.map((d) => [d.id, d.data().role]), [[user.uid, "owner"]]);

@@ -55,6 +55,7 @@ describe("teams: sharing runners, keys and jobs", () => {
     assert.equal(stored?.teamId, team.teamId);
     assert.equal(stored?.ownerUid, alice.uid);
 
+    const before = (await adminDb().collection("jobs").doc(byBob.id).get()).data();
     // Carol is in no part of it: 404 on every team resource, by path or by header.
     const paths = [
       ["GET", `/teams/${team.teamId}`], ["PATCH", `/teams/${team.teamId}`], ["DELETE", `/teams/${team.teamId}`],
@@ -72,7 +73,8 @@ describe("teams: sharing runners, keys and jobs", () => {
       assert.equal((await call("GET", path, { token: carol.idToken, headers: inTeam(team.teamId) })).status, 404, path);
     }
     // Nothing of the team changed.
-    assert.equal((await call<Snapshot>("GET", `/teams/${team.teamId}/jobs/${byBob.id}`, { token: bob.idToken })).body.status, "PENDING");
+    assert.deepEqual((await adminDb().collection("jobs").doc(byBob.id).get()).data(), before);
+    assert.equal((await call<{ members: unknown[] }>("GET", `/teams/${team.teamId}/members`, { token: alice.idToken })).body.members.length, 2);
   });
 
   it("a key of team A never sees team B, by path or header", async function () {
