@@ -48,6 +48,8 @@ export async function seedQueue(options: SeedOptions): Promise<string[]> {
       {
         kind: options.kind ?? "workspace",
         queue: options.queue,
+        // Bench users act alone: their personal team's id is their uid.
+        teamId: options.ownerUid,
         ownerUid: options.ownerUid,
         workspaceId: options.withWorkspaces ? wsRef.id : null,
         payload: options.payload ?? { target: "user" },
@@ -75,6 +77,7 @@ export async function seedQueue(options: SeedOptions): Promise<string[]> {
 function workspaceFor(ownerUid: string, jobId: string, index: number, at: Date): WorkspaceDoc {
   const stamp = Timestamp.fromDate(at);
   return {
+    teamId: ownerUid,
     ownerUid,
     title: `bench workspace ${index}`,
     idea: "Benchmark the lease path.",

@@ -10,6 +10,7 @@ import * as jobsApi from "./faces/jobs/endpoints";
 import * as fleet from "./faces/fleet/endpoints";
 import * as runnersRead from "./faces/runnersRead/endpoints";
 import * as code from "./faces/coderunner/endpoints";
+import * as teams from "./faces/teams/endpoints";
 
 export const health = https({}, getHealth);
 
@@ -53,6 +54,38 @@ export const jobRunnerArtifacts = https({ memory: "512MiB" }, jobsApi.uploadRunn
 export const jobRunnerComplete = https({}, jobsApi.completeRunnerJob);
 export const jobRunnerFail = https({}, jobsApi.failRunnerJob);
 export const jobRunnerRelease = https({}, jobsApi.releaseRunnerJob);
+
+// Seed 002's cloud control plane: login (public), teams, members, invitations, runner tokens, inventory (ID token).
+export const authLogin = https({}, teams.login);
+export const authRefresh = https({}, teams.refresh);
+export const teamsRoot = https({}, teams.listTeams, teams.createTeam);
+export const team = https({}, teams.getTeam, teams.renameTeam, teams.deleteTeam);
+export const teamMembers = https({}, teams.listMembers);
+export const teamMember = https({}, teams.updateMember, teams.removeMember);
+export const teamInvitations = https({}, teams.listInvitations, teams.createInvitation);
+export const teamInvitation = https({}, teams.revokeInvitation);
+export const teamInvitationAccept = https({}, teams.acceptInvitation);
+export const teamRunnerTokens = https({}, teams.listRunnerTokens, teams.createRunnerToken);
+export const teamRunnerToken = https({}, teams.revokeRunnerToken);
+export const teamRunners = https({}, teams.listTeamRunners);
+
+// Seed 002: /teams/:teamId/jobs/*, the jobs API in the team the path names (same handlers as /jobs).
+export const teamJobs = https({}, teams.teamJobs.listJobs, teams.teamJobs.createJob);
+export const teamJob = https({}, teams.teamJobs.getJob);
+export const teamJobStream = https({ timeoutSeconds: 90 }, teams.teamJobs.streamJob);
+export const teamJobArtifactContent = https({ memory: "512MiB" }, teams.teamJobs.downloadJobArtifact);
+export const teamJobCancel = https({}, teams.teamJobs.cancelJob);
+export const teamJobPause = https({}, teams.teamJobs.pauseJob);
+export const teamJobResume = https({}, teams.teamJobs.resumeJob);
+export const teamJobMessage = https({}, teams.teamJobs.messageJob);
+export const teamJobChildControl = https({}, teams.teamJobs.controlJobChild);
+export const teamJobsRunnerLease = https({}, teams.teamJobs.leaseRunnerJobs);
+export const teamJobRunnerHeartbeat = https({}, teams.teamJobs.heartbeatRunnerJob);
+export const teamJobRunnerLogs = https({}, teams.teamJobs.appendRunnerLogs);
+export const teamJobRunnerArtifacts = https({ memory: "512MiB" }, teams.teamJobs.uploadRunnerArtifact);
+export const teamJobRunnerComplete = https({}, teams.teamJobs.completeRunnerJob);
+export const teamJobRunnerFail = https({}, teams.teamJobs.failRunnerJob);
+export const teamJobRunnerRelease = https({}, teams.teamJobs.releaseRunnerJob);
 
 // Seed 004: the runner fleet under /api/runners (runners:write key; reads also ID token or runners:read key).
 export const fleetRunners = https({}, fleet.listRunners);

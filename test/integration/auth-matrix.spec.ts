@@ -14,18 +14,32 @@ import * as functions from "../../functions/src/index";
 import { endpointsOf, type Endpoint } from "../../functions/src/http/route";
 import { DEV_KEY_DIR, PROJECT_ID } from "../../scripts/stack";
 import { createApiKey, createInstance } from "../harness/fixtures";
+import { createJob } from "./jobs-fixtures";
+import { createTeam, inTeam, join as joinTeam, type Role } from "./teams-fixtures";
 import { call, createUser } from "../harness/stack";
 
 const TENANT = "11111111-2222-4333-8444-555555555555";
 const OTHER_TENANT = "99999999-8888-4777-8666-555555555555";
 
-/** "refused": a 4xx other than 401 (the caller is known but gets nothing: 400 or 403). */
-type Expect = "accepted" | "refused" | 401 | 403;
+/**
+ * "refused": a 4xx other than 401 (the caller is known but gets nothing: 400 or 403).
+ * "in team": accepted, and not refused as a stranger to the team (404 TEAM_NOT_FOUND).
+ * "not in team": 404 TEAM_NOT_FOUND, whatever the route.
+ */
+type Expect = "accepted" | "refused" | "in team" | "not in team" | 401 | 403;
+
+const ROLE_ORDER: Role[] = ["viewer", "member", "admin", "owner"];
+/** The least role a route asks of a signed-in user (authenticate's default: viewer reads, member writes). */
+function leastRole(rule: AuthRule, method: string): Role {
+  return "public" in rule ? "viewer" : (rule.role ?? (method === "GET" ? "viewer" : "member"));
+}
+/** Routes about the caller rather than a team (`GET /teams`, accepting an invitation). */
+const personalOnly = (rule: AuthRule) => !("public" in rule) && rule.team === "personal";
 
 interface Caller {
   name: string;
   headers: Record<string, string>;
-  expect(rule: AuthRule, path?: string): Expect;
+  expect(rule: AuthRule, path?: string, method?: string): Expect;
 }
 
 const accepts = (rule: AuthRule, kind: string) => "public" in rule || rule.accept.some((k) => k === kind);
@@ -96,7 +110,7 @@ describe("authorization matrix: every route × every caller", () => {
     assert.ok(endpoints.length >= 20);
     // Caller-major order: each batch spreads over distinct routes, so the functions emulator
     // (one request per worker process) warms one worker per function instead of a dozen.
-    const cases: { endpoint: Endpoint; caller: Caller; headers: Record<string, string> }[] = [];
+    const cases: { endpoint: Endpoint; caller: Caller; headers: Record<string, string>; teamId?: string }[] = [];
     for (const caller of callers) for (const endpoint of endpoints) cases.push({ endpoint, caller, headers: caller.headers });
     for (const endpoint of endpoints) {
       const rule = endpoint.auth;
@@ -111,13 +125,47 @@ describe("authorization matrix: every route × every caller", () => {
     await inBatches(endpoints, 4, async (endpoint) => {
       await call(endpoint.method, concrete(endpoint.path), { timeoutMs: 65_000 }).catch(() => undefined);
     });
+    // Team callers: a real team with one user per role, a removed member and a stranger. Each
+    // calls every route in that team (the path's :teamId, else the team header). An unfinished
+    // job keeps the owner's DELETE /teams/:teamId from taking the team away mid-run (409).
+    const owner = await createUser();
+    const team = await createTeam(owner, "Matrix");
+    const byRole = new Map<Role, { idToken: string }>([["owner", owner]]);
+    for (const role of ["admin", "member", "viewer"] as const) {
+      const user = await createUser();
+      await joinTeam(owner, team.teamId, user, role);
+      byRole.set(role, user);
+    }
+    const removed = await createUser();
+    await joinTeam(owner, team.teamId, removed, "admin");
+    assert.equal((await call("DELETE", `/teams/${team.teamId}/members/${removed.uid}`, { token: owner.idToken })).status, 200);
+    const stranger = await createUser();
+    await createJob(owner.idToken, {}, inTeam(team.teamId));
+    const teamCallers: Caller[] = [
+      ...ROLE_ORDER.map((role): Caller => ({
+        name: `${role} of the team`,
+        headers: { ...bearer(byRole.get(role)?.idToken ?? ""), ...inTeam(team.teamId) },
+        expect: (r, _path, method) => {
+          if (!accepts(r, "user")) return isPublic(r) ? "accepted" : 401;
+          if (personalOnly(r)) return "accepted";
+          return ROLE_ORDER.indexOf(role) >= ROLE_ORDER.indexOf(leastRole(r, method ?? "GET")) ? "in team" : 403;
+        },
+      })),
+      ...[["removed member", removed], ["non-member", stranger]].map(([name, user]): Caller => ({
+        name: String(name),
+        headers: { ...bearer((user as { idToken: string }).idToken), ...inTeam(team.teamId) },
+        expect: (r) => (!accepts(r, "user") ? (isPublic(r) ? "accepted" : 401) : personalOnly(r) ? "accepted" : "not in team"),
+      })),
+    ];
+    for (const caller of teamCallers) for (const endpoint of endpoints) cases.push({ endpoint, caller, headers: caller.headers, teamId: team.teamId });
+
     const mismatches: string[] = [];
-    await inBatches(cases, 12, async ({ endpoint, caller, headers }) => {
-      const expected = caller.expect(endpoint.auth, endpoint.path);
+    await inBatches(cases, 12, async ({ endpoint, caller, headers, teamId }) => {
+      const expected = caller.expect(endpoint.auth, endpoint.path, endpoint.method);
       const started = Date.now();
       let response: { status: number; body: unknown };
       try {
-        response = await call(endpoint.method, concrete(endpoint.path), {
+        response = await call(endpoint.method, concrete(teamId === undefined ? endpoint.path : endpoint.path.replace(":teamId", teamId)), {
           headers,
           timeoutMs: 45_000,
           ...(endpoint.method === "GET" || endpoint.method === "DELETE" ? {} : { body: {} }),
@@ -127,10 +175,13 @@ describe("authorization matrix: every route × every caller", () => {
         return;
       }
       if (Date.now() - started > 5_000) console.log(`slow: ${endpoint.method} ${endpoint.path} with ${caller.name}: ${Date.now() - started} ms`);
+      const strangerToTeam = response.status === 404 && (response.body as { error?: string } | null)?.error === "TEAM_NOT_FOUND";
       const ok =
-        expected === "accepted"
-          ? response.status !== 401 && response.status !== 403 && response.status < 500
-          : expected === "refused"
+        expected === "accepted" || expected === "in team"
+          ? response.status !== 401 && response.status !== 403 && response.status < 500 && !(expected === "in team" && strangerToTeam)
+          : expected === "not in team"
+            ? strangerToTeam
+            : expected === "refused"
             ? response.status === 400 || response.status === 403
             : response.status === expected;
       if (!ok) mismatches.push(`${endpoint.method} ${endpoint.path} with ${caller.name}: expected ${expected}, got ${response.status} ${JSON.stringify(response.body).slice(0, 160)}`);

@@ -53,11 +53,11 @@ describe("Cloud Functions through firebase-functions-test (offline mode)", funct
   it("reapExpiredLeases (scheduled): a lapsed lease goes back to the queue with one more attempt", async () => {
     const lapsed = Timestamp.fromMillis(Date.now() - 60_000);
     const ref = db().collection("jobs").doc();
-    const job = newJobDoc(ref.id, { kind: "generic", queue: "generic", ownerUid: "u1", payload: { type: "t" }, leaseMs: 1000 }, new Date(Date.now() - 120_000));
+    const job = newJobDoc(ref.id, { kind: "generic", queue: "generic", teamId: "u1", payload: { type: "t" }, leaseMs: 1000 }, new Date(Date.now() - 120_000));
     await ref.set({ ...job, status: "LEASED", lease: { holder: "r1", token: "t1", expiresAt: lapsed }, leaseExpiresAt: lapsed, startedAt: lapsed });
     const live = db().collection("jobs").doc();
     const future = Timestamp.fromMillis(Date.now() + 600_000);
-    await live.set({ ...newJobDoc(live.id, { kind: "generic", queue: "generic", ownerUid: "u1", payload: { type: "t" }, leaseMs: 600_000 }, new Date()), status: "LEASED", lease: { holder: "r2", token: "t2", expiresAt: future }, leaseExpiresAt: future });
+    await live.set({ ...newJobDoc(live.id, { kind: "generic", queue: "generic", teamId: "u1", payload: { type: "t" }, leaseMs: 600_000 }, new Date()), status: "LEASED", lease: { holder: "r2", token: "t2", expiresAt: future }, leaseExpiresAt: future });
 
     // The library runs a v2 scheduled function through its scheduled wrapper (options: eventId,
     // timestamp), a case its type declarations do not describe.

@@ -3,9 +3,13 @@ import { Timestamp, type DocumentSnapshot } from "firebase-admin/firestore";
 import type { Request } from "firebase-functions/v2/https";
 import { COLLECTIONS, type CredentialDoc, type RunnerPool, type Scope } from "../data/collections";
 import { adminApp, db } from "../data/firestore";
+import type { Role } from "../data/teams";
+import { ensurePersonalTeam, personalTeamId } from "../core/teams/ensurePersonalTeam";
 import { PermissionDenied, Unauthenticated } from "../http/errors";
+import { isTenantOwner } from "../core/code/tenant";
 import { verifyControlPlaneToken } from "./controlPlane";
 import { secretMatches, splitCredentialToken } from "./secrets";
+import { assertRole, namedTeam, noSuchTeam, roleIn, type TeamSource } from "./team";
 
 /** `lastUsedAt` is refreshed at most this often, so authentication is not a write per request. */
 export const LAST_USED_GRANULARITY_MS = 60_000;
@@ -14,6 +18,9 @@ export interface UserPrincipal {
   kind: "user";
   uid: string;
   email: string | null;
+  /** The team the call acts in (see auth/team.ts), and the caller's role there. */
+  teamId: string;
+  role: Role;
   /** Reads `admins/{uid}` on first call. */
   isAdmin(): Promise<boolean>;
 }
@@ -22,12 +29,17 @@ export interface RunnerPrincipal {
   credentialId: string;
   instanceId: string;
   ownerUid: string;
+  /** The key's team: it acts there and nowhere else. */
+  teamId: string;
   pool: RunnerPool;
 }
 export interface ApiKeyPrincipal {
   kind: "apiKey";
   credentialId: string;
+  /** Who minted it (a uid, or a Coderunner tenant's pseudo-owner). */
   ownerUid: string;
+  /** The key's team: it acts there and nowhere else. */
+  teamId: string;
   scopes: Scope[];
 }
 export interface ControlPlanePrincipal {
@@ -51,16 +63,32 @@ export type AuthRule =
       readonly scope?: Scope;
       /** Seed 004 also takes the key in `x-api-key`. */
       readonly apiKeyHeader?: boolean;
+      /** Least team role a signed-in user needs: `viewer` for GET, `member` otherwise, unless named. */
+      readonly role?: Role;
+      /** Where the team comes from (default `request`: path, header, query, else personal). */
+      readonly team?: TeamSource;
     };
 
 export type PrincipalFor<R extends AuthRule> = R extends { readonly accept: readonly (infer K)[] }
   ? Extract<Principal, { kind: K }>
   : null;
 
-/** Resolves the caller for `rule`, or throws 401/403. */
-export async function authenticate<R extends AuthRule>(req: Request, rule: R): Promise<PrincipalFor<R>> {
+/**
+ * Resolves the caller for `rule` and the team it acts in, or throws 401/403 (404 for a team the
+ * caller is not in). `params` are the path's, for routes under `/teams/:teamId`.
+ */
+export async function authenticate<R extends AuthRule>(req: Request, rule: R, params: Record<string, string> = {}): Promise<PrincipalFor<R>> {
   if ("public" in rule) return null as PrincipalFor<R>;
   const principal = await resolve(req, rule);
+  const named = rule.team === "personal" ? null : namedTeam(req, params);
+  if (principal.kind === "user") {
+    principal.teamId = named ?? personalTeamId(principal.uid);
+    principal.role = await roleIn(principal.teamId, principal.uid, principal.email, new Date());
+    assertRole(principal.role, rule.role ?? (req.method === "GET" ? "viewer" : "member"));
+  } else if (principal.kind !== "controlPlane" && named !== null && named !== principal.teamId) {
+    // A key acts for its own team only; another team's resources do not exist for it.
+    throw noSuchTeam();
+  }
   return principal as PrincipalFor<R>;
 }
 
@@ -115,6 +143,9 @@ async function verifyUser(token: string): Promise<UserPrincipal> {
     kind: "user",
     uid: decoded.uid,
     email: decoded.email ?? null,
+    // Filled in by `authenticate` once the team is resolved.
+    teamId: "",
+    role: "viewer",
     isAdmin: () => {
       admin ??= db()
         .collection(COLLECTIONS.admins)
@@ -136,16 +167,32 @@ async function verifyCredential(credentialId: string, secret: string): Promise<R
   }
   if (doc.revokedAt !== null) throw new Unauthenticated("REVOKED_CREDENTIAL", "The key has been revoked.");
   await touchLastUsed(snap);
+  const teamId = doc.teamId ?? (await adoptIntoPersonalTeam(snap));
   if (doc.kind === "runner") {
     return {
       kind: "runner",
       credentialId,
       instanceId: doc.instanceId ?? credentialId,
       ownerUid: doc.ownerUid,
+      teamId,
       pool: doc.pool ?? "user",
     };
   }
-  return { kind: "apiKey", credentialId, ownerUid: doc.ownerUid, scopes: doc.scopes ?? [] };
+  return { kind: "apiKey", credentialId, ownerUid: doc.ownerUid, teamId, scopes: doc.scopes ?? [] };
+}
+
+/**
+ * A credential from before teams belongs to its owner's personal team: make sure that team exists
+ * (which stamps the owner's old records) and stamp this credential, once. Coderunner tenant keys
+ * have no person behind them: the tenant pseudo-owner stands for the team.
+ */
+async function adoptIntoPersonalTeam(snap: DocumentSnapshot<CredentialDoc>): Promise<string> {
+  const ownerUid = snap.data()?.ownerUid ?? "";
+  if (isTenantOwner(ownerUid)) return ownerUid;
+  await ensurePersonalTeam(ownerUid, null, new Date());
+  const teamId = personalTeamId(ownerUid);
+  await snap.ref.update({ teamId });
+  return teamId;
 }
 
 async function touchLastUsed(snap: DocumentSnapshot<CredentialDoc>): Promise<void> {

@@ -45,3 +45,9 @@ export const BLOB_STORE = defineString("BLOB_STORE", {
   default: "storage",
   description: "Where blobs live: storage (Cloud Storage), firestore (chunk store), local (Storage emulator if running, else chunk store)",
 });
+
+/**
+ * Firebase Web API key for `POST /auth/login` and `/auth/refresh` (password sign-in through
+ * Firebase Auth's REST API). Unused against the Auth emulator, which takes any key.
+ */
+export const WEB_API_KEY = defineString("WEB_API_KEY", { default: "" });

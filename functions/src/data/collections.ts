@@ -9,6 +9,11 @@ export const COLLECTIONS = {
   workspaces: "workspaces",
   counters: "counters",
   blobs: "blobs",
+  // Teams: see data/teams.ts.
+  teams: "teams",
+  members: "members",
+  invitations: "invitations",
+  loginAttempts: "loginAttempts",
   // Seed 000 (Coderunner): see data/code.ts.
   definitions: "definitions",
   versions: "versions",
@@ -31,10 +36,17 @@ export interface CredentialDoc {
   pool?: RunnerPool;
   /** API keys only: what the key may do. */
   scopes?: Scope[];
+  /** API keys minted as a team's runner token (`POST /teams/:teamId/runner-tokens`). */
+  runnerToken?: boolean;
   /** Human label shown in the Studio. */
   name: string;
-  /** Firebase uid of the user who created it. */
+  /** Firebase uid of the user who created it (Coderunner tenant keys: `coderunner-tenant:<id>`). */
   ownerUid: string;
+  /**
+   * The team the credential acts for (for tenant keys, the same pseudo-owner as `ownerUid`).
+   * Absent on credentials from before teams: they belong to `ownerUid`'s personal team.
+   */
+  teamId?: string;
   /** Hex SHA-256 of the secret. The secret has 256 random bits, so a fast hash is enough. */
   secretHash: string;
   /** When it was created. */

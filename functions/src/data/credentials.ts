@@ -12,7 +12,7 @@ export async function findInstance(instanceId: string): Promise<DocumentSnapshot
   return snap.docs[0] ?? null;
 }
 
-/** `ownerUid ==` + `kind ==` + order by `createdAt`: composite index in firestore.indexes.json. */
-export function ownedCredentials(ownerUid: string, kind: CredentialDoc["kind"]): Query<CredentialDoc> {
-  return credentials().where("ownerUid", "==", ownerUid).where("kind", "==", kind).orderBy("createdAt", "desc");
+/** `teamId ==` + `kind ==` + order by `createdAt`: composite index in firestore.indexes.json. */
+export function teamCredentials(teamId: string, kind: CredentialDoc["kind"]): Query<CredentialDoc> {
+  return credentials().where("teamId", "==", teamId).where("kind", "==", kind).orderBy("createdAt", "desc");
 }

@@ -7,12 +7,14 @@ import { jobs } from "./jobs";
 export type RunnerStatus = "online" | "busy" | "offline";
 
 /**
- * `runners/{ownerUid}:{runnerId}`: a seed 004 runner. Runner ids are chosen by the runner and two
+ * `runners/{teamId}:{runnerId}`: a seed 004 runner. Runner ids are chosen by the runner and two
  * owners may well both call theirs `runner-001`, so the document id is prefixed with the owner
  * (Firebase uids never contain `:`); answers show the runner's own id.
  */
 export interface RunnerDoc {
-  /** The user whose API key registered it; only they (or their keys) see and touch it. */
+  /** The team whose key registered it; only its members (and its keys) see and touch it. */
+  teamId: string;
+  /** The user who minted the key that registered it first. */
   ownerUid: string;
   /** The id the runner chose (`x-runner-id`), unique per owner. */
   runnerId: string;
@@ -64,19 +66,19 @@ export function runnerSeqCounter(): DocumentReference<CounterDoc> {
   return db().collection(COLLECTIONS.counters).doc(RUNNER_SEQ_COUNTER) as DocumentReference<CounterDoc>;
 }
 
-/** An owner's runners, most recent heartbeat first. Index: runners (ownerUid ASC, lastHeartbeatAt DESC). */
-export function ownedRunnersByHeartbeat(ownerUid: string, limit: number): Query<RunnerDoc> {
-  return runners().where("ownerUid", "==", ownerUid).orderBy("lastHeartbeatAt", "desc").limit(limit);
+/** An owner's runners, most recent heartbeat first. Index: runners (teamId ASC, lastHeartbeatAt DESC). */
+export function ownedRunnersByHeartbeat(teamId: string, limit: number): Query<RunnerDoc> {
+  return runners().where("teamId", "==", teamId).orderBy("lastHeartbeatAt", "desc").limit(limit);
 }
 
-/** An owner's runners by seed 003 id. Index: runners (ownerUid ASC, seq ASC). */
-export function ownedRunnersBySeq(ownerUid: string, limit: number): Query<RunnerDoc> {
-  return runners().where("ownerUid", "==", ownerUid).orderBy("seq", "asc").limit(limit);
+/** An owner's runners by seed 003 id. Index: runners (teamId ASC, seq ASC). */
+export function ownedRunnersBySeq(teamId: string, limit: number): Query<RunnerDoc> {
+  return runners().where("teamId", "==", teamId).orderBy("seq", "asc").limit(limit);
 }
 
-/** An owner's runners in one status by seed 003 id. Index: runners (ownerUid ASC, status ASC, seq ASC). */
-export function ownedRunnersInStatus(ownerUid: string, status: RunnerStatus, limit: number): Query<RunnerDoc> {
-  return runners().where("ownerUid", "==", ownerUid).where("status", "==", status).orderBy("seq", "asc").limit(limit);
+/** An owner's runners in one status by seed 003 id. Index: runners (teamId ASC, status ASC, seq ASC). */
+export function ownedRunnersInStatus(teamId: string, status: RunnerStatus, limit: number): Query<RunnerDoc> {
+  return runners().where("teamId", "==", teamId).where("status", "==", status).orderBy("seq", "asc").limit(limit);
 }
 
 /** The runner with a seed 003 id (unique across owners). Index: single-field `seq` (automatic). */

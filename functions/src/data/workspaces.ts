@@ -5,7 +5,9 @@ import { db } from "./firestore";
 
 /** `workspaces/{workspaceId}`: seed 001's unit of work, one active job at a time. */
 export interface WorkspaceDoc {
-  /** The Studio user who owns it. */
+  /** The team that owns it. */
+  teamId: string;
+  /** The user who created it. */
   ownerUid: string;
   title: string;
   /** The idea the workspace started from; the runner uses it when there are no messages. */
@@ -65,7 +67,7 @@ export function deliverables(workspace: DocumentReference): CollectionReference<
   return workspace.collection("deliverables") as CollectionReference<DeliverableDoc>;
 }
 
-/** A user's workspaces, newest first. Index: workspaces (ownerUid ASC, updatedAt DESC). */
-export function ownedWorkspaces(ownerUid: string, limit: number) {
-  return workspaces().where("ownerUid", "==", ownerUid).orderBy("updatedAt", "desc").limit(limit);
+/** A user's workspaces, newest first. Index: workspaces (teamId ASC, updatedAt DESC). */
+export function ownedWorkspaces(teamId: string, limit: number) {
+  return workspaces().where("teamId", "==", teamId).orderBy("updatedAt", "desc").limit(limit);
 }

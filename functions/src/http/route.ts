@@ -87,7 +87,7 @@ export function endpoint<
     const length = req.rawBody?.length ?? 0;
     if (length > maxBodyBytes) throw new PayloadTooLarge(maxBodyBytes);
     // Authenticate before looking at the body: a stranger learns nothing about our schemas.
-    const principal = await authenticate(req, config.auth);
+    const principal = await authenticate(req, config.auth, rawParams);
     const body = config.rawBody ? undefined : parse("body", config.body, jsonBody(req, config.body !== undefined));
     const query = parse("query", config.query, req.query);
     const params = parse("params", config.params, rawParams);
@@ -108,6 +108,17 @@ export function endpoint<
   }
 
   return { face: config.face, method: config.method, path: config.path, auth: config.auth, matcher, paramNames, run };
+}
+
+/**
+ * The same endpoint served under a path prefix (`/teams/:teamId` + `/jobs/:jobId`): same auth,
+ * schemas and handler. The prefix's parameters reach authentication (which resolves the team
+ * from `:teamId`); the endpoint's own schemas ignore them.
+ */
+export function mounted(prefix: string, inner: Endpoint): Endpoint {
+  const path = `${prefix}${inner.path}`;
+  const { matcher, paramNames } = compilePath(path);
+  return { ...inner, path, matcher, paramNames };
 }
 
 /**

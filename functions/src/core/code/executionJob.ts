@@ -66,7 +66,7 @@ export function executionJobDoc(
     {
       kind: "execution",
       queue: executionQueue(deployment.tenantId),
-      ownerUid: null,
+      teamId: null,
       tenantId: deployment.tenantId,
       payload: { ...payload },
       leaseMs: intParam(JOB_LEASE_MS, DEFAULT_EXECUTION_LEASE_MS),

@@ -10,7 +10,7 @@ export const RUNNER_KEY_SCOPES: Scope[] = ["runners:write"];
 
 /** Mints a `runners:write` key owned by the tenant (see `tenantOwnerUid`); the token is shown once. */
 export async function mintTenantRunnerKey(tenantId: string, name: string, now: Date) {
-  const created = await createCredential({ kind: "apiKey", scopes: RUNNER_KEY_SCOPES, name, ownerUid: tenantOwnerUid(tenantId) }, now);
+  const created = await createCredential({ kind: "apiKey", scopes: RUNNER_KEY_SCOPES, name, ownerUid: tenantOwnerUid(tenantId), teamId: tenantOwnerUid(tenantId) }, now);
   return { keyId: created.credentialId, key: created.token, name, scopes: RUNNER_KEY_SCOPES, createdAt: now.toISOString() };
 }
 

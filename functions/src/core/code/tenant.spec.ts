@@ -23,7 +23,7 @@ describe("Coderunner tenants", () => {
   });
 
   it("links a runner key to its tenant through the key's owner, and refuses other keys with 403", () => {
-    const key = (ownerUid: string) => ({ kind: "apiKey" as const, credentialId: "c", ownerUid, scopes: ["runners:write" as const] });
+    const key = (ownerUid: string) => ({ kind: "apiKey" as const, credentialId: "c", ownerUid, teamId: ownerUid, scopes: ["runners:write" as const] });
     assert.equal(tenantOfRunnerKey(key(tenantOwnerUid(TENANT))), TENANT);
     for (const owner of ["some-firebase-uid", "coderunner-tenant:", "coderunner-tenant:a/b", `x${tenantOwnerUid(TENANT)}`]) {
       const error = refusal(() => tenantOfRunnerKey(key(owner)));

@@ -26,6 +26,11 @@ export function tenantOwnerUid(tenantId: string): string {
   return `${TENANT_OWNER_PREFIX}${tenantId}`;
 }
 
+/** Whether a credential owner is a tenant pseudo-owner (which is also the key's team). */
+export function isTenantOwner(ownerUid: string): boolean {
+  return ownerUid.startsWith(TENANT_OWNER_PREFIX);
+}
+
 /** The tenant a runner key serves; 403 for API keys that are not tenant runner keys. */
 export function tenantOfRunnerKey(principal: ApiKeyPrincipal): string {
   const tenantId = principal.ownerUid.startsWith(TENANT_OWNER_PREFIX) ? principal.ownerUid.slice(TENANT_OWNER_PREFIX.length) : "";

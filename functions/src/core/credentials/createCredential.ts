@@ -4,9 +4,10 @@ import { hashSecret, newCredentialId, newSecret } from "../../auth/secrets";
 import type { CredentialDoc, RunnerPool, Scope } from "../../data/collections";
 import { credentials } from "../../data/credentials";
 
+/** `ownerUid` is who minted it; `teamId` the team it acts for. */
 export type NewCredential =
-  | { kind: "runner"; pool: RunnerPool; name: string; ownerUid: string }
-  | { kind: "apiKey"; scopes: Scope[]; name: string; ownerUid: string };
+  | { kind: "runner"; pool: RunnerPool; name: string; ownerUid: string; teamId: string }
+  | { kind: "apiKey"; scopes: Scope[]; name: string; ownerUid: string; teamId: string; runnerToken?: boolean };
 
 export interface CreatedCredential {
   credentialId: string;
@@ -26,11 +27,13 @@ export async function createCredential(input: NewCredential, now: Date): Promise
     kind: input.kind,
     name: input.name,
     ownerUid: input.ownerUid,
+    teamId: input.teamId,
     secretHash: hashSecret(secret),
     createdAt: Timestamp.fromDate(now),
     revokedAt: null,
     lastUsedAt: null,
     ...(input.kind === "runner" ? { instanceId, pool: input.pool } : { scopes: input.scopes }),
+    ...(input.kind === "apiKey" && input.runnerToken === true ? { runnerToken: true } : {}),
   };
   await credentials().doc(credentialId).create(doc);
   return { credentialId, instanceId, token: `${credentialId}.${secret}`, createdAt: now };

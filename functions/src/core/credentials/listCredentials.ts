@@ -1,5 +1,5 @@
 import type { CredentialDoc } from "../../data/collections";
-import { ownedCredentials } from "../../data/credentials";
+import { teamCredentials } from "../../data/credentials";
 
 /** Most a listing returns; a user with more sees the newest. */
 export const MAX_LISTED_CREDENTIALS = 200;
@@ -16,9 +16,9 @@ export interface CredentialView {
   lastUsedAt: string | null;
 }
 
-/** The caller's credentials, newest first, without secrets or hashes. */
-export async function listCredentials(ownerUid: string, kind: CredentialDoc["kind"]): Promise<CredentialView[]> {
-  const snap = await ownedCredentials(ownerUid, kind).limit(MAX_LISTED_CREDENTIALS).get();
+/** A team's credentials, newest first, without secrets or hashes. */
+export async function listCredentials(teamId: string, kind: CredentialDoc["kind"]): Promise<CredentialView[]> {
+  const snap = await teamCredentials(teamId, kind).limit(MAX_LISTED_CREDENTIALS).get();
   return snap.docs.map((d) => toView(d.id, d.data()));
 }
 

@@ -5,11 +5,12 @@ import { credentials, findInstance } from "../../data/credentials";
 import { assert, NotFound } from "../../http/errors";
 
 /**
- * The owner may manage a credential; an admin may also manage global runner instances. Anyone
- * else gets 404, so ids of other people's credentials are not confirmed.
+ * A credential is managed in the team it acts for (the route's role rule decides who there); a
+ * platform admin may also manage global runner instances. Anyone else gets 404, so ids of other
+ * teams' credentials are not confirmed. Credentials from before teams are their owner's.
  */
 async function mayManage(user: UserPrincipal, doc: CredentialDoc): Promise<boolean> {
-  if (doc.ownerUid === user.uid) return true;
+  if ((doc.teamId ?? doc.ownerUid) === user.teamId) return true;
   return doc.kind === "runner" && doc.pool === "global" && (await user.isAdmin());
 }
 

@@ -35,7 +35,9 @@ export interface JobDoc {
   priority: number;
   /** Tags a runner must carry to lease it. */
   tags: string[];
-  /** The user whose job it is (null for tenant-scoped Coderunner work). */
+  /** The team whose job it is (null for tenant-scoped Coderunner work). */
+  teamId: string | null;
+  /** The uid that created it (for a key, the key's minter); null for work no person queued. */
   ownerUid: string | null;
   /** Seed 000 tenant (workspace UUID) for executions. */
   tenantId: string | null;

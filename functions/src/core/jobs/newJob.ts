@@ -4,7 +4,8 @@ import { DEFAULT_MAX_ATTEMPTS, pendingShardFor, type JobDoc, type JobKind } from
 export interface NewJob {
   kind: JobKind;
   queue: string;
-  ownerUid: string | null;
+  teamId: string | null;
+  ownerUid?: string | null;
   tenantId?: string | null;
   workspaceId?: string | null;
   payload: Record<string, unknown>;
@@ -24,7 +25,8 @@ export function newJobDoc(jobId: string, input: NewJob, now: Date): JobDoc {
     status: "PENDING",
     priority: input.priority ?? 0,
     tags: input.tags ?? [],
-    ownerUid: input.ownerUid,
+    teamId: input.teamId,
+    ownerUid: input.ownerUid ?? null,
     tenantId: input.tenantId ?? null,
     workspaceId: input.workspaceId ?? null,
     payload: input.payload,

@@ -9,11 +9,11 @@ import { planChildControl, planControl, type ChildAction, type ControlPlan, type
 import { snapshotOf } from "./readJob";
 
 /** Applies a user control (cancel, pause, resume) to one of the owner's jobs; answers its snapshot. */
-export async function controlJob(ownerUid: string, jobId: string, action: JobAction, now: Date) {
+export async function controlJob(teamId: string, jobId: string, action: JobAction, now: Date) {
   const ref = jobRef(jobId);
   const at = Timestamp.fromDate(now);
   await db().runTransaction(async (tx) => {
-    const job = await ownedInTransaction(tx, ownerUid, jobId);
+    const job = await ownedInTransaction(tx, teamId, jobId);
     await apply(tx, ref, job, planControl(jobId, job, action, at));
   });
   const job = (await ref.get()).data();
@@ -21,12 +21,12 @@ export async function controlJob(ownerUid: string, jobId: string, action: JobAct
 }
 
 /** Applies a campaign child control; the parent and the other children are not touched. */
-export async function controlChild(ownerUid: string, parentId: string, name: string, action: ChildAction, now: Date) {
+export async function controlChild(teamId: string, parentId: string, name: string, action: ChildAction, now: Date) {
   const childId = childJobId(parentId, name);
   const ref = jobRef(childId);
   const at = Timestamp.fromDate(now);
   await db().runTransaction(async (tx) => {
-    const parent = await ownedInTransaction(tx, ownerUid, parentId);
+    const parent = await ownedInTransaction(tx, teamId, parentId);
     const child = (await tx.get(ref)).data();
     if (!(parent.childNames ?? []).includes(name) || child === undefined || child.parentId !== parentId) {
       throw new NotFound("CHILD_NOT_FOUND", `The job has no child named ${name}.`);

@@ -3,6 +3,7 @@ import { db } from "../../data/firestore";
 import { jobs } from "../../data/jobs";
 import { Conflict } from "../../http/errors";
 import { faultPoint } from "../faults";
+import type { Owner } from "../teams/owner";
 import { childJobId, genericJobDoc } from "./model";
 import { jobRef } from "./ownedJob";
 
@@ -40,19 +41,20 @@ export interface CreateJobResult {
  * absent, so it conflicts, retries, finds the job and compares request hashes. Without a key
  * the id is random. Either kind of id is alphanumeric, which `childJobId` relies on.
  */
-export async function createJob(ownerUid: string, input: CreateJobInput, idempotencyKey: string | null, leaseMs: number, now: Date): Promise<CreateJobResult> {
+export async function createJob(owner: Owner, input: CreateJobInput, idempotencyKey: string | null, leaseMs: number, now: Date): Promise<CreateJobResult> {
   const requestHash = hashRequest(input);
-  const id = idempotencyKey === null ? jobs().doc().id : idempotentJobId(ownerUid, idempotencyKey);
+  const { teamId } = owner;
+  const id = idempotencyKey === null ? jobs().doc().id : idempotentJobId(teamId, idempotencyKey);
   const ref = jobRef(id);
   const children = input.children ?? [];
   const result = await db().runTransaction(async (tx): Promise<CreateJobResult> => {
     const existing = (await tx.get(ref)).data();
     if (existing !== undefined) {
       // Only an idempotent id can already exist (random ids are 120 bits).
-      if (existing.ownerUid === ownerUid && existing.requestHash === requestHash) return { id, created: false };
+      if (existing.teamId === teamId && existing.requestHash === requestHash) return { id, created: false };
       throw new Conflict("IDEMPOTENCY_KEY_REUSED", "This idempotency key was already used for a different request.");
     }
-    const common = { ownerUid, leaseMs };
+    const common = { teamId, ownerUid: owner.uid, leaseMs };
     tx.create(
       ref,
       genericJobDoc(id, { ...common, type: input.type, workflowPath: input.workflowPath, params: input.params, tags: input.tags, priority: input.priority }, now, {
@@ -87,8 +89,8 @@ export async function createJob(ownerUid: string, input: CreateJobInput, idempot
 }
 
 /** Alphanumeric (hex), prefixed so it can never equal a random 20-character id. */
-export function idempotentJobId(ownerUid: string, key: string): string {
-  return `k${createHash("sha256").update(`${ownerUid}\u0000${key}`, "utf8").digest("hex").slice(0, 40)}`;
+export function idempotentJobId(teamId: string, key: string): string {
+  return `k${createHash("sha256").update(`${teamId}\u0000${key}`, "utf8").digest("hex").slice(0, 40)}`;
 }
 
 /** SHA-256 of the request with object keys sorted: the same request in another key order matches. */

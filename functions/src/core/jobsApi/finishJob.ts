@@ -20,11 +20,11 @@ export type Finish = { status: "SUCCEEDED"; result: Record<string, unknown> } | 
  * a different outcome from it is a conflict.
  */
 export async function finishJob(runner: JobsRunner, jobId: string, token: string, finish: Finish, now: Date) {
-  const holder = holderOf(runner.ownerUid, runner.runnerId);
+  const holder = holderOf(runner.teamId, runner.runnerId);
   const hash = createHash("sha256").update(canonicalJson(finish), "utf8").digest("hex");
   const ref = jobRef(jobId);
   return db().runTransaction(async (tx) => {
-    const job = await ownedInTransaction(tx, runner.ownerUid, jobId);
+    const job = await ownedInTransaction(tx, runner.teamId, jobId);
     if (finishedBySameHolder(job, holder)) {
       if (job.completionHash === hash) return { status: job.status, duplicate: true };
       throw new Conflict("ALREADY_FINISHED", `You already ended this job (${job.status}) differently.`, { status: job.status });

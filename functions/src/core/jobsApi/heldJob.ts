@@ -6,20 +6,20 @@ import { ownedInTransaction, readOwnedJob } from "./ownedJob";
 
 /** A runner as the jobs API knows it: the API key's owner and the id the runner gave itself. */
 export interface JobsRunner {
-  ownerUid: string;
+  teamId: string;
   runnerId: string;
 }
 
 /** Reads the job inside `tx`: 404 unless it is the key owner's; 409 unless this runner holds it with `token`. */
 export async function holdInTransaction(tx: Transaction, runner: JobsRunner, jobId: string, token: string, now: Date): Promise<GenericJob> {
-  const job = await ownedInTransaction(tx, runner.ownerUid, jobId);
-  assertHolds(job, holderOf(runner.ownerUid, runner.runnerId), now, token);
+  const job = await ownedInTransaction(tx, runner.teamId, jobId);
+  assertHolds(job, holderOf(runner.teamId, runner.runnerId), now, token);
   return job;
 }
 
 /** The same check outside a transaction, before work that should not start without the lease (uploads). */
 export async function assertHoldsNow(runner: JobsRunner, jobId: string, token: string, now: Date): Promise<GenericJob> {
-  const { job } = await readOwnedJob(runner.ownerUid, jobId);
-  assertHolds(job, holderOf(runner.ownerUid, runner.runnerId), now, token);
+  const { job } = await readOwnedJob(runner.teamId, jobId);
+  assertHolds(job, holderOf(runner.teamId, runner.runnerId), now, token);
   return job;
 }

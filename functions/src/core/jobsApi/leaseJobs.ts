@@ -41,8 +41,8 @@ export function leasedJobView(claimed: ClaimedJob) {
  */
 export async function leaseJobs(runner: JobsRunner, request: LeaseRequest, now: Date) {
   const claimed = await claimJobs({
-    queue: queueOf(runner.ownerUid),
-    holder: holderOf(runner.ownerUid, runner.runnerId),
+    queue: queueOf(runner.teamId),
+    holder: holderOf(runner.teamId, runner.runnerId),
     tags: request.tags,
     limit: request.limit,
     leaseMs: request.leaseMs,

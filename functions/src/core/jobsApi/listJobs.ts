@@ -59,10 +59,10 @@ export function decodeCursor(cursor: string): CursorPosition {
 }
 
 /** One page of the owner's jobs, newest first, with the cursor of the next page (null at the end). */
-export async function listJobs(ownerUid: string, request: ListJobsRequest) {
+export async function listJobs(teamId: string, request: ListJobsRequest) {
   const after = request.cursor === undefined ? null : decodeCursor(request.cursor);
   // One extra document tells whether another page exists without a second query.
-  const snap = await ownedJobsPage({ queue: queueOf(ownerUid), statuses: request.statuses, type: request.type }, after, request.limit + 1).get();
+  const snap = await ownedJobsPage({ queue: queueOf(teamId), statuses: request.statuses, type: request.type }, after, request.limit + 1).get();
   const page = snap.docs.slice(0, request.limit);
   const last = page[page.length - 1];
   const nextCursor = snap.docs.length > request.limit && last !== undefined ? encodeCursor({ createdAt: last.data().createdAt, id: last.id }) : null;

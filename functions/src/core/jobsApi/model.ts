@@ -1,5 +1,6 @@
 import type { GenericJob, GenericJobFields } from "../../data/genericJobs";
 import { newJobDoc } from "../jobs/newJob";
+import { personalTeamId } from "../teams/ensurePersonalTeam";
 import { FINAL_STATUSES, HELD_STATUSES, type JobStatus } from "../jobs/model";
 
 /** Lease length when the JOB_LEASE_MS param is unset (unit tests). */
@@ -18,16 +19,16 @@ export const MAX_ARTIFACTS_PER_JOB = 100;
 export const MAX_ARTIFACT_BYTES = 8 * 1024 * 1024;
 
 /** The queue a user's jobs-API jobs wait in; only that user's runners (API keys) lease from it. */
-export function queueOf(ownerUid: string): string {
-  return `generic/user:${ownerUid}`;
+export function queueOf(teamId: string): string {
+  return `generic/user:${teamId}`;
 }
 
 /**
- * The lease holder for a runner that names itself `runnerId` under `ownerUid`'s keys. The owner
+ * The lease holder for a runner that names itself `runnerId` under `teamId`'s keys. The owner
  * prefix keeps two owners' runners that chose the same name apart.
  */
-export function holderOf(ownerUid: string, runnerId: string): string {
-  return `${ownerUid}:${runnerId}`;
+export function holderOf(teamId: string, runnerId: string): string {
+  return `${teamId}:${runnerId}`;
 }
 
 /** The runner id inside a holder, for display (the owner part is the caller's own uid). */
@@ -53,7 +54,10 @@ export function isHeld(status: JobStatus): boolean {
 }
 
 export interface GenericJobInput {
+  /** Who created it. */
   ownerUid: string;
+  /** The team it belongs to; defaults to the creator's personal team. */
+  teamId?: string;
   type: string;
   workflowPath: string;
   params: Record<string, unknown>;
@@ -88,7 +92,8 @@ export function genericJobDoc(jobId: string, input: GenericJobInput, now: Date, 
     jobId,
     {
       kind: "generic",
-      queue: queueOf(input.ownerUid),
+      queue: queueOf(input.teamId ?? personalTeamId(input.ownerUid)),
+      teamId: input.teamId ?? personalTeamId(input.ownerUid),
       ownerUid: input.ownerUid,
       payload: { type: input.type, workflowPath: input.workflowPath, params: input.params },
       tags: input.tags ?? [],

@@ -6,11 +6,11 @@ import type { JobDoc } from "../jobs/model";
 import { queueOf } from "./model";
 
 /**
- * Whether `ownerUid` may see the job. Someone else's job, or one of another face's kinds, is
+ * Whether `teamId` may see the job. Someone else's job, or one of another face's kinds, is
  * answered exactly like a missing one: callers learn nothing about ids that are not theirs.
  */
-export function assertVisible(job: JobDoc | undefined, ownerUid: string): asserts job is GenericJob {
-  if (job === undefined || job.kind !== "generic" || job.queue !== queueOf(ownerUid)) {
+export function assertVisible(job: JobDoc | undefined, teamId: string): asserts job is GenericJob {
+  if (job === undefined || job.kind !== "generic" || job.queue !== queueOf(teamId)) {
     throw new NotFound("JOB_NOT_FOUND", "No such job.");
   }
 }
@@ -19,15 +19,15 @@ export function jobRef(jobId: string): DocumentReference<GenericJob> {
   return jobs().doc(jobId) as DocumentReference<GenericJob>;
 }
 
-export async function readOwnedJob(ownerUid: string, jobId: string): Promise<{ snap: DocumentSnapshot<GenericJob>; job: GenericJob }> {
+export async function readOwnedJob(teamId: string, jobId: string): Promise<{ snap: DocumentSnapshot<GenericJob>; job: GenericJob }> {
   const snap = await jobRef(jobId).get();
   const job = snap.data();
-  assertVisible(job, ownerUid);
+  assertVisible(job, teamId);
   return { snap, job };
 }
 
-export async function ownedInTransaction(tx: Transaction, ownerUid: string, jobId: string): Promise<GenericJob> {
+export async function ownedInTransaction(tx: Transaction, teamId: string, jobId: string): Promise<GenericJob> {
   const job = (await tx.get(jobRef(jobId))).data();
-  assertVisible(job, ownerUid);
+  assertVisible(job, teamId);
   return job;
 }

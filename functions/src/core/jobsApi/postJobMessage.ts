@@ -10,9 +10,9 @@ import { jobRef, ownedInTransaction } from "./ownedJob";
  * job document in the same transaction, so heartbeats, which advance the delivery mark on that
  * document, see every message exactly once.
  */
-export async function postJobMessage(ownerUid: string, sentBy: string, jobId: string, text: string, now: Date) {
+export async function postJobMessage(teamId: string, sentBy: string, jobId: string, text: string, now: Date) {
   return db().runTransaction(async (tx) => {
-    const job = await ownedInTransaction(tx, ownerUid, jobId);
+    const job = await ownedInTransaction(tx, teamId, jobId);
     assert(!isFinal(job.status), new Conflict("JOB_FINISHED", `The job already ended (${job.status}).`, { status: job.status }));
     const posted = job.messageSeq ?? 0;
     const delivered = job.messageDeliveredSeq ?? 0;

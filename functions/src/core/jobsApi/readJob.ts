@@ -43,8 +43,8 @@ export function artifactView(jobId: string, id: string, artifact: ArtifactDoc) {
 }
 
 /** The full snapshot: status, attempts, lease holder, timestamps, controls, children, artifacts, result, error. */
-export async function readJobSnapshot(ownerUid: string, jobId: string) {
-  const { job } = await readOwnedJob(ownerUid, jobId);
+export async function readJobSnapshot(teamId: string, jobId: string) {
+  const { job } = await readOwnedJob(teamId, jobId);
   return snapshotOf(jobId, job);
 }
 

@@ -32,7 +32,7 @@ export async function releaseJob(runner: JobsRunner, jobId: string, token: strin
       case "CANCELLED": {
         if (!job.control.cancelRequested) throw new Conflict("NOT_REQUESTED", "Nobody asked to cancel this job; use fail.");
         const endWrites = await prepareJobEnd(tx, jobId, job);
-        tx.update(ref, { ...finalFields("CANCELLED", at), ...CLEAR_CONTROLS, error: "Cancelled.", finishedBy: holderOf(runner.ownerUid, runner.runnerId) });
+        tx.update(ref, { ...finalFields("CANCELLED", at), ...CLEAR_CONTROLS, error: "Cancelled.", finishedBy: holderOf(runner.teamId, runner.runnerId) });
         endWrites("CANCELLED");
         break;
       }

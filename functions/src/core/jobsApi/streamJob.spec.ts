@@ -85,7 +85,7 @@ describe("streamJobEvents", () => {
     ]);
     assert.equal(events[events.length - 2]?.data, JSON.stringify({ type: "status", status: "SUCCEEDED", error: null, result: null }));
     // Every data frame says what it is, for clients that read only `data:` (seed 002's CLI).
-    assert.deepEqual([...new Set(events.map((e) => [e.event, (JSON.parse(e.data) as { type: string }).type].join("=")))], ["log=log", "status=status", "end=end"]);
+    assert.deepEqual([...new Set(events.map((e) => [e.event, (JSON.parse(e.data ?? "{}") as { type?: string }).type].join("=")))], ["log=log", "status=status", "end=end"]);
     assert.match(h.output(), /^retry: 1000\n\n/);
   });
 

@@ -145,8 +145,8 @@ export type OpenedStream = { kind: "finished" } | { kind: "open"; source: Stream
  * that ended and whose lines it has all gets `finished`: the face answers 204, which tells an
  * EventSource to stop reconnecting.
  */
-export async function openJobStream(ownerUid: string, jobId: string, lastSeq: number, resumed: boolean): Promise<OpenedStream> {
-  const { job } = await readOwnedJob(ownerUid, jobId);
+export async function openJobStream(teamId: string, jobId: string, lastSeq: number, resumed: boolean): Promise<OpenedStream> {
+  const { job } = await readOwnedJob(teamId, jobId);
   if (resumed && isFinal(job.status) && (job.logSeq ?? 0) <= lastSeq) return { kind: "finished" };
   return { kind: "open", source: firestoreSource(jobId) };
 }

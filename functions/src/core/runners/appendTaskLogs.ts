@@ -4,10 +4,10 @@ import { appendJobLogs } from "../jobs/jobLogs";
 import { assertTaskHeld, readOwnedTask } from "./heldTask";
 
 /** Appends the holder's log lines after the task's last sequence number; extends its lease too. */
-export async function appendTaskLogs(ownerUid: string, taskId: string, runnerId: string | null, lines: readonly string[], now: Date) {
+export async function appendTaskLogs(teamId: string, taskId: string, runnerId: string | null, lines: readonly string[], now: Date) {
   return db().runTransaction(async (tx) => {
-    const { ref, job } = await readOwnedTask(tx, ownerUid, taskId);
-    assertTaskHeld(job, ownerUid, runnerId, now);
+    const { ref, job } = await readOwnedTask(tx, teamId, taskId);
+    assertTaskHeld(job, teamId, runnerId, now);
     const at = Timestamp.fromDate(now);
     const expiresAt = Timestamp.fromMillis(now.getTime() + job.leaseMs);
     const { logSeq } = appendJobLogs(tx, ref, job, lines.map((line) => ({ line, stream: "log" as const })), at);

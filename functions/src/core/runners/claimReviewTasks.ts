@@ -25,8 +25,8 @@ export interface ClaimedTask {
  * shrink. Different runners never wait on each other. A second claim while one is in flight
  * gets nothing this time rather than waiting.
  */
-export async function claimReviewTasks(ownerUid: string, runnerId: string, limit: number, now: Date): Promise<ClaimedTask[]> {
-  const ref = runners().doc(runnerDocId(ownerUid, runnerId));
+export async function claimReviewTasks(teamId: string, runnerId: string, limit: number, now: Date): Promise<ClaimedTask[]> {
+  const ref = runners().doc(runnerDocId(teamId, runnerId));
   const token = randomBytes(12).toString("base64url");
   const at = Timestamp.fromDate(now);
   const grant = await runContendedTransaction(async (tx) => {
@@ -53,7 +53,7 @@ export async function claimReviewTasks(ownerUid: string, runnerId: string, limit
   let claimed: ClaimedJob[] = [];
   try {
     claimed = await claimJobs({
-      queue: reviewQueue(ownerUid),
+      queue: reviewQueue(teamId),
       holder: ref.id,
       tags: grant.tags,
       limit: grant.slots,

@@ -6,8 +6,8 @@ import { runnerDocId } from "./ids";
 import { releaseRunnerJobs } from "./releaseRunnerJobs";
 
 /** Marks the runner offline and gives its tasks back to the queue. Repeating it is harmless. */
-export async function deregisterRunner(ownerUid: string, runnerId: string, now: Date): Promise<RunnerDoc> {
-  const ref = runners().doc(runnerDocId(ownerUid, runnerId));
+export async function deregisterRunner(teamId: string, runnerId: string, now: Date): Promise<RunnerDoc> {
+  const ref = runners().doc(runnerDocId(teamId, runnerId));
   const at = Timestamp.fromDate(now);
   await db().runTransaction(async (tx) => {
     const runner = (await tx.get(ref)).data();

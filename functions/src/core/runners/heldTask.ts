@@ -6,11 +6,11 @@ import type { JobDoc } from "../jobs/model";
 import { isOwnersRunner, runnerDocId } from "./ids";
 import type { ReviewJob } from "./reviewTask";
 
-/** Reads a review task of `ownerUid` inside `tx`; anyone else's task, or another kind of job, is 404. */
-export async function readOwnedTask(tx: Transaction, ownerUid: string, taskId: string): Promise<{ ref: DocumentReference<JobDoc>; job: ReviewJob }> {
+/** Reads a review task of `teamId` inside `tx`; anyone else's task, or another kind of job, is 404. */
+export async function readOwnedTask(tx: Transaction, teamId: string, taskId: string): Promise<{ ref: DocumentReference<JobDoc>; job: ReviewJob }> {
   const ref = jobs().doc(taskId);
   const job: ReviewJob | undefined = (await tx.get(ref)).data();
-  assert(job !== undefined && job.kind === "review" && job.ownerUid === ownerUid, new NotFound("TASK_NOT_FOUND", "No such task."));
+  assert(job !== undefined && job.kind === "review" && job.teamId === teamId, new NotFound("TASK_NOT_FOUND", "No such task."));
   return { ref, job };
 }
 
@@ -19,12 +19,12 @@ export async function readOwnedTask(tx: Transaction, ownerUid: string, taskId: s
  * named (`x-runner-id` or `runnerId`) must hold the task itself; otherwise it must be held, now,
  * by one of the key owner's runners. Either way a lapsed or lost lease is 409.
  */
-export function assertTaskHeld(job: ReviewJob, ownerUid: string, runnerId: string | null, now: Date): void {
+export function assertTaskHeld(job: ReviewJob, teamId: string, runnerId: string | null, now: Date): void {
   if (runnerId !== null) {
-    assertHolds(job, runnerDocId(ownerUid, runnerId), now);
+    assertHolds(job, runnerDocId(teamId, runnerId), now);
     return;
   }
   const holder = job.lease?.holder ?? "";
-  assert(isOwnersRunner(ownerUid, holder), new Conflict("LEASE_NOT_HELD", "You hold no active lease on this job."));
+  assert(isOwnersRunner(teamId, holder), new Conflict("LEASE_NOT_HELD", "You hold no active lease on this job."));
   assertHolds(job, holder, now);
 }

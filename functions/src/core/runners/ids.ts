@@ -2,8 +2,8 @@
  * Runner ids are chosen by runners, so they are only unique per owner: the document key joins
  * the owner's uid (which never contains `:`) and the runner's id.
  */
-export function runnerDocId(ownerUid: string, runnerId: string): string {
-  return `${ownerUid}:${runnerId}`;
+export function runnerDocId(teamId: string, runnerId: string): string {
+  return `${teamId}:${runnerId}`;
 }
 
 /** The runner's own id back from a document key. */
@@ -12,12 +12,12 @@ export function runnerIdOf(docId: string): string {
   return at < 0 ? docId : docId.slice(at + 1);
 }
 
-/** Whether a runner document key belongs to `ownerUid`. */
-export function isOwnersRunner(ownerUid: string, docId: string): boolean {
-  return docId.startsWith(`${ownerUid}:`);
+/** Whether a runner document key belongs to `teamId`. */
+export function isOwnersRunner(teamId: string, docId: string): boolean {
+  return docId.startsWith(`${teamId}:`);
 }
 
 /** Review tasks queue per owner: only that owner's runners claim them. */
-export function reviewQueue(ownerUid: string): string {
-  return `review/user:${ownerUid}`;
+export function reviewQueue(teamId: string): string {
+  return `review/user:${teamId}`;
 }

@@ -1,6 +1,7 @@
 import { intParam, JOB_LEASE_MS } from "../../config/params";
 import { jobs } from "../../data/jobs";
 import { newJobDoc } from "../jobs/newJob";
+import type { Owner } from "../teams/owner";
 import { reviewQueue } from "./ids";
 import { DEFAULT_JOB_LEASE_MS } from "./limits";
 import type { ReviewJob, ReviewPayload } from "./reviewTask";
@@ -11,8 +12,8 @@ export interface NewReviewTask extends ReviewPayload {
   maxAttempts?: number;
 }
 
-/** Puts a review task in its owner's queue, where only that owner's runners claim it. */
-export async function queueReviewTask(ownerUid: string, input: NewReviewTask, now: Date): Promise<{ id: string; job: ReviewJob }> {
+/** Puts a review task in its team's queue, where only that team's runners claim it. */
+export async function queueReviewTask(owner: Owner, input: NewReviewTask, now: Date): Promise<{ id: string; job: ReviewJob }> {
   const ref = jobs().doc();
   const payload = {
     repositoryUrl: input.repositoryUrl,
@@ -26,8 +27,9 @@ export async function queueReviewTask(ownerUid: string, input: NewReviewTask, no
       ref.id,
       {
         kind: "review",
-        queue: reviewQueue(ownerUid),
-        ownerUid,
+        queue: reviewQueue(owner.teamId),
+        teamId: owner.teamId,
+        ownerUid: owner.uid,
         payload,
         tags: input.tags,
         priority: input.priority,

@@ -19,11 +19,11 @@ export interface Registration {
  * way it is online from now on.
  */
 export async function registerRunner(
-  owner: { ownerUid: string; credentialId: string },
+  owner: { teamId: string; ownerUid: string; credentialId: string },
   registration: Registration,
   now: Date,
 ): Promise<RunnerDoc> {
-  const ref = runners().doc(runnerDocId(owner.ownerUid, registration.runnerId));
+  const ref = runners().doc(runnerDocId(owner.teamId, registration.runnerId));
   const at = Timestamp.fromDate(now);
   const fields = {
     credentialId: owner.credentialId,
@@ -51,6 +51,7 @@ export async function registerRunner(
     const counter = runnerSeqCounter();
     const seq = ((await tx.get(counter)).data()?.value ?? 0) + 1;
     const doc: RunnerDoc = {
+      teamId: owner.teamId,
       ownerUid: owner.ownerUid,
       runnerId: registration.runnerId,
       seq,

@@ -13,6 +13,7 @@ function reviewJob(over: Partial<ReviewJob> = {}): ReviewJob {
     {
       kind: "review",
       queue: "review/user:u1",
+      teamId: "u1",
       ownerUid: "u1",
       payload: { repositoryUrl: "https://git.example/r.git", branch: "main", commitSha: "abcdef1", files: [], aiConfig: { agentType: "claude-code", prompt: "Fix the login bug" } },
       leaseMs: 1000,

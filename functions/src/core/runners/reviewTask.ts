@@ -38,7 +38,7 @@ export interface ReviewPayload {
 
 /** Job fields only review tasks write, beside the core's. */
 export interface ReviewJobFields extends JobLogCounter {
-  /** Runner document (`ownerUid:runnerId`) that claimed it last: seed 003 lists it among that runner's pods. */
+  /** Runner document (`teamId:runnerId`) that claimed it last: seed 003 lists it among that runner's pods. */
   ranBy?: string | null;
   /** Phase its holder reported last; reset to null on every claim. */
   phase?: TaskPhase | null;

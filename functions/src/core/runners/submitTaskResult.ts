@@ -30,12 +30,12 @@ const UNSPECIFIED_FAILURE = "The runner reported the review as failed.";
  * nothing is written. The holder repeating the very same result gets the same answer and
  * nothing is written twice; a different second result is 409.
  */
-export async function submitTaskResult(ownerUid: string, taskId: string, input: TaskResult, now: Date): Promise<{ task: ReturnType<typeof taskView>; duplicate: boolean }> {
-  const holder = runnerDocId(ownerUid, input.runnerId);
+export async function submitTaskResult(teamId: string, taskId: string, input: TaskResult, now: Date): Promise<{ task: ReturnType<typeof taskView>; duplicate: boolean }> {
+  const holder = runnerDocId(teamId, input.runnerId);
   const hash = createHash("sha256").update(JSON.stringify(input)).digest("hex");
   // The job-end hook writes the runner document, where a runner's concurrent results meet.
   return runContendedTransaction(async (tx) => {
-    const { ref, job } = await readOwnedTask(tx, ownerUid, taskId);
+    const { ref, job } = await readOwnedTask(tx, teamId, taskId);
     if (job.finishedBy === holder && (job.status === "SUCCEEDED" || job.status === "FAILED")) {
       if (job.completionHash === hash) return { task: taskView(ref.id, job), duplicate: true };
       throw new Conflict("ALREADY_COMPLETED", "This task was already completed with a different result.");

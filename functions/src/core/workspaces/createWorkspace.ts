@@ -1,10 +1,12 @@
 import { Timestamp } from "firebase-admin/firestore";
 import { workspaces, type WorkspaceDoc } from "../../data/workspaces";
+import type { Owner } from "../teams/owner";
 
-export async function createWorkspace(ownerUid: string, input: { title: string; idea?: string }, now: Date) {
+export async function createWorkspace(owner: Owner, input: { title: string; idea?: string }, now: Date) {
   const at = Timestamp.fromDate(now);
   const doc: WorkspaceDoc = {
-    ownerUid,
+    teamId: owner.teamId,
+    ownerUid: owner.uid,
     title: input.title,
     idea: input.idea ?? null,
     messageCount: 0,

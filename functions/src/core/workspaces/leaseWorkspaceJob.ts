@@ -12,7 +12,7 @@ export type LeaseAnswer =
 /** A global instance leases from the global pool; a user instance from its owner's pool only. */
 export async function leaseWorkspaceJob(runner: RunnerPrincipal, now: Date): Promise<LeaseAnswer> {
   const [claimed] = await claimJobs({
-    queue: workspaceQueue(runner.pool, runner.ownerUid),
+    queue: workspaceQueue(runner.pool, runner.teamId),
     holder: runner.instanceId,
     limit: 1,
     leaseMs: intParam(WORKSPACE_LEASE_MS, DEFAULT_WORKSPACE_LEASE_MS),

@@ -4,12 +4,12 @@ import { messages, workspaces, type MessageDoc, type WorkspaceDoc } from "../../
 import { assert, NotFound } from "../../http/errors";
 
 /** Appends a user message; the sequence number comes from the workspace in the same transaction. */
-export async function postMessage(ownerUid: string, workspaceId: string, input: { text: string; subtitle?: string }, now: Date) {
+export async function postMessage(teamId: string, workspaceId: string, input: { text: string; subtitle?: string }, now: Date) {
   const ref = workspaces().doc(workspaceId);
   return db().runTransaction(async (tx) => {
     const snap = await tx.get(ref);
     const ws: WorkspaceDoc | undefined = snap.data();
-    assert(ws !== undefined && ws.ownerUid === ownerUid, new NotFound("WORKSPACE_NOT_FOUND", "No such workspace."));
+    assert(ws !== undefined && ws.teamId === teamId, new NotFound("WORKSPACE_NOT_FOUND", "No such workspace."));
     const seq = ws.messageSeq + 1;
     const message: MessageDoc = {
       role: "user",

@@ -11,17 +11,17 @@ import { workspaceQueue } from "./workspaceQueue";
 export const DEFAULT_WORKSPACE_LEASE_MS = 10 * 60 * 1000;
 
 /** Queues a generation for the workspace's `user` pool or the `global` pool; one active job at a time. */
-export async function queueGeneration(ownerUid: string, workspaceId: string, target: RunnerPool, now: Date) {
+export async function queueGeneration(teamId: string, workspaceId: string, target: RunnerPool, now: Date) {
   const ref = workspaces().doc(workspaceId);
   const jobRef = jobs().doc();
   const leaseMs = intParam(WORKSPACE_LEASE_MS, DEFAULT_WORKSPACE_LEASE_MS);
   return db().runTransaction(async (tx) => {
     const ws = (await tx.get(ref)).data();
-    assert(ws !== undefined && ws.ownerUid === ownerUid, new NotFound("WORKSPACE_NOT_FOUND", "No such workspace."));
+    assert(ws !== undefined && ws.teamId === teamId, new NotFound("WORKSPACE_NOT_FOUND", "No such workspace."));
     assert(ws.activeJobId === null, new Conflict("ACTIVE_JOB_EXISTS", "This workspace already has a job in progress.", { jobId: ws.activeJobId }));
     const job = newJobDoc(
       jobRef.id,
-      { kind: "workspace", queue: workspaceQueue(target, ownerUid), ownerUid, workspaceId, payload: { target }, leaseMs },
+      { kind: "workspace", queue: workspaceQueue(target, teamId), teamId, workspaceId, payload: { target }, leaseMs },
       now,
     );
     tx.create(jobRef, job);

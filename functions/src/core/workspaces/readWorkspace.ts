@@ -41,8 +41,8 @@ export function jobSummary(snap: DocumentSnapshot<JobDoc>) {
 }
 
 /** The workspace with its messages (user and assistant), deliverables and latest job. */
-export async function readWorkspace(ownerUid: string, workspaceId: string) {
-  const { snap, doc } = await ownedWorkspace(ownerUid, workspaceId);
+export async function readWorkspace(teamId: string, workspaceId: string) {
+  const { snap, doc } = await ownedWorkspace(teamId, workspaceId);
   const [messageSnap, deliverableSnap, jobSnap] = await Promise.all([
     messages(snap.ref).orderBy("seq", "desc").limit(MAX_VIEW_MESSAGES).get(),
     deliverables(snap.ref).orderBy("createdAt", "desc").limit(MAX_VIEW_DELIVERABLES).get(),
@@ -74,14 +74,14 @@ export async function readWorkspace(ownerUid: string, workspaceId: string) {
   };
 }
 
-export async function listWorkspaces(ownerUid: string) {
-  const snap = await ownedWorkspaces(ownerUid, MAX_LISTED_WORKSPACES).get();
+export async function listWorkspaces(teamId: string) {
+  const snap = await ownedWorkspaces(teamId, MAX_LISTED_WORKSPACES).get();
   return snap.docs.map((d) => workspaceSummary(d.id, d.data()));
 }
 
 /** A deliverable file's bytes, for download. */
-export async function readDeliverableFile(ownerUid: string, workspaceId: string, deliverableId: string) {
-  const { snap } = await ownedWorkspace(ownerUid, workspaceId);
+export async function readDeliverableFile(teamId: string, workspaceId: string, deliverableId: string) {
+  const { snap } = await ownedWorkspace(teamId, workspaceId);
   const d = (await deliverables(snap.ref).doc(deliverableId).get()).data();
   return d?.kind === "file" && d.blob !== null ? { name: String(d.data.name), blob: d.blob } : null;
 }

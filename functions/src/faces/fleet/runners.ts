@@ -4,7 +4,7 @@ import { getOwnedRunner, listRunnersByHeartbeat } from "../../core/runners/readR
 import { registerRunner as register } from "../../core/runners/registerRunner";
 import { fleetRunnerView } from "../../core/runners/runnerViews";
 import { endpoint } from "../../http/route";
-import { FLEET_MANAGE, FLEET_READ, ownerOf, RUNNER_KEY } from "./auth";
+import { FLEET_MANAGE, FLEET_READ, RUNNER_KEY } from "./auth";
 import { heartbeatBody, registrationHeaders, registrationOf, runnerParams } from "./schemas";
 
 /** `GET /api/runners` → `{data: [runner]}`, the caller's runners, most recent heartbeat first. */
@@ -13,7 +13,7 @@ export const listRunners = endpoint({
   method: "GET",
   path: "/api/runners",
   auth: FLEET_READ,
-  handler: async ({ principal }) => ({ body: (await listRunnersByHeartbeat(ownerOf(principal))).map(fleetRunnerView) }),
+  handler: async ({ principal }) => ({ body: (await listRunnersByHeartbeat(principal.teamId)).map(fleetRunnerView) }),
 });
 
 /** `GET /api/runners/:id` → `{data: runner}`; another owner's runner is 404. */
@@ -23,7 +23,7 @@ export const getRunner = endpoint({
   path: "/api/runners/:id",
   auth: FLEET_READ,
   params: runnerParams,
-  handler: async ({ principal, params }) => ({ body: fleetRunnerView(await getOwnedRunner(ownerOf(principal), params.id)) }),
+  handler: async ({ principal, params }) => ({ body: fleetRunnerView(await getOwnedRunner(principal.teamId, params.id)) }),
 });
 
 /** `POST /api/runners/register` with `x-runner-*` headers → `{data: runner}` (upsert). */
@@ -34,7 +34,7 @@ export const registerRunner = endpoint({
   auth: RUNNER_KEY,
   headers: registrationHeaders,
   handler: async ({ principal, headers, now }) => {
-    const runner = await register({ ownerUid: principal.ownerUid, credentialId: principal.credentialId }, registrationOf(headers), now);
+    const runner = await register({ teamId: principal.teamId, ownerUid: principal.ownerUid, credentialId: principal.credentialId }, registrationOf(headers), now);
     return { body: fleetRunnerView(runner) };
   },
 });
@@ -48,7 +48,7 @@ export const heartbeat = endpoint({
   params: runnerParams,
   body: heartbeatBody,
   handler: async ({ principal, params, body, now }) => ({
-    body: fleetRunnerView(await heartbeatRunner(principal.ownerUid, params.id, body, now)),
+    body: fleetRunnerView(await heartbeatRunner(principal.teamId, params.id, body, now)),
   }),
 });
 
@@ -59,5 +59,5 @@ export const deregisterRunner = endpoint({
   path: "/api/runners/:id",
   auth: FLEET_MANAGE,
   params: runnerParams,
-  handler: async ({ principal, params, now }) => ({ body: fleetRunnerView(await deregister(ownerOf(principal), params.id, now)) }),
+  handler: async ({ principal, params, now }) => ({ body: fleetRunnerView(await deregister(principal.teamId, params.id, now)) }),
 });

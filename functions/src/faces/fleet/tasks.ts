@@ -4,8 +4,9 @@ import { queueReviewTask } from "../../core/runners/queueReviewTask";
 import { taskView } from "../../core/runners/reviewTask";
 import { submitTaskResult } from "../../core/runners/submitTaskResult";
 import { updateTaskPhase } from "../../core/runners/updateTaskPhase";
+import { ownerFor } from "../../core/teams/owner";
 import { endpoint } from "../../http/route";
-import { ownerOf, RUNNER_KEY, TASK_QUEUE } from "./auth";
+import { RUNNER_KEY, TASK_QUEUE } from "./auth";
 import {
   claimQuery,
   LOG_BODY_BYTES,
@@ -33,7 +34,7 @@ export const queueTask = endpoint({
   maxBodyBytes: TASK_BODY_BYTES,
   handler: async ({ principal, body, now }) => {
     const { tags, priority, ...payload } = body;
-    const { id, job } = await queueReviewTask(ownerOf(principal), { ...payload, tags: tags ?? [], priority: priority ?? 0 }, now);
+    const { id, job } = await queueReviewTask(ownerFor(principal), { ...payload, tags: tags ?? [], priority: priority ?? 0 }, now);
     return { status: 201, body: taskView(id, job) };
   },
 });
@@ -46,7 +47,7 @@ export const claimTasks = endpoint({
   auth: RUNNER_KEY,
   query: claimQuery,
   handler: async ({ principal, query, now }) => {
-    const claimed = await claimReviewTasks(principal.ownerUid, query.runnerId, query.limit ?? 1, now);
+    const claimed = await claimReviewTasks(principal.teamId, query.runnerId, query.limit ?? 1, now);
     return { body: claimed.map((c) => taskView(c.id, c.job)) };
   },
 });
@@ -62,7 +63,7 @@ export const updateTaskStatus = endpoint({
   body: statusBody,
   handler: async ({ principal, params, headers, body, now }) => {
     const runnerId = namedRunner(headers["x-runner-id"], body.runnerId);
-    return { body: await updateTaskPhase(principal.ownerUid, params.id, runnerId, body.status, now) };
+    return { body: await updateTaskPhase(principal.teamId, params.id, runnerId, body.status, now) };
   },
 });
 
@@ -78,7 +79,7 @@ export const appendLogs = endpoint({
   maxBodyBytes: LOG_BODY_BYTES,
   handler: async ({ principal, params, headers, body, now }) => {
     const runnerId = namedRunner(headers["x-runner-id"], body.runnerId);
-    return { body: await appendTaskLogs(principal.ownerUid, params.id, runnerId, body.logs, now) };
+    return { body: await appendTaskLogs(principal.teamId, params.id, runnerId, body.logs, now) };
   },
 });
 
@@ -92,7 +93,7 @@ export const submitResult = endpoint({
   body: resultBody,
   maxBodyBytes: RESULT_BODY_BYTES,
   handler: async ({ principal, params, body, now }) => {
-    const { task } = await submitTaskResult(principal.ownerUid, params.id, body, now);
+    const { task } = await submitTaskResult(principal.teamId, params.id, body, now);
     return { body: task };
   },
 });

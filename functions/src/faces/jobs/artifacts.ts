@@ -1,7 +1,7 @@
 import { readArtifact } from "../../core/jobsApi/readArtifact";
 import { idSchema } from "../../http/schemas";
 import { ALREADY_SENT, endpoint } from "../../http/route";
-import { JOBS_READ, ownerOf } from "./auth";
+import { JOBS_READ } from "./auth";
 import { jobParams } from "./schemas";
 
 /**
@@ -16,7 +16,7 @@ export const downloadJobArtifact = endpoint({
   auth: JOBS_READ,
   params: jobParams.extend({ artifactId: idSchema }),
   handler: async ({ principal, params, res }) => {
-    const { artifact, bytes } = await readArtifact(ownerOf(principal), params.jobId, params.artifactId);
+    const { artifact, bytes } = await readArtifact(principal.teamId, params.jobId, params.artifactId);
     const fileName = artifact.name.split("/").pop() ?? "artifact";
     res.setHeader("content-type", artifact.blob.contentType);
     res.setHeader("content-length", String(bytes.length));

@@ -6,11 +6,6 @@ export const JOBS_WRITE = { accept: ["user", "apiKey"], scope: "jobs:write" } as
 /** Runner side: an API key with `runners:write`, as `Authorization: Bearer` or `x-api-key`. */
 export const JOBS_RUNNER = { accept: ["apiKey"], scope: "runners:write", apiKeyHeader: true } as const;
 
-/** Whose jobs the caller sees: the user, or the key's owner. */
-export function ownerOf(principal: UserPrincipal | ApiKeyPrincipal): string {
-  return principal.kind === "user" ? principal.uid : principal.ownerUid;
-}
-
 /** Who did it, for records such as a message's sender: a uid or a key's credential id. */
 export function actorOf(principal: UserPrincipal | ApiKeyPrincipal): string {
   return principal.kind === "user" ? principal.uid : `apiKey:${principal.credentialId}`;

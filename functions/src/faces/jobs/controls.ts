@@ -4,7 +4,7 @@ import { CHILD_ACTIONS, type ChildAction, type JobAction } from "../../core/jobs
 import { postJobMessage } from "../../core/jobsApi/postJobMessage";
 import { assert, NotFound } from "../../http/errors";
 import { endpoint, type Endpoint } from "../../http/route";
-import { actorOf, JOBS_WRITE, ownerOf } from "./auth";
+import { actorOf, JOBS_WRITE } from "./auth";
 import { childName, jobParams, messageBody } from "./schemas";
 
 function jobControl(action: JobAction): Endpoint {
@@ -14,7 +14,7 @@ function jobControl(action: JobAction): Endpoint {
     path: `/jobs/:jobId/${action}`,
     auth: JOBS_WRITE,
     params: jobParams,
-    handler: async ({ principal, params, now }) => ({ body: await controlJob(ownerOf(principal), params.jobId, action, now) }),
+    handler: async ({ principal, params, now }) => ({ body: await controlJob(principal.teamId, params.jobId, action, now) }),
   });
 }
 
@@ -38,7 +38,7 @@ export const messageJob = endpoint({
   body: messageBody,
   handler: async ({ principal, params, body, now }) => ({
     status: 201,
-    body: { message: await postJobMessage(ownerOf(principal), actorOf(principal), params.jobId, body.text ?? body.message ?? "", now) },
+    body: { message: await postJobMessage(principal.teamId, actorOf(principal), params.jobId, body.text ?? body.message ?? "", now) },
   }),
 });
 
@@ -59,6 +59,6 @@ export const controlJobChild = endpoint({
   handler: async ({ principal, params, now }) => {
     const action = params.action;
     assert(isChildAction(action), new NotFound("ROUTE_NOT_FOUND", `No child control named ${action}; use ${CHILD_ACTIONS.join(", ")}.`));
-    return { body: await controlChild(ownerOf(principal), params.jobId, params.name, action, now) };
+    return { body: await controlChild(principal.teamId, params.jobId, params.name, action, now) };
   },
 });

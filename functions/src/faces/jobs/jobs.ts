@@ -6,8 +6,9 @@ import { DEFAULT_JOB_LEASE_MS } from "../../core/jobsApi/model";
 import { readJobSnapshot } from "../../core/jobsApi/readJob";
 import type { JobStatus } from "../../core/jobs/model";
 import { assert, InvalidArgument } from "../../http/errors";
+import { ownerFor } from "../../core/teams/owner";
 import { endpoint } from "../../http/route";
-import { JOBS_READ, JOBS_WRITE, ownerOf } from "./auth";
+import { JOBS_READ, JOBS_WRITE } from "./auth";
 import { createJobBody, createJobHeaders, jobParams } from "./schemas";
 
 /** Largest create body: params and children's params together. */
@@ -37,14 +38,13 @@ export const createJob = endpoint({
       fromBody === undefined || fromHeader === undefined || fromBody === fromHeader,
       new InvalidArgument("IDEMPOTENCY_KEY_MISMATCH", "The Idempotency-Key header and the idempotencyKey field differ."),
     );
-    const owner = ownerOf(principal);
-    const { id, created } = await create(owner, input, fromBody ?? fromHeader ?? null, intParam(JOB_LEASE_MS, DEFAULT_JOB_LEASE_MS), now);
+    const { id, created } = await create(ownerFor(principal), input, fromBody ?? fromHeader ?? null, intParam(JOB_LEASE_MS, DEFAULT_JOB_LEASE_MS), now);
     const replyHeaders: Record<string, string> = { location: `/jobs/${id}` };
     if (!created) replyHeaders["idempotent-replayed"] = "true";
     return {
       status: created ? 201 : 200,
       headers: replyHeaders,
-      body: await readJobSnapshot(owner, id),
+      body: await readJobSnapshot(principal.teamId, id),
     };
   },
 });
@@ -67,7 +67,7 @@ export const listJobs = endpoint({
     cursor: z.string().min(1).max(500).optional(),
   }),
   handler: async ({ principal, query }) => ({
-    body: await list(ownerOf(principal), { statuses: query.status, type: query.type, limit: query.limit, cursor: query.cursor }),
+    body: await list(principal.teamId, { statuses: query.status, type: query.type, limit: query.limit, cursor: query.cursor }),
   }),
 });
 
@@ -78,5 +78,5 @@ export const getJob = endpoint({
   path: "/jobs/:jobId",
   auth: JOBS_READ,
   params: jobParams,
-  handler: async ({ principal, params }) => ({ body: await readJobSnapshot(ownerOf(principal), params.jobId) }),
+  handler: async ({ principal, params }) => ({ body: await readJobSnapshot(principal.teamId, params.jobId) }),
 });

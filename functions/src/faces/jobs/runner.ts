@@ -42,7 +42,7 @@ export const leaseRunnerJobs = endpoint({
   body: leaseRunnerBody,
   handler: async ({ principal, body, now }) => ({
     body: await leaseJobs(
-      { ownerUid: principal.ownerUid, runnerId: body.runnerId },
+      { teamId: principal.teamId, runnerId: body.runnerId },
       { tags: body.tags, limit: body.limit, leaseMs: intParam(JOB_LEASE_MS, DEFAULT_JOB_LEASE_MS) },
       now,
     ),
@@ -58,7 +58,7 @@ export const heartbeatRunnerJob = endpoint({
   params: jobParams,
   body: heartbeatRunnerBody,
   handler: async ({ principal, params, body, now }) => ({
-    body: await heartbeatJob({ ownerUid: principal.ownerUid, runnerId: body.runnerId }, params.jobId, body.leaseToken, now, body.ackedMessageSeq),
+    body: await heartbeatJob({ teamId: principal.teamId, runnerId: body.runnerId }, params.jobId, body.leaseToken, now, body.ackedMessageSeq),
   }),
 });
 
@@ -72,7 +72,7 @@ export const appendRunnerLogs = endpoint({
   params: jobParams,
   body: appendLogsBody,
   handler: async ({ principal, params, body, now }) => ({
-    body: await appendLogs({ ownerUid: principal.ownerUid, runnerId: body.runnerId }, params.jobId, body.leaseToken, { offset: body.offset, lines: body.lines }, now),
+    body: await appendLogs({ teamId: principal.teamId, runnerId: body.runnerId }, params.jobId, body.leaseToken, { offset: body.offset, lines: body.lines }, now),
   }),
 });
 
@@ -93,7 +93,7 @@ export const uploadRunnerArtifact = endpoint({
   headers: artifactHeaders,
   handler: async ({ principal, params, query, headers, req, now }) => {
     const upload = await readUpload(req, query.name ?? decodeHeader(headers["x-artifact-name"]), MAX_ARTIFACT_BYTES);
-    const runner = { ownerUid: principal.ownerUid, runnerId: headers["x-runner-id"] };
+    const runner = { teamId: principal.teamId, runnerId: headers["x-runner-id"] };
     const { created, artifact } = await uploadArtifact(runner, params.jobId, headers["x-lease-token"], upload, now);
     return { status: created ? 201 : 200, body: { artifact } };
   },
@@ -109,7 +109,7 @@ export const completeRunnerJob = endpoint({
   params: jobParams,
   body: completeRunnerBody,
   handler: async ({ principal, params, body, now }) => ({
-    body: await finishJob({ ownerUid: principal.ownerUid, runnerId: body.runnerId }, params.jobId, body.leaseToken, { status: "SUCCEEDED", result: body.result }, now),
+    body: await finishJob({ teamId: principal.teamId, runnerId: body.runnerId }, params.jobId, body.leaseToken, { status: "SUCCEEDED", result: body.result }, now),
   }),
 });
 
@@ -122,7 +122,7 @@ export const failRunnerJob = endpoint({
   params: jobParams,
   body: failRunnerBody,
   handler: async ({ principal, params, body, now }) => ({
-    body: await finishJob({ ownerUid: principal.ownerUid, runnerId: body.runnerId }, params.jobId, body.leaseToken, { status: "FAILED", error: body.error }, now),
+    body: await finishJob({ teamId: principal.teamId, runnerId: body.runnerId }, params.jobId, body.leaseToken, { status: "FAILED", error: body.error }, now),
   }),
 });
 
@@ -138,7 +138,7 @@ export const releaseRunnerJob = endpoint({
   params: jobParams,
   body: releaseRunnerBody,
   handler: async ({ principal, params, body, now }) => ({
-    body: await releaseJob({ ownerUid: principal.ownerUid, runnerId: body.runnerId }, params.jobId, body.leaseToken, body.status, now),
+    body: await releaseJob({ teamId: principal.teamId, runnerId: body.runnerId }, params.jobId, body.leaseToken, body.status, now),
   }),
 });
 

@@ -13,7 +13,7 @@ import {
   type StreamSink,
 } from "../../core/jobsApi/streamJob";
 import { ALREADY_SENT, endpoint } from "../../http/route";
-import { JOBS_READ, ownerOf } from "./auth";
+import { JOBS_READ } from "./auth";
 import { jobParams } from "./schemas";
 
 /**
@@ -34,7 +34,7 @@ export const streamJob = endpoint({
     const header = req.headers["last-event-id"];
     const raw = typeof header === "string" ? header : query.lastEventId;
     const lastSeq = parseLastEventId(raw);
-    const opened = await openJobStream(ownerOf(principal), params.jobId, lastSeq, raw !== undefined);
+    const opened = await openJobStream(principal.teamId, params.jobId, lastSeq, raw !== undefined);
     if (opened.kind === "finished") {
       res.status(204).end();
       return ALREADY_SENT;

@@ -7,17 +7,19 @@ import { endpoint } from "../../http/route";
 import { idSchema, nameSchema, scopeSchema } from "../../http/schemas";
 
 const USER = { accept: ["user"] } as const;
+/** Keys are a team's machine credentials: admins mint and revoke them. */
+const TEAM_ADMIN = { accept: ["user"], role: "admin" } as const;
 
 /** `POST /api/keys` `{ name, scopes }` → 201 with `key` (shown this once). */
 export const createApiKey = endpoint({
   face: "platform",
   method: "POST",
   path: "/api/keys",
-  auth: USER,
+  auth: TEAM_ADMIN,
   body: z.object({ name: nameSchema, scopes: z.array(scopeSchema).min(1).max(4) }).strict(),
   handler: async ({ principal, body, now }) => {
     const scopes = [...new Set(body.scopes)] as Scope[];
-    const created = await createCredential({ kind: "apiKey", scopes, name: body.name, ownerUid: principal.uid }, now);
+    const created = await createCredential({ kind: "apiKey", scopes, name: body.name, ownerUid: principal.uid, teamId: principal.teamId }, now);
     return {
       status: 201,
       body: { keyId: created.credentialId, key: created.token, name: body.name, scopes, createdAt: now.toISOString() },
@@ -31,7 +33,7 @@ export const listApiKeys = endpoint({
   method: "GET",
   path: "/api/keys",
   auth: USER,
-  handler: async ({ principal }) => ({ body: { keys: await listCredentials(principal.uid, "apiKey") } }),
+  handler: async ({ principal }) => ({ body: { keys: await listCredentials(principal.teamId, "apiKey") } }),
 });
 
 /** `DELETE /api/keys/:keyId` → `{ ok: true }`; the key fails on its next call. */
@@ -39,7 +41,7 @@ export const revokeApiKey = endpoint({
   face: "platform",
   method: "DELETE",
   path: "/api/keys/:keyId",
-  auth: USER,
+  auth: TEAM_ADMIN,
   params: z.object({ keyId: idSchema }),
   handler: async ({ principal, params, now }) => {
     const { snap } = await findManagedApiKey(principal, params.keyId);
@@ -54,5 +56,5 @@ export const listRunnerInstances = endpoint({
   method: "GET",
   path: "/api/runner-instances",
   auth: USER,
-  handler: async ({ principal }) => ({ body: { instances: await listCredentials(principal.uid, "runner") } }),
+  handler: async ({ principal }) => ({ body: { instances: await listCredentials(principal.teamId, "runner") } }),
 });

@@ -2,7 +2,6 @@ import { z } from "zod";
 import { getRunnerBySeq, listAvailableRunners, listRunnersBySeq, listRunnerPods } from "../../core/runners/readRunners";
 import { POD_STATUS_NAMES } from "../../core/runners/reviewTask";
 import { readRunnerView } from "../../core/runners/runnerViews";
-import type { ApiKeyPrincipal, UserPrincipal } from "../../auth/authenticate";
 import { endpoint } from "../../http/route";
 import { wholeNumber } from "../../http/schemas";
 
@@ -14,10 +13,6 @@ export const DEFAULT_PODS_LIMIT = 50;
 export const MAX_PODS_LIMIT = 200;
 /** Offsets cost a read per skipped document; past this, narrow with `status` instead. */
 export const MAX_PODS_OFFSET = 10_000;
-
-function ownerOf(principal: UserPrincipal | ApiKeyPrincipal): string {
-  return principal.kind === "user" ? principal.uid : principal.ownerUid;
-}
 
 /** Seed 003 runner ids are integers; anything else is 400 before we look. */
 const seqParams = z.object({
@@ -39,7 +34,7 @@ export const listRunners = endpoint({
   method: "GET",
   path: "/runners",
   auth: RUNNERS_READ,
-  handler: async ({ principal }) => ({ body: { runners: (await listRunnersBySeq(ownerOf(principal))).map(readRunnerView) } }),
+  handler: async ({ principal }) => ({ body: { runners: (await listRunnersBySeq(principal.teamId)).map(readRunnerView) } }),
 });
 
 /** `GET /runners/available` → `{runners}` online with a free slot. */
@@ -48,7 +43,7 @@ export const listAvailable = endpoint({
   method: "GET",
   path: "/runners/available",
   auth: RUNNERS_READ,
-  handler: async ({ principal }) => ({ body: { runners: (await listAvailableRunners(ownerOf(principal))).map(readRunnerView) } }),
+  handler: async ({ principal }) => ({ body: { runners: (await listAvailableRunners(principal.teamId)).map(readRunnerView) } }),
 });
 
 /** `GET /runners/:id` → `{runner}`; non-integer id 400, unknown (or another owner's) 404. */
@@ -58,7 +53,7 @@ export const getRunner = endpoint({
   path: "/runners/:id",
   auth: RUNNERS_READ,
   params: seqParams,
-  handler: async ({ principal, params }) => ({ body: { runner: readRunnerView(await getRunnerBySeq(ownerOf(principal), params.id)) } }),
+  handler: async ({ principal, params }) => ({ body: { runner: readRunnerView(await getRunnerBySeq(principal.teamId, params.id)) } }),
 });
 
 /** `GET /runners/:id/pods?status&limit&offset` → `{pods, total, limit, offset}`, newest first. */
@@ -70,7 +65,7 @@ export const listPods = endpoint({
   params: seqParams,
   query: podsQuery,
   handler: async ({ principal, params, query }) => ({
-    body: await listRunnerPods(ownerOf(principal), params.id, {
+    body: await listRunnerPods(principal.teamId, params.id, {
       status: query.status ?? null,
       limit: query.limit ?? DEFAULT_PODS_LIMIT,
       offset: query.offset ?? 0,

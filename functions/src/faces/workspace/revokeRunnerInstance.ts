@@ -2,14 +2,14 @@ import { z } from "zod";
 import { findManagedInstance, revokeCredential } from "../../core/credentials/manageCredential";
 import { endpoint } from "../../http/route";
 import { idSchema } from "../../http/schemas";
-import { STUDIO_USER } from "./auth";
+import { TEAM_ADMIN } from "./auth";
 
 /** `POST /revokeRunnerInstance` `{ instanceId }` → `{ ok: true }`; the key fails on its next call. */
 export const revokeRunnerInstance = endpoint({
   face: "workspace",
   method: "POST",
   path: "/revokeRunnerInstance",
-  auth: STUDIO_USER,
+  auth: TEAM_ADMIN,
   body: z.object({ instanceId: idSchema }).strict(),
   handler: async ({ principal, body, now }) => {
     const { snap } = await findManagedInstance(principal, body.instanceId);

@@ -5,6 +5,7 @@ import { queueGeneration } from "../../core/workspaces/queueGeneration";
 import { listWorkspaces as list, readDeliverableFile, readWorkspace } from "../../core/workspaces/readWorkspace";
 import { blobStore } from "../../core/blobs/blobStore";
 import { NotFound } from "../../http/errors";
+import { ownerFor } from "../../core/teams/owner";
 import { ALREADY_SENT, endpoint } from "../../http/route";
 import { idSchema } from "../../http/schemas";
 import { STUDIO_USER } from "./auth";
@@ -24,8 +25,8 @@ export const createWorkspace = endpoint({
   auth: STUDIO_USER,
   body: z.object({ title: z.string().trim().min(1).max(MAX_TITLE_CHARS), idea: z.string().trim().min(1).max(MAX_IDEA_CHARS).optional() }).strict(),
   handler: async ({ principal, body, now }) => {
-    const { id } = await create(principal.uid, body, now);
-    return { status: 201, body: await readWorkspace(principal.uid, id) };
+    const { id } = await create(ownerFor(principal), body, now);
+    return { status: 201, body: await readWorkspace(principal.teamId, id) };
   },
 });
 
@@ -35,7 +36,7 @@ export const listWorkspaces = endpoint({
   method: "GET",
   path: "/api/workspaces",
   auth: STUDIO_USER,
-  handler: async ({ principal }) => ({ body: { workspaces: await list(principal.uid) } }),
+  handler: async ({ principal }) => ({ body: { workspaces: await list(principal.teamId) } }),
 });
 
 /** `GET /api/workspaces/:workspaceId` → `{ workspace, messages, job }`. */
@@ -45,7 +46,7 @@ export const getWorkspace = endpoint({
   path: "/api/workspaces/:workspaceId",
   auth: STUDIO_USER,
   params: workspaceParams,
-  handler: async ({ principal, params }) => ({ body: await readWorkspace(principal.uid, params.workspaceId) }),
+  handler: async ({ principal, params }) => ({ body: await readWorkspace(principal.teamId, params.workspaceId) }),
 });
 
 /** `POST /api/workspaces/:workspaceId/messages` `{ text, subtitle? }` → 201 `{ message }`. */
@@ -57,7 +58,7 @@ export const postWorkspaceMessage = endpoint({
   params: workspaceParams,
   body: z.object({ text: z.string().trim().min(1).max(MAX_MESSAGE_CHARS), subtitle: z.string().trim().min(1).max(MAX_TITLE_CHARS).optional() }).strict(),
   handler: async ({ principal, params, body, now }) => {
-    const message = await postMessage(principal.uid, params.workspaceId, body, now);
+    const message = await postMessage(principal.teamId, params.workspaceId, body, now);
     return { status: 201, body: { message: { ...message, createdAt: message.createdAt.toDate().toISOString() } } };
   },
 });
@@ -72,7 +73,7 @@ export const queueWorkspaceGeneration = endpoint({
   body: z.object({ target: z.enum(["user", "global"]) }).strict(),
   handler: async ({ principal, params, body, now }) => ({
     status: 201,
-    body: await queueGeneration(principal.uid, params.workspaceId, body.target, now),
+    body: await queueGeneration(principal.teamId, params.workspaceId, body.target, now),
   }),
 });
 
@@ -84,7 +85,7 @@ export const downloadWorkspaceFile = endpoint({
   auth: STUDIO_USER,
   params: workspaceParams.extend({ deliverableId: idSchema }),
   handler: async ({ principal, params, res }) => {
-    const file = await readDeliverableFile(principal.uid, params.workspaceId, params.deliverableId);
+    const file = await readDeliverableFile(principal.teamId, params.workspaceId, params.deliverableId);
     const bytes = file === null ? null : await blobStore().get(file.blob);
     if (file === null || bytes === null) throw new NotFound("FILE_NOT_FOUND", "No such file.");
     res.setHeader("content-type", file.blob.contentType);

@@ -1,0 +1,32 @@
+// Seed 002's cloud control plane for teams, gathered for index.ts.
+import { mounted, type Endpoint } from "../../http/route";
+import * as jobsApi from "../jobs/endpoints";
+
+export { login, refresh } from "./login";
+export { listTeams, createTeam, getTeam, renameTeam, deleteTeam } from "./teams";
+export { listMembers, updateMember, removeMember } from "./members";
+export { createInvitation, listInvitations, revokeInvitation, acceptInvitation } from "./invitations";
+export { createRunnerToken, listRunnerTokens, revokeRunnerToken, listTeamRunners } from "./runners";
+
+/** `/teams/:teamId/jobs/*`: every jobs API route, the same handler, in the team the path names. */
+const inTeam = (endpoint: Endpoint) => mounted("/teams/:teamId", endpoint);
+
+export const teamJobs = {
+  listJobs: inTeam(jobsApi.listJobs),
+  createJob: inTeam(jobsApi.createJob),
+  getJob: inTeam(jobsApi.getJob),
+  streamJob: inTeam(jobsApi.streamJob),
+  downloadJobArtifact: inTeam(jobsApi.downloadJobArtifact),
+  cancelJob: inTeam(jobsApi.cancelJob),
+  pauseJob: inTeam(jobsApi.pauseJob),
+  resumeJob: inTeam(jobsApi.resumeJob),
+  messageJob: inTeam(jobsApi.messageJob),
+  controlJobChild: inTeam(jobsApi.controlJobChild),
+  leaseRunnerJobs: inTeam(jobsApi.leaseRunnerJobs),
+  heartbeatRunnerJob: inTeam(jobsApi.heartbeatRunnerJob),
+  appendRunnerLogs: inTeam(jobsApi.appendRunnerLogs),
+  uploadRunnerArtifact: inTeam(jobsApi.uploadRunnerArtifact),
+  completeRunnerJob: inTeam(jobsApi.completeRunnerJob),
+  failRunnerJob: inTeam(jobsApi.failRunnerJob),
+  releaseRunnerJob: inTeam(jobsApi.releaseRunnerJob),
+};
