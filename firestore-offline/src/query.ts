@@ -234,11 +234,19 @@ function arrayOperand(operand: Value, op: string): Value[] {
   return operand.arrayValue.values;
 }
 
-/** Semantics follow production: range filters only match values of the operand's type class. */
+/**
+ * Semantics follow production: range filters only match values of the operand's type class, and
+ * NaN matches no range filter (it is neither below nor above any number, nor itself).
+ */
 function fieldTest(op: string, operand: Value): FieldTest {
   const sameClass = (v: Value) => typeOrder(v) === typeOrder(operand);
-  const range = (accept: (c: number) => boolean): FieldTest => (v) =>
+  const compared = (accept: (c: number) => boolean): FieldTest => (v) =>
     v !== undefined && sameClass(v) && accept(compareValues(v, operand));
+  const range = (accept: (c: number) => boolean): FieldTest => {
+    if (isNaNValue(operand)) return () => false;
+    const test = compared(accept);
+    return (v) => test(v) && v !== undefined && !isNaNValue(v);
+  };
   switch (op) {
     case "LESS_THAN":
       return range((c) => c < 0);
@@ -249,7 +257,7 @@ function fieldTest(op: string, operand: Value): FieldTest {
     case "GREATER_THAN_OR_EQUAL":
       return range((c) => c >= 0);
     case "EQUAL":
-      return range((c) => c === 0);
+      return compared((c) => c === 0);
     case "NOT_EQUAL":
       // != excludes documents where the field is missing or null.
       return (v) => v !== undefined && !isNull(v) && compareValues(v, operand) !== 0;
@@ -292,8 +300,24 @@ function unaryTest(op: string): FieldTest {
 // ---------------------------------------------------------------------------------------------
 // Aggregations
 
-/** Evaluates count / sum / avg over the documents a query returned. */
-export function aggregate(docs: readonly StoredDocument[], aggregations: readonly AggregationMsg[]): Record<string, Value> {
+/** Production's cap on aggregations in one RunAggregationQuery. */
+export const MAX_AGGREGATIONS = 5;
+
+/**
+ * Evaluates count / sum / avg over the documents a query returned. As in production, only
+ * documents that have every field a sum or avg names take part (count included).
+ */
+export function aggregate(queried: readonly StoredDocument[], aggregations: readonly AggregationMsg[]): Record<string, Value> {
+  if (aggregations.length === 0 || aggregations.length > MAX_AGGREGATIONS) {
+    throw invalidArgument(
+      `An aggregation query must have between 1 and ${MAX_AGGREGATIONS} aggregations, but it has ${aggregations.length}.`,
+    );
+  }
+  const fields = aggregations.flatMap((a) => {
+    const ref = (a.sum ?? a.avg)?.field;
+    return ref === undefined ? [] : [parseFieldPath(fieldText(ref))];
+  });
+  const docs = queried.filter((d) => fields.every((path) => getField(d.fields, path) !== undefined));
   const out: Record<string, Value> = {};
   aggregations.forEach((aggregation, i) => {
     const alias = aggregation.alias ?? `field_${i + 1}`;

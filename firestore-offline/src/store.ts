@@ -182,12 +182,20 @@ export function splitName(name: string): { root: string; segments: string[] } {
   return { root, segments };
 }
 
-/** Validates a document name (an even, non-zero number of segments below the root). */
+/** Ids Firestore keeps for itself: collection and document ids may not match `__.*__`. */
+const RESERVED_ID = /^__.*__$/;
+
+/**
+ * Validates a document name (an even, non-zero number of segments below the root, none of them
+ * a reserved id).
+ */
 export function assertDocumentName(name: string): void {
   const { segments } = splitName(name);
   if (segments.length === 0 || segments.length % 2 !== 0) {
     throw invalidArgument(`Invalid document name: ${JSON.stringify(name)}`);
   }
+  const reserved = segments.find((s) => RESERVED_ID.test(s));
+  if (reserved !== undefined) throw invalidArgument(`Resource id "${reserved}" is invalid because it is reserved.`);
 }
 
 /** A query/list parent: the database root or a document name. */
