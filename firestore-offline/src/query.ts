@@ -4,6 +4,7 @@
 
 import { status } from "@grpc/grpc-js";
 import { RpcError, invalidArgument } from "./errors";
+import { assertFilterLimits } from "./limits";
 import type { AggregationMsg, CursorMsg, FieldReferenceMsg, FilterMsg, StructuredQueryMsg } from "./proto";
 import { collectionIdOf, collectionOf, type StoredDocument } from "./store";
 import {
@@ -38,6 +39,7 @@ type Predicate = (doc: StoredDocument) => boolean;
 /** Runs a query over `docs` (all documents visible at the read time). */
 export function runQuery(docs: Iterable<StoredDocument>, parent: string, query: StructuredQueryMsg): StoredDocument[] {
   if (query.findNearest !== undefined) throw new RpcError(status.UNIMPLEMENTED, "Vector search is not supported.");
+  assertFilterLimits(query.where);
   const inScope = selector(parent, query);
   const orders = effectiveOrdering(query);
   const filter = query.where === undefined ? () => true : compileFilter(query.where);
