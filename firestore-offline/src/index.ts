@@ -5,6 +5,7 @@
 import * as net from "node:net";
 import { Server as GrpcServer, ServerCredentials } from "@grpc/grpc-js";
 import { createAdminServer } from "./admin-http";
+import { loadIndexConfig, type IndexConfig } from "./index-config";
 import { ListenHub } from "./listen";
 import { exportDocuments, importDocuments } from "./persistence";
 import { loadFirestoreService } from "./proto";
@@ -14,6 +15,7 @@ import { Clock, DocumentStore } from "./store";
 import { DEFAULT_TRANSACTION_IDLE_MS, DEFAULT_TRANSACTION_LIFETIME_MS, TransactionManager } from "./transactions";
 
 export type { Stats } from "./stats";
+export type { IndexConfig } from "./index-config";
 
 /** The only address the emulator binds: it has no authentication, so it never leaves the host. */
 export const LOOPBACK = "127.0.0.1";
@@ -29,6 +31,12 @@ export interface OfflineFirestoreOptions {
   transactionIdleMs?: number;
   /** A transaction older than this is dropped however busy it is (default 270 s). */
   transactionLifetimeMs?: number;
+  /**
+   * The project's index definitions (a firestore.indexes.json path, or its content): queries
+   * that need an undeclared composite index are refused as production refuses them. Without
+   * it every query runs (as on the official emulator).
+   */
+  indexes?: string | IndexConfig;
 }
 
 export interface OfflineFirestore {
@@ -57,7 +65,8 @@ export async function startOfflineFirestore(options: OfflineFirestoreOptions): P
   if (host !== LOOPBACK) throw new Error(`firestore-offline only listens on ${LOOPBACK}, not ${host}.`);
 
   const stats = emptyStats();
-  const store = new DocumentStore(new Clock());
+  const indexConfig = typeof options.indexes === "string" ? loadIndexConfig(options.indexes) : options.indexes;
+  const store = new DocumentStore(new Clock(), indexConfig);
   if (options.dataDir !== undefined) store.load(await importDocuments(options.dataDir));
   const transactions = new TransactionManager(
     store,

@@ -1,5 +1,6 @@
 // CLI: tsx firestore-offline/src/main.ts --port 8080 [--data emulator-data/firestore]
 //          [--transaction-idle-ms 60000] [--transaction-lifetime-ms 270000]
+//          [--indexes firestore.indexes.json]
 //
 // Prints "offline firestore listening on 127.0.0.1:PORT" once ready. On SIGINT/SIGTERM it
 // exports to --data (if given) and exits 0. A port already in use exits 1 with a message.
@@ -7,7 +8,7 @@
 import { parseArgs } from "node:util";
 import { LOOPBACK, startOfflineFirestore } from "./index";
 
-const USAGE = "usage: main.ts --port <port> [--data <dir>] [--transaction-idle-ms <ms>] [--transaction-lifetime-ms <ms>]";
+const USAGE = "usage: main.ts --port <port> [--data <dir>] [--transaction-idle-ms <ms>] [--transaction-lifetime-ms <ms>] [--indexes <firestore.indexes.json>]";
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -16,6 +17,7 @@ async function main(): Promise<void> {
       data: { type: "string" },
       "transaction-idle-ms": { type: "string" },
       "transaction-lifetime-ms": { type: "string" },
+      indexes: { type: "string" },
       help: { type: "boolean", default: false },
     },
   });
@@ -28,7 +30,13 @@ async function main(): Promise<void> {
   const transactionLifetimeMs = positive(values["transaction-lifetime-ms"]);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(USAGE);
 
-  const firestore = await startOfflineFirestore({ port, dataDir: values.data, transactionIdleMs, transactionLifetimeMs });
+  const firestore = await startOfflineFirestore({
+    port,
+    dataDir: values.data,
+    transactionIdleMs,
+    transactionLifetimeMs,
+    indexes: values.indexes,
+  });
   console.log(`offline firestore listening on ${LOOPBACK}:${firestore.port}`);
 
   let stopping = false;

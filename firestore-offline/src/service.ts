@@ -103,7 +103,7 @@ export function createService(db: Database): UntypedServiceImplementation {
   function query(ctx: ReadContext, parent: string | undefined, structured: RunQueryRequest["structuredQuery"]) {
     if (parent === undefined || structured === undefined) throw invalidArgument("parent and structured_query are required.");
     assertParentName(parent);
-    const run = (readTime?: bigint) => runQuery(store.all(readTime), parent, structured);
+    const run = (readTime?: bigint) => runQuery(store, parent, structured, readTime);
     const docs = run(ctx.readTime);
     if (ctx.transaction !== undefined) transactions.recordQuery(ctx.transaction, docs, () => run());
     stats.queries++;

@@ -38,10 +38,7 @@ export interface Target {
   stop(options?: { export?: boolean }): Promise<void>;
 }
 
-export interface TargetOptions {
-  dataDir?: string;
-  transactionIdleMs?: number;
-}
+export type TargetOptions = Omit<Parameters<typeof startOfflineFirestore>[0], "port" | "host">;
 
 export async function startTarget(options: TargetOptions = {}): Promise<Target> {
   if (UPSTREAM) {

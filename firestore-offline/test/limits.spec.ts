@@ -36,8 +36,10 @@ function nestedWire(depth: number): object {
 function rawCommit(target: Target, database: string, writes: object[]): Promise<unknown> {
   const Client = makeGenericClientConstructor(loadFirestoreService(), "Firestore");
   const client = new Client(target.hostPort, credentials.createInsecure());
+  const commit = client.Commit;
+  assert.ok(commit !== undefined);
   return new Promise((resolve, reject) => {
-    client.Commit({ database, writes }, (err: ServiceError | null, response: unknown) => {
+    commit.call(client, { database, writes }, (err: ServiceError | null, response: unknown) => {
       client.close();
       if (err === null) resolve(response);
       else reject(err);
