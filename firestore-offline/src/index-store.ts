@@ -189,6 +189,8 @@ function rangeTests(range: ValueRange): { below: (v: Value) => boolean; above: (
 /** Every index built so far, kept current through the store's commits. */
 export class IndexSet {
   private readonly built = new Map<string, SortedIndex>();
+  /** When false, queries scan every document (a benchmark's baseline). */
+  enabled = true;
 
   constructor(private readonly latest: () => Iterable<StoredDocument>) {}
 

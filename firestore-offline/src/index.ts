@@ -37,6 +37,8 @@ export interface OfflineFirestoreOptions {
    * it every query runs (as on the official emulator).
    */
   indexes?: string | IndexConfig;
+  /** Benchmarks only: every query scans every document instead of reading an index range. */
+  scanEveryQuery?: boolean;
 }
 
 export interface OfflineFirestore {
@@ -67,6 +69,7 @@ export async function startOfflineFirestore(options: OfflineFirestoreOptions): P
   const stats = emptyStats();
   const indexConfig = typeof options.indexes === "string" ? loadIndexConfig(options.indexes) : options.indexes;
   const store = new DocumentStore(new Clock(), indexConfig);
+  store.indexes.enabled = options.scanEveryQuery !== true;
   if (options.dataDir !== undefined) store.load(await importDocuments(options.dataDir));
   const transactions = new TransactionManager(
     store,

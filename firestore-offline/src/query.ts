@@ -61,7 +61,7 @@ export function runQuery(store: DocumentStore, parent: string, query: Structured
   const plan = planQuery(store, parent, query);
   const { orders, offset, limit } = plan;
   const end = limit === undefined ? Number.POSITIVE_INFINITY : offset + limit;
-  const scans = readTime === undefined ? indexScans(store, plan) : undefined;
+  const scans = readTime === undefined && store.indexes.enabled ? indexScans(store, plan) : undefined;
   let matched: StoredDocument[];
   if (scans === undefined) {
     matched = [...store.all(readTime)].filter(plan.matches);
