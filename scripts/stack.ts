@@ -129,7 +129,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 
     let firestoreHost = external ?? `127.0.0.1:${PORTS.firestore}`;
     if (external === undefined) {
-      const args = ["tsx", "firestore-offline/src/main.ts", "--port", String(PORTS.firestore)];
+      // The project's index definitions: a query needing an undeclared index fails here as in production.
+      const args = ["tsx", "firestore-offline/src/main.ts", "--port", String(PORTS.firestore), "--indexes", join(projectDir, "firestore.indexes.json")];
       if (options.dataDir !== null) {
         migrateOldLayout(options.dataDir, log);
         args.push("--data", firestoreDataDir(options.dataDir));

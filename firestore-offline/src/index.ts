@@ -5,15 +5,17 @@
 import * as net from "node:net";
 import { Server as GrpcServer, ServerCredentials } from "@grpc/grpc-js";
 import { createAdminServer } from "./admin-http";
+import { loadIndexConfig, type IndexConfig } from "./index-config";
 import { ListenHub } from "./listen";
 import { exportDocuments, importDocuments } from "./persistence";
 import { loadFirestoreService } from "./proto";
 import { createService, type Database } from "./service";
 import { emptyStats, type Stats } from "./stats";
 import { Clock, DocumentStore } from "./store";
-import { DEFAULT_TRANSACTION_IDLE_MS, TransactionManager } from "./transactions";
+import { DEFAULT_TRANSACTION_IDLE_MS, DEFAULT_TRANSACTION_LIFETIME_MS, TransactionManager } from "./transactions";
 
 export type { Stats } from "./stats";
+export type { IndexConfig } from "./index-config";
 
 /** The only address the emulator binds: it has no authentication, so it never leaves the host. */
 export const LOOPBACK = "127.0.0.1";
@@ -27,6 +29,16 @@ export interface OfflineFirestoreOptions {
   dataDir?: string;
   /** A transaction with no activity for this long is dropped (default 60 s). */
   transactionIdleMs?: number;
+  /** A transaction older than this is dropped however busy it is (default 270 s). */
+  transactionLifetimeMs?: number;
+  /**
+   * The project's index definitions (a firestore.indexes.json path, or its content): queries
+   * that need an undeclared composite index are refused as production refuses them. Without
+   * it every query runs (as on the official emulator).
+   */
+  indexes?: string | IndexConfig;
+  /** Benchmarks only: every query scans every document instead of reading an index range. */
+  scanEveryQuery?: boolean;
 }
 
 export interface OfflineFirestore {
@@ -41,8 +53,11 @@ export interface OfflineFirestore {
   exportNow(): Promise<string | undefined>;
 }
 
-/** Above production's 10 MiB request limit: whatever production accepts is accepted here. */
-const MAX_REQUEST_BYTES = 16 * 1024 * 1024;
+/**
+ * gRPC's own cap, above production's 10 MiB request limit: requests between the two are decoded
+ * and refused as production refuses them (limits.ts).
+ */
+const MAX_RECEIVE_BYTES = 16 * 1024 * 1024;
 
 /** The HTTP/2 connection preface every gRPC client starts with. */
 const HTTP2_PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
@@ -52,11 +67,16 @@ export async function startOfflineFirestore(options: OfflineFirestoreOptions): P
   if (host !== LOOPBACK) throw new Error(`firestore-offline only listens on ${LOOPBACK}, not ${host}.`);
 
   const stats = emptyStats();
-  const store = new DocumentStore(new Clock());
+  const indexConfig = typeof options.indexes === "string" ? loadIndexConfig(options.indexes) : options.indexes;
+  const store = new DocumentStore(new Clock(), indexConfig);
+  store.indexes.enabled = options.scanEveryQuery !== true;
   if (options.dataDir !== undefined) store.load(await importDocuments(options.dataDir));
   const transactions = new TransactionManager(
     store,
-    options.transactionIdleMs ?? DEFAULT_TRANSACTION_IDLE_MS,
+    {
+      idleMs: options.transactionIdleMs ?? DEFAULT_TRANSACTION_IDLE_MS,
+      lifetimeMs: options.transactionLifetimeMs ?? DEFAULT_TRANSACTION_LIFETIME_MS,
+    },
     () => stats.transactionsBegun++,
     (reason) => {
       stats.transactionsAborted[reason]++;
@@ -76,7 +96,7 @@ export async function startOfflineFirestore(options: OfflineFirestoreOptions): P
   const exportNow = async () =>
     options.dataDir === undefined ? undefined : exportDocuments(options.dataDir, [...store.all()]);
 
-  const grpcServer = new GrpcServer({ "grpc.max_receive_message_length": MAX_REQUEST_BYTES });
+  const grpcServer = new GrpcServer({ "grpc.max_receive_message_length": MAX_RECEIVE_BYTES });
   grpcServer.addService(loadFirestoreService(), createService(db));
   const injector = grpcServer.createConnectionInjector(ServerCredentials.createInsecure());
   const admin = createAdminServer({

@@ -7,7 +7,7 @@
 // the SDK raise a snapshot. A new target gets ADD, its documents, CURRENT, then NO_CHANGE.
 
 import type { ListenRequest, TargetMsg } from "./proto";
-import { runQuery } from "./query";
+import { checkQuery, runQuery } from "./query";
 import { assertDocumentName, assertParentName, toWireDocument, type DocumentStore, type StoredDocument } from "./store";
 import { invalidArgument, toStatus } from "./errors";
 import { nanosToTimestamp } from "./values";
@@ -164,6 +164,6 @@ function evaluator(store: DocumentStore, msg: TargetMsg): () => StoredDocument[]
   const parent = msg.query?.parent;
   if (query === undefined || parent === undefined) throw invalidArgument("A listen target needs documents or a query.");
   assertParentName(parent);
-  runQuery([], parent, query); // validate once, so errors surface as REMOVE now
-  return () => runQuery(store.all(), parent, query);
+  checkQuery(store, parent, query); // validate once, so errors surface as REMOVE now
+  return () => runQuery(store, parent, query);
 }

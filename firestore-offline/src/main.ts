@@ -1,5 +1,6 @@
 // CLI: tsx firestore-offline/src/main.ts --port 8080 [--data emulator-data/firestore]
-//          [--transaction-idle-ms 60000]
+//          [--transaction-idle-ms 60000] [--transaction-lifetime-ms 270000]
+//          [--indexes firestore.indexes.json]
 //
 // Prints "offline firestore listening on 127.0.0.1:PORT" once ready. On SIGINT/SIGTERM it
 // exports to --data (if given) and exits 0. A port already in use exits 1 with a message.
@@ -7,7 +8,7 @@
 import { parseArgs } from "node:util";
 import { LOOPBACK, startOfflineFirestore } from "./index";
 
-const USAGE = "usage: main.ts --port <port> [--data <dir>] [--transaction-idle-ms <ms>]";
+const USAGE = "usage: main.ts --port <port> [--data <dir>] [--transaction-idle-ms <ms>] [--transaction-lifetime-ms <ms>] [--indexes <firestore.indexes.json>]";
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -15,6 +16,8 @@ async function main(): Promise<void> {
       port: { type: "string", default: "8080" },
       data: { type: "string" },
       "transaction-idle-ms": { type: "string" },
+      "transaction-lifetime-ms": { type: "string" },
+      indexes: { type: "string" },
       help: { type: "boolean", default: false },
     },
   });
@@ -23,13 +26,17 @@ async function main(): Promise<void> {
     return;
   }
   const port = Number(values.port);
-  const idle = values["transaction-idle-ms"];
-  const transactionIdleMs = idle === undefined ? undefined : Number(idle);
-  if (!Number.isInteger(port) || port < 0 || port > 65535 || (transactionIdleMs !== undefined && !(transactionIdleMs > 0))) {
-    throw new Error(USAGE);
-  }
+  const transactionIdleMs = positive(values["transaction-idle-ms"]);
+  const transactionLifetimeMs = positive(values["transaction-lifetime-ms"]);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(USAGE);
 
-  const firestore = await startOfflineFirestore({ port, dataDir: values.data, transactionIdleMs });
+  const firestore = await startOfflineFirestore({
+    port,
+    dataDir: values.data,
+    transactionIdleMs,
+    transactionLifetimeMs,
+    indexes: values.indexes,
+  });
   console.log(`offline firestore listening on ${LOOPBACK}:${firestore.port}`);
 
   let stopping = false;
@@ -49,6 +56,14 @@ async function main(): Promise<void> {
   };
   process.on("SIGINT", () => shutdown("SIGINT"));
   process.on("SIGTERM", () => shutdown("SIGTERM"));
+}
+
+/** An optional positive number of milliseconds. */
+function positive(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (!(value > 0)) throw new Error(USAGE);
+  return value;
 }
 
 main().catch((err: unknown) => {

@@ -16,7 +16,7 @@
 
 import * as path from "node:path";
 import * as protoLoader from "@grpc/proto-loader";
-import type { ServiceDefinition } from "@grpc/grpc-js";
+import type { MethodDefinition, ServiceDefinition } from "@grpc/grpc-js";
 
 const LOADER_OPTIONS: protoLoader.Options = {
   keepCase: false,
@@ -40,7 +40,27 @@ export function loadFirestoreService(): ServiceDefinition {
   if (service === undefined || "format" in service) {
     throw new Error("google.firestore.v1.Firestore service not found in the SDK protos");
   }
-  return service;
+  // Each decoded request remembers its encoded size, for the request size limit.
+  const measured: Record<string, MethodDefinition<unknown, unknown>> = {};
+  for (const [name, method] of Object.entries(service as ServiceDefinition)) {
+    const decode = method.requestDeserialize;
+    measured[name] = {
+      ...method,
+      requestDeserialize: (bytes: Buffer): unknown => {
+        const message: unknown = decode(bytes);
+        if (typeof message === "object" && message !== null) encodedSizes.set(message, bytes.length);
+        return message;
+      },
+    };
+  }
+  return measured;
+}
+
+const encodedSizes = new WeakMap<object, number>();
+
+/** How many bytes a decoded request had on the wire (0 if unknown). */
+export function encodedSize(request: unknown): number {
+  return typeof request === "object" && request !== null ? (encodedSizes.get(request) ?? 0) : 0;
 }
 
 export interface TimestampMsg {

@@ -1,11 +1,30 @@
-// StructuredQuery evaluation by full scan: collection / collection-group selection, filters,
-// ordering (explicit, then inequality fields, then __name__), cursors, offset, limit,
-// projection, and the aggregations of RunAggregationQuery.
+// StructuredQuery evaluation: collection / collection-group selection, filters, ordering
+// (explicit, then inequality fields, then __name__), cursors, offset, limit, projection, and the
+// aggregations of RunAggregationQuery.
+//
+// Planning splits the filter into its disjunctive normal form; each disjunct has a shape (its
+// equality, array-contains and order fields) that production would serve from one index. With
+// the project's index definitions loaded, a shape that needs an undeclared composite index is
+// refused (index-config.ts). Reads of the latest state then walk, per disjunct, the range of
+// that index (index-store.ts) in query order and stop once offset + limit documents matched;
+// every candidate is still checked against the whole query. Reads at a past read time, and
+// shapes no single index orders (collection groups, kindless queries), scan every document.
 
 import { status } from "@grpc/grpc-js";
 import { RpcError, invalidArgument } from "./errors";
+import { assertFilterLimits } from "./limits";
 import type { AggregationMsg, CursorMsg, FieldReferenceMsg, FilterMsg, StructuredQueryMsg } from "./proto";
-import { collectionIdOf, collectionOf, type StoredDocument } from "./store";
+import {
+  NAME_FIELD,
+  assertIndexed,
+  matchingIndexes,
+  servedBySingleFields,
+  suggestedIndex,
+  type IndexDefinition,
+  type QueryShape,
+} from "./index-config";
+import type { IndexKeyField, Scan, SortedIndex, ValueRange } from "./index-store";
+import { collectionIdOf, collectionOf, type DocumentStore, type StoredDocument } from "./store";
 import {
   INT64_MAX,
   INT64_MIN,
@@ -24,7 +43,6 @@ import {
   type Value,
 } from "./values";
 
-const NAME_FIELD = "__name__";
 
 interface Ordering {
   /** Canonical field path text, or `__name__`. */
@@ -35,34 +53,71 @@ interface Ordering {
 
 type Predicate = (doc: StoredDocument) => boolean;
 
-/** Runs a query over `docs` (all documents visible at the read time). */
-export function runQuery(docs: Iterable<StoredDocument>, parent: string, query: StructuredQueryMsg): StoredDocument[] {
+/**
+ * Runs a query: at `readTime` over every document then visible; on the latest state through
+ * indexes where one orders the query. Refuses queries needing an undeclared index.
+ */
+export function runQuery(store: DocumentStore, parent: string, query: StructuredQueryMsg, readTime?: bigint): StoredDocument[] {
+  const plan = planQuery(store, parent, query);
+  const { orders, offset, limit } = plan;
+  const end = limit === undefined ? Number.POSITIVE_INFINITY : offset + limit;
+  const scans = readTime === undefined && store.indexes.enabled ? indexScans(store, plan) : undefined;
+  let matched: StoredDocument[];
+  if (scans === undefined) {
+    matched = [...store.all(readTime)].filter(plan.matches);
+  } else {
+    // Each scan yields its disjunct's documents in query order: its first `end` matches suffice.
+    const found = new Map<string, StoredDocument>();
+    for (const scan of scans) {
+      let taken = 0;
+      for (const doc of scan) {
+        if (taken >= end) break;
+        if (!plan.matches(doc)) continue;
+        taken++;
+        found.set(doc.name, doc);
+      }
+    }
+    matched = [...found.values()];
+  }
+  matched.sort((a, b) => compareDocuments(a, b, orders));
+  return matched.slice(offset, end);
+}
+
+/** Validates a query and its index requirements without running it. */
+export function checkQuery(store: DocumentStore, parent: string, query: StructuredQueryMsg): void {
+  planQuery(store, parent, query);
+}
+
+interface Plan {
+  query: StructuredQueryMsg;
+  parent: string;
+  orders: Ordering[];
+  /** Whole-query test: scope, orderBy fields present, filter, cursors. */
+  matches: Predicate;
+  offset: number;
+  limit: number | undefined;
+  /** One per disjunct of the filter's normal form, with its terms. */
+  disjuncts: { terms: Term[]; shape: QueryShape | undefined }[];
+}
+
+function planQuery(store: DocumentStore, parent: string, query: StructuredQueryMsg): Plan {
   if (query.findNearest !== undefined) throw new RpcError(status.UNIMPLEMENTED, "Vector search is not supported.");
+  assertFilterLimits(query.where);
   const inScope = selector(parent, query);
   const orders = effectiveOrdering(query);
   const filter = query.where === undefined ? () => true : compileFilter(query.where);
   const ordered = orders.filter((o) => o.field !== NAME_FIELD);
-
-  const matched: StoredDocument[] = [];
-  for (const doc of docs) {
-    // Production answers from an index on the orderBy fields, so documents lacking one are absent.
-    if (inScope(doc) && ordered.every((o) => getField(doc.fields, o.path) !== undefined) && filter(doc)) {
-      matched.push(doc);
-    }
-  }
-  matched.sort((a, b) => compareDocuments(a, b, orders));
-
-  let results = matched;
+  const cursors: Predicate[] = [];
   if (query.startAt !== undefined) {
     const { values, before } = cursor(query.startAt, orders);
-    results = results.filter((doc) => {
+    cursors.push((doc) => {
       const position = compareToCursor(doc, values, orders);
       return before ? position >= 0 : position > 0;
     });
   }
   if (query.endAt !== undefined) {
     const { values, before } = cursor(query.endAt, orders);
-    results = results.filter((doc) => {
+    cursors.push((doc) => {
       const position = compareToCursor(doc, values, orders);
       return before ? position < 0 : position <= 0;
     });
@@ -71,7 +126,176 @@ export function runQuery(docs: Iterable<StoredDocument>, parent: string, query: 
   if (offset < 0) throw invalidArgument("offset must be non-negative.");
   const limit = query.limit === undefined ? undefined : (query.limit.value ?? 0);
   if (limit !== undefined && limit < 0) throw invalidArgument("limit must be non-negative.");
-  return results.slice(offset, limit === undefined ? undefined : offset + limit);
+
+  const [from] = query.from;
+  const collectionId = from?.collectionId;
+  const scope = from?.allDescendants === true ? "COLLECTION_GROUP" : "COLLECTION";
+  const disjuncts = normalForm(query.where).map((terms) => ({
+    terms,
+    // Kindless queries (no collection id) only order by name: production needs no index.
+    shape: collectionId === undefined ? undefined : shapeOf(collectionId, scope, terms, orders),
+  }));
+  const config = store.indexConfig;
+  if (config !== undefined) for (const { shape } of disjuncts) if (shape !== undefined) assertIndexed(config, shape);
+
+  return {
+    query,
+    parent,
+    orders,
+    // Production answers from an index on the orderBy fields, so documents lacking one are absent.
+    matches: (doc) =>
+      inScope(doc) && ordered.every((o) => getField(doc.fields, o.path) !== undefined) && filter(doc) && cursors.every((c) => c(doc)),
+    offset,
+    limit,
+    disjuncts,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Normal form, shapes and index scans
+
+/** One simple filter of a disjunct (`in` and `array-contains-any` expanded to one value each). */
+interface Term {
+  field: string;
+  path: string[];
+  op: string;
+  value: Value | undefined;
+}
+
+const EQUALITY_OPS = new Set(["EQUAL", "IS_NULL", "IS_NAN"]);
+const RANGE_OPS = new Set(["LESS_THAN", "LESS_THAN_OR_EQUAL", "GREATER_THAN", "GREATER_THAN_OR_EQUAL"]);
+
+/** The filter as a disjunction of conjunctions of terms (bounded by assertFilterLimits). */
+function normalForm(filter: FilterMsg | undefined): Term[][] {
+  if (filter === undefined) return [[]];
+  const composite = filter.compositeFilter;
+  if (composite !== undefined) {
+    const parts = composite.filters.map(normalForm);
+    if (composite.op === "OR") return parts.flat();
+    return parts.reduce<Term[][]>((acc, part) => acc.flatMap((left) => part.map((right) => [...left, ...right])), [[]]);
+  }
+  const simple = filter.fieldFilter ?? filter.unaryFilter;
+  if (simple === undefined) throw invalidArgument("Empty filter.");
+  const field = fieldText(simple.field);
+  const path = field === NAME_FIELD ? [] : parseFieldPath(field);
+  const op = simple.op ?? "";
+  const value = filter.fieldFilter?.value === undefined ? undefined : normalizeValue(filter.fieldFilter.value);
+  const expanded = { IN: "EQUAL", ARRAY_CONTAINS_ANY: "ARRAY_CONTAINS" }[op];
+  if (expanded !== undefined && value !== undefined && "arrayValue" in value) {
+    return value.arrayValue.values.map((v) => [{ field, path, op: expanded, value: v }]);
+  }
+  return [[{ field, path, op, value }]];
+}
+
+const pathKey = (path: readonly string[]): string => path.join("\u0000");
+
+function shapeOf(collectionId: string, scope: QueryShape["scope"], terms: Term[], orders: Ordering[]): QueryShape {
+  const unique = (paths: Term[]) => [...new Map(paths.map((t) => [pathKey(t.path), t.field])).values()];
+  const equal = terms.filter((t) => t.field !== NAME_FIELD && EQUALITY_OPS.has(t.op));
+  const contains = terms.filter((t) => t.field !== NAME_FIELD && t.op === "ARRAY_CONTAINS");
+  const fixed = new Set(equal.map((t) => pathKey(t.path)));
+  const shapeOrders = orders.filter((o) => o.field === NAME_FIELD || !fixed.has(pathKey(o.path)));
+  const last = shapeOrders.at(-1);
+  const previous = shapeOrders.at(-2);
+  // A trailing __name__ in the direction of the order before it is implicit in every index.
+  if (last?.field === NAME_FIELD && (previous === undefined || previous.descending === last.descending)) shapeOrders.pop();
+  return {
+    collectionId,
+    scope,
+    equalities: unique(equal),
+    contains: unique(contains),
+    orders: shapeOrders.map((o) => ({ field: o.field, descending: o.descending })),
+  };
+}
+
+/** One document iterator per disjunct, each in query order; undefined when some disjunct has no index. */
+function indexScans(store: DocumentStore, plan: Plan): Iterable<StoredDocument>[] | undefined {
+  const scans: Iterable<StoredDocument>[] = [];
+  for (const { terms, shape } of plan.disjuncts) {
+    if (shape === undefined || shape.scope !== "COLLECTION") return undefined;
+    const collection = `${plan.parent}/${shape.collectionId}`;
+    const nameDescending = plan.orders.at(-1)?.descending ?? false;
+    const chosen = chooseScan(store, shape, terms, collection, nameDescending);
+    if (chosen === undefined) return undefined;
+    scans.push(chosen.index.scan(chosen.scan));
+  }
+  return scans;
+}
+
+function chooseScan(
+  store: DocumentStore,
+  shape: QueryShape,
+  terms: Term[],
+  collection: string,
+  nameDescending: boolean,
+): { index: SortedIndex; scan: Scan } | undefined {
+  if (shape.orders.some((o) => o.field === NAME_FIELD)) return undefined;
+  const termFor = (field: string, ops: Set<string>) => terms.find((t) => pathKey(t.path) === pathKey(parseFieldPath(field)) && ops.has(t.op));
+  const [first] = shape.orders;
+  if (!servedBySingleFields(shape)) {
+    const declared = store.indexConfig === undefined ? [suggestedIndex(shape)] : matchingIndexes(store.indexConfig, shape);
+    const widest = declared.sort((a, b) => b.fields.length - a.fields.length)[0];
+    if (widest === undefined) return undefined;
+    const fields = keyFields(widest);
+    const prefixLength = fields.length - shape.orders.length;
+    const prefix: Value[] = [];
+    for (const field of widest.fields.slice(0, prefixLength)) {
+      const term = termFor(field.fieldPath, field.arrayConfig === "CONTAINS" ? new Set(["ARRAY_CONTAINS"]) : EQUALITY_OPS);
+      const value = term === undefined ? undefined : termValue(term);
+      if (value === undefined) return undefined;
+      prefix.push(value);
+    }
+    const index = store.indexes.get(shape.collectionId, fields);
+    return { index, scan: { collection, prefix, range: first && rangeOf(terms, first.field), reverse: false } };
+  }
+  if (first !== undefined) {
+    const index = store.indexes.get(shape.collectionId, [{ path: parseFieldPath(first.field), mode: "asc" }]);
+    return { index, scan: { collection, prefix: [], range: rangeOf(terms, first.field), reverse: first.descending } };
+  }
+  // Equalities only: the narrowest single-field range, read in name order.
+  const candidates = [
+    ...shape.equalities.map((field) => ({ field, mode: "asc" as const, term: termFor(field, EQUALITY_OPS) })),
+    ...shape.contains.map((field) => ({ field, mode: "contains" as const, term: termFor(field, new Set(["ARRAY_CONTAINS"])) })),
+  ].flatMap(({ field, mode, term }) => {
+    const value = term === undefined ? undefined : termValue(term);
+    if (value === undefined) return [];
+    const index = store.indexes.get(shape.collectionId, [{ path: parseFieldPath(field), mode }]);
+    const scan: Scan = { collection, prefix: [value], reverse: nameDescending };
+    return [{ index, scan, size: index.count(scan) }];
+  });
+  if (candidates.length === 0) return { index: store.indexes.get(shape.collectionId, []), scan: { collection, prefix: [], reverse: nameDescending } };
+  return candidates.reduce((a, b) => (b.size < a.size ? b : a));
+}
+
+/** An index definition's key fields (a trailing __name__ is every index's tie-break). */
+function keyFields(index: IndexDefinition): IndexKeyField[] {
+  return index.fields
+    .filter((f) => f.fieldPath !== NAME_FIELD)
+    .map((f) => ({ path: parseFieldPath(f.fieldPath), mode: f.arrayConfig === "CONTAINS" ? "contains" : f.order === "DESCENDING" ? "desc" : "asc" }));
+}
+
+function termValue(term: Term): Value | undefined {
+  if (term.op === "IS_NULL") return NULL_VALUE;
+  if (term.op === "IS_NAN") return { doubleValue: Number.NaN };
+  return term.value;
+}
+
+/** The tightest bounds the disjunct's range filters put on `field`, or undefined. */
+function rangeOf(terms: Term[], field: string): ValueRange | undefined {
+  const key = pathKey(parseFieldPath(field));
+  let range: ValueRange | undefined;
+  for (const term of terms) {
+    if (pathKey(term.path) !== key || !RANGE_OPS.has(term.op) || term.value === undefined) continue;
+    const bound = { value: term.value, inclusive: term.op.endsWith("_OR_EQUAL") };
+    range ??= { typeClass: typeOrder(term.value) };
+    if (typeOrder(term.value) !== range.typeClass) continue; // a superset: the filter decides
+    if (term.op.startsWith("GREATER")) {
+      if (range.lower === undefined || compareValues(bound.value, range.lower.value) > 0) range.lower = bound;
+    } else if (range.upper === undefined || compareValues(bound.value, range.upper.value) < 0) {
+      range.upper = bound;
+    }
+  }
+  return range;
 }
 
 /** The field paths a query's `select` keeps, or undefined for whole documents. */
@@ -234,11 +458,19 @@ function arrayOperand(operand: Value, op: string): Value[] {
   return operand.arrayValue.values;
 }
 
-/** Semantics follow production: range filters only match values of the operand's type class. */
+/**
+ * Semantics follow production: range filters only match values of the operand's type class, and
+ * NaN matches no range filter (it is neither below nor above any number, nor itself).
+ */
 function fieldTest(op: string, operand: Value): FieldTest {
   const sameClass = (v: Value) => typeOrder(v) === typeOrder(operand);
-  const range = (accept: (c: number) => boolean): FieldTest => (v) =>
+  const compared = (accept: (c: number) => boolean): FieldTest => (v) =>
     v !== undefined && sameClass(v) && accept(compareValues(v, operand));
+  const range = (accept: (c: number) => boolean): FieldTest => {
+    if (isNaNValue(operand)) return () => false;
+    const test = compared(accept);
+    return (v) => test(v) && v !== undefined && !isNaNValue(v);
+  };
   switch (op) {
     case "LESS_THAN":
       return range((c) => c < 0);
@@ -249,7 +481,7 @@ function fieldTest(op: string, operand: Value): FieldTest {
     case "GREATER_THAN_OR_EQUAL":
       return range((c) => c >= 0);
     case "EQUAL":
-      return range((c) => c === 0);
+      return compared((c) => c === 0);
     case "NOT_EQUAL":
       // != excludes documents where the field is missing or null.
       return (v) => v !== undefined && !isNull(v) && compareValues(v, operand) !== 0;
@@ -292,8 +524,24 @@ function unaryTest(op: string): FieldTest {
 // ---------------------------------------------------------------------------------------------
 // Aggregations
 
-/** Evaluates count / sum / avg over the documents a query returned. */
-export function aggregate(docs: readonly StoredDocument[], aggregations: readonly AggregationMsg[]): Record<string, Value> {
+/** Production's cap on aggregations in one RunAggregationQuery. */
+export const MAX_AGGREGATIONS = 5;
+
+/**
+ * Evaluates count / sum / avg over the documents a query returned. As in production, only
+ * documents that have every field a sum or avg names take part (count included).
+ */
+export function aggregate(queried: readonly StoredDocument[], aggregations: readonly AggregationMsg[]): Record<string, Value> {
+  if (aggregations.length === 0 || aggregations.length > MAX_AGGREGATIONS) {
+    throw invalidArgument(
+      `An aggregation query must have between 1 and ${MAX_AGGREGATIONS} aggregations, but it has ${aggregations.length}.`,
+    );
+  }
+  const fields = aggregations.flatMap((a) => {
+    const ref = (a.sum ?? a.avg)?.field;
+    return ref === undefined ? [] : [parseFieldPath(fieldText(ref))];
+  });
+  const docs = queried.filter((d) => fields.every((path) => getField(d.fields, path) !== undefined));
   const out: Record<string, Value> = {};
   aggregations.forEach((aggregation, i) => {
     const alias = aggregation.alias ?? `field_${i + 1}`;

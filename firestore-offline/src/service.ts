@@ -34,6 +34,8 @@ import type {
   UpdateDocumentRequest,
   WriteMsg,
 } from "./proto";
+import { encodedSize } from "./proto";
+import { assertRequestSize, assertWritable } from "./limits";
 import { aggregate, project, queryProjection, runQuery } from "./query";
 import { billedAggregationReads, billedReads, type Stats } from "./stats";
 import {
@@ -101,7 +103,7 @@ export function createService(db: Database): UntypedServiceImplementation {
   function query(ctx: ReadContext, parent: string | undefined, structured: RunQueryRequest["structuredQuery"]) {
     if (parent === undefined || structured === undefined) throw invalidArgument("parent and structured_query are required.");
     assertParentName(parent);
-    const run = (readTime?: bigint) => runQuery(store.all(readTime), parent, structured);
+    const run = (readTime?: bigint) => runQuery(store, parent, structured, readTime);
     const docs = run(ctx.readTime);
     if (ctx.transaction !== undefined) transactions.recordQuery(ctx.transaction, docs, () => run());
     stats.queries++;
@@ -121,6 +123,7 @@ export function createService(db: Database): UntypedServiceImplementation {
       const name = writeTarget(write);
       const before = scratch.has(name) ? scratch.get(name) : store.get(name);
       const outcome = applyWrite(before, write, commitTime);
+      if (outcome.doc !== undefined && outcome.doc !== before) assertWritable(outcome.doc);
       scratch.set(name, outcome.doc);
       results.push(outcome.result);
       docs.push(outcome.doc);
@@ -354,6 +357,7 @@ function unary<Req, Res>(handle: (request: Req) => Res) {
   return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>): void => {
     let response: Res;
     try {
+      assertRequestSize(encodedSize(call.request));
       response = handle(call.request);
     } catch (err) {
       callback(toStatus(err), null);
@@ -366,6 +370,7 @@ function unary<Req, Res>(handle: (request: Req) => Res) {
 function serverStream<Req>(handle: (request: Req, send: (response: object) => void) => void) {
   return (call: ServerWritableStream<Req, object>): void => {
     try {
+      assertRequestSize(encodedSize(call.request));
       handle(call.request, (response) => call.write(response));
       call.end();
     } catch (err) {

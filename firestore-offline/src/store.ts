@@ -7,6 +7,8 @@
 
 import { status } from "@grpc/grpc-js";
 import { RpcError, invalidArgument } from "./errors";
+import type { IndexConfig } from "./index-config";
+import { IndexSet } from "./index-store";
 import { nanosToTimestamp, type Fields, type Timestamp } from "./values";
 
 export interface StoredDocument {
@@ -87,8 +89,16 @@ const maxBig = (a: bigint, b: bigint): bigint => (a > b ? a : b);
 export class DocumentStore {
   private readonly history = new Map<string, Version[]>();
   private commitsSincePrune = 0;
+  /** Sorted indexes over the latest documents, kept current by commit / clear / load. */
+  readonly indexes: IndexSet;
 
-  constructor(readonly clock: Clock) {}
+  /** `indexConfig`: the project's declared indexes, enforced on queries; undefined: any query runs. */
+  constructor(
+    readonly clock: Clock,
+    readonly indexConfig?: IndexConfig,
+  ) {
+    this.indexes = new IndexSet(() => this.all());
+  }
 
   /** The document as of `readTime` (default: latest). */
   get(name: string, readTime?: bigint): StoredDocument | undefined {
@@ -114,7 +124,9 @@ export class DocumentStore {
   commit(changes: ReadonlyMap<string, StoredDocument | undefined>, time: bigint): void {
     for (const [name, doc] of changes) {
       const versions = this.history.get(name) ?? [];
+      const before = visible(versions, undefined);
       versions.push({ time, doc });
+      this.indexes.changed(before, doc);
       this.history.set(name, versions);
       this.prune(name, versions);
     }
@@ -133,12 +145,14 @@ export class DocumentStore {
         this.history.delete(name);
       }
     }
+    this.indexes.reset();
     return removed;
   }
 
   /** Replaces the whole content (import). */
   load(docs: Iterable<StoredDocument>): void {
     this.history.clear();
+    this.indexes.reset();
     for (const doc of docs) {
       this.history.set(doc.name, [{ time: doc.updateTime, doc }]);
       this.clock.advancePast(doc.updateTime);
@@ -182,12 +196,20 @@ export function splitName(name: string): { root: string; segments: string[] } {
   return { root, segments };
 }
 
-/** Validates a document name (an even, non-zero number of segments below the root). */
+/** Ids Firestore keeps for itself: collection and document ids may not match `__.*__`. */
+const RESERVED_ID = /^__.*__$/;
+
+/**
+ * Validates a document name (an even, non-zero number of segments below the root, none of them
+ * a reserved id).
+ */
 export function assertDocumentName(name: string): void {
   const { segments } = splitName(name);
   if (segments.length === 0 || segments.length % 2 !== 0) {
     throw invalidArgument(`Invalid document name: ${JSON.stringify(name)}`);
   }
+  const reserved = segments.find((s) => RESERVED_ID.test(s));
+  if (reserved !== undefined) throw invalidArgument(`Resource id "${reserved}" is invalid because it is reserved.`);
 }
 
 /** A query/list parent: the database root or a document name. */

@@ -21,6 +21,14 @@ import type { DocumentStore, StoredDocument } from "./store";
 import { timestampToNanos } from "./values";
 
 export const DEFAULT_TRANSACTION_IDLE_MS = 60_000;
+/** Production's cap on a transaction's whole life, however busy it is. */
+export const DEFAULT_TRANSACTION_LIFETIME_MS = 270_000;
+
+/**
+ * Production's answer to an expired or unknown transaction id. The SDK retries exactly this
+ * INVALID_ARGUMENT (it matches "transaction has expired"), with a fresh transaction.
+ */
+export const EXPIRED_MESSAGE = "The referenced transaction has expired or is no longer valid.";
 
 export interface Transaction {
   id: Buffer;
@@ -35,6 +43,8 @@ export interface Transaction {
   inconsistentRead: string | undefined;
   /** performance.now() of the last operation, for idle expiry. */
   lastActive: number;
+  /** performance.now() at begin, for the lifetime cap. */
+  begunAt: number;
 }
 
 /** Identifies a query result: which documents, at which versions. */
@@ -47,7 +57,7 @@ export class TransactionManager {
 
   constructor(
     private readonly store: DocumentStore,
-    private readonly idleMs: number,
+    private readonly limits: { idleMs: number; lifetimeMs: number },
     private readonly onBegin: () => void,
     private readonly onAbort: (reason: AbortReason) => void,
   ) {}
@@ -72,23 +82,31 @@ export class TransactionManager {
       queries: [],
       inconsistentRead: undefined,
       lastActive: performance.now(),
+      begunAt: performance.now(),
     };
     this.active.set(tx.id.toString("hex"), tx);
     this.onBegin();
     return tx;
   }
 
-  /** The live transaction with this id; ABORTED if it is unknown, finished or expired. */
+  /**
+   * The live transaction with this id; INVALID_ARGUMENT "has expired" if it is unknown,
+   * finished, idle too long or past its lifetime.
+   */
   lookup(id: Buffer): Transaction {
     const key = id.toString("hex");
     const tx = this.active.get(key);
-    if (tx !== undefined && performance.now() - tx.lastActive <= this.idleMs) {
+    if (tx !== undefined && !this.expired(tx, performance.now())) {
       tx.lastActive = performance.now();
       return tx;
     }
     this.active.delete(key);
     this.onAbort("expired");
-    throw aborted("The referenced transaction has expired or is no longer valid.");
+    throw invalidArgument(EXPIRED_MESSAGE);
+  }
+
+  private expired(tx: Transaction, now: number): boolean {
+    return now - tx.lastActive > this.limits.idleMs || now - tx.begunAt > this.limits.lifetimeMs;
   }
 
   recordDocument(tx: Transaction, name: string, doc: StoredDocument | undefined): void {
@@ -130,7 +148,7 @@ export class TransactionManager {
   private dropExpired(): void {
     const now = performance.now();
     for (const [key, tx] of this.active) {
-      if (now - tx.lastActive > this.idleMs) this.active.delete(key);
+      if (this.expired(tx, now)) this.active.delete(key);
     }
   }
 }

@@ -92,7 +92,8 @@ export function nanosToTimestamp(nanos: bigint): Timestamp {
 
 /**
  * Firestore's cross-type order: null < boolean < number < timestamp < string < bytes <
- * reference < geo point < array < map. Integers and doubles are one class.
+ * reference < geo point < array < vector < map. Integers and doubles are one class. A vector is
+ * a map `{__type__: "__vector__", value: [numbers]}` (what FieldValue.vector() writes).
  */
 export function typeOrder(value: Value): number {
   if ("nullValue" in value) return 0;
@@ -104,7 +105,16 @@ export function typeOrder(value: Value): number {
   if ("referenceValue" in value) return 6;
   if ("geoPointValue" in value) return 7;
   if ("arrayValue" in value) return 8;
-  return 9;
+  return vectorElements(value) === undefined ? 10 : 9;
+}
+
+/** The elements of a vector value, or undefined for anything else. */
+function vectorElements(value: Value): Value[] | undefined {
+  if (!("mapValue" in value)) return undefined;
+  const type = ownField(value.mapValue.fields, "__type__");
+  const elements = ownField(value.mapValue.fields, "value");
+  if (type === undefined || !("stringValue" in type) || type.stringValue !== "__vector__") return undefined;
+  return elements !== undefined && "arrayValue" in elements ? elements.arrayValue.values : undefined;
 }
 
 const sign = (n: number | bigint): number => (n > 0 ? 1 : n < 0 ? -1 : 0);
@@ -126,6 +136,9 @@ export function compareValues(a: Value, b: Value): number {
     );
   }
   if ("arrayValue" in a && "arrayValue" in b) return compareArrays(a.arrayValue.values, b.arrayValue.values);
+  const [va, vb] = [vectorElements(a), vectorElements(b)];
+  // Vectors order by dimension first, then element by element.
+  if (va !== undefined && vb !== undefined) return sign(va.length - vb.length) || compareArrays(va, vb);
   if ("mapValue" in a && "mapValue" in b) return compareMaps(a.mapValue.fields, b.mapValue.fields);
   return 0; // both null
 }

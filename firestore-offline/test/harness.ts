@@ -20,6 +20,7 @@ export const TEST_TIMEOUT_MS = UPSTREAM ? 8_000 : 10_000;
 
 /** gRPC status codes, as the SDK reports them in `err.code`. */
 export const Code = {
+  INVALID_ARGUMENT: 3,
   NOT_FOUND: 5,
   ALREADY_EXISTS: 6,
   FAILED_PRECONDITION: 9,
@@ -37,10 +38,7 @@ export interface Target {
   stop(options?: { export?: boolean }): Promise<void>;
 }
 
-export interface TargetOptions {
-  dataDir?: string;
-  transactionIdleMs?: number;
-}
+export type TargetOptions = Omit<Parameters<typeof startOfflineFirestore>[0], "port" | "host">;
 
 export async function startTarget(options: TargetOptions = {}): Promise<Target> {
   if (UPSTREAM) {

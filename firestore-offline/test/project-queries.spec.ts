@@ -1,0 +1,160 @@
+// Every query the functions make, run against the offline Firestore with the project's own
+// firestore.indexes.json loaded: any query that production would refuse for want of an index
+// fails here, named together with the index to declare. FIRESTORE_INDEXES points the test at
+// another file (a scratch copy with an index removed, to see it fail).
+
+import * as assert from "node:assert/strict";
+import { readdirSync, readFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import { deleteApp, getApps, initializeApp } from "firebase-admin/app";
+import { Timestamp } from "firebase-admin/firestore";
+import { HELD_STATUSES, shardsOf, type JobStatus } from "../../functions/src/core/jobs/model";
+import { POD_STATUSES } from "../../functions/src/core/runners/reviewTask";
+import { dueDeployments, deploymentsOfDefinition, definitionsOfTenant, lapsedVersions, versionsOfDefinition } from "../../functions/src/data/code";
+import { findInstance, ownedCredentials } from "../../functions/src/data/credentials";
+import { db } from "../../functions/src/data/firestore";
+import { ownedJobsPage } from "../../functions/src/data/genericJobs";
+import { artifactsOf } from "../../functions/src/data/jobArtifacts";
+import { logsAfter } from "../../functions/src/data/jobLogs";
+import { messagesAfter } from "../../functions/src/data/jobMessages";
+import { expiredLeases, pendingCandidates, pendingCandidatesInShard, recentJobsOfQueue } from "../../functions/src/data/jobs";
+import {
+  heldJobsOf,
+  jobsRanBy,
+  longOfflineRunners,
+  ownedRunnersByHeartbeat,
+  ownedRunnersBySeq,
+  ownedRunnersInStatus,
+  runnerBySeq,
+  staleRunners,
+} from "../../functions/src/data/runners";
+import { deliverables, messages, ownedWorkspaces, workspaces } from "../../functions/src/data/workspaces";
+import { startOfflineFirestore, type OfflineFirestore } from "../src/index";
+
+const ROOT = join(__dirname, "..", "..");
+const INDEXES = process.env.FIRESTORE_INDEXES ?? join(ROOT, "firestore.indexes.json");
+const FUNCTIONS_SRC = join(ROOT, "functions", "src");
+
+/**
+ * The source files that build queries; each one's queries are run below. A new file that
+ * queries must be added here (and its queries below): the completeness check fails until then.
+ */
+const QUERYING_FILES = [
+  "core/runners/readRunners.ts",
+  "core/workspaces/buildRunnerContext.ts",
+  "core/workspaces/readWorkspace.ts",
+  "data/code.ts",
+  "data/credentials.ts",
+  "data/genericJobs.ts",
+  "data/jobArtifacts.ts",
+  "data/jobLogs.ts",
+  "data/jobMessages.ts",
+  "data/jobs.ts",
+  "data/runners.ts",
+  "data/workspaces.ts",
+];
+
+const QUERY_CALL = /\.(where|orderBy|count|aggregate|findNearest)\(|collectionGroup\(/;
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return sourceFiles(path);
+    return entry.name.endsWith(".ts") && !entry.name.endsWith(".spec.ts") ? [path] : [];
+  });
+}
+
+/** Every query shape the functions build, with representative arguments. */
+function projectQueries(): { name: string; run: () => Promise<unknown> }[] {
+  const now = Timestamp.now();
+  const get = (query: { get(): Promise<unknown> }) => () => query.get();
+  const queue = "workspace/user:uid-1";
+  const workspace = workspaces().doc("ws-1");
+  const statusSets: (readonly JobStatus[] | null)[] = [null, ...Object.values(POD_STATUSES)];
+  return [
+    { name: "versionsOfDefinition", run: get(versionsOfDefinition("def-1", 10)) },
+    { name: "definitionsOfTenant", run: get(definitionsOfTenant("tenant-1", 10)) },
+    { name: "deploymentsOfDefinition", run: get(deploymentsOfDefinition("def-1", 10)) },
+    { name: "lapsedVersions", run: get(lapsedVersions(now, 10)) },
+    { name: "dueDeployments", run: get(dueDeployments(now, 10)) },
+    { name: "findInstance", run: () => findInstance("instance-1") },
+    { name: "ownedCredentials(runner)", run: get(ownedCredentials("uid-1", "runner").limit(50)) },
+    { name: "ownedCredentials(apiKey)", run: get(ownedCredentials("uid-1", "apiKey").limit(50)) },
+    ...[
+      { queue: "generic/user:uid-1" },
+      { queue: "generic/user:uid-1", statuses: ["PENDING"] as JobStatus[] },
+      { queue: "generic/user:uid-1", statuses: ["PENDING", "RUNNING"] as JobStatus[] },
+      { queue: "generic/user:uid-1", type: "build" },
+      { queue: "generic/user:uid-1", statuses: ["FAILED"] as JobStatus[], type: "build" },
+      { queue: "generic/user:uid-1", statuses: ["FAILED", "CANCELLED"] as JobStatus[], type: "build" },
+    ].flatMap((filter) => [
+      { name: `ownedJobsPage(${JSON.stringify(filter)})`, run: get(ownedJobsPage(filter, null, 20)) },
+      { name: `ownedJobsPage(${JSON.stringify(filter)}, after)`, run: get(ownedJobsPage(filter, { createdAt: now, id: "job-1" }, 20)) },
+    ]),
+    { name: "artifactsOf", run: get(artifactsOf("job-1", 100)) },
+    { name: "logsAfter", run: get(logsAfter("job-1", 3, 100)) },
+    { name: "messagesAfter", run: get(messagesAfter("job-1", 3, 100)) },
+    { name: "pendingCandidates", run: get(pendingCandidates(queue, 25)) },
+    { name: "pendingCandidatesInShard", run: get(pendingCandidatesInShard(shardsOf(queue)[0] ?? queue, 25)) },
+    { name: "expiredLeases", run: get(expiredLeases(now, 100)) },
+    { name: "recentJobsOfQueue", run: get(recentJobsOfQueue(queue, 20)) },
+    { name: "ownedRunnersByHeartbeat", run: get(ownedRunnersByHeartbeat("uid-1", 100)) },
+    { name: "ownedRunnersBySeq", run: get(ownedRunnersBySeq("uid-1", 100)) },
+    { name: "ownedRunnersInStatus", run: get(ownedRunnersInStatus("uid-1", "online", 100)) },
+    { name: "runnerBySeq", run: get(runnerBySeq(7)) },
+    { name: "staleRunners", run: get(staleRunners(now, 100)) },
+    { name: "longOfflineRunners", run: get(longOfflineRunners(now, 100)) },
+    { name: "heldJobsOf", run: get(heldJobsOf("uid-1:runner-1", HELD_STATUSES.length)) },
+    ...statusSets.flatMap((statuses) => [
+      { name: `jobsRanBy(${JSON.stringify(statuses)}).count()`, run: get(jobsRanBy("uid-1:runner-1", statuses).count()) },
+      { name: `jobsRanBy(${JSON.stringify(statuses)}) page`, run: get(jobsRanBy("uid-1:runner-1", statuses).offset(10).limit(10)) },
+    ]),
+    { name: "ownedWorkspaces", run: get(ownedWorkspaces("uid-1", 50)) },
+    // Built inline in core/workspaces (buildRunnerContext, readWorkspace).
+    { name: "workspace messages by seq", run: get(messages(workspace).orderBy("seq", "desc").limit(1000)) },
+    { name: "workspace deliverables by createdAt", run: get(deliverables(workspace).orderBy("createdAt", "desc").limit(1000)) },
+  ];
+}
+
+describe(`the functions' queries against ${relative(ROOT, INDEXES)}`, function () {
+  this.timeout(120_000);
+  let firestore: OfflineFirestore | undefined;
+  const saved = { host: process.env.FIRESTORE_EMULATOR_HOST, project: process.env.GCLOUD_PROJECT };
+
+  before(async () => {
+    assert.equal(getApps().length, 0, "the data layer's default app must be this test's");
+    firestore = await startOfflineFirestore({ port: 0, indexes: INDEXES });
+    process.env.FIRESTORE_EMULATOR_HOST = `127.0.0.1:${firestore.port}`;
+    process.env.GCLOUD_PROJECT = "demo-runnerplane";
+    initializeApp({ projectId: "demo-runnerplane" });
+  });
+
+  after(async () => {
+    await Promise.all(getApps().map((app) => deleteApp(app)));
+    await firestore?.stop();
+    for (const [key, value] of [["FIRESTORE_EMULATOR_HOST", saved.host], ["GCLOUD_PROJECT", saved.project]] as const) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+  });
+
+  it("lists every source file that builds a query", () => {
+    const querying = sourceFiles(FUNCTIONS_SRC)
+      .filter((file) => QUERY_CALL.test(readFileSync(file, "utf8")))
+      .map((file) => relative(FUNCTIONS_SRC, file).split("\\").join("/"))
+      .sort();
+    assert.deepEqual(querying, [...QUERYING_FILES].sort());
+  });
+
+  it("needs no index that the file does not declare", async () => {
+    const queries = projectQueries();
+    assert.ok(db().settings !== undefined);
+    const refused: string[] = [];
+    // One at a time: a refused query is retried by the SDK for a few seconds before it fails.
+    for (const { name, run } of queries) {
+      await run().catch((err: unknown) => refused.push(`${name}: ${err instanceof Error ? err.message : String(err)}`));
+    }
+    assert.deepEqual(refused, [], `queries production would refuse:\n${refused.join("\n")}`);
+    assert.ok(queries.length >= 40, `${queries.length} queries run`);
+  });
+});
