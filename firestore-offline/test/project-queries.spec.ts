@@ -7,17 +7,19 @@ import * as assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { deleteApp, getApps, initializeApp } from "firebase-admin/app";
-import { Timestamp } from "firebase-admin/firestore";
+import { FieldPath, Timestamp } from "firebase-admin/firestore";
 import { HELD_STATUSES, shardsOf, type JobStatus } from "../../functions/src/core/jobs/model";
 import { POD_STATUSES } from "../../functions/src/core/runners/reviewTask";
 import { dueDeployments, deploymentsOfDefinition, definitionsOfTenant, lapsedVersions, versionsOfDefinition } from "../../functions/src/data/code";
-import { findInstance, ownedCredentials } from "../../functions/src/data/credentials";
+import { findInstance, teamCredentials } from "../../functions/src/data/credentials";
+import { COLLECTIONS } from "../../functions/src/data/collections";
 import { db } from "../../functions/src/data/firestore";
 import { ownedJobsPage } from "../../functions/src/data/genericJobs";
 import { artifactsOf } from "../../functions/src/data/jobArtifacts";
 import { logsAfter } from "../../functions/src/data/jobLogs";
 import { messagesAfter } from "../../functions/src/data/jobMessages";
-import { expiredLeases, pendingCandidates, pendingCandidatesInShard, recentJobsOfQueue } from "../../functions/src/data/jobs";
+import { expiredLeases, jobs, pendingCandidates, pendingCandidatesInShard, recentJobsOfQueue } from "../../functions/src/data/jobs";
+import { invitations, members, membershipsOf, ownersOf } from "../../functions/src/data/teams";
 import {
   heldJobsOf,
   jobsRanBy,
@@ -40,6 +42,9 @@ const FUNCTIONS_SRC = join(ROOT, "functions", "src");
  * queries must be added here (and its queries below): the completeness check fails until then.
  */
 const QUERYING_FILES = [
+  "core/teams/deleteTeam.ts",
+  "core/teams/ensurePersonalTeam.ts",
+  "core/teams/manageInvitations.ts",
   "core/runners/readRunners.ts",
   "core/workspaces/buildRunnerContext.ts",
   "core/workspaces/readWorkspace.ts",
@@ -51,6 +56,7 @@ const QUERYING_FILES = [
   "data/jobMessages.ts",
   "data/jobs.ts",
   "data/runners.ts",
+  "data/teams.ts",
   "data/workspaces.ts",
 ];
 
@@ -78,8 +84,18 @@ function projectQueries(): { name: string; run: () => Promise<unknown> }[] {
     { name: "lapsedVersions", run: get(lapsedVersions(now, 10)) },
     { name: "dueDeployments", run: get(dueDeployments(now, 10)) },
     { name: "findInstance", run: () => findInstance("instance-1") },
-    { name: "ownedCredentials(runner)", run: get(ownedCredentials("uid-1", "runner").limit(50)) },
-    { name: "ownedCredentials(apiKey)", run: get(ownedCredentials("uid-1", "apiKey").limit(50)) },
+    { name: "teamCredentials(runner)", run: get(teamCredentials("team-1", "runner").limit(50)) },
+    { name: "teamCredentials(apiKey)", run: get(teamCredentials("team-1", "apiKey").limit(50)) },
+    { name: "membershipsOf", run: get(membershipsOf("uid-1")) },
+    { name: "ownersOf", run: get(ownersOf("team-1")) },
+    { name: "members page", run: get(members("team-1").limit(100)) },
+    // Built inline in core/teams (manageInvitations, deleteTeam, ensurePersonalTeam).
+    { name: "invitations by createdAt", run: get(invitations("team-1").orderBy("createdAt", "desc").limit(100)) },
+    { name: "unfinished jobs of a team", run: get(jobs().where("teamId", "==", "team-1").where("status", "in", ["PENDING", "LEASED", "RUNNING", "PAUSED"]).limit(1)) },
+    ...[COLLECTIONS.credentials, COLLECTIONS.runners, COLLECTIONS.jobs, COLLECTIONS.workspaces].map((name) => ({
+      name: `legacy records of a user in ${name}`,
+      run: get(db().collection(name).where("ownerUid", "==", "uid-1").orderBy(FieldPath.documentId()).startAfter("a").limit(200)),
+    })),
     ...[
       { queue: "generic/user:uid-1" },
       { queue: "generic/user:uid-1", statuses: ["PENDING"] as JobStatus[] },
