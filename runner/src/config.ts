@@ -9,9 +9,9 @@ import { homedir, hostname } from "node:os";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { z } from "zod";
-import { MAX_CONCURRENCY } from "../../functions/src/core/runners/limits";
-import { runnerId as jobsRunnerId } from "../../functions/src/faces/jobs/schemas";
-import { runnerIdSchema as fleetRunnerId, tagSchema, MAX_TAGS } from "../../functions/src/faces/fleet/schemas";
+import { MAX_CONCURRENCY } from "../../contract/src/fleet";
+import { runnerId as jobsRunnerId } from "../../contract/src/jobs";
+import { runnerIdSchema as fleetRunnerId, tagSchema, MAX_TAGS } from "../../contract/src/fleet";
 
 export const FACES = ["jobs", "fleet", "code", "workspace"] as const;
 export type FaceName = (typeof FACES)[number];

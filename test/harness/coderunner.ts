@@ -1,7 +1,7 @@
 /** Arrangements for the Coderunner (seed 000) integration tests, made through the public API. */
 import assert from "node:assert/strict";
 import type { ExecutionPayload } from "../../functions/src/core/code/executionJob";
-import { writeZip, type ZipEntryInput } from "../../functions/src/core/code/zipWriter";
+import { writeZip, type ZipEntryInput } from "../../contract/src/zipWriter";
 import type { JobDoc } from "../../functions/src/core/jobs/model";
 import type { DefinitionDoc, DeploymentDoc, VersionDoc } from "../../functions/src/data/code";
 import type { Tenant } from "./controlPlane";

@@ -3,6 +3,7 @@
  * retries with exponential backoff and jitter, and errors turned into values that say what the
  * server meant (status + the face's machine-readable reason).
  */
+import type { z } from "zod";
 import { backoffDelay, DEFAULT_RETRY, type RetryPolicy } from "./backoff";
 
 /** How long one attempt may take before it counts as a network failure. */
@@ -113,9 +114,18 @@ export class HttpClient {
     return this.options.baseUrl;
   }
 
-  /** JSON in, JSON (or bytes, see `requestBytes`) out; throws RunnerApiError on an error answer. */
-  async request<T>(options: RequestOptions): Promise<HttpResponse<T>> {
-    return this.send(options, async (response) => (await readJson(response)) as T);
+  /**
+   * JSON in, JSON (or bytes, see `requestBytes`) out, the answer checked against its schema from
+   * the wire contract; throws RunnerApiError on an error answer or one that breaks the contract.
+   */
+  async request<S extends z.ZodType>(options: RequestOptions, answer: S): Promise<HttpResponse<z.output<S>>> {
+    const response = await this.send(options, readJson);
+    const parsed = answer.safeParse(response.body);
+    if (!parsed.success) {
+      const issues = parsed.error.issues.slice(0, 3).map((issue) => `${issue.path.map(String).join(".") || "(body)"}: ${issue.message}`);
+      throw new RunnerApiError(response.status, "ANSWER_OFF_CONTRACT", `${options.method} ${options.path}: the answer does not match the wire contract (${issues.join("; ")})`, response.body);
+    }
+    return { ...response, body: parsed.data };
   }
 
   async requestBytes(options: RequestOptions): Promise<HttpResponse<Buffer>> {
@@ -197,12 +207,14 @@ function codeOf(value: unknown): string | null {
   return isRecord(value) && typeof value.code === "string" ? value.code : null;
 }
 
-function retryAfter(headers: Headers): number | null {
-  const value = headers.get("retry-after");
-  if (value === null) return null;
-  const seconds = Number(value);
-  if (!Number.isFinite(seconds) || seconds < 0) return null;
-  return Math.min(seconds * 1000, MAX_RETRY_AFTER_MS);
+/** `Retry-After` as seconds or as an HTTP date (RFC 9110 §10.2.3), capped; null when absent or unreadable. */
+export function retryAfter(headers: Headers, now = Date.now()): number | null {
+  const value = headers.get("retry-after")?.trim();
+  if (value === undefined || value === "") return null;
+  if (/^\d+$/.test(value)) return Math.min(Number(value) * 1000, MAX_RETRY_AFTER_MS);
+  const at = Date.parse(value);
+  if (Number.isNaN(at)) return null;
+  return Math.min(Math.max(0, at - now), MAX_RETRY_AFTER_MS);
 }
 
 async function readJson(response: Response): Promise<unknown> {

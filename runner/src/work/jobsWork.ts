@@ -20,9 +20,9 @@ import {
   type JobsClient,
   type LeasedJob,
 } from "../client/jobs";
-import { storableObject } from "../../../functions/src/faces/jobs/schemas";
-import { artifactName } from "../../../functions/src/faces/jobs/upload";
-import { MAX_ARTIFACTS_PER_JOB } from "../../../functions/src/core/jobsApi/model";
+import { storableObject } from "../../../contract/src/jobs";
+import { artifactName } from "../../../contract/src/jobs";
+import { MAX_ARTIFACTS_PER_JOB } from "../../../contract/src/jobs";
 import { LogShipper } from "../logShipper";
 import { TailBuffer } from "../process/lines";
 import { ChildRun, CONTROL_FD, type ChildExit } from "../process/child";

@@ -8,7 +8,7 @@
 import type { CommandFaceConfig } from "../config";
 import { RunnerApiError } from "../client/http";
 import { MAX_CLAIM_LIMIT, MAX_TASK_ERROR_CHARS, MAX_TASK_LOG_LINE_CHARS, MAX_TASK_LOG_LINES, type FleetClient, type ReviewTask, type TaskPhase, type TaskResult } from "../client/fleet";
-import { resultBody } from "../../../functions/src/faces/fleet/schemas";
+import { resultBody } from "../../../contract/src/fleet";
 import { LogShipper } from "../logShipper";
 import { ChildRun, CONTROL_FD, type ChildExit } from "../process/child";
 import { TailBuffer } from "../process/lines";

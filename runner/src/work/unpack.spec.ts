@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { LANGUAGE_TYPES } from "../../../functions/src/core/code/model";
-import { writeZip } from "../../../functions/src/core/code/zipWriter";
+import { LANGUAGE_TYPES } from "../../../contract/src/code";
+import { writeZip } from "../../../contract/src/zipWriter";
 import { entryPath, unpackBundle } from "./unpack";
 
 describe("unpackBundle", () => {

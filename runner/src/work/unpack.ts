@@ -9,8 +9,8 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve, sep } from "node:path";
 import { inflateRawSync } from "node:zlib";
-import { checkEntryPath, inspectArchive } from "../../../functions/src/core/code/inspectArchive";
-import { MAX_ARCHIVE_ENTRIES, MAX_UNCOMPRESSED_BYTES, type LanguageType } from "../../../functions/src/core/code/model";
+import { checkEntryPath, inspectArchive } from "../../../contract/src/archive";
+import { MAX_ARCHIVE_ENTRIES, MAX_UNCOMPRESSED_BYTES, type LanguageType } from "../../../contract/src/code";
 
 export type UnpackResult = { ok: true; files: string[]; bytes: number } | { ok: false; reason: string };
 

@@ -10,8 +10,8 @@
 import type { CommandFaceConfig } from "../config";
 import { RunnerApiError } from "../client/http";
 import { MAX_WORKSPACE_ERROR_CHARS, type WorkspaceClient, type WorkspaceCompletion, type WorkspaceContext, type WorkspaceSummary } from "../client/workspace";
-import { completionBody, MAX_COMPLETION_BYTES } from "../../../functions/src/faces/workspace/completeWorkspaceJob";
-import { summaryBody } from "../../../functions/src/faces/workspace/updateWorkspaceRunnerSummary";
+import { completionBody, MAX_COMPLETION_BYTES } from "../../../contract/src/workspace";
+import { summaryBody } from "../../../contract/src/workspace";
 import { ChildRun, type ChildExit } from "../process/child";
 import { TailBuffer } from "../process/lines";
 import { clip, commandEnv, describeError, LeaseKeeper, reportEnd, strongerStop, withWorkDir } from "./common";

@@ -1,4 +1,4 @@
-import { LANGUAGE_TYPES, type LanguageType } from "./model";
+import { LANGUAGE_TYPES, type LanguageType } from "./code";
 
 export type EntryPointVerdict = { ok: true; entryPoint: string } | { ok: false; reason: string };
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { inspectArchive, type ArchiveLimits } from "./inspectArchive";
-import { LANGUAGE_TYPES, type LanguageType } from "./model";
+import { inspectArchive, type ArchiveLimits } from "./archive";
+import { LANGUAGE_TYPES, type LanguageType } from "./code";
 import { writeZip, type ZipEntryInput } from "./zipWriter";
 
 const NODE = LANGUAGE_TYPES.NodeJS;
