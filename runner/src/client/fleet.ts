@@ -49,7 +49,7 @@ export class FleetClient {
   ) {}
 
   /** Upsert: safe to repeat (e.g. after the runner was reaped or deleted). */
-  async register(registration: Registration): Promise<FleetRunner> {
+  async register(registration: Registration, signal?: AbortSignal): Promise<FleetRunner> {
     const input = {
       "x-runner-id": this.runnerId,
       "x-runner-name": registration.name,
@@ -62,7 +62,7 @@ export class FleetClient {
     checked(registrationHeaders, input, "register");
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(input)) if (value !== undefined) headers[name] = value;
-    return (await this.http.request({ method: "POST", path: "/api/runners/register", headers }, runnerAnswer)).body.data;
+    return (await this.http.request({ method: "POST", path: "/api/runners/register", headers, signal }, runnerAnswer)).body.data;
   }
 
   async heartbeat(status: RunnerStatus, currentJobs: number): Promise<FleetRunner> {
@@ -99,8 +99,8 @@ export class FleetClient {
   }
 
   /** Offline; every job this runner still holds goes back to its queue. */
-  async deregister(): Promise<FleetRunner> {
-    return (await this.http.request({ method: "DELETE", path: `/api/runners/${encodeURIComponent(this.runnerId)}` }, runnerAnswer)).body.data;
+  async deregister(signal?: AbortSignal): Promise<FleetRunner> {
+    return (await this.http.request({ method: "DELETE", path: `/api/runners/${encodeURIComponent(this.runnerId)}`, signal }, runnerAnswer)).body.data;
   }
 
   private taskPath(taskId: string, action: string): string {

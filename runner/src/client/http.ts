@@ -29,6 +29,8 @@ export interface HttpClientOptions {
   attemptTimeoutMs?: number;
   /** Told about every retry (for the runner's status output). */
   onRetry?: (info: RetryInfo) => void;
+  /** Told when an attempt starts; the function it returns is called when the attempt ends. */
+  onAttempt?: (info: { method: string; path: string }) => () => void;
   fetchImpl?: typeof fetch;
 }
 
@@ -49,7 +51,7 @@ export interface RequestOptions {
   headers?: Record<string, string>;
   retry?: RetryMode;
   timeoutMs?: number;
-  /** Stops retrying (the current attempt runs to its own timeout). */
+  /** Stops the call: the attempt in flight is aborted and no retry follows. */
   signal?: AbortSignal;
 }
 
@@ -159,18 +161,21 @@ export class HttpClient {
       body = options.raw.bytes as Uint8Array<ArrayBuffer>;
     }
     let response: Response;
+    const ended = this.options.onAttempt?.({ method: options.method, path: options.path });
     try {
       response = await this.fetchImpl(this.url(options), {
         method: options.method,
         headers,
         body,
-        signal: AbortSignal.timeout(options.timeoutMs ?? this.options.attemptTimeoutMs ?? DEFAULT_ATTEMPT_TIMEOUT_MS),
+        signal: attemptSignal(options.timeoutMs ?? this.options.attemptTimeoutMs ?? DEFAULT_ATTEMPT_TIMEOUT_MS, options.signal),
       });
     } catch (error) {
+      ended?.();
       const cause = networkCause(error);
       const failure = new RunnerApiError(0, "NETWORK", `${options.method} ${options.path}: ${cause}`);
       return { done: false, transient: true, cause, retryAfterMs: null, processed: !NOT_SENT_CAUSES.has(cause), error: failure };
     }
+    ended?.();
     if (response.ok) {
       try {
         return { done: true, response: { status: response.status, body: await read(response), headers: response.headers } };
@@ -191,6 +196,12 @@ export class HttpClient {
     for (const [name, value] of Object.entries(options.query ?? {})) if (value !== undefined) url.searchParams.set(name, String(value));
     return url.toString();
   }
+}
+
+/** The attempt's own time limit, and the caller's stop. */
+function attemptSignal(timeoutMs: number, stop: AbortSignal | undefined): AbortSignal {
+  const timeout = AbortSignal.timeout(timeoutMs);
+  return stop === undefined ? timeout : AbortSignal.any([timeout, stop]);
 }
 
 /** Failures where the request cannot have reached the server. */

@@ -14,7 +14,7 @@ import { completionBody, MAX_COMPLETION_BYTES } from "../../../contract/src/work
 import { summaryBody } from "../../../contract/src/workspace";
 import { ChildRun, type ChildExit } from "../process/child";
 import { TailBuffer } from "../process/lines";
-import { clip, commandEnv, describeError, LeaseKeeper, reportEnd, strongerStop, withWorkDir } from "./common";
+import { clip, commandEnv, confinementFor, describeError, LeaseKeeper, reportEnd, strongerStop, withWorkDir } from "./common";
 import type { StopReason, Work, WorkContext, WorkResult, WorkSource } from "./types";
 
 const STDERR_LINE_CHARS = 4_096;
@@ -92,6 +92,7 @@ export class WorkspaceWork implements Work {
     let exit: ChildExit | null = null;
     if (this.stopReason === null) {
       this.child = new ChildRun({
+        confine: confinementFor(this.ctx, this.id, null),
         command: this.spec.command,
         cwd: this.spec.cwd ?? dir,
         env: commandEnv({ ...this.spec.env, RUNNER_ID: this.ctx.runnerId, RUNNER_WORKSPACE_ID: this.id, RUNNER_WORK_DIR: dir }),
