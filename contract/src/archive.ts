@@ -13,6 +13,13 @@ export type ArchiveVerdict =
   | { ok: true; entryPoint: string; fileCount: number; uncompressedBytes: number }
   | { ok: false; reason: string };
 
+/** One accepted entry, inflated and checked: what the runner writes to disk, and nothing else. */
+export interface ArchiveEntry {
+  name: string;
+  isDirectory: boolean;
+  data: Buffer;
+}
+
 /** Caps the check enforces (overridable in unit tests). */
 export interface ArchiveLimits {
   maxEntries: number;
@@ -64,14 +71,28 @@ interface CentralEntry {
 /** Checks `bytes` is a safe ZIP the language can run; never throws for bad input. */
 export function inspectArchive(bytes: Buffer, language: LanguageType, limits: ArchiveLimits = DEFAULT_ARCHIVE_LIMITS): ArchiveVerdict {
   try {
-    return { ok: true, ...check(bytes, language, limits) };
+    const { entries: _entries, ...verdict } = check(bytes, language, limits, false);
+    return { ok: true, ...verdict };
   } catch (error) {
     if (error instanceof Refusal) return { ok: false, reason: error.message };
     throw error;
   }
 }
 
-function check(bytes: Buffer, language: LanguageType, limits: ArchiveLimits) {
+/**
+ * The same check, answering the entries it inflated: the runner unpacks exactly what was checked,
+ * with no second parser that could read the archive differently.
+ */
+export function readArchive(bytes: Buffer, language: LanguageType, limits: ArchiveLimits = DEFAULT_ARCHIVE_LIMITS): (ArchiveVerdict & { ok: false }) | (ArchiveVerdict & { ok: true; entries: ArchiveEntry[] }) {
+  try {
+    return { ok: true, ...check(bytes, language, limits, true) };
+  } catch (error) {
+    if (error instanceof Refusal) return { ok: false, reason: error.message };
+    throw error;
+  }
+}
+
+function check(bytes: Buffer, language: LanguageType, limits: ArchiveLimits, keep: boolean) {
   const end = findEndRecord(bytes);
   const entries = readCentralDirectory(bytes, end, limits);
   const declared = entries.reduce((sum, e) => sum + e.uncompressedSize, 0);
@@ -85,16 +106,17 @@ function check(bytes: Buffer, language: LanguageType, limits: ArchiveLimits) {
   // Then the actual bytes: a lying header cannot get past the running total.
   let inflated = 0;
   let packageJson: Buffer | null = null;
+  const kept: ArchiveEntry[] = [];
   for (const entry of located) {
-    if (entry.isDirectory) continue;
-    const data = inflateEntry(bytes, entry, limits.maxUncompressedBytes - inflated);
+    const data = entry.isDirectory ? Buffer.alloc(0) : inflateEntry(bytes, entry, limits.maxUncompressedBytes - inflated);
     inflated += data.length;
     if (entry.name === "package.json") packageJson = data;
+    if (keep) kept.push({ name: entry.name, isDirectory: entry.isDirectory, data });
   }
   const files = new Set(entries.filter((e) => !e.isDirectory).map((e) => e.name));
   const found = findEntryPoint(language, files, packageJson);
   if (!found.ok) refuse(found.reason);
-  return { entryPoint: found.entryPoint, fileCount: files.size, uncompressedBytes: inflated };
+  return { entryPoint: found.entryPoint, fileCount: files.size, uncompressedBytes: inflated, entries: kept };
 }
 
 function findEndRecord(bytes: Buffer): { entryCount: number; centralSize: number; centralOffset: number; offset: number } {
@@ -158,14 +180,41 @@ function readCentralDirectory(bytes: Buffer, end: ReturnType<typeof findEndRecor
     }
     const isDirectory = name.endsWith("/");
     if (isDirectory && uncompressedSize !== 0) refuse(`${name}: a folder entry cannot hold data.`);
-    // Case-folded, because the runner may unpack onto a case-insensitive file system.
-    const key = name.toLowerCase();
-    if (seen.has(key)) refuse(`${name}: the archive holds this path twice.`);
+    const key = (isDirectory ? "dir:" : "file:") + pathKey(name);
+    if (seen.has(key)) refuse(`${name}: the archive holds this path twice (names are compared as file systems do: case, Unicode form, trailing dots and spaces).`);
     seen.add(key);
     entries.push({ name, rawName, isDirectory, method, crc, compressedSize, uncompressedSize, localOffset });
   }
   if (at !== stop) refuse("The ZIP archive is corrupt (central directory size mismatch).");
+  assertFilesAreNotFolders(entries);
   return entries;
+}
+
+/**
+ * A path as the file systems the runner may unpack onto see it: Unicode NFC (macOS stores NFD,
+ * so `é` in either form is one file), each segment without trailing dots and spaces (Windows
+ * drops them, so `index.js.` and `index.js ` are `index.js`), case-folded (case-insensitive
+ * file systems).
+ */
+function pathKey(name: string): string {
+  return name
+    .replace(/\/$/, "")
+    .split("/")
+    .map((segment) => segment.normalize("NFC").replace(/[. ]+$/, "").toLowerCase())
+    .join("/");
+}
+
+/** `a` as a file beside `a/b.js` cannot be unpacked: one of them would have to be dropped. */
+function assertFilesAreNotFolders(entries: CentralEntry[]): void {
+  const folders = new Set<string>();
+  for (const entry of entries) {
+    const segments = pathKey(entry.name).split("/");
+    for (let i = 1; i < segments.length; i++) folders.add(segments.slice(0, i).join("/"));
+    if (entry.isDirectory) folders.add(segments.join("/"));
+  }
+  for (const entry of entries) {
+    if (!entry.isDirectory && folders.has(pathKey(entry.name))) refuse(`${entry.name}: the archive holds a file and a folder of this name.`);
+  }
 }
 
 function decodeName(raw: Buffer, utf8: boolean): string {
@@ -190,6 +239,7 @@ export function checkEntryPath(name: string): void {
   for (const segment of segments) {
     if (segment === "..") refuse(`${shown}: paths may not contain "..".`);
     if (segment === "." || segment.length === 0) refuse(`${shown}: paths may not contain empty or "." segments.`);
+    if (/^[. ]+$/.test(segment)) refuse(`${shown}: a path segment of only dots and spaces is not a name on every file system.`);
   }
 }
 
