@@ -70,13 +70,10 @@ interface CentralEntry {
 
 /** Checks `bytes` is a safe ZIP the language can run; never throws for bad input. */
 export function inspectArchive(bytes: Buffer, language: LanguageType, limits: ArchiveLimits = DEFAULT_ARCHIVE_LIMITS): ArchiveVerdict {
-  try {
+  return verdictOf(() => {
     const { entries: _entries, ...verdict } = check(bytes, language, limits, false);
-    return { ok: true, ...verdict };
-  } catch (error) {
-    if (error instanceof Refusal) return { ok: false, reason: error.message };
-    throw error;
-  }
+    return verdict;
+  });
 }
 
 /**
@@ -84,8 +81,13 @@ export function inspectArchive(bytes: Buffer, language: LanguageType, limits: Ar
  * with no second parser that could read the archive differently.
  */
 export function readArchive(bytes: Buffer, language: LanguageType, limits: ArchiveLimits = DEFAULT_ARCHIVE_LIMITS): (ArchiveVerdict & { ok: false }) | (ArchiveVerdict & { ok: true; entries: ArchiveEntry[] }) {
+  return verdictOf(() => check(bytes, language, limits, true));
+}
+
+/** A refusal as a verdict; anything else is a bug and is thrown. */
+function verdictOf<T extends object>(run: () => T): ({ ok: true } & T) | { ok: false; reason: string } {
   try {
-    return { ok: true, ...check(bytes, language, limits, true) };
+    return { ok: true, ...run() };
   } catch (error) {
     if (error instanceof Refusal) return { ok: false, reason: error.message };
     throw error;
