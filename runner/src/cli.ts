@@ -158,11 +158,13 @@ async function run(argv: string[]): Promise<number> {
     await runner.start(stopping.signal);
   } catch (error) {
     log("error", "start-failed", { error: describeError(error) });
+    sandbox.close();
     reporter.stop();
     return 1;
   }
   if (!stopping.signal.aborted) await new Promise<void>((resolve) => stopping.signal.addEventListener("abort", () => resolve(), { once: true }));
   await (drained ?? runner.drain(cfg.graceMs, hurried));
+  sandbox.close();
   reporter.stop();
   return 0;
 }

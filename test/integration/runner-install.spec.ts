@@ -125,6 +125,7 @@ describe("reference runner: a hostile Coderunner bundle", function () {
     killIfRunning(runner);
     if (dir !== "") rmSync(dir, { recursive: true, force: true });
   });
+  after(() => sandbox.close());
 
   it("finds no credential, leaves nothing running or written, and is stopped at its memory limit", async function () {
     // Said plainly: which protections this machine gave the test.

@@ -23,6 +23,7 @@ describe("job sandbox", function () {
     chmodSync(dir, 0o777);
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  after(() => sandbox.close());
 
   it("keeps a hostile job from other processes' secrets, from files it was not given, and from outliving itself", async () => {
     // A process of the same user holding a secret, as the runner holds its credentials.

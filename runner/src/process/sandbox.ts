@@ -84,6 +84,11 @@ export class Sandbox {
     return this.report.bubblewrap;
   }
 
+  /** Removes the runner's own (by now empty) cgroup directories. */
+  close(): void {
+    this.cgroups?.close();
+  }
+
   /** One line for the operator: what holds and what does not. */
   describe(): string {
     const r = this.report;
@@ -176,6 +181,16 @@ class Cgroups {
       return new Cgroups("v2", { memory: base, pids: base, cpu: base });
     }
     throw new Error("neither cgroup v1 (memory, pids, cpu) nor a delegated cgroup v2 tree is available");
+  }
+
+  close(): void {
+    for (const dir of new Set(Object.values(this.bases))) {
+      try {
+        rmdirSync(dir);
+      } catch {
+        // A job's cgroup still in it (the runner was stopped hard): left for the next start.
+      }
+    }
   }
 
   create(c: Confinement): Group {
