@@ -9,14 +9,14 @@ import { chmodSync, existsSync, readFileSync, rmSync, statSync, writeFileSync } 
 import { join } from "node:path";
 import { LANGUAGE_TYPES } from "../../contract/src/code";
 import { newTenant } from "../harness/controlPlane";
-import { cp, createDefinition, runnerKey as tenantRunnerKey, upload, writeZip, type DeploymentView } from "../harness/coderunner";
+import { cp, createDefinition, runnerKey as tenantRunnerKey, upload, warmRunnerRoutes as warmCodeRoutes, writeZip, type DeploymentView } from "../harness/coderunner";
 import { createApiKey, eventually, sleep } from "../harness/fixtures";
 import { hostileReport, hostileSource, processesWith } from "../harness/hostile";
 import { API_BASE, call, createUser } from "../harness/stack";
 import { ROOT } from "../../scripts/stack";
 import { LEDGER_FILE, readLedger } from "../../runner/src/ledger";
 import { Sandbox } from "../../runner/src/process/sandbox";
-import { exitOf, jobScript, killIfRunning, readTrace, startRunner, testDir, type RunnerProcess } from "./runner-fixtures";
+import { exitOf, jobScript, killIfRunning, readTrace, startRunner, testDir, warmRunnerRoutes, type RunnerProcess } from "./runner-fixtures";
 
 /** The runner's CLI, to completion (register, verify). */
 function cli(args: string[], env: NodeJS.ProcessEnv = {}): { status: number | null; out: string } {
@@ -28,7 +28,10 @@ describe("reference runner: register, run, restart, verify", function () {
   this.timeout(240_000);
   let dir = "";
   let runner: RunnerProcess | undefined;
-  afterEach(() => {
+  afterEach(function () {
+    if (this.currentTest?.state === "failed" && runner !== undefined) {
+      process.stderr.write(`runner ${runner.id}: last events:\n${runner.events.slice(-30).map((e) => JSON.stringify(e)).join("\n")}\n${runner.stray.join("").slice(-2000)}\n`);
+    }
     killIfRunning(runner);
     if (dir !== "") rmSync(dir, { recursive: true, force: true });
   });
@@ -36,6 +39,8 @@ describe("reference runner: register, run, restart, verify", function () {
   it("registers once, runs from the config, and restarts as the same runner with its ledger", async () => {
     const user = await createUser();
     const [runnerKey, writeKey] = await Promise.all([createApiKey(user, ["runners:write"]), createApiKey(user, ["jobs:read", "jobs:write"])]);
+    await warmRunnerRoutes();
+    assert.equal((await call("POST", "/jobs", { body: {} })).status, 401, "POST /jobs warmed up");
     dir = testDir();
     const trace = join(dir, "trace.log");
     const configPath = join(dir, "runner.json");
@@ -121,7 +126,10 @@ describe("reference runner: a hostile Coderunner bundle", function () {
   let dir = "";
   let runner: RunnerProcess | undefined;
   const sandbox = Sandbox.detect(`it-${process.pid}`);
-  afterEach(() => {
+  afterEach(function () {
+    if (this.currentTest?.state === "failed" && runner !== undefined) {
+      process.stderr.write(`runner ${runner.id}: last events:\n${runner.events.slice(-30).map((e) => JSON.stringify(e)).join("\n")}\n${runner.stray.join("").slice(-2000)}\n`);
+    }
     killIfRunning(runner);
     if (dir !== "") rmSync(dir, { recursive: true, force: true });
   });
@@ -133,7 +141,7 @@ describe("reference runner: a hostile Coderunner bundle", function () {
     if (!sandbox.available) this.skip();
     const user = await createUser();
     const tenant = await newTenant();
-    const [runnerKey, codeKey] = await Promise.all([createApiKey(user, ["runners:write"]), tenantRunnerKey(tenant)]);
+    const [runnerKey, codeKey] = await Promise.all([createApiKey(user, ["runners:write"]), tenantRunnerKey(tenant), warmCodeRoutes()]);
     dir = testDir();
     chmodSync(dir, 0o777);
     const marker = `rp-hostile-${process.pid}-${Date.now()}`;
