@@ -394,7 +394,8 @@ function ensureDevKeys(projectDir: string, functionEnv: Record<string, string>):
 function snapshotProject(): string {
   const dir = join(STATE_DIR, "stack-project");
   rmSync(dir, { recursive: true, force: true });
-  if (!existsSync(join(ROOT, "functions", "lib", "index.js"))) throw new Error("functions/lib is missing: run `npm run build` first.");
+  const { main } = JSON.parse(readFileSync(join(ROOT, "functions", "package.json"), "utf8")) as { main: string };
+  if (!existsSync(join(ROOT, "functions", main))) throw new Error("functions/lib is missing: run `npm run build` first.");
   for (const file of ["firebase.json", "firestore.rules", "firestore.indexes.json", join("functions", "package.json"), join("functions", `.env.${PROJECT_ID}`)]) cpSync(join(ROOT, file), join(dir, file));
   cpSync(join(ROOT, "functions", "lib"), join(dir, "functions", "lib"), { recursive: true });
   cpSync(join(ROOT, "hosting", "public"), join(dir, "hosting", "public"), { recursive: true });

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ConfigError, DEFAULTS, loadConfig, type RunnerConfig } from "./config";
@@ -35,16 +35,16 @@ describe("runner configuration", () => {
   });
 
   it("serves the Coderunner face with its own key, and refuses faces that cannot run", () => {
-    const config = load(["--api", "http://x", "--code-token", "c.s"]);
+    const config = load(["--api", "https://x", "--code-token", "c.s"]);
     assert.deepEqual(config.faces, ["code"]);
-    assert.throws(() => load(["--api", "http://x", "--token", "k.s", "--faces", "jobs"]), /no job types/);
-    assert.throws(() => load(["--api", "http://x", "--token", "k.s", "--faces", "workspace"]), /workspace-token/);
-    assert.throws(() => load(["--api", "http://x", "--token", "k.s", "--faces", "jobs,ftp", "--config", file]), /Unknown face "ftp"/);
-    assert.throws(() => load(["--api", "http://x"]), /Nothing to serve/);
+    assert.throws(() => load(["--api", "https://x", "--token", "k.s", "--faces", "jobs"]), /no job types/);
+    assert.throws(() => load(["--api", "https://x", "--token", "k.s", "--faces", "workspace"]), /workspace-token/);
+    assert.throws(() => load(["--api", "https://x", "--token", "k.s", "--faces", "jobs,ftp", "--config", file]), /Unknown face "ftp"/);
+    assert.throws(() => load(["--api", "https://x"]), /Nothing to serve/);
   });
 
   it("refuses bad values with a clear message", () => {
-    const base = ["--api", "http://x", "--token", "k.s"];
+    const base = ["--api", "https://x", "--token", "k.s"];
     assert.throws(() => load(["--token", "k"]), ConfigError);
     assert.throws(() => load([...base, "--concurrency", "0"]), /--concurrency must be a whole number from 1/);
     assert.throws(() => load([...base, "--poll-ms", "10"]), /--poll-ms must be a whole number from 250/);
@@ -59,9 +59,37 @@ describe("runner configuration", () => {
 
   it("answers --help, and makes a per-process id by default", () => {
     assert.equal(loadConfig(["--help"], {}), "help");
-    const a = load(["--api", "http://x", "--token", "k.s"]);
-    const b = load(["--api", "http://x", "--token", "k.s"]);
+    const a = load(["--api", "https://x", "--token", "k.s"]);
+    const b = load(["--api", "https://x", "--token", "k.s"]);
     assert.notEqual(a.runnerId, b.runnerId);
     assert.match(a.runnerId, /^[A-Za-z0-9][A-Za-z0-9._-]*-[0-9a-f]{6}$/);
+  });
+
+  it("refuses plain http to another machine unless --insecure, and takes it to this one", () => {
+    assert.throws(() => load(["--api", "http://runners.example.com", "--token", "k.s"]), /plain http to another machine.*--insecure/);
+    assert.throws(() => load(["--api", "http://10.0.0.5:5000", "--token", "k.s"]), /--insecure/);
+    assert.throws(() => load(["--api", "https://user:pw@x", "--token", "k.s"]), /user name or password/);
+    assert.equal(load(["--api", "http://runners.example.com", "--token", "k.s", "--insecure"]).api, "http://runners.example.com");
+    for (const api of ["http://127.0.0.1:5000", "http://localhost:5000", "http://[::1]:5000", "http://127.1.2.3"]) assert.equal(load(["--api", api, "--token", "k.s"]).api, api);
+  });
+
+  it("reads credentials and a stable id from the default config file, which must be 0600", () => {
+    const home = join(dir, "xdg");
+    mkdirSync(join(home, "runnerplane"), { recursive: true });
+    const path = join(home, "runnerplane", "runner.json");
+    writeFileSync(path, JSON.stringify({ api: "https://x", id: "build-7", credentials: { token: "k.from-file", codeToken: "c.from-file" } }), { mode: 0o600 });
+    const env = { XDG_CONFIG_HOME: home };
+    const first = load([], env);
+    assert.equal(first.runnerId, "build-7");
+    assert.equal(first.token, "k.from-file");
+    assert.equal(first.codeToken, "c.from-file");
+    assert.equal(first.credentialSource, "config file");
+    assert.ok(first.privatePaths.includes(path), "jobs must not read the config file");
+    assert.equal(load([], env).runnerId, "build-7", "the same id at every start");
+    const overridden = load(["--token", "k.flag"], env);
+    assert.equal(overridden.token, "k.flag");
+    assert.equal(overridden.credentialSource, "flags or environment");
+    chmodSync(path, 0o644);
+    assert.throws(() => load([], env), /readable by others \(mode 644\).*chmod 600/);
   });
 });

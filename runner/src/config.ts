@@ -1,17 +1,18 @@
 /**
- * The runner's settings: command-line flags over the config file (`--config runner.json`) over
- * defaults. Credentials come from flags or the environment only, never from the file, so a
- * config can be shared and committed.
+ * The runner's settings: command-line flags over the environment over the config file
+ * (`--config runner.json`, default DEFAULT_CONFIG_PATH once `register` wrote it) over defaults.
+ * A config file that holds credentials (`register` writes them) must be readable by its owner
+ * only (mode 0600), as ssh insists for its keys; one without them can be shared and committed.
  */
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { homedir, hostname } from "node:os";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { z } from "zod";
-import { MAX_CONCURRENCY } from "../../functions/src/core/runners/limits";
-import { runnerId as jobsRunnerId } from "../../functions/src/faces/jobs/schemas";
-import { runnerIdSchema as fleetRunnerId, tagSchema, MAX_TAGS } from "../../functions/src/faces/fleet/schemas";
+import { MAX_CONCURRENCY } from "../../contract/src/fleet";
+import { runnerId as jobsRunnerId } from "../../contract/src/jobs";
+import { runnerIdSchema as fleetRunnerId, tagSchema, MAX_TAGS } from "../../contract/src/fleet";
 
 export const FACES = ["jobs", "fleet", "code", "workspace"] as const;
 export type FaceName = (typeof FACES)[number];
@@ -50,9 +51,32 @@ const jobTypeSchema = z
 
 const commandFaceSchema = z.object({ command: commandSchema, timeoutMs: timeoutSchema, env: envSchema, cwd: z.string().min(1).optional() }).strict();
 
+/** What `register` stores: the credentials it checked, face by face. */
+export const credentialsSchema = z
+  .object({
+    token: z.string().min(1).optional(),
+    codeToken: z.string().min(1).optional(),
+    workspaceToken: z.string().min(1).optional(),
+  })
+  .strict();
+
+/** Job isolation settings (see docs/runner.md, "The sandbox"). */
+const sandboxSchema = z
+  .object({
+    /** Coderunner executions may reach the network (default true); jobs always may. */
+    network: z.boolean().optional(),
+    /** Most processes one execution or job may run at once. */
+    maxProcesses: z.number().int().min(8).max(100_000).optional(),
+    /** Memory limit for jobs, review tasks and workspace turns (executions use their deployment's). */
+    jobMemoryMiB: z.number().int().min(16).max(1024 * 1024).optional(),
+  })
+  .strict();
+
 export const configFileSchema = z
   .object({
     api: z.url().optional(),
+    credentials: credentialsSchema.optional(),
+    sandbox: sandboxSchema.default({}),
     id: z.string().optional(),
     name: z.string().optional(),
     tags: z.array(z.string()).optional(),
@@ -102,15 +126,41 @@ export interface RunnerConfig {
   review: CommandFaceConfig | null;
   workspace: CommandFaceConfig | null;
   code: { timeoutMs: number; node: string; python: string; dotnetScript: string };
+  sandbox: { network: boolean; maxProcesses: number; jobMemoryMiB: number | null };
+  /** Run Coderunner executions even where no sandbox is available. */
+  allowUnsandboxed: boolean;
+  /** Where the credentials came from, for the start message (never the credentials). */
+  credentialSource: "config file" | "flags or environment" | "none";
+  /** Paths job processes must not read (the config file, the state directory). */
+  privatePaths: string[];
 }
 
 export class ConfigError extends Error {
   override readonly name = "ConfigError";
 }
 
-export const USAGE = `Usage: npm run runner -- --api <url> --token <key> [options]
+/** Where `register` writes and `run` reads the config by default. */
+export function defaultConfigPath(env: NodeJS.ProcessEnv): string {
+  const base = env.XDG_CONFIG_HOME !== undefined && isAbsolute(env.XDG_CONFIG_HOME) ? env.XDG_CONFIG_HOME : join(homedir(), ".config");
+  return join(base, "runnerplane", "runner.json");
+}
 
-  --api <url>              API base, e.g. http://127.0.0.1:5000            (env RUNNER_API)
+export const DEFAULT_MAX_PROCESSES = 256;
+
+export const USAGE = `Usage: runnerplane-runner <command> [options]
+
+Commands:
+  register --api <url> --token <key> [--code-token <key>] [--workspace-token <key>] [--tags a,b]
+                           check each credential against the API and write the config file
+                           (mode 0600) with a stable runner id
+  run [options]            serve (the default command); reads the config file register wrote
+  verify [--config <file>] check the config file's credentials again
+  service install [--config <file>] [--unit-dir <dir>]
+                           write a systemd unit that runs this runner, and say what to run
+  --version, --help
+
+Options of run (flags over environment over the config file):
+  --api <url>              API base, e.g. https://runnerplane.example.com   (env RUNNER_API)
   --token <key>            API key with runners:write: jobs API + fleet     (env RUNNER_TOKEN)
   --code-token <key>       Coderunner tenant runner key                     (env RUNNER_CODE_TOKEN)
   --workspace-token <key>  seed 001 runner key                              (env RUNNER_WORKSPACE_TOKEN)
@@ -125,8 +175,11 @@ export const USAGE = `Usage: npm run runner -- --api <url> --token <key> [option
   --poll-ms <ms>           idle poll interval, at least ${MIN_POLL_MS} (default ${DEFAULTS.pollMs})
   --grace-ms <ms>          on SIGTERM, how long running jobs may finish (default ${DEFAULTS.graceMs})
   --state-dir <dir>        where the ledger of finished jobs lives (default ~/.runnerplane/runner/<id>)
+  --insecure               allow http:// to a host other than this machine (tokens travel in clear)
+  --allow-unsandboxed      run Coderunner executions even where no sandbox is available
   --json                   JSON lines even on a terminal
-  --help`;
+
+The config file defaults to $XDG_CONFIG_HOME/runnerplane/runner.json (~/.config/runnerplane/runner.json).`;
 
 /** Reads flags, environment and the config file into one checked configuration. */
 export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): RunnerConfig | "help" {
@@ -149,37 +202,33 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Run
       "poll-ms": { type: "string" },
       "grace-ms": { type: "string" },
       "state-dir": { type: "string" },
+      insecure: { type: "boolean" },
+      "allow-unsandboxed": { type: "boolean" },
       json: { type: "boolean" },
       help: { type: "boolean" },
     },
   });
   if (values.help === true) return "help";
 
-  const configPath = values.config === undefined ? null : resolve(values.config);
+  const fallbackPath = defaultConfigPath(env);
+  const configPath = values.config !== undefined ? resolve(values.config) : existsSync(fallbackPath) ? fallbackPath : null;
   const file = configPath === null ? configFileSchema.parse({}) : readConfigFile(configPath);
   const configDir = configPath === null ? process.cwd() : dirname(configPath);
 
-  const api = values.api ?? env.RUNNER_API ?? file.api;
-  if (api === undefined) throw new ConfigError("Name the API with --api <url> (or RUNNER_API, or \"api\" in the config file).");
-  if (!/^https?:\/\//.test(api)) throw new ConfigError(`--api must be an http(s) URL, not ${JSON.stringify(api)}.`);
+  const api = checkApi(values.api ?? env.RUNNER_API ?? file.api, values.insecure === true);
 
-  const runnerId = values.id ?? file.id ?? defaultRunnerId();
-  // One id serves both faces: seed 004's registration and the jobs API's lease holder.
-  if (!fleetRunnerId.safeParse(runnerId).success || !jobsRunnerId.safeParse(runnerId).success) {
-    throw new ConfigError(`--id ${JSON.stringify(runnerId)}: use 1-128 letters, digits, . _ or -, starting with a letter or digit.`);
-  }
-  const tags = values.tags !== undefined ? splitList(values.tags) : (file.tags ?? []);
-  if (tags.length > MAX_TAGS) throw new ConfigError(`At most ${MAX_TAGS} tags.`);
-  for (const tag of tags) if (!tagSchema.safeParse(tag).success) throw new ConfigError(`Tag ${JSON.stringify(tag)}: use letters, digits and . _ : / -.`);
+  const runnerId = checkRunnerId(values.id ?? file.id ?? defaultRunnerId());
+  const tags = checkTags(values.tags !== undefined ? splitList(values.tags) : (file.tags ?? []));
 
   const concurrency = intOption("--concurrency", values.concurrency, file.concurrency, DEFAULTS.concurrency, 1, MAX_CONCURRENCY);
   const heartbeatMs = intOption("--heartbeat-ms", values["heartbeat-ms"], file.heartbeatMs, DEFAULTS.heartbeatMs, MIN_HEARTBEAT_MS, 10 * 60 * 1000);
   const pollMs = intOption("--poll-ms", values["poll-ms"], file.pollMs, DEFAULTS.pollMs, MIN_POLL_MS, 10 * 60 * 1000);
   const graceMs = intOption("--grace-ms", values["grace-ms"], file.graceMs, DEFAULTS.graceMs, 0, 24 * 60 * 60 * 1000);
 
-  const token = nonEmpty(values.token ?? env.RUNNER_TOKEN);
-  const codeToken = nonEmpty(values["code-token"] ?? env.RUNNER_CODE_TOKEN);
-  const workspaceToken = nonEmpty(values["workspace-token"] ?? env.RUNNER_WORKSPACE_TOKEN);
+  const given = [values.token ?? env.RUNNER_TOKEN, values["code-token"] ?? env.RUNNER_CODE_TOKEN, values["workspace-token"] ?? env.RUNNER_WORKSPACE_TOKEN].map(nonEmpty);
+  const token = given[0] ?? nonEmpty(file.credentials?.token);
+  const codeToken = given[1] ?? nonEmpty(file.credentials?.codeToken);
+  const workspaceToken = given[2] ?? nonEmpty(file.credentials?.workspaceToken);
 
   const jobs = Object.fromEntries(Object.entries(file.jobs).map(([type, spec]) => [type, fromConfigDir(configDir, spec)]));
   const review = file.review === undefined ? null : fromConfigDir(configDir, file.review);
@@ -207,8 +256,9 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Run
   }
   if (faces.length === 0) throw new ConfigError("Nothing to serve: give --token (with job types in --config), --code-token, or --workspace-token with a workspace command.");
 
+  const stateDir = resolve(values["state-dir"] ?? (file.stateDir === undefined ? join(homedir(), ".runnerplane", "runner", runnerId) : resolveFrom(configDir, file.stateDir)));
   return {
-    api: api.replace(/\/+$/, ""),
+    api,
     token,
     codeToken,
     workspaceToken,
@@ -220,7 +270,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Run
     heartbeatMs,
     pollMs,
     graceMs,
-    stateDir: resolve(values["state-dir"] ?? (file.stateDir === undefined ? join(homedir(), ".runnerplane", "runner", runnerId) : resolveFrom(configDir, file.stateDir))),
+    stateDir,
     json: values.json === true,
     jobs,
     review,
@@ -231,15 +281,49 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Run
       python: file.code.python ?? "python3",
       dotnetScript: file.code.dotnetScript ?? "dotnet-script",
     },
+    sandbox: { network: file.sandbox.network ?? true, maxProcesses: file.sandbox.maxProcesses ?? DEFAULT_MAX_PROCESSES, jobMemoryMiB: file.sandbox.jobMemoryMiB ?? null },
+    allowUnsandboxed: values["allow-unsandboxed"] === true,
+    credentialSource: given.some((g) => g !== null) ? "flags or environment" : file.credentials !== undefined ? "config file" : "none",
+    privatePaths: [...(configPath === null ? [] : [configPath]), stateDir],
   };
 }
 
-function readConfigFile(path: string): ConfigFile {
+/**
+ * The API base, checked: an http(s) URL without credentials, and https unless the host is this
+ * machine (a token sent over plain http to another host can be read on the way) or `--insecure`.
+ */
+export function checkApi(api: string | undefined, insecure: boolean): string {
+  if (api === undefined) throw new ConfigError('Name the API with --api <url> (or RUNNER_API, or "api" in the config file).');
+  let url: URL;
+  try {
+    url = new URL(api);
+  } catch {
+    throw new ConfigError(`--api must be an http(s) URL, not ${JSON.stringify(api)}.`);
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") throw new ConfigError(`--api must be an http(s) URL, not ${JSON.stringify(api)}.`);
+  if (url.username !== "" || url.password !== "") throw new ConfigError("--api must not carry a user name or password; credentials go in --token.");
+  if (url.protocol === "http:" && !isLoopback(url.hostname) && !insecure) {
+    throw new ConfigError(`--api ${url.origin}: plain http to another machine would send the runner's tokens in clear. Use https, or --insecure if the network is trusted.`);
+  }
+  return api.replace(/\/+$/, "");
+}
+
+function isLoopback(host: string): boolean {
+  const name = host.replace(/^\[|\]$/g, "").toLowerCase();
+  return name === "localhost" || name.endsWith(".localhost") || name === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(name);
+}
+
+export function readConfigFile(path: string): ConfigFile {
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(path, "utf8"));
   } catch (error) {
     throw new ConfigError(`--config ${path}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  // Credentials in a file others can read are credentials others have.
+  const mode = statSync(path).mode & 0o777;
+  if (typeof raw === "object" && raw !== null && "credentials" in raw && (mode & 0o077) !== 0) {
+    throw new ConfigError(`--config ${path} holds credentials but is readable by others (mode ${mode.toString(8)}): run chmod 600 ${path}.`);
   }
   const parsed = configFileSchema.safeParse(raw);
   if (!parsed.success) {
@@ -255,7 +339,21 @@ function intOption(flag: string, raw: string | undefined, fromFile: number | und
   return value;
 }
 
-function splitList(raw: string): string[] {
+/** One id serves both faces: seed 004's registration and the jobs API's lease holder. */
+export function checkRunnerId(runnerId: string): string {
+  if (!fleetRunnerId.safeParse(runnerId).success || !jobsRunnerId.safeParse(runnerId).success) {
+    throw new ConfigError(`--id ${JSON.stringify(runnerId)}: use 1-128 letters, digits, . _ or -, starting with a letter or digit.`);
+  }
+  return runnerId;
+}
+
+export function checkTags(tags: string[]): string[] {
+  if (tags.length > MAX_TAGS) throw new ConfigError(`At most ${MAX_TAGS} tags.`);
+  for (const tag of tags) if (!tagSchema.safeParse(tag).success) throw new ConfigError(`Tag ${JSON.stringify(tag)}: use letters, digits and . _ : / -.`);
+  return tags;
+}
+
+export function splitList(raw: string): string[] {
   return [...new Set(raw.split(",").map((t) => t.trim()).filter((t) => t.length > 0))];
 }
 
@@ -276,8 +374,11 @@ function resolveFrom(dir: string, path: string): string {
   return isAbsolute(path) ? path : resolve(dir, path);
 }
 
-/** Unique per process, so two runners on one machine never share a lease holder by accident. */
-function defaultRunnerId(): string {
+/**
+ * Unique per process when nothing names the runner, so two runners on one machine never share a
+ * lease holder by accident; `register` makes one once and stores it, so it stays the same.
+ */
+export function defaultRunnerId(): string {
   const host = hostname().replace(/[^A-Za-z0-9._-]/g, "-").replace(/^[^A-Za-z0-9]+/, "").slice(0, 100) || "runner";
   return `${host}-${randomBytes(3).toString("hex")}`;
 }

@@ -22,6 +22,10 @@ const CONFIG: RunnerConfig = {
   review: null,
   workspace: null,
   code: { timeoutMs: 1_000, node: "node", python: "python3", dotnetScript: "dotnet-script" },
+  sandbox: { network: true, maxProcesses: 256, jobMemoryMiB: null },
+  allowUnsandboxed: false,
+  credentialSource: "flags or environment",
+  privatePaths: [],
 };
 
 /** Work that runs until `finish` is called; counts how often it was started. */

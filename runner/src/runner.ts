@@ -7,17 +7,19 @@
  * back), and the runner deregisters.
  */
 import { arch, platform } from "node:os";
-import { RunnerApiError } from "./client/http";
+import { RunnerApiError, sleep } from "./client/http";
 import type { FleetClient } from "./client/fleet";
 import { IDLE_POLL_CAP, type FaceName, type RunnerConfig } from "./config";
 import type { Level } from "./report";
 import { describeError } from "./work/common";
+import { RUNNER_VERSION } from "./version";
 import type { Work, WorkOutcome, WorkSource } from "./work/types";
 
-/** Reported as `x-runner-version`. */
-export const RUNNER_VERSION = "runnerplane-runner/1.0.0";
+export { RUNNER_VERSION };
 /** After the grace period, how long stopping and handing back running jobs may take. */
 export const STOP_TIMEOUT_MS = 30_000;
+/** Longest deregistration; a second signal cuts it short too. */
+export const DEREGISTER_TIMEOUT_MS = 10_000;
 /** A face whose lease call failed (not "nothing to do") waits this long at first. */
 const LEASE_ERROR_DELAY_MS = 2_000;
 /** Idle poll delays are spread ±this fraction, so runners started together do not poll together. */
@@ -101,8 +103,9 @@ export class Runner {
     if (this.heartbeatTimer !== undefined) clearTimeout(this.heartbeatTimer);
     await this.heartbeatInFlight;
     if (fleet !== null) {
+      const bounded = AbortSignal.any([AbortSignal.timeout(DEREGISTER_TIMEOUT_MS), abortedBy(hurry)]);
       try {
-        await fleet.deregister();
+        await fleet.deregister(bounded);
         log("info", "deregistered", {});
       } catch (error) {
         log("error", "deregister-failed", { error: describeError(error) });
@@ -116,13 +119,14 @@ export class Runner {
     const { config, log } = this.deps;
     for (let attempt = 1; !signal.aborted; attempt++) {
       try {
-        const runner = await fleet.register({ name: config.name, version: RUNNER_VERSION, os: platform(), arch: arch(), maxConcurrency: config.concurrency, tags: config.tags });
+        const runner = await fleet.register({ name: config.name, version: RUNNER_VERSION, os: platform(), arch: arch(), maxConcurrency: config.concurrency, tags: config.tags }, signal);
         log("info", "registered", { runnerId: runner.id, seq: runner.seq });
         return;
       } catch (error) {
+        if (signal.aborted) return;
         if (error instanceof RunnerApiError && error.status >= 400 && error.status < 500 && error.status !== 429) throw error;
         log("warn", "register-failed", { attempt, error: describeError(error) });
-        await delay(Math.min(30_000, 1_000 * attempt));
+        await sleep(Math.min(30_000, 1_000 * attempt), signal);
       }
     }
   }
@@ -264,6 +268,12 @@ function rotate<T>(items: T[], by: number): T[] {
 
 function jitter(ms: number): number {
   return Math.round(ms * (1 - POLL_JITTER + Math.random() * 2 * POLL_JITTER));
+}
+
+function abortedBy(event: Promise<void>): AbortSignal {
+  const controller = new AbortController();
+  void event.then(() => controller.abort());
+  return controller.signal;
 }
 
 function delay(ms: number): Promise<void> {

@@ -1,11 +1,13 @@
 /** Arrangements for the Coderunner (seed 000) integration tests, made through the public API. */
 import assert from "node:assert/strict";
 import type { ExecutionPayload } from "../../functions/src/core/code/executionJob";
-import { writeZip, type ZipEntryInput } from "../../functions/src/core/code/zipWriter";
+import { writeZip, type ZipEntryInput } from "../../contract/src/zipWriter";
 import type { JobDoc } from "../../functions/src/core/jobs/model";
 import type { DefinitionDoc, DeploymentDoc, VersionDoc } from "../../functions/src/data/code";
 import type { Tenant } from "./controlPlane";
 import { adminDb, call, type ApiResponse } from "./stack";
+import { leaseExecutionsAnswer } from "../../contract/src/coderunner";
+import { assertOnContract } from "./contract";
 
 export { writeZip, type ZipEntryInput };
 
@@ -139,6 +141,7 @@ export interface LeasedExecution {
 export async function leaseExecutions(key: string, limit = 1): Promise<LeasedExecution[]> {
   const response = await call<Envelope<{ executions: LeasedExecution[] }>>("POST", "/api/coderunner/executions/lease", { token: key, body: { limit } });
   assert.equal(response.status, 200, JSON.stringify(response.body));
+  assertOnContract(leaseExecutionsAnswer, response.body, "POST /api/coderunner/executions/lease");
   return response.body.data.executions;
 }
 

@@ -2,6 +2,8 @@
 import assert from "node:assert/strict";
 import { createApiKey } from "../harness/fixtures";
 import { adminDb, call, createUser, type ApiResponse, type TestUser } from "../harness/stack";
+import { fleetRunnerSchema, wrapped } from "../../contract/src/fleet";
+import { assertOnContract } from "../harness/contract";
 
 export interface FleetOwner {
   user: TestUser;
@@ -61,6 +63,7 @@ export function register(key: string, runnerId: string, headers: Record<string, 
 export async function registered(key: string, runnerId: string, maxConcurrency = 5, tags = ""): Promise<Runner> {
   const response = await register(key, runnerId, { "x-runner-max-concurrency": String(maxConcurrency), "x-runner-tags": tags });
   assert.equal(response.status, 200, JSON.stringify(response.body));
+  assertOnContract(wrapped(fleetRunnerSchema), response.body, "POST /api/runners/register");
   return response.body.data;
 }
 

@@ -2,6 +2,8 @@
 import assert from "node:assert/strict";
 import { createApiKey } from "../harness/fixtures";
 import { adminDb, API_BASE, call, createUser, type ApiResponse, type TestUser } from "../harness/stack";
+import { leaseJobsAnswer } from "../../contract/src/jobs";
+import { assertOnContract } from "../harness/contract";
 
 export interface JobsUser {
   user: TestUser;
@@ -56,6 +58,7 @@ export interface Leased {
 export async function leaseJobs(runnerKey: string, runnerId: string, body: Record<string, unknown> = {}): Promise<Leased[]> {
   const response = await call<{ jobs: Leased[] }>("POST", "/jobs/runner/lease", { token: runnerKey, body: { runnerId, ...body } });
   assert.equal(response.status, 200, JSON.stringify(response.body));
+  assertOnContract(leaseJobsAnswer, response.body, "POST /jobs/runner/lease");
   return response.body.jobs;
 }
 

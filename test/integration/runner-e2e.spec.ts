@@ -272,12 +272,12 @@ describe("reference runner: three runners, 200 jobs across the faces", function 
     // Jobs-API detail: each untouched job ran once, logged each line once, stored its artifact.
     const runsPerJob = new Map<string, number>();
     const victimStarted = new Set<string>();
-    for (const [id, event, , parent] of readTrace(trace)) {
+    for (const [id, event, , runnerId] of readTrace(trace)) {
       if (event !== "start") continue;
       runsPerJob.set(id, (runsPerJob.get(id) ?? 0) + 1);
-      if (parent === victim.child.pid) victimStarted.add(id);
+      if (runnerId === victim.id) victimStarted.add(id);
     }
-    assert.ok(victimStarted.size > 0, "the victim's job processes are told apart by their parent");
+    assert.ok(victimStarted.size > 0, "the victim's job processes are told apart by their runner id");
     const lostBySurvivors = new Set(survivors.flatMap((r) => r.events.filter((e) => e.event === "finished" && e.outcome === "LOST").map((e) => String(e.jobId))));
     const logs = await db.collectionGroup("logs").get();
     const linesPerJob = new Map<string, string[]>();

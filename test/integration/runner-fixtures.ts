@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readLedger, LEDGER_FILE, type LedgerEntry } from "../../runner/src/ledger";
@@ -40,6 +40,8 @@ export interface RunnerOptions {
   codeToken?: string;
   workspaceToken?: string;
   args?: string[];
+  /** The whole command line after runner/src/cli.ts, instead of `--api … --config <id>.json …` (the config is then the caller's). */
+  argv?: string[];
 }
 
 /** A fresh directory for one test's config, ledgers and job traces. */
@@ -49,7 +51,7 @@ export function testDir(): string {
 
 export function startRunner(options: RunnerOptions): RunnerProcess {
   const configPath = join(options.dir, `${options.id}.json`);
-  writeFileSync(configPath, JSON.stringify(options.config, null, 2));
+  if (options.argv === undefined) writeFileSync(configPath, JSON.stringify(options.config, null, 2));
   const stateDir = join(options.dir, `state-${options.id}`);
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const name of ["RUNNER_TOKEN", "RUNNER_CODE_TOKEN", "RUNNER_WORKSPACE_TOKEN", "RUNNER_API"]) delete env[name];
@@ -59,7 +61,7 @@ export function startRunner(options: RunnerOptions): RunnerProcess {
   if (options.workspaceToken !== undefined) env.RUNNER_WORKSPACE_TOKEN = options.workspaceToken;
   const child = spawn(
     process.execPath,
-    ["--import", "tsx", "runner/src/cli.ts", "--api", API_BASE, "--id", options.id, "--config", configPath, "--state-dir", stateDir, "--json", ...(options.args ?? [])],
+    ["--import", "tsx", "runner/src/cli.ts", ...(options.argv ?? ["--api", API_BASE, "--id", options.id, "--config", configPath, "--state-dir", stateDir, "--json", ...(options.args ?? [])])],
     { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] },
   );
   const events: RunnerEvent[] = [];
@@ -137,13 +139,13 @@ export async function exitOf(runner: RunnerProcess, timeoutMs: number): Promise<
 /**
  * A node one-liner for a jobs-API job type: reads its params from stdin, writes a line to
  * stdout and to stderr, optionally sleeps `params.ms`, writes `out/result.txt`, records that it
- * ran (job id + pid) in the trace file, and prints its result object last.
+ * ran (job id, pid, PID namespace, runner id) in the trace file, and prints its result object last.
  */
 export function jobScript(traceFile: string): string[] {
   const script = [
     "const fs=require('fs');",
     "const p=JSON.parse(fs.readFileSync(0,'utf8'));",
-    `fs.appendFileSync(${JSON.stringify(traceFile)},process.env.RUNNER_JOB_ID+' start '+process.pid+' '+process.ppid+'\\n');`,
+    `fs.appendFileSync(${JSON.stringify(traceFile)},process.env.RUNNER_JOB_ID+' start '+process.pid+' '+process.env.RUNNER_ID+' '+fs.readlinkSync('/proc/self/ns/pid')+'\\n');`,
     "console.log('hello '+p.n);console.error('note '+p.n);",
     "setTimeout(()=>{",
     "fs.mkdirSync('out',{recursive:true});fs.writeFileSync('out/result.txt',String(p.n*2));",
@@ -154,8 +156,12 @@ export function jobScript(traceFile: string): string[] {
   return [process.execPath, "-e", script];
 }
 
-/** Lines of a trace file as `[jobId, event, pid, parent pid (the runner; starts only)]`. */
-export function readTrace(traceFile: string): [string, string, number, number][] {
+/**
+ * Lines of a trace file as `[jobId, event, pid, runner id (starts only)]`. A job in the runner's
+ * sandbox has its own PID namespace: its pid is turned into this machine's while it runs (and
+ * remembered), so tests can see it go.
+ */
+export function readTrace(traceFile: string): [string, string, number, string][] {
   let text = "";
   try {
     text = readFileSync(traceFile, "utf8");
@@ -166,8 +172,8 @@ export function readTrace(traceFile: string): [string, string, number, number][]
     .split("\n")
     .filter((l) => l.length > 0)
     .map((l) => {
-      const [id = "", event = "", pid = "0", ppid = "0"] = l.split(" ");
-      return [id, event, Number(pid), Number(ppid)];
+      const [id = "", event = "", pid = "0", runnerId = "", namespace = ""] = l.split(" ");
+      return [id, event, event === "start" ? hostPid(Number(pid), namespace) : Number(pid), runnerId];
     });
 }
 
@@ -222,4 +228,28 @@ export async function warmRunnerRoutes(parallel = 6): Promise<void> {
       }),
     );
   }
+}
+
+const hostPids = new Map<string, number>();
+
+/** The pid this machine knows a process by, from its pid in its own PID namespace. */
+function hostPid(pid: number, namespace: string): number {
+  if (namespace === "" || namespace === readlinkSync("/proc/self/ns/pid")) return pid;
+  const key = `${namespace}/${pid}`;
+  const known = hostPids.get(key);
+  if (known !== undefined) return known;
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      if (readlinkSync(`/proc/${name}/ns/pid`) !== namespace) continue;
+      const nspid = /^NSpid:\s+(.*)$/m.exec(readFileSync(`/proc/${name}/status`, "utf8"))?.[1]?.trim().split(/\s+/);
+      if (nspid !== undefined && Number(nspid[nspid.length - 1]) === pid) {
+        hostPids.set(key, Number(name));
+        return Number(name);
+      }
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return 0;
 }

@@ -1,5 +1,5 @@
 import type { Query } from "firebase-admin/firestore";
-import { jobLogs, type JobLogCounter, type JobLogDoc, type LogStream } from "../core/jobs/jobLogs";
+import { jobLogs, type JobLogCounter, type JobLogDoc } from "../core/jobs/jobLogs";
 import { jobs } from "./jobs";
 
 /**
@@ -7,7 +7,7 @@ import { jobs } from "./jobs";
  * and the `logSeq` counter are the shared shape of core/jobs/jobLogs.ts; this file adds the
  * jobs API's offset bookkeeping and the stream's query.
  */
-export const LOG_STREAMS: readonly LogStream[] = ["stdout", "stderr", "log"];
+export { LOG_STREAMS } from "../../../contract/src/jobs";
 
 /** Fields on `jobs/{jobId}` the jobs API's log append keeps. */
 export interface JobLogFields extends Required<JobLogCounter> {

@@ -5,31 +5,28 @@
  * `{ success, message, data }`.
  */
 import type { z } from "zod";
-import type { heartbeatExecution } from "../../../functions/src/core/code/runExecutions";
-import { bundleHeaders, completeBody, failBody, heldBody, leaseBody } from "../../../functions/src/faces/coderunner/schemas";
-import type { leasedExecutionView } from "../../../functions/src/faces/coderunner/views";
+import {
+  bundleHeaders,
+  completeBody,
+  executionFinishedAnswer,
+  executionHeartbeatAnswer,
+  failBody,
+  heldBody,
+  leaseBody,
+  leaseExecutionsAnswer,
+  type ExecutionFinished,
+  type ExecutionHeartbeat,
+  type LeasedExecution,
+} from "../../../contract/src/coderunner";
 import type { HttpClient } from "./http";
 import { checked } from "./validate";
 
-export { LANGUAGE_TYPES, MAX_ERROR_CHARS as MAX_EXECUTION_ERROR_CHARS, MAX_OUTPUT_BYTES, MAX_RESULT_BYTES, MAX_UNCOMPRESSED_BYTES } from "../../../functions/src/core/code/model";
-
-export type LeasedExecution = ReturnType<typeof leasedExecutionView>;
-export type ExecutionHeartbeat = Awaited<ReturnType<typeof heartbeatExecution>>;
+export { LANGUAGE_TYPES, MAX_ERROR_CHARS as MAX_EXECUTION_ERROR_CHARS, MAX_OUTPUT_BYTES, MAX_RESULT_BYTES, MAX_UNCOMPRESSED_BYTES } from "../../../contract/src/code";
+export type { ExecutionFinished, ExecutionHeartbeat, LeasedExecution };
 export type ExecutionOutcome = Omit<z.input<typeof completeBody>, "leaseToken">;
-export interface ExecutionFinished {
-  executionId: string;
-  status: string;
-  duplicate: boolean;
-}
 
 /** Most executions one lease call may ask for: the lease body's own cap. */
 export const MAX_EXECUTION_LEASE_BATCH = leaseBody.shape.limit.unwrap().maxValue ?? 1;
-
-interface Envelope<T> {
-  success: boolean;
-  message: string;
-  data: T;
-}
 
 /** Bundles run to 8 MiB: give their download longer than a small call. */
 const BUNDLE_TIMEOUT_MS = 120_000;
@@ -39,13 +36,13 @@ export class CoderunnerClient {
 
   async lease(limit: number): Promise<LeasedExecution[]> {
     const json = checked(leaseBody, { limit }, "lease");
-    const response = await this.http.request<Envelope<{ executions: LeasedExecution[] }>>({ method: "POST", path: "/api/coderunner/executions/lease", json, retry: "unprocessed" });
+    const response = await this.http.request({ method: "POST", path: "/api/coderunner/executions/lease", json, retry: "unprocessed" }, leaseExecutionsAnswer);
     return response.body.data.executions;
   }
 
   async heartbeat(executionId: string, leaseToken: string): Promise<ExecutionHeartbeat> {
     const json = checked(heldBody, { leaseToken }, "heartbeat");
-    return (await this.http.request<Envelope<ExecutionHeartbeat>>({ method: "POST", path: this.path(executionId, "heartbeat"), json })).body.data;
+    return (await this.http.request({ method: "POST", path: this.path(executionId, "heartbeat"), json }, executionHeartbeatAnswer)).body.data;
   }
 
   /** The ZIP's bytes (the holder only). `path` is the one the lease named. */
@@ -57,13 +54,13 @@ export class CoderunnerClient {
   /** SUCCEEDED on exit code 0, FAILED otherwise; the same completion again is a no-op. */
   async complete(executionId: string, leaseToken: string, outcome: ExecutionOutcome): Promise<ExecutionFinished> {
     const json = checked(completeBody, { leaseToken, ...outcome }, "complete");
-    return (await this.http.request<Envelope<ExecutionFinished>>({ method: "POST", path: this.path(executionId, "complete"), json })).body.data;
+    return (await this.http.request({ method: "POST", path: this.path(executionId, "complete"), json }, executionFinishedAnswer)).body.data;
   }
 
   /** The runner could not run it at all (bad bundle, missing runtime, shutting down). */
   async fail(executionId: string, leaseToken: string, error: string): Promise<ExecutionFinished> {
     const json = checked(failBody, { leaseToken, error }, "fail");
-    return (await this.http.request<Envelope<ExecutionFinished>>({ method: "POST", path: this.path(executionId, "fail"), json })).body.data;
+    return (await this.http.request({ method: "POST", path: this.path(executionId, "fail"), json }, executionFinishedAnswer)).body.data;
   }
 
   private path(executionId: string, action: string): string {

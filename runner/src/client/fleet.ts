@@ -3,20 +3,29 @@
  * review tasks, report phase, logs and the result, deregister. Bodies are wrapped in `{ data }`.
  * Auth: an API key with `runners:write`.
  */
-import type { z } from "zod";
-import type { appendTaskLogs } from "../../../functions/src/core/runners/appendTaskLogs";
-import type { TaskPhase, taskView } from "../../../functions/src/core/runners/reviewTask";
-import type { fleetRunnerView } from "../../../functions/src/core/runners/runnerViews";
-import { claimQuery, heartbeatBody, logsBody, registrationHeaders, resultBody, statusBody } from "../../../functions/src/faces/fleet/schemas";
+import { z } from "zod";
+import {
+  claimQuery,
+  fleetRunnerSchema,
+  heartbeatBody,
+  logsBody,
+  registrationHeaders,
+  resultBody,
+  reviewTaskSchema,
+  statusBody,
+  taskLogsAnswerSchema,
+  wrapped,
+  type FleetRunner,
+  type ReviewTask,
+  type TaskLogsAnswer,
+  type TaskPhase,
+} from "../../../contract/src/fleet";
 import type { HttpClient } from "./http";
 import { checked } from "./validate";
 
-export { MAX_LOG_LINE_CHARS as MAX_TASK_LOG_LINE_CHARS, MAX_LOG_LINES as MAX_TASK_LOG_LINES, MAX_ERROR_CHARS as MAX_TASK_ERROR_CHARS, MAX_CLAIM_LIMIT } from "../../../functions/src/faces/fleet/schemas";
+export { MAX_LOG_LINE_CHARS as MAX_TASK_LOG_LINE_CHARS, MAX_LOG_LINES as MAX_TASK_LOG_LINES, MAX_ERROR_CHARS as MAX_TASK_ERROR_CHARS, MAX_CLAIM_LIMIT } from "../../../contract/src/fleet";
 
-export type FleetRunner = ReturnType<typeof fleetRunnerView>;
-export type ReviewTask = ReturnType<typeof taskView>;
-export type TaskLogsAnswer = Awaited<ReturnType<typeof appendTaskLogs>>;
-export type { TaskPhase };
+export type { FleetRunner, ReviewTask, TaskLogsAnswer, TaskPhase };
 export type RunnerStatus = z.input<typeof heartbeatBody>["status"];
 /** A task's result without `runnerId` (the client adds its own). */
 export type TaskResult = Omit<z.input<typeof resultBody>, "runnerId">;
@@ -30,9 +39,8 @@ export interface Registration {
   tags?: readonly string[];
 }
 
-interface Wrapped<T> {
-  data: T;
-}
+const runnerAnswer = wrapped(fleetRunnerSchema);
+const taskAnswer = wrapped(reviewTaskSchema);
 
 export class FleetClient {
   constructor(
@@ -41,7 +49,7 @@ export class FleetClient {
   ) {}
 
   /** Upsert: safe to repeat (e.g. after the runner was reaped or deleted). */
-  async register(registration: Registration): Promise<FleetRunner> {
+  async register(registration: Registration, signal?: AbortSignal): Promise<FleetRunner> {
     const input = {
       "x-runner-id": this.runnerId,
       "x-runner-name": registration.name,
@@ -54,12 +62,12 @@ export class FleetClient {
     checked(registrationHeaders, input, "register");
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(input)) if (value !== undefined) headers[name] = value;
-    return (await this.http.request<Wrapped<FleetRunner>>({ method: "POST", path: "/api/runners/register", headers })).body.data;
+    return (await this.http.request({ method: "POST", path: "/api/runners/register", headers, signal }, runnerAnswer)).body.data;
   }
 
   async heartbeat(status: RunnerStatus, currentJobs: number): Promise<FleetRunner> {
     const json = checked(heartbeatBody, { status, currentJobs }, "heartbeat");
-    return (await this.http.request<Wrapped<FleetRunner>>({ method: "POST", path: `/api/runners/${encodeURIComponent(this.runnerId)}/heartbeat`, json })).body.data;
+    return (await this.http.request({ method: "POST", path: `/api/runners/${encodeURIComponent(this.runnerId)}/heartbeat`, json }, runnerAnswer)).body.data;
   }
 
   /**
@@ -70,29 +78,29 @@ export class FleetClient {
   async claim(limit: number): Promise<ReviewTask[]> {
     const query = { runnerId: this.runnerId, limit: String(limit) };
     checked(claimQuery, query, "claim");
-    return (await this.http.request<Wrapped<ReviewTask[]>>({ method: "GET", path: "/api/runners/tasks/pending", query, retry: "unprocessed" })).body.data;
+    return (await this.http.request({ method: "GET", path: "/api/runners/tasks/pending", query, retry: "unprocessed" }, wrapped(z.array(reviewTaskSchema)))).body.data;
   }
 
   async status(taskId: string, phase: TaskPhase): Promise<ReviewTask> {
     const json = checked(statusBody, { status: phase, runnerId: this.runnerId }, "status");
-    return (await this.http.request<Wrapped<ReviewTask>>({ method: "POST", path: this.taskPath(taskId, "status"), json })).body.data;
+    return (await this.http.request({ method: "POST", path: this.taskPath(taskId, "status"), json }, taskAnswer)).body.data;
   }
 
   /** Seed 004 log appends carry no sequence number, so they are retried only when surely unsent. */
   async logs(taskId: string, lines: string[]): Promise<TaskLogsAnswer> {
     const json = checked(logsBody, { logs: lines, runnerId: this.runnerId }, "logs");
-    return (await this.http.request<Wrapped<TaskLogsAnswer>>({ method: "POST", path: this.taskPath(taskId, "logs"), json, retry: "unprocessed" })).body.data;
+    return (await this.http.request({ method: "POST", path: this.taskPath(taskId, "logs"), json, retry: "unprocessed" }, wrapped(taskLogsAnswerSchema))).body.data;
   }
 
   /** Idempotent for the holder: the very same result again answers the same. */
   async result(taskId: string, result: TaskResult): Promise<ReviewTask> {
     const json = checked(resultBody, { ...result, runnerId: this.runnerId }, "result");
-    return (await this.http.request<Wrapped<ReviewTask>>({ method: "POST", path: this.taskPath(taskId, "result"), json })).body.data;
+    return (await this.http.request({ method: "POST", path: this.taskPath(taskId, "result"), json }, taskAnswer)).body.data;
   }
 
   /** Offline; every job this runner still holds goes back to its queue. */
-  async deregister(): Promise<FleetRunner> {
-    return (await this.http.request<Wrapped<FleetRunner>>({ method: "DELETE", path: `/api/runners/${encodeURIComponent(this.runnerId)}` })).body.data;
+  async deregister(signal?: AbortSignal): Promise<FleetRunner> {
+    return (await this.http.request({ method: "DELETE", path: `/api/runners/${encodeURIComponent(this.runnerId)}`, signal }, runnerAnswer)).body.data;
   }
 
   private taskPath(taskId: string, action: string): string {

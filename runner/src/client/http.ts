@@ -3,6 +3,7 @@
  * retries with exponential backoff and jitter, and errors turned into values that say what the
  * server meant (status + the face's machine-readable reason).
  */
+import type { z } from "zod";
 import { backoffDelay, DEFAULT_RETRY, type RetryPolicy } from "./backoff";
 
 /** How long one attempt may take before it counts as a network failure. */
@@ -28,6 +29,8 @@ export interface HttpClientOptions {
   attemptTimeoutMs?: number;
   /** Told about every retry (for the runner's status output). */
   onRetry?: (info: RetryInfo) => void;
+  /** Told when an attempt starts; the function it returns is called when the attempt ends. */
+  onAttempt?: (info: { method: string; path: string }) => () => void;
   fetchImpl?: typeof fetch;
 }
 
@@ -48,7 +51,7 @@ export interface RequestOptions {
   headers?: Record<string, string>;
   retry?: RetryMode;
   timeoutMs?: number;
-  /** Stops retrying (the current attempt runs to its own timeout). */
+  /** Stops the call: the attempt in flight is aborted and no retry follows. */
   signal?: AbortSignal;
 }
 
@@ -113,9 +116,18 @@ export class HttpClient {
     return this.options.baseUrl;
   }
 
-  /** JSON in, JSON (or bytes, see `requestBytes`) out; throws RunnerApiError on an error answer. */
-  async request<T>(options: RequestOptions): Promise<HttpResponse<T>> {
-    return this.send(options, async (response) => (await readJson(response)) as T);
+  /**
+   * JSON in, JSON (or bytes, see `requestBytes`) out, the answer checked against its schema from
+   * the wire contract; throws RunnerApiError on an error answer or one that breaks the contract.
+   */
+  async request<S extends z.ZodType>(options: RequestOptions, answer: S): Promise<HttpResponse<z.output<S>>> {
+    const response = await this.send(options, readJson);
+    const parsed = answer.safeParse(response.body);
+    if (!parsed.success) {
+      const issues = parsed.error.issues.slice(0, 3).map((issue) => `${issue.path.map(String).join(".") || "(body)"}: ${issue.message}`);
+      throw new RunnerApiError(response.status, "ANSWER_OFF_CONTRACT", `${options.method} ${options.path}: the answer does not match the wire contract (${issues.join("; ")})`, response.body);
+    }
+    return { ...response, body: parsed.data };
   }
 
   async requestBytes(options: RequestOptions): Promise<HttpResponse<Buffer>> {
@@ -149,18 +161,21 @@ export class HttpClient {
       body = options.raw.bytes as Uint8Array<ArrayBuffer>;
     }
     let response: Response;
+    const ended = this.options.onAttempt?.({ method: options.method, path: options.path });
     try {
       response = await this.fetchImpl(this.url(options), {
         method: options.method,
         headers,
         body,
-        signal: AbortSignal.timeout(options.timeoutMs ?? this.options.attemptTimeoutMs ?? DEFAULT_ATTEMPT_TIMEOUT_MS),
+        signal: attemptSignal(options.timeoutMs ?? this.options.attemptTimeoutMs ?? DEFAULT_ATTEMPT_TIMEOUT_MS, options.signal),
       });
     } catch (error) {
+      ended?.();
       const cause = networkCause(error);
       const failure = new RunnerApiError(0, "NETWORK", `${options.method} ${options.path}: ${cause}`);
       return { done: false, transient: true, cause, retryAfterMs: null, processed: !NOT_SENT_CAUSES.has(cause), error: failure };
     }
+    ended?.();
     if (response.ok) {
       try {
         return { done: true, response: { status: response.status, body: await read(response), headers: response.headers } };
@@ -183,6 +198,12 @@ export class HttpClient {
   }
 }
 
+/** The attempt's own time limit, and the caller's stop. */
+function attemptSignal(timeoutMs: number, stop: AbortSignal | undefined): AbortSignal {
+  const timeout = AbortSignal.timeout(timeoutMs);
+  return stop === undefined ? timeout : AbortSignal.any([timeout, stop]);
+}
+
 /** Failures where the request cannot have reached the server. */
 const NOT_SENT_CAUSES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH"]);
 
@@ -197,12 +218,14 @@ function codeOf(value: unknown): string | null {
   return isRecord(value) && typeof value.code === "string" ? value.code : null;
 }
 
-function retryAfter(headers: Headers): number | null {
-  const value = headers.get("retry-after");
-  if (value === null) return null;
-  const seconds = Number(value);
-  if (!Number.isFinite(seconds) || seconds < 0) return null;
-  return Math.min(seconds * 1000, MAX_RETRY_AFTER_MS);
+/** `Retry-After` as seconds or as an HTTP date (RFC 9110 §10.2.3), capped; null when absent or unreadable. */
+export function retryAfter(headers: Headers, now = Date.now()): number | null {
+  const value = headers.get("retry-after")?.trim();
+  if (value === undefined || value === "") return null;
+  if (/^\d+$/.test(value)) return Math.min(Number(value) * 1000, MAX_RETRY_AFTER_MS);
+  const at = Date.parse(value);
+  if (Number.isNaN(at)) return null;
+  return Math.min(Math.max(0, at - now), MAX_RETRY_AFTER_MS);
 }
 
 async function readJson(response: Response): Promise<unknown> {

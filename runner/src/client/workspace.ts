@@ -4,21 +4,26 @@
  * Auth: a runner key `credentialId.secret` from `POST /createRunnerInstance`.
  */
 import type { z } from "zod";
-import type { buildRunnerContext } from "../../../functions/src/core/workspaces/buildRunnerContext";
-import type { heartbeatWorkspaceJob } from "../../../functions/src/core/workspaces/heartbeatWorkspaceJob";
-import type { LeaseAnswer } from "../../../functions/src/core/workspaces/leaseWorkspaceJob";
-import { completionBody } from "../../../functions/src/faces/workspace/completeWorkspaceJob";
-import { failBody } from "../../../functions/src/faces/workspace/failWorkspaceJob";
-import { workspaceRef } from "../../../functions/src/faces/workspace/schemas";
-import { summaryBody } from "../../../functions/src/faces/workspace/updateWorkspaceRunnerSummary";
+import {
+  completionBody,
+  failBody,
+  summaryBody,
+  workspaceCompleteAnswer,
+  workspaceContextSchema,
+  workspaceHeartbeatAnswer,
+  workspaceLeaseAnswer,
+  workspaceOkAnswer,
+  workspaceRef,
+  type WorkspaceContext,
+  type WorkspaceHeartbeat,
+  type WorkspaceLease,
+} from "../../../contract/src/workspace";
 import type { HttpClient } from "./http";
 import { checked } from "./validate";
 
-export { MAX_ERROR_CHARS as MAX_WORKSPACE_ERROR_CHARS } from "../../../functions/src/faces/workspace/failWorkspaceJob";
+export { MAX_ERROR_CHARS as MAX_WORKSPACE_ERROR_CHARS } from "../../../contract/src/workspace";
 
-export type WorkspaceLease = LeaseAnswer;
-export type WorkspaceContext = Awaited<ReturnType<typeof buildRunnerContext>>;
-export type WorkspaceHeartbeat = { ok: true } & Awaited<ReturnType<typeof heartbeatWorkspaceJob>>;
+export type { WorkspaceContext, WorkspaceHeartbeat, WorkspaceLease };
 export type WorkspaceCompletion = z.input<typeof completionBody>;
 export type WorkspaceSummary = z.input<typeof summaryBody>;
 
@@ -26,32 +31,32 @@ export class WorkspaceClient {
   constructor(private readonly http: HttpClient) {}
 
   async lease(): Promise<WorkspaceLease> {
-    return (await this.http.request<WorkspaceLease>({ method: "POST", path: "/leaseWorkspaceJob", json: {}, retry: "unprocessed" })).body;
+    return (await this.http.request({ method: "POST", path: "/leaseWorkspaceJob", json: {}, retry: "unprocessed" }, workspaceLeaseAnswer)).body;
   }
 
   async heartbeat(workspaceId: string): Promise<WorkspaceHeartbeat> {
-    return this.post<WorkspaceHeartbeat>("heartbeatWorkspaceJob", checked(workspaceRef, { workspaceId }, "heartbeat"));
+    return this.post("heartbeatWorkspaceJob", checked(workspaceRef, { workspaceId }, "heartbeat"), workspaceHeartbeatAnswer);
   }
 
   async context(workspaceId: string): Promise<WorkspaceContext> {
-    return this.post<WorkspaceContext>("getWorkspaceRunnerContext", checked(workspaceRef, { workspaceId }, "context"));
+    return this.post("getWorkspaceRunnerContext", checked(workspaceRef, { workspaceId }, "context"), workspaceContextSchema);
   }
 
   async summary(summary: WorkspaceSummary): Promise<{ ok: true }> {
-    return this.post<{ ok: true }>("updateWorkspaceRunnerSummary", checked(summaryBody, summary, "summary"));
+    return this.post("updateWorkspaceRunnerSummary", checked(summaryBody, summary, "summary"), workspaceOkAnswer);
   }
 
   /** An identical repeat by the holder answers `duplicate: true` and stores nothing twice. */
   async complete(completion: WorkspaceCompletion): Promise<{ ok: true; messageId?: string; duplicate?: boolean }> {
-    return this.post("completeWorkspaceJob", checked(completionBody, completion, "complete"), COMPLETE_TIMEOUT_MS);
+    return this.post("completeWorkspaceJob", checked(completionBody, completion, "complete"), workspaceCompleteAnswer, COMPLETE_TIMEOUT_MS);
   }
 
   async fail(workspaceId: string, error: string): Promise<{ ok: true }> {
-    return this.post<{ ok: true }>("failWorkspaceJob", checked(failBody, { workspaceId, error }, "fail"));
+    return this.post("failWorkspaceJob", checked(failBody, { workspaceId, error }, "fail"), workspaceOkAnswer);
   }
 
-  private async post<T>(name: string, json: unknown, timeoutMs?: number): Promise<T> {
-    return (await this.http.request<T>({ method: "POST", path: `/${name}`, json, timeoutMs })).body;
+  private async post<S extends z.ZodType>(name: string, json: unknown, answer: S, timeoutMs?: number): Promise<z.output<S>> {
+    return (await this.http.request({ method: "POST", path: `/${name}`, json, timeoutMs }, answer)).body;
   }
 }
 

@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { constants } from "node:os";
 import type { Writable } from "node:stream";
 import { LineSplitter } from "./lines";
+import type { Confined, Confinement, Sandbox } from "./sandbox";
 
 /** Between SIGTERM and SIGKILL when stopping a process group. */
 export const KILL_GRACE_MS = 2_000;
@@ -32,6 +33,8 @@ export interface ChildSpec {
   maxLineChars: number;
   onLine?: (line: string, stream: OutputStream) => void;
   onChunk?: (chunk: Buffer, stream: OutputStream) => void;
+  /** Run it confined (see sandbox.ts); the sandbox applies what the machine allows. */
+  confine?: { sandbox: Sandbox; confinement: Confinement };
 }
 
 export interface ChildExit {
@@ -45,6 +48,8 @@ export interface ChildExit {
   /** It could not be started at all (e.g. ENOENT). */
   spawnError: string | null;
   durationMs: number;
+  /** Its cgroup's memory limit killed a process in it. */
+  memoryLimitHit: boolean;
 }
 
 export class ChildRun {
@@ -55,11 +60,14 @@ export class ChildRun {
   private stopped = false;
   private killTimer: NodeJS.Timeout | undefined;
   private finished = false;
+  private readonly confined: Confined | null;
 
   constructor(spec: ChildSpec) {
-    this.child = spawn(spec.command[0] ?? "", spec.command.slice(1), {
+    this.confined = spec.confine === undefined ? null : spec.confine.sandbox.confine(spec.command, spec.cwd, spec.confine.confinement);
+    const command = this.confined?.command ?? spec.command;
+    this.child = spawn(command[0] ?? "", command.slice(1), {
       cwd: spec.cwd,
-      env: spec.env,
+      env: { ...spec.env, ...this.confined?.env },
       detached: true,
       stdio: ["pipe", "pipe", "pipe", spec.controlChannel ? "pipe" : "ignore"],
     });
@@ -135,11 +143,14 @@ export class ChildRun {
       child.stderr?.destroy();
     }
     control?.destroy();
+    // Whatever left the process group (setsid) but not its cgroup goes now.
+    const memoryLimitHit = this.confined?.memoryLimitHit() ?? false;
+    this.confined?.release();
     this.finished = true;
     if (this.killTimer !== undefined) clearTimeout(this.killTimer);
     splitters.stdout.end();
     splitters.stderr.end();
-    return { ...ended, timedOut: this.timedOut, stopped: this.stopped, durationMs: Date.now() - this.started };
+    return { ...ended, timedOut: this.timedOut, stopped: this.stopped, durationMs: Date.now() - this.started, memoryLimitHit };
   }
 }
 

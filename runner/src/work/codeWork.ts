@@ -33,7 +33,7 @@ import {
 import type { RunnerConfig } from "../config";
 import { ChildRun, exitStatusOf, type ChildExit } from "../process/child";
 import { TailBuffer } from "../process/lines";
-import { clip, strongerStop, describeError, LeaseKeeper, reportEnd, withWorkDir } from "./common";
+import { clip, confinementFor, strongerStop, describeError, LeaseKeeper, reportEnd, withWorkDir } from "./common";
 import { entryPath, unpackBundle } from "./unpack";
 import type { StopReason, Work, WorkContext, WorkResult, WorkSource } from "./types";
 
@@ -149,6 +149,7 @@ export class CodeWork implements Work {
     let exit: ChildExit | null = null;
     if (this.stopReason === null) {
       this.child = new ChildRun({
+        confine: confinementFor(this.ctx, this.id, { workDir: dir, memoryMiB: e.limits.memoryMiB, cpuMillis: e.limits.cpuMillis }),
         command: command.argv,
         cwd: appDir,
         env: {
@@ -181,6 +182,7 @@ export class CodeWork implements Work {
     if (exit.spawnError !== null) return () => this.fail(`Could not start ${JSON.stringify(command.argv[0])}: ${exit.spawnError ?? ""}`);
     let text = output.text();
     if (exit.timedOut) text = tailNote(text, `\n[runner] stopped: the ${this.config.timeoutMs} ms time limit passed.`);
+    if (exit.memoryLimitHit) text = tailNote(text, `\n[runner] stopped: the ${e.limits.memory} memory limit was reached.`);
     const result = readResult(resultFile);
     if (result.note !== null) text = tailNote(text, `\n[runner] ${result.note}`);
     const outcome: ExecutionOutcome = { exitCode: exitStatusOf(exit), output: text, ...(result.value === undefined ? {} : { result: result.value }) };

@@ -4,6 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { RunnerApiError } from "../client/http";
 import type { LedgerFace, LedgerOutcome } from "../ledger";
+import type { ChildSpec } from "../process/child";
+import type { Confinement } from "../process/sandbox";
 import type { StopReason, WorkContext, WorkResult } from "./types";
 
 /** Heartbeat no more often than this, however short the lease. */
@@ -71,6 +73,25 @@ export async function withWorkDir<T>(prefix: string, use: (dir: string) => Promi
 
 /** Environment names the runner's own credentials travel in: never passed to a job. */
 const SECRET_ENV = ["RUNNER_TOKEN", "RUNNER_CODE_TOKEN", "RUNNER_WORKSPACE_TOKEN"];
+
+let confinements = 0;
+
+/**
+ * How a job's processes are confined: the operator's own commands (jobs, review tasks, workspace
+ * turns) keep a writable file system but get their own PID namespace, cannot read the runner's
+ * config or state, and are limited in processes (and memory, if configured); Coderunner
+ * executions (tenant code) also get a read-only root with only their work directory writable,
+ * the deployment's memory and CPU, and no network when the config says so.
+ */
+export function confinementFor(ctx: WorkContext, jobId: string, execution: { workDir: string; memoryMiB: number; cpuMillis: number } | null): ChildSpec["confine"] {
+  const iso = ctx.isolation;
+  const name = `${execution === null ? "job" : "exec"}-${jobId.replace(/[^A-Za-z0-9_-]/g, "_").slice(0, 64)}-${process.pid}-${++confinements}`;
+  const confinement: Confinement =
+    execution === null
+      ? { name, memoryMiB: iso.jobMemoryMiB, cpuMillis: null, maxProcesses: iso.maxProcesses, network: true, readOnlyRoot: false, writable: [], hidden: iso.hidden }
+      : { name, memoryMiB: execution.memoryMiB, cpuMillis: execution.cpuMillis, maxProcesses: iso.maxProcesses, network: iso.network, readOnlyRoot: true, writable: [execution.workDir], hidden: iso.hidden };
+  return { sandbox: iso.sandbox, confinement };
+}
 
 /** The runner's environment for a trusted command (the operator's own), minus its credentials. */
 export function commandEnv(extra: Record<string, string>): NodeJS.ProcessEnv {

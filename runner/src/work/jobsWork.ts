@@ -20,13 +20,13 @@ import {
   type JobsClient,
   type LeasedJob,
 } from "../client/jobs";
-import { storableObject } from "../../../functions/src/faces/jobs/schemas";
-import { artifactName } from "../../../functions/src/faces/jobs/upload";
-import { MAX_ARTIFACTS_PER_JOB } from "../../../functions/src/core/jobsApi/model";
+import { storableObject } from "../../../contract/src/jobs";
+import { artifactName } from "../../../contract/src/jobs";
+import { MAX_ARTIFACTS_PER_JOB } from "../../../contract/src/jobs";
 import { LogShipper } from "../logShipper";
 import { TailBuffer } from "../process/lines";
 import { ChildRun, CONTROL_FD, type ChildExit } from "../process/child";
-import { clip, strongerStop, commandEnv, describeError, LeaseKeeper, reportEnd, withWorkDir } from "./common";
+import { clip, commandEnv, confinementFor, strongerStop, describeError, LeaseKeeper, reportEnd, withWorkDir } from "./common";
 import { contentTypeOf, findOutputs, sizeOf } from "./outputs";
 import type { StopReason, Work, WorkContext, WorkResult, WorkSource } from "./types";
 
@@ -119,6 +119,7 @@ export class JobsWork implements Work {
       if (this.stopReason === null) {
         const params = JSON.stringify(this.job.params);
         this.child = new ChildRun({
+          confine: confinementFor(this.ctx, this.id, null),
           command: spec.command,
           cwd: spec.cwd ?? workDir,
           env: commandEnv({

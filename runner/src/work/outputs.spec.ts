@@ -2,11 +2,11 @@ import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { contentTypeOf, findOutputs, globToRegExp } from "./outputs";
+import { contentTypeOf, findOutputs, outputMatcher } from "./outputs";
 
 describe("outputs", () => {
-  it("globs: * and ? stay within a segment, ** crosses them", () => {
-    const m = (p: string, path: string) => globToRegExp(p).test(path);
+  it("globs: * and ? stay within a segment, ** crosses them, braces and classes work", () => {
+    const m = (p: string, path: string) => outputMatcher([p])(path);
     assert.ok(m("out/*.txt", "out/a.txt"));
     assert.ok(!m("out/*.txt", "out/sub/a.txt"));
     assert.ok(m("out/**/*.txt", "out/a.txt"));
@@ -15,6 +15,12 @@ describe("outputs", () => {
     assert.ok(m("./report-?.json", "report-1.json"));
     assert.ok(!m("report-?.json", "report-10.json"));
     assert.ok(!m("a.b", "axb"), "dots are literal");
+    assert.ok(m("dist/*.{js,map}", "dist/app.js"));
+    assert.ok(m("dist/*.{js,map}", "dist/app.map"));
+    assert.ok(!m("dist/*.{js,map}", "dist/app.css"));
+    assert.ok(m("out/[ab].txt", "out/a.txt") && m("out/[ab].txt", "out/b.txt"));
+    assert.ok(!m("out/[ab].txt", "out/c.txt"));
+    assert.ok(m("out/*.txt", "out/.hidden.txt"), "a job's dot files are outputs too");
   });
 
   it("finds regular files only, sorted, never following links", async () => {
@@ -29,6 +35,7 @@ describe("outputs", () => {
       assert.deepEqual(await findOutputs(dir, ["out/*.txt"]), ["out/a.txt", "out/b.txt"]);
       assert.deepEqual(await findOutputs(dir, ["out/**/*.txt"]), ["out/a.txt", "out/b.txt", "out/deep/c.txt"]);
       assert.deepEqual(await findOutputs(dir, []), []);
+      assert.deepEqual(await findOutputs(dir, ["out/[ab].txt", "out/*.{log,json}"]), ["out/a.txt", "out/b.txt", "out/skip.log"]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

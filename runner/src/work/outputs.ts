@@ -1,41 +1,25 @@
 /**
- * Finds a job's declared outputs (globs relative to its work dir) for upload as artifacts. Node 20
- * has no fs.glob, and the patterns we need are simple: `*` and `?` within a path segment, `**`
- * across segments. Symbolic links are not followed: an output is a file the job made.
+ * Finds a job's declared outputs (globs relative to its work dir) for upload as artifacts, with
+ * picomatch: `*`, `?`, `**`, braces (`dist/*.{js,map}`), classes (`out/[ab].txt`) and extglobs,
+ * as shells and CI configs write them. Symbolic links are not followed: an output is a file the
+ * job made.
  */
 import { lstat, readdir } from "node:fs/promises";
 import { extname, join } from "node:path";
+import picomatch from "picomatch";
 
 /** Files looked at per job, at most: a job that writes millions of files gets a clear refusal. */
 export const MAX_SCANNED_FILES = 10_000;
 
-export function globToRegExp(pattern: string): RegExp {
-  const normalized = pattern.replace(/^\.\/+/, "");
-  let source = "";
-  for (let i = 0; i < normalized.length; i++) {
-    const ch = normalized[i] ?? "";
-    if (ch === "*") {
-      if (normalized[i + 1] === "*") {
-        // `**/` matches zero or more whole segments; a trailing `**` matches anything below.
-        const slash = normalized[i + 2] === "/";
-        source += slash ? "(?:[^/]+/)*" : ".*";
-        i += slash ? 2 : 1;
-      } else {
-        source += "[^/]*";
-      }
-    } else if (ch === "?") {
-      source += "[^/]";
-    } else {
-      source += ch.replace(/[.+^${}()|[\]\\]/g, "\\$&");
-    }
-  }
-  return new RegExp(`^${source}$`);
+/** One matcher for a job type's patterns (a leading `./` means the work dir itself). */
+export function outputMatcher(patterns: readonly string[]): (path: string) => boolean {
+  return picomatch(patterns.map((p) => p.replace(/^\.\/+/, "")), { dot: true });
 }
 
 /** Relative paths (with `/`) of regular files under `root` matching any pattern, sorted. */
 export async function findOutputs(root: string, patterns: readonly string[]): Promise<string[]> {
   if (patterns.length === 0) return [];
-  const matchers = patterns.map(globToRegExp);
+  const matches = outputMatcher(patterns);
   const found: string[] = [];
   let scanned = 0;
   const walk = async (dir: string, prefix: string): Promise<void> => {
@@ -44,7 +28,7 @@ export async function findOutputs(root: string, patterns: readonly string[]): Pr
       if (scanned > MAX_SCANNED_FILES) throw new Error(`more than ${MAX_SCANNED_FILES} files in the work dir; outputs not collected`);
       const rel = prefix === "" ? entry.name : `${prefix}/${entry.name}`;
       if (entry.isDirectory()) await walk(join(dir, entry.name), rel);
-      else if (entry.isFile() && matchers.some((m) => m.test(rel))) found.push(rel);
+      else if (entry.isFile() && matches(rel)) found.push(rel);
     }
   };
   await walk(root, "");

@@ -8,11 +8,11 @@
 import type { CommandFaceConfig } from "../config";
 import { RunnerApiError } from "../client/http";
 import { MAX_CLAIM_LIMIT, MAX_TASK_ERROR_CHARS, MAX_TASK_LOG_LINE_CHARS, MAX_TASK_LOG_LINES, type FleetClient, type ReviewTask, type TaskPhase, type TaskResult } from "../client/fleet";
-import { resultBody } from "../../../functions/src/faces/fleet/schemas";
+import { resultBody } from "../../../contract/src/fleet";
 import { LogShipper } from "../logShipper";
 import { ChildRun, CONTROL_FD, type ChildExit } from "../process/child";
 import { TailBuffer } from "../process/lines";
-import { clip, strongerStop, commandEnv, describeError, reportEnd, withWorkDir } from "./common";
+import { clip, commandEnv, confinementFor, strongerStop, describeError, reportEnd, withWorkDir } from "./common";
 import { LOG_FLUSH_MS, MAX_BUFFERED_LOG_LINES, MAX_LOG_LINES_PER_JOB } from "./jobsWork";
 import type { StopReason, Work, WorkContext, WorkResult, WorkSource } from "./types";
 
@@ -87,6 +87,7 @@ export class ReviewWork implements Work {
     let exit: ChildExit | null = null;
     if (this.stopReason === null) {
       this.child = new ChildRun({
+        confine: confinementFor(this.ctx, this.id, null),
         command: this.spec.command,
         cwd: this.spec.cwd ?? workDir,
         env: commandEnv({ ...this.spec.env, RUNNER_ID: this.ctx.runnerId, RUNNER_TASK_ID: this.id, RUNNER_WORK_DIR: workDir, RUNNER_CONTROL_FD: String(CONTROL_FD) }),

@@ -1,5 +1,6 @@
 import type { FaceName } from "../config";
 import type { Ledger } from "../ledger";
+import type { Sandbox } from "../process/sandbox";
 import type { Level } from "../report";
 
 /** Why the runner stops a piece of work before it ends on its own. */
@@ -44,4 +45,17 @@ export interface WorkContext {
   runnerId: string;
   ledger: Ledger;
   log: (level: Level, event: string, fields?: Record<string, unknown>) => void;
+  isolation: Isolation;
+}
+
+/** How job processes are confined (RunnerConfig.sandbox, with the machine's sandbox). */
+export interface Isolation {
+  sandbox: Sandbox;
+  maxProcesses: number;
+  /** Coderunner executions may use the network. */
+  network: boolean;
+  /** Memory limit for commands (jobs, review tasks, workspace turns), or none. */
+  jobMemoryMiB: number | null;
+  /** The runner's config file and state directory: never readable by job processes. */
+  hidden: string[];
 }

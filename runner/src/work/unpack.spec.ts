@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { LANGUAGE_TYPES } from "../../../functions/src/core/code/model";
-import { writeZip } from "../../../functions/src/core/code/zipWriter";
+import { LANGUAGE_TYPES } from "../../../contract/src/code";
+import { writeZip } from "../../../contract/src/zipWriter";
 import { entryPath, unpackBundle } from "./unpack";
 
 describe("unpackBundle", () => {
@@ -34,6 +34,15 @@ describe("unpackBundle", () => {
       assert.equal(existsSync(join(dir, "app")), false);
     });
   }
+
+  it("refuses a file beside a folder of its name, and twins, before writing anything", () => {
+    for (const [i, second] of [["a", "a/b.js"], ["index.js ", null], ["cafe\u0301.js", "caf\u00e9.js"]].entries()) {
+      const entries = [{ name: "index.js", data: "1" }, { name: second[0] ?? "", data: "x" }, ...(second[1] === null || second[1] === undefined ? [] : [{ name: second[1], data: "y" }])];
+      const result = unpackBundle(writeZip(entries), LANGUAGE_TYPES.NodeJS, join(dir, `t${i}`));
+      assert.equal(result.ok, false, JSON.stringify(entries.map((e) => e.name)));
+      assert.equal(existsSync(join(dir, `t${i}`)), false, "nothing written");
+    }
+  });
 
   it("refuses symlinks and bombs that lie about their size", () => {
     const link = writeZip([{ name: "index.js", data: "1" }, { name: "link", data: "/etc/passwd", unixMode: 0o120777 }]);

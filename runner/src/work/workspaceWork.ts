@@ -10,11 +10,11 @@
 import type { CommandFaceConfig } from "../config";
 import { RunnerApiError } from "../client/http";
 import { MAX_WORKSPACE_ERROR_CHARS, type WorkspaceClient, type WorkspaceCompletion, type WorkspaceContext, type WorkspaceSummary } from "../client/workspace";
-import { completionBody, MAX_COMPLETION_BYTES } from "../../../functions/src/faces/workspace/completeWorkspaceJob";
-import { summaryBody } from "../../../functions/src/faces/workspace/updateWorkspaceRunnerSummary";
+import { completionBody, MAX_COMPLETION_BYTES } from "../../../contract/src/workspace";
+import { summaryBody } from "../../../contract/src/workspace";
 import { ChildRun, type ChildExit } from "../process/child";
 import { TailBuffer } from "../process/lines";
-import { clip, commandEnv, describeError, LeaseKeeper, reportEnd, strongerStop, withWorkDir } from "./common";
+import { clip, commandEnv, confinementFor, describeError, LeaseKeeper, reportEnd, strongerStop, withWorkDir } from "./common";
 import type { StopReason, Work, WorkContext, WorkResult, WorkSource } from "./types";
 
 const STDERR_LINE_CHARS = 4_096;
@@ -92,6 +92,7 @@ export class WorkspaceWork implements Work {
     let exit: ChildExit | null = null;
     if (this.stopReason === null) {
       this.child = new ChildRun({
+        confine: confinementFor(this.ctx, this.id, null),
         command: this.spec.command,
         cwd: this.spec.cwd ?? dir,
         env: commandEnv({ ...this.spec.env, RUNNER_ID: this.ctx.runnerId, RUNNER_WORKSPACE_ID: this.id, RUNNER_WORK_DIR: dir }),

@@ -3,7 +3,7 @@ import { useState } from "preact/hooks";
 import { api, ApiFailure } from "../api";
 import { SCOPES, type ApiKey, type CreatedInstance, type CreatedKey, type FleetRunner, type RunnerInstance, type Scope } from "../apiTypes";
 import { useAction, useResource, useTick } from "../hooks";
-import { ConfirmButton, Empty, ErrorNote, Loading, SecretReveal, Section, StatusBadge, When } from "../ui";
+import { ConfirmButton, CopyButton, Empty, ErrorNote, Loading, SecretReveal, Section, StatusBadge, When } from "../ui";
 
 /** Registered runners are polled this often, so status and heartbeats read live. */
 export const RUNNER_POLL_MS = 3_000;
@@ -194,9 +194,7 @@ function RunnerInstances() {
       <ErrorNote error={create.error} />
       {created !== null && (
         <SecretReveal label="runner key" secret={created.runnerToken} onDismiss={() => setCreated(null)}>
-          <p class="small">
-            Start the reference runner with it: <code class="mono">RUNNER_WORKSPACE_TOKEN=… npm run runner -- --api {location.origin} --config examples/runner.json --faces workspace</code>
-          </p>
+          <RegisterCommand flag="--workspace-token" secret={created.runnerToken} />
         </SecretReveal>
       )}
       <ErrorNote error={list.error} onRetry={list.reload} />
@@ -266,7 +264,11 @@ function ApiKeys() {
         </button>
       </form>
       <ErrorNote error={create.error} />
-      {created !== null && <SecretReveal label="API key" secret={created.key} onDismiss={() => setCreated(null)} />}
+      {created !== null && (
+        <SecretReveal label="API key" secret={created.key} onDismiss={() => setCreated(null)}>
+          {created.scopes.includes("runners:write") && <RegisterCommand flag="--token" secret={created.key} />}
+        </SecretReveal>
+      )}
       <ErrorNote error={list.error ?? revoke.error} onRetry={list.reload} />
       {keys === undefined ? (
         list.error === null && <Loading what="API keys" />
@@ -323,5 +325,25 @@ export function RunnersPage() {
       <RunnerInstances />
       <ApiKeys />
     </>
+  );
+}
+
+/**
+ * The exact command that registers a runner with a new key (docs/runner.md): it checks the key
+ * and writes the runner's config file, mode 600.
+ */
+function RegisterCommand({ flag, secret }: { flag: "--token" | "--workspace-token"; secret: string }) {
+  const command = `npx runnerplane-runner register --api ${location.origin} ${flag} ${secret}`;
+  return (
+    <div class="register-command">
+      <p class="small">Register a runner with it, on the machine that will run jobs:</p>
+      <div class="secret-row">
+        <input class="secret-value mono" readOnly value={command} aria-label="Register command" onFocus={(e) => e.currentTarget.select()} />
+        <CopyButton text={command} />
+      </div>
+      <p class="small muted">
+        Then <code class="mono">runnerplane-runner run</code>, or <code class="mono">runnerplane-runner service install</code> to keep it running.
+      </p>
+    </div>
   );
 }

@@ -1,4 +1,7 @@
 import { CronExpressionParser } from "cron-parser";
+import { MAX_CRON_CHARS } from "../../../../contract/src/coderunner";
+
+export { MAX_CRON_CHARS };
 
 /** Resource bounds a deployment may ask for: sane for one function run on a self-hosted runner. */
 export const CPU_MIN_MILLIS = 50;
@@ -8,8 +11,6 @@ export const MEMORY_MAX_MIB = 8 * 1024;
 /** What a deployment gets when `Configuration` leaves them out. */
 export const DEFAULT_CPU = "250m";
 export const DEFAULT_MEMORY = "256Mi";
-/** Longest cron expression accepted. */
-export const MAX_CRON_CHARS = 100;
 
 /** Kubernetes-style quantities: `250m` (millicores) or `1`, `0.5` (cores). */
 const CPU_PATTERN = /^(?:(\d{1,5})m|(\d{1,2})(?:\.(\d{1,3}))?)$/;

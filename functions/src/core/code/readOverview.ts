@@ -3,13 +3,10 @@ import { recentJobsOfQueue } from "../../data/jobs";
 import type { JobDoc } from "../jobs/model";
 import { executionQueue } from "./model";
 
-/** Most definitions an overview lists (newest first). */
-export const MAX_OVERVIEW_DEFINITIONS = 50;
+export { MAX_OVERVIEW_DEFINITIONS, MAX_OVERVIEW_EXECUTIONS } from "../../../../contract/src/coderunner";
 /** Most versions and deployments shown per definition: the newest, which are the ones people act on. */
 export const OVERVIEW_VERSIONS_PER_DEFINITION = 10;
 export const OVERVIEW_DEPLOYMENTS_PER_DEFINITION = 10;
-/** Most executions an overview lists (newest first). */
-export const MAX_OVERVIEW_EXECUTIONS = 50;
 
 export interface Stored<T> {
   id: string;

@@ -11,6 +11,7 @@ import { assertHolds } from "../jobs/leaseGuard";
 import { finalFields, type JobDoc } from "../jobs/model";
 import { DEFAULT_EXECUTION_LEASE_MS, executionPayloadOf } from "./executionJob";
 import { executionQueue } from "./model";
+import type { ExecutionHeartbeat } from "../../../../contract/src/coderunner";
 
 /**
  * The runner side of executions, on the shared lease core. The holder is the runner key's
@@ -46,7 +47,7 @@ async function heldInTransaction(tx: Transaction, ref: DocumentReference<JobDoc>
 }
 
 /** Extends the lease by the job's lease length; tells the runner whether to stop. */
-export async function heartbeatExecution(runner: TenantRunner, executionId: string, token: string, now: Date) {
+export async function heartbeatExecution(runner: TenantRunner, executionId: string, token: string, now: Date): Promise<ExecutionHeartbeat> {
   const ref = jobs().doc(executionId);
   return db().runTransaction(async (tx) => {
     const job = await heldInTransaction(tx, ref, runner, token, now);

@@ -7,7 +7,9 @@ import type { CollectionReference, DocumentReference, Timestamp, Transaction } f
  */
 export const LOGS_SUBCOLLECTION = "logs";
 
-export type LogStream = "stdout" | "stderr" | "log";
+import type { LogStream } from "../../../../contract/src/jobs";
+
+export type { LogStream };
 
 /** `jobs/{jobId}/logs/{seq, zero-padded}`: one line of a job's log. */
 export interface JobLogDoc {

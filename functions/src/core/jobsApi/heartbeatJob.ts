@@ -4,6 +4,7 @@ import { messagesAfter } from "../../data/jobMessages";
 import { holdInTransaction, type JobsRunner } from "./heldJob";
 import { MAX_MESSAGES_PER_HEARTBEAT } from "./model";
 import { jobRef } from "./ownedJob";
+import type { JobHeartbeat } from "../../../../contract/src/jobs";
 
 /**
  * Extends the lease and answers what the holder must know: cancel or pause requested, and the
@@ -16,7 +17,7 @@ import { jobRef } from "./ownedJob";
  * after that, again until acknowledged: no message is lost, and the runner, which drops seqs it
  * has seen, acts on each once.
  */
-export async function heartbeatJob(runner: JobsRunner, jobId: string, token: string, now: Date, ackedMessageSeq?: number) {
+export async function heartbeatJob(runner: JobsRunner, jobId: string, token: string, now: Date, ackedMessageSeq?: number): Promise<JobHeartbeat> {
   const ref = jobRef(jobId);
   const at = Timestamp.fromDate(now);
   return db().runTransaction(async (tx) => {

@@ -3,9 +3,9 @@ import { claimJobs, type ClaimedJob } from "../jobs/claimJobs";
 import type { JobsRunner } from "./heldJob";
 import { holderOf, paramsOf, queueOf, typeOf, workflowPathOf } from "./model";
 import { releaseJob } from "./releaseJob";
+import type { LeasedJob } from "../../../../contract/src/jobs";
 
-/** Most jobs one lease call hands out. */
-export const MAX_LEASE_BATCH = 10;
+export { MAX_LEASE_BATCH } from "../../../../contract/src/jobs";
 
 export interface LeaseRequest {
   tags: string[];
@@ -14,7 +14,7 @@ export interface LeaseRequest {
 }
 
 /** What a runner gets per leased job: the work, the lease token every later call must carry. */
-export function leasedJobView(claimed: ClaimedJob) {
+export function leasedJobView(claimed: ClaimedJob): LeasedJob {
   const job = claimed.job as GenericJob;
   return {
     id: claimed.id,

@@ -3,20 +3,14 @@ import { newJobDoc } from "../jobs/newJob";
 import { personalTeamId } from "../teams/ensurePersonalTeam";
 import { FINAL_STATUSES, HELD_STATUSES, type JobStatus } from "../jobs/model";
 
+export { MAX_ARTIFACT_BYTES, MAX_ARTIFACTS_PER_JOB, MAX_CHILDREN, MAX_MESSAGE_CHARS } from "../../../../contract/src/jobs";
+
 /** Lease length when the JOB_LEASE_MS param is unset (unit tests). */
 export const DEFAULT_JOB_LEASE_MS = 5 * 60 * 1000;
-/** Most named children one campaign job may have. */
-export const MAX_CHILDREN = 50;
-/** Longest mid-flight message. */
-export const MAX_MESSAGE_CHARS = 10_000;
 /** Messages posted but not yet delivered to a holder; more are refused until a heartbeat takes some. */
 export const MAX_UNDELIVERED_MESSAGES = 100;
 /** Messages one heartbeat answer carries; the rest come with the next heartbeat. */
 export const MAX_MESSAGES_PER_HEARTBEAT = 20;
-/** Artifacts one job may hold. */
-export const MAX_ARTIFACTS_PER_JOB = 100;
-/** Largest artifact. Cloud Functions buffers request bodies (32 MiB cap), so stay well under. */
-export const MAX_ARTIFACT_BYTES = 8 * 1024 * 1024;
 
 /** The queue a user's jobs-API jobs wait in; only that user's runners (API keys) lease from it. */
 export function queueOf(teamId: string): string {

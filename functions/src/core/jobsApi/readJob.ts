@@ -4,6 +4,7 @@ import { artifactsOf, type ArtifactDoc } from "../../data/jobArtifacts";
 import { db } from "../../data/firestore";
 import { childJobId, MAX_ARTIFACTS_PER_JOB, paramsOf, runnerIdOf, typeOf, workflowPathOf } from "./model";
 import { jobRef, readOwnedJob } from "./ownedJob";
+import type { JobArtifact } from "../../../../contract/src/jobs";
 
 function iso(at: Timestamp | null | undefined): string | null {
   return at === null || at === undefined ? null : at.toDate().toISOString();
@@ -29,7 +30,7 @@ export function jobSummary(id: string, job: GenericJob) {
   };
 }
 
-export function artifactView(jobId: string, id: string, artifact: ArtifactDoc) {
+export function artifactView(jobId: string, id: string, artifact: ArtifactDoc): JobArtifact {
   return {
     id,
     name: artifact.name,

@@ -2,9 +2,10 @@ import { Timestamp } from "firebase-admin/firestore";
 import { db } from "../../data/firestore";
 import { appendJobLogs } from "../jobs/jobLogs";
 import { assertTaskHeld, readOwnedTask } from "./heldTask";
+import type { TaskLogsAnswer } from "../../../../contract/src/fleet";
 
 /** Appends the holder's log lines after the task's last sequence number; extends its lease too. */
-export async function appendTaskLogs(teamId: string, taskId: string, runnerId: string | null, lines: readonly string[], now: Date) {
+export async function appendTaskLogs(teamId: string, taskId: string, runnerId: string | null, lines: readonly string[], now: Date): Promise<TaskLogsAnswer> {
   return db().runTransaction(async (tx) => {
     const { ref, job } = await readOwnedTask(tx, teamId, taskId);
     assertTaskHeld(job, teamId, runnerId, now);

@@ -1,9 +1,8 @@
 /** Limits and defaults of the runner fleet, in one place so faces and core agree. */
 
-/** `x-runner-max-concurrency` when the runner sends none (seed 004). */
-export const DEFAULT_MAX_CONCURRENCY = 5;
-/** Highest concurrency a runner may declare: also bounds how many jobs a held-jobs scan can meet. */
-export const MAX_CONCURRENCY = 100;
+import { MAX_CONCURRENCY } from "../../../../contract/src/fleet";
+
+export { DEFAULT_MAX_CONCURRENCY, MAX_CONCURRENCY } from "../../../../contract/src/fleet";
 /** Held jobs read per runner; twice the concurrency cap, so a scan never silently truncates. */
 export const MAX_HELD_SCAN = 2 * MAX_CONCURRENCY;
 /** Longer than the claim function's timeout: a claim that died frees its runner's lock after this. */

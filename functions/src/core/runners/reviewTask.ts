@@ -3,9 +3,10 @@ import type { JobLogCounter } from "../jobs/jobLogs";
 import type { JobDoc, JobStatus } from "../jobs/model";
 import { runnerIdOf } from "./ids";
 
-/** Execution phases a holder reports while it works (seed 004 task status). */
-export const TASK_PHASES = ["preparing", "cloning", "reviewing", "submitting"] as const;
-export type TaskPhase = (typeof TASK_PHASES)[number];
+import type { TaskPhase } from "../../../../contract/src/fleet";
+import type { ReviewTask } from "../../../../contract/src/fleet";
+
+export { TASK_PHASES, type TaskPhase } from "../../../../contract/src/fleet";
 
 /** One changed file of the commit under review. */
 export interface FileChange {
@@ -58,7 +59,7 @@ export function iso(at: Timestamp | null | undefined): string | null {
 }
 
 /** A task as seed 004 answers it: the payload a runner needs, and where the task stands. */
-export function taskView(id: string, job: ReviewJob) {
+export function taskView(id: string, job: ReviewJob): ReviewTask {
   const payload = reviewPayload(job);
   return {
     id,

@@ -1,8 +1,9 @@
 import type { RunnerDoc } from "../../data/runners";
 import { iso } from "./reviewTask";
+import type { FleetRunner } from "../../../../contract/src/fleet";
 
 /** A runner as seed 004 answers it (`id` is the runner's own id; `seq` is its seed 003 id). */
-export function fleetRunnerView(runner: RunnerDoc) {
+export function fleetRunnerView(runner: RunnerDoc): FleetRunner {
   return {
     id: runner.runnerId,
     seq: runner.seq,

@@ -1,6 +1,7 @@
 import type { RunnerPrincipal } from "../../auth/authenticate";
 import { messages, workspaces } from "../../data/workspaces";
 import { assertHoldsWorkspace } from "./heldWorkspaceJob";
+import type { ContextMessage, WorkspaceContext } from "../../../../contract/src/workspace";
 
 /** The newest user messages sent as they are; older ones are "prior". */
 export const RECENT_MESSAGE_COUNT = 6;
@@ -11,13 +12,7 @@ export const MAX_CONTEXT_MESSAGES = 500;
 /** Rough tokens-per-character of English prose, used for the estimates. */
 const CHARS_PER_TOKEN = 4;
 
-export interface ContextMessage {
-  id: string;
-  role: "user";
-  text: string;
-  subtitle?: string;
-  createdAtMs: number;
-}
+export type { ContextMessage };
 
 export function estimateTokens(text: string): number {
   return Math.ceil(text.length / CHARS_PER_TOKEN);
@@ -28,7 +23,7 @@ function joinMessages(list: ContextMessage[]): string {
 }
 
 /** Every field of spec/workspace-runner-api.md's context, always present with its type. */
-export async function buildRunnerContext(runner: RunnerPrincipal, workspaceId: string, now: Date) {
+export async function buildRunnerContext(runner: RunnerPrincipal, workspaceId: string, now: Date): Promise<WorkspaceContext> {
   await assertHoldsWorkspace(workspaceId, runner, now);
   const ref = workspaces().doc(workspaceId);
   const [wsSnap, newestFirst] = await Promise.all([

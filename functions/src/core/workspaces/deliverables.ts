@@ -1,41 +1,11 @@
 import { z } from "zod";
+import { CAPS } from "../../../../contract/src/workspace";
 
 /**
- * Deliverable shapes and caps from spec/workspace-runner-api.md. Strings are trimmed; a slice
- * that breaks any rule fails the whole completion with 400 naming the slice.
+ * Deliverable shapes from spec/workspace-runner-api.md (caps in the wire contract). Strings are
+ * trimmed; a slice that breaks any rule fails the whole completion with 400 naming the slice.
  */
-export const CAPS = {
-  files: 24,
-  fileNameChars: 160,
-  fileFolders: 4,
-  fileSegmentChars: 48,
-  fileContentChars: 48_000,
-  charts: 12,
-  chartTitleChars: 200,
-  chartLabels: 32,
-  labelChars: 128,
-  chartSeries: 8,
-  seriesNameChars: 64,
-  scatterSeries: 6,
-  scatterPoints: 48,
-  pieSegments: 24,
-  datasets: 8,
-  datasetColumns: 12,
-  datasetRows: 80,
-  cellChars: 512,
-  lists: 12,
-  listItems: 48,
-  itemChars: 512,
-  checklists: 8,
-  checklistItems: 64,
-  checklistItemIdChars: 48,
-  checklistLabelChars: 320,
-  svgs: 8,
-  svgChars: 64_000,
-  assistantMessageChars: 100_000,
-  /** Encoded size of one stored deliverable, under Firestore's 1 MiB document cap. */
-  storedBytes: 900 * 1024,
-} as const;
+export { CAPS };
 
 const id = z.string().trim().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, "ids are 1–64 chars of [A-Za-z0-9_-]");
 const title = z.string().trim().max(CAPS.chartTitleChars).optional();

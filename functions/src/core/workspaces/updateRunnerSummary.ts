@@ -4,8 +4,7 @@ import { messages, workspaces } from "../../data/workspaces";
 import { assert, InvalidArgument } from "../../http/errors";
 import { activeJobRef, holdInTransaction } from "./heldWorkspaceJob";
 
-/** Longest stored summary (the public runner keeps its summaries under ~40,000 characters). */
-export const MAX_SUMMARY_CHARS = 50_000;
+export { MAX_SUMMARY_CHARS } from "../../../../contract/src/workspace";
 
 export interface SummaryInput {
   summaryText: string;

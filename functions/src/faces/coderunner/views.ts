@@ -6,6 +6,7 @@ import type { ClaimedJob } from "../../core/jobs/claimJobs";
 import type { JobDoc } from "../../core/jobs/model";
 import type { TenantOverview } from "../../core/code/readOverview";
 import type { DefinitionDoc, DeploymentDoc, VersionDoc } from "../../data/code";
+import type { LeasedExecution } from "../../../../contract/src/coderunner";
 
 /** Response shapes of the Coderunner face: seed enums as numbers with their names beside them. */
 
@@ -160,7 +161,7 @@ export function overviewView(req: Request, tenantId: string, overview: TenantOve
 }
 
 /** What a runner gets per leased execution. */
-export function leasedExecutionView(claimed: ClaimedJob) {
+export function leasedExecutionView(claimed: ClaimedJob): LeasedExecution {
   const payload = executionPayloadOf(claimed.job);
   return {
     executionId: claimed.id,

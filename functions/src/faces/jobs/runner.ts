@@ -3,35 +3,28 @@ import { intParam, JOB_LEASE_MS } from "../../config/params";
 import { appendRunnerLogs as appendLogs } from "../../core/jobsApi/appendRunnerLogs";
 import { finishJob } from "../../core/jobsApi/finishJob";
 import { heartbeatJob } from "../../core/jobsApi/heartbeatJob";
-import { leaseJobs, MAX_LEASE_BATCH } from "../../core/jobsApi/leaseJobs";
+import { leaseJobs } from "../../core/jobsApi/leaseJobs";
 import { DEFAULT_JOB_LEASE_MS, MAX_ARTIFACT_BYTES } from "../../core/jobsApi/model";
 import { releaseJob } from "../../core/jobsApi/releaseJob";
 import { uploadArtifact } from "../../core/jobsApi/uploadArtifact";
 import { endpoint } from "../../http/route";
 import { JOBS_RUNNER } from "./auth";
-import { appendLogsBody, errorText, heartbeatRunnerBody, jobParams, leaseToken, runnerId, runnerRef, storableObject } from "./schemas";
-import { artifactName, MULTIPART_OVERHEAD_BYTES, readUpload } from "./upload";
+import {
+  appendLogsBody,
+  artifactHeaders,
+  artifactName,
+  completeRunnerBody,
+  failRunnerBody,
+  heartbeatRunnerBody,
+  jobParams,
+  leaseRunnerBody,
+  MAX_COMPLETE_BYTES,
+  MAX_LOG_BATCH_BYTES,
+  releaseRunnerBody,
+} from "./schemas";
+import { MULTIPART_OVERHEAD_BYTES, readUpload } from "./upload";
 
-/** Largest log batch body (lines are capped individually too). */
-export const MAX_LOG_BATCH_BYTES = 1024 * 1024;
-/** Largest completion body (the result object). */
-export const MAX_COMPLETE_BYTES = 256 * 1024;
-export const MAX_RUNNER_TAGS = 50;
-
-/**
- * Bodies of the runner routes, exported so that the reference runner's client (runner/) sends
- * exactly what these routes parse: a change here breaks its build instead of its requests.
- */
-export const leaseRunnerBody = z.object({
-  runnerId,
-  tags: z.array(z.string().trim().min(1).max(64)).max(MAX_RUNNER_TAGS).default([]),
-  limit: z.number().int().min(1).max(MAX_LEASE_BATCH).default(1),
-});
-export const completeRunnerBody = runnerRef.extend({ result: storableObject.default({}) });
-export const failRunnerBody = runnerRef.extend({ error: errorText });
-export const releaseRunnerBody = runnerRef.extend({ status: z.enum(["PENDING", "PAUSED", "CANCELLED"]) });
-/** Headers of an artifact upload (its bytes are the raw body). */
-export const artifactHeaders = z.object({ "x-runner-id": runnerId, "x-lease-token": leaseToken, "x-artifact-name": z.string().max(1000).optional() });
+export { artifactHeaders, completeRunnerBody, failRunnerBody, leaseRunnerBody, MAX_COMPLETE_BYTES, MAX_LOG_BATCH_BYTES, releaseRunnerBody } from "./schemas";
 
 /** `POST /jobs/runner/lease` `{ runnerId, tags?, limit? }` → `{ jobs: [{ id, leaseToken, leaseExpiresAt, type, workflowPath, params, … }] }`. */
 export const leaseRunnerJobs = endpoint({

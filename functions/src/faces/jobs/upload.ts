@@ -1,24 +1,17 @@
 import busboy from "busboy";
 import type { Request } from "firebase-functions/v2/https";
-import { z } from "zod";
 import type { ArtifactUpload } from "../../core/jobsApi/uploadArtifact";
 import { InvalidArgument, PayloadTooLarge } from "../../http/errors";
+import { artifactName } from "./schemas";
 
-export const MAX_ARTIFACT_NAME_CHARS = 200;
+export { artifactName, MAX_ARTIFACT_NAME_CHARS } from "./schemas";
+
 /** Multipart parts and fields beside the file: a named allowance over the artifact cap. */
 export const MULTIPART_OVERHEAD_BYTES = 64 * 1024;
 const DEFAULT_CONTENT_TYPE = "application/octet-stream";
 /** `type/subtype` with optional parameters: what may safely go back out as a Content-Type header. */
 const CONTENT_TYPE = /^[\w!#$&^.+-]+\/[\w!#$&^.+-]+(\s*;\s*[\w!#$&^.+-]+=("[^"\r\n]*"|[\w!#$&^.+-]+))*$/;
 const MAX_CONTENT_TYPE_CHARS = 200;
-
-/** A file name or relative path: no control characters, no absolute or parent paths. */
-export const artifactName = z
-  .string()
-  .min(1)
-  .max(MAX_ARTIFACT_NAME_CHARS)
-  .refine((name) => ![...name].some((ch) => ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f || ch === "\\"), "no control characters or backslashes")
-  .refine((name) => !name.startsWith("/") && !name.split("/").some((part) => part === "" || part === "." || part === ".."), "a relative path without empty, . or .. parts");
 
 /**
  * Reads the uploaded artifact from the request: a raw body (its Content-Type is the artifact's;

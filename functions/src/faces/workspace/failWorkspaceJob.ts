@@ -1,14 +1,9 @@
-import { z } from "zod";
 import { failWorkspaceJob as fail } from "../../core/workspaces/failWorkspaceJob";
 import { endpoint } from "../../http/route";
 import { RUNNER_KEY } from "./auth";
-import { workspaceRef } from "./schemas";
+import { failBody } from "./schemas";
 
-/** Longest stored failure reason. */
-export const MAX_ERROR_CHARS = 2_000;
-
-/** The failure body; exported for the reference runner's client. */
-export const failBody = workspaceRef.extend({ error: z.string().trim().min(1).max(MAX_ERROR_CHARS) });
+export { failBody, MAX_ERROR_CHARS } from "./schemas";
 
 /** `POST /failWorkspaceJob` `{ workspaceId, error }` → `{ ok: true }`; 409 without the lease. */
 export const failWorkspaceJob = endpoint({

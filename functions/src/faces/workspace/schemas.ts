@@ -1,8 +1,1 @@
-import { z } from "zod";
-import { idSchema } from "../../http/schemas";
-
-/**
- * Runner job-route bodies ignore fields they do not know (the public runner may send more as it
- * evolves); the fields they do know are checked strictly.
- */
-export const workspaceRef = z.object({ workspaceId: idSchema });
+export * from "../../../../contract/src/workspace";

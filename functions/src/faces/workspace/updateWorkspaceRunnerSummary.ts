@@ -1,16 +1,9 @@
-import { z } from "zod";
-import { MAX_SUMMARY_CHARS, updateRunnerSummary } from "../../core/workspaces/updateRunnerSummary";
+import { updateRunnerSummary } from "../../core/workspaces/updateRunnerSummary";
 import { endpoint } from "../../http/route";
-import { idSchema } from "../../http/schemas";
 import { RUNNER_KEY } from "./auth";
-import { workspaceRef } from "./schemas";
+import { summaryBody } from "./schemas";
 
-/** The summary body; exported for the reference runner's client. */
-export const summaryBody = workspaceRef.extend({
-  summaryText: z.string().trim().min(1).max(MAX_SUMMARY_CHARS),
-  fromMessageId: idSchema,
-  throughMessageId: idSchema,
-});
+export { summaryBody } from "./schemas";
 
 /** `POST /updateWorkspaceRunnerSummary` → `{ ok: true }`; 409 without the lease. */
 export const updateWorkspaceRunnerSummary = endpoint({

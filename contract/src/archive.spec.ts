@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { inspectArchive, type ArchiveLimits } from "./inspectArchive";
-import { LANGUAGE_TYPES, type LanguageType } from "./model";
+import { inspectArchive, type ArchiveLimits } from "./archive";
+import { LANGUAGE_TYPES, type LanguageType } from "./code";
 import { writeZip, type ZipEntryInput } from "./zipWriter";
 
 const NODE = LANGUAGE_TYPES.NodeJS;
@@ -106,6 +106,25 @@ describe("inspectArchive (seed 000 uploads)", () => {
 
     it("refuses the same path twice, case-folded", () => {
       refused(writeZip([{ name: "index.js", data: "x" }, { name: "INDEX.js", data: "y" }]), /twice/);
+    });
+
+    it("refuses names that one file system or another makes the same: NFC/NFD twins, trailing dots and spaces", () => {
+      const nfc = "caf\u00e9.js";
+      const nfd = "cafe\u0301.js";
+      assert.notEqual(nfc, nfd);
+      refused(writeZip([{ name: "index.js", data: "x" }, { name: nfc, data: "1" }, { name: nfd, data: "2" }]), /twice/);
+      refused(writeZip([{ name: "index.js", data: "x" }, { name: "index.js.", data: "y" }]), /twice/);
+      refused(writeZip([{ name: "index.js", data: "x" }, { name: "index.js ", data: "y" }]), /twice/);
+      refused(writeZip([{ name: "index.js", data: "x" }, { name: "lib. /a.js", data: "1" }, { name: "lib/a.js", data: "2" }]), /twice/);
+      refused(writeZip([{ name: "index.js", data: "x" }, { name: "... /a.js", data: "1" }]), /only dots and spaces/);
+      accepted([{ name: "index.js", data: "x" }, { name: nfc, data: "1" }, { name: "index.js.map", data: "y" }]);
+    });
+
+    it("refuses a file and a folder of one name", () => {
+      refused(writeZip([{ name: "index.js", data: "x" }, { name: "a", data: "file" }, { name: "a/b.js", data: "y" }]), /a file and a folder/);
+      refused(writeZip([{ name: "index.js", data: "x" }, { name: "a/b.js", data: "y" }, { name: "A", data: "file" }]), /a file and a folder/);
+      refused(writeZip([{ name: "index.js", data: "x" }, { name: "a/" }, { name: "a.", data: "file" }]), /a file and a folder/);
+      accepted([{ name: "index.js", data: "x" }, { name: "a/" }, { name: "a/b.js", data: "y" }]);
     });
 
     it("refuses a local name that differs from the central one", () => {
