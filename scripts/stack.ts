@@ -104,7 +104,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       log(`Using the Firestore emulator at ${external} (FIRESTORE_EMULATOR_HOST).`);
     }
 
-    const firebaseArgs = ["firebase", "emulators:start", "--only", "auth,functions,hosting", "--project", PROJECT_ID];
+    writeLocalFirebaseConfig(projectDir);
+    const firebaseArgs = ["firebase", "emulators:start", "--only", "auth,functions,hosting", "--project", PROJECT_ID, "--config", LOCAL_CONFIG_FILE];
     if (options.dataDir !== null) {
       const firebaseData = join(options.dataDir, "firebase");
       if (existsSync(join(firebaseData, "firebase-export-metadata.json"))) firebaseArgs.push("--import", firebaseData);
@@ -319,6 +320,30 @@ function isAlive(pid: number): boolean {
   }
 }
 
+/** firebase.json as the local stack serves it (beside firebase.json, outside git). */
+export const LOCAL_CONFIG_FILE = "firebase.local.json";
+/** Origins the Studio talks to locally besides its own: the Auth emulator. */
+export const LOCAL_CONNECT_ORIGINS = [`http://127.0.0.1:${PORTS.auth}`, `http://localhost:${PORTS.auth}`];
+
+/**
+ * The deployed firebase.json with the Studio's CSP opened to the emulators (`connect-src`), so
+ * the local Studio runs under the production policy plus exactly what the local stack needs.
+ */
+export function localFirebaseConfig(config: string): string {
+  const parsed = JSON.parse(config) as { hosting?: { headers?: { headers: { key: string; value: string }[] }[] } };
+  for (const rule of parsed.hosting?.headers ?? []) {
+    for (const header of rule.headers) {
+      if (header.key.toLowerCase() !== "content-security-policy") continue;
+      header.value = header.value.replace(/connect-src ([^;]*)/, (_, sources: string) => `connect-src ${sources} ${LOCAL_CONNECT_ORIGINS.join(" ")}`);
+    }
+  }
+  return JSON.stringify(parsed, null, 2);
+}
+
+function writeLocalFirebaseConfig(projectDir: string): void {
+  writeFileSync(join(projectDir, LOCAL_CONFIG_FILE), localFirebaseConfig(readFileSync(join(ROOT, "firebase.json"), "utf8")));
+}
+
 /**
  * A dev RS256 key pair for Control Plane tokens, made on first start outside git, and the
  * functions' local params (`functions/.env.local`) that point at its public half.
@@ -356,7 +381,7 @@ function snapshotProject(): string {
   const dir = join(STATE_DIR, "stack-project");
   rmSync(dir, { recursive: true, force: true });
   if (!existsSync(join(ROOT, "functions", "lib", "index.js"))) throw new Error("functions/lib is missing: run `npm run build` first.");
-  for (const file of ["firebase.json", "firestore.rules", "firestore.indexes.json", join("functions", "package.json")]) cpSync(join(ROOT, file), join(dir, file));
+  for (const file of ["firebase.json", "firestore.rules", "firestore.indexes.json", "storage.rules", join("functions", "package.json")]) cpSync(join(ROOT, file), join(dir, file));
   cpSync(join(ROOT, "functions", "lib"), join(dir, "functions", "lib"), { recursive: true });
   cpSync(join(ROOT, "hosting", "public"), join(dir, "hosting", "public"), { recursive: true });
   return dir;

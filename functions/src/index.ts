@@ -1,6 +1,7 @@
 // Every export is a deployed function id: stable API. One line each (grouped by face).
 import "./core/workspaces/endHook";
 import "./core/runners/endHook";
+import "./config/startupChecks";
 import { https } from "./http/route";
 import { getHealth } from "./faces/health/health";
 import * as ws from "./faces/workspace/endpoints";

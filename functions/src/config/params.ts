@@ -10,10 +10,18 @@ import { defineInt, defineString } from "firebase-functions/params";
 export const CONTROL_PLANE_PUBLIC_KEY = defineString("CONTROL_PLANE_PUBLIC_KEY", { default: "" });
 /** Alternative to the PEM: a JWKS URL holding the Control Plane's RS256 keys. */
 export const CONTROL_PLANE_JWKS_URL = defineString("CONTROL_PLANE_JWKS_URL", { default: "" });
-/** Expected `iss` of Control Plane JWTs; unchecked when empty. */
+/** Expected `iss` of Control Plane JWTs. Required outside the emulator (unchecked there when empty). */
 export const CONTROL_PLANE_ISSUER = defineString("CONTROL_PLANE_ISSUER", { default: "" });
-/** Expected `aud` of Control Plane JWTs; unchecked when empty. */
+/** Expected `aud` of Control Plane JWTs. Required outside the emulator (unchecked there when empty). */
 export const CONTROL_PLANE_AUDIENCE = defineString("CONTROL_PLANE_AUDIENCE", { default: "" });
+/** Oldest a Control Plane JWT may be (seconds since its required `iat`), whatever its `exp` says. */
+export const CONTROL_PLANE_MAX_TOKEN_AGE_SECONDS = defineInt("CONTROL_PLANE_MAX_TOKEN_AGE_SECONDS", { default: 60 * 60 });
+
+/**
+ * How long one instance trusts its last look at a key owner's Auth account (disabled, deleted).
+ * Keys of a disabled or deleted user stop working within this long; 1 means every call looks.
+ */
+export const OWNER_STATUS_CACHE_MS = defineInt("OWNER_STATUS_CACHE_MS", { default: 10 * 1000 });
 
 /** Lease length for workspace jobs (seed 001: the public runner heartbeats every 2 minutes). */
 export const WORKSPACE_LEASE_MS = defineInt("WORKSPACE_LEASE_MS", { default: 10 * 60 * 1000 });

@@ -72,18 +72,31 @@ export function cssUrlAllowed(value: string): boolean {
   return !CSS_URL.test(value) || CSS_FRAGMENT_URL.test(value);
 }
 
+/**
+ * What the hooks touch on a node. The server compiles without the DOM's typings (jsdom provides
+ * the DOM at run time), so the hooks see nodes through this shape.
+ */
+interface MarkupNode {
+  nodeName: string;
+  hasAttribute(name: string): boolean;
+  setAttribute(name: string, value: string): void;
+  removeAttribute(name: string): void;
+}
+
 const HOOKED = new WeakSet<object>();
 
 /** Adds this policy's hooks to a DOMPurify instance (once per instance). */
 export function applyMarkupPolicy(purify: DOMPurify): DOMPurify {
   if (HOOKED.has(purify)) return purify;
-  purify.addHook("uponSanitizeAttribute", (node, data) => {
+  purify.addHook("uponSanitizeAttribute", (target, data) => {
+    const node = target as unknown as MarkupNode;
     const element = node.nodeName.toLowerCase();
     const name = data.attrName.toLowerCase();
     if (URL_ATTRIBUTES.has(name) && !urlAllowed(element, data.attrValue)) data.keepAttr = false;
     else if (!cssUrlAllowed(data.attrValue)) data.keepAttr = false;
   });
-  purify.addHook("afterSanitizeAttributes", (node) => {
+  purify.addHook("afterSanitizeAttributes", (target) => {
+    const node = target as unknown as MarkupNode;
     // nodeName, not tagName === "A": an SVG <a> keeps its lower-case name.
     if (node.nodeName.toLowerCase() !== "a") return;
     if (node.hasAttribute("href") || node.hasAttribute("xlink:href")) {

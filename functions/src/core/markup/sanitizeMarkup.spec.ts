@@ -1,12 +1,22 @@
 import assert from "node:assert/strict";
 import createDOMPurify from "dompurify";
-import { JSDOM } from "jsdom";
 import { FORBIDDEN_TAGS, LINK_TARGET_ATTRIBUTES, cssUrlAllowed, sanitizeHtmlWith, urlAllowed } from "./markupPolicy";
-import { sanitizeSvg } from "./sanitizeMarkup";
+import { sanitizeSvg, serverWindow } from "./sanitizeMarkup";
 import { ISSUE_18_VECTORS, PUBLISHED_VECTORS } from "./xssVectors";
 
-const window = new JSDOM("").window;
-const htmlPurify = createDOMPurify(window as unknown as Window & typeof globalThis);
+/** The few DOM members the checker uses (functions compile without the DOM's typings). */
+interface Node {
+  nodeName: string;
+  innerHTML: string;
+  attributes: ArrayLike<{ name: string; value: string }>;
+  querySelectorAll(selector: string): ArrayLike<Node>;
+  hasAttribute(name: string): boolean;
+  getAttribute(name: string): string | null;
+}
+
+const window = serverWindow();
+const htmlPurify = createDOMPurify(window);
+const newContainer = () => (window.document as unknown as { createElement(tag: string): Node }).createElement("div");
 const sanitizeHtml = (source: string) => sanitizeHtmlWith(htmlPurify, source);
 
 const RUNNABLE_TAGS = new Set(["script", "iframe", "frame", "frameset", "object", "embed", "applet", "meta", "base", "link", "template", "noscript", "xmp", "math"]);
@@ -18,7 +28,7 @@ const FORBIDDEN = new Set([...FORBIDDEN_TAGS.map((t) => t.toLowerCase()), ...RUN
  * script, restyle the page, submit a form or make a request.
  */
 function hazards(html: string): string[] {
-  const container = window.document.createElement("div");
+  const container = newContainer();
   container.innerHTML = html;
   const found: string[] = [];
   for (const el of [container, ...Array.from(container.querySelectorAll("*"))]) {
@@ -30,7 +40,7 @@ function hazards(html: string): string[] {
       if (name === "style" || name === "srcset" || name === "formaction" || name === "action" || name === "ping") found.push(`${tag}[${name}]`);
       if ((name === "href" || name === "xlink:href" || name === "src") && !urlAllowed(tag, attr.value)) found.push(`${tag}[${name}=${attr.value}]`);
       if (!cssUrlAllowed(attr.value)) found.push(`${tag}[${name}] url()`);
-      if (/^\s*(?:javascript|vbscript|data:text)/i.test(attr.value.replace(/[\u0000-\u0020]/g, ""))) found.push(`${tag}[${name}] script URL`);
+      if (/^\s*(?:javascript|vbscript|data:text)/i.test(attr.value.replace(/[\s\p{Cc}]/gu, ""))) found.push(`${tag}[${name}] script URL`);
     }
     if (tag === "a" && (el.hasAttribute("href") || el.hasAttribute("xlink:href"))) {
       if (el.getAttribute("target") !== LINK_TARGET_ATTRIBUTES.target || el.getAttribute("rel") !== LINK_TARGET_ATTRIBUTES.rel) found.push("a without target/rel");
