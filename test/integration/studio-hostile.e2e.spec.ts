@@ -11,7 +11,7 @@ import type { Browser, Request } from "playwright-core";
 import { ISSUE_18_VECTORS } from "../../functions/src/core/markup/xssVectors";
 import { closeStudio, launchBrowser, openStudio, screenshot, signIn, warmFunctions, STUDIO_URL, type StudioPage } from "../e2e/browser";
 import { createInstance, createUser, queuedWorkspace } from "../harness/fixtures";
-import { adminDb, API_BASE, call } from "../harness/stack";
+import { adminDb, API_BASE, call, STACK_LOG } from "../harness/stack";
 
 /** Set by any payload that manages to run script. */
 const PWNED = "__pwned";
@@ -77,19 +77,24 @@ describe("Studio under hostile runner output (browser)", function () {
     const user = await createUser();
     const runner = await createInstance(user);
     const { workspaceId } = await queuedWorkspace(user, "user", "Hostile reply");
-    const lease = await call("POST", "/leaseWorkspaceJob", { token: runner.runnerToken, body: {} });
-    assert.equal(lease.status, 200, JSON.stringify(lease.body));
     // At most 8 SVGs per reply: two payloads each.
     const svgs = Array.from({ length: Math.ceil(SVG_PAYLOADS.length / 2) }, (_, i) => ({ id: `evil${i}`, title: `Drawing ${i}`, content: SVG_PAYLOADS.slice(2 * i, 2 * i + 2).join("") }));
-    const done = await call("POST", "/completeWorkspaceJob", {
-      token: runner.runnerToken,
-      body: {
-        workspaceId,
-        assistantMessage: `Reply <style>body{background:red}</style><img src="https://evil.example/reply.png"> <a href="javascript:${SCRIPTED}">x</a>\n\n${svgs.map((s) => `{{artifact:svg:${s.id}}}`).join("\n")}\n\n{{artifact:file:evil.md}}`,
-        files: [{ name: "evil.md", content: MARKDOWN }],
-        svgs,
-      },
-    });
+    const completion = {
+      workspaceId,
+      assistantMessage: `Reply <style>body{background:red}</style><img src="https://evil.example/reply.png"> <a href="javascript:${SCRIPTED}">x</a>\n\n${svgs.map((s) => `{{artifact:svg:${s.id}}}`).join("\n")}\n\n{{artifact:file:evil.md}}`,
+      files: [{ name: "evil.md", content: MARKDOWN }],
+      svgs,
+    };
+    // Leases last 4 s in tests; on two loaded cores a call can take longer, so a lapsed lease is
+    // reaped and taken again (at most three tries) — the subject here is what the Studio shows.
+    let done = { status: 0, body: {} as unknown };
+    for (let attempt = 0; attempt < 3 && done.status !== 200; attempt++) {
+      if (attempt > 0) await STACK_LOG.fireScheduled("reapExpiredLeases");
+      const lease = await call("POST", "/leaseWorkspaceJob", { token: runner.runnerToken, body: {} });
+      assert.equal(lease.status, 200, JSON.stringify(lease.body));
+      done = await call("POST", "/completeWorkspaceJob", { token: runner.runnerToken, body: completion });
+      if (done.status !== 409) break;
+    }
     assert.equal(done.status, 200, JSON.stringify(done.body));
 
     // What the server stored (and serves to any client) is already sanitised.
@@ -157,7 +162,8 @@ describe("Studio under hostile runner output (browser)", function () {
     // other kind of violation may appear.
     const violations = await page.evaluate<string[]>("window.cspViolations");
     assert.deepEqual(violations.filter((v) => v !== "style-src-elem inline"), [], "only the inert parse of hostile <style>s");
-    assert.deepEqual(studio.problems, [], "no script errors");
+    // Chromium also logs those reports to the console; anything else logged is a real problem.
+    assert.deepEqual(studio.problems.filter((p) => !p.startsWith("console: Refused to apply inline style")), [], "no script errors");
     await screenshot(page, "workspace-hostile");
   });
 });
