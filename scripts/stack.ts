@@ -143,7 +143,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       log(`Using the Firestore emulator at ${external} (FIRESTORE_EMULATOR_HOST).`);
     }
 
-    const firebaseArgs = ["firebase", "emulators:start", "--only", "auth,functions,hosting", "--project", PROJECT_ID];
+    writeLocalFirebaseConfig(projectDir);
+    const firebaseArgs = ["firebase", "emulators:start", "--only", "auth,functions,hosting", "--project", PROJECT_ID, "--config", LOCAL_CONFIG_FILE];
     // Auth is exported by this stack (scripts/emulatorData.ts), not with --export-on-exit.
     if (options.dataDir !== null && hasExport(options.dataDir)) firebaseArgs.push("--import", options.dataDir);
     const firebase = spawnTool(firebaseArgs, { FIRESTORE_EMULATOR_HOST: firestoreHost, FUNCTIONS_EMULATOR_PARALLEL: process.env.FUNCTIONS_EMULATOR_PARALLEL ?? EMULATOR_PARALLEL_WORK, FUNCTIONS_DISCOVERY_TIMEOUT: process.env.FUNCTIONS_DISCOVERY_TIMEOUT ?? WORKER_BOOT_TIMEOUT_S, ...options.functionEnv }, log, "firebase", projectDir);
@@ -360,6 +361,30 @@ function isAlive(pid: number): boolean {
   }
 }
 
+/** firebase.json as the local stack serves it (beside firebase.json, outside git). */
+export const LOCAL_CONFIG_FILE = "firebase.local.json";
+/** Origins the Studio talks to locally besides its own: the Auth emulator. */
+export const LOCAL_CONNECT_ORIGINS = [`http://127.0.0.1:${PORTS.auth}`, `http://localhost:${PORTS.auth}`];
+
+/**
+ * The deployed firebase.json with the Studio's CSP opened to the emulators (`connect-src`), so
+ * the local Studio runs under the production policy plus exactly what the local stack needs.
+ */
+export function localFirebaseConfig(config: string): string {
+  const parsed = JSON.parse(config) as { hosting?: { headers?: { headers: { key: string; value: string }[] }[] } };
+  for (const rule of parsed.hosting?.headers ?? []) {
+    for (const header of rule.headers) {
+      if (header.key.toLowerCase() !== "content-security-policy") continue;
+      header.value = header.value.replace(/connect-src ([^;]*)/, (_, sources: string) => `connect-src ${sources} ${LOCAL_CONNECT_ORIGINS.join(" ")}`);
+    }
+  }
+  return JSON.stringify(parsed, null, 2);
+}
+
+function writeLocalFirebaseConfig(projectDir: string): void {
+  writeFileSync(join(projectDir, LOCAL_CONFIG_FILE), localFirebaseConfig(readFileSync(join(ROOT, "firebase.json"), "utf8")));
+}
+
 /**
  * A dev RS256 key pair for Control Plane tokens, made on first start outside git, and the
  * functions' local params (`functions/.env.local`) that point at its public half.
@@ -396,7 +421,7 @@ function snapshotProject(): string {
   rmSync(dir, { recursive: true, force: true });
   const { main } = JSON.parse(readFileSync(join(ROOT, "functions", "package.json"), "utf8")) as { main: string };
   if (!existsSync(join(ROOT, "functions", main))) throw new Error("functions/lib is missing: run `npm run build` first.");
-  for (const file of ["firebase.json", "firestore.rules", "firestore.indexes.json", join("functions", "package.json"), join("functions", `.env.${PROJECT_ID}`)]) cpSync(join(ROOT, file), join(dir, file));
+  for (const file of ["firebase.json", "firestore.rules", "firestore.indexes.json", "storage.rules", join("functions", "package.json"), join("functions", `.env.${PROJECT_ID}`)]) cpSync(join(ROOT, file), join(dir, file));
   cpSync(join(ROOT, "functions", "lib"), join(dir, "functions", "lib"), { recursive: true });
   cpSync(join(ROOT, "hosting", "public"), join(dir, "hosting", "public"), { recursive: true });
   return dir;

@@ -143,11 +143,19 @@ export const claimQuery = z.object({
     .optional(),
 });
 
+/**
+ * A runner passes branches, paths and repository URLs to `git`; one that starts with `-` would be
+ * read as an option (`--upload-pack=…`, `-oProxyCommand=…`), so none may.
+ */
+const NO_LEADING_DASH = /^[^-]/;
+const NO_LEADING_DASH_MESSAGE = "must not start with '-'";
+const changedPath = z.string().min(1).max(MAX_PATH_CHARS).regex(NO_LEADING_DASH, NO_LEADING_DASH_MESSAGE);
+
 const fileChange = z
   .object({
-    path: z.string().min(1).max(MAX_PATH_CHARS),
+    path: changedPath,
     status: z.enum(["added", "modified", "removed", "renamed"]),
-    previousPath: z.string().min(1).max(MAX_PATH_CHARS).optional(),
+    previousPath: changedPath.optional(),
     patch: z.string().max(MAX_PATCH_CHARS).optional(),
     additions: z.number().int().min(0).optional(),
     deletions: z.number().int().min(0).optional(),
@@ -173,13 +181,15 @@ export const newTaskBody = z
       .string()
       .trim()
       .max(2048)
-      .regex(/^(?:(?:https?|ssh|git):\/\/\S+|[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:\S+)$/, "an http(s), ssh or git URL"),
+      .regex(/^(?:(?:https?|ssh|git):\/\/\S+|[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:\S+)$/, "an http(s), ssh or git URL")
+      .regex(NO_LEADING_DASH, NO_LEADING_DASH_MESSAGE),
     branch: z
       .string()
       .trim()
       .min(1)
       .max(255)
-      .regex(/^[^\s~^:?*[\\\p{Cc}]+$/u, "not a valid branch name"),
+      .regex(/^[^\s~^:?*[\\\p{Cc}]+$/u, "not a valid branch name")
+      .regex(NO_LEADING_DASH, NO_LEADING_DASH_MESSAGE),
     commitSha: z.string().regex(/^[0-9a-fA-F]{7,64}$/, "a hex commit SHA"),
     files: z.array(fileChange).max(MAX_TASK_FILES),
     aiConfig,

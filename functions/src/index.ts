@@ -1,6 +1,9 @@
 // Every export is a deployed function id: stable API. One line each (grouped by face).
+// Global options first: they apply to functions defined after them.
+import { DOWNLOAD, LARGE_BODY, LONG_POLL, STREAM, UPLOAD } from "./config/runtimeOptions";
 import "./core/workspaces/endHook";
 import "./core/runners/endHook";
+import "./config/startupChecks";
 import { https } from "./http/route";
 import { getHealth } from "./faces/health/health";
 import * as ws from "./faces/workspace/endpoints";
@@ -22,7 +25,7 @@ export const leaseWorkspaceJob = https({}, ws.leaseWorkspaceJob);
 export const heartbeatWorkspaceJob = https({}, ws.heartbeatWorkspaceJob);
 export const getWorkspaceRunnerContext = https({}, ws.getWorkspaceRunnerContext);
 export const updateWorkspaceRunnerSummary = https({}, ws.updateWorkspaceRunnerSummary);
-export const completeWorkspaceJob = https({ memory: "512MiB" }, ws.completeWorkspaceJob);
+export const completeWorkspaceJob = https(LARGE_BODY, ws.completeWorkspaceJob);
 export const failWorkspaceJob = https({}, ws.failWorkspaceJob);
 
 // Studio: workspaces (seed 001's Studio side).
@@ -30,7 +33,7 @@ export const workspaces = https({}, studio.listWorkspaces, studio.createWorkspac
 export const workspace = https({}, studio.getWorkspace);
 export const workspaceMessages = https({}, studio.postWorkspaceMessage);
 export const workspaceGenerate = https({}, studio.queueWorkspaceGeneration);
-export const workspaceFile = https({}, studio.downloadWorkspaceFile);
+export const workspaceFile = https(DOWNLOAD, studio.downloadWorkspaceFile);
 
 // Studio: scoped API keys and credential listings.
 export const apiKeys = https({}, keys.listApiKeys, keys.createApiKey);
@@ -40,8 +43,8 @@ export const runnerInstances = https({}, keys.listRunnerInstances);
 // Seed 002: the jobs API (ID token or jobs:read / jobs:write key) and its runner side (runners:write key).
 export const jobs = https({}, jobsApi.listJobs, jobsApi.createJob);
 export const job = https({}, jobsApi.getJob);
-export const jobStream = https({ timeoutSeconds: 90 }, jobsApi.streamJob);
-export const jobArtifactContent = https({ memory: "512MiB" }, jobsApi.downloadJobArtifact);
+export const jobStream = https(STREAM, jobsApi.streamJob);
+export const jobArtifactContent = https(DOWNLOAD, jobsApi.downloadJobArtifact);
 export const jobCancel = https({}, jobsApi.cancelJob);
 export const jobPause = https({}, jobsApi.pauseJob);
 export const jobResume = https({}, jobsApi.resumeJob);
@@ -50,7 +53,7 @@ export const jobChildControl = https({}, jobsApi.controlJobChild);
 export const jobsRunnerLease = https({}, jobsApi.leaseRunnerJobs);
 export const jobRunnerHeartbeat = https({}, jobsApi.heartbeatRunnerJob);
 export const jobRunnerLogs = https({}, jobsApi.appendRunnerLogs);
-export const jobRunnerArtifacts = https({ memory: "512MiB" }, jobsApi.uploadRunnerArtifact);
+export const jobRunnerArtifacts = https(LARGE_BODY, jobsApi.uploadRunnerArtifact);
 export const jobRunnerComplete = https({}, jobsApi.completeRunnerJob);
 export const jobRunnerFail = https({}, jobsApi.failRunnerJob);
 export const jobRunnerRelease = https({}, jobsApi.releaseRunnerJob);
@@ -93,7 +96,7 @@ export const fleetRunner = https({}, fleet.getRunner, fleet.deregisterRunner);
 export const fleetRegisterRunner = https({}, fleet.registerRunner);
 export const fleetRunnerHeartbeat = https({}, fleet.heartbeat);
 export const fleetTasks = https({}, fleet.queueTask);
-export const fleetPendingTasks = https({ timeoutSeconds: 60 }, fleet.claimTasks);
+export const fleetPendingTasks = https(LONG_POLL, fleet.claimTasks);
 export const fleetTaskStatus = https({}, fleet.updateTaskStatus);
 export const fleetTaskLogs = https({}, fleet.appendLogs);
 export const fleetTaskResult = https({}, fleet.submitResult);
@@ -106,7 +109,7 @@ export const readRunnerPods = https({}, runnersRead.listPods);
 
 // Seed 000: Coderunner (Control Plane JWT), its proxy paths, and its runner side (tenant runner key).
 export const coderunnerDefinitions = https({}, code.createDefinition);
-export const coderunnerUpload = https({ memory: "512MiB", timeoutSeconds: 120 }, code.uploadFile);
+export const coderunnerUpload = https(UPLOAD, code.uploadFile);
 export const coderunnerVersions = https({}, code.listVersions);
 export const coderunnerVersion = https({}, code.getVersion, code.deleteVersion);
 export const coderunnerDeploy = https({}, code.createDeployment);
@@ -119,11 +122,11 @@ export const coderunnerRunnerKey = https({}, code.revokeRunnerKey);
 export const coderunnerOverview = https({}, code.readCodeOverview);
 export const coderunnerLeaseExecutions = https({}, code.leaseExecutions);
 export const coderunnerExecutionHeartbeat = https({}, code.heartbeatExecution);
-export const coderunnerExecutionBundle = https({ memory: "512MiB" }, code.downloadExecutionBundle);
+export const coderunnerExecutionBundle = https(DOWNLOAD, code.downloadExecutionBundle);
 export const coderunnerExecutionComplete = https({}, code.completeExecution);
 export const coderunnerExecutionFail = https({}, code.failExecution);
 export const coderunnerProxyDefinition = https({}, code.proxyDefinition);
-export const coderunnerProxyUpload = https({ memory: "512MiB", timeoutSeconds: 120 }, code.proxyUpload);
+export const coderunnerProxyUpload = https(UPLOAD, code.proxyUpload);
 export const coderunnerProxyVersions = https({}, code.proxyVersions);
 export const coderunnerProxyVersion = https({}, code.proxyGetVersion, code.proxyDeleteVersion);
 export const coderunnerProxyDeploy = https({}, code.proxyDeploy);

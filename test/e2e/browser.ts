@@ -149,8 +149,8 @@ const WARM_CONCURRENCY = 4;
  * seconds; the tests' leases last 4 s and the UI waits are bounded, so each function the Studio
  * uses is called once (unauthenticated: a 401 boots it as well as a 200) before the tests start.
  */
-export async function warmFunctions(): Promise<void> {
-  const queue: string[] = [...STUDIO_ROUTES];
+export async function warmFunctions(routes: readonly string[] = STUDIO_ROUTES): Promise<void> {
+  const queue: string[] = [...routes];
   const worker = async () => {
     for (let route = queue.shift(); route !== undefined; route = queue.shift()) {
       const [method = "GET", path = "/"] = route.split(" ");

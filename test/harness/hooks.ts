@@ -41,4 +41,6 @@ export const TEST_FUNCTION_ENV: Record<string, string> = {
   RUNNER_OFFLINE_AFTER_MS: "3000",
   RUNNER_DELETE_AFTER_MS: "6000",
   JOB_STREAM_MAX_MS: "8000",
+  // Every key call looks at its owner's account, so "the next call" is observable.
+  OWNER_STATUS_CACHE_MS: "1",
 };

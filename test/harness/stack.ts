@@ -1,5 +1,6 @@
 /** What integration tests use to reach the local stack: HTTP, Firestore, Auth emulator, logs. */
 import { deleteApp, initializeApp, type App } from "firebase-admin/app";
+import { getAuth, type Auth } from "firebase-admin/auth";
 import { getFirestore, type Firestore } from "firebase-admin/firestore";
 import { API_BASE, PORTS, PROJECT_ID } from "../../scripts/stack";
 
@@ -26,6 +27,14 @@ export function adminDb(): Firestore {
     firestore = getFirestore(app);
   }
   return firestore;
+}
+
+/** firebase-admin against the stack's Auth emulator (disable, delete, revoke users). */
+export function adminAuth(): Auth {
+  process.env.FIREBASE_AUTH_EMULATOR_HOST = `127.0.0.1:${PORTS.auth}`;
+  adminDb();
+  if (app === undefined) throw new Error("no admin app");
+  return getAuth(app);
 }
 
 export async function closeAdmin(): Promise<void> {

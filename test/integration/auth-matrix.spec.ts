@@ -9,14 +9,16 @@ import { createPrivateKey } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { SignJWT } from "jose";
-import type { AuthRule } from "../../functions/src/auth/authenticate";
+import type { Request } from "firebase-functions/v2/https";
+import { authenticate, type AuthRule } from "../../functions/src/auth/authenticate";
 import * as functions from "../../functions/src/index";
+import { ApiError } from "../../functions/src/http/errors";
 import { endpointsOf, type Endpoint } from "../../functions/src/http/route";
 import { DEV_KEY_DIR, PROJECT_ID } from "../../scripts/stack";
 import { createApiKey, createInstance } from "../harness/fixtures";
 import { createJob } from "./jobs-fixtures";
 import { createTeam, inTeam, join as joinTeam, type Role } from "./teams-fixtures";
-import { call, createUser } from "../harness/stack";
+import { adminDb, call, createUser } from "../harness/stack";
 
 const TENANT = "11111111-2222-4333-8444-555555555555";
 const OTHER_TENANT = "99999999-8888-4777-8666-555555555555";
@@ -48,7 +50,7 @@ const refusedUnlessPublic = (rule: AuthRule): Expect => (isPublic(rule) ? "accep
 
 async function controlPlaneToken(claimTenant: string, exp = "10m"): Promise<string> {
   const key = createPrivateKey(readFileSync(join(DEV_KEY_DIR, "control-plane.private.pem"), "utf8"));
-  return new SignJWT({ external_tenant_id: claimTenant, external_user_id: "7" }).setProtectedHeader({ alg: "RS256" }).setExpirationTime(exp).sign(key);
+  return new SignJWT({ external_tenant_id: claimTenant, external_user_id: "7" }).setProtectedHeader({ alg: "RS256" }).setIssuedAt().setExpirationTime(exp).sign(key);
 }
 
 /** An ID token as the Auth emulator would issue it, but expired (the emulator does not sign). */
@@ -80,6 +82,8 @@ describe("authorization matrix: every route × every caller", () => {
     await call("DELETE", `/api/keys/${revokedKey.keyId}`, { token: user.idToken });
     const bearer = (t: string) => ({ authorization: `Bearer ${t}` });
     const cp = { "x-client-key": TENANT, "x-userid": "7" };
+    const tenantKey = await call<{ key: string }>("POST", "/api/coderunner/runner-keys", { headers: { ...bearer(await controlPlaneToken(TENANT)), ...cp }, body: {} });
+    assert.equal(tenantKey.status, 201, JSON.stringify(tenantKey.body));
     const scopedKeys = new Map<string, string>();
     for (const scope of ["runners:read", "runners:write", "jobs:read", "jobs:write"]) {
       // A key holding every scope but this one.
@@ -96,9 +100,10 @@ describe("authorization matrix: every route × every caller", () => {
       { name: "revoked API key", headers: bearer(revokedKey.key), expect: refusedUnlessPublic },
       { name: "runner key", headers: bearer(runner.runnerToken), expect: (r) => (accepts(r, "runner") ? "accepted" : 401) },
       // The Coderunner execution routes take only tenant runner keys (minted by the Control Plane);
-      // a user's key, whatever its scopes, is known but gets nothing there (400 for a bad body
-      // comes before the 403 tenant check).
-      { name: "API key (all scopes)", headers: bearer(allScopes.key), expect: (r, path) => (accepts(r, "apiKey") ? (path?.startsWith("/api/coderunner/executions") === true ? "refused" : "accepted") : 401) },
+      // a user's key, whatever its scopes, is known but gets 403 there, and a tenant runner key
+      // (runners:write) gets 403 on every other key route.
+      { name: "API key (all scopes)", headers: bearer(allScopes.key), expect: (r) => (accepts(r, "apiKey") ? "accepted" : accepts(r, "tenantRunner") ? 403 : 401) },
+      { name: "tenant runner key", headers: bearer(tenantKey.body.key), expect: (r) => (accepts(r, "tenantRunner") ? "accepted" : accepts(r, "apiKey") ? 403 : 401) },
       { name: "ID token", headers: bearer(user.idToken), expect: (r) => (accepts(r, "user") ? "accepted" : 401) },
       { name: "admin ID token", headers: bearer(admin.idToken), expect: (r) => (accepts(r, "user") ? "accepted" : 401) },
       { name: "Control Plane JWT", headers: { ...bearer(await controlPlaneToken(TENANT)), ...cp }, expect: (r) => (accepts(r, "controlPlane") ? "accepted" : 401) },
@@ -187,5 +192,26 @@ describe("authorization matrix: every route × every caller", () => {
       if (!ok) mismatches.push(`${endpoint.method} ${endpoint.path} with ${caller.name}: expected ${expected}, got ${response.status} ${JSON.stringify(response.body).slice(0, 160)}`);
     });
     assert.ok(mismatches.length === 0, `${mismatches.length} of ${cases.length} cases differ:\n${mismatches.slice(0, 60).join("\n")}`);
+  });
+
+  it("refuses a tenant runner key outside the Coderunner runner routes in-process too (authenticate, not only HTTP)", async function () {
+    this.timeout(120_000);
+    adminDb(); // points this process's Admin SDK (which authenticate() uses) at the stack's Firestore
+    const cp = { "x-client-key": TENANT, "x-userid": "7" };
+    const minted = await call<{ key: string }>("POST", "/api/coderunner/runner-keys", { headers: { authorization: `Bearer ${await controlPlaneToken(TENANT)}`, ...cp }, body: {} });
+    assert.equal(minted.status, 201, JSON.stringify(minted.body));
+    const request = { headers: { authorization: `Bearer ${minted.body.key}` } } as unknown as Request;
+    const endpoints: Endpoint[] = Object.values(functions).flatMap((fn) => endpointsOf(fn));
+    const wrong: string[] = [];
+    for (const endpoint of endpoints) {
+      const outcome = await authenticate(request, endpoint.auth).then(
+        (principal) => (principal === null ? "public" : principal.kind),
+        (error: unknown) => (error instanceof ApiError ? error.status : `threw ${String(error)}`),
+      );
+      const expected = "public" in endpoint.auth ? "public" : accepts(endpoint.auth, "tenantRunner") ? "tenantRunner" : accepts(endpoint.auth, "apiKey") ? 403 : 401;
+      if (outcome !== expected) wrong.push(`${endpoint.method} ${endpoint.path}: expected ${expected}, got ${outcome}`);
+    }
+    assert.ok(endpoints.some((e) => !("public" in e.auth) && accepts(e.auth, "tenantRunner")), "some routes take tenant runner keys");
+    assert.deepEqual(wrong, []);
   });
 });

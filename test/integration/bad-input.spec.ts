@@ -16,7 +16,7 @@ import { endpointsOf, type Endpoint } from "../../functions/src/http/route";
 import { DEV_KEY_DIR, FUNCTIONS_BASE } from "../../scripts/stack";
 import { createApiKey, createInstance } from "../harness/fixtures";
 import { databaseSnapshot } from "../harness/snapshot";
-import { adminDb, API_BASE, createUser } from "../harness/stack";
+import { adminDb, API_BASE, call, createUser } from "../harness/stack";
 
 const TENANT = "11111111-2222-4333-8444-555555555555";
 /** Samples per route; the fixed edge cases below run on every route as well. */
@@ -77,10 +77,14 @@ describe("bad input on every route", () => {
     const key = await createApiKey(user, ["runners:read", "runners:write", "jobs:read", "jobs:write"]);
     const cpToken = await new SignJWT({ external_tenant_id: TENANT, external_user_id: "7" })
       .setProtectedHeader({ alg: "RS256" })
+      .setIssuedAt()
       .setExpirationTime("30m")
       .sign(createPrivateKey(readFileSync(join(DEV_KEY_DIR, "control-plane.private.pem"), "utf8")));
+    const tenantKey = await call<{ key: string }>("POST", "/api/coderunner/runner-keys", { headers: { authorization: `Bearer ${cpToken}`, "x-client-key": TENANT, "x-userid": "7" }, body: {} });
+    assert.equal(tenantKey.status, 201, JSON.stringify(tenantKey.body));
     const headersFor = (rule: AuthRule): Record<string, string> => {
       if ("public" in rule) return {};
+      if (rule.accept.includes("tenantRunner")) return { authorization: `Bearer ${tenantKey.body.key}` };
       if (rule.accept.includes("user")) return { authorization: `Bearer ${user.idToken}` };
       if (rule.accept.includes("runner")) return { authorization: `Bearer ${runner.runnerToken}` };
       if (rule.accept.includes("apiKey")) return { authorization: `Bearer ${key.key}` };

@@ -310,6 +310,9 @@ describe("workspace job queue (seed 001)", () => {
     const file = reply?.deliverables.find((d) => d.kind === "file");
     const download = await fetch(`${API_BASE}/api/workspaces/${workspaceId}/files/${file?.deliverableId ?? ""}`, { headers: { authorization: `Bearer ${user.idToken}` } });
     assert.equal(download.status, 200);
+    assert.equal(download.headers.get("x-content-type-options"), "nosniff");
+    assert.equal(download.headers.get("content-security-policy"), "sandbox");
+    assert.match(download.headers.get("content-disposition") ?? "", /^attachment; /);
     assert.equal(await download.text(), "# Plan\n\n1. Build it.\n2. Ship it.", "stored trimmed, as the spec says");
   });
 });

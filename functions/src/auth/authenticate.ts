@@ -1,6 +1,7 @@
 import { getAuth } from "firebase-admin/auth";
 import { Timestamp, type DocumentSnapshot } from "firebase-admin/firestore";
 import type { Request } from "firebase-functions/v2/https";
+import { tenantOfOwner } from "../core/code/tenant";
 import { COLLECTIONS, type CredentialDoc, type RunnerPool, type Scope } from "../data/collections";
 import { adminApp, db } from "../data/firestore";
 import type { Role } from "../data/teams";
@@ -8,6 +9,7 @@ import { ensurePersonalTeam, personalTeamId } from "../core/teams/ensurePersonal
 import { PermissionDenied, Unauthenticated } from "../http/errors";
 import { isTenantOwner } from "../core/code/tenant";
 import { verifyControlPlaneToken } from "./controlPlane";
+import { ownerStatus } from "./ownerStatus";
 import { secretMatches, splitCredentialToken } from "./secrets";
 import { assertRole, namedTeam, noSuchTeam, roleIn, type TeamSource } from "./team";
 
@@ -42,6 +44,16 @@ export interface ApiKeyPrincipal {
   teamId: string;
   scopes: Scope[];
 }
+/**
+ * A Coderunner tenant runner key: an API key whose owner is `coderunner-tenant:<tenantId>`
+ * (minted by the Control Plane). Its own kind, so only routes that name it take it.
+ */
+export interface TenantRunnerPrincipal {
+  kind: "tenantRunner";
+  credentialId: string;
+  tenantId: string;
+  scopes: Scope[];
+}
 export interface ControlPlanePrincipal {
   kind: "controlPlane";
   /** `external_tenant_id` claim = `x-client-key` header (workspace UUID). */
@@ -49,7 +61,7 @@ export interface ControlPlanePrincipal {
   /** `external_user_id` claim = `x-userid` header. */
   userId: string;
 }
-export type Principal = UserPrincipal | RunnerPrincipal | ApiKeyPrincipal | ControlPlanePrincipal;
+export type Principal = UserPrincipal | RunnerPrincipal | ApiKeyPrincipal | TenantRunnerPrincipal | ControlPlanePrincipal;
 export type PrincipalKind = Principal["kind"];
 
 /**
@@ -85,7 +97,7 @@ export async function authenticate<R extends AuthRule>(req: Request, rule: R, pa
     principal.teamId = named ?? personalTeamId(principal.uid);
     principal.role = await roleIn(principal.teamId, principal.uid, principal.email, new Date());
     assertRole(principal.role, rule.role ?? (req.method === "GET" ? "viewer" : "member"));
-  } else if (principal.kind !== "controlPlane" && named !== null && named !== principal.teamId) {
+  } else if (principal.kind !== "controlPlane" && principal.kind !== "tenantRunner" && named !== null && named !== principal.teamId) {
     // A key acts for its own team only; another team's resources do not exist for it.
     throw noSuchTeam();
   }
@@ -102,14 +114,21 @@ async function resolve(
 
   const credential = splitCredentialToken(token);
   if (credential !== null) {
-    if (!accepts("runner") && !accepts("apiKey")) {
+    if (!accepts("runner") && !accepts("apiKey") && !accepts("tenantRunner")) {
       throw new Unauthenticated("WRONG_CREDENTIAL", "This route does not take a runner or API key.");
     }
     const principal = await verifyCredential(credential.credentialId, credential.secret);
+    // Both are scoped API keys: each is known here, but may act only where its kind is named.
+    if (principal.kind === "apiKey" && accepts("tenantRunner")) {
+      throw new PermissionDenied("NOT_A_TENANT_RUNNER_KEY", "This key is not a Coderunner runner key; mint one with POST /api/coderunner/runner-keys.");
+    }
+    if (principal.kind === "tenantRunner" && !accepts("tenantRunner") && accepts("apiKey")) {
+      throw new PermissionDenied("TENANT_RUNNER_KEY", "A Coderunner runner key serves only the Coderunner runner routes.");
+    }
     if (!accepts(principal.kind)) {
       throw new Unauthenticated("WRONG_CREDENTIAL", `This route does not take a ${principal.kind === "runner" ? "runner key" : "API key"}.`);
     }
-    if (principal.kind === "apiKey" && rule.scope !== undefined && !principal.scopes.includes(rule.scope)) {
+    if (principal.kind !== "runner" && rule.scope !== undefined && !principal.scopes.includes(rule.scope)) {
       throw new PermissionDenied("MISSING_SCOPE", `This key lacks the ${rule.scope} scope.`);
     }
     return principal;
@@ -134,9 +153,11 @@ function presentedToken(req: Request, allowApiKeyHeader: boolean): string | null
 async function verifyUser(token: string): Promise<UserPrincipal> {
   let decoded: { uid: string; email?: string };
   try {
-    decoded = await getAuth(adminApp()).verifyIdToken(token);
-  } catch {
-    throw new Unauthenticated("INVALID_ID_TOKEN", "The Firebase ID token is invalid or expired.");
+    // checkRevoked: one Auth lookup per call, so signing out everywhere, disabling or deleting
+    // the account ends its ID tokens at once rather than when they expire (up to an hour).
+    decoded = await getAuth(adminApp()).verifyIdToken(token, true);
+  } catch (error) {
+    throw idTokenRefusal(error);
   }
   let admin: Promise<boolean> | undefined;
   return {
@@ -157,8 +178,25 @@ async function verifyUser(token: string): Promise<UserPrincipal> {
   };
 }
 
-/** One document read per call, so a revocation takes effect on the very next request. */
-async function verifyCredential(credentialId: string, secret: string): Promise<RunnerPrincipal | ApiKeyPrincipal> {
+/** Firebase Auth's refusal codes, in our words (all 401: the token no longer says who you are). */
+function idTokenRefusal(error: unknown): Unauthenticated {
+  switch ((error as { code?: unknown }).code) {
+    case "auth/id-token-revoked":
+      return new Unauthenticated("ID_TOKEN_REVOKED", "This sign-in has been revoked; sign in again.");
+    case "auth/user-disabled":
+      return new Unauthenticated("USER_DISABLED", "This account is disabled.");
+    case "auth/user-not-found":
+      return new Unauthenticated("USER_NOT_FOUND", "This account no longer exists.");
+    default:
+      return new Unauthenticated("INVALID_ID_TOKEN", "The Firebase ID token is invalid or expired.");
+  }
+}
+
+/**
+ * One document read per call, so a revocation takes effect on the very next request; a key of a
+ * disabled or deleted user is refused too (its owner's status is looked up, see `ownerStatus`).
+ */
+async function verifyCredential(credentialId: string, secret: string): Promise<RunnerPrincipal | ApiKeyPrincipal | TenantRunnerPrincipal> {
   const snap = (await db().collection(COLLECTIONS.credentials).doc(credentialId).get()) as DocumentSnapshot<CredentialDoc>;
   const doc = snap.data();
   // Same answer for unknown, wrong secret and revoked: the caller learns nothing about ids.
@@ -166,6 +204,11 @@ async function verifyCredential(credentialId: string, secret: string): Promise<R
     throw new Unauthenticated("INVALID_CREDENTIAL", "The key is not valid.");
   }
   if (doc.revokedAt !== null) throw new Unauthenticated("REVOKED_CREDENTIAL", "The key has been revoked.");
+  const tenantId = tenantOfOwner(doc.ownerUid);
+  // Tenant keys belong to no Firebase user; every other key's owner must still be an active user.
+  if (tenantId === null && !(await ownerStatus.isActive(doc.ownerUid, Date.now()))) {
+    throw new Unauthenticated("OWNER_INACTIVE", "The key's owner account is disabled or deleted.");
+  }
   await touchLastUsed(snap);
   const teamId = doc.teamId ?? (await adoptIntoPersonalTeam(snap));
   if (doc.kind === "runner") {
@@ -178,6 +221,7 @@ async function verifyCredential(credentialId: string, secret: string): Promise<R
       pool: doc.pool ?? "user",
     };
   }
+  if (tenantId !== null) return { kind: "tenantRunner", credentialId, tenantId, scopes: doc.scopes ?? [] };
   return { kind: "apiKey", credentialId, ownerUid: doc.ownerUid, teamId, scopes: doc.scopes ?? [] };
 }
 

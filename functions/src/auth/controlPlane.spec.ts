@@ -3,7 +3,7 @@ import { createHmac, generateKeyPairSync } from "node:crypto";
 import type { Request } from "firebase-functions/v2/https";
 import { SignJWT } from "jose";
 import { ApiError } from "../http/errors";
-import { verifyControlPlaneToken } from "./controlPlane";
+import { controlPlaneConfigProblem, verifyControlPlaneToken } from "./controlPlane";
 
 const TENANT = "6f1c2a9e-3b7d-4c1e-9a55-0d2f3e4b5c6d";
 const USER = "42";
@@ -15,8 +15,9 @@ function request(headers: Record<string, string>): Request {
   return { headers } as unknown as Request;
 }
 
-function sign(claims: Record<string, unknown>, options: { exp?: string | number | null; key?: typeof privateKey; alg?: string } = {}) {
-  let jwt = new SignJWT(claims).setProtectedHeader({ alg: options.alg ?? "RS256" }).setIssuedAt();
+function sign(claims: Record<string, unknown>, options: { exp?: string | number | null; iat?: number | null; key?: typeof privateKey; alg?: string } = {}) {
+  let jwt = new SignJWT(claims).setProtectedHeader({ alg: options.alg ?? "RS256" });
+  if (options.iat !== null) jwt = jwt.setIssuedAt(options.iat);
   if (options.exp !== null) jwt = jwt.setExpirationTime(options.exp ?? "5m");
   return jwt.sign(options.key ?? privateKey);
 }
@@ -44,6 +45,12 @@ describe("Control Plane JWT (seed 000)", () => {
     process.env.CONTROL_PLANE_JWKS_URL = "";
     process.env.CONTROL_PLANE_ISSUER = "";
     process.env.CONTROL_PLANE_AUDIENCE = "";
+    process.env.CONTROL_PLANE_MAX_TOKEN_AGE_SECONDS = "3600";
+    process.env.FUNCTIONS_EMULATOR = "true";
+  });
+
+  after(() => {
+    delete process.env.FUNCTIONS_EMULATOR;
   });
 
   it("accepts a valid RS256 token whose claims match the headers", async () => {
@@ -117,6 +124,7 @@ describe("Control Plane JWT (seed 000)", () => {
       .setProtectedHeader({ alg: "RS256" })
       .setIssuer("https://control-plane.example")
       .setAudience("coderunner")
+      .setIssuedAt()
       .setExpirationTime("5m")
       .sign(privateKey);
     assert.equal((await verifyControlPlaneToken(token, request(headers))).userId, USER);
@@ -126,5 +134,82 @@ describe("Control Plane JWT (seed 000)", () => {
     process.env.CONTROL_PLANE_PUBLIC_KEY = "";
     const error = await rejection(verifyControlPlaneToken(await sign(good), request(headers)));
     assert.equal(error.status, 503);
+  });
+  describe("claims matrix", () => {
+    const nowS = () => Math.floor(Date.now() / 1000);
+    const YEAR_2090 = Date.UTC(2090, 0, 1) / 1000;
+    const YEAR_2100 = Date.UTC(2100, 0, 1) / 1000;
+    const ISSUER = "https://control-plane.example";
+    const AUDIENCE = "coderunner";
+    type Case = { name: string; claims?: Record<string, unknown>; iat?: number | null; exp?: number | null; status: number | "ok"; reason?: string };
+    const cases: Case[] = [
+      { name: "fresh, right issuer and audience", status: "ok" },
+      { name: "no iat", iat: null, status: 401, reason: "INVALID_TOKEN" },
+      { name: "iat older than the maximum age, exp still ahead", iat: nowS() - 3700, exp: nowS() + 3600, status: 401, reason: "TOKEN_EXPIRED" },
+      { name: "iat just inside the maximum age", iat: nowS() - 3500, exp: nowS() + 60, status: "ok" },
+      { name: "exp in 2100, iat in 2090 (from the review)", iat: YEAR_2090, exp: YEAR_2100, status: 401, reason: "INVALID_TOKEN" },
+      { name: "exp in 2100, iat now: usable only for the maximum age", exp: YEAR_2100, status: "ok" },
+      { name: "iat a minute in the future", iat: nowS() + 120, status: 401, reason: "INVALID_TOKEN" },
+      { name: "iat a few seconds in the future (clock skew)", iat: nowS() + 10, status: "ok" },
+      { name: "no exp", exp: null, status: 401, reason: "INVALID_TOKEN" },
+      { name: "expired", exp: nowS() - 120, iat: nowS() - 600, status: 401, reason: "TOKEN_EXPIRED" },
+      { name: "another issuer", claims: { iss: "https://evil.example" }, status: 401, reason: "INVALID_TOKEN" },
+      { name: "no issuer", claims: { iss: undefined }, status: 401, reason: "INVALID_TOKEN" },
+      { name: "another audience", claims: { aud: "someone-else" }, status: 401, reason: "INVALID_TOKEN" },
+      { name: "audience list containing ours", claims: { aud: ["other", AUDIENCE] }, status: "ok" },
+      { name: "no audience", claims: { aud: undefined }, status: 401, reason: "INVALID_TOKEN" },
+    ];
+
+    beforeEach(() => {
+      process.env.CONTROL_PLANE_ISSUER = ISSUER;
+      process.env.CONTROL_PLANE_AUDIENCE = AUDIENCE;
+    });
+
+    for (const c of cases) {
+      it(`${c.name}: ${c.status === "ok" ? "accepted" : `${c.status} ${c.reason ?? ""}`}`, async () => {
+        const claims = Object.fromEntries(Object.entries({ ...good, iss: ISSUER, aud: AUDIENCE, ...c.claims }).filter(([, v]) => v !== undefined));
+        const token = await sign(claims, { iat: c.iat === undefined ? nowS() : c.iat, exp: c.exp === undefined ? nowS() + 300 : c.exp });
+        if (c.status === "ok") {
+          assert.equal((await verifyControlPlaneToken(token, request(headers))).tenantId, TENANT);
+          return;
+        }
+        const error = await rejection(verifyControlPlaneToken(token, request(headers)));
+        assert.equal(error.status, c.status);
+        assert.equal(error.reason, c.reason);
+      });
+    }
+  });
+
+  describe("outside the emulator", () => {
+    beforeEach(() => {
+      delete process.env.FUNCTIONS_EMULATOR;
+    });
+
+    for (const missing of ["CONTROL_PLANE_ISSUER", "CONTROL_PLANE_AUDIENCE"] as const) {
+      it(`refuses every token with 503 naming ${missing} when it is unset, and says so for the startup log`, async () => {
+        process.env.CONTROL_PLANE_ISSUER = "https://control-plane.example";
+        process.env.CONTROL_PLANE_AUDIENCE = "coderunner";
+        process.env[missing] = "";
+        assert.match(controlPlaneConfigProblem() ?? "", new RegExp(`^${missing} must be set outside the emulator`));
+        const error = await rejection(verifyControlPlaneToken(await sign({ ...good, iss: "https://control-plane.example", aud: "coderunner" }), request(headers)));
+        assert.equal(error.status, 503);
+        assert.equal(error.reason, "CONTROL_PLANE_AUTH_UNCONFIGURED");
+        assert.match(error.message, new RegExp(missing));
+      });
+    }
+
+    it("with both set, checks them as usual", async () => {
+      process.env.CONTROL_PLANE_ISSUER = "https://control-plane.example";
+      process.env.CONTROL_PLANE_AUDIENCE = "coderunner";
+      assert.equal(controlPlaneConfigProblem(), null);
+      const token = await sign({ ...good, iss: "https://control-plane.example", aud: "coderunner" });
+      assert.equal((await verifyControlPlaneToken(token, request(headers))).userId, USER);
+      assert.equal((await rejection(verifyControlPlaneToken(await sign(good), request(headers)))).status, 401);
+    });
+
+    it("in the emulator, unset issuer and audience are allowed (local dev tokens)", () => {
+      process.env.FUNCTIONS_EMULATOR = "true";
+      assert.equal(controlPlaneConfigProblem(), null);
+    });
   });
 });

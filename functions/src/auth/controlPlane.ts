@@ -4,7 +4,9 @@ import {
   CONTROL_PLANE_AUDIENCE,
   CONTROL_PLANE_ISSUER,
   CONTROL_PLANE_JWKS_URL,
+  CONTROL_PLANE_MAX_TOKEN_AGE_SECONDS,
   CONTROL_PLANE_PUBLIC_KEY,
+  intParam,
 } from "../config/params";
 import { ApiError, PermissionDenied, Unauthenticated } from "../http/errors";
 import type { ControlPlanePrincipal } from "./authenticate";
@@ -30,9 +32,32 @@ function verificationKey(): Promise<CryptoKey | JWTVerifyGetKey> {
   return cachedKey.key;
 }
 
+/** Clock skew allowed on `exp` and on an `iat` slightly in the future. */
+export const CONTROL_PLANE_CLOCK_TOLERANCE_SECONDS = 30;
+
+/** firebase-tools sets this in the functions emulator: the one place issuer and audience may be unset. */
+function inEmulator(): boolean {
+  return process.env.FUNCTIONS_EMULATOR === "true";
+}
+
+/**
+ * What a deployment lacks for Control Plane tokens to be checked fully, in words for the
+ * operator; null when nothing is missing (or Control Plane auth is not configured at all, which
+ * refuses every token anyway). Logged at startup and returned with every refusal.
+ */
+export function controlPlaneConfigProblem(): string | null {
+  if (inEmulator()) return null;
+  const keyed = CONTROL_PLANE_PUBLIC_KEY.value().trim().length > 0 || CONTROL_PLANE_JWKS_URL.value().trim().length > 0;
+  const missing = [CONTROL_PLANE_ISSUER, CONTROL_PLANE_AUDIENCE].filter((p) => p.value().trim().length === 0).map((p) => p.name);
+  if (!keyed || missing.length === 0) return null;
+  return `${missing.join(" and ")} must be set outside the emulator: without them any issuer's or audience's RS256 token signed by this key would pass.`;
+}
+
 /**
  * Seed 000: `Authorization: Bearer <RS256 JWT>`, `x-client-key` = `external_tenant_id`,
- * `x-userid` = `external_user_id`. `exp` is required; issuer and audience when configured.
+ * `x-userid` = `external_user_id`. `exp` and `iat` are required, the token may be at most
+ * `CONTROL_PLANE_MAX_TOKEN_AGE_SECONDS` old (an `iat` in the future is refused), and issuer and
+ * audience are checked — required outside the emulator.
  */
 export async function verifyControlPlaneToken(token: string, req: Request): Promise<ControlPlanePrincipal> {
   const clientKey = headerValue(req, "x-client-key");
@@ -41,13 +66,17 @@ export async function verifyControlPlaneToken(token: string, req: Request): Prom
     throw new Unauthenticated("MISSING_HEADERS", "Send x-client-key and x-userid with the token.");
   }
   const key = await verificationKey();
+  const problem = controlPlaneConfigProblem();
+  if (problem !== null) throw new ApiError(503, "CONTROL_PLANE_AUTH_UNCONFIGURED", `Control Plane authentication is not fully configured: ${problem}`);
   const issuer = CONTROL_PLANE_ISSUER.value().trim();
   const audience = CONTROL_PLANE_AUDIENCE.value().trim();
   let payload: Record<string, unknown>;
   try {
     const options = {
       algorithms: [CONTROL_PLANE_ALGORITHM],
-      requiredClaims: ["exp"],
+      requiredClaims: ["exp", "iat"],
+      maxTokenAge: intParam(CONTROL_PLANE_MAX_TOKEN_AGE_SECONDS, 3600),
+      clockTolerance: CONTROL_PLANE_CLOCK_TOLERANCE_SECONDS,
       ...(issuer.length > 0 ? { issuer } : {}),
       ...(audience.length > 0 ? { audience } : {}),
     };

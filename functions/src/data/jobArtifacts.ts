@@ -14,6 +14,8 @@ export interface ArtifactDoc {
   uploadedBy: string;
   /** When it was stored. */
   createdAt: Timestamp;
+  /** Firestore's TTL policy deletes the record after this (`createdAt` + retention; see core/retention). */
+  expireAt?: Timestamp;
 }
 
 export function jobArtifacts(jobId: string): CollectionReference<ArtifactDoc> {

@@ -1,35 +1,22 @@
 /**
- * Markdown to safe HTML: `marked` renders it, DOMPurify removes anything that could run script
- * or load another document. Runner output is untrusted, so nothing reaches innerHTML without
- * passing through `sanitize` here.
+ * Markdown to safe HTML, and SVG made safe: `marked` renders markdown, and DOMPurify with the
+ * server's own allow-list (`functions/src/core/markup/markupPolicy.ts`) removes anything that
+ * could run script, restyle the page, show a form or load from elsewhere. The server already
+ * stores SVGs sanitised; the Studio sanitises again because records written before that (and
+ * markdown files, which are stored as the runner wrote them) reach it raw. Nothing reaches
+ * innerHTML without passing through here.
  */
 import DOMPurify from "dompurify";
 import { Marked } from "marked";
+import { sanitizeHtmlWith, sanitizeSvgWith } from "../../../functions/src/core/markup/markupPolicy";
 
 const markdown = new Marked({ gfm: true, breaks: false, async: false });
 
-let hooked = false;
-
-function purifier(): typeof DOMPurify {
-  if (!hooked) {
-    // Links from runner output open elsewhere and do not get this page as their opener.
-    DOMPurify.addHook("afterSanitizeAttributes", (node) => {
-      if (node.tagName === "A" && node.hasAttribute("href")) {
-        node.setAttribute("target", "_blank");
-        node.setAttribute("rel", "noopener noreferrer nofollow");
-      }
-    });
-    hooked = true;
-  }
-  return DOMPurify;
-}
-
 export function markdownToSafeHtml(source: string): string {
-  const html = markdown.parse(source, { async: false });
-  return purifier().sanitize(html, { USE_PROFILES: { html: true } });
+  return sanitizeHtmlWith(DOMPurify, markdown.parse(source, { async: false }));
 }
 
-/** An SVG document reduced to drawing: no script, no event handlers, no foreign content. */
+/** An SVG document reduced to drawing: no script, handlers, styles, forms or outside loads. */
 export function sanitizeSvg(source: string): string {
-  return purifier().sanitize(source, { USE_PROFILES: { svg: true, svgFilters: true } });
+  return sanitizeSvgWith(DOMPurify, source);
 }

@@ -1,5 +1,5 @@
-import type { ApiKeyPrincipal, ControlPlanePrincipal } from "../../auth/authenticate";
-import { InvalidArgument, PermissionDenied } from "../../http/errors";
+import type { ControlPlanePrincipal } from "../../auth/authenticate";
+import { InvalidArgument } from "../../http/errors";
 
 /**
  * Tenant ids go into document ids (`apps/{tenant}~{slug}`) and queue names, so they are held to
@@ -31,11 +31,9 @@ export function isTenantOwner(ownerUid: string): boolean {
   return ownerUid.startsWith(TENANT_OWNER_PREFIX);
 }
 
-/** The tenant a runner key serves; 403 for API keys that are not tenant runner keys. */
-export function tenantOfRunnerKey(principal: ApiKeyPrincipal): string {
-  const tenantId = principal.ownerUid.startsWith(TENANT_OWNER_PREFIX) ? principal.ownerUid.slice(TENANT_OWNER_PREFIX.length) : "";
-  if (!TENANT_ID_PATTERN.test(tenantId)) {
-    throw new PermissionDenied("NOT_A_TENANT_RUNNER_KEY", "This key is not a Coderunner runner key; mint one with POST /api/coderunner/runner-keys.");
-  }
-  return tenantId;
+/** The tenant whose runner keys this owner id marks; null for every other owner (Studio users). */
+export function tenantOfOwner(ownerUid: string): string | null {
+  if (!ownerUid.startsWith(TENANT_OWNER_PREFIX)) return null;
+  const tenantId = ownerUid.slice(TENANT_OWNER_PREFIX.length);
+  return TENANT_ID_PATTERN.test(tenantId) ? tenantId : null;
 }

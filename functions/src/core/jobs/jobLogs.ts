@@ -1,4 +1,5 @@
 import type { CollectionReference, DocumentReference, Timestamp, Transaction } from "firebase-admin/firestore";
+import { expireAtFrom } from "../retention/retention";
 
 /**
  * Runner log lines, one shape for every face that stores them (seed 004's task logs, seed 002's
@@ -21,6 +22,8 @@ export interface JobLogDoc {
   stream: LogStream;
   /** When the server stored it. */
   at: Timestamp;
+  /** Firestore's TTL policy deletes the line after this (`at` + retention; see core/retention). */
+  expireAt?: Timestamp;
 }
 
 /** The job-document field beside the core's: the last `seq` handed out (absent means none yet). */
@@ -58,7 +61,7 @@ export function appendJobLogs(
   const first = (job.logSeq ?? 0) + 1;
   lines.forEach((entry, i) => {
     const seq = first + i;
-    tx.create(jobLogs(jobRef).doc(logDocId(seq)), { seq, line: entry.line, stream: entry.stream, at });
+    tx.create(jobLogs(jobRef).doc(logDocId(seq)), { seq, line: entry.line, stream: entry.stream, at, expireAt: expireAtFrom(at) });
   });
   return { logSeq: first + lines.length - 1 };
 }

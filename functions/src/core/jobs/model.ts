@@ -1,4 +1,5 @@
 import type { Timestamp } from "firebase-admin/firestore";
+import { expireAtFrom } from "../retention/retention";
 
 export type JobKind = "workspace" | "execution" | "review" | "generic";
 export type JobStatus = "PENDING" | "LEASED" | "RUNNING" | "PAUSED" | "SUCCEEDED" | "FAILED" | "CANCELLED";
@@ -72,6 +73,8 @@ export interface JobDoc {
   completionHash: string | null;
   /** Holder that finished it (for idempotent retries). */
   finishedBy: string | null;
+  /** Set when it ends: Firestore's TTL policy deletes the job after this (see core/retention). */
+  expireAt?: Timestamp | null;
 }
 
 export function pendingShardFor(queue: string, jobId: string): string {
@@ -92,6 +95,8 @@ export function pendingFields(queue: string, jobId: string, now: Timestamp) {
     lease: null,
     leaseExpiresAt: null,
     updatedAt: now,
+    // Queued again (resume, rerun): not to be deleted while it may still run.
+    expireAt: null,
   };
 }
 
@@ -104,5 +109,6 @@ export function finalFields(status: "SUCCEEDED" | "FAILED" | "CANCELLED", now: T
     leaseExpiresAt: null,
     updatedAt: now,
     finishedAt: now,
+    expireAt: expireAtFrom(now),
   };
 }

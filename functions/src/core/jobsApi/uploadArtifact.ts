@@ -1,3 +1,4 @@
+import { expireAtFrom } from "../retention/retention";
 import { Timestamp } from "firebase-admin/firestore";
 import { blobStore } from "../blobs/blobStore";
 import { faultPoint } from "../faults";
@@ -38,7 +39,7 @@ export async function uploadArtifact(runner: JobsRunner, jobId: string, token: s
     const count = job.artifactCount ?? 0;
     assert(count < MAX_ARTIFACTS_PER_JOB, new Conflict("TOO_MANY_ARTIFACTS", `A job holds at most ${MAX_ARTIFACTS_PER_JOB} artifacts.`, { limit: MAX_ARTIFACTS_PER_JOB }));
     const at = Timestamp.fromDate(now);
-    const doc: ArtifactDoc = { name: upload.name, blob, uploadedBy: runner.runnerId, createdAt: at };
+    const doc: ArtifactDoc = { name: upload.name, blob, uploadedBy: runner.runnerId, createdAt: at, expireAt: expireAtFrom(at) };
     tx.create(artifactRef, doc);
     tx.update(jobRef(jobId), { artifactCount: count + 1, updatedAt: at });
     return { created: true, artifact: artifactView(jobId, artifactId, doc) };

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { CAPS } from "../../../../contract/src/workspace";
+import { sanitizeSvg } from "../markup/sanitizeMarkup";
 
 /**
  * Deliverable shapes from spec/workspace-runner-api.md (caps in the wire contract). Strings are
@@ -141,17 +142,20 @@ const checklist = z
     });
   });
 
-/** Markup that could run code or pull in other documents when the SVG is shown. */
-const UNSAFE_SVG = [/<script/i, /javascript:/i, /\son[a-z]+\s*=/i, /<foreignObject/i, /<iframe/i, /<embed/i, /<object/i];
-
+/**
+ * An SVG is sanitised with the shared allow-list (`core/markup`) and only the result is stored:
+ * what a client reads back can no longer run script, restyle the page or load anything.
+ */
 const svg = z
   .object({ id, title, content: z.string().trim().max(CAPS.svgChars) })
   .strict()
-  .superRefine((s, ctx) => {
-    if (!/<svg[\s>]/i.test(s.content)) ctx.addIssue({ code: "custom", path: ["content"], message: "content must contain <svg" });
-    for (const pattern of UNSAFE_SVG) {
-      if (pattern.test(s.content)) ctx.addIssue({ code: "custom", path: ["content"], message: `content must not contain ${pattern.source}` });
+  .transform((s, ctx) => {
+    const content = sanitizeSvg(s.content).trim();
+    if (!/^<svg[\s>]/i.test(content)) {
+      ctx.addIssue({ code: "custom", path: ["content"], message: "content must be an <svg> drawing" });
+      return z.NEVER;
     }
+    return { ...s, content };
   });
 
 /** Each slice, its schema and its cap, in the order the spec lists them. */

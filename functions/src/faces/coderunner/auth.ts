@@ -1,12 +1,12 @@
-import type { ApiKeyPrincipal, ControlPlanePrincipal } from "../../auth/authenticate";
+import type { ControlPlanePrincipal, TenantRunnerPrincipal } from "../../auth/authenticate";
 import type { TenantRunner } from "../../core/code/runExecutions";
-import { tenantOf, tenantOfRunnerKey } from "../../core/code/tenant";
+import { tenantOf } from "../../core/code/tenant";
 import { PermissionDenied } from "../../http/errors";
 
 /** Seed 000: a Control Plane RS256 JWT with `x-client-key` and `x-userid`. */
 export const CONTROL_PLANE = { accept: ["controlPlane"] } as const;
-/** The runner side: a tenant runner key (a `runners:write` API key owned by the tenant). */
-export const TENANT_RUNNER = { accept: ["apiKey"], scope: "runners:write" } as const;
+/** The runner side: a tenant runner key (a `runners:write` API key owned by the tenant), and no other key. */
+export const TENANT_RUNNER = { accept: ["tenantRunner"], scope: "runners:write" } as const;
 
 export interface Caller {
   tenantId: string;
@@ -17,8 +17,8 @@ export function callerOf(principal: ControlPlanePrincipal): Caller {
   return { tenantId: tenantOf(principal), userId: principal.userId };
 }
 
-export function runnerOf(principal: ApiKeyPrincipal): TenantRunner {
-  return { tenantId: tenantOfRunnerKey(principal), holder: principal.credentialId };
+export function runnerOf(principal: TenantRunnerPrincipal): TenantRunner {
+  return { tenantId: principal.tenantId, holder: principal.credentialId };
 }
 
 /** Proxy paths name the workspace; it must be the one the token and `x-client-key` speak for. */

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { DEFAULT_MAX_CONCURRENCY, MAX_CONCURRENCY } from "../../core/runners/limits";
-import { claimQuery, logsBody, MAX_LOG_LINE_CHARS, MAX_LOG_LINES, namedRunner, registrationHeaders, registrationOf, resultBody } from "./schemas";
+import { claimQuery, logsBody, MAX_LOG_LINE_CHARS, MAX_LOG_LINES, namedRunner, newTaskBody, registrationHeaders, registrationOf, resultBody } from "./schemas";
 
 function register(headers: Record<string, string>) {
   return registrationHeaders.safeParse({ host: "x", ...headers });
@@ -73,5 +73,34 @@ describe("fleet task bodies", () => {
     assert.equal(namedRunner("a", undefined), "a");
     assert.equal(namedRunner("a", "a"), "a");
     assert.throws(() => namedRunner("a", "b"), /different runners/);
+  });
+});
+
+describe("review task bodies", () => {
+  const task = {
+    repositoryUrl: "https://example.org/repo.git",
+    branch: "main",
+    commitSha: "abcdef1",
+    files: [{ path: "src/a.ts", status: "modified" }],
+    aiConfig: { agentType: "claude" },
+  };
+
+  it("accepts an ordinary task", () => {
+    assert.ok(newTaskBody.safeParse(task).success);
+    assert.ok(newTaskBody.safeParse({ ...task, branch: "feature/-x", files: [{ path: "a/-b.ts", status: "renamed", previousPath: "a/b.ts" }] }).success, "a dash inside is fine");
+  });
+
+  it("refuses a branch, path, previous path or repository URL that git would read as an option", () => {
+    for (const bad of [
+      { ...task, branch: "--upload-pack=touch /tmp/x" },
+      { ...task, branch: "-b" },
+      { ...task, files: [{ path: "--output=/etc/passwd", status: "added" }] },
+      { ...task, files: [{ path: "a.ts", status: "renamed", previousPath: "-x" }] },
+      { ...task, repositoryUrl: "-oProxyCommand=sh@host:x" },
+    ]) {
+      const result = newTaskBody.safeParse(bad);
+      assert.ok(!result.success, JSON.stringify(bad));
+      assert.ok(result.error.issues.some((i) => i.message === "must not start with '-'"), JSON.stringify(result.error.issues));
+    }
   });
 });

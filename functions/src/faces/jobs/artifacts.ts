@@ -1,5 +1,6 @@
 import { readArtifact } from "../../core/jobsApi/readArtifact";
 import { idSchema } from "../../http/schemas";
+import { sendAttachment } from "../../http/attachment";
 import { ALREADY_SENT, endpoint } from "../../http/route";
 import { JOBS_READ } from "./auth";
 import { jobParams } from "./schemas";
@@ -17,15 +18,7 @@ export const downloadJobArtifact = endpoint({
   params: jobParams.extend({ artifactId: idSchema }),
   handler: async ({ principal, params, res }) => {
     const { artifact, bytes } = await readArtifact(principal.teamId, params.jobId, params.artifactId);
-    const fileName = artifact.name.split("/").pop() ?? "artifact";
-    res.setHeader("content-type", artifact.blob.contentType);
-    res.setHeader("content-length", String(bytes.length));
-    res.setHeader("content-disposition", `attachment; filename*=UTF-8''${encodeURIComponent(fileName)}`);
-    res.setHeader("x-content-type-options", "nosniff");
-    res.setHeader("content-security-policy", "sandbox");
-    res.setHeader("etag", `"${artifact.blob.sha256}"`);
-    res.setHeader("cache-control", "private, max-age=3600");
-    res.status(200).end(bytes);
+    sendAttachment(res, { bytes, contentType: artifact.blob.contentType, fileName: artifact.name.split("/").pop() ?? "artifact", etag: artifact.blob.sha256 });
     return ALREADY_SENT;
   },
 });

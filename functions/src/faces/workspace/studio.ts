@@ -4,6 +4,7 @@ import { postMessage } from "../../core/workspaces/postMessage";
 import { queueGeneration } from "../../core/workspaces/queueGeneration";
 import { listWorkspaces as list, readDeliverableFile, readWorkspace } from "../../core/workspaces/readWorkspace";
 import { blobStore } from "../../core/blobs/blobStore";
+import { sendAttachment } from "../../http/attachment";
 import { NotFound } from "../../http/errors";
 import { ownerFor } from "../../core/teams/owner";
 import { ALREADY_SENT, endpoint } from "../../http/route";
@@ -77,7 +78,7 @@ export const queueWorkspaceGeneration = endpoint({
   }),
 });
 
-/** `GET /api/workspaces/:workspaceId/files/:deliverableId` → the file's bytes. */
+/** `GET /api/workspaces/:workspaceId/files/:deliverableId` → the file's bytes, as an unsniffed, sandboxed attachment. */
 export const downloadWorkspaceFile = endpoint({
   face: "workspace",
   method: "GET",
@@ -88,9 +89,7 @@ export const downloadWorkspaceFile = endpoint({
     const file = await readDeliverableFile(principal.teamId, params.workspaceId, params.deliverableId);
     const bytes = file === null ? null : await blobStore().get(file.blob);
     if (file === null || bytes === null) throw new NotFound("FILE_NOT_FOUND", "No such file.");
-    res.setHeader("content-type", file.blob.contentType);
-    res.setHeader("content-disposition", `attachment; filename="${file.name.split("/").pop() ?? "file"}"`);
-    res.status(200).send(bytes);
+    sendAttachment(res, { bytes, contentType: file.blob.contentType, fileName: file.name.split("/").pop() ?? "file", etag: file.blob.sha256 });
     return ALREADY_SENT;
   },
 });
