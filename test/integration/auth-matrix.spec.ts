@@ -151,9 +151,9 @@ describe("authorization matrix: every route × every caller", () => {
           return ROLE_ORDER.indexOf(role) >= ROLE_ORDER.indexOf(leastRole(r, method ?? "GET")) ? "in team" : 403;
         },
       })),
-      ...[["removed member", removed], ["non-member", stranger]].map(([name, user]): Caller => ({
-        name: String(name),
-        headers: { ...bearer((user as { idToken: string }).idToken), ...inTeam(team.teamId) },
+      ...([["removed member", removed], ["non-member", stranger]] as const).map(([name, user]): Caller => ({
+        name,
+        headers: { ...bearer(user.idToken), ...inTeam(team.teamId) },
         expect: (r) => (!accepts(r, "user") ? (isPublic(r) ? "accepted" : 401) : personalOnly(r) ? "accepted" : "not in team"),
       })),
     ];
