@@ -75,7 +75,8 @@ export function describeFailure(status: number, body: unknown): ApiFailure {
 
 /** Where the chosen team is kept between visits (per browser). */
 const TEAM_STORAGE_KEY = "runnerplane.team";
-let currentTeam: string | null = localStorage.getItem(TEAM_STORAGE_KEY);
+// Unit tests load this module outside a browser, where there is no storage.
+let currentTeam: string | null = typeof localStorage === "undefined" ? null : localStorage.getItem(TEAM_STORAGE_KEY);
 
 /** The team every call acts in (the `X-Runnerplane-Team` header); null: the personal team. */
 export function getCurrentTeam(): string | null {
