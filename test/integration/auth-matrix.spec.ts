@@ -69,7 +69,8 @@ async function inBatches<T>(items: T[], size: number, run: (item: T) => Promise<
 
 describe("authorization matrix: every route × every caller", () => {
   it("answers each caller as the route's auth rule says", async function () {
-    this.timeout(600_000);
+    // Every route × 20 callers (6 of them team roles): about 2,400 calls on a 2-core machine.
+    this.timeout(1_500_000);
     const user = await createUser();
     const admin = await createUser({ admin: true });
     const runner = await createInstance(user);
