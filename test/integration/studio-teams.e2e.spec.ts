@@ -14,7 +14,8 @@ describe("Studio (browser): teams", function () {
   const open: StudioPage[] = [];
 
   before(async function () {
-    this.timeout(240_000);
+    // Booting every function the pages use, one worker each, on a busy 2-core machine.
+    this.timeout(600_000);
     browser = await launchBrowser();
     await warmFunctions();
     // The team routes this test's pages use, booted once (unauthenticated: 401 at once).
