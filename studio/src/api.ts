@@ -73,9 +73,26 @@ export function describeFailure(status: number, body: unknown): ApiFailure {
   return new ApiFailure(status, reason, message);
 }
 
+/** Where the chosen team is kept between visits (per browser). */
+const TEAM_STORAGE_KEY = "runnerplane.team";
+// Unit tests load this module outside a browser, where there is no storage.
+let currentTeam: string | null = typeof localStorage === "undefined" ? null : localStorage.getItem(TEAM_STORAGE_KEY);
+
+/** The team every call acts in (the `X-Runnerplane-Team` header); null: the personal team. */
+export function getCurrentTeam(): string | null {
+  return currentTeam;
+}
+
+export function setCurrentTeam(teamId: string | null): void {
+  currentTeam = teamId;
+  if (teamId === null) localStorage.removeItem(TEAM_STORAGE_KEY);
+  else localStorage.setItem(TEAM_STORAGE_KEY, teamId);
+}
+
 async function authHeaders(): Promise<Record<string, string>> {
   if (tokenSource === null) throw new ApiFailure(401, "SIGNED_OUT", STATUS_WORDS[401] ?? "Sign in again.");
-  return { authorization: `Bearer ${await tokenSource()}` };
+  const token = { authorization: `Bearer ${await tokenSource()}` };
+  return currentTeam === null ? token : { ...token, "x-runnerplane-team": currentTeam };
 }
 
 /** fetch with these headers; a network failure becomes an ApiFailure with status 0. */
@@ -105,7 +122,7 @@ async function readBody(response: Response): Promise<unknown> {
 }
 
 /** One JSON call. Resolves with the parsed body of a 2xx answer; rejects with an ApiFailure. */
-export async function api<T>(method: "GET" | "POST" | "DELETE", path: string, body?: unknown): Promise<T> {
+export async function api<T>(method: "GET" | "POST" | "PATCH" | "DELETE", path: string, body?: unknown): Promise<T> {
   const init: RequestInit = { method };
   if (body !== undefined) {
     init.headers = { "content-type": "application/json" };

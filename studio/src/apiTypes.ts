@@ -216,3 +216,52 @@ export interface CodeOverview {
   executions: CodeExecution[];
   moreExecutions: boolean;
 }
+
+export type TeamRole = "owner" | "admin" | "member" | "viewer";
+
+/** `GET /teams` entries. */
+export interface TeamSummary {
+  teamId: string;
+  name: string;
+  personal: boolean;
+  role: TeamRole;
+  createdAt: string;
+}
+
+export interface TeamMember {
+  uid: string;
+  email: string | null;
+  role: TeamRole;
+  joinedAt: string;
+}
+
+export interface TeamInvitation {
+  invitationId: string;
+  teamId: string;
+  email: string;
+  role: TeamRole;
+  status: "pending" | "accepted" | "revoked" | "expired";
+  createdAt: string;
+  expiresAt: string;
+}
+
+export interface RunnerTokenView {
+  tokenId: string;
+  name: string;
+  scopes?: string[];
+  createdAt: string;
+  revokedAt: string | null;
+  lastUsedAt: string | null;
+}
+
+/** `GET /teams/:teamId/runners` entries. */
+export interface TeamRunner {
+  face: "fleet" | "jobs" | "workspace";
+  runnerId: string;
+  name: string;
+  status: string;
+  lastHeartbeatAt: string | null;
+  currentJobs: string[];
+  labels: string[];
+  version: string | null;
+}

@@ -2,7 +2,7 @@
 import { onAuthStateChanged, signOut, type Auth, type User } from "firebase/auth";
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
-import { setTokenSource } from "./api";
+import { getCurrentTeam, setTokenSource } from "./api";
 import { forgetControlPlane } from "./controlPlaneSession";
 import { isLocalStack, startAuth } from "./firebase";
 import { CodePage } from "./pages/Code";
@@ -10,9 +10,12 @@ import { JobPage } from "./pages/Job";
 import { JobsPage } from "./pages/Jobs";
 import { RunnersPage } from "./pages/Runners";
 import { SignIn } from "./pages/SignIn";
+import { AcceptPage, TeamPage } from "./pages/Team";
 import { WorkspacePage } from "./pages/Workspace";
 import { WorkspacesPage } from "./pages/Workspaces";
 import { match, navigate, useRoute } from "./router";
+import { activeTeam, loadTeams, switchTeam, TEAM_CHANGED } from "./teams";
+import { useResource } from "./hooks";
 import { Empty, Link, Loading } from "./ui";
 import "./styles.css";
 
@@ -21,7 +24,30 @@ const NAV = [
   { to: "/jobs", label: "Jobs" },
   { to: "/workspaces", label: "Workspaces" },
   { to: "/code", label: "Code" },
+  { to: "/team", label: "Team" },
 ] as const;
+
+/** The header's team switcher: every page acts in the team chosen here. */
+function TeamSwitcher({ version }: { version: number }) {
+  const teams = useResource(loadTeams, [version]);
+  const list = teams.data;
+  useEffect(() => {
+    // A team this user is not (or no longer) in: back to the personal team.
+    const chosen = getCurrentTeam();
+    if (list !== undefined && chosen !== null && !list.some((t) => t.teamId === chosen)) switchTeam(null);
+  }, [list]);
+  if (list === undefined || list.length === 0) return null;
+  const active = activeTeam(list);
+  return (
+    <select aria-label="Team" value={active?.teamId} onChange={(e) => switchTeam(list.find((t) => t.teamId === e.currentTarget.value)?.personal === true ? null : e.currentTarget.value)}>
+      {list.map((t) => (
+        <option key={t.teamId} value={t.teamId}>
+          {t.personal ? "Personal" : t.name} ({t.role})
+        </option>
+      ))}
+    </select>
+  );
+}
 
 function Page({ path }: { path: string }) {
   let params: Record<string, string> | null;
@@ -32,6 +58,8 @@ function Page({ path }: { path: string }) {
   if (match("/workspaces", path) !== null) return <WorkspacesPage />;
   if ((params = match("/workspaces/:id", path)) !== null) return <WorkspacePage key={params.id} workspaceId={params.id ?? ""} />;
   if (match("/code", path) !== null) return <CodePage />;
+  if (match("/team", path) !== null) return <TeamPage />;
+  if ((params = match("/accept/:teamId/:invitationId", path)) !== null) return <AcceptPage teamId={params.teamId ?? ""} invitationId={params.invitationId ?? ""} />;
   return (
     <Empty title="There is no page here.">
       <p>
@@ -47,6 +75,13 @@ function Shell({ auth, user }: { auth: Auth; user: User }) {
     if (path === "/" || path === "") navigate("/runners", { replace: true });
   }, [path]);
   const section = `/${path.split("/")[1] ?? ""}`;
+  // A team switch remounts the page, so everything on it is loaded again in the new team.
+  const [teamVersion, setTeamVersion] = useState(0);
+  useEffect(() => {
+    const changed = () => setTeamVersion((v) => v + 1);
+    addEventListener(TEAM_CHANGED, changed);
+    return () => removeEventListener(TEAM_CHANGED, changed);
+  }, []);
   return (
     <>
       <header class="topbar">
@@ -63,6 +98,7 @@ function Shell({ auth, user }: { auth: Auth; user: User }) {
           ))}
         </nav>
         <div class="who">
+          <TeamSwitcher version={teamVersion} />
           <span class="user-email" title={user.email ?? user.uid}>
             {user.email ?? user.uid}
           </span>
@@ -80,7 +116,7 @@ function Shell({ auth, user }: { auth: Auth; user: User }) {
         </div>
       </header>
       <main class="content">
-        <Page path={path} />
+        <Page key={teamVersion} path={path} />
       </main>
     </>
   );

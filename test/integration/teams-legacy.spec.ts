@@ -41,7 +41,7 @@ describe("teams: data from before teams", () => {
     const answers = await Promise.all(Array.from({ length: 6 }, () => call<{ teams: unknown[] }>("GET", "/teams", { token: user.idToken })));
     for (const a of answers) assert.equal(a.status, 200, JSON.stringify(a.body));
     const members = await adminDb().collection("teams").doc(user.uid).collection("members").get();
-    assert.deepEqual(members.docs.map((d) => [d.id, d.data().role]), [[user.uid, "owner"]]);
+    assert.deepEqual(members.docs.map((d) => [d.id, String(d.get("role"))]), [[user.uid, "owner"]]);
     assert.equal((await call<{ teams: unknown[] }>("GET", "/teams", { token: user.idToken })).body.teams.length, 1);
   });
 });

@@ -38,8 +38,7 @@ export async function roleIn(teamId: string, uid: string, email: string | null, 
   if (role !== undefined) return role;
   if (teamId !== personalTeamId(uid)) throw noSuchTeam();
   await ensurePersonalTeam(uid, email, now);
-  // A personal team's user is its owner; read again in case a concurrent call demoted nobody
-  // but created the team with this user as owner (the only way it is created).
+  // Read back rather than assume: a concurrent first call may have created it instead of us.
   const created = (await memberRef(teamId, uid).get()).data()?.role;
   assert(created !== undefined, noSuchTeam());
   return created;
