@@ -6,6 +6,9 @@
 //   GET    /emulator/v1/stats                                      → counters (JSON, see stats.ts)
 //   POST   /emulator/v1/stats:reset                                → zeroes the counters
 //   POST   /emulator/v1/export                                     → writes the export now
+//
+// Only loopback Host names are served (127.0.0.1, localhost, [::1], with any port): a web page
+// that points a DNS name at 127.0.0.1 (DNS rebinding) gets 403 and cannot clear or read data.
 
 import * as http from "node:http";
 import type { Stats } from "./stats";
@@ -19,6 +22,7 @@ export interface AdminActions {
 }
 
 const CLEAR_PATH = /^\/emulator\/v1\/projects\/([^/]+)\/databases\/([^/]+)\/documents\/?$/;
+const LOOPBACK_HOST = /^(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/i;
 
 export function createAdminServer(actions: AdminActions): http.Server {
   return http.createServer((req, res) => {
@@ -27,6 +31,11 @@ export function createAdminServer(actions: AdminActions): http.Server {
       res.writeHead(code, { "content-type": typeof body === "string" ? "text/plain" : "application/json" });
       res.end(text);
     };
+    if (!LOOPBACK_HOST.test(req.headers.host ?? "")) {
+      req.resume();
+      reply(403, { error: `Host ${JSON.stringify(req.headers.host ?? "")} is not a loopback name.` });
+      return;
+    }
     void route(req.method ?? "GET", new URL(req.url ?? "/", "http://127.0.0.1").pathname)
       .then(([code, body]) => reply(code, body))
       .catch((err: unknown) => reply(500, { error: err instanceof Error ? err.message : String(err) }));

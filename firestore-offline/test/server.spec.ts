@@ -2,6 +2,7 @@
 // (health, clear, stats), and export → stop → start → import.
 
 import * as assert from "node:assert/strict";
+import * as http from "node:http";
 import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -55,6 +56,23 @@ describe("firestore-offline: server", function () {
   });
 
   describe("admin API on the same port", () => {
+    it("answers only requests whose Host is a loopback name (no DNS rebinding)", async () => {
+      const request = (host: string, method = "GET", path = "/") =>
+        new Promise<number>((resolve, reject) => {
+          const req = http.request({ host: "127.0.0.1", port: target().port, method, path, headers: { host } }, (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          });
+          req.on("error", reject);
+          req.end();
+        });
+      await client().db.doc("kept/one").set({ a: 1 });
+      assert.equal(await request("evil.example:80", "DELETE", `/emulator/v1/projects/${client().projectId}/databases/(default)/documents`), 403);
+      assert.equal(await request("127.0.0.1.nip.io"), 403);
+      assert.equal((await client().db.doc("kept/one").get()).exists, true, "the refused clear cleared nothing");
+      for (const host of [`127.0.0.1:${target().port}`, "localhost", `[::1]:${target().port}`]) assert.equal(await request(host), 200, host);
+    });
+
     it("GET / answers Ok", async () => {
       const res = await fetch(url("/"));
       assert.equal(res.status, 200);
