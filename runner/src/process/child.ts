@@ -145,7 +145,7 @@ export class ChildRun {
     control?.destroy();
     // Whatever left the process group (setsid) but not its cgroup goes now.
     const memoryLimitHit = this.confined?.memoryLimitHit() ?? false;
-    this.confined?.release();
+    await this.confined?.release();
     this.finished = true;
     if (this.killTimer !== undefined) clearTimeout(this.killTimer);
     splitters.stdout.end();

@@ -45,8 +45,8 @@ export interface Confined {
   env: Record<string, string>;
   /** After the process ended: whether the memory limit killed something in it. */
   memoryLimitHit(): boolean;
-  /** Kills whatever is left in its cgroup and removes the cgroup. */
-  release(): void;
+  /** Kills whatever is left in its cgroup and removes the cgroup (without blocking the runner). */
+  release(): Promise<void>;
 }
 
 const BWRAP = "bwrap";
@@ -108,7 +108,7 @@ export class Sandbox {
       command: argv,
       env: group === null ? {} : { RP_CGROUP_PROCS: group.procsFiles.join(" ") },
       memoryLimitHit: () => group?.memoryLimitHit() ?? false,
-      release: () => group?.release(),
+      release: async () => group?.release(),
     };
   }
 }
@@ -133,7 +133,7 @@ function probeBwrap(extra: string[]): boolean {
 interface Group {
   procsFiles: string[];
   memoryLimitHit(): boolean;
-  release(): void;
+  release(): Promise<void>;
 }
 
 /**
@@ -246,14 +246,14 @@ function writableChild(parent: string, name: string): string {
 }
 
 /** Kills every process left in the groups (a job's stragglers), then removes the groups. */
-function releaseGroups(dirs: string[]): void {
+async function releaseGroups(dirs: string[]): Promise<void> {
   for (const dir of dirs) {
     for (let round = 0; round < 50; round++) {
       const pids = readPids(join(dir, "cgroup.procs"));
       if (pids.length === 0) break;
       if (existsSync(join(dir, "cgroup.kill"))) writeFileSync(join(dir, "cgroup.kill"), "1");
       else for (const pid of pids) killQuietly(pid);
-      spawnSync("sleep", ["0.02"]);
+      await new Promise((resolve) => setTimeout(resolve, 20));
     }
     try {
       rmdirSync(dir);
