@@ -4,7 +4,16 @@ import tseslint from "typescript-eslint";
 
 export default tseslint.config(
   {
-    ignores: ["**/node_modules/**", "functions/lib/**", "emulator-data/**", "**/dist/**", "bench/results/**", "hosting/public/dashboard/**", ".runnerplane/**", "eslint.config.mjs"],
+    ignores: [
+      "**/node_modules/**",
+      "functions/lib/**",
+      "emulator-data/**",
+      "**/dist/**",
+      "bench/results/**",
+      "hosting/public/dashboard/**",
+      ".runnerplane/**",
+      "eslint.config.mjs",
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,

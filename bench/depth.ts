@@ -40,11 +40,23 @@ async function measure(depth: number, leases: number): Promise<DepthResult> {
   const queue = `workspace/user:bench-depth-${depth}`;
   const seedStarted = performance.now();
   for (let seeded = 0; seeded < depth; seeded += MAX_SEEDED_JOBS) {
-    await seedQueue({ queue, ownerUid: `bench-depth-${depth}`, count: Math.min(MAX_SEEDED_JOBS, depth - seeded), leaseMs: LEASE_MS, withWorkspaces: false });
+    await seedQueue({
+      queue,
+      ownerUid: `bench-depth-${depth}`,
+      count: Math.min(MAX_SEEDED_JOBS, depth - seeded),
+      leaseMs: LEASE_MS,
+      withWorkspaces: false,
+    });
   }
   const seedSeconds = (performance.now() - seedStarted) / 1000;
   const claim = async (i: number) => {
-    const claimed = await claimJobs({ queue, holder: `bench-depth-runner-${i}`, limit: 1, leaseMs: LEASE_MS, now: new Date() });
+    const claimed = await claimJobs({
+      queue,
+      holder: `bench-depth-runner-${i}`,
+      limit: 1,
+      leaseMs: LEASE_MS,
+      now: new Date(),
+    });
     if (claimed.length !== 1) throw new Error(`claim ${i} at depth ${depth} leased ${claimed.length} jobs`);
   };
   // The first claims build the index the claim reads (once per Firestore start).
@@ -56,7 +68,8 @@ async function measure(depth: number, leases: number): Promise<DepthResult> {
     const window = await pendingCandidates(queue, CLAIM_WINDOW + 1).get();
     reads.push(performance.now() - started);
     const expected = Math.min(CLAIM_WINDOW + 1, depth - WARM_UP_LEASES);
-    if (window.size !== expected) throw new Error(`window read at depth ${depth} returned ${window.size} jobs, not ${expected}`);
+    if (window.size !== expected)
+      throw new Error(`window read at depth ${depth} returned ${window.size} jobs, not ${expected}`);
   }
   await resetCounts();
   const latencies: number[] = [];
@@ -67,7 +80,8 @@ async function measure(depth: number, leases: number): Promise<DepthResult> {
   }
   const counts = await readCounts();
   const left = (await pendingCount(queue)).count;
-  if (left !== depth - leases - WARM_UP_LEASES) throw new Error(`depth ${depth}: ${left} jobs left pending, expected ${depth - leases - WARM_UP_LEASES}`);
+  if (left !== depth - leases - WARM_UP_LEASES)
+    throw new Error(`depth ${depth}: ${left} jobs left pending, expected ${depth - leases - WARM_UP_LEASES}`);
   const round = (n: number) => Math.round(n * 100) / 100;
   return {
     depth,
@@ -100,9 +114,15 @@ async function main(): Promise<void> {
   if (!(leases > 0) || depths.some((d) => !Number.isInteger(d) || d < leases + WARM_UP_LEASES)) {
     throw new Error("--leases must be positive and every depth at least leases + 10");
   }
-  const firestore = await startOfflineFirestore({ port: 0, indexes: join(ROOT, "firestore.indexes.json"), scanEveryQuery: values.scan });
+  const firestore = await startOfflineFirestore({
+    port: 0,
+    indexes: join(ROOT, "firestore.indexes.json"),
+    scanEveryQuery: values.scan,
+  });
   connectFirestore(`127.0.0.1:${firestore.port}`);
-  log(`Lease latency by queue depth: claimJobs limit 1, ${leases} sequential leases per depth, ${values.scan ? "every query scanning" : "indexed queries"}`);
+  log(
+    `Lease latency by queue depth: claimJobs limit 1, ${leases} sequential leases per depth, ${values.scan ? "every query scanning" : "indexed queries"}`,
+  );
   const results: DepthResult[] = [];
   try {
     // A throwaway round first, so the first depth measured does not pay for JIT warm-up.
@@ -125,7 +145,10 @@ async function main(): Promise<void> {
   mkdirSync(dir, { recursive: true });
   const file = join(dir, values.scan ? "depth-scan.json" : "depth.json");
   const machine = { cpus: cpus().length, loadavg: loadavg().map((l) => Math.round(l * 100) / 100) };
-  writeFileSync(file, `${JSON.stringify({ date: new Date().toISOString(), mode: values.scan ? "scan" : "indexed", machine, results }, null, 2)}\n`);
+  writeFileSync(
+    file,
+    `${JSON.stringify({ date: new Date().toISOString(), mode: values.scan ? "scan" : "indexed", machine, results }, null, 2)}\n`,
+  );
   log(`Wrote ${file}`);
   process.exit(0);
 }

@@ -37,7 +37,10 @@ const VARIANTS: Variant[] = [
 ];
 
 function startFirestore(): Promise<{ host: string; child: ChildProcess }> {
-  const child = spawn(join(ROOT, "node_modules", ".bin", "tsx"), ["firestore-offline/src/main.ts", "--port", "0"], { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(join(ROOT, "node_modules", ".bin", "tsx"), ["firestore-offline/src/main.ts", "--port", "0"], {
+    cwd: ROOT,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error("offline Firestore did not start")), START_TIMEOUT_MS);
     let seen = "";
@@ -59,7 +62,13 @@ type Claim = (queue: string, holder: string, worker: number, ids: readonly strin
 async function measure(name: string, concurrency: number, jobs: number, claim: Claim, partitioned = false) {
   await clearDatabase();
   const queue = "workspace/user:experiments";
-  const ids = await seedQueue({ queue, ownerUid: "experiments", count: jobs, leaseMs: LEASE_MS, withWorkspaces: false });
+  const ids = await seedQueue({
+    queue,
+    ownerUid: "experiments",
+    count: jobs,
+    leaseMs: LEASE_MS,
+    withWorkspaces: false,
+  });
   await resetCounts();
   let benchReads = 0;
   const run = await runLoad({
@@ -80,7 +89,8 @@ async function measure(name: string, concurrency: number, jobs: number, claim: C
   const ms = run.samples.map((s) => s.ms);
   const p50 = percentile(ms, 50);
   const p99 = percentile(ms, 99);
-  const sum = (pick: (s: (typeof run.samples)[number]) => number | undefined) => run.samples.reduce((n, s) => n + (pick(s) ?? 0), 0);
+  const sum = (pick: (s: (typeof run.samples)[number]) => number | undefined) =>
+    run.samples.reduce((n, s) => n + (pick(s) ?? 0), 0);
   const row = {
     variant: name,
     concurrency,
@@ -104,7 +114,13 @@ async function measure(name: string, concurrency: number, jobs: number, claim: C
 
 async function main(): Promise<void> {
   process.setSourceMapsEnabled(false);
-  const { values } = parseArgs({ options: { jobs: { type: "string", default: "1500" }, concurrency: { type: "string", default: "10,50" }, only: { type: "string" } } });
+  const { values } = parseArgs({
+    options: {
+      jobs: { type: "string", default: "1500" },
+      concurrency: { type: "string", default: "10,50" },
+      only: { type: "string" },
+    },
+  });
   const jobs = Number(values.jobs);
   const levels = values.concurrency.split(",").map(Number);
   const only = values.only?.split(",");
@@ -118,8 +134,15 @@ async function main(): Promise<void> {
       if (pick("shipped")) {
         rows.push(
           await measure("shipped", concurrency, jobs, async (queue, holder) => {
-            const { value, probe } = await probed(() => claimJobs({ queue, holder, limit: 1, leaseMs: LEASE_MS, now: new Date() }));
-            return { grants: value.map((c) => ({ id: c.id, holder })), aborts: 0, lostRaces: probe.lostRaces, queries: probe.queries };
+            const { value, probe } = await probed(() =>
+              claimJobs({ queue, holder, limit: 1, leaseMs: LEASE_MS, now: new Date() }),
+            );
+            return {
+              grants: value.map((c) => ({ id: c.id, holder })),
+              aborts: 0,
+              lostRaces: probe.lostRaces,
+              queries: probe.queries,
+            };
           }),
         );
       }
@@ -127,18 +150,35 @@ async function main(): Promise<void> {
         rows.push(
           await measure(variant.name, concurrency, jobs, async (queue, holder) => {
             const out = await variantClaim(variant, queue, holder, 1, LEASE_MS, new Date());
-            return { grants: out.claimed.map((c) => ({ id: c.id, holder })), aborts: 0, lostRaces: out.lostRaces, queries: out.windows };
+            return {
+              grants: out.claimed.map((c) => ({ id: c.id, holder })),
+              aborts: 0,
+              lostRaces: out.lostRaces,
+              queries: out.windows,
+            };
           }),
         );
       }
       for (const poolMs of [500, 2000]) {
         const name = `pool-one-24-${poolMs}ms`;
         if (!pick(name)) continue;
-        const variant = { name, window: 24, rounds: 4, shards: "one" as const, triesPerWindow: Number.POSITIVE_INFINITY, poolMs };
+        const variant = {
+          name,
+          window: 24,
+          rounds: 4,
+          shards: "one" as const,
+          triesPerWindow: Number.POSITIVE_INFINITY,
+          poolMs,
+        };
         rows.push(
           await measure(name, concurrency, jobs, async (queue, holder) => {
             const out = await pooledClaim(variant, queue, holder, 1, LEASE_MS, new Date());
-            return { grants: out.claimed.map((c) => ({ id: c.id, holder })), aborts: 0, lostRaces: out.lostRaces, queries: out.windows };
+            return {
+              grants: out.claimed.map((c) => ({ id: c.id, holder })),
+              aborts: 0,
+              lostRaces: out.lostRaces,
+              queries: out.windows,
+            };
           }),
         );
       }
@@ -147,15 +187,24 @@ async function main(): Promise<void> {
         // and one conditional write, nobody contending. What this machine allows at best.
         const next = new Map<number, number>();
         rows.push(
-          await measure("ceiling", concurrency, jobs, async (_queue, holder, worker, ids) => {
-            const i = next.get(worker) ?? worker;
-            next.set(worker, i + concurrency);
-            const id = ids[i];
-            if (id === undefined) return { grants: [], aborts: 0 };
-            const snap = await jobs_().doc(id).get();
-            await snap.ref.update({ status: "LEASED", pendingShard: null, "lease.holder": holder }, { lastUpdateTime: snap.updateTime });
-            return { grants: [{ id, holder }], aborts: 0 };
-          }, true),
+          await measure(
+            "ceiling",
+            concurrency,
+            jobs,
+            async (_queue, holder, worker, ids) => {
+              const i = next.get(worker) ?? worker;
+              next.set(worker, i + concurrency);
+              const id = ids[i];
+              if (id === undefined) return { grants: [], aborts: 0 };
+              const snap = await jobs_().doc(id).get();
+              await snap.ref.update(
+                { status: "LEASED", pendingShard: null, "lease.holder": holder },
+                { lastUpdateTime: snap.updateTime },
+              );
+              return { grants: [{ id, holder }], aborts: 0 };
+            },
+            true,
+          ),
         );
       }
       if (pick("naive")) {

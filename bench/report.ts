@@ -32,7 +32,13 @@ interface Phase {
   drained: boolean;
   timedOut: boolean;
   wallS: number;
-  perLease: { reads: number; writes: number; abortedTransactions: number; transactions: number; refusedCommits?: number };
+  perLease: {
+    reads: number;
+    writes: number;
+    abortedTransactions: number;
+    transactions: number;
+    refusedCommits?: number;
+  };
 }
 
 interface Sweep {
@@ -68,8 +74,16 @@ interface Results {
   machine: { cpus: number; node: string; loadAverageBefore: number[]; loadAverageAfter: number[] };
   plan: { mode: string; jobs: number; httpJobs: number; fleetTasks: number };
   lease: {
-    inProcess: { shipped: Sweep; naive: Sweep; ratio: { concurrency: number; shipped: number; naive: number; ratio: number }[] };
-    http: { shipped: Sweep; warmUp?: { calls: number; latencyMs: Dist }; emptyPollFloor: { concurrency: number; polls: number; latencyMs: Dist }[] };
+    inProcess: {
+      shipped: Sweep;
+      naive: Sweep;
+      ratio: { concurrency: number; shipped: number; naive: number; ratio: number }[];
+    };
+    http: {
+      shipped: Sweep;
+      warmUp?: { calls: number; latencyMs: Dist };
+      emptyPollFloor: { concurrency: number; polls: number; latencyMs: Dist }[];
+    };
     fleet: { mode: string; note: string | null; sweep: Sweep };
   };
   cost: {
@@ -78,12 +92,23 @@ interface Results {
   };
   correctness: {
     ok: boolean;
-    perSweep: { label: string; doubleLeases: number; holderMismatches: number; orphanLeases: number; pendingLeft: number; falseEmpties: number; drained: boolean }[];
+    perSweep: {
+      label: string;
+      doubleLeases: number;
+      holderMismatches: number;
+      orphanLeases: number;
+      pendingLeft: number;
+      falseEmpties: number;
+      drained: boolean;
+    }[];
   };
   targets: { name: string; value: number; target: string; met: boolean }[];
 }
 
-const n = (v: number | null | undefined, digits = 1) => (v === null || v === undefined || !Number.isFinite(v) ? "—" : v.toLocaleString("en-US", { maximumFractionDigits: digits }));
+const n = (v: number | null | undefined, digits = 1) =>
+  v === null || v === undefined || !Number.isFinite(v)
+    ? "—"
+    : v.toLocaleString("en-US", { maximumFractionDigits: digits });
 const row = (cells: (string | number)[]) => `| ${cells.join(" | ")} |`;
 const header = (cells: string[]) => [row(cells), row(cells.map(() => "---"))];
 
@@ -92,7 +117,20 @@ function phaseAt(sweep: Sweep, concurrency: number): Phase | undefined {
 }
 
 function sweepTable(sweep: Sweep, unit: string): string[] {
-  const out = header(["runners", `${unit}/s`, "p50 ms", "p99 ms", "p99/p50", "reads / lease", "writes / lease", "lost races / lease", "aborted tx / lease", "leases", "errors", "drained"]);
+  const out = header([
+    "runners",
+    `${unit}/s`,
+    "p50 ms",
+    "p99 ms",
+    "p99/p50",
+    "reads / lease",
+    "writes / lease",
+    "lost races / lease",
+    "aborted tx / lease",
+    "leases",
+    "errors",
+    "drained",
+  ]);
   for (const p of sweep.phases) {
     out.push(
       row([
@@ -150,7 +188,17 @@ export function report(r: Results): string {
     "",
     `### In-process claim: shipped vs naive (${n(r.plan.jobs, 0)} pending jobs)`,
     "",
-    ...header(["runners", "shipped leases/s", "naive leases/s", "ratio", "shipped p50 / p99 ms", "naive p50 / p99 ms", "shipped aborts / lease (median)", "naive aborts / lease (median, p99)", "shipped lost races / lease (mean)"]),
+    ...header([
+      "runners",
+      "shipped leases/s",
+      "naive leases/s",
+      "ratio",
+      "shipped p50 / p99 ms",
+      "naive p50 / p99 ms",
+      "shipped aborts / lease (median)",
+      "naive aborts / lease (median, p99)",
+      "shipped lost races / lease (mean)",
+    ]),
   );
   for (const x of ratio) {
     const a = phaseAt(shipped, x.concurrency);
@@ -170,24 +218,74 @@ export function report(r: Results): string {
       ]),
     );
   }
-  out.push("", "Shipped, per phase:", "", ...sweepTable(shipped, "leases"), "", "Naive, per phase:", "", ...sweepTable(naive, "leases"));
+  out.push(
+    "",
+    "Shipped, per phase:",
+    "",
+    ...sweepTable(shipped, "leases"),
+    "",
+    "Naive, per phase:",
+    "",
+    ...sweepTable(naive, "leases"),
+  );
 
-  out.push("", `### Full HTTP path: \`POST /leaseWorkspaceJob\` through Hosting and the functions emulator (${n(r.plan.httpJobs, 0)} jobs)`, "", ...sweepTable(r.lease.http.shipped, "leases"), "");
+  out.push(
+    "",
+    `### Full HTTP path: \`POST /leaseWorkspaceJob\` through Hosting and the functions emulator (${n(r.plan.httpJobs, 0)} jobs)`,
+    "",
+    ...sweepTable(r.lease.http.shipped, "leases"),
+    "",
+  );
   if (r.lease.http.warmUp !== undefined) {
-    out.push(`Before it, ${r.lease.http.warmUp.calls} empty polls at 50 runners let the emulator boot its workers (p50 ${n(r.lease.http.warmUp.latencyMs.p50)} ms, p99 ${n(r.lease.http.warmUp.latencyMs.p99)} ms). `);
+    out.push(
+      `Before it, ${r.lease.http.warmUp.calls} empty polls at 50 runners let the emulator boot its workers (p50 ${n(r.lease.http.warmUp.latencyMs.p50)} ms, p99 ${n(r.lease.http.warmUp.latencyMs.p99)} ms). `,
+    );
   }
   out.push(
     "The floor under every HTTP claim, the same call on an empty queue: " +
-      r.lease.http.emptyPollFloor.map((f) => `${f.concurrency} runner${f.concurrency === 1 ? "" : "s"} p50 ${n(f.latencyMs.p50)} / p99 ${n(f.latencyMs.p99)} ms`).join("; ") +
+      r.lease.http.emptyPollFloor
+        .map(
+          (f) =>
+            `${f.concurrency} runner${f.concurrency === 1 ? "" : "s"} p50 ${n(f.latencyMs.p50)} / p99 ${n(f.latencyMs.p99)} ms`,
+        )
+        .join("; ") +
       ".",
   );
 
-  out.push("", `### Fleet task claim (seed 004), limit 5 per call (${n(r.plan.fleetTasks, 0)} review tasks, ${r.lease.fleet.mode})`, "");
+  out.push(
+    "",
+    `### Fleet task claim (seed 004), limit 5 per call (${n(r.plan.fleetTasks, 0)} review tasks, ${r.lease.fleet.mode})`,
+    "",
+  );
   if (r.lease.fleet.note !== null) out.push(r.lease.fleet.note, "");
   out.push(...sweepTable(r.lease.fleet.sweep, "tasks"));
 
-  out.push("", "### Correctness during the run", "", ...header(["sweep", "double leases", "grantee mismatches", "leased to nobody", "left unleased", "false empties", "drained"]));
-  for (const s of r.correctness.perSweep) out.push(row([s.label, s.doubleLeases, s.holderMismatches, s.orphanLeases, s.pendingLeft, s.falseEmpties, s.drained ? "yes" : "no"]));
+  out.push(
+    "",
+    "### Correctness during the run",
+    "",
+    ...header([
+      "sweep",
+      "double leases",
+      "grantee mismatches",
+      "leased to nobody",
+      "left unleased",
+      "false empties",
+      "drained",
+    ]),
+  );
+  for (const s of r.correctness.perSweep)
+    out.push(
+      row([
+        s.label,
+        s.doubleLeases,
+        s.holderMismatches,
+        s.orphanLeases,
+        s.pendingLeft,
+        s.falseEmpties,
+        s.drained ? "yes" : "no",
+      ]),
+    );
 
   out.push(
     "",
@@ -195,7 +293,17 @@ export function report(r: Results): string {
     "",
     "Counted by the offline Firestore per job (per task for the fleet), reads (r) and writes (w); priced at $0.06 / 100k reads, $0.18 / 100k writes.",
     "",
-    ...header(["lifecycle", "jobs ahead", "queue", "lease", "heartbeat", "complete", "total per job", "aborted tx / job", "per million jobs"]),
+    ...header([
+      "lifecycle",
+      "jobs ahead",
+      "queue",
+      "lease",
+      "heartbeat",
+      "complete",
+      "total per job",
+      "aborted tx / job",
+      "per million jobs",
+    ]),
     ...lifecycleRows("workspace (seed 001)", r.cost.workspace.idleQueue),
     ...lifecycleRows("workspace (seed 001)", r.cost.workspace.busyQueue),
     ...lifecycleRows("fleet task (seed 004), claimed 5 at a time", r.cost.fleet.idleQueue),
@@ -203,8 +311,12 @@ export function report(r: Results): string {
     "",
     ...header(["empty poll", "reads", "writes", "per million polls"]),
   );
-  const poll = (name: string, p: PollCost | null) => (p === null ? [] : [row([name, n(p.perPoll.reads, 2), n(p.perPoll.writes, 2), `$${n(p.usdPerMillionPolls, 2)}`])]);
-  out.push(...poll("`POST /leaseWorkspaceJob`", r.cost.workspace.emptyPoll), ...poll("`GET /api/runners/tasks/pending?limit=5`", r.cost.fleet.emptyPoll));
+  const poll = (name: string, p: PollCost | null) =>
+    p === null ? [] : [row([name, n(p.perPoll.reads, 2), n(p.perPoll.writes, 2), `$${n(p.usdPerMillionPolls, 2)}`])];
+  out.push(
+    ...poll("`POST /leaseWorkspaceJob`", r.cost.workspace.emptyPoll),
+    ...poll("`GET /api/runners/tasks/pending?limit=5`", r.cost.fleet.emptyPoll),
+  );
   return out.join("\n");
 }
 

@@ -14,7 +14,15 @@ import { buildAndLock, parseCli } from "../scripts/cli";
 import { ROOT, startStack, type Stack } from "../scripts/stack";
 import { clearAuth, createApiKey, createInstances, leaseOverHttp, signUp, type RunnerInstance } from "./lib/api";
 import { leaseChart, type ChartSeries } from "./lib/chart";
-import { fleetLifecycle, PRICES_PER_100K, PRICE_SOURCE, usdPerMillion, workspaceLifecycle, type LifecycleCost, type PollCost } from "./lib/cost";
+import {
+  fleetLifecycle,
+  PRICES_PER_100K,
+  PRICE_SOURCE,
+  usdPerMillion,
+  workspaceLifecycle,
+  type LifecycleCost,
+  type PollCost,
+} from "./lib/cost";
 import { CLAIM_LIMIT, claimTasks, fleetClaimer, registerRunners, seedReviewTasks } from "./lib/fleet";
 import { clearDatabase, connectFirestore } from "./lib/firestore";
 import { percentile, runLoad, type CallOutcome } from "./lib/load";
@@ -96,7 +104,14 @@ const log = (line: string) => process.stdout.write(`${line}\n`);
 
 async function inProcessSweeps(plan: Plan): Promise<{ shipped: SweepResult; naive: SweepResult }> {
   const queue = "workspace/user:bench-in-process";
-  const seed = () => seedQueue({ queue, ownerUid: "bench-in-process", count: plan.jobs, leaseMs: BENCH_LEASE_MS, withWorkspaces: false });
+  const seed = () =>
+    seedQueue({
+      queue,
+      ownerUid: "bench-in-process",
+      count: plan.jobs,
+      leaseMs: BENCH_LEASE_MS,
+      withWorkspaces: false,
+    });
 
   await clearDatabase();
   await seed();
@@ -109,8 +124,15 @@ async function inProcessSweeps(plan: Plan): Promise<{ shipped: SweepResult; naiv
       phaseMaxMs: plan.phaseMaxMs,
       claim: async (worker): Promise<CallOutcome> => {
         const holder = `bench-runner-${worker}`;
-        const { value, probe } = await probed(() => claimJobs({ queue, holder, limit: 1, leaseMs: BENCH_LEASE_MS, now: new Date() }));
-        return { grants: value.map((c) => ({ id: c.id, holder, token: c.lease.token })), aborts: 0, lostRaces: probe.lostRaces, queries: probe.queries };
+        const { value, probe } = await probed(() =>
+          claimJobs({ queue, holder, limit: 1, leaseMs: BENCH_LEASE_MS, now: new Date() }),
+        );
+        return {
+          grants: value.map((c) => ({ id: c.id, holder, token: c.lease.token })),
+          aborts: 0,
+          lostRaces: probe.lostRaces,
+          queries: probe.queries,
+        };
       },
     },
     log,
@@ -154,7 +176,12 @@ interface WarmUp {
  * polls. Without this the first phase that needs more workers measures emulator boots, not
  * claims. What the warm-up saw is recorded beside the sweep.
  */
-async function warmUp(what: string, calls: number, maxMs: number, call: (worker: number) => Promise<number>): Promise<WarmUp> {
+async function warmUp(
+  what: string,
+  calls: number,
+  maxMs: number,
+  call: (worker: number) => Promise<number>,
+): Promise<WarmUp> {
   const ms: number[] = [];
   await runLoad({
     concurrency: Math.max(...CONCURRENCY),
@@ -171,7 +198,9 @@ async function warmUp(what: string, calls: number, maxMs: number, call: (worker:
     },
   });
   const latencyMs = distribution(ms);
-  log(`  warm-up ${what}: ${ms.length} empty calls at ${Math.max(...CONCURRENCY)} runners, p50 ${latencyMs.p50} ms, max ${latencyMs.max} ms`);
+  log(
+    `  warm-up ${what}: ${ms.length} empty calls at ${Math.max(...CONCURRENCY)} runners, p50 ${latencyMs.p50} ms, max ${latencyMs.max} ms`,
+  );
   return { calls: ms.length, latencyMs };
 }
 
@@ -227,12 +256,16 @@ async function httpSweep(plan: Plan): Promise<{ sweep: SweepResult; emptyPolls: 
       },
     });
     emptyPolls.push({ concurrency, polls: ms.length, latencyMs: distribution(ms) });
-    log(`  empty poll over HTTP c=${concurrency}: p50 ${percentile(ms, 50).toFixed(1)} ms, p99 ${percentile(ms, 99).toFixed(1)} ms`);
+    log(
+      `  empty poll over HTTP c=${concurrency}: p50 ${percentile(ms, 50).toFixed(1)} ms, p99 ${percentile(ms, 99).toFixed(1)} ms`,
+    );
   }
   return { sweep, emptyPolls, warmUp: warm };
 }
 
-async function fleetSweep(plan: Plan): Promise<{ sweep: SweepResult; mode: "http" | "in-process stand-in"; note?: string; warmUp?: WarmUp }> {
+async function fleetSweep(
+  plan: Plan,
+): Promise<{ sweep: SweepResult; mode: "http" | "in-process stand-in"; note?: string; warmUp?: WarmUp }> {
   await clearDatabase();
   const user = await signUp();
   let apiKey: string;
@@ -254,7 +287,13 @@ async function fleetSweep(plan: Plan): Promise<{ sweep: SweepResult; mode: "http
         phaseMaxMs: plan.phaseMaxMs,
         claim: async (worker) => {
           const holder = `bench-runner-${worker}`;
-          const claimed = await claimJobs({ queue, holder, limit: CLAIM_LIMIT, leaseMs: BENCH_LEASE_MS, now: new Date() });
+          const claimed = await claimJobs({
+            queue,
+            holder,
+            limit: CLAIM_LIMIT,
+            leaseMs: BENCH_LEASE_MS,
+            now: new Date(),
+          });
           return { grants: claimed.map((c) => ({ id: c.id, holder, token: c.lease.token })), aborts: 0 };
         },
       },
@@ -263,15 +302,28 @@ async function fleetSweep(plan: Plan): Promise<{ sweep: SweepResult; mode: "http
     return { sweep, mode: "in-process stand-in", note };
   }
   const fleetRunners = runners;
-  const warm = await warmUp(`GET /api/runners/tasks/pending (limit ${CLAIM_LIMIT})`, plan.warmUpCalls, plan.phaseMaxMs, async (worker) => {
-    const runner = fleetRunners[worker];
-    if (runner === undefined) throw new Error(`no runner for worker ${worker}`);
-    return (await claimTasks(apiKey, runner, CLAIM_LIMIT)).length;
-  });
+  const warm = await warmUp(
+    `GET /api/runners/tasks/pending (limit ${CLAIM_LIMIT})`,
+    plan.warmUpCalls,
+    plan.phaseMaxMs,
+    async (worker) => {
+      const runner = fleetRunners[worker];
+      if (runner === undefined) throw new Error(`no runner for worker ${worker}`);
+      return (await claimTasks(apiKey, runner, CLAIM_LIMIT)).length;
+    },
+  );
   await seedReviewTasks(user.uid, plan.fleetTasks);
-  log(`HTTP fleet claim (GET /api/runners/tasks/pending, limit ${CLAIM_LIMIT}, results posted between claims) over ${plan.fleetTasks} review tasks:`);
+  log(
+    `HTTP fleet claim (GET /api/runners/tasks/pending, limit ${CLAIM_LIMIT}, results posted between claims) over ${plan.fleetTasks} review tasks:`,
+  );
   const sweep = await runSweep(
-    { label: "fleet", queue: reviewQueue(user.uid), phases: phases(plan.fleetShare), phaseMaxMs: plan.httpPhaseMaxMs, claim: fleetClaimer(apiKey, runners) },
+    {
+      label: "fleet",
+      queue: reviewQueue(user.uid),
+      phases: phases(plan.fleetShare),
+      phaseMaxMs: plan.httpPhaseMaxMs,
+      claim: fleetClaimer(apiKey, runners),
+    },
     log,
   );
   return { sweep, mode: "http", warmUp: warm };
@@ -295,10 +347,30 @@ function targets(shipped: SweepResult, naive: SweepResult): Target[] {
   const b = phaseAt(naive, TARGET_CONCURRENCY);
   const ratio = Number((a.throughput / b.throughput).toFixed(2));
   return [
-    { name: "double leases (shipped, whole run)", value: shipped.check.doubleLeases, target: "= 0", met: shipped.check.doubleLeases === 0 },
-    { name: `aborted transactions per lease, median (shipped, ${TARGET_CONCURRENCY} runners)`, value: a.abortsPerCall.p50, target: "= 0", met: a.abortsPerCall.p50 === 0 },
-    { name: `throughput shipped / naive (${TARGET_CONCURRENCY} runners)`, value: ratio, target: `>= ${TARGET_RATIO}`, met: ratio >= TARGET_RATIO },
-    { name: `p99 / p50 latency (shipped, ${TARGET_CONCURRENCY} runners)`, value: a.p99OverP50, target: `<= ${TARGET_P99_OVER_P50}`, met: a.p99OverP50 <= TARGET_P99_OVER_P50 },
+    {
+      name: "double leases (shipped, whole run)",
+      value: shipped.check.doubleLeases,
+      target: "= 0",
+      met: shipped.check.doubleLeases === 0,
+    },
+    {
+      name: `aborted transactions per lease, median (shipped, ${TARGET_CONCURRENCY} runners)`,
+      value: a.abortsPerCall.p50,
+      target: "= 0",
+      met: a.abortsPerCall.p50 === 0,
+    },
+    {
+      name: `throughput shipped / naive (${TARGET_CONCURRENCY} runners)`,
+      value: ratio,
+      target: `>= ${TARGET_RATIO}`,
+      met: ratio >= TARGET_RATIO,
+    },
+    {
+      name: `p99 / p50 latency (shipped, ${TARGET_CONCURRENCY} runners)`,
+      value: a.p99OverP50,
+      target: `<= ${TARGET_P99_OVER_P50}`,
+      met: a.p99OverP50 <= TARGET_P99_OVER_P50,
+    },
   ];
 }
 
@@ -307,15 +379,34 @@ function correctnessFailures(sweeps: SweepResult[]): string[] {
   const failures: string[] = [];
   for (const s of sweeps) {
     if (s.check.doubleLeases > 0) failures.push(`${s.label}: ${s.check.doubleLeases} job(s) handed out twice`);
-    if (s.check.holderMismatches.length > 0) failures.push(`${s.label}: ${s.check.holderMismatches.length} stored lease(s) not held by their grantee, e.g. ${s.check.holderMismatches.slice(0, 3).join(", ")}`);
-    if (s.check.orphanLeases.length > 0) failures.push(`${s.label}: ${s.check.orphanLeases.length} job(s) leased but handed to nobody, e.g. ${s.check.orphanLeases.slice(0, 3).join(", ")}`);
-    if (s.check.drained && s.check.pendingLeft > 0) failures.push(`${s.label}: ${s.check.pendingLeft} job(s) left pending after the queue was reported drained`);
+    if (s.check.holderMismatches.length > 0)
+      failures.push(
+        `${s.label}: ${s.check.holderMismatches.length} stored lease(s) not held by their grantee, e.g. ${s.check.holderMismatches.slice(0, 3).join(", ")}`,
+      );
+    if (s.check.orphanLeases.length > 0)
+      failures.push(
+        `${s.label}: ${s.check.orphanLeases.length} job(s) leased but handed to nobody, e.g. ${s.check.orphanLeases.slice(0, 3).join(", ")}`,
+      );
+    if (s.check.drained && s.check.pendingLeft > 0)
+      failures.push(`${s.label}: ${s.check.pendingLeft} job(s) left pending after the queue was reported drained`);
   }
   return failures;
 }
 
-function chartSeries(shipped: SweepResult, naive: SweepResult, http: SweepResult, fleet: SweepResult, fleetLabel: string): ChartSeries[] {
-  const points = (s: SweepResult) => s.phases.map((p) => ({ concurrency: p.concurrency, throughput: p.throughput, p50: p.latencyMs.p50, p99: p.latencyMs.p99 }));
+function chartSeries(
+  shipped: SweepResult,
+  naive: SweepResult,
+  http: SweepResult,
+  fleet: SweepResult,
+  fleetLabel: string,
+): ChartSeries[] {
+  const points = (s: SweepResult) =>
+    s.phases.map((p) => ({
+      concurrency: p.concurrency,
+      throughput: p.throughput,
+      p50: p.latencyMs.p50,
+      p99: p.latencyMs.p99,
+    }));
   return [
     { name: "shipped claimJobs (in-process)", color: "#1f77b4", points: points(shipped) },
     { name: "naive transaction (in-process)", color: "#d62728", points: points(naive) },
@@ -394,13 +485,18 @@ async function main(): Promise<void> {
     const fleetIdle = await fleetLifecycle(0, Math.max(1, Math.round(plan.costJobs / CLAIM_LIMIT)));
     const fleetBusy = await fleetLifecycle(plan.busyDepth, Math.max(1, Math.round(plan.costJobs / CLAIM_LIMIT)));
     const costLine = (name: string, c: LifecycleCost) =>
-      log(`  ${name} (queue depth ${c.queueDepth}): ${c.total.reads} reads, ${c.total.writes} writes, ${c.total.abortedTransactions} aborted tx per job → $${c.usdPerMillionJobs} per million jobs`);
+      log(
+        `  ${name} (queue depth ${c.queueDepth}): ${c.total.reads} reads, ${c.total.writes} writes, ${c.total.abortedTransactions} aborted tx per job → $${c.usdPerMillionJobs} per million jobs`,
+      );
     costLine("workspace lifecycle", wsIdle.lifecycle);
     costLine("workspace lifecycle", wsBusy.lifecycle);
     costLine("fleet lifecycle", fleetIdle.lifecycle);
     costLine("fleet lifecycle", fleetBusy.lifecycle);
     const pollLine = (name: string, p: PollCost | undefined) => {
-      if (p !== undefined) log(`  ${name} empty poll: ${p.perPoll.reads} reads, ${p.perPoll.writes} writes → $${p.usdPerMillionPolls} per million polls`);
+      if (p !== undefined)
+        log(
+          `  ${name} empty poll: ${p.perPoll.reads} reads, ${p.perPoll.writes} writes → $${p.usdPerMillionPolls} per million polls`,
+        );
     };
     pollLine("workspace", wsIdle.emptyPoll);
     pollLine("fleet", fleetIdle.emptyPoll);
@@ -408,37 +504,77 @@ async function main(): Promise<void> {
     const ratios = CONCURRENCY.map((concurrency) => {
       const a = phaseAt(inProcess.shipped, concurrency);
       const b = phaseAt(inProcess.naive, concurrency);
-      return { concurrency, shipped: a.throughput, naive: b.throughput, ratio: Number((a.throughput / b.throughput).toFixed(2)) };
+      return {
+        concurrency,
+        shipped: a.throughput,
+        naive: b.throughput,
+        ratio: Number((a.throughput / b.throughput).toFixed(2)),
+      };
     });
     const checks = targets(inProcess.shipped, inProcess.naive);
     const sweeps = [inProcess.shipped, inProcess.naive, http.sweep, fleet.sweep];
     const failures = correctnessFailures(sweeps);
     const loadAfter = loadavg();
-    const fleetLabel = fleet.mode === "http" ? `fleet claim over HTTP (limit ${CLAIM_LIMIT}, tasks/s)` : `claimJobs limit ${CLAIM_LIMIT} (in-process stand-in)`;
+    const fleetLabel =
+      fleet.mode === "http"
+        ? `fleet claim over HTTP (limit ${CLAIM_LIMIT}, tasks/s)`
+        : `claimJobs limit ${CLAIM_LIMIT} (in-process stand-in)`;
 
     const results = {
       generatedAt: new Date().toISOString(),
       durationS: Number(((performance.now() - started) / 1000).toFixed(1)),
-      machine: { cpus: cpus().length, node: process.version, loadAverageBefore: loadBefore.map((l) => Number(l.toFixed(2))), loadAverageAfter: loadAfter.map((l) => Number(l.toFixed(2))) },
+      machine: {
+        cpus: cpus().length,
+        node: process.version,
+        loadAverageBefore: loadBefore.map((l) => Number(l.toFixed(2))),
+        loadAverageAfter: loadAfter.map((l) => Number(l.toFixed(2))),
+      },
       plan: { ...plan, mode: values.quick ? "quick" : "full" },
       claimDesign: { CLAIM_WINDOW, CLAIM_ROUNDS, PENDING_SHARDS },
       lease: {
         inProcess: { shipped: inProcess.shipped, naive: inProcess.naive, ratio: ratios },
-        http: { shipped: http.sweep, warmUp: http.warmUp, emptyPollFloor: http.emptyPolls, naive: "not measured: a naive claim cannot be deployed from bench code (see bench/README.md)" },
+        http: {
+          shipped: http.sweep,
+          warmUp: http.warmUp,
+          emptyPollFloor: http.emptyPolls,
+          naive: "not measured: a naive claim cannot be deployed from bench code (see bench/README.md)",
+        },
         fleet: { mode: fleet.mode, note: fleet.note ?? null, warmUp: fleet.warmUp ?? null, sweep: fleet.sweep },
       },
       cost: {
         prices: { per100k: PRICES_PER_100K, source: PRICE_SOURCE },
         workspace: { idleQueue: wsIdle.lifecycle, busyQueue: wsBusy.lifecycle, emptyPoll: wsIdle.emptyPoll ?? null },
-        fleet: { idleQueue: fleetIdle.lifecycle, busyQueue: fleetBusy.lifecycle, emptyPoll: fleetIdle.emptyPoll ?? null },
+        fleet: {
+          idleQueue: fleetIdle.lifecycle,
+          busyQueue: fleetBusy.lifecycle,
+          emptyPoll: fleetIdle.emptyPoll ?? null,
+        },
         leaseOnlyPerMillion: Object.fromEntries(
-          sweeps.map((s) => [s.label, s.phases.map((p) => ({ concurrency: p.concurrency, ...p.perLease, usd: usdPerMillion({ reads: p.perLease.reads, writes: p.perLease.writes, deletes: 0, transactions: 0, abortedTransactions: 0 }) }))]),
+          sweeps.map((s) => [
+            s.label,
+            s.phases.map((p) => ({
+              concurrency: p.concurrency,
+              ...p.perLease,
+              usd: usdPerMillion({
+                reads: p.perLease.reads,
+                writes: p.perLease.writes,
+                deletes: 0,
+                transactions: 0,
+                abortedTransactions: 0,
+              }),
+            })),
+          ]),
         ),
       },
       correctness: {
         ok: failures.length === 0,
         failures,
-        perSweep: sweeps.map((s) => ({ label: s.label, ...s.check, holderMismatches: s.check.holderMismatches.length, orphanLeases: s.check.orphanLeases.length })),
+        perSweep: sweeps.map((s) => ({
+          label: s.label,
+          ...s.check,
+          holderMismatches: s.check.holderMismatches.length,
+          orphanLeases: s.check.orphanLeases.length,
+        })),
       },
       targets: checks,
       chart: "latest.svg",

@@ -54,7 +54,12 @@ async function main(): Promise<void> {
   const first = context.priorMessages[0];
   const last = context.priorMessages[context.priorMessages.length - 1];
   if (first !== undefined && last !== undefined && !context.storedSummaryCoversPrior) {
-    await post("updateWorkspaceRunnerSummary", { workspaceId, summaryText: "Earlier, the user set out the goal.", fromMessageId: first.id, throughMessageId: last.id });
+    await post("updateWorkspaceRunnerSummary", {
+      workspaceId,
+      summaryText: "Earlier, the user set out the goal.",
+      fromMessageId: first.id,
+      throughMessageId: last.id,
+    });
     step("summarised", { from: first.id, through: last.id });
   }
   const beat = await post<{ leaseExpiresAt: number }>("heartbeatWorkspaceJob", { workspaceId });
@@ -65,11 +70,36 @@ async function main(): Promise<void> {
       `Here is the plan for ${context.title ?? "your workspace"}.\n\n{{artifact:chart:revenue}}\n{{artifact:table:costs}}\n` +
       "{{artifact:list:steps}}\n{{artifact:checklist:launch}}\n{{artifact:svg:logo}}\n{{artifact:file:plan.md}}",
     files: [{ name: "plan.md", content: "# Plan\n\n1. Build it.\n2. Ship it.\n" }],
-    charts: [{ id: "revenue", kind: "bar", title: "Revenue", labels: ["Q1", "Q2"], series: [{ name: "2026", values: [10, 14] }] }],
-    datasets: [{ id: "costs", kind: "table", title: "Costs", columns: ["Item", "Cost"], rows: [["Servers", "120"], ["People", "900"]] }],
+    charts: [
+      {
+        id: "revenue",
+        kind: "bar",
+        title: "Revenue",
+        labels: ["Q1", "Q2"],
+        series: [{ name: "2026", values: [10, 14] }],
+      },
+    ],
+    datasets: [
+      {
+        id: "costs",
+        kind: "table",
+        title: "Costs",
+        columns: ["Item", "Cost"],
+        rows: [
+          ["Servers", "120"],
+          ["People", "900"],
+        ],
+      },
+    ],
     lists: [{ id: "steps", kind: "list", ordered: true, items: ["Design", "Build", "Launch"] }],
     checklists: [{ id: "launch", kind: "checklist", items: [{ id: "dns", label: "Point DNS", checked: false }] }],
-    svgs: [{ id: "logo", title: "Logo", content: '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10"/></svg>' }],
+    svgs: [
+      {
+        id: "logo",
+        title: "Logo",
+        content: '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10"/></svg>',
+      },
+    ],
   });
   step("completed", { workspaceId });
 }

@@ -12,7 +12,11 @@ type Options = NonNullable<ParseArgsConfig["options"]>;
 /** Parses `process.argv` against `options`; prints `usage` and exits on `--help` or bad input. */
 export function parseCli<T extends Options>(usage: string, options: T) {
   try {
-    const parsed = parseArgs({ options: { ...options, help: { type: "boolean", short: "h", default: false } }, strict: true, allowPositionals: false });
+    const parsed = parseArgs({
+      options: { ...options, help: { type: "boolean", short: "h", default: false } },
+      strict: true,
+      allowPositionals: false,
+    });
     if ((parsed.values as { help?: boolean }).help === true) {
       process.stdout.write(`${usage.trim()}\n`);
       process.exit(0);

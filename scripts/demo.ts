@@ -49,7 +49,10 @@ const say = (line: string) => process.stdout.write(`[demo ${elapsed().padStart(7
 async function api<T>(method: string, path: string, token: string, body?: unknown): Promise<T> {
   const response = await fetch(`${API_BASE}${path}`, {
     method,
-    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body === undefined ? {} : { "content-type": "application/json" }),
+    },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await response.text();
@@ -60,14 +63,26 @@ async function api<T>(method: string, path: string, token: string, body?: unknow
 async function arrange(email: string) {
   const user = await signInOrUp(email, PASSWORD);
   say(`user ${email} (uid ${user.localId})`);
-  const apiKey = await api<{ key: string }>("POST", "/api/keys", user.idToken, { name: "demo runner", scopes: ["runners:read", "runners:write", "jobs:read", "jobs:write"] });
-  const instance = await api<{ runnerToken: string }>("POST", "/createRunnerInstance", user.idToken, { kind: "user", name: "demo runner" });
+  const apiKey = await api<{ key: string }>("POST", "/api/keys", user.idToken, {
+    name: "demo runner",
+    scopes: ["runners:read", "runners:write", "jobs:read", "jobs:write"],
+  });
+  const instance = await api<{ runnerToken: string }>("POST", "/createRunnerInstance", user.idToken, {
+    kind: "user",
+    name: "demo runner",
+  });
   const tenant = await newTenant("demo-user");
   const [codeKey, deployment] = await Promise.all([runnerKey(tenant), deployed(tenant)]);
-  say("API key (runners + jobs scopes), workspace runner key, Coderunner tenant, runner key and a deployed function: made");
+  say(
+    "API key (runners + jobs scopes), workspace runner key, Coderunner tenant, runner key and a deployed function: made",
+  );
 
   const queued: Queued[] = [];
-  const job = await api<{ id: string }>("POST", "/jobs", apiKey.key, { type: "hello", workflowPath: "demo.md", params: { name: "Runnerplane" } });
+  const job = await api<{ id: string }>("POST", "/jobs", apiKey.key, {
+    type: "hello",
+    workflowPath: "demo.md",
+    params: { name: "Runnerplane" },
+  });
   queued.push({ face: "jobs API", what: "POST /jobs type hello", jobId: job.id });
   const task = await api<{ data: { id: string } }>("POST", "/api/runners/tasks", apiKey.key, {
     repositoryUrl: "https://example.com/demo/repo.git",
@@ -77,20 +92,54 @@ async function arrange(email: string) {
     aiConfig: { agentType: "demo" },
   });
   queued.push({ face: "fleet", what: "POST /api/runners/tasks (review)", jobId: task.data.id });
-  const execution = await cp<{ executionId: string }>(tenant, "POST", `/api/execution/run/onetime/${deployment.deploymentId}`, { body: { payload: { hello: "demo" } } });
-  if (execution.status !== 202) throw new Error(`Coderunner run answered ${execution.status}: ${JSON.stringify(execution.body)}`);
+  const execution = await cp<{ executionId: string }>(
+    tenant,
+    "POST",
+    `/api/execution/run/onetime/${deployment.deploymentId}`,
+    { body: { payload: { hello: "demo" } } },
+  );
+  if (execution.status !== 202)
+    throw new Error(`Coderunner run answered ${execution.status}: ${JSON.stringify(execution.body)}`);
   queued.push({ face: "Coderunner", what: "POST /api/execution/run/onetime", jobId: execution.body.data.executionId });
-  const workspace = await api<{ workspace: { id: string } }>("POST", "/api/workspaces", user.idToken, { title: "Demo workspace" });
+  const workspace = await api<{ workspace: { id: string } }>("POST", "/api/workspaces", user.idToken, {
+    title: "Demo workspace",
+  });
   await api("POST", `/api/workspaces/${workspace.workspace.id}/messages`, user.idToken, { text: "Make me a plan." });
-  const generation = await api<{ jobId: string }>("POST", `/api/workspaces/${workspace.workspace.id}/generate`, user.idToken, { target: "user" });
+  const generation = await api<{ jobId: string }>(
+    "POST",
+    `/api/workspaces/${workspace.workspace.id}/generate`,
+    user.idToken,
+    { target: "user" },
+  );
   queued.push({ face: "workspace", what: "POST /api/workspaces/:id/generate", jobId: generation.jobId });
   for (const q of queued) say(`queued on ${q.face.padEnd(10)} ${q.what} → job ${q.jobId}`);
   return { user, apiKey: apiKey.key, workspaceToken: instance.runnerToken, codeKey, queued };
 }
 
-function startRunner(tokens: { apiKey: string; workspaceToken: string; codeKey: string }, stateDir: string): ChildProcess {
-  const env = { ...process.env, RUNNER_TOKEN: tokens.apiKey, RUNNER_WORKSPACE_TOKEN: tokens.workspaceToken, RUNNER_CODE_TOKEN: tokens.codeKey };
-  const args = ["--import", "tsx", "runner/src/cli.ts", "--api", API_BASE, "--config", "examples/runner.json", "--id", "demo-runner", "--state-dir", stateDir, "--json"];
+function startRunner(
+  tokens: { apiKey: string; workspaceToken: string; codeKey: string },
+  stateDir: string,
+): ChildProcess {
+  const env = {
+    ...process.env,
+    RUNNER_TOKEN: tokens.apiKey,
+    RUNNER_WORKSPACE_TOKEN: tokens.workspaceToken,
+    RUNNER_CODE_TOKEN: tokens.codeKey,
+  };
+  const args = [
+    "--import",
+    "tsx",
+    "runner/src/cli.ts",
+    "--api",
+    API_BASE,
+    "--config",
+    "examples/runner.json",
+    "--id",
+    "demo-runner",
+    "--state-dir",
+    stateDir,
+    "--json",
+  ];
   const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
   let partial = "";
   child.stdout?.setEncoding("utf8");
@@ -99,9 +148,25 @@ function startRunner(tokens: { apiKey: string; workspaceToken: string; codeKey: 
     partial = lines.pop() ?? "";
     for (const line of lines) {
       try {
-        const event = JSON.parse(line) as { event?: string; face?: string; jobId?: string; outcome?: string; level?: string; message?: string };
-        if (event.event === "leased" || event.event === "finished" || event.level === "warn" || event.level === "error") {
-          say(`runner: ${event.event ?? ""} ${event.face ?? ""} ${event.jobId ?? ""} ${event.outcome ?? event.message ?? ""}`.replace(/\s+/g, " ").trim());
+        const event = JSON.parse(line) as {
+          event?: string;
+          face?: string;
+          jobId?: string;
+          outcome?: string;
+          level?: string;
+          message?: string;
+        };
+        if (
+          event.event === "leased" ||
+          event.event === "finished" ||
+          event.level === "warn" ||
+          event.level === "error"
+        ) {
+          say(
+            `runner: ${event.event ?? ""} ${event.face ?? ""} ${event.jobId ?? ""} ${event.outcome ?? event.message ?? ""}`
+              .replace(/\s+/g, " ")
+              .trim(),
+          );
         }
       } catch {
         if (line.trim() !== "") say(`runner: ${line}`);
@@ -130,12 +195,17 @@ async function waitForAll(queued: Queued[]): Promise<boolean> {
     }
     await new Promise((r) => setTimeout(r, 300));
   }
-  for (const q of queued) if (!ended.has(q.jobId)) say(`${q.face.padEnd(10)} job ${q.jobId}: did not finish within ${LOOP_DEADLINE_MS / 1000} s`);
+  for (const q of queued)
+    if (!ended.has(q.jobId))
+      say(`${q.face.padEnd(10)} job ${q.jobId}: did not finish within ${LOOP_DEADLINE_MS / 1000} s`);
   return queued.every((q) => ended.get(q.jobId) === "SUCCEEDED");
 }
 
 async function main(): Promise<void> {
-  const values = parseCli(USAGE, { exit: { type: "boolean", default: false }, email: { type: "string", default: "demo@runnerplane.test" } });
+  const values = parseCli(USAGE, {
+    exit: { type: "boolean", default: false },
+    email: { type: "string", default: "demo@runnerplane.test" },
+  });
   buildAndLock();
   say("starting the local stack (throwaway data)…");
   const stackLog: string[] = [];

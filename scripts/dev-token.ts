@@ -22,8 +22,13 @@ the Coderunner face by hand. The key is made by the first \`npm start\` under .r
 `;
 
 async function main(): Promise<void> {
-  const values = parseCli(USAGE, { tenant: { type: "string" }, user: { type: "string" }, ttl: { type: "string", default: "3600" } });
-  if (values.tenant === undefined || values.user === undefined) throw new Error(`--tenant and --user are required\n\n${USAGE.trim()}`);
+  const values = parseCli(USAGE, {
+    tenant: { type: "string" },
+    user: { type: "string" },
+    ttl: { type: "string", default: "3600" },
+  });
+  if (values.tenant === undefined || values.user === undefined)
+    throw new Error(`--tenant and --user are required\n\n${USAGE.trim()}`);
   const keyPath = join(DEV_KEY_DIR, "control-plane.private.pem");
   if (!existsSync(keyPath)) throw new Error("No dev key yet: run `npm start` once; it makes one.");
   const ttl = Number(values.ttl);
@@ -35,7 +40,9 @@ async function main(): Promise<void> {
     .setSubject(values.user)
     .sign(createPrivateKey(readFileSync(keyPath, "utf8")));
   process.stdout.write(`${token}\n`);
-  process.stderr.write(`Send it with: -H "Authorization: Bearer <token>" -H "x-client-key: ${values.tenant}" -H "x-userid: ${values.user}"\n`);
+  process.stderr.write(
+    `Send it with: -H "Authorization: Bearer <token>" -H "x-client-key: ${values.tenant}" -H "x-userid: ${values.user}"\n`,
+  );
 }
 
 main().catch((error: unknown) => {

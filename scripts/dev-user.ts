@@ -30,9 +30,14 @@ async function main(): Promise<void> {
   const user = await signInOrUp(values.email, values.password);
   if (values.admin) {
     process.env.FIRESTORE_EMULATOR_HOST ??= `127.0.0.1:${PORTS.firestore}`;
-    await getFirestore(initializeApp({ projectId: PROJECT_ID })).collection("admins").doc(user.localId).set({ createdAt: new Date() });
+    await getFirestore(initializeApp({ projectId: PROJECT_ID }))
+      .collection("admins")
+      .doc(user.localId)
+      .set({ createdAt: new Date() });
   }
-  console.log(JSON.stringify({ uid: user.localId, email: values.email, admin: values.admin, idToken: user.idToken }, null, 2));
+  console.log(
+    JSON.stringify({ uid: user.localId, email: values.email, admin: values.admin, idToken: user.idToken }, null, 2),
+  );
 }
 
 main().then(

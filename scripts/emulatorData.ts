@@ -62,7 +62,12 @@ export function migrateOldLayout(dataDir: string, log: (line: string) => void): 
  * Writes the Auth emulator's users and config as firebase-tools' export does (same endpoints,
  * same files), each file atomically, then the metadata.
  */
-export async function exportAuth(dataDir: string, authOrigin: string, projectId: string, cliVersion: string): Promise<number> {
+export async function exportAuth(
+  dataDir: string,
+  authOrigin: string,
+  projectId: string,
+  cliVersion: string,
+): Promise<number> {
   const get = async (path: string) => {
     const response = await fetch(`${authOrigin}${path}`, { headers: { authorization: "Bearer owner" } });
     if (!response.ok) throw new Error(`Auth emulator export ${path}: ${response.status}`);
@@ -83,7 +88,11 @@ export async function exportAuth(dataDir: string, authOrigin: string, projectId:
 function writeMetadata(dataDir: string, cliVersion: string): void {
   const path = join(dataDir, METADATA_FILE);
   const previous = existsSync(path) ? (JSON.parse(readFileSync(path, "utf8")) as ExportMetadata) : undefined;
-  const metadata: ExportMetadata = { ...previous, version: previous?.version ?? cliVersion, auth: { version: cliVersion, path: AUTH_DIR } };
+  const metadata: ExportMetadata = {
+    ...previous,
+    version: previous?.version ?? cliVersion,
+    auth: { version: cliVersion, path: AUTH_DIR },
+  };
   // Only the official emulator's own export is offered to it; ours is not its format.
   if (!existsSync(join(dataDir, OFFICIAL_FIRESTORE_METADATA))) delete metadata.firestore;
   writeAtomically(path, `${JSON.stringify(metadata, null, 2)}\n`);

@@ -27,5 +27,8 @@ const dataDir = join(ROOT, "emulator-data");
 writeFileSync(join(ROOT, LOCAL_CONFIG_FILE), localFirebaseConfig(readFileSync(join(ROOT, "firebase.json"), "utf8")));
 const args = ["emulators:start", "--project", PROJECT_ID, "--config", LOCAL_CONFIG_FILE, "--export-on-exit", dataDir];
 if (hasExport(dataDir)) args.push("--import", dataDir);
-const result = spawnSync(join(ROOT, "node_modules", ".bin", "firebase"), [...args, ...process.argv.slice(2)], { cwd: ROOT, stdio: "inherit" });
+const result = spawnSync(join(ROOT, "node_modules", ".bin", "firebase"), [...args, ...process.argv.slice(2)], {
+  cwd: ROOT,
+  stdio: "inherit",
+});
 process.exit(result.status ?? 1);

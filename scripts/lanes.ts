@@ -63,7 +63,9 @@ void Promise.allSettled(
     }),
   ),
 ).then((results) => {
-  const errors = results.flatMap((r) => (r.status === "rejected" ? [r.reason instanceof Error ? r.reason.message : String(r.reason)] : []));
+  const errors = results.flatMap((r) =>
+    r.status === "rejected" ? [r.reason instanceof Error ? r.reason.message : String(r.reason)] : [],
+  );
   if (errors.length > 0) {
     process.stderr.write(`${errors.join("\n")}\n`);
     process.exit(1);

@@ -26,7 +26,9 @@ async function main(): Promise<void> {
   try {
     await fetch(`http://127.0.0.1:${PORTS.functions}/backends`);
   } catch {
-    throw new Error(`No functions emulator answers on 127.0.0.1:${PORTS.functions}: start \`firebase emulators:start\` (or \`npm start\`) first.`);
+    throw new Error(
+      `No functions emulator answers on 127.0.0.1:${PORTS.functions}: start \`firebase emulators:start\` (or \`npm start\`) first.`,
+    );
   }
   const only = values.only;
   const fire = async (name: string) => {

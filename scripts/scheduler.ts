@@ -10,7 +10,9 @@ export interface Scheduler {
 }
 
 interface BackendsResponse {
-  backends?: { functionTriggers?: { name?: string; entryPoint?: string; schedule?: { schedule?: string } | string }[] }[];
+  backends?: {
+    functionTriggers?: { name?: string; entryPoint?: string; schedule?: { schedule?: string } | string }[];
+  }[];
 }
 
 export async function startScheduler(
@@ -30,7 +32,8 @@ export async function startScheduler(
   }
   if (options.now === true) {
     // Once, now, each to its end: errors are reported, not thrown, as on a schedule.
-    for (const job of jobs) await fire(job.name).catch((error: unknown) => log(`[scheduler] ${job.name} failed: ${String(error)}`));
+    for (const job of jobs)
+      await fire(job.name).catch((error: unknown) => log(`[scheduler] ${job.name} failed: ${String(error)}`));
     return { stop: () => undefined };
   }
   const timers = new Set<NodeJS.Timeout>();
@@ -38,11 +41,14 @@ export async function startScheduler(
   const plan = (job: { name: string; cron: string }) => {
     if (stopped) return;
     const next = CronExpressionParser.parse(job.cron, { tz: "UTC" }).next().getTime();
-    const timer = setTimeout(() => {
-      timers.delete(timer);
-      fire(job.name).catch((error: unknown) => log(`[scheduler] ${job.name} failed: ${String(error)}`));
-      plan(job);
-    }, Math.max(0, next - Date.now()));
+    const timer = setTimeout(
+      () => {
+        timers.delete(timer);
+        fire(job.name).catch((error: unknown) => log(`[scheduler] ${job.name} failed: ${String(error)}`));
+        plan(job);
+      },
+      Math.max(0, next - Date.now()),
+    );
     timers.add(timer);
   };
   for (const job of jobs) {

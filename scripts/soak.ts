@@ -21,7 +21,12 @@ Environment: SOAK_MS (default 240000), SOAK_RUNNERS (24), SOAK_JOBS (150).
 async function main(): Promise<void> {
   parseCli(USAGE, {});
   buildAndLock();
-  const stack = await startStack({ dataDir: null, scheduler: false, functionEnv: TEST_FUNCTION_ENV, log: () => undefined });
+  const stack = await startStack({
+    dataDir: null,
+    scheduler: false,
+    functionEnv: TEST_FUNCTION_ENV,
+    log: () => undefined,
+  });
   try {
     const report = await runSoak({
       runners: Number(process.env.SOAK_RUNNERS ?? 24),

@@ -130,7 +130,14 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     let firestoreHost = external ?? `127.0.0.1:${PORTS.firestore}`;
     if (external === undefined) {
       // The project's index definitions: a query needing an undeclared index fails here as in production.
-      const args = ["tsx", "firestore-offline/src/main.ts", "--port", String(PORTS.firestore), "--indexes", join(projectDir, "firestore.indexes.json")];
+      const args = [
+        "tsx",
+        "firestore-offline/src/main.ts",
+        "--port",
+        String(PORTS.firestore),
+        "--indexes",
+        join(projectDir, "firestore.indexes.json"),
+      ];
       if (options.dataDir !== null) {
         migrateOldLayout(options.dataDir, log);
         args.push("--data", firestoreDataDir(options.dataDir));
@@ -144,10 +151,30 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     }
 
     writeLocalFirebaseConfig(projectDir);
-    const firebaseArgs = ["firebase", "emulators:start", "--only", "auth,functions,hosting", "--project", PROJECT_ID, "--config", LOCAL_CONFIG_FILE];
+    const firebaseArgs = [
+      "firebase",
+      "emulators:start",
+      "--only",
+      "auth,functions,hosting",
+      "--project",
+      PROJECT_ID,
+      "--config",
+      LOCAL_CONFIG_FILE,
+    ];
     // Auth is exported by this stack (scripts/emulatorData.ts), not with --export-on-exit.
     if (options.dataDir !== null && hasExport(options.dataDir)) firebaseArgs.push("--import", options.dataDir);
-    const firebase = spawnTool(firebaseArgs, { FIRESTORE_EMULATOR_HOST: firestoreHost, FUNCTIONS_EMULATOR_PARALLEL: process.env.FUNCTIONS_EMULATOR_PARALLEL ?? EMULATOR_PARALLEL_WORK, FUNCTIONS_DISCOVERY_TIMEOUT: process.env.FUNCTIONS_DISCOVERY_TIMEOUT ?? WORKER_BOOT_TIMEOUT_S, ...options.functionEnv }, log, "firebase", projectDir);
+    const firebase = spawnTool(
+      firebaseArgs,
+      {
+        FIRESTORE_EMULATOR_HOST: firestoreHost,
+        FUNCTIONS_EMULATOR_PARALLEL: process.env.FUNCTIONS_EMULATOR_PARALLEL ?? EMULATOR_PARALLEL_WORK,
+        FUNCTIONS_DISCOVERY_TIMEOUT: process.env.FUNCTIONS_DISCOVERY_TIMEOUT ?? WORKER_BOOT_TIMEOUT_S,
+        ...options.functionEnv,
+      },
+      log,
+      "firebase",
+      projectDir,
+    );
     track(firebase);
     await waitForLine(firebase, /All emulators ready/, READY_TIMEOUT_MS, "firebase emulators");
     await waitForHealth(`${API_BASE}/health`, READY_TIMEOUT_MS);
@@ -194,7 +221,13 @@ export async function fireScheduledFunction(name: string): Promise<void> {
   if (!response.ok) throw new Error(`scheduled function ${name} answered ${response.status}: ${text.slice(0, 300)}`);
 }
 
-function spawnTool(args: string[], env: Record<string, string>, log: (line: string) => void, label: string, cwd = ROOT): ChildProcess {
+function spawnTool(
+  args: string[],
+  env: Record<string, string>,
+  log: (line: string) => void,
+  label: string,
+  cwd = ROOT,
+): ChildProcess {
   const [tool, ...rest] = args;
   if (tool === undefined) throw new Error("no command");
   const child = spawn(join(ROOT, "node_modules", ".bin", tool), rest, {
@@ -258,7 +291,11 @@ async function waitForHealth(url: string, timeoutMs: number): Promise<void> {
 }
 
 function firebaseToolsVersion(): string {
-  return (JSON.parse(readFileSync(join(ROOT, "node_modules", "firebase-tools", "package.json"), "utf8")) as { version: string }).version;
+  return (
+    JSON.parse(readFileSync(join(ROOT, "node_modules", "firebase-tools", "package.json"), "utf8")) as {
+      version: string;
+    }
+  ).version;
 }
 
 /** SIGINT lets firebase-tools and the offline Firestore export; SIGKILL the group if they hang. */
@@ -303,7 +340,9 @@ function acquireLock(): void {
   mkdirSync(STATE_DIR, { recursive: true });
   const lock = readLock();
   if (lock !== null && lock.pid > 0 && isAlive(lock.pid)) {
-    throw new Error(`The Runnerplane stack is already running (pid ${lock.pid}). Stop it (Ctrl-C) before starting another.`);
+    throw new Error(
+      `The Runnerplane stack is already running (pid ${lock.pid}). Stop it (Ctrl-C) before starting another.`,
+    );
   }
   // The previous owner died without stopping its emulators (SIGKILL): they are ours to end.
   for (const group of lock?.groups ?? []) killGroup(group, "SIGKILL");
@@ -375,14 +414,20 @@ export function localFirebaseConfig(config: string): string {
   for (const rule of parsed.hosting?.headers ?? []) {
     for (const header of rule.headers) {
       if (header.key.toLowerCase() !== "content-security-policy") continue;
-      header.value = header.value.replace(/connect-src ([^;]*)/, (_, sources: string) => `connect-src ${sources} ${LOCAL_CONNECT_ORIGINS.join(" ")}`);
+      header.value = header.value.replace(
+        /connect-src ([^;]*)/,
+        (_, sources: string) => `connect-src ${sources} ${LOCAL_CONNECT_ORIGINS.join(" ")}`,
+      );
     }
   }
   return JSON.stringify(parsed, null, 2);
 }
 
 function writeLocalFirebaseConfig(projectDir: string): void {
-  writeFileSync(join(projectDir, LOCAL_CONFIG_FILE), localFirebaseConfig(readFileSync(join(ROOT, "firebase.json"), "utf8")));
+  writeFileSync(
+    join(projectDir, LOCAL_CONFIG_FILE),
+    localFirebaseConfig(readFileSync(join(ROOT, "firebase.json"), "utf8")),
+  );
 }
 
 /**
@@ -420,8 +465,17 @@ function snapshotProject(): string {
   const dir = join(STATE_DIR, "stack-project");
   rmSync(dir, { recursive: true, force: true });
   const { main } = JSON.parse(readFileSync(join(ROOT, "functions", "package.json"), "utf8")) as { main: string };
-  if (!existsSync(join(ROOT, "functions", main))) throw new Error("functions/lib is missing: run `npm run build` first.");
-  for (const file of ["firebase.json", "firestore.rules", "firestore.indexes.json", "storage.rules", join("functions", "package.json"), join("functions", `.env.${PROJECT_ID}`)]) cpSync(join(ROOT, file), join(dir, file));
+  if (!existsSync(join(ROOT, "functions", main)))
+    throw new Error("functions/lib is missing: run `npm run build` first.");
+  for (const file of [
+    "firebase.json",
+    "firestore.rules",
+    "firestore.indexes.json",
+    "storage.rules",
+    join("functions", "package.json"),
+    join("functions", `.env.${PROJECT_ID}`),
+  ])
+    cpSync(join(ROOT, file), join(dir, file));
   cpSync(join(ROOT, "functions", "lib"), join(dir, "functions", "lib"), { recursive: true });
   cpSync(join(ROOT, "hosting", "public"), join(dir, "hosting", "public"), { recursive: true });
   return dir;

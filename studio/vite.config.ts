@@ -16,7 +16,9 @@ export default defineConfig({
   server: {
     // `vite studio` for UI work: API calls go to the local stack's Hosting emulator.
     proxy: Object.fromEntries(
-      ["/api", "/jobs", "/createRunnerInstance", "/revokeRunnerInstance", "/updateRunnerInstance", "/health"].map((p) => [p, "http://127.0.0.1:5000"]),
+      ["/api", "/jobs", "/createRunnerInstance", "/revokeRunnerInstance", "/updateRunnerInstance", "/health"].map(
+        (p) => [p, "http://127.0.0.1:5000"],
+      ),
     ),
   },
 });

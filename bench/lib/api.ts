@@ -9,7 +9,11 @@ export interface Reply<T> {
   body: T;
 }
 
-export async function call<T>(method: string, path: string, options: { token?: string; apiKey?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<Reply<T>> {
+export async function call<T>(
+  method: string,
+  path: string,
+  options: { token?: string; apiKey?: string; body?: unknown; headers?: Record<string, string> } = {},
+): Promise<Reply<T>> {
   const headers: Record<string, string> = { ...options.headers };
   if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
   if (options.apiKey !== undefined) headers["x-api-key"] = options.apiKey;
@@ -18,7 +22,12 @@ export async function call<T>(method: string, path: string, options: { token?: s
     headers["content-type"] = "application/json";
     body = JSON.stringify(options.body);
   }
-  const response = await fetch(`${API_BASE}${path}`, { method, headers, body, signal: AbortSignal.timeout(HTTP_TIMEOUT_MS) });
+  const response = await fetch(`${API_BASE}${path}`, {
+    method,
+    headers,
+    body,
+    signal: AbortSignal.timeout(HTTP_TIMEOUT_MS),
+  });
   const text = await response.text();
   let parsed: unknown = text;
   try {
@@ -31,7 +40,8 @@ export async function call<T>(method: string, path: string, options: { token?: s
 
 /** Throws unless the reply has the expected status. */
 export function expectStatus<T>(reply: Reply<T>, status: number, what: string): T {
-  if (reply.status !== status) throw new Error(`${what}: HTTP ${reply.status} ${JSON.stringify(reply.body).slice(0, 300)}`);
+  if (reply.status !== status)
+    throw new Error(`${what}: HTTP ${reply.status} ${JSON.stringify(reply.body).slice(0, 300)}`);
   return reply.body;
 }
 
@@ -45,19 +55,29 @@ let users = 0;
 /** A Studio user signed up in the Auth emulator, with a real ID token. */
 export async function signUp(): Promise<BenchUser> {
   users++;
-  const response = await fetch(`http://127.0.0.1:${PORTS.auth}/identitytoolkit.googleapis.com/v1/accounts:signUp?key=fake-api-key`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ email: `bench${users}-${Date.now()}@example.test`, password: "bench-password-1", returnSecureToken: true }),
-    signal: AbortSignal.timeout(HTTP_TIMEOUT_MS),
-  });
+  const response = await fetch(
+    `http://127.0.0.1:${PORTS.auth}/identitytoolkit.googleapis.com/v1/accounts:signUp?key=fake-api-key`,
+    {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        email: `bench${users}-${Date.now()}@example.test`,
+        password: "bench-password-1",
+        returnSecureToken: true,
+      }),
+      signal: AbortSignal.timeout(HTTP_TIMEOUT_MS),
+    },
+  );
   const body = (await response.json()) as { localId?: string; idToken?: string };
-  if (!response.ok || body.localId === undefined || body.idToken === undefined) throw new Error(`sign-up failed: ${response.status}`);
+  if (!response.ok || body.localId === undefined || body.idToken === undefined)
+    throw new Error(`sign-up failed: ${response.status}`);
   return { uid: body.localId, idToken: body.idToken };
 }
 
 export async function clearAuth(): Promise<void> {
-  const response = await fetch(`http://127.0.0.1:${PORTS.auth}/emulator/v1/projects/${PROJECT_ID}/accounts`, { method: "DELETE" });
+  const response = await fetch(`http://127.0.0.1:${PORTS.auth}/emulator/v1/projects/${PROJECT_ID}/accounts`, {
+    method: "DELETE",
+  });
   if (!response.ok) throw new Error(`clearing Auth answered ${response.status}`);
 }
 
@@ -70,7 +90,10 @@ export interface RunnerInstance {
 export async function createInstances(user: BenchUser, count: number): Promise<RunnerInstance[]> {
   const made: RunnerInstance[] = [];
   for (let i = 0; i < count; i++) {
-    const reply = await call<RunnerInstance>("POST", "/createRunnerInstance", { token: user.idToken, body: { kind: "user", name: `bench runner ${i}` } });
+    const reply = await call<RunnerInstance>("POST", "/createRunnerInstance", {
+      token: user.idToken,
+      body: { kind: "user", name: `bench runner ${i}` },
+    });
     made.push(expectStatus(reply, 201, "createRunnerInstance"));
   }
   return made;
@@ -84,11 +107,18 @@ export interface LeaseReply {
 
 /** `POST /leaseWorkspaceJob` with a runner key. */
 export async function leaseOverHttp(runner: RunnerInstance): Promise<LeaseReply> {
-  return expectStatus(await call<LeaseReply>("POST", "/leaseWorkspaceJob", { token: runner.runnerToken, body: {} }), 200, "leaseWorkspaceJob");
+  return expectStatus(
+    await call<LeaseReply>("POST", "/leaseWorkspaceJob", { token: runner.runnerToken, body: {} }),
+    200,
+    "leaseWorkspaceJob",
+  );
 }
 
 /** A scoped API key (`POST /api/keys`). */
 export async function createApiKey(user: BenchUser, scopes: string[]): Promise<string> {
-  const reply = await call<{ key: string }>("POST", "/api/keys", { token: user.idToken, body: { name: "bench key", scopes } });
+  const reply = await call<{ key: string }>("POST", "/api/keys", {
+    token: user.idToken,
+    body: { name: "bench key", scopes },
+  });
   return expectStatus(reply, 201, "POST /api/keys").key;
 }

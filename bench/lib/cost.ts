@@ -5,7 +5,15 @@
  */
 import { call, createApiKey, createInstances, expectStatus, leaseOverHttp, signUp, type RunnerInstance } from "./api";
 import { clearDatabase, readCounts, resetCounts, type OpCounts } from "./firestore";
-import { claimTasks, CLAIM_LIMIT, queueTask, registerRunners, reportPhase, seedReviewTasks, submitResult } from "./fleet";
+import {
+  claimTasks,
+  CLAIM_LIMIT,
+  queueTask,
+  registerRunners,
+  reportPhase,
+  seedReviewTasks,
+  submitResult,
+} from "./fleet";
 import { seedQueue } from "./seed";
 
 /**
@@ -14,7 +22,8 @@ import { seedQueue } from "./seed";
  * match and when they were taken).
  */
 export const PRICES_PER_100K = { reads: 0.06, writes: 0.18, deletes: 0.02 } as const;
-export const PRICE_SOURCE = "Firestore Standard list prices per 100k ops as stated in issue 9 (multi-region nam5/eur3 row; regional us-central1 is listed at half), taken 2025; see bench/README.md";
+export const PRICE_SOURCE =
+  "Firestore Standard list prices per 100k ops as stated in issue 9 (multi-region nam5/eur3 row; regional us-central1 is listed at half), taken 2025; see bench/README.md";
 
 export interface OpsPerJob {
   reads: number;
@@ -53,12 +62,25 @@ function add(into: OpsPerJob, counts: OpCounts): void {
 
 function per(ops: OpsPerJob, n: number): OpsPerJob {
   const r = (v: number) => Number((v / n).toFixed(3));
-  return { reads: r(ops.reads), writes: r(ops.writes), deletes: r(ops.deletes), transactions: r(ops.transactions), abortedTransactions: r(ops.abortedTransactions) };
+  return {
+    reads: r(ops.reads),
+    writes: r(ops.writes),
+    deletes: r(ops.deletes),
+    transactions: r(ops.transactions),
+    abortedTransactions: r(ops.abortedTransactions),
+  };
 }
 
 export function usdPerMillion(ops: OpsPerJob): number {
   const perOp = (price: number) => price / 100_000;
-  return Number((1_000_000 * (ops.reads * perOp(PRICES_PER_100K.reads) + ops.writes * perOp(PRICES_PER_100K.writes) + ops.deletes * perOp(PRICES_PER_100K.deletes))).toFixed(2));
+  return Number(
+    (
+      1_000_000 *
+      (ops.reads * perOp(PRICES_PER_100K.reads) +
+        ops.writes * perOp(PRICES_PER_100K.writes) +
+        ops.deletes * perOp(PRICES_PER_100K.deletes))
+    ).toFixed(2),
+  );
 }
 
 /** Counts what `step` costs in Firestore operations. Nothing else may touch Firestore meanwhile. */
@@ -85,7 +107,10 @@ function lifecycle(queueDepth: number, jobs: number, steps: Record<string, OpsPe
 
 /** The runner key's first use writes `lastUsedAt` (then at most once a minute): done before measuring. */
 async function warmRunnerKey(runner: RunnerInstance): Promise<void> {
-  const reply = await call("POST", "/heartbeatWorkspaceJob", { token: runner.runnerToken, body: { workspaceId: "bench-warmup" } });
+  const reply = await call("POST", "/heartbeatWorkspaceJob", {
+    token: runner.runnerToken,
+    body: { workspaceId: "bench-warmup" },
+  });
   if (reply.status !== 409) throw new Error(`warm-up heartbeat: expected 409, got ${reply.status}`);
 }
 
@@ -94,22 +119,42 @@ async function warmRunnerKey(runner: RunnerInstance): Promise<void> {
  * the runner leases, heartbeats once and completes. With `queueDepth` > 0 that many other jobs
  * wait in the same queue, so each lease reads a full claim window as it would in a busy queue.
  */
-export async function workspaceLifecycle(queueDepth: number, jobs: number): Promise<{ lifecycle: LifecycleCost; emptyPoll?: PollCost }> {
+export async function workspaceLifecycle(
+  queueDepth: number,
+  jobs: number,
+): Promise<{ lifecycle: LifecycleCost; emptyPoll?: PollCost }> {
   await clearDatabase();
   const user = await signUp();
   const [runner] = await createInstances(user, 1);
   if (runner === undefined) throw new Error("no runner instance");
   await warmRunnerKey(runner);
-  if (queueDepth > 0) await seedQueue({ queue: `workspace/user:${user.uid}`, ownerUid: user.uid, count: queueDepth, leaseMs: 600_000, withWorkspaces: true });
+  if (queueDepth > 0)
+    await seedQueue({
+      queue: `workspace/user:${user.uid}`,
+      ownerUid: user.uid,
+      count: queueDepth,
+      leaseMs: 600_000,
+      withWorkspaces: true,
+    });
   const workspaceIds: string[] = [];
   for (let i = 0; i < jobs; i++) {
-    const created = await call<{ workspace: { id: string } }>("POST", "/api/workspaces", { token: user.idToken, body: { title: `cost ${i}`, idea: "Count the operations." } });
+    const created = await call<{ workspace: { id: string } }>("POST", "/api/workspaces", {
+      token: user.idToken,
+      body: { title: `cost ${i}`, idea: "Count the operations." },
+    });
     workspaceIds.push(expectStatus(created, 201, "create workspace").workspace.id);
   }
   const steps = { queue: zeroOps(), lease: zeroOps(), heartbeat: zeroOps(), complete: zeroOps() };
   for (const workspaceId of workspaceIds) {
     await measured(steps.queue, async () =>
-      expectStatus(await call("POST", `/api/workspaces/${workspaceId}/generate`, { token: user.idToken, body: { target: "user" } }), 201, "generate"),
+      expectStatus(
+        await call("POST", `/api/workspaces/${workspaceId}/generate`, {
+          token: user.idToken,
+          body: { target: "user" },
+        }),
+        201,
+        "generate",
+      ),
     );
     let leased: string | undefined;
     await measured(steps.lease, async () => {
@@ -118,10 +163,21 @@ export async function workspaceLifecycle(queueDepth: number, jobs: number): Prom
     if (leased === undefined) throw new Error("lifecycle: nothing leased");
     const ws = leased;
     await measured(steps.heartbeat, async () =>
-      expectStatus(await call("POST", "/heartbeatWorkspaceJob", { token: runner.runnerToken, body: { workspaceId: ws } }), 200, "heartbeat"),
+      expectStatus(
+        await call("POST", "/heartbeatWorkspaceJob", { token: runner.runnerToken, body: { workspaceId: ws } }),
+        200,
+        "heartbeat",
+      ),
     );
     await measured(steps.complete, async () =>
-      expectStatus(await call("POST", "/completeWorkspaceJob", { token: runner.runnerToken, body: { workspaceId: ws, assistantMessage: "Done." } }), 200, "complete"),
+      expectStatus(
+        await call("POST", "/completeWorkspaceJob", {
+          token: runner.runnerToken,
+          body: { workspaceId: ws, assistantMessage: "Done." },
+        }),
+        200,
+        "complete",
+      ),
     );
   }
   if (queueDepth > 0) return { lifecycle: lifecycle(queueDepth, jobs, steps) };
@@ -132,7 +188,10 @@ export async function workspaceLifecycle(queueDepth: number, jobs: number): Prom
     });
   }
   const perPoll = per(polls, jobs);
-  return { lifecycle: lifecycle(queueDepth, jobs, steps), emptyPoll: { polls: jobs, perPoll, usdPerMillionPolls: usdPerMillion(perPoll) } };
+  return {
+    lifecycle: lifecycle(queueDepth, jobs, steps),
+    emptyPoll: { polls: jobs, perPoll, usdPerMillionPolls: usdPerMillion(perPoll) },
+  };
 }
 
 /**
@@ -140,7 +199,10 @@ export async function workspaceLifecycle(queueDepth: number, jobs: number): Prom
  * them in one call, report one phase each (the per-task proof of life that extends the lease),
  * post each result. Figures are per task.
  */
-export async function fleetLifecycle(queueDepth: number, batches: number): Promise<{ lifecycle: LifecycleCost; emptyPoll?: PollCost }> {
+export async function fleetLifecycle(
+  queueDepth: number,
+  batches: number,
+): Promise<{ lifecycle: LifecycleCost; emptyPoll?: PollCost }> {
   await clearDatabase();
   const user = await signUp();
   const apiKey = await createApiKey(user, ["runners:write", "jobs:write"]);
@@ -173,5 +235,8 @@ export async function fleetLifecycle(queueDepth: number, batches: number): Promi
     });
   }
   const perPoll = per(polls, tasks);
-  return { lifecycle: lifecycle(queueDepth, tasks, steps), emptyPoll: { polls: tasks, perPoll, usdPerMillionPolls: usdPerMillion(perPoll) } };
+  return {
+    lifecycle: lifecycle(queueDepth, tasks, steps),
+    emptyPoll: { polls: tasks, perPoll, usdPerMillionPolls: usdPerMillion(perPoll) },
+  };
 }

@@ -93,7 +93,9 @@ export function subtractCounts(after: OpCounts, before: OpCounts): OpCounts {
 
 /** Empties the whole database between scenarios, so each one starts from the same state. */
 export async function clearDatabase(): Promise<void> {
-  const response = await fetch(adminUrl(`/emulator/v1/projects/${PROJECT_ID}/databases/(default)/documents`), { method: "DELETE" });
+  const response = await fetch(adminUrl(`/emulator/v1/projects/${PROJECT_ID}/databases/(default)/documents`), {
+    method: "DELETE",
+  });
   if (!response.ok) throw new Error(`clearing Firestore answered ${response.status}`);
 }
 

@@ -62,12 +62,19 @@ interface TaskView {
 }
 
 export async function claimTasks(apiKey: string, runner: FleetRunner, limit: number): Promise<string[]> {
-  const reply = await call<{ data: TaskView[] }>("GET", `/api/runners/tasks/pending?runnerId=${encodeURIComponent(runner.runnerId)}&limit=${limit}`, { apiKey });
+  const reply = await call<{ data: TaskView[] }>(
+    "GET",
+    `/api/runners/tasks/pending?runnerId=${encodeURIComponent(runner.runnerId)}&limit=${limit}`,
+    { apiKey },
+  );
   return expectStatus(reply, 200, "claim tasks").data.map((task) => task.id);
 }
 
 export async function reportPhase(apiKey: string, runner: FleetRunner, taskId: string): Promise<void> {
-  const reply = await call("POST", `/api/runners/tasks/${taskId}/status`, { apiKey, body: { status: "reviewing", runnerId: runner.runnerId } });
+  const reply = await call("POST", `/api/runners/tasks/${taskId}/status`, {
+    apiKey,
+    body: { status: "reviewing", runnerId: runner.runnerId },
+  });
   expectStatus(reply, 200, "task status");
 }
 

@@ -111,7 +111,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadRun> {
         outcome = await options.claim(index);
       } catch (error) {
         errors++;
-        if (errorSamples.length < MAX_ERROR_SAMPLES) errorSamples.push(error instanceof Error ? error.message.slice(0, 300) : String(error));
+        if (errorSamples.length < MAX_ERROR_SAMPLES)
+          errorSamples.push(error instanceof Error ? error.message.slice(0, 300) : String(error));
         continue;
       }
       const ms = outcome.claimMs ?? performance.now() - t0;
@@ -126,7 +127,13 @@ export async function runLoad(options: LoadOptions): Promise<LoadRun> {
         continue;
       }
       lastLeaseAt = performance.now();
-      samples.push({ ms, grants: outcome.grants.length, aborts: outcome.aborts, lostRaces: outcome.lostRaces, queries: outcome.queries });
+      samples.push({
+        ms,
+        grants: outcome.grants.length,
+        aborts: outcome.aborts,
+        lostRaces: outcome.lostRaces,
+        queries: outcome.queries,
+      });
       for (const grant of outcome.grants) {
         const first = granted.get(grant.id);
         if (first === undefined) granted.set(grant.id, grant);
@@ -177,7 +184,11 @@ export function checkStored(granted: ReadonlyMap<string, Grant>, stored: Readonl
       continue;
     }
     const lease = job.lease;
-    const holds = HELD_STATUSES.includes(job.status) && lease !== null && lease.holder === grant.holder && (grant.token === undefined || lease.token === grant.token);
+    const holds =
+      HELD_STATUSES.includes(job.status) &&
+      lease !== null &&
+      lease.holder === grant.holder &&
+      (grant.token === undefined || lease.token === grant.token);
     // A claimer that went on to finish the job leaves it ended, stamped with its name.
     const finished = FINAL_STATUSES.includes(job.status) && job.finishedBy === grant.holder;
     if (!holds && !finished) holderMismatches.push(id);

@@ -51,7 +51,13 @@ export interface PhaseResult {
   wallS: number;
   doubleLeases: number;
   /** Firestore operations per lease in this phase (the bench's own pending counts taken out). */
-  perLease: { reads: number; writes: number; abortedTransactions: number; transactions: number; refusedCommits: number };
+  perLease: {
+    reads: number;
+    writes: number;
+    abortedTransactions: number;
+    transactions: number;
+    refusedCommits: number;
+  };
 }
 
 export interface SweepResult {
@@ -64,7 +70,13 @@ const round = (value: number, digits = 2) => (Number.isFinite(value) ? Number(va
 
 export function distribution(values: readonly number[]): Distribution {
   const mean = values.length === 0 ? Number.NaN : values.reduce((a, b) => a + b, 0) / values.length;
-  return { p50: round(percentile(values, 50)), p90: round(percentile(values, 90)), p99: round(percentile(values, 99)), max: round(percentile(values, 100)), mean: round(mean) };
+  return {
+    p50: round(percentile(values, 50)),
+    p90: round(percentile(values, 90)),
+    p99: round(percentile(values, 99)),
+    max: round(percentile(values, 100)),
+    mean: round(mean),
+  };
 }
 
 function summary(values: readonly number[]) {

@@ -31,7 +31,14 @@ function shardWindow(shard: string, size: number) {
   return jobs().where("pendingShard", "==", shard).orderBy("priority", "desc").orderBy("enqueuedAt", "asc").limit(size);
 }
 
-export async function variantClaim(v: Variant, queue: string, holder: string, limit: number, leaseMs: number, now: Date): Promise<VariantOutcome> {
+export async function variantClaim(
+  v: Variant,
+  queue: string,
+  holder: string,
+  limit: number,
+  leaseMs: number,
+  now: Date,
+): Promise<VariantOutcome> {
   const claimed: { id: string; token: string }[] = [];
   const tried = new Set<string>();
   let lostRaces = 0;
@@ -66,12 +73,30 @@ export async function variantClaim(v: Variant, queue: string, holder: string, li
   return { claimed, lostRaces, windows };
 }
 
-async function tryClaim(candidate: QueryDocumentSnapshot<JobDoc>, holder: string, leaseMs: number, now: Date): Promise<string | null> {
+async function tryClaim(
+  candidate: QueryDocumentSnapshot<JobDoc>,
+  holder: string,
+  leaseMs: number,
+  now: Date,
+): Promise<string | null> {
   const at = Timestamp.fromDate(now);
-  const lease: Lease = { holder, token: randomBytes(16).toString("base64url"), expiresAt: Timestamp.fromMillis(now.getTime() + leaseMs), leasedAt: at };
+  const lease: Lease = {
+    holder,
+    token: randomBytes(16).toString("base64url"),
+    expiresAt: Timestamp.fromMillis(now.getTime() + leaseMs),
+    leasedAt: at,
+  };
   try {
     await candidate.ref.update(
-      { status: "LEASED", pendingShard: null, lease, leaseExpiresAt: lease.expiresAt, leaseMs, updatedAt: at, startedAt: candidate.data().startedAt ?? at },
+      {
+        status: "LEASED",
+        pendingShard: null,
+        lease,
+        leaseExpiresAt: lease.expiresAt,
+        leaseMs,
+        updatedAt: at,
+        startedAt: candidate.data().startedAt ?? at,
+      },
       { lastUpdateTime: candidate.updateTime },
     );
     return lease.token;
@@ -96,7 +121,14 @@ interface Pool {
 
 const pools = new Map<string, Pool>();
 
-export async function pooledClaim(v: Variant & { poolMs: number }, queue: string, holder: string, limit: number, leaseMs: number, now: Date): Promise<VariantOutcome> {
+export async function pooledClaim(
+  v: Variant & { poolMs: number },
+  queue: string,
+  holder: string,
+  limit: number,
+  leaseMs: number,
+  now: Date,
+): Promise<VariantOutcome> {
   const claimed: { id: string; token: string }[] = [];
   let lostRaces = 0;
   let windows = 0;
@@ -109,7 +141,7 @@ export async function pooledClaim(v: Variant & { poolMs: number }, queue: string
   const p = pool;
   let wholeQueue = v.shards === "all";
   let lostSinceRead = false;
-  for (let reads = 0; claimed.length < limit; ) {
+  for (let reads = 0; claimed.length < limit;) {
     const fresh = performance.now() - p.readAt < v.poolMs;
     const next = fresh ? p.docs.shift() : undefined;
     if (next !== undefined) {

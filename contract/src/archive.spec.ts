@@ -23,26 +23,68 @@ function refused(bytes: Buffer, pattern: RegExp, language: LanguageType = NODE, 
 describe("inspectArchive (seed 000 uploads)", () => {
   describe("entry points", () => {
     it("finds index.js, then main.js, for NodeJS", () => {
-      assert.equal(accepted([{ name: "index.js", data: "1" }, { name: "main.js", data: "2" }]).entryPoint, "index.js");
-      assert.equal(accepted([{ name: "lib/", data: "" }, { name: "main.js", data: "2" }]).entryPoint, "main.js");
+      assert.equal(
+        accepted([
+          { name: "index.js", data: "1" },
+          { name: "main.js", data: "2" },
+        ]).entryPoint,
+        "index.js",
+      );
+      assert.equal(
+        accepted([
+          { name: "lib/", data: "" },
+          { name: "main.js", data: "2" },
+        ]).entryPoint,
+        "main.js",
+      );
     });
 
     it("follows package.json main the way Node resolves it", () => {
       const pkg = (main: string) => ({ name: "package.json", data: JSON.stringify({ main }) });
-      assert.equal(accepted([pkg("./src/app.js"), { name: "src/app.js", data: "x" }, { name: "index.js", data: "y" }]).entryPoint, "src/app.js");
+      assert.equal(
+        accepted([pkg("./src/app.js"), { name: "src/app.js", data: "x" }, { name: "index.js", data: "y" }]).entryPoint,
+        "src/app.js",
+      );
       assert.equal(accepted([pkg("src/app"), { name: "src/app.js", data: "x" }]).entryPoint, "src/app.js");
       assert.equal(accepted([pkg("lib"), { name: "lib/index.js", data: "x" }]).entryPoint, "lib/index.js");
     });
 
     it("refuses a package.json main that is missing, even when index.js exists", () => {
-      refused(writeZip([{ name: "package.json", data: '{"main":"gone.js"}' }, { name: "index.js", data: "x" }]), /"main": "gone.js"/);
-      refused(writeZip([{ name: "package.json", data: '{"main":"../x.js"}' }, { name: "index.js", data: "x" }]), /not in the archive/);
-      refused(writeZip([{ name: "package.json", data: "{nope" }, { name: "index.js", data: "x" }]), /not valid JSON/);
+      refused(
+        writeZip([
+          { name: "package.json", data: '{"main":"gone.js"}' },
+          { name: "index.js", data: "x" },
+        ]),
+        /"main": "gone.js"/,
+      );
+      refused(
+        writeZip([
+          { name: "package.json", data: '{"main":"../x.js"}' },
+          { name: "index.js", data: "x" },
+        ]),
+        /not in the archive/,
+      );
+      refused(
+        writeZip([
+          { name: "package.json", data: "{nope" },
+          { name: "index.js", data: "x" },
+        ]),
+        /not valid JSON/,
+      );
     });
 
     it("uses main.py or __main__.py for Python and main.csx for DotNetScript", () => {
       assert.equal(accepted([{ name: "__main__.py", data: "print(1)" }], PYTHON).entryPoint, "__main__.py");
-      assert.equal(accepted([{ name: "main.py", data: "a" }, { name: "__main__.py", data: "b" }], PYTHON).entryPoint, "main.py");
+      assert.equal(
+        accepted(
+          [
+            { name: "main.py", data: "a" },
+            { name: "__main__.py", data: "b" },
+          ],
+          PYTHON,
+        ).entryPoint,
+        "main.py",
+      );
       assert.equal(accepted([{ name: "main.csx", data: "x" }], CSX).entryPoint, "main.csx");
     });
 
@@ -53,7 +95,11 @@ describe("inspectArchive (seed 000 uploads)", () => {
     });
 
     it("reports file count (folders excluded) and inflated bytes", () => {
-      const verdict = accepted([{ name: "lib/" }, { name: "lib/a.js", data: "aaaa" }, { name: "index.js", data: "bb", method: "store" }]);
+      const verdict = accepted([
+        { name: "lib/" },
+        { name: "lib/a.js", data: "aaaa" },
+        { name: "index.js", data: "bb", method: "store" },
+      ]);
       assert.deepEqual(verdict, { ok: true, entryPoint: "index.js", fileCount: 2, uncompressedBytes: 6 });
     });
   });
@@ -95,35 +141,112 @@ describe("inspectArchive (seed 000 uploads)", () => {
       [`${"a/".repeat(300)}x.js`, /longer than/],
     ] as const) {
       it(`refuses ${JSON.stringify(name.slice(0, 30))}`, () => {
-        refused(writeZip([{ name: "index.js", data: "x" }, { name, data: "x" }]), pattern);
+        refused(
+          writeZip([
+            { name: "index.js", data: "x" },
+            { name, data: "x" },
+          ]),
+          pattern,
+        );
       });
     }
 
     it("refuses symlinks and other special files", () => {
-      refused(writeZip([{ name: "index.js", data: "x" }, { name: "link", data: "/etc/passwd", unixMode: 0o120777 }]), /symbolic links/);
-      refused(writeZip([{ name: "index.js", data: "x" }, { name: "fifo", unixMode: 0o010644 }]), /regular files/);
+      refused(
+        writeZip([
+          { name: "index.js", data: "x" },
+          { name: "link", data: "/etc/passwd", unixMode: 0o120777 },
+        ]),
+        /symbolic links/,
+      );
+      refused(
+        writeZip([
+          { name: "index.js", data: "x" },
+          { name: "fifo", unixMode: 0o010644 },
+        ]),
+        /regular files/,
+      );
     });
 
     it("refuses the same path twice, case-folded", () => {
-      refused(writeZip([{ name: "index.js", data: "x" }, { name: "INDEX.js", data: "y" }]), /twice/);
+      refused(
+        writeZip([
+          { name: "index.js", data: "x" },
+          { name: "INDEX.js", data: "y" },
+        ]),
+        /twice/,
+      );
     });
 
     it("refuses names that one file system or another makes the same: NFC/NFD twins, trailing dots and spaces", () => {
       const nfc = "caf\u00e9.js";
       const nfd = "cafe\u0301.js";
       assert.notEqual(nfc, nfd);
-      refused(writeZip([{ name: "index.js", data: "x" }, { name: nfc, data: "1" }, { name: nfd, data: "2" }]), /twice/);
-      refused(writeZip([{ name: "index.js", data: "x" }, { name: "index.js.", data: "y" }]), /twice/);
-      refused(writeZip([{ name: "index.js", data: "x" }, { name: "index.js ", data: "y" }]), /twice/);
-      refused(writeZip([{ name: "index.js", data: "x" }, { name: "lib. /a.js", data: "1" }, { name: "lib/a.js", data: "2" }]), /twice/);
-      refused(writeZip([{ name: "index.js", data: "x" }, { name: "... /a.js", data: "1" }]), /only dots and spaces/);
-      accepted([{ name: "index.js", data: "x" }, { name: nfc, data: "1" }, { name: "index.js.map", data: "y" }]);
+      refused(
+        writeZip([
+          { name: "index.js", data: "x" },
+          { name: nfc, data: "1" },
+          { name: nfd, data: "2" },
+        ]),
+        /twice/,
+      );
+      refused(
+        writeZip([
+          { name: "index.js", data: "x" },
+          { name: "index.js.", data: "y" },
+        ]),
+        /twice/,
+      );
+      refused(
+        writeZip([
+          { name: "index.js", data: "x" },
+          { name: "index.js ", data: "y" },
+        ]),
+        /twice/,
+      );
+      refused(
+        writeZip([
+          { name: "index.js", data: "x" },
+          { name: "lib. /a.js", data: "1" },
+          { name: "lib/a.js", data: "2" },
+        ]),
+        /twice/,
+      );
+      refused(
+        writeZip([
+          { name: "index.js", data: "x" },
+          { name: "... /a.js", data: "1" },
+        ]),
+        /only dots and spaces/,
+      );
+      accepted([
+        { name: "index.js", data: "x" },
+        { name: nfc, data: "1" },
+        { name: "index.js.map", data: "y" },
+      ]);
     });
 
     it("refuses a file and a folder of one name", () => {
-      refused(writeZip([{ name: "index.js", data: "x" }, { name: "a", data: "file" }, { name: "a/b.js", data: "y" }]), /a file and a folder/);
-      refused(writeZip([{ name: "index.js", data: "x" }, { name: "a/b.js", data: "y" }, { name: "A", data: "file" }]), /a file and a folder/);
-      refused(writeZip([{ name: "index.js", data: "x" }, { name: "a/" }, { name: "a.", data: "file" }]), /a file and a folder/);
+      refused(
+        writeZip([
+          { name: "index.js", data: "x" },
+          { name: "a", data: "file" },
+          { name: "a/b.js", data: "y" },
+        ]),
+        /a file and a folder/,
+      );
+      refused(
+        writeZip([
+          { name: "index.js", data: "x" },
+          { name: "a/b.js", data: "y" },
+          { name: "A", data: "file" },
+        ]),
+        /a file and a folder/,
+      );
+      refused(
+        writeZip([{ name: "index.js", data: "x" }, { name: "a/" }, { name: "a.", data: "file" }]),
+        /a file and a folder/,
+      );
       accepted([{ name: "index.js", data: "x" }, { name: "a/" }, { name: "a/b.js", data: "y" }]);
     });
 
@@ -137,24 +260,38 @@ describe("inspectArchive (seed 000 uploads)", () => {
 
   describe("caps", () => {
     it("accepts exactly the entry cap and refuses one more", () => {
-      const entries = (n: number) => [{ name: "index.js", data: "x" }, ...Array.from({ length: n - 1 }, (_, i) => ({ name: `f${i}.js`, data: "x" }))];
+      const entries = (n: number) => [
+        { name: "index.js", data: "x" },
+        ...Array.from({ length: n - 1 }, (_, i) => ({ name: `f${i}.js`, data: "x" })),
+      ];
       accepted(entries(SMALL.maxEntries), NODE, SMALL);
       refused(writeZip(entries(SMALL.maxEntries + 1)), /11 entries; the limit is 10/, NODE, SMALL);
     });
 
     it("accepts exactly the uncompressed cap and refuses a byte more (declared sizes)", () => {
       accepted([{ name: "index.js", data: Buffer.alloc(SMALL.maxUncompressedBytes) }], NODE, SMALL);
-      refused(writeZip([{ name: "index.js", data: Buffer.alloc(SMALL.maxUncompressedBytes + 1) }]), /zip bomb/, NODE, SMALL);
+      refused(
+        writeZip([{ name: "index.js", data: Buffer.alloc(SMALL.maxUncompressedBytes + 1) }]),
+        /zip bomb/,
+        NODE,
+        SMALL,
+      );
     });
 
     it("refuses a zip bomb that lies about its size, cutting inflation off at the declared size", () => {
-      const bomb = writeZip([{ name: "index.js", data: "x" }, { name: "big.bin", data: Buffer.alloc(5_000_000), declaredSize: 10 }]);
+      const bomb = writeZip([
+        { name: "index.js", data: "x" },
+        { name: "big.bin", data: Buffer.alloc(5_000_000), declaredSize: 10 },
+      ]);
       assert.ok(bomb.length < 10_000, "the bomb itself is small");
       refused(bomb, /big\.bin: inflates past its declared 10 bytes/);
     });
 
     it("sums declared sizes over every entry", () => {
-      const entries = [{ name: "index.js", data: "x" }, ...Array.from({ length: 5 }, (_, i) => ({ name: `b${i}`, data: Buffer.alloc(2_000) }))];
+      const entries = [
+        { name: "index.js", data: "x" },
+        ...Array.from({ length: 5 }, (_, i) => ({ name: `b${i}`, data: Buffer.alloc(2_000) })),
+      ];
       refused(writeZip(entries), /inflate to 10001 bytes; the limit is 10000/, NODE, SMALL);
     });
 
@@ -162,7 +299,10 @@ describe("inspectArchive (seed 000 uploads)", () => {
       // index.js stores, as its data, a complete local entry for b.js; b.js's central record
       // then points inside index.js's data, so the two ranges overlap.
       const innerEntry = writeZip([{ name: "b.js", data: "y", method: "store" }]).subarray(0, 30 + "b.js".length + 1);
-      const zip = writeZip([{ name: "index.js", data: innerEntry, method: "store" }, { name: "b.js", data: "y", method: "store" }]);
+      const zip = writeZip([
+        { name: "index.js", data: innerEntry, method: "store" },
+        { name: "b.js", data: "y", method: "store" },
+      ]);
       const centralOffset = zip.readUInt32LE(zip.length - 6);
       const second = centralOffset + 46 + "index.js".length;
       const tampered = Buffer.from(zip);

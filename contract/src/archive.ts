@@ -10,8 +10,7 @@ import { MAX_ARCHIVE_ENTRIES, MAX_ENTRY_PATH_CHARS, MAX_UNCOMPRESSED_BYTES, type
  */
 
 export type ArchiveVerdict =
-  | { ok: true; entryPoint: string; fileCount: number; uncompressedBytes: number }
-  | { ok: false; reason: string };
+  { ok: true; entryPoint: string; fileCount: number; uncompressedBytes: number } | { ok: false; reason: string };
 
 /** One accepted entry, inflated and checked: what the runner writes to disk, and nothing else. */
 export interface ArchiveEntry {
@@ -69,7 +68,11 @@ interface CentralEntry {
 }
 
 /** Checks `bytes` is a safe ZIP the language can run; never throws for bad input. */
-export function inspectArchive(bytes: Buffer, language: LanguageType, limits: ArchiveLimits = DEFAULT_ARCHIVE_LIMITS): ArchiveVerdict {
+export function inspectArchive(
+  bytes: Buffer,
+  language: LanguageType,
+  limits: ArchiveLimits = DEFAULT_ARCHIVE_LIMITS,
+): ArchiveVerdict {
   return verdictOf(() => {
     const { entries: _entries, ...verdict } = check(bytes, language, limits, false);
     return verdict;
@@ -80,7 +83,11 @@ export function inspectArchive(bytes: Buffer, language: LanguageType, limits: Ar
  * The same check, answering the entries it inflated: the runner unpacks exactly what was checked,
  * with no second parser that could read the archive differently.
  */
-export function readArchive(bytes: Buffer, language: LanguageType, limits: ArchiveLimits = DEFAULT_ARCHIVE_LIMITS): (ArchiveVerdict & { ok: false }) | (ArchiveVerdict & { ok: true; entries: ArchiveEntry[] }) {
+export function readArchive(
+  bytes: Buffer,
+  language: LanguageType,
+  limits: ArchiveLimits = DEFAULT_ARCHIVE_LIMITS,
+): (ArchiveVerdict & { ok: false }) | (ArchiveVerdict & { ok: true; entries: ArchiveEntry[] }) {
   return verdictOf(() => check(bytes, language, limits, true));
 }
 
@@ -110,7 +117,9 @@ function check(bytes: Buffer, language: LanguageType, limits: ArchiveLimits, kee
   let packageJson: Buffer | null = null;
   const kept: ArchiveEntry[] = [];
   for (const entry of located) {
-    const data = entry.isDirectory ? Buffer.alloc(0) : inflateEntry(bytes, entry, limits.maxUncompressedBytes - inflated);
+    const data = entry.isDirectory
+      ? Buffer.alloc(0)
+      : inflateEntry(bytes, entry, limits.maxUncompressedBytes - inflated);
     inflated += data.length;
     if (entry.name === "package.json") packageJson = data;
     if (keep) kept.push({ name: entry.name, isDirectory: entry.isDirectory, data });
@@ -121,7 +130,12 @@ function check(bytes: Buffer, language: LanguageType, limits: ArchiveLimits, kee
   return { entryPoint: found.entryPoint, fileCount: files.size, uncompressedBytes: inflated, entries: kept };
 }
 
-function findEndRecord(bytes: Buffer): { entryCount: number; centralSize: number; centralOffset: number; offset: number } {
+function findEndRecord(bytes: Buffer): {
+  entryCount: number;
+  centralSize: number;
+  centralOffset: number;
+  offset: number;
+} {
   if (bytes.length < END_RECORD_BYTES) refuse("The file is not a ZIP archive.");
   const lowest = Math.max(0, bytes.length - END_RECORD_BYTES - MAX_COMMENT_BYTES);
   for (let at = bytes.length - END_RECORD_BYTES; at >= lowest; at--) {
@@ -134,7 +148,8 @@ function findEndRecord(bytes: Buffer): { entryCount: number; centralSize: number
     const entryCount = bytes.readUInt16LE(at + 10);
     const centralSize = bytes.readUInt32LE(at + 12);
     const centralOffset = bytes.readUInt32LE(at + 16);
-    if (disk !== 0 || centralDisk !== 0 || entriesHere !== entryCount) refuse("Multi-part (spanned) ZIP archives are not supported.");
+    if (disk !== 0 || centralDisk !== 0 || entriesHere !== entryCount)
+      refuse("Multi-part (spanned) ZIP archives are not supported.");
     const zip64 = at >= 20 && bytes.readUInt32LE(at - 20) === SIG_ZIP64_LOCATOR;
     if (zip64 || entryCount === 0xffff || centralSize === 0xffffffff || centralOffset === 0xffffffff) {
       refuse("ZIP64 archives are not supported.");
@@ -145,15 +160,21 @@ function findEndRecord(bytes: Buffer): { entryCount: number; centralSize: number
   return refuse("The file is not a ZIP archive.");
 }
 
-function readCentralDirectory(bytes: Buffer, end: ReturnType<typeof findEndRecord>, limits: ArchiveLimits): CentralEntry[] {
+function readCentralDirectory(
+  bytes: Buffer,
+  end: ReturnType<typeof findEndRecord>,
+  limits: ArchiveLimits,
+): CentralEntry[] {
   if (end.entryCount === 0) refuse("The archive is empty.");
-  if (end.entryCount > limits.maxEntries) refuse(`The archive has ${end.entryCount} entries; the limit is ${limits.maxEntries}.`);
+  if (end.entryCount > limits.maxEntries)
+    refuse(`The archive has ${end.entryCount} entries; the limit is ${limits.maxEntries}.`);
   const stop = end.centralOffset + end.centralSize;
   const entries: CentralEntry[] = [];
   const seen = new Set<string>();
   let at = end.centralOffset;
   for (let i = 0; i < end.entryCount; i++) {
-    if (at + CENTRAL_HEADER_BYTES > stop || bytes.readUInt32LE(at) !== SIG_CENTRAL) refuse("The ZIP archive is corrupt (bad central directory).");
+    if (at + CENTRAL_HEADER_BYTES > stop || bytes.readUInt32LE(at) !== SIG_CENTRAL)
+      refuse("The ZIP archive is corrupt (bad central directory).");
     const madeBy = bytes.readUInt16LE(at + 4);
     const flags = bytes.readUInt16LE(at + 8);
     const method = bytes.readUInt16LE(at + 10);
@@ -174,7 +195,8 @@ function readCentralDirectory(bytes: Buffer, end: ReturnType<typeof findEndRecor
 
     checkEntryPath(name);
     if ((flags & FLAG_ENCRYPTED) !== 0) refuse(`${name}: encrypted entries are not supported.`);
-    if (method !== METHOD_STORED && method !== METHOD_DEFLATE) refuse(`${name}: compression method ${method} is not supported (use deflate or store).`);
+    if (method !== METHOD_STORED && method !== METHOD_DEFLATE)
+      refuse(`${name}: compression method ${method} is not supported (use deflate or store).`);
     const unixType = (externalAttributes >>> 16) & UNIX_TYPE_MASK;
     if (madeBy >> 8 === HOST_UNIX && unixType === UNIX_SYMLINK) refuse(`${name}: symbolic links are not allowed.`);
     if (madeBy >> 8 === HOST_UNIX && unixType !== 0 && unixType !== UNIX_REGULAR && unixType !== UNIX_DIRECTORY) {
@@ -183,7 +205,10 @@ function readCentralDirectory(bytes: Buffer, end: ReturnType<typeof findEndRecor
     const isDirectory = name.endsWith("/");
     if (isDirectory && uncompressedSize !== 0) refuse(`${name}: a folder entry cannot hold data.`);
     const key = (isDirectory ? "dir:" : "file:") + pathKey(name);
-    if (seen.has(key)) refuse(`${name}: the archive holds this path twice (names are compared as file systems do: case, Unicode form, trailing dots and spaces).`);
+    if (seen.has(key))
+      refuse(
+        `${name}: the archive holds this path twice (names are compared as file systems do: case, Unicode form, trailing dots and spaces).`,
+      );
     seen.add(key);
     entries.push({ name, rawName, isDirectory, method, crc, compressedSize, uncompressedSize, localOffset });
   }
@@ -202,7 +227,12 @@ function pathKey(name: string): string {
   return name
     .replace(/\/$/, "")
     .split("/")
-    .map((segment) => segment.normalize("NFC").replace(/[. ]+$/, "").toLowerCase())
+    .map((segment) =>
+      segment
+        .normalize("NFC")
+        .replace(/[. ]+$/, "")
+        .toLowerCase(),
+    )
     .join("/");
 }
 
@@ -215,7 +245,8 @@ function assertFilesAreNotFolders(entries: CentralEntry[]): void {
     if (entry.isDirectory) folders.add(segments.join("/"));
   }
   for (const entry of entries) {
-    if (!entry.isDirectory && folders.has(pathKey(entry.name))) refuse(`${entry.name}: the archive holds a file and a folder of this name.`);
+    if (!entry.isDirectory && folders.has(pathKey(entry.name)))
+      refuse(`${entry.name}: the archive holds a file and a folder of this name.`);
   }
 }
 
@@ -232,7 +263,8 @@ function decodeName(raw: Buffer, utf8: boolean): string {
 export function checkEntryPath(name: string): void {
   const shown = JSON.stringify(name.slice(0, 100));
   if (name.length === 0) refuse("An entry has an empty name.");
-  if (name.length > MAX_ENTRY_PATH_CHARS) refuse(`${shown}: the path is longer than ${MAX_ENTRY_PATH_CHARS} characters.`);
+  if (name.length > MAX_ENTRY_PATH_CHARS)
+    refuse(`${shown}: the path is longer than ${MAX_ENTRY_PATH_CHARS} characters.`);
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(name)) refuse(`${shown}: control characters are not allowed in paths.`);
   if (name.includes("\\")) refuse(`${shown}: backslashes are not allowed in paths (use /).`);
@@ -241,7 +273,8 @@ export function checkEntryPath(name: string): void {
   for (const segment of segments) {
     if (segment === "..") refuse(`${shown}: paths may not contain "..".`);
     if (segment === "." || segment.length === 0) refuse(`${shown}: paths may not contain empty or "." segments.`);
-    if (/^[. ]+$/.test(segment)) refuse(`${shown}: a path segment of only dots and spaces is not a name on every file system.`);
+    if (/^[. ]+$/.test(segment))
+      refuse(`${shown}: a path segment of only dots and spaces is not a name on every file system.`);
   }
 }
 
@@ -256,7 +289,8 @@ interface LocatedEntry extends CentralEntry {
 
 function locate(bytes: Buffer, entry: CentralEntry, centralOffset: number): LocatedEntry {
   const at = entry.localOffset;
-  if (at + LOCAL_HEADER_BYTES > centralOffset || bytes.readUInt32LE(at) !== SIG_LOCAL) refuse(`${entry.name}: the ZIP archive is corrupt (bad local header).`);
+  if (at + LOCAL_HEADER_BYTES > centralOffset || bytes.readUInt32LE(at) !== SIG_LOCAL)
+    refuse(`${entry.name}: the ZIP archive is corrupt (bad local header).`);
   const nameLength = bytes.readUInt16LE(at + 26);
   const extraLength = bytes.readUInt16LE(at + 28);
   // A local name that differs from the central one is how some tools get smuggled past checks.
@@ -301,7 +335,8 @@ function inflateEntry(bytes: Buffer, entry: LocatedEntry, budget: number): Buffe
       return refuse(`${entry.name}: the compressed data is corrupt.`);
     }
   }
-  if (data.length > limit) refuse(`${entry.name}: inflates past its declared ${entry.uncompressedSize} bytes (zip bomb?).`);
+  if (data.length > limit)
+    refuse(`${entry.name}: inflates past its declared ${entry.uncompressedSize} bytes (zip bomb?).`);
   if (data.length !== entry.uncompressedSize) refuse(`${entry.name}: the size does not match its header.`);
   if (crc32(data) !== entry.crc) refuse(`${entry.name}: the checksum does not match (corrupt archive).`);
   return data;

@@ -13,7 +13,11 @@ function sources(dir: string): string[] {
 /** Every module specifier a file imports or re-exports, resolved when it is relative. */
 function importsOf(file: string): string[] {
   const text = readFileSync(file, "utf8");
-  const specifiers = [...text.matchAll(/(?:^|\n)\s*(?:import|export)[^"';]*?from\s+["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)|require\(\s*["']([^"']+)["']\s*\)/g)].map((m) => m[1] ?? m[2] ?? m[3] ?? "");
+  const specifiers = [
+    ...text.matchAll(
+      /(?:^|\n)\s*(?:import|export)[^"';]*?from\s+["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)|require\(\s*["']([^"']+)["']\s*\)/g,
+    ),
+  ].map((m) => m[1] ?? m[2] ?? m[3] ?? "");
   return specifiers.map((s) => (s.startsWith(".") ? relative(ROOT, resolve(file, "..", s)) : s));
 }
 
@@ -33,7 +37,8 @@ describe("wire contract boundaries", () => {
     const server = /^(firebase-admin|firebase-functions|@google-cloud\/|firebase-tools)/;
     const offenders: string[] = [];
     for (const file of sources(join(ROOT, "runner", "src"))) {
-      for (const spec of importsOf(file)) if (spec.startsWith("functions/") || server.test(spec)) offenders.push(`${relative(ROOT, file)} → ${spec}`);
+      for (const spec of importsOf(file))
+        if (spec.startsWith("functions/") || server.test(spec)) offenders.push(`${relative(ROOT, file)} → ${spec}`);
     }
     assert.deepEqual(offenders, []);
   });

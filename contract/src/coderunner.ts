@@ -1,6 +1,12 @@
 /** Seed 000 (Coderunner): request schemas, limits and the answers a runner reads. */
 import { z } from "zod";
-import { LANGUAGE_TYPES, MAX_DEFINITION_NAME_CHARS, MAX_DESCRIPTION_CHARS, MAX_ERROR_CHARS, MAX_OUTPUT_BYTES } from "./code";
+import {
+  LANGUAGE_TYPES,
+  MAX_DEFINITION_NAME_CHARS,
+  MAX_DESCRIPTION_CHARS,
+  MAX_ERROR_CHARS,
+  MAX_OUTPUT_BYTES,
+} from "./code";
 import { idSchema, wholeNumber } from "./common";
 
 /** Longest cron expression accepted. */
@@ -18,7 +24,10 @@ export const definitionBody = z
   .object({
     name: z.string().trim().min(1).max(MAX_DEFINITION_NAME_CHARS),
     description: z.string().trim().max(MAX_DESCRIPTION_CHARS).default(""),
-    deploymentType: z.literal([1, 2, 3, 4], "deploymentType must be 1 Function, 2 BackgroundJob, 3 ScheduleJob or 4 Deployment"),
+    deploymentType: z.literal(
+      [1, 2, 3, 4],
+      "deploymentType must be 1 Function, 2 BackgroundJob, 3 ScheduleJob or 4 Deployment",
+    ),
     languageType: z.literal([1, 2, 3], "languageType must be 1 NodeJS, 2 Python or 3 DotNetScript"),
   })
   .strict();
@@ -28,7 +37,11 @@ const configurationSchema = z
   .object({
     Cpu: z.string().trim().min(1).max(16).optional(),
     Memory: z.string().trim().min(1).max(16).optional(),
-    CronExpression: z.string().max(MAX_CRON_CHARS * 2).nullable().optional(),
+    CronExpression: z
+      .string()
+      .max(MAX_CRON_CHARS * 2)
+      .nullable()
+      .optional(),
   })
   .strict();
 
@@ -66,7 +79,9 @@ export const overviewQuery = z.object({
 });
 
 /** `app_slug`: lower-case letters, digits and dashes, as portal app slugs are. */
-export const appSlugSchema = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "app_slug must be lower-case letters, digits and dashes");
+export const appSlugSchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "app_slug must be lower-case letters, digits and dashes");
 export const appParams = z.object({ workspaceId: z.string().min(1).max(64), appSlug: appSlugSchema });
 export const appVersionParams = appParams.extend({ versionId: idSchema });
 
@@ -79,13 +94,18 @@ export const completeBody = z.object({
   exitCode: z.number().int().min(-2147483648).max(2147483647),
   output: z
     .string()
-    .refine((s) => Buffer.byteLength(s, "utf8") <= MAX_OUTPUT_BYTES, `output must be at most ${MAX_OUTPUT_BYTES} bytes (send the tail)`)
+    .refine(
+      (s) => Buffer.byteLength(s, "utf8") <= MAX_OUTPUT_BYTES,
+      `output must be at most ${MAX_OUTPUT_BYTES} bytes (send the tail)`,
+    )
     .default(""),
   result: z.unknown().optional(),
 });
 export const failBody = z.object({ leaseToken, error: z.string().trim().min(1).max(MAX_ERROR_CHARS) });
 export const bundleHeaders = z.object({ "x-lease-token": leaseToken });
-export const runnerKeyBody = z.object({ name: z.string().trim().min(1).max(100).default("Coderunner runner") }).strict();
+export const runnerKeyBody = z
+  .object({ name: z.string().trim().min(1).max(100).default("Coderunner runner") })
+  .strict();
 export const runnerKeyParams = z.object({ keyId: idSchema });
 
 /*
@@ -96,7 +116,12 @@ export const EXECUTION_TRIGGERS = ["onetime", "endpoint", "schedule"] as const;
 export type ExecutionTrigger = (typeof EXECUTION_TRIGGERS)[number];
 
 /** What a deployment may use, as asked (`250m`, `256Mi`) and as numbers. */
-export const executionLimitsSchema = z.looseObject({ cpu: z.string(), memory: z.string(), cpuMillis: z.number().int().min(1), memoryMiB: z.number().int().min(1) });
+export const executionLimitsSchema = z.looseObject({
+  cpu: z.string(),
+  memory: z.string(),
+  cpuMillis: z.number().int().min(1),
+  memoryMiB: z.number().int().min(1),
+});
 
 export const leasedExecutionSchema = z.looseObject({
   executionId: idSchema,
@@ -104,7 +129,11 @@ export const leasedExecutionSchema = z.looseObject({
   leaseExpiresAt: z.number(),
   deploymentId: z.string(),
   versionId: z.string(),
-  languageType: z.union([z.literal(LANGUAGE_TYPES.NodeJS), z.literal(LANGUAGE_TYPES.Python), z.literal(LANGUAGE_TYPES.DotNetScript)]),
+  languageType: z.union([
+    z.literal(LANGUAGE_TYPES.NodeJS),
+    z.literal(LANGUAGE_TYPES.Python),
+    z.literal(LANGUAGE_TYPES.DotNetScript),
+  ]),
   language: z.string(),
   entryPoint: z.string().min(1),
   limits: executionLimitsSchema,
@@ -123,6 +152,10 @@ export const leaseExecutionsAnswer = envelope(z.looseObject({ executions: z.arra
 export const executionHeartbeatSchema = z.looseObject({ leaseExpiresAt: z.number(), cancelRequested: z.boolean() });
 export type ExecutionHeartbeat = z.infer<typeof executionHeartbeatSchema>;
 export const executionHeartbeatAnswer = envelope(executionHeartbeatSchema);
-export const executionFinishedSchema = z.looseObject({ executionId: z.string(), status: z.string(), duplicate: z.boolean() });
+export const executionFinishedSchema = z.looseObject({
+  executionId: z.string(),
+  status: z.string(),
+  duplicate: z.boolean(),
+});
 export type ExecutionFinished = z.infer<typeof executionFinishedSchema>;
 export const executionFinishedAnswer = envelope(executionFinishedSchema);

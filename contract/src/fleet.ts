@@ -47,17 +47,32 @@ export const runnerIdSchema = z
   .string()
   .trim()
   .max(MAX_RUNNER_ID_LENGTH)
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, "runner ids are letters, digits and . _ : - (starting with a letter or digit)")
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9._:-]*$/,
+    "runner ids are letters, digits and . _ : - (starting with a letter or digit)",
+  )
   .refine((id) => !RESERVED_RUNNER_IDS.includes(id), "this runner id is reserved");
 
 /** Firestore auto ids and our own: URL-safe characters only. */
-export const taskIdSchema = z.string().min(1).max(128).regex(/^[A-Za-z0-9_-]+$/, "not a valid task id");
+export const taskIdSchema = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9_-]+$/, "not a valid task id");
 
-export const tagSchema = z.string().trim().min(1).max(MAX_TAG_LENGTH).regex(/^[A-Za-z0-9._:/-]+$/, "tags are letters, digits and . _ : / -");
+export const tagSchema = z
+  .string()
+  .trim()
+  .min(1)
+  .max(MAX_TAG_LENGTH)
+  .regex(/^[A-Za-z0-9._:/-]+$/, "tags are letters, digits and . _ : / -");
 
 /** A header that may be absent or blank (blank means absent). */
 function optionalHeader<T extends z.ZodType>(schema: T) {
-  return z.preprocess((value) => (typeof value === "string" && value.trim() === "" ? undefined : value), schema.optional());
+  return z.preprocess(
+    (value) => (typeof value === "string" && value.trim() === "" ? undefined : value),
+    schema.optional(),
+  );
 }
 
 const metaSchema = z.string().trim().min(1).max(MAX_META_LENGTH);
@@ -81,7 +96,14 @@ export const registrationHeaders = z.object({
     z
       .string()
       .max(MAX_TAGS * (MAX_TAG_LENGTH + 1))
-      .transform((raw) => [...new Set(raw.split(",").map((t) => t.trim()).filter((t) => t.length > 0))])
+      .transform((raw) => [
+        ...new Set(
+          raw
+            .split(",")
+            .map((t) => t.trim())
+            .filter((t) => t.length > 0),
+        ),
+      ])
       .pipe(z.array(tagSchema).max(MAX_TAGS)),
   ),
 });
@@ -165,10 +187,18 @@ const fileChange = z
 const aiConfig = z
   .object({
     agentType: z.string().trim().min(1).max(MAX_META_LENGTH),
-    model: z.string().trim().min(1).max(MAX_META_LENGTH * 2).optional(),
+    model: z
+      .string()
+      .trim()
+      .min(1)
+      .max(MAX_META_LENGTH * 2)
+      .optional(),
     prompt: z.string().max(MAX_PROMPT_CHARS).optional(),
     options: z
-      .record(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "option names are letters, digits, _ and -"), z.union([z.string().max(1000), z.number(), z.boolean()]))
+      .record(
+        z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "option names are letters, digits, _ and -"),
+        z.union([z.string().max(1000), z.number(), z.boolean()]),
+      )
       .refine((options) => Object.keys(options).length <= MAX_AI_OPTIONS, `at most ${MAX_AI_OPTIONS} options`)
       .optional(),
   })
@@ -246,7 +276,12 @@ export const reviewTaskSchema = z.looseObject({
   finishedAt: isoOrNull,
 });
 export type ReviewTask = z.infer<typeof reviewTaskSchema>;
-export const taskLogsAnswerSchema = z.looseObject({ id: z.string(), appended: z.number().int(), firstSeq: z.number().int(), lastSeq: z.number().int() });
+export const taskLogsAnswerSchema = z.looseObject({
+  id: z.string(),
+  appended: z.number().int(),
+  firstSeq: z.number().int(),
+  lastSeq: z.number().int(),
+});
 export type TaskLogsAnswer = z.infer<typeof taskLogsAnswerSchema>;
 
 /** `{ data }`, how the fleet face wraps its answers. */

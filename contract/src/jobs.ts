@@ -36,7 +36,9 @@ const priority = z.number().int().min(-MAX_PRIORITY).max(MAX_PRIORITY);
 /** Child names become part of the child's job id, so they are id-safe. */
 export const childName = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "1-64 letters, digits, _ or -");
 /** Printable ASCII without spaces, as HTTP header values travel safely. */
-export const idempotencyKey = z.string().regex(new RegExp(`^[\\x21-\\x7e]{1,${MAX_IDEMPOTENCY_KEY_CHARS}}$`), "1-200 printable ASCII characters");
+export const idempotencyKey = z
+  .string()
+  .regex(new RegExp(`^[\\x21-\\x7e]{1,${MAX_IDEMPOTENCY_KEY_CHARS}}$`), "1-200 printable ASCII characters");
 
 /**
  * A JSON object Firestore can store as given: no array directly inside an array, no empty or
@@ -98,12 +100,20 @@ export const createJobBody = z
 export const createJobHeaders = z.object({ "idempotency-key": idempotencyKey.optional() });
 
 export const messageBody = z
-  .object({ text: z.string().trim().min(1).max(MAX_MESSAGE_CHARS).optional(), message: z.string().trim().min(1).max(MAX_MESSAGE_CHARS).optional() })
+  .object({
+    text: z.string().trim().min(1).max(MAX_MESSAGE_CHARS).optional(),
+    message: z.string().trim().min(1).max(MAX_MESSAGE_CHARS).optional(),
+  })
   .strict()
-  .refine((b) => (b.text === undefined) !== (b.message === undefined), "send the message as `text` (or `message`), once");
+  .refine(
+    (b) => (b.text === undefined) !== (b.message === undefined),
+    "send the message as `text` (or `message`), once",
+  );
 
 /** The runner names itself; together with the key's owner this is the lease holder. */
-export const runnerId = z.string().regex(new RegExp(`^[A-Za-z0-9_.-]{1,${MAX_RUNNER_ID_CHARS}}$`), "1-128 letters, digits, _ . or -");
+export const runnerId = z
+  .string()
+  .regex(new RegExp(`^[A-Za-z0-9_.-]{1,${MAX_RUNNER_ID_CHARS}}$`), "1-128 letters, digits, _ . or -");
 export const leaseToken = z.string().min(1).max(200);
 
 /** Runner bodies ignore fields they do not know, so runners can send more as they evolve. */
@@ -114,11 +124,19 @@ export const runnerRef = z.object({ runnerId, leaseToken });
  * stays undelivered until acknowledged, so an answer lost on the way is sent again (the runner
  * drops seqs it has seen). Without it, carrying a message in an answer delivers it.
  */
-export const heartbeatRunnerBody = runnerRef.extend({ ackedMessageSeq: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional() });
+export const heartbeatRunnerBody = runnerRef.extend({
+  ackedMessageSeq: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
+});
 
 const logLine = z.union([
-  z.string().max(MAX_LOG_LINE_CHARS).transform((line) => ({ line, stream: "log" as LogStream })),
-  z.object({ line: z.string().max(MAX_LOG_LINE_CHARS), stream: z.enum(LOG_STREAMS as [LogStream, ...LogStream[]]).default("log") }),
+  z
+    .string()
+    .max(MAX_LOG_LINE_CHARS)
+    .transform((line) => ({ line, stream: "log" as LogStream })),
+  z.object({
+    line: z.string().max(MAX_LOG_LINE_CHARS),
+    stream: z.enum(LOG_STREAMS as [LogStream, ...LogStream[]]).default("log"),
+  }),
 ]);
 
 export const appendLogsBody = runnerRef.extend({
@@ -145,8 +163,11 @@ export const completeRunnerBody = runnerRef.extend({ result: storableObject.defa
 export const failRunnerBody = runnerRef.extend({ error: errorText });
 export const releaseRunnerBody = runnerRef.extend({ status: z.enum(["PENDING", "PAUSED", "CANCELLED"]) });
 /** Headers of an artifact upload (its bytes are the raw body). */
-export const artifactHeaders = z.object({ "x-runner-id": runnerId, "x-lease-token": leaseToken, "x-artifact-name": z.string().max(1000).optional() });
-
+export const artifactHeaders = z.object({
+  "x-runner-id": runnerId,
+  "x-lease-token": leaseToken,
+  "x-artifact-name": z.string().max(1000).optional(),
+});
 
 export const MAX_ARTIFACT_NAME_CHARS = 200;
 /** A file name or relative path: no control characters, no absolute or parent paths. */
@@ -154,9 +175,14 @@ export const artifactName = z
   .string()
   .min(1)
   .max(MAX_ARTIFACT_NAME_CHARS)
-  .refine((name) => ![...name].some((ch) => ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f || ch === "\\"), "no control characters or backslashes")
-  .refine((name) => !name.startsWith("/") && !name.split("/").some((part) => part === "" || part === "." || part === ".."), "a relative path without empty, . or .. parts");
-
+  .refine(
+    (name) => ![...name].some((ch) => ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f || ch === "\\"),
+    "no control characters or backslashes",
+  )
+  .refine(
+    (name) => !name.startsWith("/") && !name.split("/").some((part) => part === "" || part === "." || part === ".."),
+    "a relative path without empty, . or .. parts",
+  );
 
 /*
  * Answers the runner reads. Loose objects: a field the server adds later passes through; the

@@ -9,11 +9,17 @@ function nested(depth: number): unknown {
 
 describe("unstorableReason", () => {
   it("accepts the JSON a runner's result usually carries", () => {
-    assert.equal(unstorableReason({ files: [{ path: "a.ts", comments: [{ line: 3, body: "x" }] }], n: 1.5, ok: true, none: null }), null);
+    assert.equal(
+      unstorableReason({ files: [{ path: "a.ts", comments: [{ line: 3, body: "x" }] }], n: 1.5, ok: true, none: null }),
+      null,
+    );
   });
 
   it("refuses an array directly inside an array, naming where", () => {
-    assert.equal(unstorableReason({ files: [{ ranges: [[1, 2]] }] }), "files[0].ranges[0]: an array directly inside an array cannot be stored");
+    assert.equal(
+      unstorableReason({ files: [{ ranges: [[1, 2]] }] }),
+      "files[0].ranges[0]: an array directly inside an array cannot be stored",
+    );
   });
 
   it("refuses empty and reserved keys", () => {

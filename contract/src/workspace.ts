@@ -74,15 +74,25 @@ export const summaryBody = workspaceRef.extend({
   throughMessageId: idSchema,
 });
 
-
 /* Answers the runner reads. Loose objects: a field the server adds later passes through. */
 export const workspaceLeaseAnswer = z.union([
   z.looseObject({ leased: z.literal(false) }),
-  z.looseObject({ leased: z.literal(true), workspaceId: idSchema, leaseExpiresAt: z.number(), workspace: z.record(z.string(), z.unknown()) }),
+  z.looseObject({
+    leased: z.literal(true),
+    workspaceId: idSchema,
+    leaseExpiresAt: z.number(),
+    workspace: z.record(z.string(), z.unknown()),
+  }),
 ]);
 export type WorkspaceLease = z.infer<typeof workspaceLeaseAnswer>;
 
-export const contextMessageSchema = z.looseObject({ id: z.string(), role: z.literal("user"), text: z.string(), subtitle: z.string().optional(), createdAtMs: z.number() });
+export const contextMessageSchema = z.looseObject({
+  id: z.string(),
+  role: z.literal("user"),
+  text: z.string(),
+  subtitle: z.string().optional(),
+  createdAtMs: z.number(),
+});
 export type ContextMessage = z.infer<typeof contextMessageSchema>;
 /** `POST /getWorkspaceRunnerContext`: every field of spec/workspace-runner-api.md's context. */
 export const workspaceContextSchema = z.looseObject({
@@ -97,11 +107,17 @@ export const workspaceContextSchema = z.looseObject({
   recentTokenEstimate: z.number().int().min(0),
   priorTokenEstimate: z.number().int().min(0),
   priorNeedsSummarization: z.boolean(),
-  storedPriorSummary: z.looseObject({ text: z.string(), fromMessageId: z.string(), throughMessageId: z.string() }).nullable(),
+  storedPriorSummary: z
+    .looseObject({ text: z.string(), fromMessageId: z.string(), throughMessageId: z.string() })
+    .nullable(),
   storedSummaryCoversPrior: z.boolean(),
 });
 export type WorkspaceContext = z.infer<typeof workspaceContextSchema>;
 export const workspaceHeartbeatAnswer = z.looseObject({ ok: z.literal(true), leaseExpiresAt: z.number() });
 export type WorkspaceHeartbeat = z.infer<typeof workspaceHeartbeatAnswer>;
 export const workspaceOkAnswer = z.looseObject({ ok: z.literal(true) });
-export const workspaceCompleteAnswer = z.looseObject({ ok: z.literal(true), messageId: z.string().optional(), duplicate: z.boolean().optional() });
+export const workspaceCompleteAnswer = z.looseObject({
+  ok: z.literal(true),
+  messageId: z.string().optional(),
+  duplicate: z.boolean().optional(),
+});

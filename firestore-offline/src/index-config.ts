@@ -78,11 +78,16 @@ export function loadIndexConfig(file: string): IndexConfig {
     for (const field of index.fields) {
       parseFieldPath(field.fieldPath);
       const ordered = field.order === "ASCENDING" || field.order === "DESCENDING";
-      if (ordered === (field.arrayConfig === "CONTAINS")) fail(`indexes[${i}]: each field needs an order or arrayConfig CONTAINS`);
+      if (ordered === (field.arrayConfig === "CONTAINS"))
+        fail(`indexes[${i}]: each field needs an order or arrayConfig CONTAINS`);
     }
   }
   for (const [i, override] of (fieldOverrides as FieldOverride[]).entries()) {
-    if (typeof override.collectionGroup !== "string" || typeof override.fieldPath !== "string" || !Array.isArray(override.indexes)) {
+    if (
+      typeof override.collectionGroup !== "string" ||
+      typeof override.fieldPath !== "string" ||
+      !Array.isArray(override.indexes)
+    ) {
       fail(`fieldOverrides[${i}] needs collectionGroup, fieldPath and indexes`);
     }
   }
@@ -97,7 +102,10 @@ export function suggestedIndex(shape: QueryShape): IndexDefinition {
     fields: [
       ...shape.equalities.map((fieldPath): IndexField => ({ fieldPath, order: "ASCENDING" })),
       ...shape.contains.map((fieldPath): IndexField => ({ fieldPath, arrayConfig: "CONTAINS" })),
-      ...shape.orders.map((o): IndexField => ({ fieldPath: o.field, order: o.descending ? "DESCENDING" : "ASCENDING" })),
+      ...shape.orders.map((o): IndexField => ({
+        fieldPath: o.field,
+        order: o.descending ? "DESCENDING" : "ASCENDING",
+      })),
     ],
   };
 }
@@ -121,13 +129,19 @@ export function matchingIndexes(config: IndexConfig, shape: QueryShape): IndexDe
     if (prefixLength < 0) return false;
     const suffixMatches = shape.orders.every((o, i) => {
       const field = fields[prefixLength + i];
-      return field !== undefined && sameField(field.fieldPath, o.field) && field.order === (o.descending ? "DESCENDING" : "ASCENDING");
+      return (
+        field !== undefined &&
+        sameField(field.fieldPath, o.field) &&
+        field.order === (o.descending ? "DESCENDING" : "ASCENDING")
+      );
     });
-    const prefixMatches = fields.slice(0, prefixLength).every((field) =>
-      field.arrayConfig === "CONTAINS"
-        ? shape.contains.some((f) => sameField(f, field.fieldPath))
-        : shape.equalities.some((f) => sameField(f, field.fieldPath)),
-    );
+    const prefixMatches = fields
+      .slice(0, prefixLength)
+      .every((field) =>
+        field.arrayConfig === "CONTAINS"
+          ? shape.contains.some((f) => sameField(f, field.fieldPath))
+          : shape.equalities.some((f) => sameField(f, field.fieldPath)),
+      );
     return suffixMatches && prefixMatches;
   });
 }
@@ -169,13 +183,25 @@ export function assertIndexed(config: IndexConfig, shape: QueryShape): void {
   );
 }
 
-function singleFieldEnabled(config: IndexConfig, collectionId: string, scope: QueryScope, field: string, kind: string): boolean {
-  const override = config.fieldOverrides.find((o) => o.collectionGroup === collectionId && sameField(o.fieldPath, field));
+function singleFieldEnabled(
+  config: IndexConfig,
+  collectionId: string,
+  scope: QueryScope,
+  field: string,
+  kind: string,
+): boolean {
+  const override = config.fieldOverrides.find(
+    (o) => o.collectionGroup === collectionId && sameField(o.fieldPath, field),
+  );
   if (override === undefined) return scope === "COLLECTION";
   return override.indexes.some(
     (i) =>
       (i.queryScope ?? "COLLECTION") === scope &&
-      (kind === "CONTAINS" ? i.arrayConfig === "CONTAINS" : kind === "EQUALITY" ? i.order !== undefined : i.order === kind),
+      (kind === "CONTAINS"
+        ? i.arrayConfig === "CONTAINS"
+        : kind === "EQUALITY"
+          ? i.order !== undefined
+          : i.order === kind),
   );
 }
 

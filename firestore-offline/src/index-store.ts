@@ -60,7 +60,8 @@ export class SortedIndex {
 
   build(docs: Iterable<StoredDocument>): void {
     this.entries.length = 0;
-    for (const doc of docs) if (collectionIdOf(doc.name) === this.collectionId) this.entries.push(...this.entriesOf(doc));
+    for (const doc of docs)
+      if (collectionIdOf(doc.name) === this.collectionId) this.entries.push(...this.entriesOf(doc));
     this.entries.sort((a, b) => this.compare(a, b));
   }
 
@@ -71,7 +72,11 @@ export class SortedIndex {
       if (this.entries[at]?.name === entry.name) this.entries.splice(at, 1);
     }
     for (const entry of after === undefined ? [] : this.entriesOf(after)) {
-      this.entries.splice(this.lowerBound((e) => this.compare(e, entry) < 0), 0, entry);
+      this.entries.splice(
+        this.lowerBound((e) => this.compare(e, entry) < 0),
+        0,
+        entry,
+      );
     }
   }
 

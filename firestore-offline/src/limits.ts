@@ -115,7 +115,9 @@ function disjunctions(filter: FilterMsg): number {
   const values = field?.value?.arrayValue?.values.length ?? 0;
   if (field?.op === "IN" || field?.op === "ARRAY_CONTAINS_ANY") return Math.max(values, 1);
   if (field?.op === "NOT_IN" && values > MAX_NOT_IN_VALUES) {
-    throw invalidArgument(`Invalid query: a not-in filter supports up to ${MAX_NOT_IN_VALUES} comparison values, this one has ${values}.`);
+    throw invalidArgument(
+      `Invalid query: a not-in filter supports up to ${MAX_NOT_IN_VALUES} comparison values, this one has ${values}.`,
+    );
   }
   return 1;
 }

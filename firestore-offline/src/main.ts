@@ -8,7 +8,8 @@
 import { parseArgs } from "node:util";
 import { LOOPBACK, startOfflineFirestore } from "./index";
 
-const USAGE = "usage: main.ts --port <port> [--data <dir>] [--transaction-idle-ms <ms>] [--transaction-lifetime-ms <ms>] [--indexes <firestore.indexes.json>]";
+const USAGE =
+  "usage: main.ts --port <port> [--data <dir>] [--transaction-idle-ms <ms>] [--transaction-lifetime-ms <ms>] [--indexes <firestore.indexes.json>]";
 
 async function main(): Promise<void> {
   const { values } = parseArgs({

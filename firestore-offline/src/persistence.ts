@@ -129,7 +129,11 @@ function decodeFields(json: unknown, where: string): Fields {
 }
 
 function decodeTimestamp(json: unknown, where: string): Timestamp {
-  expect(isObject(json) && typeof json.seconds === "string" && /^-?\d+$/.test(json.seconds), where, "{seconds: string}");
+  expect(
+    isObject(json) && typeof json.seconds === "string" && /^-?\d+$/.test(json.seconds),
+    where,
+    "{seconds: string}",
+  );
   expect(typeof json.nanos === "number" && Number.isInteger(json.nanos), where, "{nanos: integer}");
   return { seconds: json.seconds, nanos: json.nanos };
 }
@@ -149,7 +153,11 @@ function decodeValue(json: unknown, where: string): Value {
       expect(typeof v === "string" && /^-?\d+$/.test(v), where, "an integer string");
       return { integerValue: BigInt(v).toString() };
     case "doubleValue":
-      expect(typeof v === "number" || (typeof v === "string" && ["NaN", "Infinity", "-Infinity", "-0"].includes(v)), where, "a double");
+      expect(
+        typeof v === "number" || (typeof v === "string" && ["NaN", "Infinity", "-Infinity", "-0"].includes(v)),
+        where,
+        "a double",
+      );
       return { doubleValue: typeof v === "number" ? v : Number(v) };
     case "timestampValue":
       return { timestampValue: decodeTimestamp(v, where) };
@@ -163,7 +171,11 @@ function decodeValue(json: unknown, where: string): Value {
       expect(typeof v === "string", where, "a resource name");
       return { referenceValue: v };
     case "geoPointValue":
-      expect(isObject(v) && typeof v.latitude === "number" && typeof v.longitude === "number", where, "{latitude, longitude}");
+      expect(
+        isObject(v) && typeof v.latitude === "number" && typeof v.longitude === "number",
+        where,
+        "{latitude, longitude}",
+      );
       return { geoPointValue: { latitude: v.latitude, longitude: v.longitude } };
     case "arrayValue":
       expect(isObject(v) && Array.isArray(v.values), where, "{values: [...]}");

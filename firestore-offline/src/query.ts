@@ -43,7 +43,6 @@ import {
   type Value,
 } from "./values";
 
-
 interface Ordering {
   /** Canonical field path text, or `__name__`. */
   field: string;
@@ -57,7 +56,12 @@ type Predicate = (doc: StoredDocument) => boolean;
  * Runs a query: at `readTime` over every document then visible; on the latest state through
  * indexes where one orders the query. Refuses queries needing an undeclared index.
  */
-export function runQuery(store: DocumentStore, parent: string, query: StructuredQueryMsg, readTime?: bigint): StoredDocument[] {
+export function runQuery(
+  store: DocumentStore,
+  parent: string,
+  query: StructuredQueryMsg,
+  readTime?: bigint,
+): StoredDocument[] {
   const plan = planQuery(store, parent, query);
   const { orders, offset, limit } = plan;
   const end = limit === undefined ? Number.POSITIVE_INFINITY : offset + limit;
@@ -144,7 +148,10 @@ function planQuery(store: DocumentStore, parent: string, query: StructuredQueryM
     orders,
     // Production answers from an index on the orderBy fields, so documents lacking one are absent.
     matches: (doc) =>
-      inScope(doc) && ordered.every((o) => getField(doc.fields, o.path) !== undefined) && filter(doc) && cursors.every((c) => c(doc)),
+      inScope(doc) &&
+      ordered.every((o) => getField(doc.fields, o.path) !== undefined) &&
+      filter(doc) &&
+      cursors.every((c) => c(doc)),
     offset,
     limit,
     disjuncts,
@@ -198,7 +205,8 @@ function shapeOf(collectionId: string, scope: QueryShape["scope"], terms: Term[]
   const last = shapeOrders.at(-1);
   const previous = shapeOrders.at(-2);
   // A trailing __name__ in the direction of the order before it is implicit in every index.
-  if (last?.field === NAME_FIELD && (previous === undefined || previous.descending === last.descending)) shapeOrders.pop();
+  if (last?.field === NAME_FIELD && (previous === undefined || previous.descending === last.descending))
+    shapeOrders.pop();
   return {
     collectionId,
     scope,
@@ -230,17 +238,22 @@ function chooseScan(
   nameDescending: boolean,
 ): { index: SortedIndex; scan: Scan } | undefined {
   if (shape.orders.some((o) => o.field === NAME_FIELD)) return undefined;
-  const termFor = (field: string, ops: Set<string>) => terms.find((t) => pathKey(t.path) === pathKey(parseFieldPath(field)) && ops.has(t.op));
+  const termFor = (field: string, ops: Set<string>) =>
+    terms.find((t) => pathKey(t.path) === pathKey(parseFieldPath(field)) && ops.has(t.op));
   const [first] = shape.orders;
   if (!servedBySingleFields(shape)) {
-    const declared = store.indexConfig === undefined ? [suggestedIndex(shape)] : matchingIndexes(store.indexConfig, shape);
+    const declared =
+      store.indexConfig === undefined ? [suggestedIndex(shape)] : matchingIndexes(store.indexConfig, shape);
     const widest = declared.sort((a, b) => b.fields.length - a.fields.length)[0];
     if (widest === undefined) return undefined;
     const fields = keyFields(widest);
     const prefixLength = fields.length - shape.orders.length;
     const prefix: Value[] = [];
     for (const field of widest.fields.slice(0, prefixLength)) {
-      const term = termFor(field.fieldPath, field.arrayConfig === "CONTAINS" ? new Set(["ARRAY_CONTAINS"]) : EQUALITY_OPS);
+      const term = termFor(
+        field.fieldPath,
+        field.arrayConfig === "CONTAINS" ? new Set(["ARRAY_CONTAINS"]) : EQUALITY_OPS,
+      );
       const value = term === undefined ? undefined : termValue(term);
       if (value === undefined) return undefined;
       prefix.push(value);
@@ -255,7 +268,11 @@ function chooseScan(
   // Equalities only: the narrowest single-field range, read in name order.
   const candidates = [
     ...shape.equalities.map((field) => ({ field, mode: "asc" as const, term: termFor(field, EQUALITY_OPS) })),
-    ...shape.contains.map((field) => ({ field, mode: "contains" as const, term: termFor(field, new Set(["ARRAY_CONTAINS"])) })),
+    ...shape.contains.map((field) => ({
+      field,
+      mode: "contains" as const,
+      term: termFor(field, new Set(["ARRAY_CONTAINS"])),
+    })),
   ].flatMap(({ field, mode, term }) => {
     const value = term === undefined ? undefined : termValue(term);
     if (value === undefined) return [];
@@ -263,7 +280,11 @@ function chooseScan(
     const scan: Scan = { collection, prefix: [value], reverse: nameDescending };
     return [{ index, scan, size: index.count(scan) }];
   });
-  if (candidates.length === 0) return { index: store.indexes.get(shape.collectionId, []), scan: { collection, prefix: [], reverse: nameDescending } };
+  if (candidates.length === 0)
+    return {
+      index: store.indexes.get(shape.collectionId, []),
+      scan: { collection, prefix: [], reverse: nameDescending },
+    };
   return candidates.reduce((a, b) => (b.size < a.size ? b : a));
 }
 
@@ -271,7 +292,10 @@ function chooseScan(
 function keyFields(index: IndexDefinition): IndexKeyField[] {
   return index.fields
     .filter((f) => f.fieldPath !== NAME_FIELD)
-    .map((f) => ({ path: parseFieldPath(f.fieldPath), mode: f.arrayConfig === "CONTAINS" ? "contains" : f.order === "DESCENDING" ? "desc" : "asc" }));
+    .map((f) => ({
+      path: parseFieldPath(f.fieldPath),
+      mode: f.arrayConfig === "CONTAINS" ? "contains" : f.order === "DESCENDING" ? "desc" : "asc",
+    }));
 }
 
 function termValue(term: Term): Value | undefined {
@@ -302,7 +326,10 @@ function rangeOf(terms: Term[], field: string): ValueRange | undefined {
 export function queryProjection(query: StructuredQueryMsg): string[][] | undefined {
   const fields = query.select?.fields ?? [];
   if (fields.length === 0) return undefined;
-  return fields.map(fieldText).filter((f) => f !== NAME_FIELD).map(parseFieldPath);
+  return fields
+    .map(fieldText)
+    .filter((f) => f !== NAME_FIELD)
+    .map(parseFieldPath);
 }
 
 export function project(doc: StoredDocument, paths: string[][] | undefined): StoredDocument {
@@ -317,7 +344,8 @@ function selector(parent: string, query: StructuredQueryMsg): Predicate {
   const prefix = `${parent}/`;
   const { collectionId, allDescendants } = from;
   if (allDescendants === true) {
-    return (doc) => doc.name.startsWith(prefix) && (collectionId === undefined || collectionIdOf(doc.name) === collectionId);
+    return (doc) =>
+      doc.name.startsWith(prefix) && (collectionId === undefined || collectionIdOf(doc.name) === collectionId);
   }
   if (collectionId === undefined) throw invalidArgument("A query without all_descendants needs a collection id.");
   const collection = `${parent}/${collectionId}`;
@@ -464,8 +492,10 @@ function arrayOperand(operand: Value, op: string): Value[] {
  */
 function fieldTest(op: string, operand: Value): FieldTest {
   const sameClass = (v: Value) => typeOrder(v) === typeOrder(operand);
-  const compared = (accept: (c: number) => boolean): FieldTest => (v) =>
-    v !== undefined && sameClass(v) && accept(compareValues(v, operand));
+  const compared =
+    (accept: (c: number) => boolean): FieldTest =>
+    (v) =>
+      v !== undefined && sameClass(v) && accept(compareValues(v, operand));
   const range = (accept: (c: number) => boolean): FieldTest => {
     if (isNaNValue(operand)) return () => false;
     const test = compared(accept);
@@ -486,11 +516,14 @@ function fieldTest(op: string, operand: Value): FieldTest {
       // != excludes documents where the field is missing or null.
       return (v) => v !== undefined && !isNull(v) && compareValues(v, operand) !== 0;
     case "ARRAY_CONTAINS":
-      return (v) => v !== undefined && "arrayValue" in v && v.arrayValue.values.some((e) => valuesEquivalent(e, operand));
+      return (v) =>
+        v !== undefined && "arrayValue" in v && v.arrayValue.values.some((e) => valuesEquivalent(e, operand));
     case "ARRAY_CONTAINS_ANY": {
       const wanted = arrayOperand(operand, op);
       return (v) =>
-        v !== undefined && "arrayValue" in v && v.arrayValue.values.some((e) => wanted.some((w) => valuesEquivalent(e, w)));
+        v !== undefined &&
+        "arrayValue" in v &&
+        v.arrayValue.values.some((e) => wanted.some((w) => valuesEquivalent(e, w)));
     }
     case "IN": {
       const wanted = arrayOperand(operand, op);
@@ -531,7 +564,10 @@ export const MAX_AGGREGATIONS = 5;
  * Evaluates count / sum / avg over the documents a query returned. As in production, only
  * documents that have every field a sum or avg names take part (count included).
  */
-export function aggregate(queried: readonly StoredDocument[], aggregations: readonly AggregationMsg[]): Record<string, Value> {
+export function aggregate(
+  queried: readonly StoredDocument[],
+  aggregations: readonly AggregationMsg[],
+): Record<string, Value> {
   if (aggregations.length === 0 || aggregations.length > MAX_AGGREGATIONS) {
     throw invalidArgument(
       `An aggregation query must have between 1 and ${MAX_AGGREGATIONS} aggregations, but it has ${aggregations.length}.`,
@@ -551,7 +587,9 @@ export function aggregate(queried: readonly StoredDocument[], aggregations: read
       out[alias] = { integerValue: (upTo !== undefined && upTo < count ? upTo : count).toString() };
     } else if (aggregation.sum !== undefined || aggregation.avg !== undefined) {
       const path = parseFieldPath(fieldText((aggregation.sum ?? aggregation.avg)?.field));
-      const numbers = docs.map((d) => getField(d.fields, path)).filter((v): v is Value => v !== undefined && isNumber(v));
+      const numbers = docs
+        .map((d) => getField(d.fields, path))
+        .filter((v): v is Value => v !== undefined && isNumber(v));
       out[alias] = aggregation.sum !== undefined ? sum(numbers) : average(numbers);
     } else {
       throw invalidArgument(`Aggregation ${alias} has no operator.`);
@@ -581,6 +619,7 @@ function sum(values: Value[]): Value {
 function average(values: Value[]): Value {
   if (values.length === 0) return NULL_VALUE;
   const total = sum(values);
-  const asDouble = "integerValue" in total ? Number(total.integerValue) : "doubleValue" in total ? total.doubleValue : 0;
+  const asDouble =
+    "integerValue" in total ? Number(total.integerValue) : "doubleValue" in total ? total.doubleValue : 0;
   return { doubleValue: asDouble / values.length };
 }

@@ -53,7 +53,11 @@ import { compareNames, compareUtf8, nanosToTimestamp, parseFieldPath, timestampT
 import { applyWrite, writeTarget, type WriteResult } from "./writes";
 
 /** Refusals of a commit whose precondition did not hold (counted as `commitsRefused`). */
-const REFUSED_PRECONDITIONS: ReadonlySet<status> = new Set([status.FAILED_PRECONDITION, status.NOT_FOUND, status.ALREADY_EXISTS]);
+const REFUSED_PRECONDITIONS: ReadonlySet<status> = new Set([
+  status.FAILED_PRECONDITION,
+  status.NOT_FOUND,
+  status.ALREADY_EXISTS,
+]);
 
 export interface Database {
   store: DocumentStore;
@@ -101,7 +105,8 @@ export function createService(db: Database): UntypedServiceImplementation {
   }
 
   function query(ctx: ReadContext, parent: string | undefined, structured: RunQueryRequest["structuredQuery"]) {
-    if (parent === undefined || structured === undefined) throw invalidArgument("parent and structured_query are required.");
+    if (parent === undefined || structured === undefined)
+      throw invalidArgument("parent and structured_query are required.");
     assertParentName(parent);
     const run = (readTime?: bigint) => runQuery(store, parent, structured, readTime);
     const docs = run(ctx.readTime);
@@ -114,7 +119,11 @@ export function createService(db: Database): UntypedServiceImplementation {
    * Validates and applies writes as one unit: every write is applied to a scratch copy first,
    * so a failing precondition anywhere leaves the store untouched.
    */
-  function commitWrites(writes: readonly WriteMsg[]): { results: WriteResult[]; commitTime: bigint; docs: (StoredDocument | undefined)[] } {
+  function commitWrites(writes: readonly WriteMsg[]): {
+    results: WriteResult[];
+    commitTime: bigint;
+    docs: (StoredDocument | undefined)[];
+  } {
     const commitTime = store.clock.next();
     const scratch = new Map<string, StoredDocument | undefined>();
     const results: WriteResult[] = [];
@@ -163,7 +172,9 @@ export function createService(db: Database): UntypedServiceImplementation {
       }
     }),
 
-    BeginTransaction: unary((request: BeginTransactionRequest) => ({ transaction: transactions.begin(request.options).id })),
+    BeginTransaction: unary((request: BeginTransactionRequest) => ({
+      transaction: transactions.begin(request.options).id,
+    })),
 
     Commit: unary((request: CommitRequest) => {
       const id = request.transaction;
@@ -174,7 +185,8 @@ export function createService(db: Database): UntypedServiceImplementation {
         stats.commits++;
         return { writeResults: results, commitTime: nanosToTimestamp(commitTime) };
       } catch (error) {
-        if (transaction === undefined && error instanceof RpcError && REFUSED_PRECONDITIONS.has(error.code)) stats.commitsRefused++;
+        if (transaction === undefined && error instanceof RpcError && REFUSED_PRECONDITIONS.has(error.code))
+          stats.commitsRefused++;
         throw error;
       } finally {
         if (transaction !== undefined) transactions.end(transaction.id);
@@ -238,10 +250,17 @@ export function createService(db: Database): UntypedServiceImplementation {
       }
       const sorted = [...ids].sort(compareUtf8);
       stats.documentReads += 1;
-      return page(sorted, request.pageSize, request.pageToken, (id) => id, compareUtf8, (collectionIds, nextPageToken) => ({
-        collectionIds,
-        nextPageToken,
-      }));
+      return page(
+        sorted,
+        request.pageSize,
+        request.pageToken,
+        (id) => id,
+        compareUtf8,
+        (collectionIds, nextPageToken) => ({
+          collectionIds,
+          nextPageToken,
+        }),
+      );
     }),
 
     ListDocuments: unary((request: ListDocumentsRequest) => {
@@ -262,15 +281,23 @@ export function createService(db: Database): UntypedServiceImplementation {
       }
       const docs = [...found.values()].sort((a, b) => compareNames(a.name, b.name));
       stats.documentReads += billedReads(docs.length);
-      return page(docs, request.pageSize, request.pageToken, (d) => d.name, compareNames, (documents, nextPageToken) => ({
-        documents,
-        nextPageToken,
-      }));
+      return page(
+        docs,
+        request.pageSize,
+        request.pageToken,
+        (d) => d.name,
+        compareNames,
+        (documents, nextPageToken) => ({
+          documents,
+          nextPageToken,
+        }),
+      );
     }),
 
     BatchWrite: unary((request: BatchWriteRequest) => {
       const names = request.writes.map(writeTarget);
-      if (new Set(names).size !== names.length) throw invalidArgument("A BatchWrite cannot write the same document twice.");
+      if (new Set(names).size !== names.length)
+        throw invalidArgument("A BatchWrite cannot write the same document twice.");
       stats.batchWrites++;
       const writeResults: WriteResult[] = [];
       const statuses: { code: number; message: string }[] = [];
@@ -292,7 +319,9 @@ export function createService(db: Database): UntypedServiceImplementation {
       const id = request.documentId !== undefined && request.documentId !== "" ? request.documentId : autoId();
       const name = `${request.parent ?? ""}/${request.collectionId ?? ""}/${id}`;
       const fields = request.document?.fields ?? {};
-      const { docs } = commitWrites([{ update: { name, fields }, updateTransforms: [], currentDocument: { exists: false } }]);
+      const { docs } = commitWrites([
+        { update: { name, fields }, updateTransforms: [], currentDocument: { exists: false } },
+      ]);
       return existing(docs[0], request.mask);
     }),
 
@@ -318,7 +347,10 @@ export function createService(db: Database): UntypedServiceImplementation {
     }),
 
     Write: (call: ServerDuplexStream<object, object>) => {
-      call.emit("error", { code: status.UNIMPLEMENTED, details: "The Write stream is not supported by firestore-offline." });
+      call.emit("error", {
+        code: status.UNIMPLEMENTED,
+        details: "The Write stream is not supported by firestore-offline.",
+      });
     },
   };
 
@@ -329,7 +361,8 @@ export function createService(db: Database): UntypedServiceImplementation {
 }
 
 function rejectExplain(explainOptions: object | undefined): void {
-  if (explainOptions !== undefined) throw new RpcError(status.UNIMPLEMENTED, "Query explain is not supported by firestore-offline.");
+  if (explainOptions !== undefined)
+    throw new RpcError(status.UNIMPLEMENTED, "Query explain is not supported by firestore-offline.");
 }
 
 function autoId(): string {
@@ -345,7 +378,8 @@ function page<T, R>(
   compare: (a: string, b: string) => number,
   build: (items: T[], nextPageToken: string) => R,
 ): R {
-  const start = pageToken === undefined || pageToken === "" ? 0 : items.filter((item) => compare(key(item), pageToken) <= 0).length;
+  const start =
+    pageToken === undefined || pageToken === "" ? 0 : items.filter((item) => compare(key(item), pageToken) <= 0).length;
   const size = pageSize === undefined || pageSize <= 0 ? items.length : pageSize;
   const slice = items.slice(start, start + size);
   const last = slice.at(-1);

@@ -67,7 +67,8 @@ export class TransactionManager {
     const readOnly = options?.readOnly !== undefined;
     let readTime: bigint | undefined;
     if (options?.readOnly !== undefined) {
-      readTime = options.readOnly.readTime === undefined ? this.store.clock.now() : timestampToNanos(options.readOnly.readTime);
+      readTime =
+        options.readOnly.readTime === undefined ? this.store.clock.now() : timestampToNanos(options.readOnly.readTime);
       this.store.assertReadable(readTime);
     }
     // A retry supersedes the attempt it retries.

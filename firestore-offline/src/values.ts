@@ -159,10 +159,13 @@ export function valuesIdentical(a: Value, b: Value): boolean {
   if ("arrayValue" in a || "arrayValue" in b) {
     if (!("arrayValue" in a && "arrayValue" in b)) return false;
     const [x, y] = [a.arrayValue.values, b.arrayValue.values];
-    return x.length === y.length && x.every((v, i) => {
-      const w = y[i];
-      return w !== undefined && valuesIdentical(v, w);
-    });
+    return (
+      x.length === y.length &&
+      x.every((v, i) => {
+        const w = y[i];
+        return w !== undefined && valuesIdentical(v, w);
+      })
+    );
   }
   if ("mapValue" in a || "mapValue" in b) {
     return "mapValue" in a && "mapValue" in b && fieldsIdentical(a.mapValue.fields, b.mapValue.fields);
@@ -196,7 +199,8 @@ function compareNumbers(
   if ("doubleValue" in a && "doubleValue" in b) return compareDoubles(a.doubleValue, b.doubleValue);
   if ("integerValue" in a && "doubleValue" in b) return compareIntegerToDouble(BigInt(a.integerValue), b.doubleValue);
   // 0 - x rather than -x, so that a tie is 0 and not -0.
-  if ("doubleValue" in a && "integerValue" in b) return 0 - compareIntegerToDouble(BigInt(b.integerValue), a.doubleValue);
+  if ("doubleValue" in a && "integerValue" in b)
+    return 0 - compareIntegerToDouble(BigInt(b.integerValue), a.doubleValue);
   return 0;
 }
 

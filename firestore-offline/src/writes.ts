@@ -58,7 +58,10 @@ export function applyWrite(current: StoredDocument | undefined, write: WriteMsg,
   let transforms: FieldTransformMsg[];
   if (write.update !== undefined) {
     const incoming = normalizeFields(write.update.fields);
-    fields = write.updateMask === undefined ? incoming : applyMask(current?.fields ?? {}, incoming, write.updateMask.fieldPaths);
+    fields =
+      write.updateMask === undefined
+        ? incoming
+        : applyMask(current?.fields ?? {}, incoming, write.updateMask.fieldPaths);
     transforms = write.updateTransforms;
   } else {
     // Legacy transform-only write (`operation: transform`).

@@ -35,7 +35,11 @@ describe("firestore-offline: production semantics", function () {
   describe("NaN", () => {
     beforeEach(async () => {
       const nums = client().db.collection("nums");
-      await Promise.all([nums.doc("nan").set({ v: NaN }), nums.doc("one").set({ v: 1 }), nums.doc("three").set({ v: 3 })]);
+      await Promise.all([
+        nums.doc("nan").set({ v: NaN }),
+        nums.doc("one").set({ v: 1 }),
+        nums.doc("three").set({ v: 3 }),
+      ]);
     });
 
     it("matches no range filter", async () => {
@@ -101,7 +105,13 @@ describe("firestore-offline: production semantics", function () {
         values.doc("map").set({ v: { A: 1 } }),
       ]);
       assert.deepEqual(ids(await values.orderBy("v").get()), ["array", "vector-1", "vector-2", "vector-2b", "map"]);
-      assert.deepEqual(ids(await values.orderBy("v", "desc").get()), ["map", "vector-2b", "vector-2", "vector-1", "array"]);
+      assert.deepEqual(ids(await values.orderBy("v", "desc").get()), [
+        "map",
+        "vector-2b",
+        "vector-2",
+        "vector-1",
+        "array",
+      ]);
     });
   });
 });

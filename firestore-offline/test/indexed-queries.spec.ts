@@ -11,22 +11,52 @@ import { startOfflineFirestore, type OfflineFirestore } from "../src/index";
 
 const value = fc.oneof(fc.integer({ min: 0, max: 5 }), fc.constantFrom("a", "b", "c", null, Number.NaN, 2.5));
 const doc = fc.record(
-  { a: value, b: value, n: fc.integer({ min: 0, max: 9 }), tags: fc.array(fc.constantFrom("x", "y", "z"), { maxLength: 3 }) },
+  {
+    a: value,
+    b: value,
+    n: fc.integer({ min: 0, max: 9 }),
+    tags: fc.array(fc.constantFrom("x", "y", "z"), { maxLength: 3 }),
+  },
   { requiredKeys: ["n"] },
 );
-const dataset = fc.dictionary(fc.constantFrom(...Array.from({ length: 24 }, (_, i) => `d${String(i).padStart(2, "0")}`)), doc, { maxKeys: 24 });
+const dataset = fc.dictionary(
+  fc.constantFrom(...Array.from({ length: 24 }, (_, i) => `d${String(i).padStart(2, "0")}`)),
+  doc,
+  { maxKeys: 24 },
+);
 
 type Build = (q: Query) => Query;
 const filterStep: fc.Arbitrary<Build> = fc.oneof(
-  fc.tuple(fc.constantFrom("a", "b"), value).map(([f, v]): Build => (q) => q.where(f, "==", v)),
-  fc.tuple(fc.constantFrom("a", "b"), fc.array(fc.oneof(fc.integer({ min: 0, max: 5 }), fc.constantFrom("a", "b")), { minLength: 1, maxLength: 3 })).map(
-    ([f, vs]): Build => (q) => q.where(f, "in", vs),
+  fc.tuple(fc.constantFrom("a", "b"), value).map(
+    ([f, v]): Build =>
+      (q) =>
+        q.where(f, "==", v),
   ),
-  fc.constantFrom("x", "y").map((t): Build => (q) => q.where("tags", "array-contains", t)),
+  fc
+    .tuple(
+      fc.constantFrom("a", "b"),
+      fc.array(fc.oneof(fc.integer({ min: 0, max: 5 }), fc.constantFrom("a", "b")), { minLength: 1, maxLength: 3 }),
+    )
+    .map(
+      ([f, vs]): Build =>
+        (q) =>
+          q.where(f, "in", vs),
+    ),
+  fc.constantFrom("x", "y").map(
+    (t): Build =>
+      (q) =>
+        q.where("tags", "array-contains", t),
+  ),
   fc.tuple(fc.constantFrom<"<" | "<=" | ">" | ">=">("<", "<=", ">", ">="), fc.integer({ min: 0, max: 9 })).map(
-    ([op, v]): Build => (q) => q.where("n", op, v),
+    ([op, v]): Build =>
+      (q) =>
+        q.where("n", op, v),
   ),
-  fc.tuple(fc.constantFrom("a", "b"), value, value).map(([f, v, w]): Build => (q) => q.where(Filter.or(Filter.where(f, "==", v), Filter.where("b", "==", w)))),
+  fc.tuple(fc.constantFrom("a", "b"), value, value).map(
+    ([f, v, w]): Build =>
+      (q) =>
+        q.where(Filter.or(Filter.where(f, "==", v), Filter.where("b", "==", w))),
+  ),
 );
 interface QuerySpec {
   filters: Build[];
@@ -37,7 +67,10 @@ interface QuerySpec {
 }
 const query: fc.Arbitrary<QuerySpec> = fc.record({
   filters: fc.array(filterStep, { maxLength: 2 }),
-  order: fc.option(fc.constantFrom<["n" | "a", "asc" | "desc"]>(["n", "asc"], ["n", "desc"], ["a", "asc"], ["a", "desc"]), { nil: undefined }),
+  order: fc.option(
+    fc.constantFrom<["n" | "a", "asc" | "desc"]>(["n", "asc"], ["n", "desc"], ["a", "asc"], ["a", "desc"]),
+    { nil: undefined },
+  ),
   limit: fc.option(fc.integer({ min: 1, max: 5 }), { nil: undefined }),
   offset: fc.option(fc.integer({ min: 1, max: 3 }), { nil: undefined }),
   startAt: fc.option(fc.integer({ min: 0, max: 9 }), { nil: undefined }),
@@ -70,7 +103,19 @@ describe("firestore-offline: indexed queries return what a full scan returns", f
     for (const scanEveryQuery of [false, true]) {
       const server = await startOfflineFirestore({ port: 0, scanEveryQuery });
       servers.push(server);
-      clients.push(connect({ kind: "offline", port: server.port, hostPort: `127.0.0.1:${server.port}`, offline: server, clear: () => server.clear(), stop: () => server.stop() }, { projectId: "demo-indexed" }));
+      clients.push(
+        connect(
+          {
+            kind: "offline",
+            port: server.port,
+            hostPort: `127.0.0.1:${server.port}`,
+            offline: server,
+            clear: () => server.clear(),
+            stop: () => server.stop(),
+          },
+          { projectId: "demo-indexed" },
+        ),
+      );
     }
   });
   after(async () => {
@@ -88,7 +133,10 @@ describe("firestore-offline: indexed queries return what a full scan returns", f
         await Promise.all([replace(indexed.db, rows, present), replace(scanned.db, rows, present)]);
         present = new Set(Object.keys(rows));
         for (const spec of queries) {
-          const [a, b]: [QuerySnapshot, QuerySnapshot] = await Promise.all([build(indexed.db, spec).get(), build(scanned.db, spec).get()]);
+          const [a, b]: [QuerySnapshot, QuerySnapshot] = await Promise.all([
+            build(indexed.db, spec).get(),
+            build(scanned.db, spec).get(),
+          ]);
           assert.deepEqual(ids(a), ids(b));
         }
       }),

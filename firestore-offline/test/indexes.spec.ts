@@ -93,30 +93,79 @@ describe("firestore-offline: index requirements (firestore.indexes.json)", funct
   it("single-field indexes serve equalities (merged), one range or order, and array-contains with equalities", async () => {
     assert.deepEqual(ids(await tasks().where("status", "==", "open").get()), ["t1", "t2", "t4"]);
     assert.deepEqual(ids(await tasks().where("status", "==", "open").where("owner", "==", "ann").get()), ["t1", "t4"]);
-    assert.deepEqual(ids(await tasks().where("createdAt", ">", 1).orderBy("createdAt", "desc").get()), ["t4", "t2", "t3"]);
-    assert.deepEqual(ids(await tasks().where("tags", "array-contains", "a").where("owner", "==", "ann").get()), ["t1", "t3"]);
-    assert.deepEqual(ids(await tasks().where("owner", "in", ["bob", "ann"]).where("status", "==", "open").get()), ["t1", "t2", "t4"]);
-    assert.deepEqual(ids(await tasks().where("status", "==", "open").orderBy("status").get()), ["t1", "t2", "t4"], "an order on an equality field needs nothing");
-    assert.deepEqual(ids(await tasks().where("status", "==", "open").where(FieldPath.documentId(), ">", "t1").get()), ["t2", "t4"]);
+    assert.deepEqual(ids(await tasks().where("createdAt", ">", 1).orderBy("createdAt", "desc").get()), [
+      "t4",
+      "t2",
+      "t3",
+    ]);
+    assert.deepEqual(ids(await tasks().where("tags", "array-contains", "a").where("owner", "==", "ann").get()), [
+      "t1",
+      "t3",
+    ]);
+    assert.deepEqual(ids(await tasks().where("owner", "in", ["bob", "ann"]).where("status", "==", "open").get()), [
+      "t1",
+      "t2",
+      "t4",
+    ]);
+    assert.deepEqual(
+      ids(await tasks().where("status", "==", "open").orderBy("status").get()),
+      ["t1", "t2", "t4"],
+      "an order on an equality field needs nothing",
+    );
+    assert.deepEqual(ids(await tasks().where("status", "==", "open").where(FieldPath.documentId(), ">", "t1").get()), [
+      "t2",
+      "t4",
+    ]);
   });
 
   it("an equality plus an order on another field runs when the composite index is declared, in its direction", async () => {
-    assert.deepEqual(ids(await tasks().where("status", "==", "open").orderBy("createdAt", "desc").get()), ["t4", "t2", "t1"]);
-    assert.deepEqual(ids(await tasks().where("status", "in", ["open", "done"]).orderBy("createdAt", "desc").limit(3).get()), ["t4", "t2", "t3"]);
-    assert.deepEqual(ids(await tasks().where("status", "==", "open").where("createdAt", "<", 4).orderBy("createdAt", "desc").get()), ["t2", "t1"]);
-    await assertNeedsIndex(tasks().where("status", "==", "open").orderBy("createdAt"), index([asc("status"), asc("createdAt")]));
-    await assertNeedsIndex(tasks().where("owner", "==", "ann").orderBy("createdAt", "desc"), index([asc("owner"), desc("createdAt")]));
-    await assertNeedsIndex(tasks().where("owner", "==", "ann").where("createdAt", ">", 1), index([asc("owner"), asc("createdAt")]));
+    assert.deepEqual(ids(await tasks().where("status", "==", "open").orderBy("createdAt", "desc").get()), [
+      "t4",
+      "t2",
+      "t1",
+    ]);
+    assert.deepEqual(
+      ids(await tasks().where("status", "in", ["open", "done"]).orderBy("createdAt", "desc").limit(3).get()),
+      ["t4", "t2", "t3"],
+    );
+    assert.deepEqual(
+      ids(await tasks().where("status", "==", "open").where("createdAt", "<", 4).orderBy("createdAt", "desc").get()),
+      ["t2", "t1"],
+    );
+    await assertNeedsIndex(
+      tasks().where("status", "==", "open").orderBy("createdAt"),
+      index([asc("status"), asc("createdAt")]),
+    );
+    await assertNeedsIndex(
+      tasks().where("owner", "==", "ann").orderBy("createdAt", "desc"),
+      index([asc("owner"), desc("createdAt")]),
+    );
+    await assertNeedsIndex(
+      tasks().where("owner", "==", "ann").where("createdAt", ">", 1),
+      index([asc("owner"), asc("createdAt")]),
+    );
   });
 
   it("orders or ranges on two fields need a composite index", async () => {
-    await assertNeedsIndex(tasks().orderBy("priority").orderBy("createdAt", "desc"), index([asc("priority"), desc("createdAt")]));
-    await assertNeedsIndex(tasks().where("priority", ">", 1).where("createdAt", ">", 1), index([asc("createdAt"), asc("priority")]));
+    await assertNeedsIndex(
+      tasks().orderBy("priority").orderBy("createdAt", "desc"),
+      index([asc("priority"), desc("createdAt")]),
+    );
+    await assertNeedsIndex(
+      tasks().where("priority", ">", 1).where("createdAt", ">", 1),
+      index([asc("createdAt"), asc("priority")]),
+    );
   });
 
   it("array-contains plus an order needs an arrayConfig CONTAINS index", async () => {
-    assert.deepEqual(ids(await tasks().where("tags", "array-contains", "b").orderBy("priority", "desc").get()), ["t1", "t2"]);
-    assert.deepEqual(ids(await tasks().where("tags", "array-contains-any", ["a", "b"]).orderBy("priority", "desc").get()), ["t3", "t1", "t2"]);
+    assert.deepEqual(ids(await tasks().where("tags", "array-contains", "b").orderBy("priority", "desc").get()), [
+      "t1",
+      "t2",
+    ]);
+    assert.deepEqual(
+      ids(await tasks().where("tags", "array-contains-any", ["a", "b"]).orderBy("priority", "desc").get()),
+      ["t3", "t1", "t2"],
+    );
     await assertNeedsIndex(
       tasks().where("tags", "array-contains", "b").orderBy("priority"),
       index([{ fieldPath: "tags", arrayConfig: "CONTAINS" }, asc("priority")]),
@@ -126,7 +175,10 @@ describe("firestore-offline: index requirements (firestore.indexes.json)", funct
   it("every disjunct of an or needs its index", async () => {
     const either = Filter.or(Filter.where("status", "==", "done"), Filter.where("owner", "==", "bob"));
     assert.deepEqual(ids(await tasks().where(either).get()), ["t2", "t3"]);
-    await assertNeedsIndex(tasks().where(either).orderBy("createdAt", "desc"), index([asc("owner"), desc("createdAt")]));
+    await assertNeedsIndex(
+      tasks().where(either).orderBy("createdAt", "desc"),
+      index([asc("owner"), desc("createdAt")]),
+    );
   });
 
   it("a field exempted in fieldOverrides has no single-field index", async () => {
@@ -140,8 +192,14 @@ describe("firestore-offline: index requirements (firestore.indexes.json)", funct
     assert.deepEqual(ids(await group.where("owner", "==", "ann").get()), ["t1", "t3", "t4", "t9"]);
     const err = await listenError(group.where("status", "==", "open"));
     assert.equal(err?.code, Code.FAILED_PRECONDITION);
-    assert.match(err.message, /"fieldPath":"status","indexes":\[\{"order":"ASCENDING","queryScope":"COLLECTION_GROUP"\}\]/);
-    await assertNeedsIndex(group.where("owner", "==", "ann").orderBy("createdAt"), index([asc("owner"), asc("createdAt")], "COLLECTION_GROUP"));
+    assert.match(
+      err.message,
+      /"fieldPath":"status","indexes":\[\{"order":"ASCENDING","queryScope":"COLLECTION_GROUP"\}\]/,
+    );
+    await assertNeedsIndex(
+      group.where("owner", "==", "ann").orderBy("createdAt"),
+      index([asc("owner"), asc("createdAt")], "COLLECTION_GROUP"),
+    );
   });
 
   it("get() of a query that needs an undeclared index fails with FAILED_PRECONDITION too", async () => {

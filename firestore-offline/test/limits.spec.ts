@@ -70,13 +70,20 @@ describe("firestore-offline: production limits", function () {
         Code.INVALID_ARGUMENT,
         /cannot be written because its size \(1,048,577 bytes\) exceeds the maximum allowed size of 1,048,576 bytes/,
       );
-      assert.equal(((await db.doc("items/big").get()).get("s") as string).charAt(0), "x", "the refused write changed nothing");
+      assert.equal(
+        ((await db.doc("items/big").get()).get("s") as string).charAt(0),
+        "x",
+        "the refused write changed nothing",
+      );
     });
 
     it("a transform that grows a document past the limit is refused too", async () => {
       const { db } = client();
       await db.doc("items/big").set({ s: "x".repeat(1_048_576 - overhead - 100), tags: [] });
-      await rejectsWithCode(db.doc("items/big").update({ tags: FieldValue.arrayUnion("z".repeat(200)) }), Code.INVALID_ARGUMENT);
+      await rejectsWithCode(
+        db.doc("items/big").update({ tags: FieldValue.arrayUnion("z".repeat(200)) }),
+        Code.INVALID_ARGUMENT,
+      );
     });
   });
 
@@ -89,7 +96,11 @@ describe("firestore-offline: production limits", function () {
       await fits.commit();
       const tooBig = db.batch();
       for (let i = 0; i < 11; i++) tooBig.set(db.doc(`items/big-${i}`), { chunk });
-      await rejectsWith(tooBig.commit(), Code.INVALID_ARGUMENT, /Request payload size exceeds the limit: 10485760 bytes/);
+      await rejectsWith(
+        tooBig.commit(),
+        Code.INVALID_ARGUMENT,
+        /Request payload size exceeds the limit: 10485760 bytes/,
+      );
       assert.equal((await db.collection("items").get()).size, 10);
     });
   });
@@ -104,9 +115,20 @@ describe("firestore-offline: production limits", function () {
         update: { name: `${database}/documents/items/${id}`, fields: { top: nestedWire(depth) } },
       });
       await rawCommit(target(), database, [write(20, "raw20")]);
-      await rejectsWith(rawCommit(target(), database, [write(21, "raw21")]), Code.INVALID_ARGUMENT, /nested more than 20 levels/);
       await rejectsWith(
-        rawCommit(target(), database, [{ update: { name: `${database}/documents/items/arr`, fields: { a: { arrayValue: { values: [nestedWire(20)] } } } } }]),
+        rawCommit(target(), database, [write(21, "raw21")]),
+        Code.INVALID_ARGUMENT,
+        /nested more than 20 levels/,
+      );
+      await rejectsWith(
+        rawCommit(target(), database, [
+          {
+            update: {
+              name: `${database}/documents/items/arr`,
+              fields: { a: { arrayValue: { values: [nestedWire(20)] } } },
+            },
+          },
+        ]),
         Code.INVALID_ARGUMENT,
         /field 'a\.0\.n\.n/,
       );

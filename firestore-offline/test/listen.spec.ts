@@ -100,9 +100,7 @@ describe("firestore-offline: listen", function () {
   it("a listener only receives documents inside its target", async () => {
     const { db } = client();
     const events: QueryEvent[] = [];
-    const unsubscribe = db
-      .collection("watched")
-      .onSnapshot((snap) => events.push(toEvent(snap)));
+    const unsubscribe = db.collection("watched").onSnapshot((snap) => events.push(toEvent(snap)));
     try {
       await waitFor(() => events.length === 1, "the initial snapshot");
       await db.doc("unwatched/u").set({ v: 1 });

@@ -10,7 +10,13 @@ import { deleteApp, getApps, initializeApp } from "firebase-admin/app";
 import { FieldPath, Timestamp } from "firebase-admin/firestore";
 import { HELD_STATUSES, shardsOf, type JobStatus } from "../../functions/src/core/jobs/model";
 import { POD_STATUSES } from "../../functions/src/core/runners/reviewTask";
-import { dueDeployments, deploymentsOfDefinition, definitionsOfTenant, lapsedVersions, versionsOfDefinition } from "../../functions/src/data/code";
+import {
+  dueDeployments,
+  deploymentsOfDefinition,
+  definitionsOfTenant,
+  lapsedVersions,
+  versionsOfDefinition,
+} from "../../functions/src/data/code";
 import { findInstance, teamCredentials } from "../../functions/src/data/credentials";
 import { COLLECTIONS } from "../../functions/src/data/collections";
 import { db } from "../../functions/src/data/firestore";
@@ -18,7 +24,13 @@ import { ownedJobsPage } from "../../functions/src/data/genericJobs";
 import { artifactsOf } from "../../functions/src/data/jobArtifacts";
 import { logsAfter } from "../../functions/src/data/jobLogs";
 import { messagesAfter } from "../../functions/src/data/jobMessages";
-import { expiredLeases, jobs, pendingCandidates, pendingCandidatesInShard, recentJobsOfQueue } from "../../functions/src/data/jobs";
+import {
+  expiredLeases,
+  jobs,
+  pendingCandidates,
+  pendingCandidatesInShard,
+  recentJobsOfQueue,
+} from "../../functions/src/data/jobs";
 import { invitations, members, membershipsOf, ownersOf } from "../../functions/src/data/teams";
 import {
   heldJobsOf,
@@ -91,10 +103,25 @@ function projectQueries(): { name: string; run: () => Promise<unknown> }[] {
     { name: "members page", run: get(members("team-1").limit(100)) },
     // Built inline in core/teams (manageInvitations, deleteTeam, ensurePersonalTeam).
     { name: "invitations by createdAt", run: get(invitations("team-1").orderBy("createdAt", "desc").limit(100)) },
-    { name: "unfinished jobs of a team", run: get(jobs().where("teamId", "==", "team-1").where("status", "in", ["PENDING", "LEASED", "RUNNING", "PAUSED"]).limit(1)) },
+    {
+      name: "unfinished jobs of a team",
+      run: get(
+        jobs()
+          .where("teamId", "==", "team-1")
+          .where("status", "in", ["PENDING", "LEASED", "RUNNING", "PAUSED"])
+          .limit(1),
+      ),
+    },
     ...[COLLECTIONS.credentials, COLLECTIONS.runners, COLLECTIONS.jobs, COLLECTIONS.workspaces].map((name) => ({
       name: `legacy records of a user in ${name}`,
-      run: get(db().collection(name).where("ownerUid", "==", "uid-1").orderBy(FieldPath.documentId()).startAfter("a").limit(200)),
+      run: get(
+        db()
+          .collection(name)
+          .where("ownerUid", "==", "uid-1")
+          .orderBy(FieldPath.documentId())
+          .startAfter("a")
+          .limit(200),
+      ),
     })),
     ...[
       { queue: "generic/user:uid-1" },
@@ -105,7 +132,10 @@ function projectQueries(): { name: string; run: () => Promise<unknown> }[] {
       { queue: "generic/user:uid-1", statuses: ["FAILED", "CANCELLED"] as JobStatus[], type: "build" },
     ].flatMap((filter) => [
       { name: `ownedJobsPage(${JSON.stringify(filter)})`, run: get(ownedJobsPage(filter, null, 20)) },
-      { name: `ownedJobsPage(${JSON.stringify(filter)}, after)`, run: get(ownedJobsPage(filter, { createdAt: now, id: "job-1" }, 20)) },
+      {
+        name: `ownedJobsPage(${JSON.stringify(filter)}, after)`,
+        run: get(ownedJobsPage(filter, { createdAt: now, id: "job-1" }, 20)),
+      },
     ]),
     { name: "artifactsOf", run: get(artifactsOf("job-1", 100)) },
     { name: "logsAfter", run: get(logsAfter("job-1", 3, 100)) },
@@ -122,13 +152,22 @@ function projectQueries(): { name: string; run: () => Promise<unknown> }[] {
     { name: "longOfflineRunners", run: get(longOfflineRunners(now, 100)) },
     { name: "heldJobsOf", run: get(heldJobsOf("uid-1:runner-1", HELD_STATUSES.length)) },
     ...statusSets.flatMap((statuses) => [
-      { name: `jobsRanBy(${JSON.stringify(statuses)}).count()`, run: get(jobsRanBy("uid-1:runner-1", statuses).count()) },
-      { name: `jobsRanBy(${JSON.stringify(statuses)}) page`, run: get(jobsRanBy("uid-1:runner-1", statuses).offset(10).limit(10)) },
+      {
+        name: `jobsRanBy(${JSON.stringify(statuses)}).count()`,
+        run: get(jobsRanBy("uid-1:runner-1", statuses).count()),
+      },
+      {
+        name: `jobsRanBy(${JSON.stringify(statuses)}) page`,
+        run: get(jobsRanBy("uid-1:runner-1", statuses).offset(10).limit(10)),
+      },
     ]),
     { name: "ownedWorkspaces", run: get(ownedWorkspaces("uid-1", 50)) },
     // Built inline in core/workspaces (buildRunnerContext, readWorkspace).
     { name: "workspace messages by seq", run: get(messages(workspace).orderBy("seq", "desc").limit(1000)) },
-    { name: "workspace deliverables by createdAt", run: get(deliverables(workspace).orderBy("createdAt", "desc").limit(1000)) },
+    {
+      name: "workspace deliverables by createdAt",
+      run: get(deliverables(workspace).orderBy("createdAt", "desc").limit(1000)),
+    },
   ];
 }
 
@@ -148,7 +187,10 @@ describe(`the functions' queries against ${relative(ROOT, INDEXES)}`, function (
   after(async () => {
     await Promise.all(getApps().map((app) => deleteApp(app)));
     await firestore?.stop();
-    for (const [key, value] of [["FIRESTORE_EMULATOR_HOST", saved.host], ["GCLOUD_PROJECT", saved.project]] as const) {
+    for (const [key, value] of [
+      ["FIRESTORE_EMULATOR_HOST", saved.host],
+      ["GCLOUD_PROJECT", saved.project],
+    ] as const) {
       if (value === undefined) delete process.env[key];
       else process.env[key] = value;
     }

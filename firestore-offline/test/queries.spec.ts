@@ -29,7 +29,11 @@ describe("firestore-offline: queries", function () {
       assert.deepEqual(ids(await items().where("n", "<=", 3).get()), ["a", "b", "c"]);
       assert.deepEqual(ids(await items().where("n", ">", 3).get()), ["d", "e"]);
       assert.deepEqual(ids(await items().where("n", ">=", 4).get()), ["d", "e"]);
-      assert.deepEqual(ids(await items().where("price", ">=", 2).get()), ["b", "c"], "int and double compare numerically");
+      assert.deepEqual(
+        ids(await items().where("price", ">=", 2).get()),
+        ["b", "c"],
+        "int and double compare numerically",
+      );
     });
 
     it("range filters only match values of the same type", async () => {
@@ -166,19 +170,25 @@ describe("firestore-offline: queries", function () {
       await db.doc("reviews/r3").set({ stars: 4 });
       await db.doc("items/a/notreviews/r4").set({ stars: 5 });
       const group = await db.collectionGroup("reviews").where("stars", ">=", 4).get();
-      assert.deepEqual(group.docs.map((d) => d.ref.path), ["reviews/r3", "items/a/reviews/r1"]);
+      assert.deepEqual(
+        group.docs.map((d) => d.ref.path),
+        ["reviews/r3", "items/a/reviews/r1"],
+      );
       assert.equal((await db.collectionGroup("reviews").get()).size, 3);
     });
 
     it("select() projects fields; an empty select() returns only names", async () => {
       const projected = await items().orderBy("n").select("s", "nested.k").get();
-      assert.deepEqual(projected.docs.map((d) => d.data()), [
-        { s: "apple", nested: { k: 10 } },
-        { s: "banana", nested: { k: 20 } },
-        { s: "cherry", nested: { k: 30 } },
-        { s: "date", nested: { k: 40 } },
-        {},
-      ]);
+      assert.deepEqual(
+        projected.docs.map((d) => d.data()),
+        [
+          { s: "apple", nested: { k: 10 } },
+          { s: "banana", nested: { k: 20 } },
+          { s: "cherry", nested: { k: 30 } },
+          { s: "date", nested: { k: 40 } },
+          {},
+        ],
+      );
       const names = await items().select().get();
       assert.deepEqual(ids(names), ["a", "b", "c", "d", "e", "f"]);
       assert.ok(names.docs.every((d) => Object.keys(d.data()).length === 0));
@@ -190,16 +200,28 @@ describe("firestore-offline: queries", function () {
       assert.equal((await items().where("cat", "==", "none").count().get()).data().count, 0);
       assert.equal((await items().orderBy("n").limit(2).count().get()).data().count, 2);
 
-      const byN = await items().aggregate({ total: AggregateField.sum("n"), mean: AggregateField.average("n") }).get();
+      const byN = await items()
+        .aggregate({ total: AggregateField.sum("n"), mean: AggregateField.average("n") })
+        .get();
       assert.deepEqual(byN.data(), { total: 15, mean: 3 });
       // Only documents that have `price` take part; a null price counts but adds nothing.
       const byPrice = await items()
-        .aggregate({ total: AggregateField.sum("price"), mean: AggregateField.average("price"), count: AggregateField.count() })
+        .aggregate({
+          total: AggregateField.sum("price"),
+          mean: AggregateField.average("price"),
+          count: AggregateField.count(),
+        })
         .get();
       assert.deepEqual(byPrice.data(), { total: 6.75, mean: 2.25, count: 4 });
-      const absent = await items().aggregate({ mean: AggregateField.average("absent"), count: AggregateField.count() }).get();
+      const absent = await items()
+        .aggregate({ mean: AggregateField.average("absent"), count: AggregateField.count() })
+        .get();
       assert.deepEqual(absent.data(), { mean: null, count: 0 });
-      const limited = await items().orderBy("n").limit(3).aggregate({ total: AggregateField.sum("n") }).get();
+      const limited = await items()
+        .orderBy("n")
+        .limit(3)
+        .aggregate({ total: AggregateField.sum("n") })
+        .get();
       assert.equal(limited.data().total, 6);
     });
   });

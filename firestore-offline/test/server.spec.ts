@@ -41,13 +41,20 @@ describe("firestore-offline: server", function () {
     it("listens on 127.0.0.1 only", async () => {
       assert.equal(await canConnect("127.0.0.1", target().port), true);
       // Linux routes all of 127.0.0.0/8 to loopback: a wildcard (0.0.0.0) bind would accept this.
-      assert.equal(await canConnect("127.0.0.2", target().port), false, "reachable on 127.0.0.2: not bound to 127.0.0.1 only");
+      assert.equal(
+        await canConnect("127.0.0.2", target().port),
+        false,
+        "reachable on 127.0.0.2: not bound to 127.0.0.1 only",
+      );
       assert.equal(offlineOf(target()).host, "127.0.0.1");
     });
 
     it("refuses any other host", async () => {
       const host: string = "0.0.0.0";
-      await assert.rejects(startOfflineFirestore({ host: host as typeof LOOPBACK, port: 0 }), /only listens on 127\.0\.0\.1/);
+      await assert.rejects(
+        startOfflineFirestore({ host: host as typeof LOOPBACK, port: 0 }),
+        /only listens on 127\.0\.0\.1/,
+      );
     });
 
     it("fails fast with a clear message when the port is in use", async () => {
@@ -59,18 +66,29 @@ describe("firestore-offline: server", function () {
     it("answers only requests whose Host is a loopback name (no DNS rebinding)", async () => {
       const request = (host: string, method = "GET", path = "/") =>
         new Promise<number>((resolve, reject) => {
-          const req = http.request({ host: "127.0.0.1", port: target().port, method, path, headers: { host } }, (res) => {
-            res.resume();
-            resolve(res.statusCode ?? 0);
-          });
+          const req = http.request(
+            { host: "127.0.0.1", port: target().port, method, path, headers: { host } },
+            (res) => {
+              res.resume();
+              resolve(res.statusCode ?? 0);
+            },
+          );
           req.on("error", reject);
           req.end();
         });
       await client().db.doc("kept/one").set({ a: 1 });
-      assert.equal(await request("evil.example:80", "DELETE", `/emulator/v1/projects/${client().projectId}/databases/(default)/documents`), 403);
+      assert.equal(
+        await request(
+          "evil.example:80",
+          "DELETE",
+          `/emulator/v1/projects/${client().projectId}/databases/(default)/documents`,
+        ),
+        403,
+      );
       assert.equal(await request("127.0.0.1.nip.io"), 403);
       assert.equal((await client().db.doc("kept/one").get()).exists, true, "the refused clear cleared nothing");
-      for (const host of [`127.0.0.1:${target().port}`, "localhost", `[::1]:${target().port}`]) assert.equal(await request(host), 200, host);
+      for (const host of [`127.0.0.1:${target().port}`, "localhost", `[::1]:${target().port}`])
+        assert.equal(await request(host), 200, host);
     });
 
     it("GET / answers Ok", async () => {
@@ -86,7 +104,9 @@ describe("firestore-offline: server", function () {
         await db.doc("jobs/a").set({ v: 1 });
         await db.doc("jobs/a/logs/l").set({ v: 1 });
         await other.db.doc("jobs/a").set({ v: 2 });
-        const res = await fetch(url(`/emulator/v1/projects/${projectId}/databases/(default)/documents`), { method: "DELETE" });
+        const res = await fetch(url(`/emulator/v1/projects/${projectId}/databases/(default)/documents`), {
+          method: "DELETE",
+        });
         assert.equal(res.status, 200);
         assert.equal((await db.doc("jobs/a").get()).exists, false);
         assert.equal((await db.collectionGroup("logs").get()).size, 0);
@@ -116,7 +136,10 @@ describe("firestore-offline: server", function () {
       await db.doc("s/b").delete(); // 1 delete, 1 commit
       const { writeTime: stale } = await db.doc("s/a").set({ v: 1 }); // 1 write, 1 commit
       await db.doc("s/a").set({ v: 3 }); // 1 write, 1 commit
-      await assert.rejects(db.doc("s/a").update({ v: 2 }, { lastUpdateTime: stale }), /FAILED_PRECONDITION|stored version/); // 1 refused commit
+      await assert.rejects(
+        db.doc("s/a").update({ v: 2 }, { lastUpdateTime: stale }),
+        /FAILED_PRECONDITION|stored version/,
+      ); // 1 refused commit
       await db.runTransaction(async (tx) => {
         const snap = await tx.get(db.doc("s/a")); // 1 read, 1 transaction
         tx.update(db.doc("s/a"), { v: (snap.get("v") as number) + 1 }); // 1 write, 1 commit
@@ -268,7 +291,10 @@ describe("firestore-offline: server", function () {
       assert.equal((await reopened.doc("types/all/sub/child").get()).get("n"), 1n);
 
       const rewritten = await reopened.doc("types/all").update({ flag: true });
-      assert.ok(rewritten.writeTime > (before.updateTime ?? Timestamp.fromMillis(0)), "the clock continues after the import");
+      assert.ok(
+        rewritten.writeTime > (before.updateTime ?? Timestamp.fromMillis(0)),
+        "the clock continues after the import",
+      );
     });
 
     it("POST /emulator/v1/export writes the export file now", async () => {

@@ -164,10 +164,13 @@ describe("firestore-offline: transactions", function () {
     });
     assert.equal(atReadTime, 1);
 
-    const queried = await db.runTransaction(async (tx) => (await tx.get(db.collection("config"))).docs.map((d) => d.get("v") as number), {
-      readOnly: true,
-      readTime: before.readTime,
-    });
+    const queried = await db.runTransaction(
+      async (tx) => (await tx.get(db.collection("config"))).docs.map((d) => d.get("v") as number),
+      {
+        readOnly: true,
+        readTime: before.readTime,
+      },
+    );
     assert.deepEqual(queried, [1]);
 
     const pair = await db.runTransaction(

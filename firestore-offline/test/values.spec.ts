@@ -12,7 +12,10 @@ const NAME = "projects/p/databases/(default)/documents/c/d";
 const int = (n: bigint | number): Value => ({ integerValue: BigInt(n).toString() });
 const double = (n: number): Value => ({ doubleValue: n });
 
-function transformed(stored: Value | undefined, transform: Omit<WriteMsg["updateTransforms"][number], "fieldPath">): Value | undefined {
+function transformed(
+  stored: Value | undefined,
+  transform: Omit<WriteMsg["updateTransforms"][number], "fieldPath">,
+): Value | undefined {
   const current: StoredDocument | undefined =
     stored === undefined ? undefined : { name: NAME, fields: { f: stored }, createTime: 1n, updateTime: 1n };
   const write: WriteMsg = {

@@ -96,7 +96,10 @@ describe("firestore-offline: writes", function () {
       const { db } = client();
       const results = await Promise.all(Array.from({ length: 10 }, (_, i) => db.doc(`fast/${i}`).set({ i })));
       const nanos = results.map((r) => r.writeTime.nanoseconds);
-      assert.ok(nanos.some((n) => n % 1_000_000 !== 0), `expected microseconds in ${nanos.join(",")}`);
+      assert.ok(
+        nanos.some((n) => n % 1_000_000 !== 0),
+        `expected microseconds in ${nanos.join(",")}`,
+      );
     });
 
     it("a write that changes nothing keeps the document's update time (as production does)", async () => {
@@ -106,7 +109,10 @@ describe("firestore-offline: writes", function () {
       const first = await ref.get();
       await ref.set({ v: 1, tags: ["a"] });
       const second = await ref.get();
-      assert.ok(second.updateTime?.isEqual(first.updateTime ?? Timestamp.fromMillis(0)), "identical set() moved the update time");
+      assert.ok(
+        second.updateTime?.isEqual(first.updateTime ?? Timestamp.fromMillis(0)),
+        "identical set() moved the update time",
+      );
       await ref.set({ v: 1.5, tags: ["a"] });
       assert.ok((await ref.get()).updateTime?.isEqual(first.updateTime ?? Timestamp.fromMillis(0)) === false);
     });
@@ -115,7 +121,9 @@ describe("firestore-offline: writes", function () {
   describe("field updates and transforms", () => {
     it("serverTimestamp() stores the commit time", async () => {
       const { db } = client();
-      const result = await db.doc("jobs/t").set({ at: FieldValue.serverTimestamp(), other: FieldValue.serverTimestamp() });
+      const result = await db
+        .doc("jobs/t")
+        .set({ at: FieldValue.serverTimestamp(), other: FieldValue.serverTimestamp() });
       const snap = await db.doc("jobs/t").get();
       const at = snap.get("at") as Timestamp;
       assert.ok(at instanceof Timestamp);
@@ -284,10 +292,22 @@ describe("firestore-offline: writes", function () {
       await db.doc("b/2/sub/3").set({});
       await db.doc("a/1/inner/x").set({});
       await db.doc("a/1/other/y").set({});
-      assert.deepEqual((await db.listCollections()).map((c) => c.id), ["a", "b"]);
-      assert.deepEqual((await db.doc("a/1").listCollections()).map((c) => c.id), ["inner", "other"]);
-      assert.deepEqual((await db.collection("b").listDocuments()).map((d) => d.path), ["b/2"]);
-      assert.deepEqual((await db.collection("a").listDocuments()).map((d) => d.path), ["a/1"]);
+      assert.deepEqual(
+        (await db.listCollections()).map((c) => c.id),
+        ["a", "b"],
+      );
+      assert.deepEqual(
+        (await db.doc("a/1").listCollections()).map((c) => c.id),
+        ["inner", "other"],
+      );
+      assert.deepEqual(
+        (await db.collection("b").listDocuments()).map((d) => d.path),
+        ["b/2"],
+      );
+      assert.deepEqual(
+        (await db.collection("a").listDocuments()).map((d) => d.path),
+        ["a/1"],
+      );
     });
   });
 });

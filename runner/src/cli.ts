@@ -50,13 +50,17 @@ async function main(argv: string[]): Promise<number> {
         return await (command === "register" ? register : verify)(args, process.env, say, stop.signal);
       }
       case "service":
-        if (args[0] !== "install") throw new ConfigError("Usage: runnerplane-runner service install [--config <file>] [--unit-dir <dir>]");
+        if (args[0] !== "install")
+          throw new ConfigError("Usage: runnerplane-runner service install [--config <file>] [--unit-dir <dir>]");
         return installService(args.slice(1), process.env, say, process.argv[1] ?? __filename);
       case "run":
         return await run(args);
     }
   } catch (error) {
-    if (error instanceof ConfigError || (error instanceof Error && "code" in error && String(error.code).startsWith("ERR_PARSE_ARGS"))) {
+    if (
+      error instanceof ConfigError ||
+      (error instanceof Error && "code" in error && String(error.code).startsWith("ERR_PARSE_ARGS"))
+    ) {
       process.stderr.write(`${describeError(error)}\n\n${USAGE}\n`);
       return 2;
     }
@@ -90,7 +94,8 @@ async function run(argv: string[]): Promise<number> {
       concurrency: cfg.concurrency,
       succeeded: live.runner?.counts.SUCCEEDED ?? 0,
       failed: live.runner?.counts.FAILED ?? 0,
-      released: (live.runner?.counts.RELEASED ?? 0) + (live.runner?.counts.PAUSED ?? 0) + (live.runner?.counts.CANCELLED ?? 0),
+      released:
+        (live.runner?.counts.RELEASED ?? 0) + (live.runner?.counts.PAUSED ?? 0) + (live.runner?.counts.CANCELLED ?? 0),
       lost: live.runner?.counts.LOST ?? 0,
       trouble: live.watch?.current() ?? null,
     }),
@@ -103,30 +108,45 @@ async function run(argv: string[]): Promise<number> {
     watch.retry(info);
     log("debug", "retry", { ...info });
   };
-  const http = (token: string) => new HttpClient({ baseUrl: cfg.api, token, onRetry, onAttempt: (info) => watch.attempt(info) });
+  const http = (token: string) =>
+    new HttpClient({ baseUrl: cfg.api, token, onRetry, onAttempt: (info) => watch.attempt(info) });
 
   const sandbox = Sandbox.detect(cfg.runnerId);
   log(sandbox.available ? "info" : "warn", "sandbox", { protections: sandbox.describe() });
   if (cfg.credentialSource === "flags or environment" && !sandbox.available) {
-    log("warn", "credentials-visible", { note: "credentials given by flag or environment can be read from /proc by job processes of the same user without a sandbox; use `register` (config file, mode 600)" });
+    log("warn", "credentials-visible", {
+      note: "credentials given by flag or environment can be read from /proc by job processes of the same user without a sandbox; use `register` (config file, mode 600)",
+    });
   }
   const ledger = Ledger.open(cfg.stateDir);
-  const isolation = { sandbox, maxProcesses: cfg.sandbox.maxProcesses, network: cfg.sandbox.network, jobMemoryMiB: cfg.sandbox.jobMemoryMiB, hidden: cfg.privatePaths };
+  const isolation = {
+    sandbox,
+    maxProcesses: cfg.sandbox.maxProcesses,
+    network: cfg.sandbox.network,
+    jobMemoryMiB: cfg.sandbox.jobMemoryMiB,
+    hidden: cfg.privatePaths,
+  };
   const ctx: WorkContext = { runnerId: cfg.runnerId, ledger, log, isolation };
   const sources: WorkSource[] = [];
   const main = cfg.token === null ? null : http(cfg.token);
   const fleet = main !== null && cfg.faces.includes("fleet") ? new FleetClient(main, cfg.runnerId) : null;
-  if (main !== null && cfg.faces.includes("jobs")) sources.push(new JobsSource(ctx, new JobsClient(main, cfg.runnerId), cfg.tags, cfg.jobs));
+  if (main !== null && cfg.faces.includes("jobs"))
+    sources.push(new JobsSource(ctx, new JobsClient(main, cfg.runnerId), cfg.tags, cfg.jobs));
   if (fleet !== null && cfg.review !== null) sources.push(new ReviewSource(ctx, fleet, cfg.review));
   if (cfg.codeToken !== null && cfg.faces.includes("code")) {
     // Tenant code runs only in a sandbox, unless the operator says otherwise.
-    if (sandbox.available || cfg.allowUnsandboxed) sources.push(new CodeSource(ctx, new CoderunnerClient(http(cfg.codeToken)), cfg.code));
-    else log("error", "code-refused", { note: "no sandbox on this machine (install bubblewrap): Coderunner executions are not taken; --allow-unsandboxed runs them anyway" });
+    if (sandbox.available || cfg.allowUnsandboxed)
+      sources.push(new CodeSource(ctx, new CoderunnerClient(http(cfg.codeToken)), cfg.code));
+    else
+      log("error", "code-refused", {
+        note: "no sandbox on this machine (install bubblewrap): Coderunner executions are not taken; --allow-unsandboxed runs them anyway",
+      });
   }
   if (cfg.workspaceToken !== null && cfg.workspace !== null && cfg.faces.includes("workspace")) {
     sources.push(new WorkspaceSource(ctx, new WorkspaceClient(http(cfg.workspaceToken)), cfg.workspace));
   }
-  if (fleet !== null && cfg.review === null) log("info", "no-review-command", { note: 'review tasks are not claimed without a "review" command in the config' });
+  if (fleet !== null && cfg.review === null)
+    log("info", "no-review-command", { note: 'review tasks are not claimed without a "review" command in the config' });
   if (sources.length === 0 && fleet === null) {
     log("error", "start-failed", { error: "nothing left to serve" });
     return 1;
@@ -162,7 +182,8 @@ async function run(argv: string[]): Promise<number> {
     reporter.stop();
     return 1;
   }
-  if (!stopping.signal.aborted) await new Promise<void>((resolve) => stopping.signal.addEventListener("abort", () => resolve(), { once: true }));
+  if (!stopping.signal.aborted)
+    await new Promise<void>((resolve) => stopping.signal.addEventListener("abort", () => resolve(), { once: true }));
   await (drained ?? runner.drain(cfg.graceMs, hurried));
   sandbox.close();
   reporter.stop();

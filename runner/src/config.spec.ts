@@ -16,12 +16,23 @@ describe("runner configuration", () => {
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), "rp-config-spec-"));
     file = join(dir, "runner.json");
-    writeFileSync(file, JSON.stringify({ concurrency: 4, tags: ["gpu"], jobs: { build: { command: ["node", "build.js"], outputs: ["out/*.txt"], cwd: "scripts" } }, review: { command: ["./review"] } }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        concurrency: 4,
+        tags: ["gpu"],
+        jobs: { build: { command: ["node", "build.js"], outputs: ["out/*.txt"], cwd: "scripts" } },
+        review: { command: ["./review"] },
+      }),
+    );
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   it("takes flags over the file over defaults, and credentials from flags or the environment only", () => {
-    const config = load(["--api", "http://127.0.0.1:5000/", "--config", file, "--tags", "fast, gpu,fast", "--id", "r-1"], { RUNNER_TOKEN: "k.s" });
+    const config = load(
+      ["--api", "http://127.0.0.1:5000/", "--config", file, "--tags", "fast, gpu,fast", "--id", "r-1"],
+      { RUNNER_TOKEN: "k.s" },
+    );
     assert.equal(config.api, "http://127.0.0.1:5000");
     assert.equal(config.token, "k.s");
     assert.equal(config.concurrency, 4);
@@ -39,7 +50,10 @@ describe("runner configuration", () => {
     assert.deepEqual(config.faces, ["code"]);
     assert.throws(() => load(["--api", "https://x", "--token", "k.s", "--faces", "jobs"]), /no job types/);
     assert.throws(() => load(["--api", "https://x", "--token", "k.s", "--faces", "workspace"]), /workspace-token/);
-    assert.throws(() => load(["--api", "https://x", "--token", "k.s", "--faces", "jobs,ftp", "--config", file]), /Unknown face "ftp"/);
+    assert.throws(
+      () => load(["--api", "https://x", "--token", "k.s", "--faces", "jobs,ftp", "--config", file]),
+      /Unknown face "ftp"/,
+    );
     assert.throws(() => load(["--api", "https://x"]), /Nothing to serve/);
   });
 
@@ -66,18 +80,33 @@ describe("runner configuration", () => {
   });
 
   it("refuses plain http to another machine unless --insecure, and takes it to this one", () => {
-    assert.throws(() => load(["--api", "http://runners.example.com", "--token", "k.s"]), /plain http to another machine.*--insecure/);
+    assert.throws(
+      () => load(["--api", "http://runners.example.com", "--token", "k.s"]),
+      /plain http to another machine.*--insecure/,
+    );
     assert.throws(() => load(["--api", "http://10.0.0.5:5000", "--token", "k.s"]), /--insecure/);
     assert.throws(() => load(["--api", "https://user:pw@x", "--token", "k.s"]), /user name or password/);
-    assert.equal(load(["--api", "http://runners.example.com", "--token", "k.s", "--insecure"]).api, "http://runners.example.com");
-    for (const api of ["http://127.0.0.1:5000", "http://localhost:5000", "http://[::1]:5000", "http://127.1.2.3"]) assert.equal(load(["--api", api, "--token", "k.s"]).api, api);
+    assert.equal(
+      load(["--api", "http://runners.example.com", "--token", "k.s", "--insecure"]).api,
+      "http://runners.example.com",
+    );
+    for (const api of ["http://127.0.0.1:5000", "http://localhost:5000", "http://[::1]:5000", "http://127.1.2.3"])
+      assert.equal(load(["--api", api, "--token", "k.s"]).api, api);
   });
 
   it("reads credentials and a stable id from the default config file, which must be 0600", () => {
     const home = join(dir, "xdg");
     mkdirSync(join(home, "runnerplane"), { recursive: true });
     const path = join(home, "runnerplane", "runner.json");
-    writeFileSync(path, JSON.stringify({ api: "https://x", id: "build-7", credentials: { token: "k.from-file", codeToken: "c.from-file" } }), { mode: 0o600 });
+    writeFileSync(
+      path,
+      JSON.stringify({
+        api: "https://x",
+        id: "build-7",
+        credentials: { token: "k.from-file", codeToken: "c.from-file" },
+      }),
+      { mode: 0o600 },
+    );
     const env = { XDG_CONFIG_HOME: home };
     const first = load([], env);
     assert.equal(first.runnerId, "build-7");

@@ -33,8 +33,15 @@ export const MIN_HEARTBEAT_MS = 250;
 export const IDLE_POLL_CAP = 8;
 
 const commandSchema = z.array(z.string().min(1)).min(1, "a command is an argv array: [program, ...args]");
-const envSchema = z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "environment names are letters, digits and _"), z.string()).default({});
-const timeoutSchema = z.number().int().min(1).max(7 * 24 * 60 * 60 * 1000).optional();
+const envSchema = z
+  .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "environment names are letters, digits and _"), z.string())
+  .default({});
+const timeoutSchema = z
+  .number()
+  .int()
+  .min(1)
+  .max(7 * 24 * 60 * 60 * 1000)
+  .optional();
 
 /** How to run one jobs-API job type. */
 const jobTypeSchema = z
@@ -49,7 +56,9 @@ const jobTypeSchema = z
   })
   .strict();
 
-const commandFaceSchema = z.object({ command: commandSchema, timeoutMs: timeoutSchema, env: envSchema, cwd: z.string().min(1).optional() }).strict();
+const commandFaceSchema = z
+  .object({ command: commandSchema, timeoutMs: timeoutSchema, env: envSchema, cwd: z.string().min(1).optional() })
+  .strict();
 
 /** What `register` stores: the credentials it checked, face by face. */
 export const credentialsSchema = z
@@ -68,7 +77,12 @@ const sandboxSchema = z
     /** Most processes one execution or job may run at once. */
     maxProcesses: z.number().int().min(8).max(100_000).optional(),
     /** Memory limit for jobs, review tasks and workspace turns (executions use their deployment's). */
-    jobMemoryMiB: z.number().int().min(16).max(1024 * 1024).optional(),
+    jobMemoryMiB: z
+      .number()
+      .int()
+      .min(16)
+      .max(1024 * 1024)
+      .optional(),
   })
   .strict();
 
@@ -141,7 +155,10 @@ export class ConfigError extends Error {
 
 /** Where `register` writes and `run` reads the config by default. */
 export function defaultConfigPath(env: NodeJS.ProcessEnv): string {
-  const base = env.XDG_CONFIG_HOME !== undefined && isAbsolute(env.XDG_CONFIG_HOME) ? env.XDG_CONFIG_HOME : join(homedir(), ".config");
+  const base =
+    env.XDG_CONFIG_HOME !== undefined && isAbsolute(env.XDG_CONFIG_HOME)
+      ? env.XDG_CONFIG_HOME
+      : join(homedir(), ".config");
   return join(base, "runnerplane", "runner.json");
 }
 
@@ -211,7 +228,8 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Run
   if (values.help === true) return "help";
 
   const fallbackPath = defaultConfigPath(env);
-  const configPath = values.config !== undefined ? resolve(values.config) : existsSync(fallbackPath) ? fallbackPath : null;
+  const configPath =
+    values.config !== undefined ? resolve(values.config) : existsSync(fallbackPath) ? fallbackPath : null;
   const file = configPath === null ? configFileSchema.parse({}) : readConfigFile(configPath);
   const configDir = configPath === null ? process.cwd() : dirname(configPath);
 
@@ -220,33 +238,64 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Run
   const runnerId = checkRunnerId(values.id ?? file.id ?? defaultRunnerId());
   const tags = checkTags(values.tags !== undefined ? splitList(values.tags) : (file.tags ?? []));
 
-  const concurrency = intOption("--concurrency", values.concurrency, file.concurrency, DEFAULTS.concurrency, 1, MAX_CONCURRENCY);
-  const heartbeatMs = intOption("--heartbeat-ms", values["heartbeat-ms"], file.heartbeatMs, DEFAULTS.heartbeatMs, MIN_HEARTBEAT_MS, 10 * 60 * 1000);
+  const concurrency = intOption(
+    "--concurrency",
+    values.concurrency,
+    file.concurrency,
+    DEFAULTS.concurrency,
+    1,
+    MAX_CONCURRENCY,
+  );
+  const heartbeatMs = intOption(
+    "--heartbeat-ms",
+    values["heartbeat-ms"],
+    file.heartbeatMs,
+    DEFAULTS.heartbeatMs,
+    MIN_HEARTBEAT_MS,
+    10 * 60 * 1000,
+  );
   const pollMs = intOption("--poll-ms", values["poll-ms"], file.pollMs, DEFAULTS.pollMs, MIN_POLL_MS, 10 * 60 * 1000);
   const graceMs = intOption("--grace-ms", values["grace-ms"], file.graceMs, DEFAULTS.graceMs, 0, 24 * 60 * 60 * 1000);
 
-  const given = [values.token ?? env.RUNNER_TOKEN, values["code-token"] ?? env.RUNNER_CODE_TOKEN, values["workspace-token"] ?? env.RUNNER_WORKSPACE_TOKEN].map(nonEmpty);
+  const given = [
+    values.token ?? env.RUNNER_TOKEN,
+    values["code-token"] ?? env.RUNNER_CODE_TOKEN,
+    values["workspace-token"] ?? env.RUNNER_WORKSPACE_TOKEN,
+  ].map(nonEmpty);
   const token = given[0] ?? nonEmpty(file.credentials?.token);
   const codeToken = given[1] ?? nonEmpty(file.credentials?.codeToken);
   const workspaceToken = given[2] ?? nonEmpty(file.credentials?.workspaceToken);
 
-  const jobs = Object.fromEntries(Object.entries(file.jobs).map(([type, spec]) => [type, fromConfigDir(configDir, spec)]));
+  const jobs = Object.fromEntries(
+    Object.entries(file.jobs).map(([type, spec]) => [type, fromConfigDir(configDir, spec)]),
+  );
   const review = file.review === undefined ? null : fromConfigDir(configDir, file.review);
   const workspace = file.workspace === undefined ? null : fromConfigDir(configDir, file.workspace);
 
   // Which faces can run: each needs its credential, and a face that runs commands needs one.
   const ready: Record<FaceName, string | null> = {
-    jobs: token === null ? "no --token" : Object.keys(jobs).length === 0 ? 'no job types in the config file ("jobs")' : null,
+    jobs:
+      token === null
+        ? "no --token"
+        : Object.keys(jobs).length === 0
+          ? 'no job types in the config file ("jobs")'
+          : null,
     fleet: token === null ? "no --token" : null,
     code: codeToken === null ? "no --code-token" : null,
-    workspace: workspaceToken === null ? "no --workspace-token" : workspace === null ? 'no "workspace" command in the config file' : null,
+    workspace:
+      workspaceToken === null
+        ? "no --workspace-token"
+        : workspace === null
+          ? 'no "workspace" command in the config file'
+          : null,
   };
   const asked = values.faces !== undefined ? splitList(values.faces) : file.faces;
   let faces: FaceName[];
   if (asked !== undefined) {
     faces = [];
     for (const face of asked) {
-      if (!(FACES as readonly string[]).includes(face)) throw new ConfigError(`Unknown face ${JSON.stringify(face)}: use ${FACES.join(", ")}.`);
+      if (!(FACES as readonly string[]).includes(face))
+        throw new ConfigError(`Unknown face ${JSON.stringify(face)}: use ${FACES.join(", ")}.`);
       const missing = ready[face as FaceName];
       if (missing !== null) throw new ConfigError(`Face ${face} cannot run: ${missing}.`);
       faces.push(face as FaceName);
@@ -254,9 +303,17 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Run
   } else {
     faces = FACES.filter((face) => ready[face] === null);
   }
-  if (faces.length === 0) throw new ConfigError("Nothing to serve: give --token (with job types in --config), --code-token, or --workspace-token with a workspace command.");
+  if (faces.length === 0)
+    throw new ConfigError(
+      "Nothing to serve: give --token (with job types in --config), --code-token, or --workspace-token with a workspace command.",
+    );
 
-  const stateDir = resolve(values["state-dir"] ?? (file.stateDir === undefined ? join(homedir(), ".runnerplane", "runner", runnerId) : resolveFrom(configDir, file.stateDir)));
+  const stateDir = resolve(
+    values["state-dir"] ??
+      (file.stateDir === undefined
+        ? join(homedir(), ".runnerplane", "runner", runnerId)
+        : resolveFrom(configDir, file.stateDir)),
+  );
   return {
     api,
     token,
@@ -281,9 +338,17 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Run
       python: file.code.python ?? "python3",
       dotnetScript: file.code.dotnetScript ?? "dotnet-script",
     },
-    sandbox: { network: file.sandbox.network ?? true, maxProcesses: file.sandbox.maxProcesses ?? DEFAULT_MAX_PROCESSES, jobMemoryMiB: file.sandbox.jobMemoryMiB ?? null },
+    sandbox: {
+      network: file.sandbox.network ?? true,
+      maxProcesses: file.sandbox.maxProcesses ?? DEFAULT_MAX_PROCESSES,
+      jobMemoryMiB: file.sandbox.jobMemoryMiB ?? null,
+    },
     allowUnsandboxed: values["allow-unsandboxed"] === true,
-    credentialSource: given.some((g) => g !== null) ? "flags or environment" : file.credentials !== undefined ? "config file" : "none",
+    credentialSource: given.some((g) => g !== null)
+      ? "flags or environment"
+      : file.credentials !== undefined
+        ? "config file"
+        : "none",
     privatePaths: [...(configPath === null ? [] : [configPath]), stateDir],
   };
 }
@@ -293,24 +358,34 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Run
  * machine (a token sent over plain http to another host can be read on the way) or `--insecure`.
  */
 export function checkApi(api: string | undefined, insecure: boolean): string {
-  if (api === undefined) throw new ConfigError('Name the API with --api <url> (or RUNNER_API, or "api" in the config file).');
+  if (api === undefined)
+    throw new ConfigError('Name the API with --api <url> (or RUNNER_API, or "api" in the config file).');
   let url: URL;
   try {
     url = new URL(api);
   } catch {
     throw new ConfigError(`--api must be an http(s) URL, not ${JSON.stringify(api)}.`);
   }
-  if (url.protocol !== "https:" && url.protocol !== "http:") throw new ConfigError(`--api must be an http(s) URL, not ${JSON.stringify(api)}.`);
-  if (url.username !== "" || url.password !== "") throw new ConfigError("--api must not carry a user name or password; credentials go in --token.");
+  if (url.protocol !== "https:" && url.protocol !== "http:")
+    throw new ConfigError(`--api must be an http(s) URL, not ${JSON.stringify(api)}.`);
+  if (url.username !== "" || url.password !== "")
+    throw new ConfigError("--api must not carry a user name or password; credentials go in --token.");
   if (url.protocol === "http:" && !isLoopback(url.hostname) && !insecure) {
-    throw new ConfigError(`--api ${url.origin}: plain http to another machine would send the runner's tokens in clear. Use https, or --insecure if the network is trusted.`);
+    throw new ConfigError(
+      `--api ${url.origin}: plain http to another machine would send the runner's tokens in clear. Use https, or --insecure if the network is trusted.`,
+    );
   }
   return api.replace(/\/+$/, "");
 }
 
 function isLoopback(host: string): boolean {
   const name = host.replace(/^\[|\]$/g, "").toLowerCase();
-  return name === "localhost" || name.endsWith(".localhost") || name === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(name);
+  return (
+    name === "localhost" ||
+    name.endsWith(".localhost") ||
+    name === "::1" ||
+    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(name)
+  );
 }
 
 export function readConfigFile(path: string): ConfigFile {
@@ -323,38 +398,61 @@ export function readConfigFile(path: string): ConfigFile {
   // Credentials in a file others can read are credentials others have.
   const mode = statSync(path).mode & 0o777;
   if (typeof raw === "object" && raw !== null && "credentials" in raw && (mode & 0o077) !== 0) {
-    throw new ConfigError(`--config ${path} holds credentials but is readable by others (mode ${mode.toString(8)}): run chmod 600 ${path}.`);
+    throw new ConfigError(
+      `--config ${path} holds credentials but is readable by others (mode ${mode.toString(8)}): run chmod 600 ${path}.`,
+    );
   }
   const parsed = configFileSchema.safeParse(raw);
   if (!parsed.success) {
-    const issues = parsed.error.issues.slice(0, 5).map((i) => `${i.path.map(String).join(".") || "(file)"}: ${i.message}`);
+    const issues = parsed.error.issues
+      .slice(0, 5)
+      .map((i) => `${i.path.map(String).join(".") || "(file)"}: ${i.message}`);
     throw new ConfigError(`--config ${path}: ${issues.join("; ")}`);
   }
   return parsed.data;
 }
 
-function intOption(flag: string, raw: string | undefined, fromFile: number | undefined, fallback: number, min: number, max: number): number {
+function intOption(
+  flag: string,
+  raw: string | undefined,
+  fromFile: number | undefined,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
   const value = raw !== undefined ? Number(raw) : (fromFile ?? fallback);
-  if (!Number.isInteger(value) || value < min || value > max) throw new ConfigError(`${flag} must be a whole number from ${min} to ${max}.`);
+  if (!Number.isInteger(value) || value < min || value > max)
+    throw new ConfigError(`${flag} must be a whole number from ${min} to ${max}.`);
   return value;
 }
 
 /** One id serves both faces: seed 004's registration and the jobs API's lease holder. */
 export function checkRunnerId(runnerId: string): string {
   if (!fleetRunnerId.safeParse(runnerId).success || !jobsRunnerId.safeParse(runnerId).success) {
-    throw new ConfigError(`--id ${JSON.stringify(runnerId)}: use 1-128 letters, digits, . _ or -, starting with a letter or digit.`);
+    throw new ConfigError(
+      `--id ${JSON.stringify(runnerId)}: use 1-128 letters, digits, . _ or -, starting with a letter or digit.`,
+    );
   }
   return runnerId;
 }
 
 export function checkTags(tags: string[]): string[] {
   if (tags.length > MAX_TAGS) throw new ConfigError(`At most ${MAX_TAGS} tags.`);
-  for (const tag of tags) if (!tagSchema.safeParse(tag).success) throw new ConfigError(`Tag ${JSON.stringify(tag)}: use letters, digits and . _ : / -.`);
+  for (const tag of tags)
+    if (!tagSchema.safeParse(tag).success)
+      throw new ConfigError(`Tag ${JSON.stringify(tag)}: use letters, digits and . _ : / -.`);
   return tags;
 }
 
 export function splitList(raw: string): string[] {
-  return [...new Set(raw.split(",").map((t) => t.trim()).filter((t) => t.length > 0))];
+  return [
+    ...new Set(
+      raw
+        .split(",")
+        .map((t) => t.trim())
+        .filter((t) => t.length > 0),
+    ),
+  ];
 }
 
 function nonEmpty(value: string | undefined): string | null {
@@ -365,7 +463,10 @@ function nonEmpty(value: string | undefined): string | null {
  * A command's `cwd`, and its words that start with `./` or `../` (a script beside the config,
  * as in examples/runner.json), are relative to the config file, not to the job's work dir.
  */
-export function fromConfigDir<T extends { command: string[]; cwd?: string | undefined }>(configDir: string, spec: T): T {
+export function fromConfigDir<T extends { command: string[]; cwd?: string | undefined }>(
+  configDir: string,
+  spec: T,
+): T {
   const command = spec.command.map((word) => (/^\.\.?\//.test(word) ? resolve(configDir, word) : word));
   return { ...spec, command, cwd: spec.cwd === undefined ? undefined : resolveFrom(configDir, spec.cwd) };
 }
@@ -379,6 +480,10 @@ function resolveFrom(dir: string, path: string): string {
  * lease holder by accident; `register` makes one once and stores it, so it stays the same.
  */
 export function defaultRunnerId(): string {
-  const host = hostname().replace(/[^A-Za-z0-9._-]/g, "-").replace(/^[^A-Za-z0-9]+/, "").slice(0, 100) || "runner";
+  const host =
+    hostname()
+      .replace(/[^A-Za-z0-9._-]/g, "-")
+      .replace(/^[^A-Za-z0-9]+/, "")
+      .slice(0, 100) || "runner";
   return `${host}-${randomBytes(3).toString("hex")}`;
 }

@@ -48,7 +48,14 @@ export class Ledger {
   }
 
   begin(face: LedgerFace, jobId: string, leaseToken: string, outcome: LedgerOutcome): void {
-    this.append({ event: "finishing", face, jobId, lease: hashLease(leaseToken), outcome, at: new Date().toISOString() });
+    this.append({
+      event: "finishing",
+      face,
+      jobId,
+      lease: hashLease(leaseToken),
+      outcome,
+      at: new Date().toISOString(),
+    });
   }
 
   end(face: LedgerFace, jobId: string, leaseToken: string, outcome: LedgerOutcome, duplicate: boolean): void {

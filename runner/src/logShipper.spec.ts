@@ -39,8 +39,14 @@ describe("LogShipper", () => {
     const shipper = new LogShipper(s.sink, options());
     for (let i = 1; i <= 7; i++) shipper.push(`line ${i}`, "stdout");
     await shipper.close();
-    assert.deepEqual(s.sent.map((b) => b.offset), [0, 3, 6]);
-    assert.deepEqual(s.sent.flatMap((b) => b.lines), Array.from({ length: 7 }, (_, i) => `line ${i + 1}`));
+    assert.deepEqual(
+      s.sent.map((b) => b.offset),
+      [0, 3, 6],
+    );
+    assert.deepEqual(
+      s.sent.flatMap((b) => b.lines),
+      Array.from({ length: 7 }, (_, i) => `line ${i + 1}`),
+    );
     assert.equal(shipper.sent, 7);
   });
 
@@ -53,10 +59,13 @@ describe("LogShipper", () => {
     for (let i = 1; i <= 4; i++) shipper.push(`l${i}`, "stderr");
     await shipper.close();
     assert.equal(errors.length, 1);
-    assert.deepEqual(s.sent.map((b) => [b.offset, ...b.lines]), [
-      [0, "l1", "l2"],
-      [2, "l3", "l4"],
-    ]);
+    assert.deepEqual(
+      s.sent.map((b) => [b.offset, ...b.lines]),
+      [
+        [0, "l1", "l2"],
+        [2, "l3", "l4"],
+      ],
+    );
   });
 
   it("stops for good when the lease is gone", async () => {
@@ -70,7 +79,10 @@ describe("LogShipper", () => {
     shipper.push("after", "stdout");
     await shipper.close();
     assert.equal(lost, 1);
-    assert.deepEqual(s.sent.flatMap((b) => b.lines), ["l1"]);
+    assert.deepEqual(
+      s.sent.flatMap((b) => b.lines),
+      ["l1"],
+    );
   });
 
   it("counts lines past the per-job cap instead of sending them, and says so", async () => {
@@ -78,7 +90,10 @@ describe("LogShipper", () => {
     const shipper = new LogShipper(s.sink, options({ maxTotal: 3 }));
     for (let i = 1; i <= 5; i++) shipper.push(`l${i}`, "stdout");
     await shipper.close();
-    assert.deepEqual(s.sent.flatMap((b) => b.lines), ["l1", "l2", "l3", "[runner] 2 more log lines were not sent (limit 3 per job)."]);
+    assert.deepEqual(
+      s.sent.flatMap((b) => b.lines),
+      ["l1", "l2", "l3", "[runner] 2 more log lines were not sent (limit 3 per job)."],
+    );
   });
 
   it("sends a partial batch after the flush interval without waiting for close", async () => {
@@ -86,7 +101,10 @@ describe("LogShipper", () => {
     const shipper = new LogShipper(s.sink, options({ flushMs: 10 }));
     shipper.push("early", "stdout");
     await new Promise((r) => setTimeout(r, 50));
-    assert.deepEqual(s.sent.flatMap((b) => b.lines), ["early"]);
+    assert.deepEqual(
+      s.sent.flatMap((b) => b.lines),
+      ["early"],
+    );
     await shipper.close();
   });
 });

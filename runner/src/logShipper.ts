@@ -86,7 +86,11 @@ export class LogShipper {
     this.closed = true;
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.overCap > 0) this.buffer.push({ line: `[runner] ${this.overCap} more log lines were not sent (limit ${this.options.maxTotal} per job).`, stream: "log" });
+    if (this.overCap > 0)
+      this.buffer.push({
+        line: `[runner] ${this.overCap} more log lines were not sent (limit ${this.options.maxTotal} per job).`,
+        stream: "log",
+      });
     for (let i = 0; i < attempts && !this.lost; i++) {
       await this.inFlight;
       if (this.buffer.length === 0 && this.droppedUnsent === 0) return;
@@ -109,7 +113,8 @@ export class LogShipper {
   private flush(): Promise<void> {
     this.inFlight ??= this.drain().finally(() => {
       this.inFlight = null;
-      if (this.buffer.length > 0 && !this.closed && !this.lost) this.kick(this.failedLast ? RETRY_AFTER_FAILURE_MS : this.options.flushMs);
+      if (this.buffer.length > 0 && !this.closed && !this.lost)
+        this.kick(this.failedLast ? RETRY_AFTER_FAILURE_MS : this.options.flushMs);
     });
     return this.inFlight;
   }
@@ -117,7 +122,10 @@ export class LogShipper {
   private async drain(): Promise<void> {
     while (!this.lost) {
       if (this.droppedUnsent > 0) {
-        this.buffer.unshift({ line: `[runner] ${this.droppedUnsent} log lines were dropped while the API could not take them.`, stream: "log" });
+        this.buffer.unshift({
+          line: `[runner] ${this.droppedUnsent} log lines were dropped while the API could not take them.`,
+          stream: "log",
+        });
         this.droppedUnsent = 0;
       }
       const batch = this.buffer.slice(0, this.sink.maxBatch);

@@ -35,8 +35,12 @@ export class ConnectionWatch {
   constructor(private readonly onTroubleStart: (fields: Record<string, unknown>) => void) {}
 
   retry(info: { method: string; path: string; attempt: number; delayMs: number; cause: string }): void {
-    if (this.current() === null) this.onTroubleStart({ call: `${info.method} ${info.path}`, cause: info.cause, retryInMs: info.delayMs });
-    this.lastRetry = { text: `retrying ${info.method} ${info.path}: ${info.cause} (attempt ${info.attempt + 1} in ${Math.ceil(info.delayMs / 1000)}s)`, until: Date.now() + info.delayMs + TROUBLE_LINGER_MS };
+    if (this.current() === null)
+      this.onTroubleStart({ call: `${info.method} ${info.path}`, cause: info.cause, retryInMs: info.delayMs });
+    this.lastRetry = {
+      text: `retrying ${info.method} ${info.path}: ${info.cause} (attempt ${info.attempt + 1} in ${Math.ceil(info.delayMs / 1000)}s)`,
+      until: Date.now() + info.delayMs + TROUBLE_LINGER_MS,
+    };
   }
 
   attempt(info: { method: string; path: string }): () => void {
@@ -50,7 +54,8 @@ export class ConnectionWatch {
     if (this.lastRetry !== null && this.lastRetry.until > now) return this.lastRetry.text;
     let oldest: { method: string; path: string; since: number } | null = null;
     for (const call of this.inFlight.values()) if (oldest === null || call.since < oldest.since) oldest = call;
-    if (oldest !== null && now - oldest.since >= SLOW_CALL_MS) return `waiting ${Math.floor((now - oldest.since) / 1000)}s for ${oldest.method} ${oldest.path}`;
+    if (oldest !== null && now - oldest.since >= SLOW_CALL_MS)
+      return `waiting ${Math.floor((now - oldest.since) / 1000)}s for ${oldest.method} ${oldest.path}`;
     return null;
   }
 }
@@ -95,7 +100,9 @@ export class Reporter {
     const detail = Object.entries(fields)
       .map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`)
       .join(" ");
-    this.out.write(`\r\x1b[2K${new Date().toISOString().slice(11, 19)} ${level.toUpperCase().padEnd(5)} ${event} ${detail}\n`);
+    this.out.write(
+      `\r\x1b[2K${new Date().toISOString().slice(11, 19)} ${level.toUpperCase().padEnd(5)} ${event} ${detail}\n`,
+    );
     this.lastLine = "";
     this.redraw();
   }
@@ -103,7 +110,9 @@ export class Reporter {
   private redraw(): void {
     const s = this.snapshot();
     const now = Date.now();
-    const work = s.running.map((r) => `${r.face}:${r.id.slice(0, 8)}(${Math.round((now - r.sinceMs) / 1000)}s)`).join(" ");
+    const work = s.running
+      .map((r) => `${r.face}:${r.id.slice(0, 8)}(${Math.round((now - r.sinceMs) / 1000)}s)`)
+      .join(" ");
     const trouble = s.trouble === null ? "" : ` · ${s.trouble}`;
     const line = `[${s.runnerId}] ${s.state}${trouble} · ${s.running.length}/${s.concurrency} busy · ok ${s.succeeded} · failed ${s.failed} · released ${s.released} · lost ${s.lost}${work ? ` · ${work}` : ""}`;
     const width = this.out.columns > 0 ? this.out.columns : DEFAULT_COLUMNS;

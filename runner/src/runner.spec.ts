@@ -63,7 +63,12 @@ describe("Runner", () => {
     const first = new FakeWork("workspace", "ws1", true);
     const again = new FakeWork("workspace", "ws1", true);
     const events: string[] = [];
-    const runner = new Runner({ config: CONFIG, sources: [source("workspace", [[first], [again]])], fleet: null, log: (_l, event) => void events.push(event) });
+    const runner = new Runner({
+      config: CONFIG,
+      sources: [source("workspace", [[first], [again]])],
+      fleet: null,
+      log: (_l, event) => void events.push(event),
+    });
     await runner.start(new AbortController().signal);
     await tick(700);
     assert.deepEqual(FakeWork.started, ["workspace/ws1"]);
@@ -77,7 +82,12 @@ describe("Runner", () => {
   it("runs a token-fenced job leased again as a new copy: the old one learns its lease is gone", async () => {
     const first = new FakeWork("jobs", "j1");
     const again = new FakeWork("jobs", "j1");
-    const runner = new Runner({ config: { ...CONFIG, faces: ["jobs"] }, sources: [source("jobs", [[first], [again]])], fleet: null, log: () => undefined });
+    const runner = new Runner({
+      config: { ...CONFIG, faces: ["jobs"] },
+      sources: [source("jobs", [[first], [again]])],
+      fleet: null,
+      log: () => undefined,
+    });
     await runner.start(new AbortController().signal);
     await tick(700);
     assert.deepEqual(FakeWork.started, ["jobs/j1", "jobs/j1"]);

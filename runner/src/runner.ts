@@ -49,7 +49,14 @@ export type RunnerState = "starting" | "running" | "draining" | "stopped";
 
 export class Runner {
   state: RunnerState = "starting";
-  readonly counts: Record<WorkOutcome, number> = { SUCCEEDED: 0, FAILED: 0, CANCELLED: 0, PAUSED: 0, RELEASED: 0, LOST: 0 };
+  readonly counts: Record<WorkOutcome, number> = {
+    SUCCEEDED: 0,
+    FAILED: 0,
+    CANCELLED: 0,
+    PAUSED: 0,
+    RELEASED: 0,
+    LOST: 0,
+  };
   private readonly running = new Map<string, Running>();
   private readonly sources: SourceState[];
   private wake: (() => void) | null = null;
@@ -77,7 +84,12 @@ export class Runner {
       this.scheduleHeartbeat(fleet);
     }
     this.state = "running";
-    log("info", "started", { faces: this.sources.map((s) => s.source.face), concurrency: config.concurrency, tags: config.tags, api: config.api });
+    log("info", "started", {
+      faces: this.sources.map((s) => s.source.face),
+      concurrency: config.concurrency,
+      tags: config.tags,
+      api: config.api,
+    });
     this.loop = this.leaseLoop();
   }
 
@@ -93,7 +105,11 @@ export class Runner {
     await this.loop;
     log("info", "draining", { running: this.running.size, graceMs });
     const settled = Promise.all([...this.running.values()].map((r) => r.done));
-    const inTime = await Promise.race([settled.then(() => true), delay(graceMs).then(() => false), hurry.then(() => false)]);
+    const inTime = await Promise.race([
+      settled.then(() => true),
+      delay(graceMs).then(() => false),
+      hurry.then(() => false),
+    ]);
     if (!inTime) {
       log("warn", "grace-expired", { stopping: [...this.running.values()].map((r) => `${r.work.face}/${r.work.id}`) });
       for (const r of this.running.values()) r.work.stop("shutdown");
@@ -119,12 +135,23 @@ export class Runner {
     const { config, log } = this.deps;
     for (let attempt = 1; !signal.aborted; attempt++) {
       try {
-        const runner = await fleet.register({ name: config.name, version: RUNNER_VERSION, os: platform(), arch: arch(), maxConcurrency: config.concurrency, tags: config.tags }, signal);
+        const runner = await fleet.register(
+          {
+            name: config.name,
+            version: RUNNER_VERSION,
+            os: platform(),
+            arch: arch(),
+            maxConcurrency: config.concurrency,
+            tags: config.tags,
+          },
+          signal,
+        );
         log("info", "registered", { runnerId: runner.id, seq: runner.seq });
         return;
       } catch (error) {
         if (signal.aborted) return;
-        if (error instanceof RunnerApiError && error.status >= 400 && error.status < 500 && error.status !== 429) throw error;
+        if (error instanceof RunnerApiError && error.status >= 400 && error.status < 500 && error.status !== 429)
+          throw error;
         log("warn", "register-failed", { attempt, error: describeError(error) });
         await sleep(Math.min(30_000, 1_000 * attempt), signal);
       }
@@ -156,7 +183,14 @@ export class Runner {
   private async reRegister(fleet: FleetClient): Promise<void> {
     const { config, log } = this.deps;
     try {
-      await fleet.register({ name: config.name, version: RUNNER_VERSION, os: platform(), arch: arch(), maxConcurrency: config.concurrency, tags: config.tags });
+      await fleet.register({
+        name: config.name,
+        version: RUNNER_VERSION,
+        os: platform(),
+        arch: arch(),
+        maxConcurrency: config.concurrency,
+        tags: config.tags,
+      });
       log("warn", "re-registered", {});
     } catch (error) {
       log("error", "register-failed", { error: describeError(error) });
@@ -176,7 +210,10 @@ export class Runner {
         await this.sleepUntilWoken(Number.POSITIVE_INFINITY);
         continue;
       }
-      const due = rotate(live.filter((s) => s.nextPollAt <= now), this.rotation++);
+      const due = rotate(
+        live.filter((s) => s.nextPollAt <= now),
+        this.rotation++,
+      );
       if (due.length === 0) {
         await this.sleepUntilWoken(Math.min(...live.map((s) => s.nextPollAt)) - now);
         continue;
@@ -199,12 +236,19 @@ export class Runner {
       if (error instanceof RunnerApiError && (error.status === 401 || error.status === 403)) {
         // A credential this face will never accept: say so once, stop asking.
         state.disabled = true;
-        log("error", "face-disabled", { face: state.source.face, status: error.status, reason: error.reason, error: error.message });
+        log("error", "face-disabled", {
+          face: state.source.face,
+          status: error.status,
+          reason: error.reason,
+          error: error.message,
+        });
         return;
       }
-      if (error instanceof RunnerApiError && error.reason === "RUNNER_OFFLINE" && fleet !== null) await this.reRegister(fleet);
+      if (error instanceof RunnerApiError && error.reason === "RUNNER_OFFLINE" && fleet !== null)
+        await this.reRegister(fleet);
       state.idleRounds += 1;
-      state.nextPollAt = Date.now() + jitter(Math.min(LEASE_ERROR_DELAY_MS * 2 ** Math.min(state.idleRounds, 4), 30_000));
+      state.nextPollAt =
+        Date.now() + jitter(Math.min(LEASE_ERROR_DELAY_MS * 2 ** Math.min(state.idleRounds, 4), 30_000));
       log("warn", "lease-failed", { face: state.source.face, error: describeError(error) });
       return;
     }
@@ -231,19 +275,27 @@ export class Runner {
     // A job leased again while our first copy runs (the first lease lapsed; the new one has a new
     // token): the old copy will be told its lease is gone. Two copies must not share one entry.
     const unique = this.running.has(key) ? `${key}#${Date.now()}` : key;
-    const done = work.run().then(
-      (result) => {
-        this.counts[result.outcome] += 1;
-        log(result.outcome === "SUCCEEDED" ? "info" : "warn", "finished", { face: work.face, jobId: work.id, outcome: result.outcome, ...(result.detail === undefined ? {} : { detail: result.detail.slice(0, 500) }) });
-      },
-      (error: unknown) => {
-        this.counts.LOST += 1;
-        log("error", "finished", { face: work.face, jobId: work.id, outcome: "LOST", detail: describeError(error) });
-      },
-    ).finally(() => {
-      this.running.delete(unique);
-      this.wake?.();
-    });
+    const done = work
+      .run()
+      .then(
+        (result) => {
+          this.counts[result.outcome] += 1;
+          log(result.outcome === "SUCCEEDED" ? "info" : "warn", "finished", {
+            face: work.face,
+            jobId: work.id,
+            outcome: result.outcome,
+            ...(result.detail === undefined ? {} : { detail: result.detail.slice(0, 500) }),
+          });
+        },
+        (error: unknown) => {
+          this.counts.LOST += 1;
+          log("error", "finished", { face: work.face, jobId: work.id, outcome: "LOST", detail: describeError(error) });
+        },
+      )
+      .finally(() => {
+        this.running.delete(unique);
+        this.wake?.();
+      });
     this.running.set(unique, { work, since: Date.now(), done });
   }
 

@@ -10,15 +10,45 @@ import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { z } from "zod";
 import { HttpClient, RunnerApiError } from "./client/http";
-import { checkApi, checkRunnerId, checkTags, ConfigError, configFileSchema, defaultConfigPath, defaultRunnerId, DEFAULTS, readConfigFile, splitList, type ConfigFile } from "./config";
+import {
+  checkApi,
+  checkRunnerId,
+  checkTags,
+  ConfigError,
+  configFileSchema,
+  defaultConfigPath,
+  defaultRunnerId,
+  DEFAULTS,
+  readConfigFile,
+  splitList,
+  type ConfigFile,
+} from "./config";
 
 export type Say = (line: string) => void;
 
 /** The three credentials and how each is checked: a call that needs the credential, on nothing. */
 const CHECKS = {
-  token: { face: "jobs API and fleet", flag: "--token", method: "POST", path: (probe: string) => `/jobs/${probe}/runner/heartbeat`, body: (probe: string) => ({ runnerId: probe, leaseToken: probe }) },
-  codeToken: { face: "Coderunner", flag: "--code-token", method: "POST", path: (probe: string) => `/api/coderunner/executions/${probe}/heartbeat`, body: (probe: string) => ({ leaseToken: probe }) },
-  workspaceToken: { face: "workspace runner API", flag: "--workspace-token", method: "POST", path: () => "/heartbeatWorkspaceJob", body: (probe: string) => ({ workspaceId: probe }) },
+  token: {
+    face: "jobs API and fleet",
+    flag: "--token",
+    method: "POST",
+    path: (probe: string) => `/jobs/${probe}/runner/heartbeat`,
+    body: (probe: string) => ({ runnerId: probe, leaseToken: probe }),
+  },
+  codeToken: {
+    face: "Coderunner",
+    flag: "--code-token",
+    method: "POST",
+    path: (probe: string) => `/api/coderunner/executions/${probe}/heartbeat`,
+    body: (probe: string) => ({ leaseToken: probe }),
+  },
+  workspaceToken: {
+    face: "workspace runner API",
+    flag: "--workspace-token",
+    method: "POST",
+    path: () => "/heartbeatWorkspaceJob",
+    body: (probe: string) => ({ workspaceId: probe }),
+  },
 } as const;
 type CredentialName = keyof typeof CHECKS;
 type Credentials = Partial<Record<CredentialName, string>>;
@@ -33,23 +63,42 @@ export interface CheckResult {
  * Checks one credential: a runner call about a job that does not exist. The face answers 404 (or
  * 409) to a credential it accepts and 401/403 to one it does not; nothing is created or changed.
  */
-export async function checkCredential(api: string, name: CredentialName, token: string, signal?: AbortSignal): Promise<CheckResult> {
+export async function checkCredential(
+  api: string,
+  name: CredentialName,
+  token: string,
+  signal?: AbortSignal,
+): Promise<CheckResult> {
   const check = CHECKS[name];
   const probe = `rp-verify-${randomBytes(6).toString("hex")}`;
-  const http = new HttpClient({ baseUrl: api, token, retry: { maxAttempts: 3, baseDelayMs: 250, maxDelayMs: 1_000, maxElapsedMs: 10_000 } });
+  const http = new HttpClient({
+    baseUrl: api,
+    token,
+    retry: { maxAttempts: 3, baseDelayMs: 250, maxDelayMs: 1_000, maxElapsedMs: 10_000 },
+  });
   try {
     await http.request({ method: check.method, path: check.path(probe), json: check.body(probe), signal }, z.unknown());
-    return { name, ok: false, message: `${check.face}: unexpected success for a job that does not exist; is ${api} a Runnerplane API?` };
+    return {
+      name,
+      ok: false,
+      message: `${check.face}: unexpected success for a job that does not exist; is ${api} a Runnerplane API?`,
+    };
   } catch (error) {
     if (!(error instanceof RunnerApiError)) throw error;
     if (error.status === 404 || error.status === 409) return { name, ok: true, message: `${check.face}: accepted` };
-    if (error.status === 401 || error.status === 403) return { name, ok: false, message: `${check.face}: refused (${error.status} ${error.reason}): ${error.message}` };
+    if (error.status === 401 || error.status === 403)
+      return { name, ok: false, message: `${check.face}: refused (${error.status} ${error.reason}): ${error.message}` };
     return { name, ok: false, message: `${check.face}: could not check (${error.message})` };
   }
 }
 
 /** `register`: returns the exit status. */
-export async function register(argv: readonly string[], env: NodeJS.ProcessEnv, say: Say, signal: AbortSignal): Promise<number> {
+export async function register(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv,
+  say: Say,
+  signal: AbortSignal,
+): Promise<number> {
   const { values } = parseArgs({
     args: [...argv],
     strict: true,
@@ -72,7 +121,10 @@ export async function register(argv: readonly string[], env: NodeJS.ProcessEnv, 
   if (values.token !== undefined) given.token = values.token.trim();
   if (values["code-token"] !== undefined) given.codeToken = values["code-token"].trim();
   if (values["workspace-token"] !== undefined) given.workspaceToken = values["workspace-token"].trim();
-  if (Object.keys(given).length === 0) throw new ConfigError("Give at least one credential: --token (jobs API and fleet), --code-token (Coderunner) or --workspace-token (workspace runner API).");
+  if (Object.keys(given).length === 0)
+    throw new ConfigError(
+      "Give at least one credential: --token (jobs API and fleet), --code-token (Coderunner) or --workspace-token (workspace runner API).",
+    );
 
   const id = checkRunnerId(values.id ?? existing.id ?? defaultRunnerId());
   const tags = values.tags === undefined ? existing.tags : checkTags(splitList(values.tags));
@@ -85,7 +137,9 @@ export async function register(argv: readonly string[], env: NodeJS.ProcessEnv, 
     return 130;
   }
   if (results.some((r) => !r.ok)) {
-    say(`Nothing written: fix the credential${results.filter((r) => !r.ok).length > 1 ? "s" : ""} above and register again.`);
+    say(
+      `Nothing written: fix the credential${results.filter((r) => !r.ok).length > 1 ? "s" : ""} above and register again.`,
+    );
     return 1;
   }
   const config: ConfigFile = {
@@ -104,14 +158,24 @@ export async function register(argv: readonly string[], env: NodeJS.ProcessEnv, 
 }
 
 /** `verify`: every stored credential, checked again. */
-export async function verify(argv: readonly string[], env: NodeJS.ProcessEnv, say: Say, signal: AbortSignal): Promise<number> {
-  const { values } = parseArgs({ args: [...argv], strict: true, options: { config: { type: "string" }, insecure: { type: "boolean" } } });
+export async function verify(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv,
+  say: Say,
+  signal: AbortSignal,
+): Promise<number> {
+  const { values } = parseArgs({
+    args: [...argv],
+    strict: true,
+    options: { config: { type: "string" }, insecure: { type: "boolean" } },
+  });
   const path = resolve(values.config ?? defaultConfigPath(env));
   if (!existsSync(path)) throw new ConfigError(`No config file at ${path}: run runnerplane-runner register first.`);
   const file = readConfigFile(path);
   const api = checkApi(file.api, values.insecure === true);
   const credentials: Credentials = file.credentials ?? {};
-  if (Object.keys(credentials).length === 0) throw new ConfigError(`${path} holds no credentials: run runnerplane-runner register.`);
+  if (Object.keys(credentials).length === 0)
+    throw new ConfigError(`${path} holds no credentials: run runnerplane-runner register.`);
   say(`Runner ${file.id ?? "(no id)"} at ${api}:`);
   const results = await checkAll(api, credentials, signal);
   for (const r of results) say(`  ${r.ok ? "ok  " : "FAIL"} ${r.message}`);
@@ -122,19 +186,29 @@ async function checkAll(api: string, credentials: Credentials, signal: AbortSign
   const names = (Object.keys(CHECKS) as CredentialName[]).filter((name) => credentials[name] !== undefined);
   return Promise.all(
     names.map((name) =>
-      checkCredential(api, name, credentials[name] ?? "", signal).catch((error: unknown) => ({ name, ok: false, message: `${CHECKS[name].face}: ${error instanceof Error ? error.message : String(error)}` })),
+      checkCredential(api, name, credentials[name] ?? "", signal).catch((error: unknown) => ({
+        name,
+        ok: false,
+        message: `${CHECKS[name].face}: ${error instanceof Error ? error.message : String(error)}`,
+      })),
     ),
   );
 }
 
 /** `service install`: a systemd unit running `run` with this config, and what to do next. */
 export function installService(argv: readonly string[], env: NodeJS.ProcessEnv, say: Say, script: string): number {
-  const { values } = parseArgs({ args: [...argv], strict: true, options: { config: { type: "string" }, "unit-dir": { type: "string" }, name: { type: "string" } } });
+  const { values } = parseArgs({
+    args: [...argv],
+    strict: true,
+    options: { config: { type: "string" }, "unit-dir": { type: "string" }, name: { type: "string" } },
+  });
   const path = resolve(values.config ?? defaultConfigPath(env));
   if (!existsSync(path)) throw new ConfigError(`No config file at ${path}: run runnerplane-runner register first.`);
   const file = readConfigFile(path);
   const root = process.getuid?.() === 0;
-  const unitDir = resolve(values["unit-dir"] ?? (root ? "/etc/systemd/system" : join(homedir(), ".config", "systemd", "user")));
+  const unitDir = resolve(
+    values["unit-dir"] ?? (root ? "/etc/systemd/system" : join(homedir(), ".config", "systemd", "user")),
+  );
   const unitName = `${values.name ?? "runnerplane-runner"}.service`;
   const graceSeconds = Math.ceil((file.graceMs ?? DEFAULTS.graceMs) / 1000);
   const unit = [

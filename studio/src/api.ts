@@ -69,7 +69,12 @@ export function describeFailure(status: number, body: unknown): ApiFailure {
   }
   const issue = firstIssue(body);
   if (message !== null && issue !== null) message = `${message.replace(/\.$/, "")}: ${issue}.`;
-  if (message === null) message = STATUS_WORDS[status] ?? (status >= 500 ? `The server had a problem (${status}). Try again in a moment.` : `The server answered ${status}.`);
+  if (message === null)
+    message =
+      STATUS_WORDS[status] ??
+      (status >= 500
+        ? `The server had a problem (${status}). Try again in a moment.`
+        : `The server answered ${status}.`);
   return new ApiFailure(status, reason, message);
 }
 
@@ -102,7 +107,11 @@ async function send(path: string, init: RequestInit, credentials: Record<string,
     return await fetch(path, { ...init, headers });
   } catch (error) {
     if (error instanceof DOMException && error.name === "AbortError") throw error;
-    throw new ApiFailure(0, "NETWORK", "Couldn't reach the server. Check your connection, or that the local stack is running.");
+    throw new ApiFailure(
+      0,
+      "NETWORK",
+      "Couldn't reach the server. Check your connection, or that the local stack is running.",
+    );
   }
 }
 
@@ -154,7 +163,11 @@ export async function controlPlaneGet<T>(credentials: ControlPlaneCredentials, p
   const response = await send(
     path,
     { method: "GET" },
-    { authorization: `Bearer ${credentials.token}`, "x-client-key": credentials.clientKey, "x-userid": credentials.userId },
+    {
+      authorization: `Bearer ${credentials.token}`,
+      "x-client-key": credentials.clientKey,
+      "x-userid": credentials.userId,
+    },
   );
   const parsed = await readBody(response);
   if (!response.ok) throw describeFailure(response.status, parsed);

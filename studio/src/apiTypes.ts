@@ -66,7 +66,15 @@ export interface FleetRunner {
 }
 
 export type JobStatus = "PENDING" | "LEASED" | "RUNNING" | "PAUSED" | "SUCCEEDED" | "FAILED" | "CANCELLED";
-export const JOB_STATUSES: readonly JobStatus[] = ["PENDING", "LEASED", "RUNNING", "PAUSED", "SUCCEEDED", "FAILED", "CANCELLED"];
+export const JOB_STATUSES: readonly JobStatus[] = [
+  "PENDING",
+  "LEASED",
+  "RUNNING",
+  "PAUSED",
+  "SUCCEEDED",
+  "FAILED",
+  "CANCELLED",
+];
 export const FINAL_STATUSES: readonly JobStatus[] = ["SUCCEEDED", "FAILED", "CANCELLED"];
 
 /** Seed 002 list entry (`GET /jobs` → `{ jobs, nextCursor }`). */

@@ -4,7 +4,13 @@
  * reads the project's config from Hosting's reserved `/__/firebase/init.json`.
  */
 import { initializeApp, type FirebaseOptions } from "firebase/app";
-import { browserLocalPersistence, connectAuthEmulator, indexedDBLocalPersistence, initializeAuth, type Auth } from "firebase/auth";
+import {
+  browserLocalPersistence,
+  connectAuthEmulator,
+  indexedDBLocalPersistence,
+  initializeAuth,
+  type Auth,
+} from "firebase/auth";
 
 /** The local stack's demo project (nothing reaches Google). */
 export const LOCAL_FIREBASE_CONFIG: FirebaseOptions = {
@@ -23,7 +29,8 @@ export function isLocalStack(hostname: string = location.hostname): boolean {
 async function loadConfig(): Promise<FirebaseOptions> {
   if (isLocalStack()) return LOCAL_FIREBASE_CONFIG;
   const response = await fetch("/__/firebase/init.json");
-  if (!response.ok) throw new Error(`This site has no Firebase configuration (/__/firebase/init.json answered ${response.status}).`);
+  if (!response.ok)
+    throw new Error(`This site has no Firebase configuration (/__/firebase/init.json answered ${response.status}).`);
   return (await response.json()) as FirebaseOptions;
 }
 

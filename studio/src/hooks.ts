@@ -15,7 +15,11 @@ export interface Resource<T> {
  * finished, so a slow server is never asked twice at once). Changing `deps` starts over.
  */
 export function useResource<T>(load: () => Promise<T>, deps: unknown[], pollMs?: number | null): Resource<T> {
-  const [state, setState] = useState<{ data: T | undefined; error: string | null; loading: boolean }>({ data: undefined, error: null, loading: true });
+  const [state, setState] = useState<{ data: T | undefined; error: string | null; loading: boolean }>({
+    data: undefined,
+    error: null,
+    loading: true,
+  });
   const [version, setVersion] = useState(0);
   const loadRef = useRef(load);
   loadRef.current = load;

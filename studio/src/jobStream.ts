@@ -94,7 +94,12 @@ export async function followJob(jobId: string, handlers: StreamHandlers, signal:
           if (data === null) continue;
           if (event.event === "log" && typeof data.seq === "number") {
             lastSeq = data.seq;
-            handlers.onLine({ seq: data.seq, line: text(data.line, ""), stream: text(data.stream, "log"), at: text(data.at, "") });
+            handlers.onLine({
+              seq: data.seq,
+              line: text(data.line, ""),
+              stream: text(data.stream, "log"),
+              at: text(data.at, ""),
+            });
           } else if (event.event === "status" && typeof data.status === "string") {
             handlers.onStatus({ status: data.status, error: typeof data.error === "string" ? data.error : null });
           } else if (event.event === "end") {

@@ -39,7 +39,15 @@ function TeamSwitcher({ version }: { version: number }) {
   if (list === undefined || list.length === 0) return null;
   const active = activeTeam(list);
   return (
-    <select aria-label="Team" value={active?.teamId} onChange={(e) => switchTeam(list.find((t) => t.teamId === e.currentTarget.value)?.personal === true ? null : e.currentTarget.value)}>
+    <select
+      aria-label="Team"
+      value={active?.teamId}
+      onChange={(e) =>
+        switchTeam(
+          list.find((t) => t.teamId === e.currentTarget.value)?.personal === true ? null : e.currentTarget.value,
+        )
+      }
+    >
       {list.map((t) => (
         <option key={t.teamId} value={t.teamId}>
           {t.personal ? "Personal" : t.name} ({t.role})
@@ -56,10 +64,12 @@ function Page({ path }: { path: string }) {
   if (match("/jobs", path) !== null) return <JobsPage />;
   if ((params = match("/jobs/:id", path)) !== null) return <JobPage key={params.id} jobId={params.id ?? ""} />;
   if (match("/workspaces", path) !== null) return <WorkspacesPage />;
-  if ((params = match("/workspaces/:id", path)) !== null) return <WorkspacePage key={params.id} workspaceId={params.id ?? ""} />;
+  if ((params = match("/workspaces/:id", path)) !== null)
+    return <WorkspacePage key={params.id} workspaceId={params.id ?? ""} />;
   if (match("/code", path) !== null) return <CodePage />;
   if (match("/team", path) !== null) return <TeamPage />;
-  if ((params = match("/accept/:teamId/:invitationId", path)) !== null) return <AcceptPage teamId={params.teamId ?? ""} invitationId={params.invitationId ?? ""} />;
+  if ((params = match("/accept/:teamId/:invitationId", path)) !== null)
+    return <AcceptPage teamId={params.teamId ?? ""} invitationId={params.invitationId ?? ""} />;
   return (
     <Empty title="There is no page here.">
       <p>

@@ -52,14 +52,32 @@ export function When({ iso }: { iso: string | null | undefined }) {
 }
 
 /** An in-app link: a real href (open in a new tab works), navigated without a reload. */
-export function Link({ to, children, class: className, current }: { to: string; children: ComponentChildren; class?: string; current?: boolean }) {
+export function Link({
+  to,
+  children,
+  class: className,
+  current,
+}: {
+  to: string;
+  children: ComponentChildren;
+  class?: string;
+  current?: boolean;
+}) {
   return (
     <a
       class={className}
       aria-current={current === true ? "page" : undefined}
       href={href(to)}
       onClick={(event) => {
-        if (event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+        if (
+          event.defaultPrevented ||
+          event.button !== 0 ||
+          event.metaKey ||
+          event.ctrlKey ||
+          event.shiftKey ||
+          event.altKey
+        )
+          return;
         event.preventDefault();
         navigate(to);
       }}
@@ -85,7 +103,9 @@ export function CopyButton({ text, label = "Copy" }: { text: string; label?: str
       <button type="button" onClick={() => void copy()}>
         {state === "copied" ? "Copied" : label}
       </button>
-      {state === "failed" && <span class="muted"> The browser refused clipboard access: select the text and copy it.</span>}
+      {state === "failed" && (
+        <span class="muted"> The browser refused clipboard access: select the text and copy it.</span>
+      )}
     </span>
   );
 }
@@ -94,15 +114,31 @@ export function CopyButton({ text, label = "Copy" }: { text: string; label?: str
  * A secret the server shows exactly once (runner keys, API keys): the value, a copy button, a
  * warning, and a button to put it away. Once dismissed it cannot be shown again.
  */
-export function SecretReveal({ label, secret, onDismiss, children }: { label: string; secret: string; onDismiss: () => void; children?: ComponentChildren }) {
+export function SecretReveal({
+  label,
+  secret,
+  onDismiss,
+  children,
+}: {
+  label: string;
+  secret: string;
+  onDismiss: () => void;
+  children?: ComponentChildren;
+}) {
   return (
     <div class="secret" role="region" aria-label={label}>
       <p class="secret-warning">
-        <strong>Copy this {label} now.</strong> It is shown only once: Runnerplane keeps only a hash of it and cannot show it again. Anyone with it can act
-        as this key, so keep it out of chats and repositories.
+        <strong>Copy this {label} now.</strong> It is shown only once: Runnerplane keeps only a hash of it and cannot
+        show it again. Anyone with it can act as this key, so keep it out of chats and repositories.
       </p>
       <div class="secret-row">
-        <input class="secret-value mono" readOnly value={secret} aria-label={label} onFocus={(e) => e.currentTarget.select()} />
+        <input
+          class="secret-value mono"
+          readOnly
+          value={secret}
+          aria-label={label}
+          onFocus={(e) => e.currentTarget.select()}
+        />
         <CopyButton text={secret} />
       </div>
       {children}
@@ -114,7 +150,17 @@ export function SecretReveal({ label, secret, onDismiss, children }: { label: st
 }
 
 /** A two-step destructive button: the first click asks, the second acts. */
-export function ConfirmButton({ label, confirmLabel, onConfirm, busy }: { label: string; confirmLabel: string; onConfirm: () => void; busy?: boolean }) {
+export function ConfirmButton({
+  label,
+  confirmLabel,
+  onConfirm,
+  busy,
+}: {
+  label: string;
+  confirmLabel: string;
+  onConfirm: () => void;
+  busy?: boolean;
+}) {
   const [asking, setAsking] = useState(false);
   if (!asking) {
     return (
@@ -143,7 +189,17 @@ export function ConfirmButton({ label, confirmLabel, onConfirm, busy }: { label:
   );
 }
 
-export function Section({ title, children, actions, id }: { title: string; children: ComponentChildren; actions?: ComponentChildren; id?: string }) {
+export function Section({
+  title,
+  children,
+  actions,
+  id,
+}: {
+  title: string;
+  children: ComponentChildren;
+  actions?: ComponentChildren;
+  id?: string;
+}) {
   return (
     <section class="panel" id={id} aria-label={title}>
       <header class="panel-head">

@@ -4,10 +4,18 @@ import { describeFailure } from "../src/api";
 describe("studio error words", () => {
   it("uses each face's envelope: message and reason", () => {
     const jobs = describeFailure(409, { error: "JOB_FINISHED", message: "The job already ended (SUCCEEDED)." });
-    assert.deepEqual([jobs.status, jobs.reason, jobs.message], [409, "JOB_FINISHED", "The job already ended (SUCCEEDED)."]);
+    assert.deepEqual(
+      [jobs.status, jobs.reason, jobs.message],
+      [409, "JOB_FINISHED", "The job already ended (SUCCEEDED)."],
+    );
     const fleet = describeFailure(404, { data: null, error: "No such runner.", reason: "RUNNER_NOT_FOUND" });
     assert.deepEqual([fleet.reason, fleet.message], ["RUNNER_NOT_FOUND", "No such runner."]);
-    const coderunner = describeFailure(403, { success: false, message: "Tenant mismatch.", data: null, reason: "TENANT_MISMATCH" });
+    const coderunner = describeFailure(403, {
+      success: false,
+      message: "Tenant mismatch.",
+      data: null,
+      reason: "TENANT_MISMATCH",
+    });
     assert.deepEqual([coderunner.reason, coderunner.message], ["TENANT_MISMATCH", "Tenant mismatch."]);
   });
 
@@ -17,7 +25,10 @@ describe("studio error words", () => {
       message: "The request body is not valid.",
       detail: { issues: [{ path: "body.title", message: "Too big: expected string to have <=200 characters" }] },
     });
-    assert.equal(failure.message, "The request body is not valid: title: Too big: expected string to have <=200 characters.");
+    assert.equal(
+      failure.message,
+      "The request body is not valid: title: Too big: expected string to have <=200 characters.",
+    );
   });
 
   it("falls back to words for the status when there is no envelope", () => {

@@ -1,5 +1,15 @@
 import assert from "node:assert/strict";
-import { chartSizeFor, DEFAULT_CHART_SIZE, drawChart, formatValue, niceTicks, PALETTE, type ChartSize, type SvgChild, type SvgNode } from "../src/deliverables/charts";
+import {
+  chartSizeFor,
+  DEFAULT_CHART_SIZE,
+  drawChart,
+  formatValue,
+  niceTicks,
+  PALETTE,
+  type ChartSize,
+  type SvgChild,
+  type SvgNode,
+} from "../src/deliverables/charts";
 import { asChart } from "../src/deliverables/types";
 
 /** Every element of a drawing with a given class (marks are what the data drew). */
@@ -18,7 +28,12 @@ const titleOf = (n: SvgNode) => {
 };
 
 function inside(n: SvgNode, size: ChartSize = DEFAULT_CHART_SIZE) {
-  for (const [a, limit] of [["x", size.width], ["cx", size.width], ["y", size.height], ["cy", size.height]] as const) {
+  for (const [a, limit] of [
+    ["x", size.width],
+    ["cx", size.width],
+    ["y", size.height],
+    ["cy", size.height],
+  ] as const) {
     if (n.attrs[a] !== undefined) {
       assert.ok(num(n, a) >= 0 && num(n, a) <= limit, `${a}=${n.attrs[a]} outside the drawing`);
     }
@@ -33,7 +48,10 @@ describe("studio chart renderer", () => {
       assert.ok(t.max >= 14);
       assert.deepEqual(t.values.slice(0, 3), [0, 5, 10]);
       const steps = t.values.slice(1).map((v, i) => v - (t.values[i] ?? 0));
-      assert.ok(steps.every((s) => s === steps[0]), "evenly spaced");
+      assert.ok(
+        steps.every((s) => s === steps[0]),
+        "evenly spaced",
+      );
     });
 
     it("handles negatives, a single value and float noise", () => {
@@ -44,12 +62,24 @@ describe("studio chart renderer", () => {
       const zero = niceTicks(0, 0);
       assert.deepEqual([zero.min, zero.max > 0], [0, true]);
       const small = niceTicks(0.1, 0.3);
-      assert.ok(small.values.every((v) => String(v).length < 8), `clean labels: ${small.values.join(",")}`);
+      assert.ok(
+        small.values.every((v) => String(v).length < 8),
+        `clean labels: ${small.values.join(",")}`,
+      );
     });
   });
 
   it("draws one bar per value, grouped, with tooltips naming series, label and value", () => {
-    const chart = asChart({ kind: "bar", id: "r", title: "Revenue", labels: ["Q1", "Q2", "Q3"], series: [{ name: "2025", values: [10, 14, 0] }, { name: "2026", values: [12, 20, 5] }] });
+    const chart = asChart({
+      kind: "bar",
+      id: "r",
+      title: "Revenue",
+      labels: ["Q1", "Q2", "Q3"],
+      series: [
+        { name: "2025", values: [10, 14, 0] },
+        { name: "2026", values: [12, 20, 5] },
+      ],
+    });
     assert.ok(chart);
     const drawing = drawChart(chart);
     const bars = marks(drawing.svg);
@@ -61,7 +91,13 @@ describe("studio chart renderer", () => {
     const [q1a, q1b] = [bars[0], bars[1]];
     assert.ok(q1a && q1b && num(q1b, "height") > num(q1a, "height"));
     assert.equal(num(q1a, "y") + num(q1a, "height"), num(q1b, "y") + num(q1b, "height"));
-    assert.deepEqual(drawing.legend.map((l) => [l.name, l.color]), [["2025", PALETTE[0]], ["2026", PALETTE[1]]]);
+    assert.deepEqual(
+      drawing.legend.map((l) => [l.name, l.color]),
+      [
+        ["2025", PALETTE[0]],
+        ["2026", PALETTE[1]],
+      ],
+    );
     assert.equal(drawing.svg.attrs["aria-label"], "Revenue");
   });
 
@@ -74,13 +110,27 @@ describe("studio chart renderer", () => {
   });
 
   it("stacks series on each other and lays horizontal bars along x", () => {
-    const stacked = asChart({ kind: "stacked_bar", id: "s", labels: ["a"], series: [{ name: "x", values: [2] }, { name: "y", values: [3] }] });
+    const stacked = asChart({
+      kind: "stacked_bar",
+      id: "s",
+      labels: ["a"],
+      series: [
+        { name: "x", values: [2] },
+        { name: "y", values: [3] },
+      ],
+    });
     assert.ok(stacked);
     const [low, high] = marks(drawChart(stacked).svg);
     assert.ok(low && high);
     assert.equal(num(low, "x"), num(high, "x"));
     assert.equal(num(high, "y") + num(high, "height"), num(low, "y"), "the second sits on the first");
-    const horizontal = asChart({ kind: "bar", id: "h", orientation: "horizontal", labels: ["a", "b"], series: [{ name: "x", values: [1, 2] }] });
+    const horizontal = asChart({
+      kind: "bar",
+      id: "h",
+      orientation: "horizontal",
+      labels: ["a", "b"],
+      series: [{ name: "x", values: [1, 2] }],
+    });
     assert.ok(horizontal);
     const [a, b] = marks(drawChart(horizontal).svg);
     assert.ok(a && b);
@@ -89,7 +139,12 @@ describe("studio chart renderer", () => {
   });
 
   it("draws lines through every point and fills areas down to zero", () => {
-    const line = asChart({ kind: "line", id: "l", labels: ["a", "b", "c"], series: [{ name: "x", values: [100, 105, 103] }] });
+    const line = asChart({
+      kind: "line",
+      id: "l",
+      labels: ["a", "b", "c"],
+      series: [{ name: "x", values: [100, 105, 103] }],
+    });
     assert.ok(line);
     const drawn = drawChart(line).svg;
     assert.equal(marks(drawn).length, 3);
@@ -102,7 +157,19 @@ describe("studio chart renderer", () => {
   });
 
   it("places scatter points by x and y", () => {
-    const chart = asChart({ kind: "scatter", id: "sc", series: [{ name: "runs", points: [{ x: 1, y: 1 }, { x: 9, y: 9, label: "big" }] }] });
+    const chart = asChart({
+      kind: "scatter",
+      id: "sc",
+      series: [
+        {
+          name: "runs",
+          points: [
+            { x: 1, y: 1 },
+            { x: 9, y: 9, label: "big" },
+          ],
+        },
+      ],
+    });
     assert.ok(chart);
     const [p, q] = marks(drawChart(chart).svg);
     assert.ok(p && q);
@@ -111,21 +178,37 @@ describe("studio chart renderer", () => {
   });
 
   it("divides a pie by share, skipping values that are not positive", () => {
-    const chart = asChart({ kind: "pie", id: "p", segments: [{ label: "a", value: 3 }, { label: "b", value: 1 }, { label: "c", value: -2 }] });
+    const chart = asChart({
+      kind: "pie",
+      id: "p",
+      segments: [
+        { label: "a", value: 3 },
+        { label: "b", value: 1 },
+        { label: "c", value: -2 },
+      ],
+    });
     assert.ok(chart);
     const drawing = drawChart(chart);
     const slices = marks(drawing.svg);
     assert.equal(slices.length, 2);
     assert.match(String(slices[0]?.attrs.d), / 0 1 1 /, "75% takes the large arc");
     assert.match(String(slices[1]?.attrs.d), / 0 0 1 /);
-    assert.deepEqual(drawing.legend.map((l) => l.detail), ["3 (75%)", "1 (25%)", "-2 (not drawn)"]);
+    assert.deepEqual(
+      drawing.legend.map((l) => l.detail),
+      ["3 (75%)", "1 (25%)", "-2 (not drawn)"],
+    );
     const whole = asChart({ kind: "pie", id: "w", segments: [{ label: "all", value: 4 }] });
     assert.ok(whole);
     assert.equal(marks(drawChart(whole).svg)[0]?.tag, "circle");
   });
 
   it("keeps labels as text nodes (never markup)", () => {
-    const chart = asChart({ kind: "bar", id: "x", labels: ["<script>alert(1)</script>"], series: [{ name: "<b>", values: [1] }] });
+    const chart = asChart({
+      kind: "bar",
+      id: "x",
+      labels: ["<script>alert(1)</script>"],
+      series: [{ name: "<b>", values: [1] }],
+    });
     assert.ok(chart);
     const texts = find(drawChart(chart).svg, (n) => n.tag === "text" || n.tag === "title").flatMap((n) => n.children);
     assert.ok(texts.some((t) => typeof t === "string" && t.startsWith("<script>")));
@@ -142,7 +225,8 @@ describe("studio chart renderer", () => {
     const labels = Array.from({ length: 24 }, (_, i) => `Month ${i + 1}`);
     const chart = asChart({ kind: "bar", id: "m", labels, series: [{ name: "s", values: labels.map((_, i) => i) }] });
     assert.ok(chart);
-    const categoryTexts = (size: ChartSize) => find(drawChart(chart, size).svg, (n) => n.attrs.class === "categories")[0]?.children.length ?? 0;
+    const categoryTexts = (size: ChartSize) =>
+      find(drawChart(chart, size).svg, (n) => n.attrs.class === "categories")[0]?.children.length ?? 0;
     const narrow = chartSizeFor(300);
     const wide = chartSizeFor(1200);
     assert.deepEqual(narrow, { width: 300, height: 220 });

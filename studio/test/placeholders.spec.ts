@@ -13,9 +13,15 @@ describe("studio reply layout", () => {
   const list = d("list", "steps", 3);
 
   it("puts each deliverable where its placeholder is and appends the rest", () => {
-    const segments = layoutReply("Intro {{artifact:chart:revenue}} middle {{artifact:table:costs}} end", [list, table, chart]);
+    const segments = layoutReply("Intro {{artifact:chart:revenue}} middle {{artifact:table:costs}} end", [
+      list,
+      table,
+      chart,
+    ]);
     assert.deepEqual(
-      segments.map((s) => (s.type === "text" ? s.text : s.type === "deliverable" ? s.deliverable.id : `missing:${s.id}`)),
+      segments.map((s) =>
+        s.type === "text" ? s.text : s.type === "deliverable" ? s.deliverable.id : `missing:${s.id}`,
+      ),
       ["Intro ", "revenue", " middle ", "costs", " end", "steps"],
     );
   });

@@ -28,7 +28,10 @@ export const UI_TIMEOUT_MS = 30_000;
 
 export async function launchBrowser(): Promise<Browser> {
   assert.ok(existsSync(CHROMIUM_PATH), `Chromium not found at ${CHROMIUM_PATH}: apt-get install -y chromium`);
-  assert.ok(existsSync(BUILT_STUDIO), "The Studio is not built: run `npm run build` (or `npm run build:studio`) first.");
+  assert.ok(
+    existsSync(BUILT_STUDIO),
+    "The Studio is not built: run `npm run build` (or `npm run build:studio`) first.",
+  );
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
   // Pictures of an earlier run's failures would mislead whoever looks next.
   for (const name of readdirSync(SCREENSHOT_DIR)) if (name.startsWith("failed-")) rmSync(join(SCREENSHOT_DIR, name));
@@ -53,7 +56,8 @@ export async function openStudio(browser: Browser, viewport = { width: 1280, hei
   page.on("console", (message) => {
     // A failed fetch the page handled (and showed in words) still logs a console error; those
     // are expected where a test provokes them, so only script errors count.
-    if (message.type() === "error" && !message.text().startsWith("Failed to load resource")) problems.push(`console: ${message.text()}`);
+    if (message.type() === "error" && !message.text().startsWith("Failed to load resource"))
+      problems.push(`console: ${message.text()}`);
   });
   await page.goto(STUDIO_URL);
   return { context, page, problems };
@@ -94,7 +98,10 @@ export async function waitForText(locator: Locator, pattern: RegExp, timeoutMs =
     } catch {
       // not attached yet
     }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern} in ${locator.toString()}; last text: ${JSON.stringify(last.slice(0, 500))}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `timed out waiting for ${pattern} in ${locator.toString()}; last text: ${JSON.stringify(last.slice(0, 500))}`,
+      );
     await new Promise((r) => setTimeout(r, 150));
   }
 }

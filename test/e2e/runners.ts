@@ -17,24 +17,97 @@ export const EVERY_DELIVERABLE = {
     "Next steps:\n\n{{artifact:list:steps}}\n\n{{artifact:checklist:launch}}\n\n{{artifact:svg:logo}}\n\n{{artifact:file:plan.md}}\n\nThat is all.",
   files: [{ name: "plan.md", content: PLAN_MD }],
   charts: [
-    { id: "revenue", kind: "bar", title: "Revenue by quarter", labels: ["Q1", "Q2", "Q3", "Q4"], series: [{ name: "2025", values: [10, 14, 12, 18] }, { name: "2026", values: [12, 17, 21, 25] }] },
-    { id: "mix", kind: "stacked_bar", title: "Revenue mix", labels: ["Jan", "Feb", "Mar"], series: [{ name: "Cloud", values: [5, 6, 8] }, { name: "On-prem", values: [3, 2, 2] }] },
-    { id: "trend", kind: "line", title: "Weekly active runners", labels: ["W1", "W2", "W3", "W4", "W5"], series: [{ name: "Runners", values: [40, 44, 43, 51, 58] }] },
-    { id: "users", kind: "area", title: "Sign-ups", labels: ["Mon", "Tue", "Wed", "Thu", "Fri"], series: [{ name: "Sign-ups", values: [3, 8, 6, 11, 9] }, { name: "Invites", values: [1, 2, 4, 3, 5] }] },
+    {
+      id: "revenue",
+      kind: "bar",
+      title: "Revenue by quarter",
+      labels: ["Q1", "Q2", "Q3", "Q4"],
+      series: [
+        { name: "2025", values: [10, 14, 12, 18] },
+        { name: "2026", values: [12, 17, 21, 25] },
+      ],
+    },
+    {
+      id: "mix",
+      kind: "stacked_bar",
+      title: "Revenue mix",
+      labels: ["Jan", "Feb", "Mar"],
+      series: [
+        { name: "Cloud", values: [5, 6, 8] },
+        { name: "On-prem", values: [3, 2, 2] },
+      ],
+    },
+    {
+      id: "trend",
+      kind: "line",
+      title: "Weekly active runners",
+      labels: ["W1", "W2", "W3", "W4", "W5"],
+      series: [{ name: "Runners", values: [40, 44, 43, 51, 58] }],
+    },
+    {
+      id: "users",
+      kind: "area",
+      title: "Sign-ups",
+      labels: ["Mon", "Tue", "Wed", "Thu", "Fri"],
+      series: [
+        { name: "Sign-ups", values: [3, 8, 6, 11, 9] },
+        { name: "Invites", values: [1, 2, 4, 3, 5] },
+      ],
+    },
     {
       id: "latency",
       kind: "scatter",
       title: "Job size vs duration",
-      series: [{ name: "Jobs", points: [{ x: 1, y: 12 }, { x: 3, y: 25 }, { x: 5, y: 41, label: "nightly" }, { x: 8, y: 70 }] }],
+      series: [
+        {
+          name: "Jobs",
+          points: [
+            { x: 1, y: 12 },
+            { x: 3, y: 25 },
+            { x: 5, y: 41, label: "nightly" },
+            { x: 8, y: 70 },
+          ],
+        },
+      ],
     },
-    { id: "share", kind: "pie", title: "Runner OS share", segments: [{ label: "Linux", value: 62 }, { label: "macOS", value: 25 }, { label: "Windows", value: 13 }] },
+    {
+      id: "share",
+      kind: "pie",
+      title: "Runner OS share",
+      segments: [
+        { label: "Linux", value: 62 },
+        { label: "macOS", value: 25 },
+        { label: "Windows", value: 13 },
+      ],
+    },
   ],
-  datasets: [{ id: "costs", kind: "table", title: "Costs", columns: ["Item", "Monthly cost"], rows: [["Servers", "120"], ["People", "900"]] }],
+  datasets: [
+    {
+      id: "costs",
+      kind: "table",
+      title: "Costs",
+      columns: ["Item", "Monthly cost"],
+      rows: [
+        ["Servers", "120"],
+        ["People", "900"],
+      ],
+    },
+  ],
   lists: [
     { id: "steps", kind: "list", title: "Steps", ordered: true, items: ["Design", "Build", "Launch"] },
     { id: "extras", kind: "list", title: "Also worth doing", items: ["Write the changelog"] },
   ],
-  checklists: [{ id: "launch", kind: "checklist", title: "Launch checklist", items: [{ id: "dns", label: "Point DNS", checked: true }, { id: "docs", label: "Publish docs", checked: false }] }],
+  checklists: [
+    {
+      id: "launch",
+      kind: "checklist",
+      title: "Launch checklist",
+      items: [
+        { id: "dns", label: "Point DNS", checked: true },
+        { id: "docs", label: "Publish docs", checked: false },
+      ],
+    },
+  ],
   svgs: [
     {
       id: "logo",
@@ -50,7 +123,10 @@ export const EVERY_DELIVERABLE = {
 
 /** Seed 001: lease the workspace job, load its context, heartbeat, complete with every deliverable. */
 export async function completeWorkspaceJob(runnerToken: string): Promise<string> {
-  const lease = await call<{ leased: boolean; workspaceId?: string }>("POST", "/leaseWorkspaceJob", { token: runnerToken, body: {} });
+  const lease = await call<{ leased: boolean; workspaceId?: string }>("POST", "/leaseWorkspaceJob", {
+    token: runnerToken,
+    body: {},
+  });
   assert.equal(lease.status, 200, JSON.stringify(lease.body));
   assert.equal(lease.body.leased, true, "the queued generation should be leasable");
   const workspaceId = lease.body.workspaceId ?? "";
@@ -58,7 +134,10 @@ export async function completeWorkspaceJob(runnerToken: string): Promise<string>
   assert.equal(context.status, 200, JSON.stringify(context.body));
   const beat = await call("POST", "/heartbeatWorkspaceJob", { token: runnerToken, body: { workspaceId } });
   assert.equal(beat.status, 200, JSON.stringify(beat.body));
-  const done = await call("POST", "/completeWorkspaceJob", { token: runnerToken, body: { workspaceId, ...EVERY_DELIVERABLE } });
+  const done = await call("POST", "/completeWorkspaceJob", {
+    token: runnerToken,
+    body: { workspaceId, ...EVERY_DELIVERABLE },
+  });
   assert.equal(done.status, 200, JSON.stringify(done.body));
   return workspaceId;
 }
@@ -96,7 +175,10 @@ export class JobsRunner {
   }
 
   async lease(): Promise<LeasedJob> {
-    const response = await call<{ jobs: LeasedJob[] }>("POST", "/jobs/runner/lease", { headers: this.headers(), body: { runnerId: this.runnerId } });
+    const response = await call<{ jobs: LeasedJob[] }>("POST", "/jobs/runner/lease", {
+      headers: this.headers(),
+      body: { runnerId: this.runnerId },
+    });
     assert.equal(response.status, 200, JSON.stringify(response.body));
     const job = response.body.jobs[0];
     assert.ok(job, "a job should be waiting");
@@ -149,7 +231,12 @@ export class JobsRunner {
   async uploadArtifact(name: string, content: string, contentType = "text/plain"): Promise<void> {
     const job = this.held();
     const response = await call("POST", `/jobs/${job.id}/runner/artifacts?name=${encodeURIComponent(name)}`, {
-      headers: { ...this.headers(), "x-runner-id": this.runnerId, "x-lease-token": job.leaseToken, "content-type": contentType },
+      headers: {
+        ...this.headers(),
+        "x-runner-id": this.runnerId,
+        "x-lease-token": job.leaseToken,
+        "content-type": contentType,
+      },
       rawBody: content,
     });
     assert.ok(response.status === 201 || response.status === 200, JSON.stringify(response.body));
@@ -159,7 +246,10 @@ export class JobsRunner {
   async release(status: "PENDING" | "PAUSED" | "CANCELLED"): Promise<void> {
     const job = this.held();
     this.stopHeartbeats();
-    const response = await call("POST", `/jobs/${job.id}/runner/release`, { headers: this.headers(), body: { runnerId: this.runnerId, leaseToken: job.leaseToken, status } });
+    const response = await call("POST", `/jobs/${job.id}/runner/release`, {
+      headers: this.headers(),
+      body: { runnerId: this.runnerId, leaseToken: job.leaseToken, status },
+    });
     assert.equal(response.status, 200, JSON.stringify(response.body));
     this.job = null;
   }
@@ -167,7 +257,10 @@ export class JobsRunner {
   async complete(result: Record<string, unknown>): Promise<void> {
     const job = this.held();
     this.stopHeartbeats();
-    const response = await call("POST", `/jobs/${job.id}/runner/complete`, { headers: this.headers(), body: { runnerId: this.runnerId, leaseToken: job.leaseToken, result } });
+    const response = await call("POST", `/jobs/${job.id}/runner/complete`, {
+      headers: this.headers(),
+      body: { runnerId: this.runnerId, leaseToken: job.leaseToken, result },
+    });
     assert.equal(response.status, 200, JSON.stringify(response.body));
     this.job = null;
   }

@@ -32,20 +32,33 @@ export function cp<T = Record<string, unknown>>(
   path: string,
   options: { body?: unknown; headers?: Record<string, string>; rawBody?: string | Uint8Array } = {},
 ): Promise<ApiResponse<Envelope<T>>> {
-  return call<Envelope<T>>(method, path, { ...options, token: tenant.token, headers: { ...tenant.headers, ...options.headers } });
+  return call<Envelope<T>>(method, path, {
+    ...options,
+    token: tenant.token,
+    headers: { ...tenant.headers, ...options.headers },
+  });
 }
 
 const BOUNDARY = "----runnerplane-test-7d3f";
 
 /** A multipart body with `Description` and `file` parts (either may be left out). */
-export function multipart(parts: { description?: string; file?: Buffer; fileField?: string }): { body: Buffer; contentType: string } {
+export function multipart(parts: { description?: string; file?: Buffer; fileField?: string }): {
+  body: Buffer;
+  contentType: string;
+} {
   const chunks: Buffer[] = [];
   if (parts.description !== undefined) {
-    chunks.push(Buffer.from(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="Description"\r\n\r\n${parts.description}\r\n`));
+    chunks.push(
+      Buffer.from(
+        `--${BOUNDARY}\r\nContent-Disposition: form-data; name="Description"\r\n\r\n${parts.description}\r\n`,
+      ),
+    );
   }
   if (parts.file !== undefined) {
     chunks.push(
-      Buffer.from(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="${parts.fileField ?? "file"}"; filename="code.zip"\r\nContent-Type: application/zip\r\n\r\n`),
+      Buffer.from(
+        `--${BOUNDARY}\r\nContent-Disposition: form-data; name="${parts.fileField ?? "file"}"; filename="code.zip"\r\nContent-Type: application/zip\r\n\r\n`,
+      ),
       parts.file,
       Buffer.from("\r\n"),
     );
@@ -82,13 +95,19 @@ export interface DeploymentView {
 }
 
 export async function createDefinition(tenant: Tenant, body: Record<string, unknown> = {}): Promise<string> {
-  const response = await cp<{ id: string }>(tenant, "POST", "/api/definitions", { body: { name: "My function", description: "hello", deploymentType: 1, languageType: 1, ...body } });
+  const response = await cp<{ id: string }>(tenant, "POST", "/api/definitions", {
+    body: { name: "My function", description: "hello", deploymentType: 1, languageType: 1, ...body },
+  });
   assert.equal(response.status, 201, JSON.stringify(response.body));
   return response.body.data.id;
 }
 
 /** A definition with one Completed version of `entries`. */
-export async function completedVersion(tenant: Tenant, entries: ZipEntryInput[] = NODE_HELLO, body: Record<string, unknown> = {}) {
+export async function completedVersion(
+  tenant: Tenant,
+  entries: ZipEntryInput[] = NODE_HELLO,
+  body: Record<string, unknown> = {},
+) {
   const definitionId = await createDefinition(tenant, body);
   const uploaded = await upload(tenant, `/api/file/${definitionId}/upload`, writeZip(entries));
   assert.equal(uploaded.status, 201, JSON.stringify(uploaded.body));
@@ -97,9 +116,15 @@ export async function completedVersion(tenant: Tenant, entries: ZipEntryInput[] 
 }
 
 /** A deployed Completed version. */
-export async function deployed(tenant: Tenant, configuration: Record<string, unknown> = { Cpu: "250m", Memory: "256Mi" }, body: Record<string, unknown> = {}) {
+export async function deployed(
+  tenant: Tenant,
+  configuration: Record<string, unknown> = { Cpu: "250m", Memory: "256Mi" },
+  body: Record<string, unknown> = {},
+) {
   const { definitionId, versionId } = await completedVersion(tenant, NODE_HELLO, body);
-  const response = await cp<DeploymentView>(tenant, "POST", "/api/deployment/create", { body: { DefinitionId: definitionId, VersionId: versionId, Configuration: configuration } });
+  const response = await cp<DeploymentView>(tenant, "POST", "/api/deployment/create", {
+    body: { DefinitionId: definitionId, VersionId: versionId, Configuration: configuration },
+  });
   assert.equal(response.status, 201, JSON.stringify(response.body));
   return { definitionId, versionId, deploymentId: response.body.data.id, deployment: response.body.data };
 }
@@ -118,7 +143,9 @@ export function assertRefused(response: ApiResponse<unknown>, status: number, re
 
 /** A tenant runner key minted through the Control Plane route. */
 export async function runnerKey(tenant: Tenant): Promise<string> {
-  const response = await cp<{ key: string }>(tenant, "POST", "/api/coderunner/runner-keys", { body: { name: "test runner" } });
+  const response = await cp<{ key: string }>(tenant, "POST", "/api/coderunner/runner-keys", {
+    body: { name: "test runner" },
+  });
   assert.equal(response.status, 201, JSON.stringify(response.body));
   return response.body.data.key;
 }
@@ -139,7 +166,10 @@ export interface LeasedExecution {
 }
 
 export async function leaseExecutions(key: string, limit = 1): Promise<LeasedExecution[]> {
-  const response = await call<Envelope<{ executions: LeasedExecution[] }>>("POST", "/api/coderunner/executions/lease", { token: key, body: { limit } });
+  const response = await call<Envelope<{ executions: LeasedExecution[] }>>("POST", "/api/coderunner/executions/lease", {
+    token: key,
+    body: { limit },
+  });
   assert.equal(response.status, 200, JSON.stringify(response.body));
   assertOnContract(leaseExecutionsAnswer, response.body, "POST /api/coderunner/executions/lease");
   return response.body.data.executions;
@@ -184,7 +214,12 @@ export function executionPayload(job: JobDoc | undefined): ExecutionPayload | un
 export const NO_ENTRY_POINT: ZipEntryInput[] = [{ name: "README.md", data: "nothing to run here\n" }];
 
 /** Uploads a version the archive check refuses (status 4) to an existing definition. */
-export async function failedVersion(tenant: Tenant, definitionId: string, entries: ZipEntryInput[] = NO_ENTRY_POINT, description = "no entry point") {
+export async function failedVersion(
+  tenant: Tenant,
+  definitionId: string,
+  entries: ZipEntryInput[] = NO_ENTRY_POINT,
+  description = "no entry point",
+) {
   const uploaded = await upload(tenant, `/api/file/${definitionId}/upload`, writeZip(entries), description);
   assert.equal(uploaded.status, 201, JSON.stringify(uploaded.body));
   assert.equal(uploaded.body.data.status, 4, JSON.stringify(uploaded.body));
@@ -196,7 +231,9 @@ export async function failedVersion(tenant: Tenant, definitionId: string, entrie
  * as a runner would: the execution ends SUCCEEDED (0) or FAILED. Call `warmRunnerRoutes()` first.
  */
 export async function finishedExecution(tenant: Tenant, deploymentId: string, exitCode = 0): Promise<string> {
-  const run = await cp<{ executionId: string }>(tenant, "POST", `/api/execution/run/onetime/${deploymentId}`, { body: { payload: { hello: "overview" } } });
+  const run = await cp<{ executionId: string }>(tenant, "POST", `/api/execution/run/onetime/${deploymentId}`, {
+    body: { payload: { hello: "overview" } },
+  });
   assert.equal(run.status, 202, JSON.stringify(run.body));
   const key = await runnerKey(tenant);
   const [leased] = await leaseExecutions(key);

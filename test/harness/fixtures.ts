@@ -12,7 +12,11 @@ export interface RunnerInstance {
   name: string;
 }
 
-export async function createInstance(user: TestUser, kind: "user" | "global" = "user", name?: string): Promise<RunnerInstance> {
+export async function createInstance(
+  user: TestUser,
+  kind: "user" | "global" = "user",
+  name?: string,
+): Promise<RunnerInstance> {
   const response = await call<RunnerInstance>("POST", "/createRunnerInstance", {
     token: user.idToken,
     body: name === undefined ? { kind } : { kind, name },
@@ -25,7 +29,11 @@ export async function createInstance(user: TestUser, kind: "user" | "global" = "
  * Many runner instances at once, written straight to Firestore in the shape createRunnerInstance
  * stores (same hashing code), for tests whose subject is what happens after creation.
  */
-export async function seedInstances(user: TestUser, count: number, kind: "user" | "global" = "user"): Promise<RunnerInstance[]> {
+export async function seedInstances(
+  user: TestUser,
+  count: number,
+  kind: "user" | "global" = "user",
+): Promise<RunnerInstance[]> {
   const batch = adminDb().batch();
   const made: RunnerInstance[] = [];
   for (let i = 0; i < count; i++) {
@@ -34,8 +42,15 @@ export async function seedInstances(user: TestUser, count: number, kind: "user" 
     const instanceId = `inst_seed_${credentialId}`;
     const name = `seeded ${i}`;
     batch.create(adminDb().collection("credentials").doc(credentialId), {
-      kind: "runner", instanceId, pool: kind, name, ownerUid: user.uid, secretHash: hashSecret(secret),
-      createdAt: Timestamp.now(), revokedAt: null, lastUsedAt: null,
+      kind: "runner",
+      instanceId,
+      pool: kind,
+      name,
+      ownerUid: user.uid,
+      secretHash: hashSecret(secret),
+      createdAt: Timestamp.now(),
+      revokedAt: null,
+      lastUsedAt: null,
     });
     made.push({ instanceId, credentialId, runnerToken: `${credentialId}.${secret}`, kind, name });
   }
@@ -43,20 +58,40 @@ export async function seedInstances(user: TestUser, count: number, kind: "user" 
   return made;
 }
 
-export async function createApiKey(user: TestUser, scopes: string[], name = "test key"): Promise<{ keyId: string; key: string }> {
-  const response = await call<{ keyId: string; key: string }>("POST", "/api/keys", { token: user.idToken, body: { name, scopes } });
+export async function createApiKey(
+  user: TestUser,
+  scopes: string[],
+  name = "test key",
+): Promise<{ keyId: string; key: string }> {
+  const response = await call<{ keyId: string; key: string }>("POST", "/api/keys", {
+    token: user.idToken,
+    body: { name, scopes },
+  });
   assert.equal(response.status, 201, JSON.stringify(response.body));
   return response.body;
 }
 
 /** A workspace with one user message and a queued generation. */
-export async function queuedWorkspace(user: TestUser, target: "user" | "global" = "user", title = "A workspace"): Promise<{ workspaceId: string; jobId: string }> {
-  const created = await call<{ workspace: { id: string } }>("POST", "/api/workspaces", { token: user.idToken, body: { title } });
+export async function queuedWorkspace(
+  user: TestUser,
+  target: "user" | "global" = "user",
+  title = "A workspace",
+): Promise<{ workspaceId: string; jobId: string }> {
+  const created = await call<{ workspace: { id: string } }>("POST", "/api/workspaces", {
+    token: user.idToken,
+    body: { title },
+  });
   assert.equal(created.status, 201, JSON.stringify(created.body));
   const workspaceId = created.body.workspace.id;
-  const message = await call("POST", `/api/workspaces/${workspaceId}/messages`, { token: user.idToken, body: { text: "Make me a plan." } });
+  const message = await call("POST", `/api/workspaces/${workspaceId}/messages`, {
+    token: user.idToken,
+    body: { text: "Make me a plan." },
+  });
   assert.equal(message.status, 201, JSON.stringify(message.body));
-  const queued = await call<{ jobId: string }>("POST", `/api/workspaces/${workspaceId}/generate`, { token: user.idToken, body: { target } });
+  const queued = await call<{ jobId: string }>("POST", `/api/workspaces/${workspaceId}/generate`, {
+    token: user.idToken,
+    body: { target },
+  });
   assert.equal(queued.status, 201, JSON.stringify(queued.body));
   return { workspaceId, jobId: queued.body.jobId };
 }
@@ -76,7 +111,11 @@ export function sleep(ms: number): Promise<void> {
 }
 
 /** Polls `check` until it returns a value other than undefined, or fails after `timeoutMs`. */
-export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 15_000, what = "condition"): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T | undefined>,
+  timeoutMs = 15_000,
+  what = "condition",
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();

@@ -41,7 +41,9 @@ setTimeout(() => {
 /** The line the hostile job printed with its counts. */
 export function hostileReport(output: string): { procs: number; started: number; refused: number } | null {
   const line = output.split("\n").find((l) => l.startsWith("REPORT "));
-  return line === undefined ? null : (JSON.parse(line.slice("REPORT ".length)) as { procs: number; started: number; refused: number });
+  return line === undefined
+    ? null
+    : (JSON.parse(line.slice("REPORT ".length)) as { procs: number; started: number; refused: number });
 }
 
 /** Processes whose command line carries `marker` (stragglers of a hostile job). */

@@ -16,5 +16,8 @@ export async function databaseSnapshot(db: Firestore, ignoreFields: string[] = [
     for (const ref of await collection.listDocuments()) await dumpDoc(ref, out);
   }
   const paths = Object.keys(out).sort();
-  return JSON.stringify(paths.map((p) => [p, out[p]]), (key, value: unknown) => (ignoreFields.includes(key) ? undefined : value));
+  return JSON.stringify(
+    paths.map((p) => [p, out[p]]),
+    (key, value: unknown) => (ignoreFields.includes(key) ? undefined : value),
+  );
 }

@@ -40,10 +40,22 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
   const user = await createUser();
   const workspaces: { workspaceId: string; jobId: string }[] = [];
   for (let i = 0; i < o.jobs; i += 8) {
-    workspaces.push(...(await Promise.all(Array.from({ length: Math.min(8, o.jobs - i) }, (_, k) => queuedWorkspace(user, "user", `soak ${i + k}`)))));
+    workspaces.push(
+      ...(await Promise.all(
+        Array.from({ length: Math.min(8, o.jobs - i) }, (_, k) => queuedWorkspace(user, "user", `soak ${i + k}`)),
+      )),
+    );
   }
   const runners = await Promise.all(Array.from({ length: o.runners }, () => createInstance(user)));
-  const report: SoakReport = { requests: 0, non2xxReads: 0, serverErrors: 0, completedAcks: new Map(), durationMs: 0, problems: [], finalStates: {} };
+  const report: SoakReport = {
+    requests: 0,
+    non2xxReads: 0,
+    serverErrors: 0,
+    completedAcks: new Map(),
+    durationMs: 0,
+    problems: [],
+    finalStates: {},
+  };
   let drained = false;
   const budget = () => !drained && report.requests < o.maxRequests && Date.now() < deadline;
   const counted = async <T>(p: Promise<{ status: number; body: T }>) => {
@@ -59,7 +71,9 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
 
   const runnerLoop = async (token: string, instanceId: string) => {
     while (budget()) {
-      const leased = await counted(call<{ leased: boolean; workspaceId?: string }>("POST", "/leaseWorkspaceJob", { token, body: {} }));
+      const leased = await counted(
+        call<{ leased: boolean; workspaceId?: string }>("POST", "/leaseWorkspaceJob", { token, body: {} }),
+      );
       const workspaceId = leased.body.workspaceId;
       if (!leased.body.leased || workspaceId === undefined) {
         await sleep(300);
@@ -76,7 +90,16 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
       const done = await counted(
         call<{ ok: boolean }>("POST", "/completeWorkspaceJob", {
           token,
-          body: { workspaceId, assistantMessage: `done by ${instanceId}`, files: [], charts: [], datasets: [], lists: [{ id: "l", kind: "list", items: ["x"] }], checklists: [], svgs: [] },
+          body: {
+            workspaceId,
+            assistantMessage: `done by ${instanceId}`,
+            files: [],
+            charts: [],
+            datasets: [],
+            lists: [{ id: "l", kind: "list", items: ["x"] }],
+            checklists: [],
+            svgs: [],
+          },
         }),
       );
       if (done.status === 200) {
@@ -88,7 +111,11 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
   const readerLoop = async () => {
     while (budget()) {
       const pick = workspaces[Math.floor(Math.random() * workspaces.length)];
-      const r = await counted(call("GET", pick === undefined ? "/api/workspaces" : `/api/workspaces/${pick.workspaceId}`, { token: user.idToken }));
+      const r = await counted(
+        call("GET", pick === undefined ? "/api/workspaces" : `/api/workspaces/${pick.workspaceId}`, {
+          token: user.idToken,
+        }),
+      );
       if (r.status !== 200) report.non2xxReads += 1;
       await sleep(200);
     }
@@ -100,7 +127,11 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
       if (await allFinal()) drained = true;
     }
   };
-  await Promise.all([...runners.map((r) => runnerLoop(r.runnerToken, r.instanceId)), ...Array.from({ length: o.readers }, readerLoop), reaperLoop()]);
+  await Promise.all([
+    ...runners.map((r) => runnerLoop(r.runnerToken, r.instanceId)),
+    ...Array.from({ length: o.readers }, readerLoop),
+    reaperLoop(),
+  ]);
   report.durationMs = Date.now() - started;
   await audit(workspaces, report);
   return report;
@@ -121,7 +152,8 @@ async function audit(workspaces: { workspaceId: string; jobId: string }[], repor
       continue;
     }
     if (status !== "SUCCEEDED" && status !== "FAILED") say(`not final: ${status}`);
-    if (job.lease !== null || job.leaseExpiresAt !== null || job.pendingShard !== null) say("final job still carries a lease or queue entry");
+    if (job.lease !== null || job.leaseExpiresAt !== null || job.pendingShard !== null)
+      say("final job still carries a lease or queue entry");
     if (job.attempts > job.maxAttempts) say(`attempts ${job.attempts} > maxAttempts ${job.maxAttempts}`);
     if (wsDoc?.activeJobId !== null) say("workspace still points at an active job");
     if (wsDoc?.lastJobStatus !== status) say(`workspace says ${String(wsDoc?.lastJobStatus)}, job says ${status}`);
@@ -129,8 +161,10 @@ async function audit(workspaces: { workspaceId: string; jobId: string }[], repor
     if (replies.size !== expectedReplies) say(`${replies.size} assistant replies for a ${status} job`);
     const acked = report.completedAcks.get(workspaceId);
     if (status === "SUCCEEDED" && acked === undefined) say("succeeded without any runner being told so");
-    if (status === "SUCCEEDED" && acked !== undefined && job.finishedBy !== acked) say(`finished by ${String(job.finishedBy)}, acknowledged to ${acked}`);
+    if (status === "SUCCEEDED" && acked !== undefined && job.finishedBy !== acked)
+      say(`finished by ${String(job.finishedBy)}, acknowledged to ${acked}`);
     if (status === "FAILED" && acked !== undefined) say("failed, yet a runner was told it completed");
-    if (job.finishedAt === null || (job.startedAt !== null && job.finishedAt.toMillis() < job.startedAt.toMillis())) say("finishedAt missing or before startedAt");
+    if (job.finishedAt === null || (job.startedAt !== null && job.finishedAt.toMillis() < job.startedAt.toMillis()))
+      say("finishedAt missing or before startedAt");
   }
 }

@@ -96,7 +96,13 @@ export interface ApiResponse<T = unknown> {
 export async function call<T = Record<string, unknown>>(
   method: string,
   path: string,
-  options: { token?: string; body?: unknown; headers?: Record<string, string>; rawBody?: string | Uint8Array; timeoutMs?: number } = {},
+  options: {
+    token?: string;
+    body?: unknown;
+    headers?: Record<string, string>;
+    rawBody?: string | Uint8Array;
+    timeoutMs?: number;
+  } = {},
 ): Promise<ApiResponse<T>> {
   const headers: Record<string, string> = { ...options.headers };
   if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
@@ -105,7 +111,12 @@ export async function call<T = Record<string, unknown>>(
     headers["content-type"] ??= "application/json";
     body = JSON.stringify(options.body);
   }
-  const response = await fetch(`${API_BASE}${path}`, { method, headers, body, signal: AbortSignal.timeout(options.timeoutMs ?? 70_000) });
+  const response = await fetch(`${API_BASE}${path}`, {
+    method,
+    headers,
+    body,
+    signal: AbortSignal.timeout(options.timeoutMs ?? 70_000),
+  });
   const text = await response.text();
   let parsed: unknown = text;
   try {

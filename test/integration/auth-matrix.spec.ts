@@ -50,7 +50,11 @@ const refusedUnlessPublic = (rule: AuthRule): Expect => (isPublic(rule) ? "accep
 
 async function controlPlaneToken(claimTenant: string, exp = "10m"): Promise<string> {
   const key = createPrivateKey(readFileSync(join(DEV_KEY_DIR, "control-plane.private.pem"), "utf8"));
-  return new SignJWT({ external_tenant_id: claimTenant, external_user_id: "7" }).setProtectedHeader({ alg: "RS256" }).setIssuedAt().setExpirationTime(exp).sign(key);
+  return new SignJWT({ external_tenant_id: claimTenant, external_user_id: "7" })
+    .setProtectedHeader({ alg: "RS256" })
+    .setIssuedAt()
+    .setExpirationTime(exp)
+    .sign(key);
 }
 
 /** An ID token as the Auth emulator would issue it, but expired (the emulator does not sign). */
@@ -77,13 +81,19 @@ describe("authorization matrix: every route × every caller", () => {
     const admin = await createUser({ admin: true });
     const runner = await createInstance(user);
     const revokedRunner = await createInstance(user);
-    await call("POST", "/revokeRunnerInstance", { token: user.idToken, body: { instanceId: revokedRunner.instanceId } });
+    await call("POST", "/revokeRunnerInstance", {
+      token: user.idToken,
+      body: { instanceId: revokedRunner.instanceId },
+    });
     const allScopes = await createApiKey(user, ["runners:read", "runners:write", "jobs:read", "jobs:write"]);
     const revokedKey = await createApiKey(user, ["runners:read", "runners:write", "jobs:read", "jobs:write"]);
     await call("DELETE", `/api/keys/${revokedKey.keyId}`, { token: user.idToken });
     const bearer = (t: string) => ({ authorization: `Bearer ${t}` });
     const cp = { "x-client-key": TENANT, "x-userid": "7" };
-    const tenantKey = await call<{ key: string }>("POST", "/api/coderunner/runner-keys", { headers: { ...bearer(await controlPlaneToken(TENANT)), ...cp }, body: {} });
+    const tenantKey = await call<{ key: string }>("POST", "/api/coderunner/runner-keys", {
+      headers: { ...bearer(await controlPlaneToken(TENANT)), ...cp },
+      body: {},
+    });
     assert.equal(tenantKey.status, 201, JSON.stringify(tenantKey.body));
     const scopedKeys = new Map<string, string>();
     for (const scope of ["runners:read", "runners:write", "jobs:read", "jobs:write"]) {
@@ -99,17 +109,45 @@ describe("authorization matrix: every route × every caller", () => {
       { name: "expired ID token", headers: bearer(expiredIdToken(user.uid)), expect: refusedUnlessPublic },
       { name: "revoked runner key", headers: bearer(revokedRunner.runnerToken), expect: refusedUnlessPublic },
       { name: "revoked API key", headers: bearer(revokedKey.key), expect: refusedUnlessPublic },
-      { name: "runner key", headers: bearer(runner.runnerToken), expect: (r) => (accepts(r, "runner") ? "accepted" : 401) },
+      {
+        name: "runner key",
+        headers: bearer(runner.runnerToken),
+        expect: (r) => (accepts(r, "runner") ? "accepted" : 401),
+      },
       // The Coderunner execution routes take only tenant runner keys (minted by the Control Plane);
       // a user's key, whatever its scopes, is known but gets 403 there, and a tenant runner key
       // (runners:write) gets 403 on every other key route.
-      { name: "API key (all scopes)", headers: bearer(allScopes.key), expect: (r) => (accepts(r, "apiKey") ? "accepted" : accepts(r, "tenantRunner") ? 403 : 401) },
-      { name: "tenant runner key", headers: bearer(tenantKey.body.key), expect: (r) => (accepts(r, "tenantRunner") ? "accepted" : accepts(r, "apiKey") ? 403 : 401) },
+      {
+        name: "API key (all scopes)",
+        headers: bearer(allScopes.key),
+        expect: (r) => (accepts(r, "apiKey") ? "accepted" : accepts(r, "tenantRunner") ? 403 : 401),
+      },
+      {
+        name: "tenant runner key",
+        headers: bearer(tenantKey.body.key),
+        expect: (r) => (accepts(r, "tenantRunner") ? "accepted" : accepts(r, "apiKey") ? 403 : 401),
+      },
       { name: "ID token", headers: bearer(user.idToken), expect: (r) => (accepts(r, "user") ? "accepted" : 401) },
-      { name: "admin ID token", headers: bearer(admin.idToken), expect: (r) => (accepts(r, "user") ? "accepted" : 401) },
-      { name: "Control Plane JWT", headers: { ...bearer(await controlPlaneToken(TENANT)), ...cp }, expect: (r) => (accepts(r, "controlPlane") ? "accepted" : 401) },
-      { name: "Control Plane JWT of another tenant", headers: { ...bearer(await controlPlaneToken(OTHER_TENANT)), ...cp }, expect: (r) => (isPublic(r) ? "accepted" : accepts(r, "controlPlane") ? 403 : 401) },
-      { name: "expired Control Plane JWT", headers: { ...bearer(await controlPlaneToken(TENANT, "-1m")), ...cp }, expect: refusedUnlessPublic },
+      {
+        name: "admin ID token",
+        headers: bearer(admin.idToken),
+        expect: (r) => (accepts(r, "user") ? "accepted" : 401),
+      },
+      {
+        name: "Control Plane JWT",
+        headers: { ...bearer(await controlPlaneToken(TENANT)), ...cp },
+        expect: (r) => (accepts(r, "controlPlane") ? "accepted" : 401),
+      },
+      {
+        name: "Control Plane JWT of another tenant",
+        headers: { ...bearer(await controlPlaneToken(OTHER_TENANT)), ...cp },
+        expect: (r) => (isPublic(r) ? "accepted" : accepts(r, "controlPlane") ? 403 : 401),
+      },
+      {
+        name: "expired Control Plane JWT",
+        headers: { ...bearer(await controlPlaneToken(TENANT, "-1m")), ...cp },
+        expect: refusedUnlessPublic,
+      },
     ];
 
     const endpoints: Endpoint[] = Object.values(functions).flatMap((fn) => endpointsOf(fn));
@@ -117,12 +155,17 @@ describe("authorization matrix: every route × every caller", () => {
     // Caller-major order: each batch spreads over distinct routes, so the functions emulator
     // (one request per worker process) warms one worker per function instead of a dozen.
     const cases: { endpoint: Endpoint; caller: Caller; headers: Record<string, string>; teamId?: string }[] = [];
-    for (const caller of callers) for (const endpoint of endpoints) cases.push({ endpoint, caller, headers: caller.headers });
+    for (const caller of callers)
+      for (const endpoint of endpoints) cases.push({ endpoint, caller, headers: caller.headers });
     for (const endpoint of endpoints) {
       const rule = endpoint.auth;
       if (!("public" in rule) && rule.scope !== undefined && accepts(rule, "apiKey")) {
         const wrong = scopedKeys.get(rule.scope) ?? "";
-        cases.push({ endpoint, caller: { name: `API key without ${rule.scope}`, headers: bearer(wrong), expect: () => 403 }, headers: bearer(wrong) });
+        cases.push({
+          endpoint,
+          caller: { name: `API key without ${rule.scope}`, headers: bearer(wrong), expect: () => 403 },
+          headers: bearer(wrong),
+        });
       }
     }
 
@@ -144,7 +187,10 @@ describe("authorization matrix: every route × every caller", () => {
     }
     const removed = await createUser();
     await joinTeam(owner, team.teamId, removed, "admin");
-    assert.equal((await call("DELETE", `/teams/${team.teamId}/members/${removed.uid}`, { token: owner.idToken })).status, 200);
+    assert.equal(
+      (await call("DELETE", `/teams/${team.teamId}/members/${removed.uid}`, { token: owner.idToken })).status,
+      200,
+    );
     const stranger = await createUser();
     await createJob(owner.idToken, {}, inTeam(team.teamId));
     const teamCallers: Caller[] = [
@@ -157,13 +203,20 @@ describe("authorization matrix: every route × every caller", () => {
           return ROLE_ORDER.indexOf(role) >= ROLE_ORDER.indexOf(leastRole(r, method ?? "GET")) ? "in team" : 403;
         },
       })),
-      ...([["removed member", removed], ["non-member", stranger]] as const).map(([name, user]): Caller => ({
+      ...(
+        [
+          ["removed member", removed],
+          ["non-member", stranger],
+        ] as const
+      ).map(([name, user]): Caller => ({
         name,
         headers: { ...bearer(user.idToken), ...inTeam(team.teamId) },
-        expect: (r) => (!accepts(r, "user") ? (isPublic(r) ? "accepted" : 401) : personalOnly(r) ? "accepted" : "not in team"),
+        expect: (r) =>
+          !accepts(r, "user") ? (isPublic(r) ? "accepted" : 401) : personalOnly(r) ? "accepted" : "not in team",
       })),
     ];
-    for (const caller of teamCallers) for (const endpoint of endpoints) cases.push({ endpoint, caller, headers: caller.headers, teamId: team.teamId });
+    for (const caller of teamCallers)
+      for (const endpoint of endpoints) cases.push({ endpoint, caller, headers: caller.headers, teamId: team.teamId });
 
     const mismatches: string[] = [];
     await inBatches(cases, 12, async ({ endpoint, caller, headers, teamId }) => {
@@ -171,35 +224,55 @@ describe("authorization matrix: every route × every caller", () => {
       const started = Date.now();
       let response: { status: number; body: unknown };
       try {
-        response = await call(endpoint.method, concrete(teamId === undefined ? endpoint.path : endpoint.path.replace(":teamId", teamId)), {
-          headers,
-          timeoutMs: 45_000,
-          ...(endpoint.method === "GET" || endpoint.method === "DELETE" ? {} : { body: {} }),
-        });
+        response = await call(
+          endpoint.method,
+          concrete(teamId === undefined ? endpoint.path : endpoint.path.replace(":teamId", teamId)),
+          {
+            headers,
+            timeoutMs: 45_000,
+            ...(endpoint.method === "GET" || endpoint.method === "DELETE" ? {} : { body: {} }),
+          },
+        );
       } catch (error) {
-        mismatches.push(`${endpoint.method} ${endpoint.path} with ${caller.name}: no answer within 45 s (${String(error)})`);
+        mismatches.push(
+          `${endpoint.method} ${endpoint.path} with ${caller.name}: no answer within 45 s (${String(error)})`,
+        );
         return;
       }
-      if (Date.now() - started > 5_000) console.log(`slow: ${endpoint.method} ${endpoint.path} with ${caller.name}: ${Date.now() - started} ms`);
-      const strangerToTeam = response.status === 404 && (response.body as { error?: string } | null)?.error === "TEAM_NOT_FOUND";
+      if (Date.now() - started > 5_000)
+        console.log(`slow: ${endpoint.method} ${endpoint.path} with ${caller.name}: ${Date.now() - started} ms`);
+      const strangerToTeam =
+        response.status === 404 && (response.body as { error?: string } | null)?.error === "TEAM_NOT_FOUND";
       const ok =
         expected === "accepted" || expected === "in team"
-          ? response.status !== 401 && response.status !== 403 && response.status < 500 && !(expected === "in team" && strangerToTeam)
+          ? response.status !== 401 &&
+            response.status !== 403 &&
+            response.status < 500 &&
+            !(expected === "in team" && strangerToTeam)
           : expected === "not in team"
             ? strangerToTeam
             : expected === "refused"
-            ? response.status === 400 || response.status === 403
-            : response.status === expected;
-      if (!ok) mismatches.push(`${endpoint.method} ${endpoint.path} with ${caller.name}: expected ${expected}, got ${response.status} ${JSON.stringify(response.body).slice(0, 160)}`);
+              ? response.status === 400 || response.status === 403
+              : response.status === expected;
+      if (!ok)
+        mismatches.push(
+          `${endpoint.method} ${endpoint.path} with ${caller.name}: expected ${expected}, got ${response.status} ${JSON.stringify(response.body).slice(0, 160)}`,
+        );
     });
-    assert.ok(mismatches.length === 0, `${mismatches.length} of ${cases.length} cases differ:\n${mismatches.slice(0, 60).join("\n")}`);
+    assert.ok(
+      mismatches.length === 0,
+      `${mismatches.length} of ${cases.length} cases differ:\n${mismatches.slice(0, 60).join("\n")}`,
+    );
   });
 
   it("refuses a tenant runner key outside the Coderunner runner routes in-process too (authenticate, not only HTTP)", async function () {
     this.timeout(120_000);
     adminDb(); // points this process's Admin SDK (which authenticate() uses) at the stack's Firestore
     const cp = { "x-client-key": TENANT, "x-userid": "7" };
-    const minted = await call<{ key: string }>("POST", "/api/coderunner/runner-keys", { headers: { authorization: `Bearer ${await controlPlaneToken(TENANT)}`, ...cp }, body: {} });
+    const minted = await call<{ key: string }>("POST", "/api/coderunner/runner-keys", {
+      headers: { authorization: `Bearer ${await controlPlaneToken(TENANT)}`, ...cp },
+      body: {},
+    });
     assert.equal(minted.status, 201, JSON.stringify(minted.body));
     const request = { headers: { authorization: `Bearer ${minted.body.key}` } } as unknown as Request;
     const endpoints: Endpoint[] = Object.values(functions).flatMap((fn) => endpointsOf(fn));
@@ -209,10 +282,20 @@ describe("authorization matrix: every route × every caller", () => {
         (principal) => (principal === null ? "public" : principal.kind),
         (error: unknown) => (error instanceof ApiError ? error.status : `threw ${String(error)}`),
       );
-      const expected = "public" in endpoint.auth ? "public" : accepts(endpoint.auth, "tenantRunner") ? "tenantRunner" : accepts(endpoint.auth, "apiKey") ? 403 : 401;
+      const expected =
+        "public" in endpoint.auth
+          ? "public"
+          : accepts(endpoint.auth, "tenantRunner")
+            ? "tenantRunner"
+            : accepts(endpoint.auth, "apiKey")
+              ? 403
+              : 401;
       if (outcome !== expected) wrong.push(`${endpoint.method} ${endpoint.path}: expected ${expected}, got ${outcome}`);
     }
-    assert.ok(endpoints.some((e) => !("public" in e.auth) && accepts(e.auth, "tenantRunner")), "some routes take tenant runner keys");
+    assert.ok(
+      endpoints.some((e) => !("public" in e.auth) && accepts(e.auth, "tenantRunner")),
+      "some routes take tenant runner keys",
+    );
     assert.deepEqual(wrong, []);
   });
 });

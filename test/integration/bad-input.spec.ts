@@ -37,12 +37,53 @@ function isEnvelope(face: Face, body: unknown): boolean {
   }
 }
 
-const unicode = ["\u0000", "\uD800", "\uFFFF", "🧨".repeat(200), "\u202Eevil", "a\u0301", "\r\n\t", "' OR 1=1 --", "<script>alert(1)</script>", "../../etc/passwd"];
+const unicode = [
+  "\u0000",
+  "\uD800",
+  "\uFFFF",
+  "🧨".repeat(200),
+  "\u202Eevil",
+  "a\u0301",
+  "\r\n\t",
+  "' OR 1=1 --",
+  "<script>alert(1)</script>",
+  "../../etc/passwd",
+];
 
 const junk = fc.oneof(
   fc.jsonValue({ maxDepth: 3 }),
-  fc.dictionary(fc.constantFrom("workspaceId", "name", "kind", "type", "payload", "status", "logs", "scopes", "title", "text", "target", "runnerId", "DefinitionId", "error", "summaryText", "assistantMessage"), fc.jsonValue({ maxDepth: 2 })),
-  fc.constantFrom<unknown>(null, [], "", 0, true, "x".repeat(70_000), Array.from({ length: 5_000 }, () => 1), { kind: "user", extra: "field" }, ...unicode.map((u) => ({ workspaceId: u, name: u, text: u, title: u }))),
+  fc.dictionary(
+    fc.constantFrom(
+      "workspaceId",
+      "name",
+      "kind",
+      "type",
+      "payload",
+      "status",
+      "logs",
+      "scopes",
+      "title",
+      "text",
+      "target",
+      "runnerId",
+      "DefinitionId",
+      "error",
+      "summaryText",
+      "assistantMessage",
+    ),
+    fc.jsonValue({ maxDepth: 2 }),
+  ),
+  fc.constantFrom<unknown>(
+    null,
+    [],
+    "",
+    0,
+    true,
+    "x".repeat(70_000),
+    Array.from({ length: 5_000 }, () => 1),
+    { kind: "user", extra: "field" },
+    ...unicode.map((u) => ({ workspaceId: u, name: u, text: u, title: u })),
+  ),
 );
 
 function concrete(path: string, sample: string): string {
@@ -52,7 +93,12 @@ function concrete(path: string, sample: string): string {
 /** Team routes run in the caller's own (personal) team, so that their bodies are what gets checked. */
 let callerTeam = "bad-id";
 
-async function send(endpoint: Endpoint, headers: Record<string, string>, body: string | undefined, contentType = "application/json") {
+async function send(
+  endpoint: Endpoint,
+  headers: Record<string, string>,
+  body: string | undefined,
+  contentType = "application/json",
+) {
   const response = await fetch(`${API_BASE}${concrete(endpoint.path.replace(":teamId", callerTeam), "bad-id")}`, {
     method: endpoint.method,
     headers: body === undefined ? headers : { ...headers, "content-type": contentType },
@@ -80,7 +126,10 @@ describe("bad input on every route", () => {
       .setIssuedAt()
       .setExpirationTime("30m")
       .sign(createPrivateKey(readFileSync(join(DEV_KEY_DIR, "control-plane.private.pem"), "utf8")));
-    const tenantKey = await call<{ key: string }>("POST", "/api/coderunner/runner-keys", { headers: { authorization: `Bearer ${cpToken}`, "x-client-key": TENANT, "x-userid": "7" }, body: {} });
+    const tenantKey = await call<{ key: string }>("POST", "/api/coderunner/runner-keys", {
+      headers: { authorization: `Bearer ${cpToken}`, "x-client-key": TENANT, "x-userid": "7" },
+      body: {},
+    });
     assert.equal(tenantKey.status, 201, JSON.stringify(tenantKey.body));
     const headersFor = (rule: AuthRule): Record<string, string> => {
       if ("public" in rule) return {};
@@ -91,22 +140,41 @@ describe("bad input on every route", () => {
       return { authorization: `Bearer ${cpToken}`, "x-client-key": TENANT, "x-userid": "7" };
     };
     // Use every credential once so lastUsedAt settles before the first snapshot.
-    const named = Object.entries(functions).flatMap(([name, fn]) => endpointsOf(fn).map((endpoint) => ({ name, endpoint })));
+    const named = Object.entries(functions).flatMap(([name, fn]) =>
+      endpointsOf(fn).map((endpoint) => ({ name, endpoint })),
+    );
     assert.ok(named.length >= 20);
 
     const failures: string[] = [];
     let platformRefusals = 0;
-    const check = async (endpoint: Endpoint, label: string, result: { status: number; body: unknown }, before: string | null, sample?: unknown) => {
+    const check = async (
+      endpoint: Endpoint,
+      label: string,
+      result: { status: number; body: unknown },
+      before: string | null,
+      sample?: unknown,
+    ) => {
       const where = `${endpoint.method} ${endpoint.path} [${label}]`;
       // The platform's JSON body parser (strict mode) refuses a top-level string/number/boolean/null
       // with its own HTML 400 before any function code runs (README: known limits). Only then.
       const platformRefusal =
-        result.status === 400 && typeof result.body === "string" && result.body.includes("SyntaxError") && (typeof sample !== "object" || sample === null);
-      if (result.status >= 500) failures.push(`${where}: ${result.status} ${JSON.stringify(result.body).slice(0, 200)}`);
+        result.status === 400 &&
+        typeof result.body === "string" &&
+        result.body.includes("SyntaxError") &&
+        (typeof sample !== "object" || sample === null);
+      if (result.status >= 500)
+        failures.push(`${where}: ${result.status} ${JSON.stringify(result.body).slice(0, 200)}`);
       else if (platformRefusal) platformRefusals += 1;
-      else if (result.status >= 400 && result.status !== 404 && result.status !== 405 && !isEnvelope(endpoint.face, result.body)) {
+      else if (
+        result.status >= 400 &&
+        result.status !== 404 &&
+        result.status !== 405 &&
+        !isEnvelope(endpoint.face, result.body)
+      ) {
         // 404/405 may come from Hosting itself for a malformed path; everything else is ours.
-        failures.push(`${where}: ${result.status} not in the ${endpoint.face} envelope: ${JSON.stringify(result.body).slice(0, 200)}`);
+        failures.push(
+          `${where}: ${result.status} not in the ${endpoint.face} envelope: ${JSON.stringify(result.body).slice(0, 200)}`,
+        );
       }
       if (before !== null && result.status >= 400 && (await databaseSnapshot(adminDb())) !== before) {
         failures.push(`${where}: a ${result.status} answer changed the database`);
@@ -119,26 +187,50 @@ describe("bad input on every route", () => {
       const before = await databaseSnapshot(adminDb());
       const bodyRoute = endpoint.method !== "GET" && endpoint.method !== "DELETE";
       if (bodyRoute) {
-        await check(endpoint, "wrong content type", await send(endpoint, headers, "kind=user&name=x", "application/x-www-form-urlencoded"), before);
-        await check(endpoint, "oversized body", await send(endpoint, headers, JSON.stringify({ blob: "x".repeat(9 * 1024 * 1024) })), before);
+        await check(
+          endpoint,
+          "wrong content type",
+          await send(endpoint, headers, "kind=user&name=x", "application/x-www-form-urlencoded"),
+          before,
+        );
+        await check(
+          endpoint,
+          "oversized body",
+          await send(endpoint, headers, JSON.stringify({ blob: "x".repeat(9 * 1024 * 1024) })),
+          before,
+        );
         await check(endpoint, "json array", await send(endpoint, headers, "[1,2,3]"), before);
         const samples = fc.sample(junk, { numRuns: SAMPLES, seed: SEED });
         for (const [i, sample] of samples.entries()) {
           const result = await send(endpoint, headers, JSON.stringify(sample));
           // A sample that happens to be valid may legitimately succeed and change things.
-          await check(endpoint, `sample ${i}: ${JSON.stringify(sample).slice(0, 60)}`, result, result.status >= 400 ? before : null, sample);
+          await check(
+            endpoint,
+            `sample ${i}: ${JSON.stringify(sample).slice(0, 60)}`,
+            result,
+            result.status >= 400 ? before : null,
+            sample,
+          );
           if (result.status < 400) break;
         }
       }
       // Straight to the function: Hosting's static layer answers a malformed URL itself.
       for (const bad of ["%E0%A4%A", "🧨", "a".repeat(600), "..%2F..%2Fcredentials"]) {
         if (endpoint.paramNames.length === 0) break;
-        const response = await fetch(`${FUNCTIONS_BASE}/${name}${endpoint.path.replace(/:[A-Za-z]+/g, bad)}`, { method: endpoint.method, headers });
+        const response = await fetch(`${FUNCTIONS_BASE}/${name}${endpoint.path.replace(/:[A-Za-z]+/g, bad)}`, {
+          method: endpoint.method,
+          headers,
+        });
         const text = await response.text();
-        if (response.status >= 500) failures.push(`${endpoint.method} ${endpoint.path} [path ${bad.slice(0, 20)}]: ${response.status} ${text.slice(0, 200)}`);
+        if (response.status >= 500)
+          failures.push(
+            `${endpoint.method} ${endpoint.path} [path ${bad.slice(0, 20)}]: ${response.status} ${text.slice(0, 200)}`,
+          );
       }
     }
-    console.log(`      bad input: ${named.length} routes; ${platformRefusals} non-object JSON bodies refused by the platform's parser`);
+    console.log(
+      `      bad input: ${named.length} routes; ${platformRefusals} non-object JSON bodies refused by the platform's parser`,
+    );
     assert.ok(failures.length === 0, `${failures.length} failures:\n${failures.slice(0, 60).join("\n")}`);
   });
 });

@@ -1,5 +1,15 @@
 import assert from "node:assert/strict";
-import { assertRefused, createDefinition, multipart, cp, upload, writeZip, NODE_HELLO, type VersionView, type ZipEntryInput } from "../harness/coderunner";
+import {
+  assertRefused,
+  createDefinition,
+  multipart,
+  cp,
+  upload,
+  writeZip,
+  NODE_HELLO,
+  type VersionView,
+  type ZipEntryInput,
+} from "../harness/coderunner";
 import { newTenant, type Tenant } from "../harness/controlPlane";
 import { adminDb, STACK_LOG } from "../harness/stack";
 
@@ -22,14 +32,19 @@ async function expectFailed(tenant: Tenant, bytes: Buffer, pattern: RegExp, lang
   assert.equal(version.statusName, "Failed");
   assert.match(version.failureReason ?? "", pattern);
   assert.match(response.body.message, /archive was refused/);
-  assert.deepEqual(version.transitions.map((t) => t.status), [1, 2, 4]);
+  assert.deepEqual(
+    version.transitions.map((t) => t.status),
+    [1, 2, 4],
+  );
   const stored = await versionDoc(version.versionId);
   assert.equal(stored?.status, 4);
   assert.equal(stored?.failureReason, version.failureReason);
   assert.equal(stored?.entryPoint, null);
   assert.equal(stored?.processingDeadline, null);
   // And a Failed version cannot be deployed.
-  const deploy = await cp(tenant, "POST", "/api/deployment/create", { body: { DefinitionId: definitionId, VersionId: version.versionId } });
+  const deploy = await cp(tenant, "POST", "/api/deployment/create", {
+    body: { DefinitionId: definitionId, VersionId: version.versionId },
+  });
   assertRefused(deploy, 409, "VERSION_NOT_READY");
   return version;
 }
@@ -57,20 +72,40 @@ describe("Coderunner archive checks (seed 000 upload)", () => {
 
   it("refuses more entries than the cap", async function () {
     this.timeout(60_000);
-    const many = writeZip(withIndex(Array.from({ length: MAX_ARCHIVE_ENTRIES }, (_, i) => ({ name: `f/${i}.txt`, data: "", method: "store" as const }))));
+    const many = writeZip(
+      withIndex(
+        Array.from({ length: MAX_ARCHIVE_ENTRIES }, (_, i) => ({
+          name: `f/${i}.txt`,
+          data: "",
+          method: "store" as const,
+        })),
+      ),
+    );
     await expectFailed(tenant, many, /2001 entries; the limit is 2000/);
   });
 
   it("refuses a .. traversal", async () => {
-    await expectFailed(tenant, writeZip(withIndex([{ name: "lib/../../../etc/cron.d/evil", data: "x" }])), /may not contain "\.\."/);
+    await expectFailed(
+      tenant,
+      writeZip(withIndex([{ name: "lib/../../../etc/cron.d/evil", data: "x" }])),
+      /may not contain "\.\."/,
+    );
   });
 
   it("refuses an absolute path", async () => {
-    await expectFailed(tenant, writeZip(withIndex([{ name: "/etc/passwd", data: "x" }])), /absolute paths are not allowed/);
+    await expectFailed(
+      tenant,
+      writeZip(withIndex([{ name: "/etc/passwd", data: "x" }])),
+      /absolute paths are not allowed/,
+    );
   });
 
   it("refuses a symlink", async () => {
-    await expectFailed(tenant, writeZip(withIndex([{ name: "secrets", data: "/etc/shadow", unixMode: 0o120777 }])), /symbolic links are not allowed/);
+    await expectFailed(
+      tenant,
+      writeZip(withIndex([{ name: "secrets", data: "/etc/shadow", unixMode: 0o120777 }])),
+      /symbolic links are not allowed/,
+    );
   });
 
   it("refuses a file that is not a ZIP", async () => {
@@ -78,9 +113,21 @@ describe("Coderunner archive checks (seed 000 upload)", () => {
   });
 
   it("refuses an archive with no entry point for its language", async () => {
-    await expectFailed(tenant, writeZip([{ name: "app.py", data: "print(1)" }]), /No entry point: put main\.py or __main__\.py/, 2);
+    await expectFailed(
+      tenant,
+      writeZip([{ name: "app.py", data: "print(1)" }]),
+      /No entry point: put main\.py or __main__\.py/,
+      2,
+    );
     await expectFailed(tenant, writeZip([{ name: "script.csx", data: "1" }]), /No entry point: put main\.csx/, 3);
-    await expectFailed(tenant, writeZip([{ name: "package.json", data: '{"main":"dist/app.js"}' }, { name: "index.js", data: "1" }]), /"main": "dist\/app\.js"/);
+    await expectFailed(
+      tenant,
+      writeZip([
+        { name: "package.json", data: '{"main":"dist/app.js"}' },
+        { name: "index.js", data: "1" },
+      ]),
+      /"main": "dist\/app\.js"/,
+    );
   });
 
   it("accepts each language's entry point", async function () {
@@ -101,7 +148,10 @@ describe("Coderunner archive checks (seed 000 upload)", () => {
   it("answers 413 for a file over the cap and stores nothing", async function () {
     this.timeout(60_000);
     const definitionId = await createDefinition(tenant);
-    const big = writeZip([{ name: "index.js", data: "1" }, { name: "blob.bin", data: Buffer.alloc(MAX_BUNDLE_BYTES + 1024), method: "store" }]);
+    const big = writeZip([
+      { name: "index.js", data: "1" },
+      { name: "blob.bin", data: Buffer.alloc(MAX_BUNDLE_BYTES + 1024), method: "store" },
+    ]);
     assert.ok(big.length > MAX_BUNDLE_BYTES && big.length < 10_000_000, "over our cap, under the emulator's");
     const response = await upload(tenant, `/api/file/${definitionId}/upload`, big);
     assertRefused(response, 413, "PAYLOAD_TOO_LARGE");
@@ -113,11 +163,33 @@ describe("Coderunner archive checks (seed 000 upload)", () => {
   it("refuses a multipart body without a file, or not multipart at all, and stores nothing", async () => {
     const definitionId = await createDefinition(tenant);
     const noFile = multipart({ description: "just words" });
-    assertRefused(await cp(tenant, "POST", `/api/file/${definitionId}/upload`, { rawBody: noFile.body, headers: { "content-type": noFile.contentType } }), 400, "MISSING_FILE");
+    assertRefused(
+      await cp(tenant, "POST", `/api/file/${definitionId}/upload`, {
+        rawBody: noFile.body,
+        headers: { "content-type": noFile.contentType },
+      }),
+      400,
+      "MISSING_FILE",
+    );
     const wrongField = multipart({ file: writeZip(NODE_HELLO), fileField: "zip" });
-    assertRefused(await cp(tenant, "POST", `/api/file/${definitionId}/upload`, { rawBody: wrongField.body, headers: { "content-type": wrongField.contentType } }), 400, "UNEXPECTED_PART");
-    assertRefused(await cp(tenant, "POST", `/api/file/${definitionId}/upload`, { body: { file: "UEsDBA==" } }), 415, "UNSUPPORTED_MEDIA_TYPE");
-    assertRefused(await upload(tenant, "/api/file/no-such-definition/upload", writeZip(NODE_HELLO)), 404, "DEFINITION_NOT_FOUND");
+    assertRefused(
+      await cp(tenant, "POST", `/api/file/${definitionId}/upload`, {
+        rawBody: wrongField.body,
+        headers: { "content-type": wrongField.contentType },
+      }),
+      400,
+      "UNEXPECTED_PART",
+    );
+    assertRefused(
+      await cp(tenant, "POST", `/api/file/${definitionId}/upload`, { body: { file: "UEsDBA==" } }),
+      415,
+      "UNSUPPORTED_MEDIA_TYPE",
+    );
+    assertRefused(
+      await upload(tenant, "/api/file/no-such-definition/upload", writeZip(NODE_HELLO)),
+      404,
+      "DEFINITION_NOT_FOUND",
+    );
     assert.equal((await adminDb().collection("versions").get()).size, 0);
   });
 
@@ -154,7 +226,10 @@ describe("Coderunner archive checks (seed 000 upload)", () => {
       const recovered = await cp<VersionView>(tenant, "GET", `/api/version/${lapsed}`);
       assert.equal(recovered.body.data.status, 3, JSON.stringify(recovered.body));
       assert.equal(recovered.body.data.entryPoint, "src/handler.js");
-      assert.deepEqual(recovered.body.data.transitions.map((t) => t.status), [1, 2, 2, 3]);
+      assert.deepEqual(
+        recovered.body.data.transitions.map((t) => t.status),
+        [1, 2, 2, 3],
+      );
       assert.match(recovered.body.data.transitions[2]?.reason ?? "", /did not finish; checking again/);
       const stored = await versionDoc(lapsed);
       assert.equal(stored?.processingAttempts, 2);
@@ -166,12 +241,19 @@ describe("Coderunner archive checks (seed 000 upload)", () => {
     it("fails a version whose check keeps crashing, with the reason", async function () {
       this.timeout(60_000);
       const versionId = await crashedVersion(3, -1_000);
-      await Promise.all([STACK_LOG.fireScheduled("recoverCodeVersions"), STACK_LOG.fireScheduled("recoverCodeVersions")]);
+      await Promise.all([
+        STACK_LOG.fireScheduled("recoverCodeVersions"),
+        STACK_LOG.fireScheduled("recoverCodeVersions"),
+      ]);
       const stored = await versionDoc(versionId);
       assert.equal(stored?.status, 4);
       assert.match(String(stored?.failureReason), /interrupted 3 times; upload the code again/);
       assert.equal(stored?.processingDeadline, null);
-      assert.deepEqual((stored?.transitions as { status: number }[]).map((t) => t.status), [1, 2, 4], "two sweeps at once record one verdict");
+      assert.deepEqual(
+        (stored?.transitions as { status: number }[]).map((t) => t.status),
+        [1, 2, 4],
+        "two sweeps at once record one verdict",
+      );
     });
   });
 });

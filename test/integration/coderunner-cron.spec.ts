@@ -2,7 +2,17 @@ import assert from "node:assert/strict";
 import { Timestamp } from "firebase-admin/firestore";
 import type { ExecutionPayload } from "../../functions/src/core/code/executionJob";
 import type { JobDoc } from "../../functions/src/core/jobs/model";
-import { cp, deployed, leaseExecutions, runnerKey, storedDeployment, upload, warmRunnerRoutes, writeZip, type DeploymentView } from "../harness/coderunner";
+import {
+  cp,
+  deployed,
+  leaseExecutions,
+  runnerKey,
+  storedDeployment,
+  upload,
+  warmRunnerRoutes,
+  writeZip,
+  type DeploymentView,
+} from "../harness/coderunner";
 import { newTenant, type Tenant } from "../harness/controlPlane";
 import { sleep } from "../harness/fixtures";
 import { adminDb, call, STACK_LOG } from "../harness/stack";
@@ -27,7 +37,11 @@ async function backdate(deploymentId: string, missed: number): Promise<number> {
   await adminDb()
     .collection("deployments")
     .doc(deploymentId)
-    .update({ lastFiredSlot: Timestamp.fromMillis(lastFired), nextFireAt: Timestamp.fromMillis(lastFired + MINUTE), createdAt: Timestamp.fromMillis(lastFired - MINUTE) });
+    .update({
+      lastFiredSlot: Timestamp.fromMillis(lastFired),
+      nextFireAt: Timestamp.fromMillis(lastFired + MINUTE),
+      createdAt: Timestamp.fromMillis(lastFired - MINUTE),
+    });
   return lastFired;
 }
 
@@ -66,7 +80,11 @@ describe("Coderunner ScheduleJob deployments (seed 000 cron)", () => {
     const slots = fired.map((e) => new Date(String(e.payload.slot)).getTime()).sort((a, b) => a - b);
     const expected = [1, 2, 3].map((n) => lastFired + n * MINUTE);
     assert.deepEqual(slots, expected, "each due slot exactly once");
-    assert.deepEqual(fired.map((e) => e.id).sort(), expected.map((slot) => `cron-${deploymentId}-${slot}`).sort(), "deterministic ids");
+    assert.deepEqual(
+      fired.map((e) => e.id).sort(),
+      expected.map((slot) => `cron-${deploymentId}-${slot}`).sort(),
+      "deterministic ids",
+    );
     for (const execution of fired) {
       assert.equal(execution.data.status, "PENDING");
       assert.equal(execution.data.queue, `execution/tenant:${tenant.tenantId}`);
@@ -93,7 +111,10 @@ describe("Coderunner ScheduleJob deployments (seed 000 cron)", () => {
     await fireRacing();
     assert.equal((await executionsOf(deploymentId)).length, 1);
     // Now the slot after: pretend another minute went by.
-    await adminDb().collection("deployments").doc(deploymentId).update({ lastFiredSlot: Timestamp.fromMillis(lastFired - MINUTE), nextFireAt: Timestamp.fromMillis(lastFired) });
+    await adminDb()
+      .collection("deployments")
+      .doc(deploymentId)
+      .update({ lastFiredSlot: Timestamp.fromMillis(lastFired - MINUTE), nextFireAt: Timestamp.fromMillis(lastFired) });
     await fireRacing();
     const fired = await executionsOf(deploymentId);
     assert.equal(fired.length, 2, "the earlier slot fired once; the already-fired one was not duplicated");
@@ -105,9 +126,16 @@ describe("Coderunner ScheduleJob deployments (seed 000 cron)", () => {
     assert.ok(first !== undefined);
     assert.equal(first.trigger, "schedule");
     assert.ok(first.slot !== null);
-    const done = await call("POST", `/api/coderunner/executions/${first.executionId}/complete`, { token: key, body: { leaseToken: first.leaseToken, exitCode: 0, output: "tick" } });
+    const done = await call("POST", `/api/coderunner/executions/${first.executionId}/complete`, {
+      token: key,
+      body: { leaseToken: first.leaseToken, exitCode: 0, output: "tick" },
+    });
     assert.equal(done.status, 200, JSON.stringify(done.body));
-    const result = await cp<{ status: string; trigger: string; slot: string; result: { output: string } }>(tenant, "GET", `/api/execution/${first.executionId}`);
+    const result = await cp<{ status: string; trigger: string; slot: string; result: { output: string } }>(
+      tenant,
+      "GET",
+      `/api/execution/${first.executionId}`,
+    );
     assert.equal(result.body.data.status, "SUCCEEDED");
     assert.equal(result.body.data.trigger, "schedule");
     assert.equal(result.body.data.slot, first.slot);
@@ -124,9 +152,17 @@ describe("Coderunner ScheduleJob deployments (seed 000 cron)", () => {
     await backdate(b.deploymentId, 1);
 
     // Redeploy A's definition: the old deployment is superseded and must not fire.
-    const next = await upload(tenant, `/api/file/${a.definitionId}/upload`, writeZip([{ name: "index.js", data: "2" }]));
+    const next = await upload(
+      tenant,
+      `/api/file/${a.definitionId}/upload`,
+      writeZip([{ name: "index.js", data: "2" }]),
+    );
     const redeploy = await cp<DeploymentView>(tenant, "POST", "/api/deployment/create", {
-      body: { DefinitionId: a.definitionId, VersionId: next.body.data.versionId, Configuration: { CronExpression: "0 0 1 1 *" } },
+      body: {
+        DefinitionId: a.definitionId,
+        VersionId: next.body.data.versionId,
+        Configuration: { CronExpression: "0 0 1 1 *" },
+      },
     });
     assert.equal(redeploy.status, 201, JSON.stringify(redeploy.body));
     const old = await storedDeployment(a.deploymentId);

@@ -3,7 +3,15 @@
  * deployments) and recent executions, in seed 000's envelope; nothing of another tenant's.
  */
 import assert from "node:assert/strict";
-import { assertRefused, cp, createDefinition, deployed, failedVersion, finishedExecution, warmRunnerRoutes } from "../harness/coderunner";
+import {
+  assertRefused,
+  cp,
+  createDefinition,
+  deployed,
+  failedVersion,
+  finishedExecution,
+  warmRunnerRoutes,
+} from "../harness/coderunner";
 import { controlPlaneToken, newTenant } from "../harness/controlPlane";
 import { call } from "../harness/stack";
 
@@ -66,7 +74,11 @@ describe("Coderunner overview (GET /api/coderunner/overview)", () => {
   it("lists the tenant's definitions with versions and deployments, and its recent executions", async function () {
     this.timeout(90_000);
     const tenant = await newTenant();
-    const { definitionId, versionId, deploymentId } = await deployed(tenant, { Cpu: "500m", Memory: "512Mi" }, { name: "Greeter" });
+    const { definitionId, versionId, deploymentId } = await deployed(
+      tenant,
+      { Cpu: "500m", Memory: "512Mi" },
+      { name: "Greeter" },
+    );
     const failed = await failedVersion(tenant, definitionId);
     const executionId = await finishedExecution(tenant, deploymentId, 0);
     const emptyId = await createDefinition(tenant, { name: "Nightly report", deploymentType: 3, languageType: 2 });
@@ -88,7 +100,13 @@ describe("Coderunner overview (GET /api/coderunner/overview)", () => {
     const [empty, greeter] = overview.definitions;
     assert.ok(empty !== undefined && greeter !== undefined);
     assert.deepEqual(
-      { name: empty.name, type: empty.deploymentTypeName, language: empty.languageTypeName, versions: empty.versions, deployments: empty.deployments },
+      {
+        name: empty.name,
+        type: empty.deploymentTypeName,
+        language: empty.languageTypeName,
+        versions: empty.versions,
+        deployments: empty.deployments,
+      },
       { name: "Nightly report", type: "ScheduleJob", language: "Python", versions: [], deployments: [] },
     );
 
@@ -97,7 +115,13 @@ describe("Coderunner overview (GET /api/coderunner/overview)", () => {
     assert.equal(greeter.versionCount, 2);
     assert.equal(greeter.activeDeploymentId, deploymentId);
     assert.deepEqual(
-      greeter.versions.map((v) => ({ id: v.id, number: v.number, status: v.status, statusName: v.statusName, failureReason: v.failureReason })),
+      greeter.versions.map((v) => ({
+        id: v.id,
+        number: v.number,
+        status: v.status,
+        statusName: v.statusName,
+        failureReason: v.failureReason,
+      })),
       [
         { id: failed.versionId, number: 2, status: 4, statusName: "Failed", failureReason: failed.failureReason },
         { id: versionId, number: 1, status: 3, statusName: "Completed", failureReason: null },
@@ -122,7 +146,14 @@ describe("Coderunner overview (GET /api/coderunner/overview)", () => {
     const execution = overview.executions[0];
     assert.ok(execution !== undefined);
     assert.deepEqual(
-      { id: execution.executionId, status: execution.status, deploymentId: execution.deploymentId, definitionId: execution.definitionId, versionId: execution.versionId, exitCode: execution.exitCode },
+      {
+        id: execution.executionId,
+        status: execution.status,
+        deploymentId: execution.deploymentId,
+        definitionId: execution.definitionId,
+        versionId: execution.versionId,
+        exitCode: execution.exitCode,
+      },
       { id: executionId, status: "SUCCEEDED", deploymentId, definitionId, versionId, exitCode: 0 },
     );
     assert.ok(execution.finishedAt !== null && Date.parse(execution.finishedAt) >= Date.parse(execution.createdAt));
@@ -140,7 +171,13 @@ describe("Coderunner overview (GET /api/coderunner/overview)", () => {
 
     const theirs = await cp<Overview>(mallory, "GET", OVERVIEW);
     assert.equal(theirs.status, 200, JSON.stringify(theirs.body));
-    assert.deepEqual(theirs.body.data, { tenantId: mallory.tenantId, definitions: [], moreDefinitions: false, executions: [], moreExecutions: false });
+    assert.deepEqual(theirs.body.data, {
+      tenantId: mallory.tenantId,
+      definitions: [],
+      moreDefinitions: false,
+      executions: [],
+      moreExecutions: false,
+    });
 
     // Mallory's token with Alice's client key: the claims must match the headers.
     assertRefused(await call("GET", OVERVIEW, { token: mallory.token, headers: alice.headers }), 403, "CLAIM_MISMATCH");

@@ -35,13 +35,23 @@ describe("Coderunner through the Control Plane proxy paths (seed 000)", () => {
     const tenant = await newTenant();
     const slug = "billing-bot";
 
-    const created = await cp<{ id: string }>(tenant, "POST", appPath(tenant, slug, "definition"), { body: definitionBody });
+    const created = await cp<{ id: string }>(tenant, "POST", appPath(tenant, slug, "definition"), {
+      body: definitionBody,
+    });
     assert.equal(created.status, 201, JSON.stringify(created.body));
     assert.equal(created.body.message, "Code definition created");
     const definitionId = created.body.data.id;
     assert.deepEqual(
       { ...(await appDoc(tenant, slug)), createdAt: null, updatedAt: null },
-      { tenantId: tenant.tenantId, slug, definitionId, versionId: null, deploymentId: null, createdAt: null, updatedAt: null },
+      {
+        tenantId: tenant.tenantId,
+        slug,
+        definitionId,
+        versionId: null,
+        deploymentId: null,
+        createdAt: null,
+        updatedAt: null,
+      },
     );
     const twice = await cp(tenant, "POST", appPath(tenant, slug, "definition"), { body: definitionBody });
     assertRefused(twice, 409, "APP_HAS_DEFINITION");
@@ -56,7 +66,10 @@ describe("Coderunner through the Control Plane proxy paths (seed 000)", () => {
 
     const versions = await cp<{ versions: VersionView[] }>(tenant, "GET", appPath(tenant, slug, "versions"));
     assert.equal(versions.status, 200);
-    assert.deepEqual(versions.body.data.versions.map((v) => v.id), [versionId]);
+    assert.deepEqual(
+      versions.body.data.versions.map((v) => v.id),
+      [versionId],
+    );
     const version = await cp<VersionView>(tenant, "GET", appPath(tenant, slug, `versions/${versionId}`));
     assert.equal(version.status, 200);
     assert.equal(version.body.data.status, 3);
@@ -65,7 +78,9 @@ describe("Coderunner through the Control Plane proxy paths (seed 000)", () => {
     const upstream = await cp<VersionView>(tenant, "GET", `/api/version/${versionId}`);
     assert.equal(upstream.body.data.id, versionId);
 
-    const deploy = await cp<DeploymentView>(tenant, "POST", appPath(tenant, slug, "deploy"), { body: { Configuration: { Cpu: "500m", Memory: "512Mi" } } });
+    const deploy = await cp<DeploymentView>(tenant, "POST", appPath(tenant, slug, "deploy"), {
+      body: { Configuration: { Cpu: "500m", Memory: "512Mi" } },
+    });
     assert.equal(deploy.status, 201, JSON.stringify(deploy.body));
     const deploymentId = deploy.body.data.id;
     assert.equal(deploy.body.data.versionId, versionId, "VersionId defaults to the app's latest upload");
@@ -75,7 +90,9 @@ describe("Coderunner through the Control Plane proxy paths (seed 000)", () => {
     const inUse = await cp(tenant, "DELETE", appPath(tenant, slug, `versions/${versionId}`));
     assertRefused(inUse, 409, "VERSION_IN_USE");
 
-    const run = await cp<{ executionId: string; deploymentId: string }>(tenant, "POST", appPath(tenant, slug, "run"), { body: { payload: { hello: "proxy" } } });
+    const run = await cp<{ executionId: string; deploymentId: string }>(tenant, "POST", appPath(tenant, slug, "run"), {
+      body: { payload: { hello: "proxy" } },
+    });
     assert.equal(run.status, 202, JSON.stringify(run.body));
     assert.equal(run.body.data.deploymentId, deploymentId);
     const executionId = run.body.data.executionId;
@@ -104,12 +121,18 @@ describe("Coderunner through the Control Plane proxy paths (seed 000)", () => {
   it("refuses a workspace_id other than x-client-key with 403, and an unknown app with 404", async () => {
     const tenant = await newTenant();
     const other = await newTenant();
-    const wrong = await cp(tenant, "POST", `/v1/workspaces/${other.tenantId}/apps/app/coderunner/definition`, { body: definitionBody });
+    const wrong = await cp(tenant, "POST", `/v1/workspaces/${other.tenantId}/apps/app/coderunner/definition`, {
+      body: definitionBody,
+    });
     assertRefused(wrong, 403, "WORKSPACE_MISMATCH");
     assert.equal((await adminDb().collection("definitions").get()).size, 0);
     assertRefused(await cp(tenant, "GET", appPath(tenant, "nope", "versions")), 404, "APP_NOT_FOUND");
     assertRefused(await upload(tenant, appPath(tenant, "nope", "upload"), writeZip(NODE_HELLO)), 404, "APP_NOT_FOUND");
-    assertRefused(await cp(tenant, "POST", appPath(tenant, "Not_A_Slug", "definition"), { body: definitionBody }), 400, "INVALID_REQUEST");
+    assertRefused(
+      await cp(tenant, "POST", appPath(tenant, "Not_A_Slug", "definition"), { body: definitionBody }),
+      400,
+      "INVALID_REQUEST",
+    );
   });
 
   it("keeps apps apart: another app's version is 404, run before deploy and deploy before upload are 409", async function () {
@@ -120,21 +143,43 @@ describe("Coderunner through the Control Plane proxy paths (seed 000)", () => {
       assert.equal(created.status, 201);
     }
     assertRefused(await cp(tenant, "POST", appPath(tenant, "one", "deploy"), { body: {} }), 409, "NO_VERSION");
-    assertRefused(await cp(tenant, "POST", appPath(tenant, "one", "run"), { body: { payload: {} } }), 409, "NOT_DEPLOYED");
+    assertRefused(
+      await cp(tenant, "POST", appPath(tenant, "one", "run"), { body: { payload: {} } }),
+      409,
+      "NOT_DEPLOYED",
+    );
     const uploaded = await upload(tenant, appPath(tenant, "one", "upload"), writeZip(NODE_HELLO));
     const versionId = uploaded.body.data.versionId;
     assertRefused(await cp(tenant, "GET", appPath(tenant, "two", `versions/${versionId}`)), 404, "VERSION_NOT_FOUND");
-    assertRefused(await cp(tenant, "DELETE", appPath(tenant, "two", `versions/${versionId}`)), 404, "VERSION_NOT_FOUND");
-    assertRefused(await cp(tenant, "POST", appPath(tenant, "two", "deploy"), { body: { VersionId: versionId } }), 404, "VERSION_NOT_FOUND");
+    assertRefused(
+      await cp(tenant, "DELETE", appPath(tenant, "two", `versions/${versionId}`)),
+      404,
+      "VERSION_NOT_FOUND",
+    );
+    assertRefused(
+      await cp(tenant, "POST", appPath(tenant, "two", "deploy"), { body: { VersionId: versionId } }),
+      404,
+      "VERSION_NOT_FOUND",
+    );
     const oneDefinition = (await appDoc(tenant, "one"))?.definitionId as string;
-    assertRefused(await cp(tenant, "POST", appPath(tenant, "two", "deploy"), { body: { DefinitionId: oneDefinition, VersionId: versionId } }), 400, "DEFINITION_MISMATCH");
+    assertRefused(
+      await cp(tenant, "POST", appPath(tenant, "two", "deploy"), {
+        body: { DefinitionId: oneDefinition, VersionId: versionId },
+      }),
+      400,
+      "DEFINITION_MISMATCH",
+    );
     assert.equal((await adminDb().collection("versions").doc(versionId).get()).exists, true, "nothing deleted");
     assert.equal((await adminDb().collection("deployments").get()).size, 0, "nothing deployed");
   });
 
   it("makes exactly one definition when two proxy calls race for the same app", async () => {
     const tenant = await newTenant();
-    const answers = await Promise.all(Array.from({ length: 6 }, () => cp<{ id: string }>(tenant, "POST", appPath(tenant, "racy", "definition"), { body: definitionBody })));
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, () =>
+        cp<{ id: string }>(tenant, "POST", appPath(tenant, "racy", "definition"), { body: definitionBody }),
+      ),
+    );
     const won = answers.filter((a) => a.status === 201);
     assert.equal(won.length, 1, JSON.stringify(answers.map((a) => a.status)));
     assert.ok(answers.filter((a) => a.status !== 201).every((a) => a.status === 409 && a.body.success === false));

@@ -5,7 +5,10 @@ import { adminDb, call, createUser, STACK_LOG } from "../harness/stack";
 describe("runner credentials and API keys", () => {
   it("creates a user instance: 201, the token shown once as credentialId.secret, only a hash stored", async () => {
     const user = await createUser();
-    const response = await call<Record<string, string>>("POST", "/createRunnerInstance", { token: user.idToken, body: { kind: "user", name: "laptop" } });
+    const response = await call<Record<string, string>>("POST", "/createRunnerInstance", {
+      token: user.idToken,
+      body: { kind: "user", name: "laptop" },
+    });
     assert.equal(response.status, 201);
     const { instanceId, credentialId, runnerToken, kind, name } = response.body;
     assert.equal(kind, "user");
@@ -14,13 +17,21 @@ describe("runner credentials and API keys", () => {
     const [id, secret] = (runnerToken ?? "").split(".");
     assert.equal(id, credentialId);
     assert.ok((secret ?? "").length >= 43, "secret carries at least 256 bits");
-    const stored = (await adminDb().collection("credentials").doc(credentialId ?? "").get()).data() ?? {};
+    const stored =
+      (
+        await adminDb()
+          .collection("credentials")
+          .doc(credentialId ?? "")
+          .get()
+      ).data() ?? {};
     assert.equal(stored.kind, "runner");
     assert.equal(stored.instanceId, instanceId);
     assert.match(String(stored.secretHash), /^[0-9a-f]{64}$/);
     assert.ok(!JSON.stringify(stored).includes(secret ?? "-"), "the secret is not stored");
     // Listed without secrets.
-    const listed = await call<{ instances: Record<string, unknown>[] }>("GET", "/api/runner-instances", { token: user.idToken });
+    const listed = await call<{ instances: Record<string, unknown>[] }>("GET", "/api/runner-instances", {
+      token: user.idToken,
+    });
     assert.equal(listed.status, 200);
     assert.equal(listed.body.instances.length, 1);
     assert.equal(listed.body.instances[0]?.instanceId, instanceId);
@@ -30,7 +41,10 @@ describe("runner credentials and API keys", () => {
 
   it("refuses a global instance to a non-admin (403) and grants it to an admin", async () => {
     const user = await createUser();
-    const refused = await call<{ error: string }>("POST", "/createRunnerInstance", { token: user.idToken, body: { kind: "global" } });
+    const refused = await call<{ error: string }>("POST", "/createRunnerInstance", {
+      token: user.idToken,
+      body: { kind: "global" },
+    });
     assert.equal(refused.status, 403);
     assert.equal(refused.body.error, "ADMIN_REQUIRED");
     assert.equal((await adminDb().collection("credentials").get()).size, 0, "nothing was created");
@@ -43,19 +57,29 @@ describe("runner credentials and API keys", () => {
     const user = await createUser();
     const instance = await createInstance(user);
     assert.equal((await lease(instance.runnerToken)).status, 200);
-    const revoked = await call("POST", "/revokeRunnerInstance", { token: user.idToken, body: { instanceId: instance.instanceId } });
+    const revoked = await call("POST", "/revokeRunnerInstance", {
+      token: user.idToken,
+      body: { instanceId: instance.instanceId },
+    });
     assert.deepEqual([revoked.status, revoked.body], [200, { ok: true }]);
     const after = await lease(instance.runnerToken);
     assert.equal(after.status, 401);
     assert.equal((after.body as unknown as { error: string }).error, "REVOKED_CREDENTIAL");
     // Revoking again is harmless.
-    assert.equal((await call("POST", "/revokeRunnerInstance", { token: user.idToken, body: { instanceId: instance.instanceId } })).status, 200);
+    assert.equal(
+      (await call("POST", "/revokeRunnerInstance", { token: user.idToken, body: { instanceId: instance.instanceId } }))
+        .status,
+      200,
+    );
   });
 
   it("renames an instance", async () => {
     const user = await createUser();
     const instance = await createInstance(user);
-    const renamed = await call("POST", "/updateRunnerInstance", { token: user.idToken, body: { instanceId: instance.instanceId, name: "  build box  " } });
+    const renamed = await call("POST", "/updateRunnerInstance", {
+      token: user.idToken,
+      body: { instanceId: instance.instanceId, name: "  build box  " },
+    });
     assert.deepEqual([renamed.status, renamed.body], [200, { ok: true, name: "build box" }]);
     const stored = await adminDb().collection("credentials").doc(instance.credentialId).get();
     assert.equal(stored.get("name"), "build box");
@@ -65,8 +89,14 @@ describe("runner credentials and API keys", () => {
     const owner = await createUser();
     const stranger = await createUser();
     const instance = await createInstance(owner, "user", "mine");
-    const revoke = await call("POST", "/revokeRunnerInstance", { token: stranger.idToken, body: { instanceId: instance.instanceId } });
-    const rename = await call("POST", "/updateRunnerInstance", { token: stranger.idToken, body: { instanceId: instance.instanceId, name: "theirs" } });
+    const revoke = await call("POST", "/revokeRunnerInstance", {
+      token: stranger.idToken,
+      body: { instanceId: instance.instanceId },
+    });
+    const rename = await call("POST", "/updateRunnerInstance", {
+      token: stranger.idToken,
+      body: { instanceId: instance.instanceId, name: "theirs" },
+    });
     assert.equal(revoke.status, 404);
     assert.equal(rename.status, 404);
     const stored = (await adminDb().collection("credentials").doc(instance.credentialId).get()).data();
@@ -79,14 +109,20 @@ describe("runner credentials and API keys", () => {
     const admin1 = await createUser({ admin: true });
     const admin2 = await createUser({ admin: true });
     const instance = await createInstance(admin1, "global");
-    const revoke = await call("POST", "/revokeRunnerInstance", { token: admin2.idToken, body: { instanceId: instance.instanceId } });
+    const revoke = await call("POST", "/revokeRunnerInstance", {
+      token: admin2.idToken,
+      body: { instanceId: instance.instanceId },
+    });
     assert.equal(revoke.status, 200);
   });
 
   it("keeps credential kinds in their lanes", async () => {
     const user = await createUser();
     const instance = await createInstance(user);
-    const runnerOnManagement = await call<{ error: string }>("POST", "/createRunnerInstance", { token: instance.runnerToken, body: { kind: "user" } });
+    const runnerOnManagement = await call<{ error: string }>("POST", "/createRunnerInstance", {
+      token: instance.runnerToken,
+      body: { kind: "user" },
+    });
     assert.equal(runnerOnManagement.status, 401);
     const idTokenOnJobRoute = await lease(user.idToken);
     assert.equal(idTokenOnJobRoute.status, 401);
@@ -106,18 +142,31 @@ describe("runner credentials and API keys", () => {
       const manage = await call("POST", "/createRunnerInstance", { token, body: { kind: "user" } });
       assert.equal(manage.status, 401, `management route with ${String(token)}`);
     }
-    const basic = await call("POST", "/leaseWorkspaceJob", { headers: { authorization: `Basic ${instance.runnerToken}` }, body: {} });
+    const basic = await call("POST", "/leaseWorkspaceJob", {
+      headers: { authorization: `Basic ${instance.runnerToken}` },
+      body: {},
+    });
     assert.equal(basic.status, 401);
   });
 
   it("validates management bodies with 400 and changes nothing", async () => {
     const user = await createUser();
-    for (const body of [{}, { kind: "team" }, { kind: "user", name: "" }, { kind: "user", name: "x".repeat(101) }, { kind: "user", extra: 1 }]) {
+    for (const body of [
+      {},
+      { kind: "team" },
+      { kind: "user", name: "" },
+      { kind: "user", name: "x".repeat(101) },
+      { kind: "user", extra: 1 },
+    ]) {
       const response = await call<{ error: string }>("POST", "/createRunnerInstance", { token: user.idToken, body });
       assert.equal(response.status, 400, JSON.stringify(body));
       assert.equal(response.body.error, "INVALID_REQUEST");
     }
-    const wrongType = await call("POST", "/createRunnerInstance", { token: user.idToken, rawBody: "kind=user", headers: { "content-type": "text/plain" } });
+    const wrongType = await call("POST", "/createRunnerInstance", {
+      token: user.idToken,
+      rawBody: "kind=user",
+      headers: { "content-type": "text/plain" },
+    });
     assert.equal(wrongType.status, 415);
     assert.equal((await adminDb().collection("credentials").get()).size, 0);
   });
@@ -132,7 +181,9 @@ describe("runner credentials and API keys", () => {
     assert.equal(created.status, 201);
     assert.deepEqual(created.body.scopes, ["runners:read", "jobs:write"]);
     const secret = created.body.key.split(".")[1] ?? "";
-    const listed = await call<{ keys: { credentialId: string; scopes: string[] }[] }>("GET", "/api/keys", { token: user.idToken });
+    const listed = await call<{ keys: { credentialId: string; scopes: string[] }[] }>("GET", "/api/keys", {
+      token: user.idToken,
+    });
     assert.equal(listed.body.keys.length, 1);
     assert.equal(listed.body.keys[0]?.credentialId, created.body.keyId);
     assert.ok(!JSON.stringify(listed.body).includes(secret));

@@ -23,14 +23,19 @@ function keepWorkspaceLeased(runnerToken: string, workspaceId: string): () => Pr
   const answers: number[] = [];
   const loop = (async () => {
     while (!stopped) {
-      answers.push((await call("POST", "/heartbeatWorkspaceJob", { token: runnerToken, body: { workspaceId } })).status);
+      answers.push(
+        (await call("POST", "/heartbeatWorkspaceJob", { token: runnerToken, body: { workspaceId } })).status,
+      );
       await new Promise((resolve) => setTimeout(resolve, 1_000));
     }
   })();
   return async () => {
     stopped = true;
     await loop;
-    assert.ok(answers.every((s) => s === 200), `heartbeats: ${answers.join(", ")}`);
+    assert.ok(
+      answers.every((s) => s === 200),
+      `heartbeats: ${answers.join(", ")}`,
+    );
   };
 }
 
@@ -46,7 +51,13 @@ describe("faults: a process killed mid-write", () => {
   before(async function () {
     this.timeout(180_000);
     // Cold workers take seconds to boot here; the routes that race a 4 s lease start warm.
-    await warmUp([["/leaseWorkspaceJob", 1], ["/heartbeatWorkspaceJob", 1], ["/jobs/runner/lease", 1], ["/jobs/x/runner/heartbeat", 1], ["/jobs/x/runner/artifacts", 1]]);
+    await warmUp([
+      ["/leaseWorkspaceJob", 1],
+      ["/heartbeatWorkspaceJob", 1],
+      ["/jobs/runner/lease", 1],
+      ["/jobs/x/runner/heartbeat", 1],
+      ["/jobs/x/runner/artifacts", 1],
+    ]);
   });
 
   it("completeWorkspaceJob killed after storing file bytes: nothing half-written; the retry completes once", async function () {
@@ -67,18 +78,30 @@ describe("faults: a process killed mid-write", () => {
       svgs: [],
     };
     await arm("completeWorkspaceJob.afterBlobs");
-    const killed = await call("POST", "/completeWorkspaceJob", { token: runner.runnerToken, body: completion }).catch(() => ({ status: 0 }));
+    const killed = await call("POST", "/completeWorkspaceJob", { token: runner.runnerToken, body: completion }).catch(
+      () => ({ status: 0 }),
+    );
     assert.ok(killed.status === 0 || killed.status >= 500, `the call died with the process (got ${killed.status})`);
-    assert.equal((await adminDb().collection("_faults").doc("completeWorkspaceJob.afterBlobs").get()).get("remaining"), 0, "the fault fired");
+    assert.equal(
+      (await adminDb().collection("_faults").doc("completeWorkspaceJob.afterBlobs").get()).get("remaining"),
+      0,
+      "the fault fired",
+    );
 
     const ws = adminDb().collection("workspaces").doc(workspaceId);
     const job = (await adminDb().collection("jobs").doc(jobId).get()).data();
-    assert.ok(job?.status === "LEASED" || job?.status === "RUNNING", `the job is still held, not half-ended (${String(job?.status)})`);
+    assert.ok(
+      job?.status === "LEASED" || job?.status === "RUNNING",
+      `the job is still held, not half-ended (${String(job?.status)})`,
+    );
     assert.equal((await ws.collection("messages").where("role", "==", "assistant").get()).size, 0);
     assert.equal((await ws.collection("deliverables").get()).size, 0);
     assert.equal((await ws.get()).get("activeJobId"), jobId);
 
-    const retried = await call<{ ok: boolean }>("POST", "/completeWorkspaceJob", { token: runner.runnerToken, body: completion });
+    const retried = await call<{ ok: boolean }>("POST", "/completeWorkspaceJob", {
+      token: runner.runnerToken,
+      body: completion,
+    });
     await stopHeartbeats();
     assert.deepEqual([retried.status, retried.body.ok], [200, true]);
     assert.equal((await ws.collection("messages").where("role", "==", "assistant").get()).size, 1);
@@ -92,9 +115,21 @@ describe("faults: a process killed mid-write", () => {
     const definitionId = await createDefinition(tenant);
     const zip = writeZip(NODE_HELLO);
     await killedDuring("uploadVersion.afterBlob", () => upload(tenant, `/api/file/${definitionId}/upload`, zip));
-    assert.equal((await adminDb().collection("versions").where("definitionId", "==", definitionId).get()).size, 0, "no version");
-    assert.equal((await adminDb().collection("definitions").doc(definitionId).get()).get("versionCount"), 0, "the count did not move");
-    const listed = await cp<{ versions: unknown[] }>(tenant, "GET", `/api/version/definition?DefinitionId=${definitionId}`);
+    assert.equal(
+      (await adminDb().collection("versions").where("definitionId", "==", definitionId).get()).size,
+      0,
+      "no version",
+    );
+    assert.equal(
+      (await adminDb().collection("definitions").doc(definitionId).get()).get("versionCount"),
+      0,
+      "the count did not move",
+    );
+    const listed = await cp<{ versions: unknown[] }>(
+      tenant,
+      "GET",
+      `/api/version/definition?DefinitionId=${definitionId}`,
+    );
     assert.deepEqual([listed.status, listed.body.data.versions], [200, []]);
 
     const retried = await upload(tenant, `/api/file/${definitionId}/upload`, zip);
@@ -107,14 +142,18 @@ describe("faults: a process killed mid-write", () => {
     this.timeout(60_000);
     const tenant = await newTenant();
     const definitionId = await createDefinition(tenant);
-    await killedDuring("uploadVersion.afterRecord", () => upload(tenant, `/api/file/${definitionId}/upload`, writeZip(NODE_HELLO)));
+    await killedDuring("uploadVersion.afterRecord", () =>
+      upload(tenant, `/api/file/${definitionId}/upload`, writeZip(NODE_HELLO)),
+    );
     const versions = await adminDb().collection("versions").where("definitionId", "==", definitionId).get();
     assert.equal(versions.size, 1, "the version was recorded");
     const versionId = versions.docs[0]?.id ?? "";
     const pending = await cp<VersionView>(tenant, "GET", `/api/version/${versionId}`);
     assert.deepEqual([pending.status, pending.body.data.status], [200, 1], "readable, and honestly Pending");
     // A deployment refuses it until it is checked.
-    const early = await cp(tenant, "POST", "/api/deployment/create", { body: { DefinitionId: definitionId, VersionId: versionId, Configuration: { Cpu: "250m", Memory: "256Mi" } } });
+    const early = await cp(tenant, "POST", "/api/deployment/create", {
+      body: { DefinitionId: definitionId, VersionId: versionId, Configuration: { Cpu: "250m", Memory: "256Mi" } },
+    });
     assert.equal(early.status, 409, JSON.stringify(early.body));
 
     // Before its deadline the sweep leaves it alone (a live check may still be running)...
@@ -134,7 +173,11 @@ describe("faults: a process killed mid-write", () => {
     const body = jobBody({ children: [{ name: "build" }, { name: "test", start: "manual" }] });
     const headers = { "idempotency-key": "retry-after-crash" };
     await killedDuring("createJob.afterCommit", () => call("POST", "/jobs", { token: writeKey, body, headers }));
-    assert.equal((await adminDb().collection("jobs").get()).size, 3, "the parent and its two children were committed together");
+    assert.equal(
+      (await adminDb().collection("jobs").get()).size,
+      3,
+      "the parent and its two children were committed together",
+    );
 
     const retried = await call<Snapshot>("POST", "/jobs", { token: writeKey, body, headers });
     assert.equal(retried.status, 200, JSON.stringify(retried.body));
@@ -164,7 +207,9 @@ describe("faults: a process killed mid-write", () => {
     assert.equal(retried.status, 201, JSON.stringify(retried.body));
     assert.equal((await jobRef.collection("artifacts").get()).size, 1);
     assert.equal((await jobRef.get()).get("artifactCount"), 1);
-    const content = await call<string>("GET", `/jobs/${job.id}/artifacts/${retried.body.artifact.id}/content`, { token: readKey });
+    const content = await call<string>("GET", `/jobs/${job.id}/artifacts/${retried.body.artifact.id}/content`, {
+      token: readKey,
+    });
     assert.deepEqual([content.status, content.body], [200, "forty-two"]);
   });
 });

@@ -50,7 +50,10 @@ describe("fleet claims under concurrency (seed 004)", () => {
     for (let i = 0; i < 8; i++) await queued(user.idToken);
     await registered(key, "greedy", 3);
     const answers = await Promise.all(Array.from({ length: 6 }, () => claim(key, "greedy", 5)));
-    assert.ok(answers.every((a) => a.status === 200), JSON.stringify(answers.map((a) => a.body)));
+    assert.ok(
+      answers.every((a) => a.status === 200),
+      JSON.stringify(answers.map((a) => a.body)),
+    );
     const all = answers.flatMap((a) => a.body.data.map((t) => t.id));
     assert.equal(all.length, 3);
     assert.equal(new Set(all).size, 3);

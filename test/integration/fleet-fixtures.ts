@@ -57,11 +57,16 @@ export async function fleetOwner(scopes = ["runners:read", "runners:write", "job
 }
 
 export function register(key: string, runnerId: string, headers: Record<string, string> = {}) {
-  return call<{ data: Runner }>("POST", "/api/runners/register", { headers: { "x-api-key": key, "x-runner-id": runnerId, ...headers } });
+  return call<{ data: Runner }>("POST", "/api/runners/register", {
+    headers: { "x-api-key": key, "x-runner-id": runnerId, ...headers },
+  });
 }
 
 export async function registered(key: string, runnerId: string, maxConcurrency = 5, tags = ""): Promise<Runner> {
-  const response = await register(key, runnerId, { "x-runner-max-concurrency": String(maxConcurrency), "x-runner-tags": tags });
+  const response = await register(key, runnerId, {
+    "x-runner-max-concurrency": String(maxConcurrency),
+    "x-runner-tags": tags,
+  });
   assert.equal(response.status, 200, JSON.stringify(response.body));
   assertOnContract(wrapped(fleetRunnerSchema), response.body, "POST /api/runners/register");
   return response.body.data;
@@ -133,6 +138,10 @@ export async function runnerDoc(ownerUid: string, runnerId: string): Promise<Rec
 
 /** Everything a refused call could have disturbed, as one comparable string. */
 export async function storedState(jobId: string, ownerUid: string, runnerIds: string[]): Promise<string> {
-  const [job, logs, ...runners] = await Promise.all([jobDoc(jobId), logLines(jobId), ...runnerIds.map((r) => runnerDoc(ownerUid, r))]);
+  const [job, logs, ...runners] = await Promise.all([
+    jobDoc(jobId),
+    logLines(jobId),
+    ...runnerIds.map((r) => runnerDoc(ownerUid, r)),
+  ]);
   return JSON.stringify({ job, logs, runners });
 }

@@ -2,7 +2,19 @@ import assert from "node:assert/strict";
 import { sleep } from "../harness/fixtures";
 import { TEST_FUNCTION_ENV } from "../harness/hooks";
 import { call, STACK_LOG } from "../harness/stack";
-import { claimed, fleetOwner, heartbeat, jobDoc, queued, registered, resultBody, runnerDoc, storedState, submit, type FleetError } from "./fleet-fixtures";
+import {
+  claimed,
+  fleetOwner,
+  heartbeat,
+  jobDoc,
+  queued,
+  registered,
+  resultBody,
+  runnerDoc,
+  storedState,
+  submit,
+  type FleetError,
+} from "./fleet-fixtures";
 
 const OFFLINE_AFTER_MS = Number(TEST_FUNCTION_ENV.RUNNER_OFFLINE_AFTER_MS);
 const DELETE_AFTER_MS = Number(TEST_FUNCTION_ENV.RUNNER_DELETE_AFTER_MS);
@@ -23,7 +35,10 @@ describe("reapStaleRunners (seed 004 fleet)", () => {
     const { user, key } = await fleetOwner();
     const task = await queued(user.idToken);
     await registered(key, "silent");
-    assert.deepEqual((await claimed(key, "silent")).map((t) => t.id), [task.id]);
+    assert.deepEqual(
+      (await claimed(key, "silent")).map((t) => t.id),
+      [task.id],
+    );
     await sleep(OFFLINE_AFTER_MS + 300);
     await Promise.all([STACK_LOG.fireScheduled("reapStaleRunners"), STACK_LOG.fireScheduled("reapStaleRunners")]);
 
@@ -36,7 +51,10 @@ describe("reapStaleRunners (seed 004 fleet)", () => {
     assert.equal(released.attempts, 1, "one release, although two sweeps ran");
 
     await registered(key, "alive");
-    assert.deepEqual((await claimed(key, "alive")).map((t) => t.id), [task.id]);
+    assert.deepEqual(
+      (await claimed(key, "alive")).map((t) => t.id),
+      [task.id],
+    );
     // The silent runner's late result is refused and changes nothing.
     const snapshot = await storedState(task.id, user.uid, ["silent", "alive"]);
     const late = await submit(key, task.id, resultBody("silent"));

@@ -1,7 +1,18 @@
 import assert from "node:assert/strict";
 import { createApiKey } from "../harness/fixtures";
 import { adminDb, call } from "../harness/stack";
-import { claimed, fleetOwner, heartbeat, jobDoc, queued, register, registered, runnerDoc, type FleetError, type Runner } from "./fleet-fixtures";
+import {
+  claimed,
+  fleetOwner,
+  heartbeat,
+  jobDoc,
+  queued,
+  register,
+  registered,
+  runnerDoc,
+  type FleetError,
+  type Runner,
+} from "./fleet-fixtures";
 
 describe("fleet runners (seed 004): register, heartbeat, list, get, deregister", () => {
   it("registers from x-runner-* headers (200, the record in data) and re-registers as an upsert", async () => {
@@ -59,16 +70,25 @@ describe("fleet runners (seed 004): register, heartbeat, list, get, deregister",
     const response = await register(key, "bare");
     assert.equal(response.status, 200);
     const { name, version, maxConcurrency, tags, os, arch } = response.body.data;
-    assert.deepEqual({ name, version, maxConcurrency, tags, os, arch }, { name: "bare", version: "unknown", maxConcurrency: 5, tags: [], os: "unknown", arch: "unknown" });
+    assert.deepEqual(
+      { name, version, maxConcurrency, tags, os, arch },
+      { name: "bare", version: "unknown", maxConcurrency: 5, tags: [], os: "unknown", arch: "unknown" },
+    );
   });
 
   it("gives 20 runners registering at once 20 distinct seed 003 ids from the counter", async function () {
     this.timeout(120_000);
     const { key } = await fleetOwner();
     const responses = await Promise.all(Array.from({ length: 20 }, (_, i) => register(key, `r-${i}`)));
-    assert.ok(responses.every((r) => r.status === 200), JSON.stringify(responses.filter((r) => r.status !== 200).map((r) => r.body)));
+    assert.ok(
+      responses.every((r) => r.status === 200),
+      JSON.stringify(responses.filter((r) => r.status !== 200).map((r) => r.body)),
+    );
     const seqs = responses.map((r) => r.body.data.seq).sort((a, b) => a - b);
-    assert.deepEqual(seqs, Array.from({ length: 20 }, (_, i) => i + 1));
+    assert.deepEqual(
+      seqs,
+      Array.from({ length: 20 }, (_, i) => i + 1),
+    );
     assert.equal((await adminDb().collection("counters").doc("runnerSeq").get()).get("value"), 20);
   });
 
@@ -83,7 +103,9 @@ describe("fleet runners (seed 004): register, heartbeat, list, get, deregister",
       { "x-runner-id": "r1", "x-runner-tags": "ok,not ok" },
     ];
     for (const headers of cases) {
-      const response = await call<FleetError>("POST", "/api/runners/register", { headers: { "x-api-key": key, ...headers } });
+      const response = await call<FleetError>("POST", "/api/runners/register", {
+        headers: { "x-api-key": key, ...headers },
+      });
       assert.equal(response.status, 400, JSON.stringify(headers));
       assert.equal(response.body.data, null);
       assert.equal(response.body.reason, "INVALID_REQUEST");
@@ -94,7 +116,10 @@ describe("fleet runners (seed 004): register, heartbeat, list, get, deregister",
 
   it("takes the key as Bearer or x-api-key; no key 401, a key without runners:write 403, an ID token 401", async () => {
     const { user, key } = await fleetOwner();
-    const bearer = await call<{ data: Runner }>("POST", "/api/runners/register", { token: key, headers: { "x-runner-id": "via-bearer" } });
+    const bearer = await call<{ data: Runner }>("POST", "/api/runners/register", {
+      token: key,
+      headers: { "x-runner-id": "via-bearer" },
+    });
     assert.equal(bearer.status, 200);
     assert.equal((await register(key, "via-header")).status, 200);
     const none = await call<FleetError>("POST", "/api/runners/register", { headers: { "x-runner-id": "x" } });
@@ -104,7 +129,10 @@ describe("fleet runners (seed 004): register, heartbeat, list, get, deregister",
     const denied = await register(readOnly, "x");
     assert.equal(denied.status, 403);
     assert.equal((denied.body as unknown as FleetError).reason, "MISSING_SCOPE");
-    const idToken = await call("POST", "/api/runners/register", { token: user.idToken, headers: { "x-runner-id": "x" } });
+    const idToken = await call("POST", "/api/runners/register", {
+      token: user.idToken,
+      headers: { "x-runner-id": "x" },
+    });
     assert.equal(idToken.status, 401);
     assert.equal(await runnerDoc(user.uid, "x"), undefined);
   });
@@ -117,9 +145,15 @@ describe("fleet runners (seed 004): register, heartbeat, list, get, deregister",
     assert.equal((await heartbeat(key, "a")).status, 200);
     const byKey = await call<{ data: Runner[] }>("GET", "/api/runners", { token: key });
     assert.equal(byKey.status, 200);
-    assert.deepEqual(byKey.body.data.map((r) => r.id), ["a", "c", "b"]);
+    assert.deepEqual(
+      byKey.body.data.map((r) => r.id),
+      ["a", "c", "b"],
+    );
     const bySession = await call<{ data: Runner[] }>("GET", "/api/runners", { token: user.idToken });
-    assert.deepEqual(bySession.body.data.map((r) => r.id), ["a", "c", "b"]);
+    assert.deepEqual(
+      bySession.body.data.map((r) => r.id),
+      ["a", "c", "b"],
+    );
     const { key: readKey } = await createApiKey(user, ["runners:read"]);
     assert.equal((await call("GET", "/api/runners", { headers: { "x-api-key": readKey } })).status, 200);
     const { key: jobsKey } = await createApiKey(user, ["jobs:write"]);
@@ -144,7 +178,10 @@ describe("fleet runners (seed 004): register, heartbeat, list, get, deregister",
     await registered(bob.key, "bobs-only");
     const missing = await call<FleetError>("GET", "/api/runners/bobs-only", { token: alice.key });
     assert.equal(missing.status, 404);
-    assert.deepEqual({ data: missing.body.data, reason: missing.body.reason }, { data: null, reason: "RUNNER_NOT_FOUND" });
+    assert.deepEqual(
+      { data: missing.body.data, reason: missing.body.reason },
+      { data: null, reason: "RUNNER_NOT_FOUND" },
+    );
     assert.equal((await call("DELETE", "/api/runners/bobs-only", { token: alice.key })).status, 404);
     assert.equal((await runnerDoc(bob.user.uid, "bobs-only"))?.status, "online", "alice could not touch it");
   });
@@ -160,13 +197,21 @@ describe("fleet runners (seed 004): register, heartbeat, list, get, deregister",
     const stored = await runnerDoc(user.uid, "hb");
     assert.equal(stored?.status, "busy");
     assert.equal(stored?.reportedJobs, 2);
-    for (const bad of [{ status: "sleeping", currentJobs: 0 }, { status: "online" }, { status: "online", currentJobs: -1 }, { status: "online", currentJobs: 1.5 }]) {
+    for (const bad of [
+      { status: "sleeping", currentJobs: 0 },
+      { status: "online" },
+      { status: "online", currentJobs: -1 },
+      { status: "online", currentJobs: 1.5 },
+    ]) {
       const response = await heartbeat(key, "hb", bad);
       assert.equal(response.status, 400, JSON.stringify(bad));
     }
     assert.equal((await runnerDoc(user.uid, "hb"))?.status, "busy", "refused heartbeats changed nothing");
     assert.equal((await heartbeat(key, "nobody")).status, 404);
-    assert.equal((await call("POST", "/api/runners/hb/heartbeat", { body: { status: "online", currentJobs: 0 } })).status, 401);
+    assert.equal(
+      (await call("POST", "/api/runners/hb/heartbeat", { body: { status: "online", currentJobs: 0 } })).status,
+      401,
+    );
     const offline = await heartbeat(key, "hb", { status: "offline", currentJobs: 0 });
     assert.equal(offline.body.data.status, "offline");
     assert.notEqual((await runnerDoc(user.uid, "hb"))?.offlineAt, null);

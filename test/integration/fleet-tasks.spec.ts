@@ -33,11 +33,15 @@ function postStatus(key: string, taskId: string, body: unknown, runnerId?: strin
 }
 
 function postLogs(key: string, taskId: string, body: unknown, runnerId?: string) {
-  return call<{ data: { appended: number; firstSeq: number; lastSeq: number } }>("POST", `/api/runners/tasks/${taskId}/logs`, {
-    token: key,
-    body,
-    headers: runnerId === undefined ? {} : { "x-runner-id": runnerId },
-  });
+  return call<{ data: { appended: number; firstSeq: number; lastSeq: number } }>(
+    "POST",
+    `/api/runners/tasks/${taskId}/logs`,
+    {
+      token: key,
+      body,
+      headers: runnerId === undefined ? {} : { "x-runner-id": runnerId },
+    },
+  );
 }
 
 describe("fleet tasks (seed 004): queue, claim, status, logs, result", () => {
@@ -81,7 +85,10 @@ describe("fleet tasks (seed 004): queue, claim, status, logs, result", () => {
       { surprise: true },
     ];
     for (const over of bad) {
-      const response = await call<FleetError>("POST", "/api/runners/tasks", { token: user.idToken, body: taskBody(over) });
+      const response = await call<FleetError>("POST", "/api/runners/tasks", {
+        token: user.idToken,
+        body: taskBody(over),
+      });
       assert.equal(response.status, 400, JSON.stringify(over));
       assert.equal(response.body.data, null);
     }
@@ -129,14 +136,19 @@ describe("fleet tasks (seed 004): queue, claim, status, logs, result", () => {
     await queued(user.idToken);
     await registered(key, "worker");
     assert.equal((await call("GET", "/api/runners/tasks/pending", { token: key })).status, 400);
-    for (const limit of ["0", "abc", "101", "1.5"]) assert.equal((await claim(key, "worker", limit)).status, 400, limit);
+    for (const limit of ["0", "abc", "101", "1.5"])
+      assert.equal((await claim(key, "worker", limit)).status, 400, limit);
     const unknown = await claim(key, "ghost");
     assert.equal(unknown.status, 404);
     assert.equal((unknown.body as unknown as FleetError).reason, "RUNNER_NOT_FOUND");
     assert.equal((await call("GET", "/api/runners/tasks/pending?runnerId=worker")).status, 401);
     const { key: readKey } = await createApiKey(user, ["runners:read"]);
     assert.equal((await claim(readKey, "worker")).status, 403);
-    assert.equal((await adminDb().collection("jobs").where("status", "==", "PENDING").get()).size, 1, "nothing was claimed");
+    assert.equal(
+      (await adminDb().collection("jobs").where("status", "==", "PENDING").get()).size,
+      1,
+      "nothing was claimed",
+    );
   });
 
   it("hands a tagged task only to a runner carrying all its tags, and never another owner's task", async () => {
@@ -151,9 +163,16 @@ describe("fleet tasks (seed 004): queue, claim, status, logs, result", () => {
     assert.deepEqual(await claimed(key, "plain"), []);
     assert.deepEqual(await claimed(key, "gpu-only"), []);
     const got = await claimed(key, "gpu-fast");
-    assert.deepEqual(got.map((t) => t.id), [tagged.id]);
+    assert.deepEqual(
+      got.map((t) => t.id),
+      [tagged.id],
+    );
     const untagged = await queued(user.idToken);
-    assert.deepEqual((await claimed(key, "plain")).map((t) => t.id), [untagged.id], "an untagged task suits any runner");
+    assert.deepEqual(
+      (await claimed(key, "plain")).map((t) => t.id),
+      [untagged.id],
+      "an untagged task suits any runner",
+    );
   });
 
   it("status: the holder moves the task to RUNNING with its phase and a fresh lease; others get 409, bad phases 400", async () => {
@@ -184,14 +203,22 @@ describe("fleet tasks (seed 004): queue, claim, status, logs, result", () => {
     assert.equal((wrong.body as unknown as FleetError).reason, "LEASE_NOT_HELD");
     assert.equal((await postStatus(key, task.id, { status: "submitting", runnerId: "other" })).status, 409);
     assert.equal((await postStatus(key, task.id, { status: "done" }, "holder")).status, 400);
-    assert.equal((await postStatus(key, task.id, { status: "cloning", runnerId: "other" }, "holder")).status, 400, "two different runners named");
+    assert.equal(
+      (await postStatus(key, task.id, { status: "cloning", runnerId: "other" }, "holder")).status,
+      400,
+      "two different runners named",
+    );
     assert.equal((await postStatus(key, "nosuchtask", { status: "cloning" }, "holder")).status, 404);
     const stranger = await fleetOwner();
     assert.equal((await postStatus(stranger.key, task.id, { status: "cloning" })).status, 404);
     assert.equal(await storedState(task.id, user.uid, ["holder", "other"]), snapshot, "refused calls changed nothing");
 
     const pending = await queued(user.idToken);
-    assert.equal((await postStatus(key, pending.id, { status: "preparing" }, "holder")).status, 409, "nobody holds a pending task");
+    assert.equal(
+      (await postStatus(key, pending.id, { status: "preparing" }, "holder")).status,
+      409,
+      "nobody holds a pending task",
+    );
     assert.equal((await postStatus(key, pending.id, { status: "preparing" })).status, 409);
   });
 
@@ -207,14 +234,29 @@ describe("fleet tasks (seed 004): queue, claim, status, logs, result", () => {
     const second = await postLogs(key, task.id, { logs: ["a", "b", "c"] });
     assert.deepEqual(second.body.data, { id: task.id, appended: 3, firstSeq: 3, lastSeq: 5 });
     const lines = await logLines(task.id);
-    assert.deepEqual(lines.map((l) => [l.seq, l.line, l.stream]), [[1, "cloning", "log"], [2, "cloned", "log"], [3, "a", "log"], [4, "b", "log"], [5, "c", "log"]]);
+    assert.deepEqual(
+      lines.map((l) => [l.seq, l.line, l.stream]),
+      [
+        [1, "cloning", "log"],
+        [2, "cloned", "log"],
+        [3, "a", "log"],
+        [4, "b", "log"],
+        [5, "c", "log"],
+      ],
+    );
     assert.equal((await jobDoc(task.id)).logSeq, 5);
     const full = await postLogs(key, task.id, { logs: Array.from({ length: 200 }, (_, i) => `line ${i}`) });
     assert.equal(full.status, 200);
     assert.equal(full.body.data.lastSeq, 205);
 
     const snapshot = await storedState(task.id, user.uid, ["holder", "other"]);
-    for (const bad of [{ logs: [] }, { logs: Array.from({ length: 201 }, () => "x") }, { logs: ["x".repeat(4097)] }, { logs: "one line" }, {}]) {
+    for (const bad of [
+      { logs: [] },
+      { logs: Array.from({ length: 201 }, () => "x") },
+      { logs: ["x".repeat(4097)] },
+      { logs: "one line" },
+      {},
+    ]) {
       const response = await postLogs(key, task.id, bad, "holder");
       assert.equal(response.status, 400, JSON.stringify(bad).slice(0, 60));
       assert.equal(response.body.data, null);
@@ -240,8 +282,22 @@ describe("fleet tasks (seed 004): queue, claim, status, logs, result", () => {
     assert.equal(job.status, "SUCCEEDED");
     assert.equal(job.lease, null);
     assert.equal(job.finishedBy, `${user.uid}:holder`);
-    assert.deepEqual(job.result, { outcome: "success", files: body.files, totalComments: 1, rating: "B", metrics: body.metrics, error: null });
-    assert.deepEqual((await logLines(task.id)).map((l) => [l.seq, l.line]), [[1, "working"], [2, "posting"], [3, "done"]]);
+    assert.deepEqual(job.result, {
+      outcome: "success",
+      files: body.files,
+      totalComments: 1,
+      rating: "B",
+      metrics: body.metrics,
+      error: null,
+    });
+    assert.deepEqual(
+      (await logLines(task.id)).map((l) => [l.seq, l.line]),
+      [
+        [1, "working"],
+        [2, "posting"],
+        [3, "done"],
+      ],
+    );
     assert.equal(job.logSeq, 3);
     assert.equal((await runnerDoc(user.uid, "holder"))?.heldJobs, 0);
 
@@ -276,7 +332,11 @@ describe("fleet tasks (seed 004): queue, claim, status, logs, result", () => {
       assert.equal(response.status, 400, JSON.stringify(over));
     }
     assert.equal(await storedState(task.id, user.uid, ["holder"]), snapshot);
-    const failed = await submit(key, task.id, resultBody("holder", { status: "failed", error: "clone failed", rating: undefined, logs: undefined }));
+    const failed = await submit(
+      key,
+      task.id,
+      resultBody("holder", { status: "failed", error: "clone failed", rating: undefined, logs: undefined }),
+    );
     assert.equal(failed.status, 200, JSON.stringify(failed.body));
     assert.equal(failed.body.data.status, "failed");
     const job = await jobDoc(task.id);
@@ -294,7 +354,10 @@ describe("fleet tasks (seed 004): queue, claim, status, logs, result", () => {
     // First loses the task (deregistered), second takes it.
     assert.equal((await call("DELETE", "/api/runners/first", { token: key })).status, 200);
     await registered(key, "second");
-    assert.deepEqual((await claimed(key, "second")).map((t) => t.id), [task.id]);
+    assert.deepEqual(
+      (await claimed(key, "second")).map((t) => t.id),
+      [task.id],
+    );
     assert.equal((await heartbeat(key, "first")).status, 200, "first comes back online, still without the task");
     const snapshot = await storedState(task.id, user.uid, ["first", "second"]);
     const late = await submit(key, task.id, resultBody("first"));

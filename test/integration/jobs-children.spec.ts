@@ -8,7 +8,11 @@ async function campaignState(): Promise<Map<string, Record<string, unknown>>> {
   return new Map(all.docs.map((d) => [d.id, d.data()]));
 }
 
-function assertOnlyChanged(before: Map<string, Record<string, unknown>>, after: Map<string, Record<string, unknown>>, changed: string) {
+function assertOnlyChanged(
+  before: Map<string, Record<string, unknown>>,
+  after: Map<string, Record<string, unknown>>,
+  changed: string,
+) {
   assert.deepEqual([...after.keys()].sort(), [...before.keys()].sort());
   for (const [id, doc] of before) {
     if (id === changed) assert.notDeepEqual(after.get(id), doc, `${id} changed`);
@@ -19,13 +23,25 @@ function assertOnlyChanged(before: Map<string, Record<string, unknown>>, after: 
 describe("jobs API: campaign child controls (seed 002)", () => {
   before(async function () {
     this.timeout(180_000);
-    await warmUp([["/jobs", 1], ["/jobs/x", 1], ["/jobs/x/children/a/skip", 1], ["/jobs/runner/lease", 1], ["/jobs/x/runner/heartbeat", 1], ["/jobs/x/runner/complete", 1], ["/jobs/x/pause", 1]]);
+    await warmUp([
+      ["/jobs", 1],
+      ["/jobs/x", 1],
+      ["/jobs/x/children/a/skip", 1],
+      ["/jobs/runner/lease", 1],
+      ["/jobs/x/runner/heartbeat", 1],
+      ["/jobs/x/runner/complete", 1],
+      ["/jobs/x/pause", 1],
+    ]);
   });
 
   it("creates named children as their own jobs, linked to the parent", async () => {
     const { user } = await jobsUser();
     const parent = await createJob(user.idToken, {
-      children: [{ name: "lint", type: "lint" }, { name: "test", params: { shard: 1 } }, { name: "deploy", start: "manual" }],
+      children: [
+        { name: "lint", type: "lint" },
+        { name: "test", params: { shard: 1 } },
+        { name: "deploy", start: "manual" },
+      ],
     });
     assert.deepEqual(
       parent.children.map((c) => [c.name, c.jobId, c.status]),
@@ -37,8 +53,14 @@ describe("jobs API: campaign child controls (seed 002)", () => {
     );
     const child = await call<Snapshot>("GET", `/jobs/${parent.id}-test`, { token: user.idToken });
     assert.equal(child.status, 200);
-    assert.deepEqual([child.body.parentId, child.body.childName, child.body.type, child.body.params], [parent.id, "test", "implement", { shard: 1 }]);
-    assert.equal((await call<Snapshot>("GET", `/jobs/${parent.id}-deploy`, { token: user.idToken })).body.awaitingStart, true);
+    assert.deepEqual(
+      [child.body.parentId, child.body.childName, child.body.type, child.body.params],
+      [parent.id, "test", "implement", { shard: 1 }],
+    );
+    assert.equal(
+      (await call<Snapshot>("GET", `/jobs/${parent.id}-deploy`, { token: user.idToken })).body.awaitingStart,
+      true,
+    );
   });
 
   it("each control changes only the named child", async function () {
@@ -48,7 +70,8 @@ describe("jobs API: campaign child controls (seed 002)", () => {
       children: [{ name: "a" }, { name: "b" }, { name: "c", start: "manual" }, { name: "d" }],
       tags: ["campaign"],
     });
-    const control = (name: string, action: string) => call<Snapshot & { error?: string }>("POST", `/jobs/${parent.id}/children/${name}/${action}`, { token: writeKey });
+    const control = (name: string, action: string) =>
+      call<Snapshot & { error?: string }>("POST", `/jobs/${parent.id}/children/${name}/${action}`, { token: writeKey });
     const id = (name: string) => `${parent.id}-${name}`;
 
     // start: the manual child joins the queue.
@@ -66,7 +89,10 @@ describe("jobs API: campaign child controls (seed 002)", () => {
     // rerun: the skipped child is queued again as a fresh run.
     before = await campaignState();
     const rerun = await control("b", "rerun");
-    assert.deepEqual([rerun.status, rerun.body.status, rerun.body.reruns, rerun.body.childOutcome], [200, "PENDING", 1, null]);
+    assert.deepEqual(
+      [rerun.status, rerun.body.status, rerun.body.reruns, rerun.body.childOutcome],
+      [200, "PENDING", 1, null],
+    );
     assertOnlyChanged(before, await campaignState(), id("b"));
 
     // A runner takes every queued job (the parent too: it is a job like the others).
@@ -88,7 +114,10 @@ describe("jobs API: campaign child controls (seed 002)", () => {
     assert.deepEqual([refused.status, refused.body.error], [409, "CHILD_RUNNING"]);
     before = await campaignState();
     const abandoned = await control("d", "abandon");
-    assert.deepEqual([abandoned.status, abandoned.body.status, abandoned.body.childOutcome, abandoned.body.lease], [200, "CANCELLED", "ABANDONED", null]);
+    assert.deepEqual(
+      [abandoned.status, abandoned.body.status, abandoned.body.childOutcome, abandoned.body.lease],
+      [200, "CANCELLED", "ABANDONED", null],
+    );
     assertOnlyChanged(before, await campaignState(), id("d"));
     const fenced = await runnerCall<{ error: string }>(runnerKey, id("d"), "complete", "r1", tokenOf(id("d")));
     assert.deepEqual([fenced.status, fenced.body.error], [409, "LEASE_NOT_HELD"]);
@@ -122,9 +151,13 @@ describe("jobs API: campaign child controls (seed 002)", () => {
     assert.deepEqual([missing.status, missing.body.error], [404, "CHILD_NOT_FOUND"]);
     const noChildren = await call<{ error: string }>("POST", `/jobs/${plain.id}/children/a/skip`, { token: writeKey });
     assert.equal(noChildren.status, 404);
-    const badAction = await call<{ error: string }>("POST", `/jobs/${parent.id}/children/a/explode`, { token: writeKey });
+    const badAction = await call<{ error: string }>("POST", `/jobs/${parent.id}/children/a/explode`, {
+      token: writeKey,
+    });
     assert.deepEqual([badAction.status, badAction.body.error], [404, "ROUTE_NOT_FOUND"]);
-    const notFinished = await call<{ error: string }>("POST", `/jobs/${parent.id}/children/a/rerun`, { token: writeKey });
+    const notFinished = await call<{ error: string }>("POST", `/jobs/${parent.id}/children/a/rerun`, {
+      token: writeKey,
+    });
     assert.deepEqual([notFinished.status, notFinished.body.error], [409, "CHILD_NOT_FINISHED"]);
     assert.equal((await call("POST", `/jobs/${parent.id}/children/a/skip`, { token: readKey })).status, 403);
     assert.deepEqual(await campaignState(), before);

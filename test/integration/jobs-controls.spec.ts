@@ -1,6 +1,16 @@
 import assert from "node:assert/strict";
 import { adminDb, call } from "../harness/stack";
-import { createJob, jobsUser, leaseJobs, leaseOne, runnerCall, storedJob, warmUp, type Heartbeat, type Snapshot } from "./jobs-fixtures";
+import {
+  createJob,
+  jobsUser,
+  leaseJobs,
+  leaseOne,
+  runnerCall,
+  storedJob,
+  warmUp,
+  type Heartbeat,
+  type Snapshot,
+} from "./jobs-fixtures";
 
 async function heartbeat(runnerKey: string, jobId: string, runnerId: string, token: string): Promise<Heartbeat> {
   const response = await runnerCall<Heartbeat>(runnerKey, jobId, "heartbeat", runnerId, token);
@@ -33,7 +43,11 @@ describe("jobs API: cancel, pause, resume, message (seed 002)", () => {
     assert.equal(cancelled.body.status, "CANCELLED");
     const stored = await storedJob(toCancel.id);
     assert.deepEqual([stored.status, stored.pendingShard], ["CANCELLED", null]);
-    assert.equal((await call<Snapshot>("POST", `/jobs/${toCancel.id}/cancel`, { token: writeKey })).status, 200, "cancel again is a no-op");
+    assert.equal(
+      (await call<Snapshot>("POST", `/jobs/${toCancel.id}/cancel`, { token: writeKey })).status,
+      200,
+      "cancel again is a no-op",
+    );
     const pauseEnded = await call<{ error: string }>("POST", `/jobs/${toCancel.id}/pause`, { token: writeKey });
     assert.deepEqual([pauseEnded.status, pauseEnded.body.error], [409, "JOB_FINISHED"]);
 
@@ -94,26 +108,38 @@ describe("jobs API: cancel, pause, resume, message (seed 002)", () => {
     const { user, writeKey, runnerKey } = await jobsUser();
     const job = await createJob(user.idToken);
     // Posted before anyone holds the job: it waits for the first holder.
-    const early = await call<{ message: { seq: number } }>("POST", `/jobs/${job.id}/message`, { token: user.idToken, body: { text: "use the staging db" } });
+    const early = await call<{ message: { seq: number } }>("POST", `/jobs/${job.id}/message`, {
+      token: user.idToken,
+      body: { text: "use the staging db" },
+    });
     assert.equal(early.status, 201);
     assert.equal(early.body.message.seq, 1);
     const leased = await leaseOne(runnerKey, "r1");
     await call("POST", `/jobs/${job.id}/message`, { token: writeKey, body: { text: "also run lint" } });
     await call("POST", `/jobs/${job.id}/message`, { token: writeKey, body: { message: "and be quick" } });
 
-    const beats = await Promise.all(Array.from({ length: 4 }, () => heartbeat(runnerKey, job.id, "r1", leased.leaseToken)));
+    const beats = await Promise.all(
+      Array.from({ length: 4 }, () => heartbeat(runnerKey, job.id, "r1", leased.leaseToken)),
+    );
     const delivered = beats.flatMap((b) => b.messages);
     assert.deepEqual(delivered.map((m) => m.text).sort(), ["also run lint", "and be quick", "use the staging db"]);
     const carrier = beats.find((b) => b.messages.length > 0);
-    assert.deepEqual(carrier?.messages.map((m) => m.seq), [1, 2, 3], "in order, in one answer");
+    assert.deepEqual(
+      carrier?.messages.map((m) => m.seq),
+      [1, 2, 3],
+      "in order, in one answer",
+    );
     assert.deepEqual((await heartbeat(runnerKey, job.id, "r1", leased.leaseToken)).messages, []);
 
     const stored = await adminDb().collection("jobs").doc(job.id).collection("messages").orderBy("seq").get();
-    assert.deepEqual(stored.docs.map((d) => [d.get("seq") as unknown, d.get("delivered") as unknown, d.get("deliveredTo") as unknown]), [
-      [1, true, "r1"],
-      [2, true, "r1"],
-      [3, true, "r1"],
-    ]);
+    assert.deepEqual(
+      stored.docs.map((d) => [d.get("seq") as unknown, d.get("delivered") as unknown, d.get("deliveredTo") as unknown]),
+      [
+        [1, true, "r1"],
+        [2, true, "r1"],
+        [3, true, "r1"],
+      ],
+    );
     const snapshot = await call<Snapshot>("GET", `/jobs/${job.id}`, { token: user.idToken });
     assert.deepEqual(snapshot.body.messages, { posted: 3, delivered: 3 });
   });
@@ -123,14 +149,23 @@ describe("jobs API: cancel, pause, resume, message (seed 002)", () => {
     const job = await createJob(user.idToken);
     const leased = await leaseOne(runnerKey, "r1");
     const beat = async (ackedMessageSeq: number) => {
-      const response = await runnerCall<Heartbeat>(runnerKey, job.id, "heartbeat", "r1", leased.leaseToken, { ackedMessageSeq });
+      const response = await runnerCall<Heartbeat>(runnerKey, job.id, "heartbeat", "r1", leased.leaseToken, {
+        ackedMessageSeq,
+      });
       assert.equal(response.status, 200, JSON.stringify(response.body));
       return response.body.messages.map((m) => [m.seq, m.text]);
     };
-    for (const text of ["one", "two"]) await call("POST", `/jobs/${job.id}/message`, { token: user.idToken, body: { text } });
-    assert.deepEqual(await beat(0), [[1, "one"], [2, "two"]]);
+    for (const text of ["one", "two"])
+      await call("POST", `/jobs/${job.id}/message`, { token: user.idToken, body: { text } });
+    assert.deepEqual(await beat(0), [
+      [1, "one"],
+      [2, "two"],
+    ]);
     // That answer never arrived: the runner still acknowledges nothing, and gets both again.
-    assert.deepEqual(await beat(0), [[1, "one"], [2, "two"]]);
+    assert.deepEqual(await beat(0), [
+      [1, "one"],
+      [2, "two"],
+    ]);
     const snapshot = await call<Snapshot>("GET", `/jobs/${job.id}`, { token: user.idToken });
     assert.deepEqual(snapshot.body.messages, { posted: 2, delivered: 0 }, "sent is not delivered");
     await call("POST", `/jobs/${job.id}/message`, { token: user.idToken, body: { text: "three" } });
@@ -139,9 +174,21 @@ describe("jobs API: cancel, pause, resume, message (seed 002)", () => {
     assert.deepEqual(await beat(99), []);
     assert.deepEqual(await beat(1), [], "an old acknowledgement does not bring back what was acknowledged");
     const stored = await adminDb().collection("jobs").doc(job.id).collection("messages").orderBy("seq").get();
-    assert.deepEqual(stored.docs.map((d) => [d.get("seq") as unknown, d.get("delivered") as unknown]), [[1, true], [2, true], [3, true]]);
-    assert.deepEqual((await call<Snapshot>("GET", `/jobs/${job.id}`, { token: user.idToken })).body.messages, { posted: 3, delivered: 3 });
-    const bad = await runnerCall<{ error: string }>(runnerKey, job.id, "heartbeat", "r1", leased.leaseToken, { ackedMessageSeq: -1 });
+    assert.deepEqual(
+      stored.docs.map((d) => [d.get("seq") as unknown, d.get("delivered") as unknown]),
+      [
+        [1, true],
+        [2, true],
+        [3, true],
+      ],
+    );
+    assert.deepEqual((await call<Snapshot>("GET", `/jobs/${job.id}`, { token: user.idToken })).body.messages, {
+      posted: 3,
+      delivered: 3,
+    });
+    const bad = await runnerCall<{ error: string }>(runnerKey, job.id, "heartbeat", "r1", leased.leaseToken, {
+      ackedMessageSeq: -1,
+    });
     assert.equal(bad.status, 400);
   });
 
@@ -149,11 +196,18 @@ describe("jobs API: cancel, pause, resume, message (seed 002)", () => {
     const { user, runnerKey } = await jobsUser();
     const job = await createJob(user.idToken);
     for (const body of [{}, { text: "" }, { text: "x".repeat(10_001) }, { text: "a", message: "b" }]) {
-      assert.equal((await call("POST", `/jobs/${job.id}/message`, { token: user.idToken, body })).status, 400, JSON.stringify(body).slice(0, 50));
+      assert.equal(
+        (await call("POST", `/jobs/${job.id}/message`, { token: user.idToken, body })).status,
+        400,
+        JSON.stringify(body).slice(0, 50),
+      );
     }
     const leased = await leaseOne(runnerKey, "r1");
     await runnerCall(runnerKey, job.id, "complete", "r1", leased.leaseToken);
-    const late = await call<{ error: string }>("POST", `/jobs/${job.id}/message`, { token: user.idToken, body: { text: "too late" } });
+    const late = await call<{ error: string }>("POST", `/jobs/${job.id}/message`, {
+      token: user.idToken,
+      body: { text: "too late" },
+    });
     assert.deepEqual([late.status, late.body.error], [409, "JOB_FINISHED"]);
     assert.equal((await adminDb().collection("jobs").doc(job.id).collection("messages").get()).size, 0);
   });

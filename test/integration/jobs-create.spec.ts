@@ -5,7 +5,10 @@ import { createJob, jobBody, jobsUser, storedJob, type Snapshot } from "./jobs-f
 describe("jobs API: create, read, auth (seed 002)", () => {
   it("creates a generic job in the owner's queue: 201, snapshot, stored JobDoc", async () => {
     const { user } = await jobsUser();
-    const response = await call<Snapshot>("POST", "/jobs", { token: user.idToken, body: jobBody({ tags: ["linux"], priority: 5 }) });
+    const response = await call<Snapshot>("POST", "/jobs", {
+      token: user.idToken,
+      body: jobBody({ tags: ["linux"], priority: 5 }),
+    });
     assert.equal(response.status, 201, JSON.stringify(response.body));
     const job = response.body;
     assert.match(job.id, /^[A-Za-z0-9]{20}$/);
@@ -25,7 +28,11 @@ describe("jobs API: create, read, auth (seed 002)", () => {
     assert.equal(stored.queue, `generic/user:${user.uid}`);
     assert.match(String(stored.pendingShard), new RegExp(`^generic/user:${user.uid}#\\d$`));
     assert.equal(stored.leaseMs, 4000, "JOB_LEASE_MS (shortened in tests)");
-    assert.deepEqual(stored.payload, { type: "implement", workflowPath: "workflows/job/workflow.md", params: { repo: "org/api", ticket: 7 } });
+    assert.deepEqual(stored.payload, {
+      type: "implement",
+      workflowPath: "workflows/job/workflow.md",
+      params: { repo: "org/api", ticket: 7 },
+    });
 
     const read = await call<Snapshot>("GET", `/jobs/${job.id}`, { token: user.idToken });
     assert.equal(read.status, 200);
@@ -43,12 +50,19 @@ describe("jobs API: create, read, auth (seed 002)", () => {
       jobBody({ surprise: true }),
     ];
     for (const body of bad) {
-      const response = await call<{ error: string; message: string; detail?: unknown }>("POST", "/jobs", { token: user.idToken, body });
+      const response = await call<{ error: string; message: string; detail?: unknown }>("POST", "/jobs", {
+        token: user.idToken,
+        body,
+      });
       assert.equal(response.status, 400, JSON.stringify(body));
       assert.equal(response.body.error, "INVALID_REQUEST");
       assert.equal(typeof response.body.message, "string");
     }
-    const notJson = await call<{ error: string }>("POST", "/jobs", { token: user.idToken, rawBody: "{", headers: { "content-type": "application/json" } });
+    const notJson = await call<{ error: string }>("POST", "/jobs", {
+      token: user.idToken,
+      rawBody: "{",
+      headers: { "content-type": "application/json" },
+    });
     // Rejected by the platform's JSON body parser before the route runs (so not in our envelope).
     assert.equal(notJson.status, 400);
     assert.equal((await adminDb().collection("jobs").get()).size, 0);
@@ -71,7 +85,11 @@ describe("jobs API: create, read, auth (seed 002)", () => {
     assert.equal((await call("GET", `/jobs/${viaKey.id}`, { token: readKey })).status, 200);
     assert.equal((await call("GET", `/jobs/${viaKey.id}`, { token: runnerKey })).status, 403);
     assert.equal((await call("POST", `/jobs/${viaKey.id}/cancel`, { token: readKey })).status, 403);
-    assert.equal((await call<Snapshot>("GET", `/jobs/${viaKey.id}`, { token: user.idToken })).body.id, viaKey.id, "the key's owner sees it");
+    assert.equal(
+      (await call<Snapshot>("GET", `/jobs/${viaKey.id}`, { token: user.idToken })).body.id,
+      viaKey.id,
+      "the key's owner sees it",
+    );
   });
 
   it("hides another owner's job behind 404, for reads and controls alike", async () => {
@@ -104,7 +122,10 @@ describe("jobs API: create, read, auth (seed 002)", () => {
     assert.equal(second.body.id, first.body.id);
     assert.equal(second.body.idempotencyKey, "retry-me-1");
     // The key in the body means the same thing as the header.
-    const third = await call<Snapshot>("POST", "/jobs", { token: user.idToken, body: jobBody({ idempotencyKey: "retry-me-1" }) });
+    const third = await call<Snapshot>("POST", "/jobs", {
+      token: user.idToken,
+      body: jobBody({ idempotencyKey: "retry-me-1" }),
+    });
     assert.deepEqual([third.status, third.body.id], [200, first.body.id]);
     assert.equal((await adminDb().collection("jobs").get()).size, 1);
   });
@@ -113,8 +134,15 @@ describe("jobs API: create, read, auth (seed 002)", () => {
     this.timeout(180_000);
     const { user, writeKey } = await jobsUser();
     const body = jobBody({ idempotencyKey: "race-1", children: [{ name: "a" }, { name: "b", start: "manual" }] });
-    const answers = await Promise.all(Array.from({ length: 12 }, (_, i) => call<Snapshot>("POST", "/jobs", { token: i % 2 === 0 ? user.idToken : writeKey, body })));
-    assert.ok(answers.every((a) => a.status === 200 || a.status === 201), JSON.stringify(answers.map((a) => [a.status, a.body])));
+    const answers = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        call<Snapshot>("POST", "/jobs", { token: i % 2 === 0 ? user.idToken : writeKey, body }),
+      ),
+    );
+    assert.ok(
+      answers.every((a) => a.status === 200 || a.status === 201),
+      JSON.stringify(answers.map((a) => [a.status, a.body])),
+    );
     assert.equal(answers.filter((a) => a.status === 201).length, 1, "exactly one call created it");
     assert.equal(new Set(answers.map((a) => a.body.id)).size, 1);
     const all = await adminDb().collection("jobs").get();
@@ -126,11 +154,19 @@ describe("jobs API: create, read, auth (seed 002)", () => {
     const headers = { "idempotency-key": "k-2" };
     const first = await call<Snapshot>("POST", "/jobs", { token: user.idToken, body: jobBody(), headers });
     const before = await storedJob(first.body.id);
-    const other = await call<{ error: string }>("POST", "/jobs", { token: user.idToken, body: jobBody({ params: { repo: "other" } }), headers });
+    const other = await call<{ error: string }>("POST", "/jobs", {
+      token: user.idToken,
+      body: jobBody({ params: { repo: "other" } }),
+      headers,
+    });
     assert.equal(other.status, 409);
     assert.equal(other.body.error, "IDEMPOTENCY_KEY_REUSED");
     assert.deepEqual(await storedJob(first.body.id), before);
-    const mismatch = await call<{ error: string }>("POST", "/jobs", { token: user.idToken, body: jobBody({ idempotencyKey: "k-3" }), headers });
+    const mismatch = await call<{ error: string }>("POST", "/jobs", {
+      token: user.idToken,
+      body: jobBody({ idempotencyKey: "k-3" }),
+      headers,
+    });
     assert.equal(mismatch.status, 400);
     assert.equal(mismatch.body.error, "IDEMPOTENCY_KEY_MISMATCH");
     // Keys are per owner: another user's same key makes their own job.

@@ -40,7 +40,11 @@ export const jobBody = (extra: Record<string, unknown> = {}) => ({
   ...extra,
 });
 
-export async function createJob(token: string, extra: Record<string, unknown> = {}, headers?: Record<string, string>): Promise<Snapshot> {
+export async function createJob(
+  token: string,
+  extra: Record<string, unknown> = {},
+  headers?: Record<string, string>,
+): Promise<Snapshot> {
   const response = await call<Snapshot>("POST", "/jobs", { token, body: jobBody(extra), headers });
   assert.equal(response.status, 201, JSON.stringify(response.body));
   return response.body;
@@ -55,14 +59,25 @@ export interface Leased {
   childName: string | null;
 }
 
-export async function leaseJobs(runnerKey: string, runnerId: string, body: Record<string, unknown> = {}): Promise<Leased[]> {
-  const response = await call<{ jobs: Leased[] }>("POST", "/jobs/runner/lease", { token: runnerKey, body: { runnerId, ...body } });
+export async function leaseJobs(
+  runnerKey: string,
+  runnerId: string,
+  body: Record<string, unknown> = {},
+): Promise<Leased[]> {
+  const response = await call<{ jobs: Leased[] }>("POST", "/jobs/runner/lease", {
+    token: runnerKey,
+    body: { runnerId, ...body },
+  });
   assert.equal(response.status, 200, JSON.stringify(response.body));
   assertOnContract(leaseJobsAnswer, response.body, "POST /jobs/runner/lease");
   return response.body.jobs;
 }
 
-export async function leaseOne(runnerKey: string, runnerId: string, body: Record<string, unknown> = {}): Promise<Leased> {
+export async function leaseOne(
+  runnerKey: string,
+  runnerId: string,
+  body: Record<string, unknown> = {},
+): Promise<Leased> {
   const [leased] = await leaseJobs(runnerKey, runnerId, body);
   assert.ok(leased, "a job was leased");
   return leased;
@@ -77,7 +92,10 @@ export function runnerCall<T = Record<string, unknown>>(
   leaseToken: string,
   body: Record<string, unknown> = {},
 ): Promise<ApiResponse<T>> {
-  return call<T>("POST", `/jobs/${jobId}/runner/${action}`, { token: runnerKey, body: { runnerId, leaseToken, ...body } });
+  return call<T>("POST", `/jobs/${jobId}/runner/${action}`, {
+    token: runnerKey,
+    body: { runnerId, leaseToken, ...body },
+  });
 }
 
 export interface Heartbeat {
@@ -142,7 +160,11 @@ export class SseClient {
           buffer = buffer.slice(newline + (buffer[newline] === "\r" ? 2 : 1));
           if (line === "") {
             if (current.dataLines.length > 0 || current.event !== undefined) {
-              this.events.push({ id: current.id, event: current.event ?? "message", data: current.dataLines.join("\n") });
+              this.events.push({
+                id: current.id,
+                event: current.event ?? "message",
+                data: current.dataLines.join("\n"),
+              });
               this.wake();
             }
             current = { dataLines: [] };
@@ -217,7 +239,12 @@ export async function warmUp(routes: [path: string, count: number][]): Promise<v
 }
 
 /** Heartbeats a held job every second until stopped, so a slow step does not lose the lease. */
-export function keepLeased(runnerKey: string, jobId: string, runnerId: string, leaseToken: string): () => Promise<void> {
+export function keepLeased(
+  runnerKey: string,
+  jobId: string,
+  runnerId: string,
+  leaseToken: string,
+): () => Promise<void> {
   let stopped = false;
   const answers: string[] = [];
   const loop = (async () => {
@@ -231,6 +258,9 @@ export function keepLeased(runnerKey: string, jobId: string, runnerId: string, l
   return async () => {
     stopped = true;
     await loop;
-    assert.ok(answers.every((a) => a.startsWith("200 ")), `heartbeats: ${answers.join(", ")}`);
+    assert.ok(
+      answers.every((a) => a.startsWith("200 ")),
+      `heartbeats: ${answers.join(", ")}`,
+    );
   };
 }

@@ -14,14 +14,25 @@ const BASE = Date.parse("2026-01-01T00:00:00.000Z");
  * Seeds jobs straight into Firestore (250 HTTP creates would take minutes), built by the same
  * genericJobDoc the API uses. Five jobs share each createdAt, so the id tie-break is exercised.
  */
-async function seed(ownerUid: string, count: number, shape: (i: number) => { type?: string; status?: string } = () => ({})): Promise<string[]> {
+async function seed(
+  ownerUid: string,
+  count: number,
+  shape: (i: number) => { type?: string; status?: string } = () => ({}),
+): Promise<string[]> {
   const batch = adminDb().batch();
   const ids: string[] = [];
   for (let i = 0; i < count; i++) {
     const id = `seed${ownerUid.slice(0, 6)}${String(i).padStart(4, "0")}x${(i * 7919) % 1000}`;
     const { type = "implement", status } = shape(i);
-    const doc = genericJobDoc(id, { ownerUid, type, workflowPath: "w.md", params: { i }, leaseMs: 4000 }, new Date(BASE + Math.floor(i / 5) * 1000));
-    batch.create(adminDb().collection("jobs").doc(id), status === undefined ? doc : { ...doc, status, pendingShard: null });
+    const doc = genericJobDoc(
+      id,
+      { ownerUid, type, workflowPath: "w.md", params: { i }, leaseMs: 4000 },
+      new Date(BASE + Math.floor(i / 5) * 1000),
+    );
+    batch.create(
+      adminDb().collection("jobs").doc(id),
+      status === undefined ? doc : { ...doc, status, pendingShard: null },
+    );
     ids.push(id);
   }
   await batch.commit();
@@ -46,7 +57,10 @@ describe("jobs API: listing (seed 002)", () => {
     let cursor: string | null = null;
     let pages = 0;
     do {
-      const body: Page = await page(readKey, `limit=100${cursor === null ? "" : `&cursor=${encodeURIComponent(cursor)}`}`);
+      const body: Page = await page(
+        readKey,
+        `limit=100${cursor === null ? "" : `&cursor=${encodeURIComponent(cursor)}`}`,
+      );
       pages += 1;
       assert.ok(body.jobs.length <= 100);
       seen.push(...body.jobs);
@@ -74,7 +88,10 @@ describe("jobs API: listing (seed 002)", () => {
 
   it("filters by status and type, alone and together", async () => {
     const { user } = await jobsUser();
-    await seed(user.uid, 30, (i) => ({ type: i % 3 === 0 ? "review" : "implement", status: i % 2 === 0 ? "RUNNING" : undefined }));
+    await seed(user.uid, 30, (i) => ({
+      type: i % 3 === 0 ? "review" : "implement",
+      status: i % 2 === 0 ? "RUNNING" : undefined,
+    }));
     const running = await page(user.idToken, "status=RUNNING&limit=200");
     assert.equal(running.jobs.length, 15);
     assert.ok(running.jobs.every((j) => j.status === "RUNNING"));

@@ -2,7 +2,18 @@ import assert from "node:assert/strict";
 import { sleep } from "../harness/fixtures";
 import { TEST_FUNCTION_ENV } from "../harness/hooks";
 import { adminDb, API_BASE, call, STACK_LOG } from "../harness/stack";
-import { createJob, jobsUser, keepLeased, leaseJobs, leaseOne, runnerCall, storedJob, warmUp, type Heartbeat, type Snapshot } from "./jobs-fixtures";
+import {
+  createJob,
+  jobsUser,
+  keepLeased,
+  leaseJobs,
+  leaseOne,
+  runnerCall,
+  storedJob,
+  warmUp,
+  type Heartbeat,
+  type Snapshot,
+} from "./jobs-fixtures";
 
 const LEASE_MS = Number(TEST_FUNCTION_ENV.JOB_LEASE_MS);
 
@@ -15,7 +26,17 @@ describe("jobs API: runner side (seed 002)", () => {
   before(async function () {
     this.timeout(300_000);
     const runner = (action: string): [string, number] => [`/jobs/x/runner/${action}`, 1];
-    await warmUp([["/jobs", 1], ["/jobs/x", 1], ["/jobs/runner/lease", 1], ["/jobs/x/runner/logs", 4], runner("heartbeat"), runner("artifacts"), runner("complete"), runner("fail"), runner("release")]);
+    await warmUp([
+      ["/jobs", 1],
+      ["/jobs/x", 1],
+      ["/jobs/runner/lease", 1],
+      ["/jobs/x/runner/logs", 4],
+      runner("heartbeat"),
+      runner("artifacts"),
+      runner("complete"),
+      runner("fail"),
+      runner("release"),
+    ]);
   });
 
   it("leases by tags, to one runner per job, with a lease token; the snapshot names the holder", async () => {
@@ -23,9 +44,16 @@ describe("jobs API: runner side (seed 002)", () => {
     const gpu = await createJob(user.idToken, { tags: ["gpu"] });
     const plain = await createJob(user.idToken);
     const cpuRunner = await leaseJobs(runnerKey, "cpu-1", { limit: 5 });
-    assert.deepEqual(cpuRunner.map((j) => j.id), [plain.id], "a runner without the tag does not get the gpu job");
+    assert.deepEqual(
+      cpuRunner.map((j) => j.id),
+      [plain.id],
+      "a runner without the tag does not get the gpu job",
+    );
     const gpuRunner = await leaseJobs(runnerKey, "gpu-1", { tags: ["gpu", "linux"], limit: 5 });
-    assert.deepEqual(gpuRunner.map((j) => j.id), [gpu.id]);
+    assert.deepEqual(
+      gpuRunner.map((j) => j.id),
+      [gpu.id],
+    );
     const leased = gpuRunner[0];
     assert.ok(leased);
     assert.equal(leased.type, "implement");
@@ -54,12 +82,21 @@ describe("jobs API: runner side (seed 002)", () => {
 
   it("refuses the runner side to keys without runners:write (403) and to no key (401); takes x-api-key", async () => {
     const { writeKey, runnerKey } = await jobsUser();
-    const wrongScope = await call<{ error: string }>("POST", "/jobs/runner/lease", { token: writeKey, body: { runnerId: "r1" } });
+    const wrongScope = await call<{ error: string }>("POST", "/jobs/runner/lease", {
+      token: writeKey,
+      body: { runnerId: "r1" },
+    });
     assert.equal(wrongScope.status, 403);
     assert.equal((await call("POST", "/jobs/runner/lease", { body: { runnerId: "r1" } })).status, 401);
-    const viaHeader = await call("POST", "/jobs/runner/lease", { headers: { "x-api-key": runnerKey }, body: { runnerId: "r1" } });
+    const viaHeader = await call("POST", "/jobs/runner/lease", {
+      headers: { "x-api-key": runnerKey },
+      body: { runnerId: "r1" },
+    });
     assert.deepEqual([viaHeader.status, viaHeader.body], [200, { jobs: [] }]);
-    const badRunnerId = await call<{ error: string }>("POST", "/jobs/runner/lease", { token: runnerKey, body: { runnerId: "a b" } });
+    const badRunnerId = await call<{ error: string }>("POST", "/jobs/runner/lease", {
+      token: runnerKey,
+      body: { runnerId: "a b" },
+    });
     assert.equal(badRunnerId.status, 400);
   });
 
@@ -69,7 +106,15 @@ describe("jobs API: runner side (seed 002)", () => {
     const leased = await leaseOne(runnerKey, "r1");
     // Many calls in a row: heartbeats alongside keep the 4 s test lease on a busy machine.
     const stopHeartbeats = keepLeased(runnerKey, job.id, "r1", leased.leaseToken);
-    const send = (offset: number, lines: unknown[]) => runnerCall<{ accepted: number; duplicates: number; nextOffset: number; lastSeq: number }>(runnerKey, job.id, "logs", "r1", leased.leaseToken, { offset, lines });
+    const send = (offset: number, lines: unknown[]) =>
+      runnerCall<{ accepted: number; duplicates: number; nextOffset: number; lastSeq: number }>(
+        runnerKey,
+        job.id,
+        "logs",
+        "r1",
+        leased.leaseToken,
+        { offset, lines },
+      );
 
     const first = await send(0, ["one", { line: "two", stream: "stderr" }]);
     assert.deepEqual([first.status, first.body], [200, { accepted: 2, duplicates: 0, nextOffset: 2, lastSeq: 2 }]);
@@ -109,25 +154,41 @@ describe("jobs API: runner side (seed 002)", () => {
     const headers = { "x-runner-id": "r1", "x-lease-token": leased.leaseToken };
     const report = JSON.stringify({ ok: true, items: [1, 2, 3] });
 
-    const raw = await call<{ artifact: Snapshot["artifacts"][number] }>("POST", `/jobs/${job.id}/runner/artifacts?name=reports/summary.json`, {
-      token: runnerKey,
-      headers: { ...headers, "content-type": "application/json" },
-      rawBody: report,
-    });
+    const raw = await call<{ artifact: Snapshot["artifacts"][number] }>(
+      "POST",
+      `/jobs/${job.id}/runner/artifacts?name=reports/summary.json`,
+      {
+        token: runnerKey,
+        headers: { ...headers, "content-type": "application/json" },
+        rawBody: report,
+      },
+    );
     assert.equal(raw.status, 201, JSON.stringify(raw.body));
     assert.equal(raw.body.artifact.name, "reports/summary.json");
     assert.equal(raw.body.artifact.size, Buffer.byteLength(report));
-    const again = await call<{ artifact: { id: string } }>("POST", `/jobs/${job.id}/runner/artifacts?name=reports/summary.json`, {
-      token: runnerKey,
-      headers: { ...headers, "content-type": "application/json" },
-      rawBody: report,
-    });
-    assert.deepEqual([again.status, again.body.artifact.id], [200, raw.body.artifact.id], "a retried upload is the same artifact");
+    const again = await call<{ artifact: { id: string } }>(
+      "POST",
+      `/jobs/${job.id}/runner/artifacts?name=reports/summary.json`,
+      {
+        token: runnerKey,
+        headers: { ...headers, "content-type": "application/json" },
+        rawBody: report,
+      },
+    );
+    assert.deepEqual(
+      [again.status, again.body.artifact.id],
+      [200, raw.body.artifact.id],
+      "a retried upload is the same artifact",
+    );
 
     const form = new FormData();
     const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 1, 2, 255]);
     form.append("file", new Blob([png], { type: "image/png" }), "chart.png");
-    const multipart = await fetch(`${API_BASE}/jobs/${job.id}/runner/artifacts`, { method: "POST", headers: { authorization: `Bearer ${runnerKey}`, ...headers }, body: form });
+    const multipart = await fetch(`${API_BASE}/jobs/${job.id}/runner/artifacts`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${runnerKey}`, ...headers },
+      body: form,
+    });
     assert.equal(multipart.status, 201, await multipart.clone().text());
     const uploaded = (await multipart.json()) as { artifact: { id: string; contentType: string; name: string } };
     assert.deepEqual([uploaded.artifact.name, uploaded.artifact.contentType], ["chart.png", "image/png"]);
@@ -139,20 +200,30 @@ describe("jobs API: runner side (seed 002)", () => {
     });
     assert.equal(stranger.status, 409);
     assert.equal(stranger.body.error, "LEASE_NOT_HELD");
-    const unnamed = await call<{ error: string }>("POST", `/jobs/${job.id}/runner/artifacts`, { token: runnerKey, headers: { ...headers, "content-type": "text/plain" }, rawBody: "x" });
+    const unnamed = await call<{ error: string }>("POST", `/jobs/${job.id}/runner/artifacts`, {
+      token: runnerKey,
+      headers: { ...headers, "content-type": "text/plain" },
+      rawBody: "x",
+    });
     assert.deepEqual([unnamed.status, unnamed.body.error], [400, "INVALID_ARTIFACT_NAME"]);
     await stopHeartbeats();
 
     const snapshot = await call<Snapshot>("GET", `/jobs/${job.id}`, { token: readKey });
     assert.deepEqual(snapshot.body.artifacts.map((a) => a.name).sort(), ["chart.png", "reports/summary.json"]);
-    const download = await fetch(`${API_BASE}/jobs/${job.id}/artifacts/${uploaded.artifact.id}/content`, { headers: { authorization: `Bearer ${readKey}` } });
+    const download = await fetch(`${API_BASE}/jobs/${job.id}/artifacts/${uploaded.artifact.id}/content`, {
+      headers: { authorization: `Bearer ${readKey}` },
+    });
     assert.equal(download.status, 200);
     assert.equal(download.headers.get("content-type"), "image/png");
     assert.equal(download.headers.get("x-content-type-options"), "nosniff");
     assert.deepEqual(Buffer.from(await download.arrayBuffer()), png);
-    const json = await fetch(`${API_BASE}${raw.body.artifact.contentUrl}`, { headers: { authorization: `Bearer ${user.idToken}` } });
+    const json = await fetch(`${API_BASE}${raw.body.artifact.contentUrl}`, {
+      headers: { authorization: `Bearer ${user.idToken}` },
+    });
     assert.equal(await json.text(), report);
-    const missing = await call<{ error: string }>("GET", `/jobs/${job.id}/artifacts/anothername/content`, { token: readKey });
+    const missing = await call<{ error: string }>("GET", `/jobs/${job.id}/artifacts/anothername/content`, {
+      token: readKey,
+    });
     assert.deepEqual([missing.status, missing.body.error], [404, "ARTIFACT_NOT_FOUND"]);
   });
 
@@ -179,11 +250,17 @@ describe("jobs API: runner side (seed 002)", () => {
     const hb = await runnerCall<Heartbeat>(runnerKey, job.id, "heartbeat", "r1", leased.leaseToken);
     assert.equal(hb.status, 200);
     assert.equal((await storedJob(job.id)).status, "RUNNING");
-    const done = await runnerCall(runnerKey, job.id, "complete", "r1", leased.leaseToken, { result: { pr: "https://example.test/pr/1" } });
+    const done = await runnerCall(runnerKey, job.id, "complete", "r1", leased.leaseToken, {
+      result: { pr: "https://example.test/pr/1" },
+    });
     assert.deepEqual([done.status, done.body], [200, { status: "SUCCEEDED", duplicate: false }]);
-    const retry = await runnerCall(runnerKey, job.id, "complete", "r1", leased.leaseToken, { result: { pr: "https://example.test/pr/1" } });
+    const retry = await runnerCall(runnerKey, job.id, "complete", "r1", leased.leaseToken, {
+      result: { pr: "https://example.test/pr/1" },
+    });
     assert.deepEqual([retry.status, retry.body], [200, { status: "SUCCEEDED", duplicate: true }]);
-    const different = await runnerCall<{ error: string }>(runnerKey, job.id, "complete", "r1", leased.leaseToken, { result: { pr: "other" } });
+    const different = await runnerCall<{ error: string }>(runnerKey, job.id, "complete", "r1", leased.leaseToken, {
+      result: { pr: "other" },
+    });
     assert.equal(different.status, 409);
     const snapshot = await call<Snapshot>("GET", `/jobs/${job.id}`, { token: user.idToken });
     assert.equal(snapshot.body.status, "SUCCEEDED");
@@ -218,19 +295,32 @@ describe("jobs API: runner side (seed 002)", () => {
     assert.notEqual(current.leaseToken, late.leaseToken);
     const before = await storedJob(job.id);
 
-    const lateComplete = await runnerCall<{ error: string }>(runnerKey, job.id, "complete", "slow-runner", late.leaseToken, { result: { stale: true } });
+    const lateComplete = await runnerCall<{ error: string }>(
+      runnerKey,
+      job.id,
+      "complete",
+      "slow-runner",
+      late.leaseToken,
+      { result: { stale: true } },
+    );
     assert.equal(lateComplete.status, 409);
     assert.equal(lateComplete.body.error, "LEASE_NOT_HELD");
     for (const action of ["heartbeat", "fail", "logs"]) {
       const body = action === "fail" ? { error: "x" } : action === "logs" ? { offset: 0, lines: ["stale"] } : {};
-      assert.equal((await runnerCall(runnerKey, job.id, action, "slow-runner", late.leaseToken, body)).status, 409, action);
+      assert.equal(
+        (await runnerCall(runnerKey, job.id, action, "slow-runner", late.leaseToken, body)).status,
+        409,
+        action,
+      );
     }
     // The old token under the new holder's name is no better.
     assert.equal((await runnerCall(runnerKey, job.id, "complete", "fast-runner", late.leaseToken)).status, 409);
     assert.deepEqual(await storedJob(job.id), before, "nothing changed");
     assert.equal((await logLines(job.id)).length, 0);
 
-    const ok = await runnerCall(runnerKey, job.id, "complete", "fast-runner", current.leaseToken, { result: { fresh: true } });
+    const ok = await runnerCall(runnerKey, job.id, "complete", "fast-runner", current.leaseToken, {
+      result: { fresh: true },
+    });
     assert.equal(ok.status, 200);
   });
 
@@ -240,11 +330,15 @@ describe("jobs API: runner side (seed 002)", () => {
     const leased = await leaseOne(runnerKey, "r1");
     const released = await runnerCall(runnerKey, job.id, "release", "r1", leased.leaseToken, { status: "PENDING" });
     assert.deepEqual([released.status, released.body], [200, { status: "PENDING" }]);
-    const refused = await runnerCall<{ error: string }>(runnerKey, job.id, "release", "r1", leased.leaseToken, { status: "PENDING" });
+    const refused = await runnerCall<{ error: string }>(runnerKey, job.id, "release", "r1", leased.leaseToken, {
+      status: "PENDING",
+    });
     assert.equal(refused.status, 409);
     const again = await leaseOne(runnerKey, "r2");
     assert.equal(again.id, job.id);
-    const notAsked = await runnerCall<{ error: string }>(runnerKey, job.id, "release", "r2", again.leaseToken, { status: "CANCELLED" });
+    const notAsked = await runnerCall<{ error: string }>(runnerKey, job.id, "release", "r2", again.leaseToken, {
+      status: "CANCELLED",
+    });
     assert.deepEqual([notAsked.status, notAsked.body.error], [409, "NOT_REQUESTED"]);
   });
 });

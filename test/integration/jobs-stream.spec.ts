@@ -1,6 +1,15 @@
 import assert from "node:assert/strict";
 import { sleep } from "../harness/fixtures";
-import { createJob, jobsUser, keepLeased, leaseOne, runnerCall, SseClient, warmUp, type SseEvent } from "./jobs-fixtures";
+import {
+  createJob,
+  jobsUser,
+  keepLeased,
+  leaseOne,
+  runnerCall,
+  SseClient,
+  warmUp,
+  type SseEvent,
+} from "./jobs-fixtures";
 
 const ids = (events: SseEvent[]) => events.filter((e) => e.event === "log").map((e) => Number(e.id));
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
@@ -8,7 +17,15 @@ const range = (from: number, to: number) => Array.from({ length: to - from + 1 }
 describe("jobs API: SSE log stream (seed 002)", () => {
   before(async function () {
     this.timeout(180_000);
-    await warmUp([["/jobs", 1], ["/jobs/runner/lease", 1], ["/jobs/x/runner/logs", 1], ["/jobs/x/runner/heartbeat", 1], ["/jobs/x/runner/complete", 1], ["/jobs/x/runner/fail", 1], ["/jobs/x/stream", 3]]);
+    await warmUp([
+      ["/jobs", 1],
+      ["/jobs/runner/lease", 1],
+      ["/jobs/x/runner/logs", 1],
+      ["/jobs/x/runner/heartbeat", 1],
+      ["/jobs/x/runner/complete", 1],
+      ["/jobs/x/runner/fail", 1],
+      ["/jobs/x/stream", 3],
+    ]);
   });
 
   it("streams lines in order while a runner appends them; a reconnect with Last-Event-ID misses and repeats nothing", async function () {
@@ -28,8 +45,14 @@ describe("jobs API: SSE log stream (seed 002)", () => {
     // The runner appends concurrently.
     const appender = (async () => {
       for (let batch = 0; batch < TOTAL_BATCHES; batch++) {
-        const lines = range(batch * PER_BATCH + 1, (batch + 1) * PER_BATCH).map((n) => ({ line: `line ${n}`, stream: n % 2 === 0 ? "stderr" : "stdout" }));
-        const appended = await runnerCall(runnerKey, job.id, "logs", "r1", leased.leaseToken, { offset: batch * PER_BATCH, lines });
+        const lines = range(batch * PER_BATCH + 1, (batch + 1) * PER_BATCH).map((n) => ({
+          line: `line ${n}`,
+          stream: n % 2 === 0 ? "stderr" : "stdout",
+        }));
+        const appended = await runnerCall(runnerKey, job.id, "logs", "r1", leased.leaseToken, {
+          offset: batch * PER_BATCH,
+          lines,
+        });
         assert.equal(appended.status, 200, JSON.stringify(appended.body));
         await sleep(120);
       }
@@ -49,7 +72,9 @@ describe("jobs API: SSE log stream (seed 002)", () => {
     assert.equal(second.status, 200);
     await appender;
     await stopHeartbeats();
-    const done = await runnerCall(runnerKey, job.id, "complete", "r1", leased.leaseToken, { result: { lines: TOTAL_BATCHES * PER_BATCH } });
+    const done = await runnerCall(runnerKey, job.id, "complete", "r1", leased.leaseToken, {
+      result: { lines: TOTAL_BATCHES * PER_BATCH },
+    });
     assert.equal(done.status, 200);
     await second.untilEnded(60_000);
 
@@ -63,9 +88,13 @@ describe("jobs API: SSE log stream (seed 002)", () => {
     }
     const total = TOTAL_BATCHES * PER_BATCH;
     assert.deepEqual([...firstIds, ...ids(resumed)], range(1, total), "every line exactly once, in order");
-    const lines = [...first.events, ...resumed].filter((e) => e.event === "log").map((e) => JSON.parse(e.data) as { seq: number; line: string; stream: string });
+    const lines = [...first.events, ...resumed]
+      .filter((e) => e.event === "log")
+      .map((e) => JSON.parse(e.data) as { seq: number; line: string; stream: string });
     assert.ok(lines.every((l) => l.line === `line ${l.seq}` && l.stream === (l.seq % 2 === 0 ? "stderr" : "stdout")));
-    const tail = resumed.filter((e) => e.event !== "log").map((e) => [e.event, (JSON.parse(e.data) as { status: string }).status]);
+    const tail = resumed
+      .filter((e) => e.event !== "log")
+      .map((e) => [e.event, (JSON.parse(e.data) as { status: string }).status]);
     assert.deepEqual(tail.slice(-2), [
       ["status", "SUCCEEDED"],
       ["end", "SUCCEEDED"],
@@ -86,8 +115,16 @@ describe("jobs API: SSE log stream (seed 002)", () => {
     const replay = await SseClient.open(`/jobs/${job.id}/stream`, user.idToken);
     await replay.untilEnded();
     assert.deepEqual(ids(replay.events), [1, 2, 3]);
-    assert.deepEqual(replay.events.slice(-2).map((e) => e.event), ["status", "end"]);
-    assert.deepEqual(JSON.parse(replay.events[replay.events.length - 2]?.data ?? "{}"), { type: "status", status: "FAILED", error: "boom", result: null });
+    assert.deepEqual(
+      replay.events.slice(-2).map((e) => e.event),
+      ["status", "end"],
+    );
+    assert.deepEqual(JSON.parse(replay.events[replay.events.length - 2]?.data ?? "{}"), {
+      type: "status",
+      status: "FAILED",
+      error: "boom",
+      result: null,
+    });
     assert.equal(replay.retry, 1000, "the reconnection hint");
 
     const partial = await SseClient.open(`/jobs/${job.id}/stream`, user.idToken, "2");
@@ -116,7 +153,10 @@ describe("jobs API: SSE log stream (seed 002)", () => {
     assert.deepEqual(ids(idle.events), [1, 2]);
     assert.ok(!idle.events.some((e) => e.event === "end"), "a budget close is not an end");
 
-    assert.equal((await runnerCall(runnerKey, job.id, "logs", "r1", leased.leaseToken, { offset: 2, lines: ["three"] })).status, 200);
+    assert.equal(
+      (await runnerCall(runnerKey, job.id, "logs", "r1", leased.leaseToken, { offset: 2, lines: ["three"] })).status,
+      200,
+    );
     assert.equal((await runnerCall(runnerKey, job.id, "complete", "r1", leased.leaseToken)).status, 200);
     const resumed = await SseClient.open(`/jobs/${job.id}/stream`, user.idToken, "2");
     await resumed.untilEnded();

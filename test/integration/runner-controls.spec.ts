@@ -9,7 +9,15 @@ import { join } from "node:path";
 import type { JobDoc } from "../../functions/src/core/jobs/model";
 import { createApiKey, eventually, sleep } from "../harness/fixtures";
 import { adminDb, call, createUser } from "../harness/stack";
-import { exitOf, killIfRunning, processAlive, readTrace, startRunner, testDir, type RunnerProcess } from "./runner-fixtures";
+import {
+  exitOf,
+  killIfRunning,
+  processAlive,
+  readTrace,
+  startRunner,
+  testDir,
+  type RunnerProcess,
+} from "./runner-fixtures";
 
 /**
  * Runs until told: records its start (job id + pid), answers every control-channel line on
@@ -39,21 +47,33 @@ describe("reference runner: cancel, pause and messages", function () {
   it("delivers messages, stops cancelled and paused jobs, reruns a resumed one", async () => {
     const db = adminDb();
     const user = await createUser();
-    const [runnerKey, writeKey] = await Promise.all([createApiKey(user, ["runners:write"]), createApiKey(user, ["jobs:read", "jobs:write"])]);
+    const [runnerKey, writeKey] = await Promise.all([
+      createApiKey(user, ["runners:write"]),
+      createApiKey(user, ["jobs:read", "jobs:write"]),
+    ]);
     dir = testDir();
     const trace = join(dir, "trace.log");
     const create = async (n: number) => {
-      const response = await call<{ id: string }>("POST", "/jobs", { token: writeKey.key, body: { type: "listen", workflowPath: "w.md", params: { n } } });
+      const response = await call<{ id: string }>("POST", "/jobs", {
+        token: writeKey.key,
+        body: { type: "listen", workflowPath: "w.md", params: { n } },
+      });
       assert.equal(response.status, 201, JSON.stringify(response.body));
       return response.body.id;
     };
     const [talk, cancel, pause] = [await create(1), await create(2), await create(3)];
     const control = async (id: string, action: string, body?: unknown) => {
       const response = await call("POST", `/jobs/${id}/${action}`, { token: writeKey.key, body });
-      assert.ok(response.status === 200 || response.status === 201, `${action}: ${response.status} ${JSON.stringify(response.body)}`);
+      assert.ok(
+        response.status === 200 || response.status === 201,
+        `${action}: ${response.status} ${JSON.stringify(response.body)}`,
+      );
     };
     const statusOf = async (id: string) => ((await db.collection("jobs").doc(id).get()).data() as JobDoc).status;
-    const pidOf = (id: string) => readTrace(trace).filter(([j]) => j === id).map(([, , pid]) => pid);
+    const pidOf = (id: string) =>
+      readTrace(trace)
+        .filter(([j]) => j === id)
+        .map(([, , pid]) => pid);
 
     runner = startRunner({
       id: "controls-1",
@@ -62,29 +82,70 @@ describe("reference runner: cancel, pause and messages", function () {
       config: { jobs: { listen: { command: listener(trace) } } },
       args: ["--concurrency", "3", "--heartbeat-ms", "1000", "--poll-ms", "300", "--grace-ms", "2000"],
     });
-    await eventually(() => Promise.resolve(new Set(readTrace(trace).map(([id]) => id)).size === 3 ? true : undefined), 60_000, "all three to start");
+    await eventually(
+      () => Promise.resolve(new Set(readTrace(trace).map(([id]) => id)).size === 3 ? true : undefined),
+      60_000,
+      "all three to start",
+    );
     const [cancelPid = 0] = pidOf(cancel);
     const [pausePid = 0] = pidOf(pause);
 
-    await Promise.all([control(talk, "message", { text: "hello there" }), control(cancel, "cancel"), control(pause, "pause")]);
-    assert.equal(await eventually(async () => ((await statusOf(cancel)) === "CANCELLED" ? "CANCELLED" : undefined), 20_000, "cancel acknowledged"), "CANCELLED");
-    assert.equal(await eventually(async () => ((await statusOf(pause)) === "PAUSED" ? "PAUSED" : undefined), 20_000, "pause acknowledged"), "PAUSED");
+    await Promise.all([
+      control(talk, "message", { text: "hello there" }),
+      control(cancel, "cancel"),
+      control(pause, "pause"),
+    ]);
+    assert.equal(
+      await eventually(
+        async () => ((await statusOf(cancel)) === "CANCELLED" ? "CANCELLED" : undefined),
+        20_000,
+        "cancel acknowledged",
+      ),
+      "CANCELLED",
+    );
+    assert.equal(
+      await eventually(
+        async () => ((await statusOf(pause)) === "PAUSED" ? "PAUSED" : undefined),
+        20_000,
+        "pause acknowledged",
+      ),
+      "PAUSED",
+    );
     await sleep(200);
     assert.equal(processAlive(cancelPid), false, "the cancelled job's process is gone");
     assert.equal(processAlive(pausePid), false, "the paused job's process is gone");
 
     // The message reached the process (its answer is in the log) and the log notes it.
-    const logLines = async (id: string) => (await db.collection("jobs").doc(id).collection("logs").orderBy("seq").get()).docs.map((d) => String(d.data().line));
-    await eventually(async () => ((await logLines(talk)).includes("got message: hello there") ? true : undefined), 20_000, "the message echoed");
+    const logLines = async (id: string) =>
+      (await db.collection("jobs").doc(id).collection("logs").orderBy("seq").get()).docs.map((d) =>
+        String(d.data().line),
+      );
+    await eventually(
+      async () => ((await logLines(talk)).includes("got message: hello there") ? true : undefined),
+      20_000,
+      "the message echoed",
+    );
     assert.ok((await logLines(talk)).includes("[runner] message #1: hello there"));
 
     // Resumed, the paused job runs again from the start; "finish" lets both running jobs end.
     await control(pause, "resume");
-    await eventually(() => Promise.resolve(pidOf(pause).length === 2 ? true : undefined), 30_000, "the resumed job to start again");
+    await eventually(
+      () => Promise.resolve(pidOf(pause).length === 2 ? true : undefined),
+      30_000,
+      "the resumed job to start again",
+    );
     await Promise.all([control(talk, "message", { text: "finish" }), control(pause, "message", { text: "finish" })]);
-    await eventually(async () => ((await statusOf(talk)) === "SUCCEEDED" && (await statusOf(pause)) === "SUCCEEDED" ? true : undefined), 30_000, "both to finish");
+    await eventually(
+      async () =>
+        (await statusOf(talk)) === "SUCCEEDED" && (await statusOf(pause)) === "SUCCEEDED" ? true : undefined,
+      30_000,
+      "both to finish",
+    );
 
-    const ledger = runner.ledger().filter((e) => e.event === "finished").map((e) => `${e.jobId === talk ? "talk" : e.jobId === cancel ? "cancel" : "pause"}:${e.outcome}`);
+    const ledger = runner
+      .ledger()
+      .filter((e) => e.event === "finished")
+      .map((e) => `${e.jobId === talk ? "talk" : e.jobId === cancel ? "cancel" : "pause"}:${e.outcome}`);
     assert.deepEqual(ledger.sort(), ["cancel:CANCELLED", "pause:PAUSED", "pause:SUCCEEDED", "talk:SUCCEEDED"]);
     runner.child.kill("SIGTERM");
     assert.deepEqual(await exitOf(runner, 30_000), { code: 0, signal: null });

@@ -9,7 +9,16 @@ import { join } from "node:path";
 import type { JobDoc } from "../../functions/src/core/jobs/model";
 import { createApiKey, eventually, sleep } from "../harness/fixtures";
 import { adminDb, call, createUser } from "../harness/stack";
-import { exitOf, jobScript, killIfRunning, processAlive, readTrace, startRunner, testDir, type RunnerProcess } from "./runner-fixtures";
+import {
+  exitOf,
+  jobScript,
+  killIfRunning,
+  processAlive,
+  readTrace,
+  startRunner,
+  testDir,
+  type RunnerProcess,
+} from "./runner-fixtures";
 
 const GRACE_MS = 4_000;
 
@@ -24,11 +33,17 @@ describe("reference runner: SIGTERM drains", function () {
 
   it("finishes what fits in the grace period, releases the rest, deregisters, exits 0", async () => {
     const user = await createUser();
-    const [runnerKey, writeKey] = await Promise.all([createApiKey(user, ["runners:write"]), createApiKey(user, ["jobs:read", "jobs:write"])]);
+    const [runnerKey, writeKey] = await Promise.all([
+      createApiKey(user, ["runners:write"]),
+      createApiKey(user, ["jobs:read", "jobs:write"]),
+    ]);
     dir = testDir();
     const trace = join(dir, "trace.log");
     const create = async (n: number, ms: number) => {
-      const response = await call<{ id: string }>("POST", "/jobs", { token: writeKey.key, body: { type: "slow", workflowPath: "w.md", params: { n, ms } } });
+      const response = await call<{ id: string }>("POST", "/jobs", {
+        token: writeKey.key,
+        body: { type: "slow", workflowPath: "w.md", params: { n, ms } },
+      });
       assert.equal(response.status, 201, JSON.stringify(response.body));
       return response.body.id;
     };
@@ -43,7 +58,11 @@ describe("reference runner: SIGTERM drains", function () {
       args: ["--concurrency", "2", "--grace-ms", String(GRACE_MS), "--heartbeat-ms", "1000", "--poll-ms", "300"],
     });
     // Both processes have started.
-    await eventually(() => Promise.resolve(readTrace(trace).filter(([, e]) => e === "start").length === 2 ? true : undefined), 60_000, "both jobs to start");
+    await eventually(
+      () => Promise.resolve(readTrace(trace).filter(([, e]) => e === "start").length === 2 ? true : undefined),
+      60_000,
+      "both jobs to start",
+    );
     const longPid = readTrace(trace).find(([id, e]) => id === long && e === "start")?.[2] ?? 0;
     assert.ok(processAlive(longPid));
 
@@ -74,22 +93,44 @@ describe("reference runner: SIGTERM drains", function () {
     // The long job's process group is gone and it never finished.
     await sleep(200);
     assert.equal(processAlive(longPid), false);
-    assert.deepEqual(readTrace(trace).filter(([id]) => id === long).map(([, e]) => e), ["start"]);
+    assert.deepEqual(
+      readTrace(trace)
+        .filter(([id]) => id === long)
+        .map(([, e]) => e),
+      ["start"],
+    );
 
     // What the runner recorded and said.
     const ledger = runner.ledger().filter((e) => e.event === "finished");
-    assert.deepEqual(ledger.map((e) => [e.jobId, e.outcome]).sort(), [[long, "RELEASED"], [short, "SUCCEEDED"]].sort());
+    assert.deepEqual(
+      ledger.map((e) => [e.jobId, e.outcome]).sort(),
+      [
+        [long, "RELEASED"],
+        [short, "SUCCEEDED"],
+      ].sort(),
+    );
     const names = runner.events.map((e) => e.event);
-    for (const name of ["registered", "started", "signal", "draining", "grace-expired", "deregistered", "stopped"]) assert.ok(names.includes(name), `event ${name} in ${names.join(",")}`);
+    for (const name of ["registered", "started", "signal", "draining", "grace-expired", "deregistered", "stopped"])
+      assert.ok(names.includes(name), `event ${name} in ${names.join(",")}`);
     assert.ok(names.indexOf("grace-expired") > names.indexOf("draining"));
     assert.deepEqual(runner.stray, [], "only JSON lines on stdout, nothing on stderr");
 
     // The short job's log and artifact arrived.
     const detail = await call<{ artifacts: { name: string }[] }>("GET", `/jobs/${short}`, { token: writeKey.key });
-    assert.deepEqual(detail.body.artifacts.map((a) => a.name), ["out/result.txt"]);
+    assert.deepEqual(
+      detail.body.artifacts.map((a) => a.name),
+      ["out/result.txt"],
+    );
     const logs = await db.collection("jobs").doc(short).collection("logs").orderBy("seq").get();
     const lines = logs.docs.map((d) => `${String(d.data().stream)}:${String(d.data().line)}`);
-    assert.deepEqual([...lines].sort(), ["stderr:note 1", "stdout:hello 1", `stdout:${JSON.stringify({ n: 1, doubled: 2 })}`]);
-    assert.deepEqual(logs.docs.map((d) => Number(d.data().seq)), [1, 2, 3]);
+    assert.deepEqual([...lines].sort(), [
+      "stderr:note 1",
+      "stdout:hello 1",
+      `stdout:${JSON.stringify({ n: 1, doubled: 2 })}`,
+    ]);
+    assert.deepEqual(
+      logs.docs.map((d) => Number(d.data().seq)),
+      [1, 2, 3],
+    );
   });
 });

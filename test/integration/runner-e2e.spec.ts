@@ -12,12 +12,27 @@ import type { JobDoc } from "../../functions/src/core/jobs/model";
 import { genericJobDoc } from "../../functions/src/core/jobsApi/model";
 import type { LedgerEntry } from "../../runner/src/ledger";
 import type { QueryDocumentSnapshot } from "firebase-admin/firestore";
-import { completedVersion, cp, deployed, runnerKey as tenantRunnerKey, type DeploymentView } from "../harness/coderunner";
+import {
+  completedVersion,
+  cp,
+  deployed,
+  runnerKey as tenantRunnerKey,
+  type DeploymentView,
+} from "../harness/coderunner";
 import { newTenant, type Tenant } from "../harness/controlPlane";
 import { createApiKey, createInstance, eventually, queuedWorkspace, sleep } from "../harness/fixtures";
 import { adminDb, call, createUser, STACK_LOG } from "../harness/stack";
 import { TEST_FUNCTION_ENV } from "../harness/hooks";
-import { exitOf, jobScript, killIfRunning, readTrace, startRunner, testDir, warmRunnerRoutes, type RunnerProcess } from "./runner-fixtures";
+import {
+  exitOf,
+  jobScript,
+  killIfRunning,
+  readTrace,
+  startRunner,
+  testDir,
+  warmRunnerRoutes,
+  type RunnerProcess,
+} from "./runner-fixtures";
 
 const SLOW_JOBS = 15;
 /** How long a slow job runs: long enough to be caught mid-job, several times the 4 s lease's heartbeat. */
@@ -60,13 +75,18 @@ function workers(): number {
   return n;
 }
 function progress(what: string): void {
-  if (process.env.RUNNER_E2E_VERBOSE !== undefined) process.stderr.write(`[runner-e2e +${((Date.now() - startedAt) / 1000).toFixed(1)}s load ${loadavg()[0]?.toFixed(1) ?? "?"} workers ${workers()}] ${what}\n`);
+  if (process.env.RUNNER_E2E_VERBOSE !== undefined)
+    process.stderr.write(
+      `[runner-e2e +${((Date.now() - startedAt) / 1000).toFixed(1)}s load ${loadavg()[0]?.toFixed(1) ?? "?"} workers ${workers()}] ${what}\n`,
+    );
 }
 
 async function inBatches<T>(count: number, make: (i: number) => Promise<T>): Promise<T[]> {
   const out: T[] = [];
   for (let i = 0; i < count; i += QUEUE_PARALLEL) {
-    out.push(...(await Promise.all(Array.from({ length: Math.min(QUEUE_PARALLEL, count - i) }, (_, k) => make(i + k)))));
+    out.push(
+      ...(await Promise.all(Array.from({ length: Math.min(QUEUE_PARALLEL, count - i) }, (_, k) => make(i + k)))),
+    );
   }
   return out;
 }
@@ -80,7 +100,9 @@ describe("reference runner: three runners, 200 jobs across the faces", function 
     if (this.currentTest?.state === "failed") {
       for (const r of runners) {
         const notable = r.events.filter((e) => e.level === "warn" || e.level === "error").slice(-25);
-        process.stderr.write(`runner ${r.id}: ${r.events.length} events; last warnings:\n${notable.map((e) => JSON.stringify(e)).join("\n")}\n${r.stray.join("").slice(-2000)}\n`);
+        process.stderr.write(
+          `runner ${r.id}: ${r.events.length} events; last warnings:\n${notable.map((e) => JSON.stringify(e)).join("\n")}\n${r.stray.join("").slice(-2000)}\n`,
+        );
       }
     }
     for (const r of runners) killIfRunning(r);
@@ -104,7 +126,10 @@ describe("reference runner: three runners, 200 jobs across the faces", function 
     dir = testDir();
     const trace = join(dir, "trace.log");
     const createJob = async (type: string, n: number) => {
-      const response = await call<{ id: string }>("POST", "/jobs", { token: writeKey.key, body: { type, workflowPath: "w.md", params: { n, ms: 0 } } });
+      const response = await call<{ id: string }>("POST", "/jobs", {
+        token: writeKey.key,
+        body: { type, workflowPath: "w.md", params: { n, ms: 0 } },
+      });
       assert.equal(response.status, 201, JSON.stringify(response.body));
       return response.body.id;
     };
@@ -118,7 +143,21 @@ describe("reference runner: three runners, 200 jobs across the faces", function 
     const seeded = db.batch();
     const seed = (type: string, n: number, ms: number, priority: number) => {
       const ref = db.collection("jobs").doc();
-      seeded.create(ref, genericJobDoc(ref.id, { ownerUid: user.uid, type, workflowPath: "w.md", params: { n, ms }, priority, leaseMs: Number(TEST_FUNCTION_ENV.JOB_LEASE_MS) }, new Date()));
+      seeded.create(
+        ref,
+        genericJobDoc(
+          ref.id,
+          {
+            ownerUid: user.uid,
+            type,
+            workflowPath: "w.md",
+            params: { n, ms },
+            priority,
+            leaseMs: Number(TEST_FUNCTION_ENV.JOB_LEASE_MS),
+          },
+          new Date(),
+        ),
+      );
       return ref.id;
     };
     const slow = Array.from({ length: SLOW_JOBS }, (_, i) => seed("slow", i, SLOW_JOB_MS, 10));
@@ -128,13 +167,21 @@ describe("reference runner: three runners, 200 jobs across the faces", function 
     const reviews = await inBatches(REVIEW_TASKS, async (i) => {
       const response = await call<{ data: { id: string } }>("POST", "/api/runners/tasks", {
         token: writeKey.key,
-        body: { repositoryUrl: "https://example.com/org/repo.git", branch: "main", commitSha: `abcdef${i.toString(16).padStart(2, "0")}`, files: [{ path: `src/f${i}.ts`, status: "modified", patch: "@@ -1 +1 @@" }], aiConfig: { agentType: "test-agent" } },
+        body: {
+          repositoryUrl: "https://example.com/org/repo.git",
+          branch: "main",
+          commitSha: `abcdef${i.toString(16).padStart(2, "0")}`,
+          files: [{ path: `src/f${i}.ts`, status: "modified", patch: "@@ -1 +1 @@" }],
+          aiConfig: { agentType: "test-agent" },
+        },
       });
       assert.equal(response.status, 201, JSON.stringify(response.body));
       return response.body.data.id;
     });
     const run = async (deploymentId: string, n: number) => {
-      const response = await cp<{ executionId: string }>(tenant, "POST", `/api/execution/run/onetime/${deploymentId}`, { body: { payload: { hello: `n${n}`, n } } });
+      const response = await cp<{ executionId: string }>(tenant, "POST", `/api/execution/run/onetime/${deploymentId}`, {
+        body: { payload: { hello: `n${n}`, n } },
+      });
       assert.equal(response.status, 202, JSON.stringify(response.body));
       return response.body.data.executionId;
     };
@@ -174,8 +221,14 @@ describe("reference runner: three runners, 200 jobs across the faces", function 
     const killed = await eventually(
       async () => {
         const held = await db.collection("jobs").where("lease.holder", "==", victimHolder).get();
-        const started = new Set(readTrace(trace).filter(([, e]) => e === "start").map(([id]) => id));
-        return held.docs.some((d) => (d.data() as JobDoc).payload.type === "slow" && started.has(d.id)) ? true : undefined;
+        const started = new Set(
+          readTrace(trace)
+            .filter(([, e]) => e === "start")
+            .map(([id]) => id),
+        );
+        return held.docs.some((d) => (d.data() as JobDoc).payload.type === "slow" && started.has(d.id))
+          ? true
+          : undefined;
       },
       90_000,
       "the victim to run a slow job",
@@ -186,7 +239,9 @@ describe("reference runner: three runners, 200 jobs across the faces", function 
     const diedAt = Date.now();
     progress("victim killed");
     const finishedByVictim = new Set(victim.events.filter((e) => e.event === "finished").map((e) => String(e.jobId)));
-    const inFlight = victim.events.filter((e) => e.event === "leased" && !finishedByVictim.has(String(e.jobId))).map((e) => String(e.jobId));
+    const inFlight = victim.events
+      .filter((e) => e.event === "leased" && !finishedByVictim.has(String(e.jobId)))
+      .map((e) => String(e.jobId));
     assert.ok(inFlight.length > 0);
 
     // The test stack runs no scheduler: act as Cloud Scheduler. The stale-runner reaper runs until
@@ -201,7 +256,9 @@ describe("reference runner: three runners, 200 jobs across the faces", function 
         await STACK_LOG.fireScheduled("reapStaleRunners");
         reapedRunner = (await db.collection("runners").doc(victimHolder).get()).data()?.status === "offline";
       }
-      const held = (await db.collection("jobs").where("status", "in", ["LEASED", "RUNNING"]).get()).docs.map((d) => d.data() as JobDoc);
+      const held = (await db.collection("jobs").where("status", "in", ["LEASED", "RUNNING"]).get()).docs.map(
+        (d) => d.data() as JobDoc,
+      );
       const lapsed = held.filter((j) => j.lease !== null && j.lease.expiresAt.toMillis() < Date.now());
       if (reapedRunner && lapsed.length === 0) break;
       await STACK_LOG.fireScheduled("reapExpiredLeases");
@@ -210,7 +267,7 @@ describe("reference runner: three runners, 200 jobs across the faces", function 
     }
     progress("victim's work released");
     let ended: QueryDocumentSnapshot[] = [];
-    for (const deadline = Date.now() + 150_000; ; ) {
+    for (const deadline = Date.now() + 150_000; ;) {
       await sleep(REAP_EVERY_MS);
       await STACK_LOG.fireScheduled("reapExpiredLeases");
       ended = (await db.collection("jobs").get()).docs;
@@ -218,10 +275,12 @@ describe("reference runner: three runners, 200 jobs across the faces", function 
       progress(`${final.length} ended`);
       if (final.length === TOTAL) break;
       if (Date.now() >= deadline) {
-        const open = ended.filter((d) => !final.includes(d)).map((d) => {
-          const j = d.data() as JobDoc;
-          return `${d.id} ${j.kind} ${j.status} attempts=${j.attempts} holder=${j.lease?.holder ?? "-"}`;
-        });
+        const open = ended
+          .filter((d) => !final.includes(d))
+          .map((d) => {
+            const j = d.data() as JobDoc;
+            return `${d.id} ${j.kind} ${j.status} attempts=${j.attempts} holder=${j.lease?.holder ?? "-"}`;
+          });
         assert.fail(`only ${final.length} of ${TOTAL} jobs ended; open: ${open.slice(0, 20).join("; ")}`);
       }
     }
@@ -230,14 +289,18 @@ describe("reference runner: three runners, 200 jobs across the faces", function 
     progress("all ended");
     const jobs = new Map(ended.map((d) => [d.id, d.data() as JobDoc]));
     assert.deepEqual([...jobs.keys()].sort(), [...all].sort());
-    const notSucceeded = [...jobs].filter(([, j]) => j.status !== "SUCCEEDED").map(([id, j]) => `${id} ${j.kind} ${j.status} ${j.error ?? ""}`);
+    const notSucceeded = [...jobs]
+      .filter(([, j]) => j.status !== "SUCCEEDED")
+      .map(([id, j]) => `${id} ${j.kind} ${j.status} ${j.error ?? ""}`);
     assert.deepEqual(notSucceeded, []);
 
     // The runners' own records: one reported end per job across all three.
-    await Promise.all(survivors.map(async (r) => {
-      r.child.kill("SIGTERM");
-      assert.deepEqual(await exitOf(r, 60_000), { code: 0, signal: null }, r.id);
-    }));
+    await Promise.all(
+      survivors.map(async (r) => {
+        r.child.kill("SIGTERM");
+        assert.deepEqual(await exitOf(r, 60_000), { code: 0, signal: null }, r.id);
+      }),
+    );
     const workspaceOf = new Map(workspaceJobs.map((w) => [w.workspaceId, w.jobId]));
     const ledgers = runners.map((r) => ({ id: r.id, entries: r.ledger() }));
     const ends = new Map<string, string[]>();
@@ -248,7 +311,11 @@ describe("reference runner: three runners, 200 jobs across the faces", function 
       }
     }
     // "finishing" is written before the call that reports an end: it covers "finished" too.
-    const victimFinishing = new Set(ledgers[0]?.entries.filter((e) => e.event === "finishing").map((e) => (e.face === "workspace" ? (workspaceOf.get(e.jobId) ?? e.jobId) : e.jobId)));
+    const victimFinishing = new Set(
+      ledgers[0]?.entries
+        .filter((e) => e.event === "finishing")
+        .map((e) => (e.face === "workspace" ? (workspaceOf.get(e.jobId) ?? e.jobId) : e.jobId)),
+    );
     for (const id of all) {
       const reported = ends.get(id) ?? [];
       // A runner killed between the server's answer and its next disk write has only "finishing".
@@ -265,9 +332,13 @@ describe("reference runner: three runners, 200 jobs across the faces", function 
       const job = jobs.get(id);
       assert.ok(job !== undefined, id);
       assert.ok(job.attempts >= 1, `${id} (${job.kind}) went back to the queue (attempts ${job.attempts})`);
-      if (job.kind === "generic" || job.kind === "review") assert.notEqual(job.finishedBy, victimHolder, `${id} was finished by a survivor`);
+      if (job.kind === "generic" || job.kind === "review")
+        assert.notEqual(job.finishedBy, victimHolder, `${id} was finished by a survivor`);
     }
-    assert.ok(inFlightJobs.some((id) => !victimReported(id)), "the victim died holding work it never reported");
+    assert.ok(
+      inFlightJobs.some((id) => !victimReported(id)),
+      "the victim died holding work it never reported",
+    );
 
     // Jobs-API detail: each untouched job ran once, logged each line once, stored its artifact.
     const runsPerJob = new Map<string, number>();
@@ -278,7 +349,11 @@ describe("reference runner: three runners, 200 jobs across the faces", function 
       if (runnerId === victim.id) victimStarted.add(id);
     }
     assert.ok(victimStarted.size > 0, "the victim's job processes are told apart by their runner id");
-    const lostBySurvivors = new Set(survivors.flatMap((r) => r.events.filter((e) => e.event === "finished" && e.outcome === "LOST").map((e) => String(e.jobId))));
+    const lostBySurvivors = new Set(
+      survivors.flatMap((r) =>
+        r.events.filter((e) => e.event === "finished" && e.outcome === "LOST").map((e) => String(e.jobId)),
+      ),
+    );
     const logs = await db.collectionGroup("logs").get();
     const linesPerJob = new Map<string, string[]>();
     for (const doc of logs.docs) {
@@ -296,7 +371,17 @@ describe("reference runner: three runners, 200 jobs across the faces", function 
         continue;
       }
       if (inFlightJobs.includes(id) || lostBySurvivors.has(id)) continue; // leased again: ran once or more, ended once (above)
-      const story = () => JSON.stringify({ attempts: job.attempts, trace: readTrace(trace).filter(([j]) => j === id), events: runners.map((r) => [r.id, r.events.filter((e) => e.jobId === id).map((e) => `${String(e.event)}${typeof e.outcome === "string" ? `:${e.outcome}` : ""}`)]) });
+      const story = () =>
+        JSON.stringify({
+          attempts: job.attempts,
+          trace: readTrace(trace).filter(([j]) => j === id),
+          events: runners.map((r) => [
+            r.id,
+            r.events
+              .filter((e) => e.jobId === id)
+              .map((e) => `${String(e.event)}${typeof e.outcome === "string" ? `:${e.outcome}` : ""}`),
+          ]),
+        });
       assert.equal(runsPerJob.get(id), 1, `${id} ran once: ${story()}`);
       assert.equal(linesPerJob.get(id)?.length, 3, `${id}: ${JSON.stringify(linesPerJob.get(id))}`);
       assert.equal((job as JobDoc & { logSeq?: number }).logSeq, 3);
@@ -306,7 +391,10 @@ describe("reference runner: three runners, 200 jobs across the faces", function 
     for (const id of reviews) {
       const job = jobs.get(id);
       assert.equal((job?.result as { outcome?: string; rating?: string } | null)?.rating, "A", id);
-      assert.ok(linesPerJob.get(id)?.some((l) => l.startsWith("reviewed src/f")), id);
+      assert.ok(
+        linesPerJob.get(id)?.some((l) => l.startsWith("reviewed src/f")),
+        id,
+      );
     }
     // Executions: Node's exported function and Python's result file both came back.
     for (const [i, id] of nodeRuns.entries()) {
@@ -322,7 +410,11 @@ describe("reference runner: three runners, 200 jobs across the faces", function 
     }
     // Workspaces: the reply is stored with its file.
     for (const [i, w] of workspaceJobs.entries()) {
-      const view = await call<{ messages: { role: string; text: string; deliverables: unknown[] }[] }>("GET", `/api/workspaces/${w.workspaceId}`, { token: user.idToken });
+      const view = await call<{ messages: { role: string; text: string; deliverables: unknown[] }[] }>(
+        "GET",
+        `/api/workspaces/${w.workspaceId}`,
+        { token: user.idToken },
+      );
       const reply = view.body.messages.find((m) => m.role === "assistant");
       assert.match(reply?.text ?? "", new RegExp(`^Plan for Workspace ${i} \\(1 messages\\)`));
       assert.equal(reply?.deliverables.length, 1);
@@ -330,13 +422,16 @@ describe("reference runner: three runners, 200 jobs across the faces", function 
 
     // Every runner spoke JSON lines only, and the survivors deregistered.
     for (const r of runners) assert.deepEqual(r.stray, [], r.id);
-    for (const r of survivors) assert.equal((await db.collection("runners").doc(`${user.uid}:${r.id}`).get()).data()?.status, "offline");
+    for (const r of survivors)
+      assert.equal((await db.collection("runners").doc(`${user.uid}:${r.id}`).get()).data()?.status, "offline");
   });
 });
 
 /** A deployed Python version whose main.py prints and writes a result file. */
 async function deployPython(tenant: Tenant): Promise<string> {
-  const { definitionId, versionId } = await completedVersion(tenant, [{ name: "main.py", data: PYTHON_MAIN }], { languageType: 2 });
+  const { definitionId, versionId } = await completedVersion(tenant, [{ name: "main.py", data: PYTHON_MAIN }], {
+    languageType: 2,
+  });
   const deployment = await cp<DeploymentView>(tenant, "POST", "/api/deployment/create", {
     body: { DefinitionId: definitionId, VersionId: versionId, Configuration: { Cpu: "250m", Memory: "256Mi" } },
   });

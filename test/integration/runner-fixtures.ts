@@ -61,7 +61,23 @@ export function startRunner(options: RunnerOptions): RunnerProcess {
   if (options.workspaceToken !== undefined) env.RUNNER_WORKSPACE_TOKEN = options.workspaceToken;
   const child = spawn(
     process.execPath,
-    ["--import", "tsx", "runner/src/cli.ts", ...(options.argv ?? ["--api", API_BASE, "--id", options.id, "--config", configPath, "--state-dir", stateDir, "--json", ...(options.args ?? [])])],
+    [
+      "--import",
+      "tsx",
+      "runner/src/cli.ts",
+      ...(options.argv ?? [
+        "--api",
+        API_BASE,
+        "--id",
+        options.id,
+        "--config",
+        configPath,
+        "--state-dir",
+        stateDir,
+        "--json",
+        ...(options.args ?? []),
+      ]),
+    ],
     { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] },
   );
   const events: RunnerEvent[] = [];
@@ -93,7 +109,9 @@ export function startRunner(options: RunnerOptions): RunnerProcess {
   child.stderr?.setEncoding("utf8");
   child.stderr?.on("data", (chunk: string) => stray.push(chunk));
   // `close`, not `exit`: by then every line the runner wrote has been read.
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once("close", (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once("close", (code, signal) => resolve({ code, signal })),
+  );
   return {
     id: options.id,
     child,
@@ -106,7 +124,15 @@ export function startRunner(options: RunnerOptions): RunnerProcess {
       const seen = events.find(predicate);
       if (seen !== undefined) return Promise.resolve(seen);
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`runner ${options.id}: timed out waiting for ${what}; last events: ${JSON.stringify(events.slice(-8))} ${stray.join("").slice(-2000)}`)), timeoutMs);
+        const timer = setTimeout(
+          () =>
+            reject(
+              new Error(
+                `runner ${options.id}: timed out waiting for ${what}; last events: ${JSON.stringify(events.slice(-8))} ${stray.join("").slice(-2000)}`,
+              ),
+            ),
+          timeoutMs,
+        );
         waiters.push({
           predicate,
           resolve: (e) => {
@@ -121,13 +147,25 @@ export function startRunner(options: RunnerOptions): RunnerProcess {
 
 /** SIGKILLs a runner that is still running (test clean-up). */
 export function killIfRunning(runner: RunnerProcess | undefined): void {
-  if (runner !== undefined && runner.child.exitCode === null && runner.child.signalCode === null) runner.child.kill("SIGKILL");
+  if (runner !== undefined && runner.child.exitCode === null && runner.child.signalCode === null)
+    runner.child.kill("SIGKILL");
 }
 
-export async function exitOf(runner: RunnerProcess, timeoutMs: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+export async function exitOf(
+  runner: RunnerProcess,
+  timeoutMs: number,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`runner ${runner.id} did not exit within ${timeoutMs} ms; last events: ${JSON.stringify(runner.events.slice(-8))}`)), timeoutMs);
+    timer = setTimeout(
+      () =>
+        reject(
+          new Error(
+            `runner ${runner.id} did not exit within ${timeoutMs} ms; last events: ${JSON.stringify(runner.events.slice(-8))}`,
+          ),
+        ),
+      timeoutMs,
+    );
   });
   try {
     return await Promise.race([runner.exited, timeout]);
@@ -242,7 +280,10 @@ function hostPid(pid: number, namespace: string): number {
     if (!/^\d+$/.test(name)) continue;
     try {
       if (readlinkSync(`/proc/${name}/ns/pid`) !== namespace) continue;
-      const nspid = /^NSpid:\s+(.*)$/m.exec(readFileSync(`/proc/${name}/status`, "utf8"))?.[1]?.trim().split(/\s+/);
+      const nspid = /^NSpid:\s+(.*)$/m
+        .exec(readFileSync(`/proc/${name}/status`, "utf8"))?.[1]
+        ?.trim()
+        .split(/\s+/);
       if (nspid !== undefined && Number(nspid[nspid.length - 1]) === pid) {
         hostPids.set(key, Number(name));
         return Number(name);

@@ -9,18 +9,40 @@ import { chmodSync, existsSync, readFileSync, rmSync, statSync, writeFileSync } 
 import { join } from "node:path";
 import { LANGUAGE_TYPES } from "../../contract/src/code";
 import { newTenant } from "../harness/controlPlane";
-import { cp, createDefinition, runnerKey as tenantRunnerKey, upload, warmRunnerRoutes as warmCodeRoutes, writeZip, type DeploymentView } from "../harness/coderunner";
+import {
+  cp,
+  createDefinition,
+  runnerKey as tenantRunnerKey,
+  upload,
+  warmRunnerRoutes as warmCodeRoutes,
+  writeZip,
+  type DeploymentView,
+} from "../harness/coderunner";
 import { createApiKey, eventually, sleep } from "../harness/fixtures";
 import { hostileReport, hostileSource, processesWith } from "../harness/hostile";
 import { API_BASE, call, createUser } from "../harness/stack";
 import { ROOT } from "../../scripts/stack";
 import { LEDGER_FILE, readLedger } from "../../runner/src/ledger";
 import { Sandbox } from "../../runner/src/process/sandbox";
-import { exitOf, jobScript, killIfRunning, readTrace, startRunner, testDir, warmRunnerRoutes, type RunnerProcess } from "./runner-fixtures";
+import {
+  exitOf,
+  jobScript,
+  killIfRunning,
+  readTrace,
+  startRunner,
+  testDir,
+  warmRunnerRoutes,
+  type RunnerProcess,
+} from "./runner-fixtures";
 
 /** The runner's CLI, to completion (register, verify). */
 function cli(args: string[], env: NodeJS.ProcessEnv = {}): { status: number | null; out: string } {
-  const result = spawnSync(process.execPath, ["--import", "tsx", "runner/src/cli.ts", ...args], { cwd: ROOT, env: { ...process.env, ...env }, encoding: "utf8", timeout: 60_000 });
+  const result = spawnSync(process.execPath, ["--import", "tsx", "runner/src/cli.ts", ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    encoding: "utf8",
+    timeout: 60_000,
+  });
   return { status: result.status, out: `${result.stdout}${result.stderr}` };
 }
 
@@ -30,7 +52,12 @@ describe("reference runner: register, run, restart, verify", function () {
   let runner: RunnerProcess | undefined;
   afterEach(function () {
     if (this.currentTest?.state === "failed" && runner !== undefined) {
-      process.stderr.write(`runner ${runner.id}: last events:\n${runner.events.slice(-30).map((e) => JSON.stringify(e)).join("\n")}\n${runner.stray.join("").slice(-2000)}\n`);
+      process.stderr.write(
+        `runner ${runner.id}: last events:\n${runner.events
+          .slice(-30)
+          .map((e) => JSON.stringify(e))
+          .join("\n")}\n${runner.stray.join("").slice(-2000)}\n`,
+      );
     }
     killIfRunning(runner);
     if (dir !== "") rmSync(dir, { recursive: true, force: true });
@@ -38,7 +65,10 @@ describe("reference runner: register, run, restart, verify", function () {
 
   it("registers once, runs from the config, and restarts as the same runner with its ledger", async () => {
     const user = await createUser();
-    const [runnerKey, writeKey] = await Promise.all([createApiKey(user, ["runners:write"]), createApiKey(user, ["jobs:read", "jobs:write"])]);
+    const [runnerKey, writeKey] = await Promise.all([
+      createApiKey(user, ["runners:write"]),
+      createApiKey(user, ["jobs:read", "jobs:write"]),
+    ]);
     await warmRunnerRoutes();
     assert.equal((await call("POST", "/jobs", { body: {} })).status, 401, "POST /jobs warmed up");
     dir = testDir();
@@ -52,23 +82,48 @@ describe("reference runner: register, run, restart, verify", function () {
     assert.match(refused.out, /jobs API and fleet: refused \(401/);
     assert.doesNotMatch(readFileSync(configPath, "utf8"), /credentials/, "nothing written for a refused key");
 
-    const registered = cli(["register", "--api", API_BASE, "--token", runnerKey.key, "--tags", "install-test", "--config", configPath]);
+    const registered = cli([
+      "register",
+      "--api",
+      API_BASE,
+      "--token",
+      runnerKey.key,
+      "--tags",
+      "install-test",
+      "--config",
+      configPath,
+    ]);
     assert.equal(registered.status, 0, registered.out);
     assert.match(registered.out, /jobs API and fleet: accepted/);
     assert.equal(statSync(configPath).mode & 0o777, 0o600, "the config holds credentials: owner only");
-    const stored = JSON.parse(readFileSync(configPath, "utf8")) as { id: string; api: string; tags: string[]; credentials: { token: string }; jobs: unknown };
+    const stored = JSON.parse(readFileSync(configPath, "utf8")) as {
+      id: string;
+      api: string;
+      tags: string[];
+      credentials: { token: string };
+      jobs: unknown;
+    };
     assert.equal(stored.credentials.token, runnerKey.key);
     assert.deepEqual(stored.tags, ["install-test"]);
     assert.ok(stored.jobs !== undefined, "the job commands are kept");
     assert.ok(!registered.out.includes(runnerKey.key), "the key is never printed");
 
     const create = async (n: number) => {
-      const response = await call<{ id: string }>("POST", "/jobs", { token: writeKey.key, body: { type: "quick", workflowPath: "w.md", params: { n }, tags: ["install-test"] } });
+      const response = await call<{ id: string }>("POST", "/jobs", {
+        token: writeKey.key,
+        body: { type: "quick", workflowPath: "w.md", params: { n }, tags: ["install-test"] },
+      });
       assert.equal(response.status, 201, JSON.stringify(response.body));
       return response.body.id;
     };
     // No token in the environment or on the command line: everything comes from the config.
-    const runFromConfig = () => startRunner({ id: stored.id, dir, config: {}, argv: ["run", "--config", configPath, "--json", "--poll-ms", "300", "--heartbeat-ms", "1000"] });
+    const runFromConfig = () =>
+      startRunner({
+        id: stored.id,
+        dir,
+        config: {},
+        argv: ["run", "--config", configPath, "--json", "--poll-ms", "300", "--heartbeat-ms", "1000"],
+      });
     const ledger = () => readLedger(join(dir, "state", LEDGER_FILE));
 
     runner = runFromConfig();
@@ -77,7 +132,10 @@ describe("reference runner: register, run, restart, verify", function () {
     assert.equal(runner.events.find((e) => e.event === "started")?.runnerId, stored.id);
     runner.child.kill("SIGTERM");
     assert.equal((await exitOf(runner, 60_000)).code, 0);
-    assert.ok(ledger().some((e) => e.jobId === first), "the ledger records the first job");
+    assert.ok(
+      ledger().some((e) => e.jobId === first),
+      "the ledger records the first job",
+    );
 
     runner = runFromConfig();
     const second = await create(2);
@@ -87,7 +145,14 @@ describe("reference runner: register, run, restart, verify", function () {
     assert.ok(jobs.includes(first) && jobs.includes(second), `one ledger across restarts: ${JSON.stringify(jobs)}`);
     const fleet = await call<{ data: { id: string }[] }>("GET", "/api/runners", { token: user.idToken });
     assert.equal(fleet.body.data.filter((r) => r.id === stored.id).length, 1, "one fleet record, not one per start");
-    assert.deepEqual(new Set(readTrace(trace).map(([, , , runnerId]) => runnerId).filter((r) => r !== "")), new Set([stored.id]));
+    assert.deepEqual(
+      new Set(
+        readTrace(trace)
+          .map(([, , , runnerId]) => runnerId)
+          .filter((r) => r !== ""),
+      ),
+      new Set([stored.id]),
+    );
     runner.child.kill("SIGTERM");
     assert.equal((await exitOf(runner, 60_000)).code, 0);
   });
@@ -99,7 +164,17 @@ describe("reference runner: register, run, restart, verify", function () {
     const codeKey = await tenantRunnerKey(tenant);
     dir = testDir();
     const configPath = join(dir, "runner.json");
-    const registered = cli(["register", "--api", API_BASE, "--token", runnerKey.key, "--code-token", codeKey, "--config", configPath]);
+    const registered = cli([
+      "register",
+      "--api",
+      API_BASE,
+      "--token",
+      runnerKey.key,
+      "--code-token",
+      codeKey,
+      "--config",
+      configPath,
+    ]);
     assert.equal(registered.status, 0, registered.out);
     assert.match(registered.out, /Coderunner: accepted/);
 
@@ -128,7 +203,12 @@ describe("reference runner: a hostile Coderunner bundle", function () {
   const sandbox = Sandbox.detect(`it-${process.pid}`);
   afterEach(function () {
     if (this.currentTest?.state === "failed" && runner !== undefined) {
-      process.stderr.write(`runner ${runner.id}: last events:\n${runner.events.slice(-30).map((e) => JSON.stringify(e)).join("\n")}\n${runner.stray.join("").slice(-2000)}\n`);
+      process.stderr.write(
+        `runner ${runner.id}: last events:\n${runner.events
+          .slice(-30)
+          .map((e) => JSON.stringify(e))
+          .join("\n")}\n${runner.stray.join("").slice(-2000)}\n`,
+      );
     }
     killIfRunning(runner);
     if (dir !== "") rmSync(dir, { recursive: true, force: true });
@@ -141,34 +221,65 @@ describe("reference runner: a hostile Coderunner bundle", function () {
     if (!sandbox.available) this.skip();
     const user = await createUser();
     const tenant = await newTenant();
-    const [runnerKey, codeKey] = await Promise.all([createApiKey(user, ["runners:write"]), tenantRunnerKey(tenant), warmCodeRoutes()]);
+    const [runnerKey, codeKey] = await Promise.all([
+      createApiKey(user, ["runners:write"]),
+      tenantRunnerKey(tenant),
+      warmCodeRoutes(),
+    ]);
     dir = testDir();
     chmodSync(dir, 0o777);
     const marker = `rp-hostile-${process.pid}-${Date.now()}`;
     const lateFile = join(dir, "late.txt");
     const definitionId = await createDefinition(tenant, { languageType: LANGUAGE_TYPES.NodeJS });
-    const uploaded = await upload(tenant, `/api/file/${definitionId}/upload`, writeZip([{ name: "index.js", data: hostileSource(marker, lateFile) }]));
+    const uploaded = await upload(
+      tenant,
+      `/api/file/${definitionId}/upload`,
+      writeZip([{ name: "index.js", data: hostileSource(marker, lateFile) }]),
+    );
     assert.equal(uploaded.status, 201, JSON.stringify(uploaded.body));
-    const deployment = await cp<DeploymentView>(tenant, "POST", "/api/deployment/create", { body: { DefinitionId: definitionId, VersionId: uploaded.body.data.versionId, Configuration: { Cpu: "500m", Memory: "64Mi" } } });
+    const deployment = await cp<DeploymentView>(tenant, "POST", "/api/deployment/create", {
+      body: {
+        DefinitionId: definitionId,
+        VersionId: uploaded.body.data.versionId,
+        Configuration: { Cpu: "500m", Memory: "64Mi" },
+      },
+    });
     assert.equal(deployment.status, 201, JSON.stringify(deployment.body));
 
     // Credentials in the runner's environment, the old way: the sandbox must still keep them.
-    runner = startRunner({ id: "hostile-1", dir, config: { sandbox: { maxProcesses: 64 } }, token: runnerKey.key, codeToken: codeKey, args: ["--poll-ms", "300"] });
+    runner = startRunner({
+      id: "hostile-1",
+      dir,
+      config: { sandbox: { maxProcesses: 64 } },
+      token: runnerKey.key,
+      codeToken: codeKey,
+      args: ["--poll-ms", "300"],
+    });
     const protections = await runner.waitFor((e) => e.event === "sandbox", 30_000, "the sandbox report");
     process.stdout.write(`      runner says: ${String(protections.protections)}\n`);
-    const run = await cp<{ executionId: string }>(tenant, "POST", `/api/execution/run/onetime/${deployment.body.data.id}`, { body: { payload: {} } });
+    const run = await cp<{ executionId: string }>(
+      tenant,
+      "POST",
+      `/api/execution/run/onetime/${deployment.body.data.id}`,
+      { body: { payload: {} } },
+    );
     assert.ok([200, 201, 202].includes(run.status), JSON.stringify(run.body));
     const executionId = run.body.data.executionId;
     const view = await eventually(
       async () => {
-        const answer = await cp<{ status: string; result: { exitCode: number; output: string } | null }>(tenant, "GET", `/api/execution/${executionId}`);
+        const answer = await cp<{ status: string; result: { exitCode: number; output: string } | null }>(
+          tenant,
+          "GET",
+          `/api/execution/${executionId}`,
+        );
         return answer.body.data.result === null ? undefined : answer.body.data;
       },
       120_000,
       "the execution to end",
     );
     const output = view.result?.output ?? "";
-    for (const secret of [runnerKey.key, codeKey, runnerKey.key.split(".")[1] ?? runnerKey.key]) assert.ok(!output.includes(secret), "no credential in what the tenant reads back");
+    for (const secret of [runnerKey.key, codeKey, runnerKey.key.split(".")[1] ?? runnerKey.key])
+      assert.ok(!output.includes(secret), "no credential in what the tenant reads back");
     assert.match(output, /SEEN /, `it did look: ${output.slice(-500)}`);
     const report = hostileReport(output);
     assert.ok(report !== null, output.slice(-2000));

@@ -1,7 +1,17 @@
 import assert from "node:assert/strict";
 import { createApiKey } from "../harness/fixtures";
 import { call } from "../harness/stack";
-import { claimed, fleetOwner, heartbeat, queued, register, registered, resultBody, submit, type Task } from "./fleet-fixtures";
+import {
+  claimed,
+  fleetOwner,
+  heartbeat,
+  queued,
+  register,
+  registered,
+  resultBody,
+  submit,
+  type Task,
+} from "./fleet-fixtures";
 
 interface ReadRunner {
   id: number;
@@ -58,10 +68,34 @@ describe("runners read API (seed 003)", () => {
     assert.equal(list.body.runners.length, 1);
     const runner = list.body.runners[0];
     assert.ok(runner);
-    assert.deepEqual(Object.keys(runner).sort(), ["arch", "created_at", "id", "labels", "last_heartbeat_at", "max_pods", "name", "os", "pod_count", "status", "version"]);
+    assert.deepEqual(Object.keys(runner).sort(), [
+      "arch",
+      "created_at",
+      "id",
+      "labels",
+      "last_heartbeat_at",
+      "max_pods",
+      "name",
+      "os",
+      "pod_count",
+      "status",
+      "version",
+    ]);
     assert.deepEqual(
       { ...runner, last_heartbeat_at: undefined, created_at: undefined },
-      { id: 1, name: "dev-runner-01", status: "online", version: "1.2.0", os: "linux", arch: "amd64", labels: ["gpu", "high-memory"], pod_count: 1, max_pods: 10, last_heartbeat_at: undefined, created_at: undefined },
+      {
+        id: 1,
+        name: "dev-runner-01",
+        status: "online",
+        version: "1.2.0",
+        os: "linux",
+        arch: "amd64",
+        labels: ["gpu", "high-memory"],
+        pod_count: 1,
+        max_pods: 10,
+        last_heartbeat_at: undefined,
+        created_at: undefined,
+      },
     );
     assert.match(runner.created_at, ISO);
     assert.match(runner.last_heartbeat_at, ISO);
@@ -105,10 +139,21 @@ describe("runners read API (seed 003)", () => {
     assert.equal((await call("DELETE", "/api/runners/gone", { token: key })).status, 200);
     const available = await call<{ runners: ReadRunner[] }>("GET", "/runners/available", { token: key });
     assert.equal(available.status, 200, JSON.stringify(available.body));
-    assert.deepEqual(available.body.runners.map((r) => r.name), ["free"]);
+    assert.deepEqual(
+      available.body.runners.map((r) => r.name),
+      ["free"],
+    );
     assert.equal(available.body.runners[0]?.status, "online");
     const all = await call<{ runners: ReadRunner[] }>("GET", "/runners", { token: key });
-    assert.deepEqual(all.body.runners.map((r) => [r.name, r.status, r.pod_count]), [["free", "online", 0], ["full", "online", 1], ["busy", "busy", 0], ["gone", "offline", 0]]);
+    assert.deepEqual(
+      all.body.runners.map((r) => [r.name, r.status, r.pod_count]),
+      [
+        ["free", "online", 0],
+        ["full", "online", 1],
+        ["busy", "busy", 0],
+        ["gone", "offline", 0],
+      ],
+    );
   });
 
   it("GET /runners/:id/pods pages exactly (7 jobs: limit 3 at offsets 0, 3, 6), filters by status, newest first", async function () {
@@ -116,7 +161,8 @@ describe("runners read API (seed 003)", () => {
     const { user, key } = await fleetOwner();
     const runner = await registered(key, "podded", 10);
     const queuedTasks: Task[] = [];
-    for (let i = 0; i < 7; i++) queuedTasks.push(await queued(user.idToken, { aiConfig: { agentType: "claude-code", prompt: `Task ${i}` } }));
+    for (let i = 0; i < 7; i++)
+      queuedTasks.push(await queued(user.idToken, { aiConfig: { agentType: "claude-code", prompt: `Task ${i}` } }));
     const tasks = await claimed(key, "podded", 7);
     assert.equal(tasks.length, 7);
     // Three finish (terminated), four still run.
@@ -127,22 +173,49 @@ describe("runners read API (seed 003)", () => {
     const page = (query: string) => call<PodPage>("GET", `/runners/${runner.seq}/pods${query}`, { token: key });
     const pages = await Promise.all([page("?limit=3&offset=0"), page("?limit=3&offset=3"), page("?limit=3&offset=6")]);
     pages.forEach((p) => assert.equal(p.status, 200, JSON.stringify(p.body)));
-    assert.deepEqual(pages.map((p) => p.body.pods.length), [3, 3, 1]);
-    assert.deepEqual(pages.map((p) => [p.body.total, p.body.limit, p.body.offset]), [[7, 3, 0], [7, 3, 3], [7, 3, 6]]);
+    assert.deepEqual(
+      pages.map((p) => p.body.pods.length),
+      [3, 3, 1],
+    );
+    assert.deepEqual(
+      pages.map((p) => [p.body.total, p.body.limit, p.body.offset]),
+      [
+        [7, 3, 0],
+        [7, 3, 3],
+        [7, 3, 6],
+      ],
+    );
     const keys = pages.flatMap((p) => p.body.pods.map((pod) => pod.key));
     assert.equal(new Set(keys).size, 7);
     assert.deepEqual([...keys].sort(), queuedTasks.map((t) => t.id).sort());
     const createdAt = pages.flatMap((p) => p.body.pods.map((pod) => Date.parse(pod.created_at)));
-    assert.deepEqual(createdAt, [...createdAt].sort((a, b) => b - a), "newest first");
-    assert.deepEqual(keys, [...queuedTasks].reverse().map((t) => t.id), "queued one after another, so exactly reversed");
+    assert.deepEqual(
+      createdAt,
+      [...createdAt].sort((a, b) => b - a),
+      "newest first",
+    );
+    assert.deepEqual(
+      keys,
+      [...queuedTasks].reverse().map((t) => t.id),
+      "queued one after another, so exactly reversed",
+    );
     const firstPod = pages[0]?.body.pods[0];
-    assert.deepEqual(Object.keys(firstPod ?? {}).sort(), ["agent_type_id", "created_at", "initial_prompt", "key", "status"]);
+    assert.deepEqual(Object.keys(firstPod ?? {}).sort(), [
+      "agent_type_id",
+      "created_at",
+      "initial_prompt",
+      "key",
+      "status",
+    ]);
     assert.equal(firstPod?.agent_type_id, "claude-code");
     assert.equal(firstPod?.initial_prompt, "Task 6");
     assert.match(firstPod?.created_at ?? "", ISO);
 
     const defaults = await page("");
-    assert.deepEqual([defaults.body.total, defaults.body.limit, defaults.body.offset, defaults.body.pods.length], [7, 50, 0, 7]);
+    assert.deepEqual(
+      [defaults.body.total, defaults.body.limit, defaults.body.offset, defaults.body.pods.length],
+      [7, 50, 0, 7],
+    );
     const running = await page("?status=running");
     assert.equal(running.body.total, 4);
     assert.ok(running.body.pods.every((p) => p.status === "running"));

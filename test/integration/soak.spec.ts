@@ -14,7 +14,9 @@ describe("soak (short form; `npm run soak` for the long one)", () => {
       reapEveryMs: 2_500,
       fireReaper: () => STACK_LOG.fireScheduled("reapExpiredLeases"),
     });
-    console.log(`      soak: ${report.requests} requests in ${report.durationMs} ms, final states ${JSON.stringify(report.finalStates)}`);
+    console.log(
+      `      soak: ${report.requests} requests in ${report.durationMs} ms, final states ${JSON.stringify(report.finalStates)}`,
+    );
     assert.deepEqual(report.problems, []);
     assert.equal(report.serverErrors, 0);
     assert.equal(report.non2xxReads, 0);

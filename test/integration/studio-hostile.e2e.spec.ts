@@ -9,7 +9,16 @@
 import assert from "node:assert/strict";
 import type { Browser, Request } from "playwright-core";
 import { ISSUE_18_VECTORS } from "../../functions/src/core/markup/xssVectors";
-import { closeStudio, launchBrowser, openStudio, screenshot, signIn, warmFunctions, STUDIO_URL, type StudioPage } from "../e2e/browser";
+import {
+  closeStudio,
+  launchBrowser,
+  openStudio,
+  screenshot,
+  signIn,
+  warmFunctions,
+  STUDIO_URL,
+  type StudioPage,
+} from "../e2e/browser";
 import { createInstance, createUser, queuedWorkspace } from "../harness/fixtures";
 import { adminDb, API_BASE, call, STACK_LOG } from "../harness/stack";
 
@@ -49,7 +58,8 @@ const ROUTES_USED = [
 ];
 
 /** What may be left inside rendered runner content: nothing from this list. */
-const HAZARDS = "style, form, input, button, textarea, select, foreignObject, script, iframe, object, embed, link, meta, base, animate, set";
+const HAZARDS =
+  "style, form, input, button, textarea, select, foreignObject, script, iframe, object, embed, link, meta, base, animate, set";
 
 describe("Studio under hostile runner output (browser)", function () {
   let browser: Browser;
@@ -67,7 +77,8 @@ describe("Studio under hostile runner output (browser)", function () {
   });
 
   afterEach(async function () {
-    if (this.currentTest?.state === "failed" && studio !== undefined) await screenshot(studio.page, "failed-hostile").catch(() => undefined);
+    if (this.currentTest?.state === "failed" && studio !== undefined)
+      await screenshot(studio.page, "failed-hostile").catch(() => undefined);
     await closeStudio(studio);
     studio = undefined;
   });
@@ -78,7 +89,11 @@ describe("Studio under hostile runner output (browser)", function () {
     const runner = await createInstance(user);
     const { workspaceId } = await queuedWorkspace(user, "user", "Hostile reply");
     // At most 8 SVGs per reply: two payloads each.
-    const svgs = Array.from({ length: Math.ceil(SVG_PAYLOADS.length / 2) }, (_, i) => ({ id: `evil${i}`, title: `Drawing ${i}`, content: SVG_PAYLOADS.slice(2 * i, 2 * i + 2).join("") }));
+    const svgs = Array.from({ length: Math.ceil(SVG_PAYLOADS.length / 2) }, (_, i) => ({
+      id: `evil${i}`,
+      title: `Drawing ${i}`,
+      content: SVG_PAYLOADS.slice(2 * i, 2 * i + 2).join(""),
+    }));
     const completion = {
       workspaceId,
       assistantMessage: `Reply <style>body{background:red}</style><img src="https://evil.example/reply.png"> <a href="javascript:${SCRIPTED}">x</a>\n\n${svgs.map((s) => `{{artifact:svg:${s.id}}}`).join("\n")}\n\n{{artifact:file:evil.md}}`,
@@ -98,7 +113,12 @@ describe("Studio under hostile runner output (browser)", function () {
     assert.equal(done.status, 200, JSON.stringify(done.body));
 
     // What the server stored (and serves to any client) is already sanitised.
-    const stored = await adminDb().collection("workspaces").doc(workspaceId).collection("deliverables").where("kind", "==", "svg").get();
+    const stored = await adminDb()
+      .collection("workspaces")
+      .doc(workspaceId)
+      .collection("deliverables")
+      .where("kind", "==", "svg")
+      .get();
     assert.equal(stored.size, svgs.length);
     for (const doc of stored.docs) {
       const content = String((doc.get("data") as { content: string }).content);
@@ -120,13 +140,28 @@ describe("Studio under hostile runner output (browser)", function () {
     await page.goto(`${STUDIO_URL}workspaces`);
     await page.getByRole("heading", { level: 1, name: "Workspaces" }).waitFor();
     await page.getByText("Hostile reply").waitFor();
-    assert.deepEqual(await page.evaluate("window.cspViolations"), [], "the Studio itself needs nothing the CSP forbids");
+    assert.deepEqual(
+      await page.evaluate("window.cspViolations"),
+      [],
+      "the Studio itself needs nothing the CSP forbids",
+    );
     const response = await page.goto(`${STUDIO_URL}workspaces/${encodeURIComponent(workspaceId)}`);
     const csp = response?.headers()["content-security-policy"] ?? "";
-    for (const directive of ["script-src 'self'", "style-src 'self'", "img-src 'self' data: blob:", "form-action 'none'", "frame-ancestors 'none'", "base-uri 'none'"]) {
+    for (const directive of [
+      "script-src 'self'",
+      "style-src 'self'",
+      "img-src 'self' data: blob:",
+      "form-action 'none'",
+      "frame-ancestors 'none'",
+      "base-uri 'none'",
+    ]) {
       assert.ok(csp.includes(directive), `CSP has ${directive}: ${csp}`);
     }
-    assert.match(csp, /connect-src 'self'[^;]* http:\/\/127\.0\.0\.1:9099/, "locally the Auth emulator is allowed, nothing else new");
+    assert.match(
+      csp,
+      /connect-src 'self'[^;]* http:\/\/127\.0\.0\.1:9099/,
+      "locally the Auth emulator is allowed, nothing else new",
+    );
     assert.equal(response?.headers()["x-content-type-options"], "nosniff");
     assert.equal(response?.headers()["referrer-policy"], "no-referrer");
 
@@ -138,12 +173,19 @@ describe("Studio under hostile runner output (browser)", function () {
 
     const rendered = reply.locator(".markdown, .svg-art");
     assert.ok((await rendered.count()) > svgs.length, "the reply, the file and the drawings are on the page");
-    assert.equal(await reply.locator(".markdown, .svg-art").locator(HAZARDS).count(), 0, "no style, form, control, foreign content or script survived");
+    assert.equal(
+      await reply.locator(".markdown, .svg-art").locator(HAZARDS).count(),
+      0,
+      "no style, form, control, foreign content or script survived",
+    );
     const attributes = await page.evaluate<string[]>(
       `Array.from(document.querySelectorAll(".message-assistant .markdown *, .message-assistant .svg-art *")).flatMap((el) => Array.from(el.attributes).map((a) => el.nodeName.toLowerCase() + " " + a.name + "=" + a.value))`,
     );
     assert.ok(attributes.length > 0);
-    assert.deepEqual(attributes.filter((a) => /^\S+ on/i.test(a) || /^\S+ style=/.test(a) || /javascript:|evil\.example/i.test(a)), []);
+    assert.deepEqual(
+      attributes.filter((a) => /^\S+ on/i.test(a) || /^\S+ style=/.test(a) || /javascript:|evil\.example/i.test(a)),
+      [],
+    );
     const links = await page.evaluate<string[]>(
       `Array.from(document.querySelectorAll(".message-assistant .svg-art a[href], .message-assistant .markdown a[href]")).map((el) => el.getAttribute("target") + " " + el.getAttribute("rel"))`,
     );
@@ -154,16 +196,29 @@ describe("Studio under hostile runner output (browser)", function () {
     assert.equal(await page.evaluate(`window.${PWNED}`), undefined);
     assert.notEqual(await page.evaluate("getComputedStyle(document.body).backgroundColor"), "rgb(255, 0, 0)");
     assert.equal(await page.getByRole("heading", { level: 1, name: "Hostile reply" }).isVisible(), true);
-    const offOrigin = requests.filter((url) => !url.startsWith(`${API_BASE}/`) && !url.startsWith("http://127.0.0.1:9099/") && !url.startsWith("data:"));
+    const offOrigin = requests.filter(
+      (url) => !url.startsWith(`${API_BASE}/`) && !url.startsWith("http://127.0.0.1:9099/") && !url.startsWith("data:"),
+    );
     assert.deepEqual(offOrigin, [], "every request stayed on the page's origin (or the local Auth emulator)");
-    assert.ok(requests.some((url) => url.includes(`/api/workspaces/${workspaceId}`)), "the network log saw the page's own calls");
+    assert.ok(
+      requests.some((url) => url.includes(`/api/workspaces/${workspaceId}`)),
+      "the network log saw the page's own calls",
+    );
     // The sanitiser parses the hostile <style>s in an inert document (DOMParser), which Chromium
     // reports as blocked inline styles; nothing is applied (the computed styles above) and no
     // other kind of violation may appear.
     const violations = await page.evaluate<string[]>("window.cspViolations");
-    assert.deepEqual(violations.filter((v) => v !== "style-src-elem inline"), [], "only the inert parse of hostile <style>s");
+    assert.deepEqual(
+      violations.filter((v) => v !== "style-src-elem inline"),
+      [],
+      "only the inert parse of hostile <style>s",
+    );
     // Chromium also logs those reports to the console; anything else logged is a real problem.
-    assert.deepEqual(studio.problems.filter((p) => !p.startsWith("console: Applying inline style violates")), [], "no script errors");
+    assert.deepEqual(
+      studio.problems.filter((p) => !p.startsWith("console: Applying inline style violates")),
+      [],
+      "no script errors",
+    );
     await screenshot(page, "workspace-hostile");
   });
 });

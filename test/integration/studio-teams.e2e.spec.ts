@@ -5,7 +5,18 @@
  */
 import assert from "node:assert/strict";
 import type { Browser } from "playwright-core";
-import { closeStudio, goTo, launchBrowser, openStudio, screenshot, signIn, textOf, warmFunctions, STUDIO_URL, type StudioPage } from "../e2e/browser";
+import {
+  closeStudio,
+  goTo,
+  launchBrowser,
+  openStudio,
+  screenshot,
+  signIn,
+  textOf,
+  warmFunctions,
+  STUDIO_URL,
+  type StudioPage,
+} from "../e2e/browser";
 import { createUser } from "../harness/fixtures";
 import { adminDb, call } from "../harness/stack";
 
@@ -19,8 +30,19 @@ describe("Studio (browser): teams", function () {
     browser = await launchBrowser();
     await warmFunctions();
     // The team routes this test's pages use, booted once (unauthenticated: 401 at once).
-    for (const path of ["/teams", "/teams/warm", "/teams/warm/members", "/teams/warm/invitations", "/teams/warm/runner-tokens", "/teams/warm/invitations/warm/accept"]) {
-      await (await fetch(`${STUDIO_URL.replace(/\/dashboard\/$/, "")}${path}`, { method: path.endsWith("accept") ? "POST" : "GET" })).arrayBuffer();
+    for (const path of [
+      "/teams",
+      "/teams/warm",
+      "/teams/warm/members",
+      "/teams/warm/invitations",
+      "/teams/warm/runner-tokens",
+      "/teams/warm/invitations/warm/accept",
+    ]) {
+      await (
+        await fetch(`${STUDIO_URL.replace(/\/dashboard\/$/, "")}${path}`, {
+          method: path.endsWith("accept") ? "POST" : "GET",
+        })
+      ).arrayBuffer();
     }
   });
 
@@ -58,14 +80,19 @@ describe("Studio (browser): teams", function () {
     const box = a.page.getByRole("region", { name: "runner token", exact: true });
     const token = await box.getByRole("textbox").inputValue();
     assert.match(await textOf(box), /shown only once/);
-    const registered = await call("POST", "/api/runners/register", { headers: { "x-api-key": token, "x-runner-id": "team-box", "x-runner-name": "Team box" } });
+    const registered = await call("POST", "/api/runners/register", {
+      headers: { "x-api-key": token, "x-runner-id": "team-box", "x-runner-name": "Team box" },
+    });
     assert.equal(registered.status, 200, JSON.stringify(registered.body));
     await box.getByRole("button", { name: "I've stored it" }).click();
     await a.page.getByRole("list", { name: "Runner tokens" }).getByText("build farm").waitFor();
     await screenshot(a.page, "team");
 
     // Alice queues a job in the team (the Studio's Jobs page lists; jobs are queued through the API).
-    const job = await call<{ id: string }>("POST", `/teams/${teamId}/jobs`, { token: alice.idToken, body: { type: "release", workflowPath: "w.md", params: {} } });
+    const job = await call<{ id: string }>("POST", `/teams/${teamId}/jobs`, {
+      token: alice.idToken,
+      body: { type: "release", workflowPath: "w.md", params: {} },
+    });
     assert.equal(job.status, 201, JSON.stringify(job.body));
 
     // Bob opens the link, signs in, accepts, and lands in the team.
@@ -79,7 +106,10 @@ describe("Studio (browser): teams", function () {
     assert.equal(await b.page.getByLabel("Team", { exact: true }).inputValue(), teamId);
     await goTo(b.page, "Jobs");
     await b.page.locator(".jobs-table tbody tr").filter({ hasText: "release" }).waitFor();
-    assert.equal((await adminDb().collection("teams").doc(teamId).collection("members").doc(bob.uid).get()).get("role"), "member");
+    assert.equal(
+      (await adminDb().collection("teams").doc(teamId).collection("members").doc(bob.uid).get()).get("role"),
+      "member",
+    );
 
     // Switching to Bob's personal team switches the data: no runner, no job.
     await b.page.getByLabel("Team", { exact: true }).selectOption(bob.uid);

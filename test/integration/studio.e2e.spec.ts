@@ -7,7 +7,19 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import type { Browser, Page } from "playwright-core";
-import { closeStudio, goTo, launchBrowser, openStudio, screenshot, signIn, textOf, waitForText, warmFunctions, STUDIO_URL, type StudioPage } from "../e2e/browser";
+import {
+  closeStudio,
+  goTo,
+  launchBrowser,
+  openStudio,
+  screenshot,
+  signIn,
+  textOf,
+  waitForText,
+  warmFunctions,
+  STUDIO_URL,
+  type StudioPage,
+} from "../e2e/browser";
 import { completeWorkspaceJob, JobsRunner, PLAN_MD } from "../e2e/runners";
 import { deployed, failedVersion, finishedExecution, warmRunnerRoutes } from "../harness/coderunner";
 import { newTenant } from "../harness/controlPlane";
@@ -39,7 +51,10 @@ describe("Studio (browser)", function () {
   afterEach(async function () {
     // A failed test leaves a picture of what the page showed.
     if (this.currentTest?.state === "failed" && studio !== undefined) {
-      await screenshot(studio.page, `failed-${(this.currentTest.title.split(",")[0] ?? "test").replace(/[^A-Za-z0-9]+/g, "-").slice(0, 60)}`).catch(() => undefined);
+      await screenshot(
+        studio.page,
+        `failed-${(this.currentTest.title.split(",")[0] ?? "test").replace(/[^A-Za-z0-9]+/g, "-").slice(0, 60)}`,
+      ).catch(() => undefined);
     }
     const problems = await closeStudio(studio);
     studio = undefined;
@@ -53,7 +68,10 @@ describe("Studio (browser)", function () {
     await page.getByLabel("Password").fill("not-the-password");
     await page.getByLabel("Email").fill(user.email);
     await page.getByRole("button", { name: "Sign in" }).click();
-    assert.match(await waitForText(page.getByRole("alert"), /match/), /That email and password don't match an account\./);
+    assert.match(
+      await waitForText(page.getByRole("alert"), /match/),
+      /That email and password don't match an account\./,
+    );
     await screenshot(page, "signin");
 
     await signIn(studio, user);
@@ -115,7 +133,9 @@ describe("Studio (browser)", function () {
     await page.locator(".key-card").filter({ hasText: "dashboards" }).waitFor();
     const listed = await call("GET", "/api/runners", { headers: { "x-api-key": key } });
     assert.equal(listed.status, 200, "the new key reads runners (runners:read)");
-    const register = await call("POST", "/api/runners/register", { headers: { "x-api-key": key, "x-runner-id": "r1" } });
+    const register = await call("POST", "/api/runners/register", {
+      headers: { "x-api-key": key, "x-runner-id": "r1" },
+    });
     assert.equal(register.status, 403, "and has no runners:write");
   });
 
@@ -133,7 +153,14 @@ describe("Studio (browser)", function () {
     const key = await revealedSecret(page, "API key");
     const headers = { "x-api-key": key };
     const registered = await call("POST", "/api/runners/register", {
-      headers: { ...headers, "x-runner-id": "build-01", "x-runner-name": "Build box", "x-runner-version": "1.2.0", "x-runner-max-concurrency": "3", "x-runner-tags": "gpu,fast" },
+      headers: {
+        ...headers,
+        "x-runner-id": "build-01",
+        "x-runner-name": "Build box",
+        "x-runner-version": "1.2.0",
+        "x-runner-max-concurrency": "3",
+        "x-runner-tags": "gpu,fast",
+      },
     });
     assert.equal(registered.status, 200, JSON.stringify(registered.body));
 
@@ -145,7 +172,10 @@ describe("Studio (browser)", function () {
     assert.equal(await textOf(card.locator(".current-jobs")), "0 / 3");
     assert.deepEqual(await card.locator(".labels .chip").allInnerTexts(), ["gpu", "fast"]);
 
-    const beat = await call("POST", "/api/runners/build-01/heartbeat", { headers, body: { status: "busy", currentJobs: 2 } });
+    const beat = await call("POST", "/api/runners/build-01/heartbeat", {
+      headers,
+      body: { status: "busy", currentJobs: 2 },
+    });
     assert.equal(beat.status, 200, JSON.stringify(beat.body));
     await page.locator('.runner-card[data-runner-id="build-01"][data-status="busy"]').waitFor();
     assert.match(await textOf(card.locator(".current-jobs")), /\(reports 2\)/);
@@ -211,7 +241,11 @@ describe("Studio (browser)", function () {
       "list:extras",
     ]);
     assert.match(await textOf(reply.locator(".markdown").first()), /^Here is the plan for Launch plan\.$/);
-    assert.equal(await reply.locator(".markdown strong").first().innerText(), "Launch plan", "reply text is rendered markdown");
+    assert.equal(
+      await reply.locator(".markdown strong").first().innerText(),
+      "Launch plan",
+      "reply text is rendered markdown",
+    );
 
     // Charts: our SVG renderer, one mark per data point.
     const marks = async (id: string) => reply.locator(`figure[data-id="${id}"] svg .mark`).count();
@@ -227,8 +261,15 @@ describe("Studio (browser)", function () {
     assert.equal(await reply.locator('figure[data-id="revenue"] svg').getAttribute("aria-label"), "Revenue by quarter");
 
     // Table, lists, checklist.
-    assert.deepEqual(await reply.locator('figure[data-id="costs"] tbody tr').allInnerTexts(), ["Servers\t120", "People\t900"]);
-    assert.deepEqual(await reply.locator('figure[data-id="steps"] ol li').allInnerTexts(), ["Design", "Build", "Launch"]);
+    assert.deepEqual(await reply.locator('figure[data-id="costs"] tbody tr').allInnerTexts(), [
+      "Servers\t120",
+      "People\t900",
+    ]);
+    assert.deepEqual(await reply.locator('figure[data-id="steps"] ol li').allInnerTexts(), [
+      "Design",
+      "Build",
+      "Launch",
+    ]);
     assert.match(await textOf(reply.locator('figure[data-id="launch"]')), /1 of 2 done/);
     assert.equal(await reply.locator('figure[data-id="launch"] input[type="checkbox"]').first().isChecked(), true);
     assert.equal(await reply.locator('figure[data-id="launch"] input[type="checkbox"]').nth(1).isChecked(), false);
@@ -242,15 +283,25 @@ describe("Studio (browser)", function () {
     await file.locator(".file-preview h1").waitFor();
     assert.equal(await file.locator(".file-preview h1").innerText(), "Launch plan");
     assert.deepEqual(await file.locator(".file-preview ol li").allInnerTexts(), ["Build it.", "Ship it."]);
-    const [download] = await Promise.all([page.waitForEvent("download"), file.getByRole("button", { name: "Download" }).click()]);
+    const [download] = await Promise.all([
+      page.waitForEvent("download"),
+      file.getByRole("button", { name: "Download" }).click(),
+    ]);
     assert.equal(download.suggestedFilename(), "plan.md");
-    assert.equal(readFileSync(await download.path(), "utf8"), PLAN_MD.trim(), "the stored file (the server trims contents)");
+    assert.equal(
+      readFileSync(await download.path(), "utf8"),
+      PLAN_MD.trim(),
+      "the stored file (the server trims contents)",
+    );
 
     await screenshot(page, "workspace");
     await page.setViewportSize({ width: 390, height: 844 });
     await page.locator('figure[data-id="revenue"]').scrollIntoViewIfNeeded();
     const width = await page.evaluate("document.documentElement.scrollWidth");
-    assert.ok(typeof width === "number" && width <= 390, `no sideways scrolling on a phone (page is ${String(width)} px wide)`);
+    assert.ok(
+      typeof width === "number" && width <= 390,
+      `no sideways scrolling on a phone (page is ${String(width)} px wide)`,
+    );
     await screenshot(page, "workspace-narrow");
 
     // A second generation while none runs is allowed; the list shows the workspace with its status.
@@ -302,12 +353,25 @@ describe("Studio (browser)", function () {
       await page.getByLabel("Message", { exact: true }).fill("please also run the linter");
       await page.getByRole("button", { name: "Send" }).click();
       await page.getByText("Sent “please also run the linter”.").waitFor();
-      await eventually(() => Promise.resolve(runner.heard.some((h) => h.messages.some((m) => m.text === "please also run the linter")) ? true : undefined), 10_000, "the message in a heartbeat");
+      await eventually(
+        () =>
+          Promise.resolve(
+            runner.heard.some((h) => h.messages.some((m) => m.text === "please also run the linter"))
+              ? true
+              : undefined,
+          ),
+        10_000,
+        "the message in a heartbeat",
+      );
 
       // Pause: requested while held; the runner acknowledges by releasing as PAUSED.
       await page.getByRole("button", { name: "Pause" }).click();
       await page.getByRole("button", { name: "Pause requested" }).waitFor();
-      await eventually(() => Promise.resolve(runner.heard.some((h) => h.pauseRequested) ? true : undefined), 10_000, "pauseRequested in a heartbeat");
+      await eventually(
+        () => Promise.resolve(runner.heard.some((h) => h.pauseRequested) ? true : undefined),
+        10_000,
+        "pauseRequested in a heartbeat",
+      );
       await runner.release("PAUSED");
       await waitForText(page.locator(".job-status"), /PAUSED/);
       await page.getByRole("button", { name: "Resume" }).click();
@@ -326,7 +390,10 @@ describe("Studio (browser)", function () {
       await waitForText(page.locator(".job-result"), /"tests": 128/);
       const artifact = page.locator(".artifact").filter({ hasText: "reports/build.txt" });
       await artifact.waitFor();
-      const [download] = await Promise.all([page.waitForEvent("download"), artifact.getByRole("button", { name: "Download" }).click()]);
+      const [download] = await Promise.all([
+        page.waitForEvent("download"),
+        artifact.getByRole("button", { name: "Download" }).click(),
+      ]);
       assert.equal(download.suggestedFilename(), "build.txt");
       assert.equal(readFileSync(await download.path(), "utf8"), "build ok\n");
       assert.deepEqual(
@@ -337,7 +404,10 @@ describe("Studio (browser)", function () {
       await screenshot(page, "job");
 
       // A second job, cancelled from its page while nobody holds it: it ends at once.
-      const second = await call<{ id: string }>("POST", "/jobs", { token: user.idToken, body: { type: "deploy", workflowPath: "workflows/deploy.md", params: {} } });
+      const second = await call<{ id: string }>("POST", "/jobs", {
+        token: user.idToken,
+        body: { type: "deploy", workflowPath: "workflows/deploy.md", params: {} },
+      });
       assert.equal(second.status, 201, JSON.stringify(second.body));
       await page.goto(`${STUDIO_URL}jobs/${second.body.id}`);
       await page.getByRole("heading", { level: 1, name: "deploy" }).waitFor();
@@ -372,7 +442,11 @@ describe("Studio (browser)", function () {
     // A tenant with a definition, a Completed and a Failed version, a deployment and a finished execution.
     await warmRunnerRoutes();
     const tenant = await newTenant();
-    const { definitionId, versionId, deploymentId } = await deployed(tenant, { Cpu: "250m", Memory: "256Mi" }, { name: "Greeter" });
+    const { definitionId, versionId, deploymentId } = await deployed(
+      tenant,
+      { Cpu: "250m", Memory: "256Mi" },
+      { name: "Greeter" },
+    );
     const failed = await failedVersion(tenant, definitionId);
     const executionId = await finishedExecution(tenant, deploymentId, 0);
 
@@ -387,7 +461,10 @@ describe("Studio (browser)", function () {
     await form.getByLabel("Client key (tenant)").fill(tenant.tenantId);
     await form.getByLabel("User id").fill(tenant.userId);
     await form.getByRole("button", { name: "Connect" }).click();
-    await waitForText(form.getByRole("alert"), /^The Coderunner API refused this token: The Control Plane token is invalid or expired\./);
+    await waitForText(
+      form.getByRole("alert"),
+      /^The Coderunner API refused this token: The Control Plane token is invalid or expired\./,
+    );
     assert.equal(await page.evaluate<number>("sessionStorage.length"), 0);
 
     await form.getByLabel("Control Plane token").fill(tenant.token);
@@ -401,8 +478,13 @@ describe("Studio (browser)", function () {
     const deploymentRow = await textOf(definition.locator(`[data-deployment-id="${deploymentId}"]`));
     assert.match(deploymentRow, new RegExp(`^${deploymentId} active v1 · 250m CPU · 256Mi`, "i"));
     assert.ok(deploymentRow.includes(`/api/invoke/${deploymentId}`), deploymentRow);
-    const executionRow = await textOf(page.getByRole("list", { name: "Recent executions" }).locator(`[data-execution-id="${executionId}"]`));
-    assert.match(executionRow, new RegExp(`^${executionId} SUCCEEDED exit 0 Greeter · deployment ${deploymentId}`, "i"));
+    const executionRow = await textOf(
+      page.getByRole("list", { name: "Recent executions" }).locator(`[data-execution-id="${executionId}"]`),
+    );
+    assert.match(
+      executionRow,
+      new RegExp(`^${executionId} SUCCEEDED exit 0 Greeter · deployment ${deploymentId}`, "i"),
+    );
     // The token is kept for this tab only: sessionStorage, never localStorage.
     assert.equal((await page.evaluate<string>("JSON.stringify(localStorage)")).includes(tenant.token), false);
     assert.equal((await page.evaluate<string>("JSON.stringify(sessionStorage)")).includes(tenant.token), true);
@@ -410,7 +492,10 @@ describe("Studio (browser)", function () {
     // Usable at 390 px: nothing wider than the screen.
     await page.setViewportSize({ width: 390, height: 844 });
     await waitForText(definition, /Greeter/);
-    assert.ok((await page.evaluate<number>("document.documentElement.scrollWidth")) <= 390, "no horizontal scrolling at 390 px");
+    assert.ok(
+      (await page.evaluate<number>("document.documentElement.scrollWidth")) <= 390,
+      "no horizontal scrolling at 390 px",
+    );
     await screenshot(page, "code-narrow");
     await page.setViewportSize({ width: 1280, height: 900 });
 
@@ -436,7 +521,9 @@ describe("Studio (browser)", function () {
     // Once the page has settled (the session restored, the list loaded), lift the form's own cap.
     await page.getByText("No workspaces yet.").waitFor();
     // An expression, not a function's source: Playwright evaluates a string without calling it.
-    await page.evaluate(`document.querySelector('form[aria-label="Create a workspace"] input').removeAttribute('maxlength')`);
+    await page.evaluate(
+      `document.querySelector('form[aria-label="Create a workspace"] input').removeAttribute('maxlength')`,
+    );
     await page.getByLabel("Title").fill("x".repeat(201));
     assert.equal((await page.getByLabel("Title").inputValue()).length, 201);
     await page.getByRole("button", { name: "Create workspace" }).click();

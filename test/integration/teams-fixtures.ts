@@ -27,12 +27,19 @@ export async function createTeam(owner: TestUser, name = "Platform"): Promise<Te
 }
 
 export async function invite(admin: TestUser, teamId: string, email: string, role: Role): Promise<Invitation> {
-  const response = await call<Invitation>("POST", `/teams/${teamId}/invitations`, { token: admin.idToken, body: { email, role } });
+  const response = await call<Invitation>("POST", `/teams/${teamId}/invitations`, {
+    token: admin.idToken,
+    body: { email, role },
+  });
   assert.equal(response.status, 201, JSON.stringify(response.body));
   return response.body;
 }
 
-export function accept(user: TestUser, teamId: string, invitationId: string): Promise<ApiResponse<{ teamId: string; role: Role }>> {
+export function accept(
+  user: TestUser,
+  teamId: string,
+  invitationId: string,
+): Promise<ApiResponse<{ teamId: string; role: Role }>> {
   return call("POST", `/teams/${teamId}/invitations/${invitationId}/accept`, { token: user.idToken });
 }
 
@@ -43,8 +50,17 @@ export async function join(owner: TestUser, teamId: string, user: TestUser, role
   assert.equal(accepted.status, 200, JSON.stringify(accepted.body));
 }
 
-export async function runnerToken(admin: TestUser, teamId: string, scopes: string[] = [], name = "ci runners"): Promise<{ tokenId: string; token: string; scopes: string[] }> {
-  const response = await call<{ tokenId: string; token: string; scopes: string[] }>("POST", `/teams/${teamId}/runner-tokens`, { token: admin.idToken, body: { name, scopes } });
+export async function runnerToken(
+  admin: TestUser,
+  teamId: string,
+  scopes: string[] = [],
+  name = "ci runners",
+): Promise<{ tokenId: string; token: string; scopes: string[] }> {
+  const response = await call<{ tokenId: string; token: string; scopes: string[] }>(
+    "POST",
+    `/teams/${teamId}/runner-tokens`,
+    { token: admin.idToken, body: { name, scopes } },
+  );
   assert.equal(response.status, 201, JSON.stringify(response.body));
   return response.body;
 }

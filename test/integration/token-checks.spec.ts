@@ -30,7 +30,10 @@ async function statuses(c: Credentials): Promise<{ status: number; reason: unkno
 describe("token checks: revoked sessions, disabled and deleted users", () => {
   it("every credential works while the user is active", async () => {
     const c = await credentialsOf();
-    assert.deepEqual((await statuses(c)).map((s) => s.status), [200, 200, 200]);
+    assert.deepEqual(
+      (await statuses(c)).map((s) => s.status),
+      [200, 200, 200],
+    );
   });
 
   it("signed out everywhere (refresh tokens revoked): the ID token is refused, machine keys keep working", async () => {
@@ -54,13 +57,19 @@ describe("token checks: revoked sessions, disabled and deleted users", () => {
       { status: 401, reason: "OWNER_INACTIVE" },
     ]);
     await adminAuth().updateUser(c.user.uid, { disabled: false });
-    assert.deepEqual((await statuses(c)).map((s) => s.status), [200, 200, 200]);
+    assert.deepEqual(
+      (await statuses(c)).map((s) => s.status),
+      [200, 200, 200],
+    );
   });
 
   it("deleted: every credential is refused on the next call", async () => {
     const c = await credentialsOf();
     await adminAuth().deleteUser(c.user.uid);
-    assert.deepEqual((await statuses(c)).map((s) => s.status), [401, 401, 401]);
+    assert.deepEqual(
+      (await statuses(c)).map((s) => s.status),
+      [401, 401, 401],
+    );
     assert.equal((await statuses(c))[1]?.reason, "OWNER_INACTIVE");
   });
 });

@@ -2,7 +2,15 @@ import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { createInstance, eventually, lease, queuedWorkspace, seedInstances, sleep, type RunnerInstance } from "../harness/fixtures";
+import {
+  createInstance,
+  eventually,
+  lease,
+  queuedWorkspace,
+  seedInstances,
+  sleep,
+  type RunnerInstance,
+} from "../harness/fixtures";
 import { TEST_FUNCTION_ENV } from "../harness/hooks";
 import { adminDb, API_BASE, call, createUser, STACK_LOG } from "../harness/stack";
 
@@ -42,7 +50,10 @@ describe("workspace job queue (seed 001)", () => {
     const queued = await Promise.all(Array.from({ length: 20 }, (_, i) => queuedWorkspace(user, "user", `ws ${i}`)));
     const instances: RunnerInstance[] = await seedInstances(user, 50);
     const answers = await Promise.all(instances.map((i) => lease(i.runnerToken)));
-    assert.ok(answers.every((a) => a.status === 200), JSON.stringify(answers.filter((a) => a.status !== 200).map((a) => a.body)));
+    assert.ok(
+      answers.every((a) => a.status === 200),
+      JSON.stringify(answers.filter((a) => a.status !== 200).map((a) => a.body)),
+    );
     const won = answers.filter((a) => a.body.leased);
     assert.equal(won.length, 20);
     assert.equal(answers.filter((a) => !a.body.leased).length, 30);
@@ -50,7 +61,9 @@ describe("workspace job queue (seed 001)", () => {
     assert.equal(new Set(leasedWorkspaces).size, 20, "no workspace handed out twice");
     assert.deepEqual([...leasedWorkspaces].sort(), queued.map((q) => q.workspaceId).sort());
     // Stored state agrees: every job LEASED, each to a distinct holder that got it.
-    const holders = await Promise.all(queued.map(async (q) => (await jobDoc(q.jobId)) as { status: string; lease: { holder: string } }));
+    const holders = await Promise.all(
+      queued.map(async (q) => (await jobDoc(q.jobId)) as { status: string; lease: { holder: string } }),
+    );
     assert.ok(holders.every((j) => j.status === "LEASED"));
     assert.equal(new Set(holders.map((j) => j.lease.holder)).size, 20);
   });
@@ -64,10 +77,18 @@ describe("workspace job queue (seed 001)", () => {
     const bobRunner = await createInstance(bob);
     const globalRunner = await createInstance(admin, "global");
     const aliceRunner = await createInstance(alice);
-    assert.deepEqual((await lease(bobRunner.runnerToken)).body, { leased: false }, "bob's user runner sees neither alice's job nor the global one");
+    assert.deepEqual(
+      (await lease(bobRunner.runnerToken)).body,
+      { leased: false },
+      "bob's user runner sees neither alice's job nor the global one",
+    );
     const g = await lease(globalRunner.runnerToken);
     assert.equal(g.body.workspaceId, globalJob.workspaceId);
-    assert.deepEqual((await lease(globalRunner.runnerToken)).body, { leased: false }, "global runner never gets user jobs");
+    assert.deepEqual(
+      (await lease(globalRunner.runnerToken)).body,
+      { leased: false },
+      "global runner never gets user jobs",
+    );
     const a = await lease(aliceRunner.runnerToken);
     assert.equal(a.body.workspaceId, aliceJob.workspaceId);
     assert.equal(typeof a.body.leaseExpiresAt, "number");
@@ -80,7 +101,10 @@ describe("workspace job queue (seed 001)", () => {
     const runner = await createInstance(user);
     const leased = await lease(runner.runnerToken);
     await sleep(300);
-    const beat = await call<{ ok: boolean; leaseExpiresAt: number }>("POST", "/heartbeatWorkspaceJob", { token: runner.runnerToken, body: { workspaceId } });
+    const beat = await call<{ ok: boolean; leaseExpiresAt: number }>("POST", "/heartbeatWorkspaceJob", {
+      token: runner.runnerToken,
+      body: { workspaceId },
+    });
     assert.equal(beat.status, 200);
     assert.equal(beat.body.ok, true);
     assert.ok(beat.body.leaseExpiresAt > (leased.body.leaseExpiresAt ?? 0));
@@ -136,35 +160,61 @@ describe("workspace job queue (seed 001)", () => {
     }
     assert.equal(await snapshot(workspaceId, jobId), before);
     // The new holder is unaffected.
-    assert.equal((await call("POST", "/completeWorkspaceJob", { token: second.runnerToken, body: minimalCompletion(workspaceId) })).status, 200);
+    assert.equal(
+      (await call("POST", "/completeWorkspaceJob", { token: second.runnerToken, body: minimalCompletion(workspaceId) }))
+        .status,
+      200,
+    );
   });
 
   it("builds the runner context with every field typed as the spec says, and stores a summary", async () => {
     const user = await createUser();
-    const created = await call<{ workspace: { id: string } }>("POST", "/api/workspaces", { token: user.idToken, body: { title: "Ctx", idea: "An idea" } });
+    const created = await call<{ workspace: { id: string } }>("POST", "/api/workspaces", {
+      token: user.idToken,
+      body: { title: "Ctx", idea: "An idea" },
+    });
     const workspaceId = created.body.workspace.id;
     const ids: string[] = [];
     for (let i = 0; i < 9; i++) {
-      const m = await call<{ message: { id: string } }>("POST", `/api/workspaces/${workspaceId}/messages`, { token: user.idToken, body: { text: `message ${i}` } });
+      const m = await call<{ message: { id: string } }>("POST", `/api/workspaces/${workspaceId}/messages`, {
+        token: user.idToken,
+        body: { text: `message ${i}` },
+      });
       ids.push(m.body.message.id);
     }
     await call("POST", `/api/workspaces/${workspaceId}/generate`, { token: user.idToken, body: { target: "user" } });
     const runner = await createInstance(user);
     await lease(runner.runnerToken);
-    const ctx = await call<Record<string, unknown>>("POST", "/getWorkspaceRunnerContext", { token: runner.runnerToken, body: { workspaceId } });
+    const ctx = await call<Record<string, unknown>>("POST", "/getWorkspaceRunnerContext", {
+      token: runner.runnerToken,
+      body: { workspaceId },
+    });
     assert.equal(ctx.status, 200);
     const c = ctx.body as {
-      workspaceId: string; title: string; legacyIdea: string; messageCount: number;
-      recentMessages: { id: string; role: string; text: string; createdAtMs: number }[]; priorMessages: { id: string }[];
-      recentText: string; priorTextVerbatim: string; recentTokenEstimate: number; priorTokenEstimate: number;
-      priorNeedsSummarization: boolean; storedPriorSummary: unknown; storedSummaryCoversPrior: boolean;
+      workspaceId: string;
+      title: string;
+      legacyIdea: string;
+      messageCount: number;
+      recentMessages: { id: string; role: string; text: string; createdAtMs: number }[];
+      priorMessages: { id: string }[];
+      recentText: string;
+      priorTextVerbatim: string;
+      recentTokenEstimate: number;
+      priorTokenEstimate: number;
+      priorNeedsSummarization: boolean;
+      storedPriorSummary: unknown;
+      storedSummaryCoversPrior: boolean;
     };
     assert.equal(c.workspaceId, workspaceId);
     assert.equal(c.title, "Ctx");
     assert.equal(c.legacyIdea, "An idea");
     assert.equal(c.messageCount, 9);
     assert.equal(c.recentMessages.length + c.priorMessages.length, 9);
-    assert.deepEqual([...c.priorMessages, ...c.recentMessages].map((m) => m.id), ids, "oldest first, split into prior then recent");
+    assert.deepEqual(
+      [...c.priorMessages, ...c.recentMessages].map((m) => m.id),
+      ids,
+      "oldest first, split into prior then recent",
+    );
     assert.ok(c.recentMessages.every((m) => m.role === "user" && typeof m.createdAtMs === "number"));
     assert.ok(c.recentText.includes("message 8"));
     assert.ok(c.priorTextVerbatim.includes("message 0"));
@@ -175,13 +225,26 @@ describe("workspace job queue (seed 001)", () => {
     assert.equal(c.storedSummaryCoversPrior, false);
     const first = c.priorMessages[0]?.id ?? "";
     const last = c.priorMessages[c.priorMessages.length - 1]?.id ?? "";
-    const reversed = await call("POST", "/updateWorkspaceRunnerSummary", { token: runner.runnerToken, body: { workspaceId, summaryText: "s", fromMessageId: last, throughMessageId: first } });
+    const reversed = await call("POST", "/updateWorkspaceRunnerSummary", {
+      token: runner.runnerToken,
+      body: { workspaceId, summaryText: "s", fromMessageId: last, throughMessageId: first },
+    });
     assert.equal(reversed.status, 400);
-    const unknown = await call("POST", "/updateWorkspaceRunnerSummary", { token: runner.runnerToken, body: { workspaceId, summaryText: "s", fromMessageId: first, throughMessageId: "nope" } });
+    const unknown = await call("POST", "/updateWorkspaceRunnerSummary", {
+      token: runner.runnerToken,
+      body: { workspaceId, summaryText: "s", fromMessageId: first, throughMessageId: "nope" },
+    });
     assert.equal(unknown.status, 400);
-    const saved = await call("POST", "/updateWorkspaceRunnerSummary", { token: runner.runnerToken, body: { workspaceId, summaryText: "The gist.", fromMessageId: first, throughMessageId: last } });
+    const saved = await call("POST", "/updateWorkspaceRunnerSummary", {
+      token: runner.runnerToken,
+      body: { workspaceId, summaryText: "The gist.", fromMessageId: first, throughMessageId: last },
+    });
     assert.deepEqual([saved.status, saved.body], [200, { ok: true }]);
-    const again = await call<{ storedPriorSummary: { text: string }; storedSummaryCoversPrior: boolean }>("POST", "/getWorkspaceRunnerContext", { token: runner.runnerToken, body: { workspaceId } });
+    const again = await call<{ storedPriorSummary: { text: string }; storedSummaryCoversPrior: boolean }>(
+      "POST",
+      "/getWorkspaceRunnerContext",
+      { token: runner.runnerToken, body: { workspaceId } },
+    );
     assert.equal(again.body.storedPriorSummary.text, "The gist.");
     assert.equal(again.body.storedSummaryCoversPrior, true);
   });
@@ -197,10 +260,24 @@ describe("workspace job queue (seed 001)", () => {
       ...minimalCompletion(workspaceId),
       assistantMessage: "All the things {{artifact:chart:c0}}",
       files: n(24, (i) => ({ name: `docs/f${i}.md`, content: "x".repeat(48_000) })),
-      charts: n(12, (i) => ({ id: `c${i}`, kind: "bar", labels: n(32, String), series: n(8, (s) => ({ name: `s${s}`, values: n(32, () => 1) })) })),
-      datasets: n(8, (i) => ({ id: `t${i}`, kind: "table", columns: n(12, (c) => `c${c}`), rows: n(80, () => n(12, () => "v")) })),
+      charts: n(12, (i) => ({
+        id: `c${i}`,
+        kind: "bar",
+        labels: n(32, String),
+        series: n(8, (s) => ({ name: `s${s}`, values: n(32, () => 1) })),
+      })),
+      datasets: n(8, (i) => ({
+        id: `t${i}`,
+        kind: "table",
+        columns: n(12, (c) => `c${c}`),
+        rows: n(80, () => n(12, () => "v")),
+      })),
       lists: n(12, (i) => ({ id: `l${i}`, kind: "list", items: n(48, String) })),
-      checklists: n(8, (i) => ({ id: `k${i}`, kind: "checklist", items: n(64, (j) => ({ id: `i${j}`, label: "L", checked: j % 2 === 0 })) })),
+      checklists: n(8, (i) => ({
+        id: `k${i}`,
+        kind: "checklist",
+        items: n(64, (j) => ({ id: `i${j}`, label: "L", checked: j % 2 === 0 })),
+      })),
       svgs: n(8, (i) => ({ id: `v${i}`, content: `<svg>${"x".repeat(63_989)}</svg>` })),
     };
     const before = await snapshot(workspaceId, jobId);
@@ -209,24 +286,44 @@ describe("workspace job queue (seed 001)", () => {
       ["charts", { charts: [...atCap.charts, { id: "c99", kind: "pie", segments: [{ label: "a", value: 1 }] }] }],
       ["datasets", { datasets: [...atCap.datasets, { id: "t99", kind: "table", columns: ["a"], rows: [] }] }],
       ["lists", { lists: [...atCap.lists, { id: "l99", kind: "list", items: ["x"] }] }],
-      ["checklists", { checklists: [...atCap.checklists, { id: "k99", kind: "checklist", items: [{ id: "a", label: "a", checked: true }] }] }],
+      [
+        "checklists",
+        {
+          checklists: [
+            ...atCap.checklists,
+            { id: "k99", kind: "checklist", items: [{ id: "a", label: "a", checked: true }] },
+          ],
+        },
+      ],
       ["svgs", { svgs: [...atCap.svgs, { id: "v99", content: "<svg/>" }] }],
       ["files", { files: [{ name: "big.md", content: "x".repeat(48_001) }] }],
       ["svgs", { svgs: [{ id: "v", content: "<svg><script>alert(1)</script></svg>" }] }],
     ];
     for (const [slice, change] of pastCap) {
-      const response = await call<{ error: string; detail: { slice: string } }>("POST", "/completeWorkspaceJob", { token: runner.runnerToken, body: { ...atCap, ...change } });
+      const response = await call<{ error: string; detail: { slice: string } }>("POST", "/completeWorkspaceJob", {
+        token: runner.runnerToken,
+        body: { ...atCap, ...change },
+      });
       assert.equal(response.status, 400, slice);
       assert.equal(response.body.detail.slice, slice);
     }
     assert.equal(await snapshot(workspaceId, jobId), before, "refused completions stored nothing");
-    const done = await call<{ ok: boolean; messageId: string }>("POST", "/completeWorkspaceJob", { token: runner.runnerToken, body: atCap });
+    const done = await call<{ ok: boolean; messageId: string }>("POST", "/completeWorkspaceJob", {
+      token: runner.runnerToken,
+      body: atCap,
+    });
     assert.equal(done.status, 200, JSON.stringify(done.body).slice(0, 500));
     const after = await snapshot(workspaceId, jobId);
-    const again = await call<{ ok: boolean }>("POST", "/completeWorkspaceJob", { token: runner.runnerToken, body: atCap });
+    const again = await call<{ ok: boolean }>("POST", "/completeWorkspaceJob", {
+      token: runner.runnerToken,
+      body: atCap,
+    });
     assert.deepEqual([again.status, again.body.ok], [200, true]);
     assert.equal(await snapshot(workspaceId, jobId), after, "a repeated completion writes nothing");
-    const different = await call("POST", "/completeWorkspaceJob", { token: runner.runnerToken, body: { ...atCap, assistantMessage: "other" } });
+    const different = await call("POST", "/completeWorkspaceJob", {
+      token: runner.runnerToken,
+      body: { ...atCap, assistantMessage: "other" },
+    });
     assert.equal(different.status, 409);
     const ws = adminDb().collection("workspaces").doc(workspaceId);
     assert.equal((await ws.collection("deliverables").get()).size, 24 + 12 + 8 + 12 + 8 + 8);
@@ -260,15 +357,29 @@ describe("workspace job queue (seed 001)", () => {
   it("allows one active job per workspace", async () => {
     const user = await createUser();
     const { workspaceId } = await queuedWorkspace(user);
-    const second = await call<{ error: string }>("POST", `/api/workspaces/${workspaceId}/generate`, { token: user.idToken, body: { target: "user" } });
+    const second = await call<{ error: string }>("POST", `/api/workspaces/${workspaceId}/generate`, {
+      token: user.idToken,
+      body: { target: "user" },
+    });
     assert.equal(second.status, 409);
     assert.equal(second.body.error, "ACTIVE_JOB_EXISTS");
-    const racing = await Promise.all(Array.from({ length: 5 }, async () => {
-      const { workspace } = (await call<{ workspace: { id: string } }>("POST", "/api/workspaces", { token: user.idToken, body: { title: "race" } })).body;
-      return workspace.id;
-    }));
+    const racing = await Promise.all(
+      Array.from({ length: 5 }, async () => {
+        const { workspace } = (
+          await call<{ workspace: { id: string } }>("POST", "/api/workspaces", {
+            token: user.idToken,
+            body: { title: "race" },
+          })
+        ).body;
+        return workspace.id;
+      }),
+    );
     for (const id of racing) {
-      const answers = await Promise.all(Array.from({ length: 4 }, () => call("POST", `/api/workspaces/${id}/generate`, { token: user.idToken, body: { target: "user" } })));
+      const answers = await Promise.all(
+        Array.from({ length: 4 }, () =>
+          call("POST", `/api/workspaces/${id}/generate`, { token: user.idToken, body: { target: "user" } }),
+        ),
+      );
       assert.equal(answers.filter((a) => a.status === 201).length, 1);
       assert.equal(answers.filter((a) => a.status === 409).length, 3);
     }
@@ -279,11 +390,18 @@ describe("workspace job queue (seed 001)", () => {
     const { workspaceId, jobId } = await queuedWorkspace(user);
     const runner = await createInstance(user);
     await lease(runner.runnerToken);
-    const failed = await call("POST", "/failWorkspaceJob", { token: runner.runnerToken, body: { workspaceId, error: "model unavailable" } });
+    const failed = await call("POST", "/failWorkspaceJob", {
+      token: runner.runnerToken,
+      body: { workspaceId, error: "model unavailable" },
+    });
     assert.deepEqual([failed.status, failed.body], [200, { ok: true }]);
     const job = (await jobDoc(jobId)) as { status: string; error: string };
     assert.deepEqual([job.status, job.error], ["FAILED", "model unavailable"]);
-    const view = await call<{ job: { status: string }; workspace: { activeJobId: null } }>("GET", `/api/workspaces/${workspaceId}`, { token: user.idToken });
+    const view = await call<{ job: { status: string }; workspace: { activeJobId: null } }>(
+      "GET",
+      `/api/workspaces/${workspaceId}`,
+      { token: user.idToken },
+    );
     assert.equal(view.body.job.status, "FAILED");
     assert.equal(view.body.workspace.activeJobId, null);
   });
@@ -292,23 +410,46 @@ describe("workspace job queue (seed 001)", () => {
     this.timeout(90_000);
     const user = await createUser();
     const { workspaceId } = await queuedWorkspace(user, "user", "Launch plan");
-    for (let i = 0; i < 7; i++) await call("POST", `/api/workspaces/${workspaceId}/messages`, { token: user.idToken, body: { text: `detail ${i}` } });
+    for (let i = 0; i < 7; i++)
+      await call("POST", `/api/workspaces/${workspaceId}/messages`, {
+        token: user.idToken,
+        body: { text: `detail ${i}` },
+      });
     const runner = await createInstance(user);
-    const { stdout } = await promisify(execFile)(join(process.cwd(), "node_modules/.bin/tsx"), ["examples/workspace-runner.ts"], {
-      env: { ...process.env, RUNNER_API_BASE: API_BASE, RUNNER_TOKEN: runner.runnerToken },
-    });
-    const events = stdout.trim().split("\n").map((l) => (JSON.parse(l) as { event: string }).event);
+    const { stdout } = await promisify(execFile)(
+      join(process.cwd(), "node_modules/.bin/tsx"),
+      ["examples/workspace-runner.ts"],
+      {
+        env: { ...process.env, RUNNER_API_BASE: API_BASE, RUNNER_TOKEN: runner.runnerToken },
+      },
+    );
+    const events = stdout
+      .trim()
+      .split("\n")
+      .map((l) => (JSON.parse(l) as { event: string }).event);
     assert.deepEqual(events, ["leased", "context", "summarised", "heartbeat", "completed"]);
     const view = await eventually(async () => {
-      const r = await call<{ messages: { role: string; text: string; deliverables: { kind: string; deliverableId: string }[] }[]; job: { status: string } }>("GET", `/api/workspaces/${workspaceId}`, { token: user.idToken });
+      const r = await call<{
+        messages: { role: string; text: string; deliverables: { kind: string; deliverableId: string }[] }[];
+        job: { status: string };
+      }>("GET", `/api/workspaces/${workspaceId}`, { token: user.idToken });
       return r.body.job.status === "SUCCEEDED" ? r.body : undefined;
     });
     const reply = view.messages[view.messages.length - 1];
     assert.equal(reply?.role, "assistant");
     assert.ok(reply?.text.startsWith("Here is the plan for Launch plan"));
-    assert.deepEqual(reply?.deliverables.map((d) => d.kind).sort(), ["chart", "checklist", "file", "list", "svg", "table"]);
+    assert.deepEqual(reply?.deliverables.map((d) => d.kind).sort(), [
+      "chart",
+      "checklist",
+      "file",
+      "list",
+      "svg",
+      "table",
+    ]);
     const file = reply?.deliverables.find((d) => d.kind === "file");
-    const download = await fetch(`${API_BASE}/api/workspaces/${workspaceId}/files/${file?.deliverableId ?? ""}`, { headers: { authorization: `Bearer ${user.idToken}` } });
+    const download = await fetch(`${API_BASE}/api/workspaces/${workspaceId}/files/${file?.deliverableId ?? ""}`, {
+      headers: { authorization: `Bearer ${user.idToken}` },
+    });
     assert.equal(download.status, 200);
     assert.equal(download.headers.get("x-content-type-options"), "nosniff");
     assert.equal(download.headers.get("content-security-policy"), "sandbox");

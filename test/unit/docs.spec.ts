@@ -35,7 +35,10 @@ export function relativeLinks(markdown: string): string[] {
 
 describe("documentation links", () => {
   it("finds the links it is meant to check", () => {
-    assert.deepEqual(relativeLinks("[a](docs/a.md) [b](https://x.test) `[c](no.md)` [d](#top) [e](b.md#part)"), ["docs/a.md", "b.md"]);
+    assert.deepEqual(relativeLinks("[a](docs/a.md) [b](https://x.test) `[c](no.md)` [d](#top) [e](b.md#part)"), [
+      "docs/a.md",
+      "b.md",
+    ]);
   });
 
   for (const file of markdownFiles()) {

@@ -34,7 +34,8 @@ describe("Cloud Functions through firebase-functions-test (offline mode)", funct
       (req as unknown as { rawBody: Buffer }).rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       next();
     });
-    for (const name of ["health", "jobs", "fleetPendingTasks"] as const) app.all(new RegExp(`^/${name}(/.*)?$`), (req, res) => void fns[name](req as never, res));
+    for (const name of ["health", "jobs", "fleetPendingTasks"] as const)
+      app.all(new RegExp(`^/${name}(/.*)?$`), (req, res) => void fns[name](req as never, res));
     const listening = app.listen(0, "127.0.0.1");
     server = listening;
     await new Promise((resolve) => listening.once("listening", resolve));
@@ -53,15 +54,36 @@ describe("Cloud Functions through firebase-functions-test (offline mode)", funct
   it("reapExpiredLeases (scheduled): a lapsed lease goes back to the queue with one more attempt", async () => {
     const lapsed = Timestamp.fromMillis(Date.now() - 60_000);
     const ref = db().collection("jobs").doc();
-    const job = newJobDoc(ref.id, { kind: "generic", queue: "generic", teamId: "u1", payload: { type: "t" }, leaseMs: 1000 }, new Date(Date.now() - 120_000));
-    await ref.set({ ...job, status: "LEASED", lease: { holder: "r1", token: "t1", expiresAt: lapsed }, leaseExpiresAt: lapsed, startedAt: lapsed });
+    const job = newJobDoc(
+      ref.id,
+      { kind: "generic", queue: "generic", teamId: "u1", payload: { type: "t" }, leaseMs: 1000 },
+      new Date(Date.now() - 120_000),
+    );
+    await ref.set({
+      ...job,
+      status: "LEASED",
+      lease: { holder: "r1", token: "t1", expiresAt: lapsed },
+      leaseExpiresAt: lapsed,
+      startedAt: lapsed,
+    });
     const live = db().collection("jobs").doc();
     const future = Timestamp.fromMillis(Date.now() + 600_000);
-    await live.set({ ...newJobDoc(live.id, { kind: "generic", queue: "generic", teamId: "u1", payload: { type: "t" }, leaseMs: 600_000 }, new Date()), status: "LEASED", lease: { holder: "r2", token: "t2", expiresAt: future }, leaseExpiresAt: future });
+    await live.set({
+      ...newJobDoc(
+        live.id,
+        { kind: "generic", queue: "generic", teamId: "u1", payload: { type: "t" }, leaseMs: 600_000 },
+        new Date(),
+      ),
+      status: "LEASED",
+      lease: { holder: "r2", token: "t2", expiresAt: future },
+      leaseExpiresAt: future,
+    });
 
     // The library runs a v2 scheduled function through its scheduled wrapper (options: eventId,
     // timestamp), a case its type declarations do not describe.
-    const reap = fft.wrap(fns.reapExpiredLeases as never) as unknown as (options: { timestamp?: string }) => Promise<void>;
+    const reap = fft.wrap(fns.reapExpiredLeases as never) as unknown as (options: {
+      timestamp?: string;
+    }) => Promise<void>;
     await reap({ timestamp: new Date().toISOString() });
 
     const after = (await ref.get()).data();
@@ -82,12 +104,23 @@ describe("Cloud Functions through firebase-functions-test (offline mode)", funct
 
   it("jobs and fleet (HTTPS): no credential is 401 in each face's own envelope, and nothing is written", async () => {
     const before = (await db().collection("jobs").count().get()).data().count;
-    const jobs = await fetch(`${base}/jobs`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ type: "t", workflowPath: "w.md" }) });
+    const jobs = await fetch(`${base}/jobs`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ type: "t", workflowPath: "w.md" }),
+    });
     assert.equal(jobs.status, 401);
-    assert.deepEqual(await jobs.json(), { error: "UNAUTHENTICATED", message: "Send credentials as Authorization: Bearer <token>." });
+    assert.deepEqual(await jobs.json(), {
+      error: "UNAUTHENTICATED",
+      message: "Send credentials as Authorization: Bearer <token>.",
+    });
     const fleet = await fetch(`${base}/fleetPendingTasks/api/runners/tasks/pending`);
     assert.equal(fleet.status, 401);
-    assert.deepEqual(await fleet.json(), { data: null, error: "Send credentials as Authorization: Bearer <token>.", reason: "UNAUTHENTICATED" });
+    assert.deepEqual(await fleet.json(), {
+      data: null,
+      error: "Send credentials as Authorization: Bearer <token>.",
+      reason: "UNAUTHENTICATED",
+    });
     const after = (await db().collection("jobs").count().get()).data().count;
     assert.equal(after, before);
   });

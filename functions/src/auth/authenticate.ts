@@ -61,7 +61,8 @@ export interface ControlPlanePrincipal {
   /** `external_user_id` claim = `x-userid` header. */
   userId: string;
 }
-export type Principal = UserPrincipal | RunnerPrincipal | ApiKeyPrincipal | TenantRunnerPrincipal | ControlPlanePrincipal;
+export type Principal =
+  UserPrincipal | RunnerPrincipal | ApiKeyPrincipal | TenantRunnerPrincipal | ControlPlanePrincipal;
 export type PrincipalKind = Principal["kind"];
 
 /**
@@ -89,7 +90,11 @@ export type PrincipalFor<R extends AuthRule> = R extends { readonly accept: read
  * Resolves the caller for `rule` and the team it acts in, or throws 401/403 (404 for a team the
  * caller is not in). `params` are the path's, for routes under `/teams/:teamId`.
  */
-export async function authenticate<R extends AuthRule>(req: Request, rule: R, params: Record<string, string> = {}): Promise<PrincipalFor<R>> {
+export async function authenticate<R extends AuthRule>(
+  req: Request,
+  rule: R,
+  params: Record<string, string> = {},
+): Promise<PrincipalFor<R>> {
   if ("public" in rule) return null as PrincipalFor<R>;
   const principal = await resolve(req, rule);
   const named = rule.team === "personal" ? null : namedTeam(req, params);
@@ -97,19 +102,22 @@ export async function authenticate<R extends AuthRule>(req: Request, rule: R, pa
     principal.teamId = named ?? personalTeamId(principal.uid);
     principal.role = await roleIn(principal.teamId, principal.uid, principal.email, new Date());
     assertRole(principal.role, rule.role ?? (req.method === "GET" ? "viewer" : "member"));
-  } else if (principal.kind !== "controlPlane" && principal.kind !== "tenantRunner" && named !== null && named !== principal.teamId) {
+  } else if (
+    principal.kind !== "controlPlane" &&
+    principal.kind !== "tenantRunner" &&
+    named !== null &&
+    named !== principal.teamId
+  ) {
     // A key acts for its own team only; another team's resources do not exist for it.
     throw noSuchTeam();
   }
   return principal as PrincipalFor<R>;
 }
 
-async function resolve(
-  req: Request,
-  rule: Exclude<AuthRule, { public: true }>,
-): Promise<Principal> {
+async function resolve(req: Request, rule: Exclude<AuthRule, { public: true }>): Promise<Principal> {
   const token = presentedToken(req, rule.apiKeyHeader === true);
-  if (token === null) throw new Unauthenticated("UNAUTHENTICATED", "Send credentials as Authorization: Bearer <token>.");
+  if (token === null)
+    throw new Unauthenticated("UNAUTHENTICATED", "Send credentials as Authorization: Bearer <token>.");
   const accepts = (kind: PrincipalKind) => rule.accept.includes(kind);
 
   const credential = splitCredentialToken(token);
@@ -120,13 +128,22 @@ async function resolve(
     const principal = await verifyCredential(credential.credentialId, credential.secret);
     // Both are scoped API keys: each is known here, but may act only where its kind is named.
     if (principal.kind === "apiKey" && accepts("tenantRunner")) {
-      throw new PermissionDenied("NOT_A_TENANT_RUNNER_KEY", "This key is not a Coderunner runner key; mint one with POST /api/coderunner/runner-keys.");
+      throw new PermissionDenied(
+        "NOT_A_TENANT_RUNNER_KEY",
+        "This key is not a Coderunner runner key; mint one with POST /api/coderunner/runner-keys.",
+      );
     }
     if (principal.kind === "tenantRunner" && !accepts("tenantRunner") && accepts("apiKey")) {
-      throw new PermissionDenied("TENANT_RUNNER_KEY", "A Coderunner runner key serves only the Coderunner runner routes.");
+      throw new PermissionDenied(
+        "TENANT_RUNNER_KEY",
+        "A Coderunner runner key serves only the Coderunner runner routes.",
+      );
     }
     if (!accepts(principal.kind)) {
-      throw new Unauthenticated("WRONG_CREDENTIAL", `This route does not take a ${principal.kind === "runner" ? "runner key" : "API key"}.`);
+      throw new Unauthenticated(
+        "WRONG_CREDENTIAL",
+        `This route does not take a ${principal.kind === "runner" ? "runner key" : "API key"}.`,
+      );
     }
     if (principal.kind !== "runner" && rule.scope !== undefined && !principal.scopes.includes(rule.scope)) {
       throw new PermissionDenied("MISSING_SCOPE", `This key lacks the ${rule.scope} scope.`);
@@ -196,8 +213,14 @@ function idTokenRefusal(error: unknown): Unauthenticated {
  * One document read per call, so a revocation takes effect on the very next request; a key of a
  * disabled or deleted user is refused too (its owner's status is looked up, see `ownerStatus`).
  */
-async function verifyCredential(credentialId: string, secret: string): Promise<RunnerPrincipal | ApiKeyPrincipal | TenantRunnerPrincipal> {
-  const snap = (await db().collection(COLLECTIONS.credentials).doc(credentialId).get()) as DocumentSnapshot<CredentialDoc>;
+async function verifyCredential(
+  credentialId: string,
+  secret: string,
+): Promise<RunnerPrincipal | ApiKeyPrincipal | TenantRunnerPrincipal> {
+  const snap = (await db()
+    .collection(COLLECTIONS.credentials)
+    .doc(credentialId)
+    .get()) as DocumentSnapshot<CredentialDoc>;
   const doc = snap.data();
   // Same answer for unknown, wrong secret and revoked: the caller learns nothing about ids.
   if (doc === undefined || !secretMatches(secret, doc.secretHash)) {

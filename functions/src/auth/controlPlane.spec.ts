@@ -15,7 +15,10 @@ function request(headers: Record<string, string>): Request {
   return { headers } as unknown as Request;
 }
 
-function sign(claims: Record<string, unknown>, options: { exp?: string | number | null; iat?: number | null; key?: typeof privateKey; alg?: string } = {}) {
+function sign(
+  claims: Record<string, unknown>,
+  options: { exp?: string | number | null; iat?: number | null; key?: typeof privateKey; alg?: string } = {},
+) {
   let jwt = new SignJWT(claims).setProtectedHeader({ alg: options.alg ?? "RS256" });
   if (options.iat !== null) jwt = jwt.setIssuedAt(options.iat);
   if (options.exp !== null) jwt = jwt.setExpirationTime(options.exp ?? "5m");
@@ -93,7 +96,9 @@ describe("Control Plane JWT (seed 000)", () => {
   });
 
   it("refuses a token signed by another key", async () => {
-    const error = await rejection(verifyControlPlaneToken(await sign(good, { key: other.privateKey }), request(headers)));
+    const error = await rejection(
+      verifyControlPlaneToken(await sign(good, { key: other.privateKey }), request(headers)),
+    );
     assert.equal(error.status, 401);
   });
 
@@ -141,13 +146,32 @@ describe("Control Plane JWT (seed 000)", () => {
     const YEAR_2100 = Date.UTC(2100, 0, 1) / 1000;
     const ISSUER = "https://control-plane.example";
     const AUDIENCE = "coderunner";
-    type Case = { name: string; claims?: Record<string, unknown>; iat?: number | null; exp?: number | null; status: number | "ok"; reason?: string };
+    type Case = {
+      name: string;
+      claims?: Record<string, unknown>;
+      iat?: number | null;
+      exp?: number | null;
+      status: number | "ok";
+      reason?: string;
+    };
     const cases: Case[] = [
       { name: "fresh, right issuer and audience", status: "ok" },
       { name: "no iat", iat: null, status: 401, reason: "INVALID_TOKEN" },
-      { name: "iat older than the maximum age, exp still ahead", iat: nowS() - 3700, exp: nowS() + 3600, status: 401, reason: "TOKEN_EXPIRED" },
+      {
+        name: "iat older than the maximum age, exp still ahead",
+        iat: nowS() - 3700,
+        exp: nowS() + 3600,
+        status: 401,
+        reason: "TOKEN_EXPIRED",
+      },
       { name: "iat just inside the maximum age", iat: nowS() - 3500, exp: nowS() + 60, status: "ok" },
-      { name: "exp in 2100, iat in 2090 (from the review)", iat: YEAR_2090, exp: YEAR_2100, status: 401, reason: "INVALID_TOKEN" },
+      {
+        name: "exp in 2100, iat in 2090 (from the review)",
+        iat: YEAR_2090,
+        exp: YEAR_2100,
+        status: 401,
+        reason: "INVALID_TOKEN",
+      },
       { name: "exp in 2100, iat now: usable only for the maximum age", exp: YEAR_2100, status: "ok" },
       { name: "iat a minute in the future", iat: nowS() + 120, status: 401, reason: "INVALID_TOKEN" },
       { name: "iat a few seconds in the future (clock skew)", iat: nowS() + 10, status: "ok" },
@@ -167,8 +191,13 @@ describe("Control Plane JWT (seed 000)", () => {
 
     for (const c of cases) {
       it(`${c.name}: ${c.status === "ok" ? "accepted" : `${c.status} ${c.reason ?? ""}`}`, async () => {
-        const claims = Object.fromEntries(Object.entries({ ...good, iss: ISSUER, aud: AUDIENCE, ...c.claims }).filter(([, v]) => v !== undefined));
-        const token = await sign(claims, { iat: c.iat === undefined ? nowS() : c.iat, exp: c.exp === undefined ? nowS() + 300 : c.exp });
+        const claims = Object.fromEntries(
+          Object.entries({ ...good, iss: ISSUER, aud: AUDIENCE, ...c.claims }).filter(([, v]) => v !== undefined),
+        );
+        const token = await sign(claims, {
+          iat: c.iat === undefined ? nowS() : c.iat,
+          exp: c.exp === undefined ? nowS() + 300 : c.exp,
+        });
         if (c.status === "ok") {
           assert.equal((await verifyControlPlaneToken(token, request(headers))).tenantId, TENANT);
           return;
@@ -191,7 +220,12 @@ describe("Control Plane JWT (seed 000)", () => {
         process.env.CONTROL_PLANE_AUDIENCE = "coderunner";
         process.env[missing] = "";
         assert.match(controlPlaneConfigProblem() ?? "", new RegExp(`^${missing} must be set outside the emulator`));
-        const error = await rejection(verifyControlPlaneToken(await sign({ ...good, iss: "https://control-plane.example", aud: "coderunner" }), request(headers)));
+        const error = await rejection(
+          verifyControlPlaneToken(
+            await sign({ ...good, iss: "https://control-plane.example", aud: "coderunner" }),
+            request(headers),
+          ),
+        );
         assert.equal(error.status, 503);
         assert.equal(error.reason, "CONTROL_PLANE_AUTH_UNCONFIGURED");
         assert.match(error.message, new RegExp(missing));

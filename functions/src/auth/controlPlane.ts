@@ -48,7 +48,9 @@ function inEmulator(): boolean {
 export function controlPlaneConfigProblem(): string | null {
   if (inEmulator()) return null;
   const keyed = CONTROL_PLANE_PUBLIC_KEY.value().trim().length > 0 || CONTROL_PLANE_JWKS_URL.value().trim().length > 0;
-  const missing = [CONTROL_PLANE_ISSUER, CONTROL_PLANE_AUDIENCE].filter((p) => p.value().trim().length === 0).map((p) => p.name);
+  const missing = [CONTROL_PLANE_ISSUER, CONTROL_PLANE_AUDIENCE]
+    .filter((p) => p.value().trim().length === 0)
+    .map((p) => p.name);
   if (!keyed || missing.length === 0) return null;
   return `${missing.join(" and ")} must be set outside the emulator: without them any issuer's or audience's RS256 token signed by this key would pass.`;
 }
@@ -67,7 +69,12 @@ export async function verifyControlPlaneToken(token: string, req: Request): Prom
   }
   const key = await verificationKey();
   const problem = controlPlaneConfigProblem();
-  if (problem !== null) throw new ApiError(503, "CONTROL_PLANE_AUTH_UNCONFIGURED", `Control Plane authentication is not fully configured: ${problem}`);
+  if (problem !== null)
+    throw new ApiError(
+      503,
+      "CONTROL_PLANE_AUTH_UNCONFIGURED",
+      `Control Plane authentication is not fully configured: ${problem}`,
+    );
   const issuer = CONTROL_PLANE_ISSUER.value().trim();
   const audience = CONTROL_PLANE_AUDIENCE.value().trim();
   let payload: Record<string, unknown>;

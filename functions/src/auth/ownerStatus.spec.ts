@@ -6,14 +6,17 @@ describe("owner status cache", () => {
     const status = new Map<string, boolean>([["alice", true]]);
     let lookups = 0;
     let failNext = false;
-    const cache = new OwnerStatusCache((uid) => {
-      lookups += 1;
-      if (failNext) {
-        failNext = false;
-        return Promise.reject(new Error("auth down"));
-      }
-      return Promise.resolve(status.get(uid) ?? false);
-    }, () => ttlMs);
+    const cache = new OwnerStatusCache(
+      (uid) => {
+        lookups += 1;
+        if (failNext) {
+          failNext = false;
+          return Promise.reject(new Error("auth down"));
+        }
+        return Promise.resolve(status.get(uid) ?? false);
+      },
+      () => ttlMs,
+    );
     return { cache, status, lookups: () => lookups, failOnce: () => (failNext = true) };
   }
 

@@ -19,7 +19,10 @@ export type TeamSource =
 export function namedTeam(req: Request, params: Record<string, string>): string | null {
   const header = req.headers[TEAM_HEADER];
   const query = req.query.teamId;
-  const named = params.teamId ?? (typeof header === "string" ? header : undefined) ?? (typeof query === "string" ? query : undefined);
+  const named =
+    params.teamId ??
+    (typeof header === "string" ? header : undefined) ??
+    (typeof query === "string" ? query : undefined);
   if (named === undefined) return null;
   assert(TEAM_ID.test(named), new InvalidArgument("INVALID_TEAM", "The team id is not valid."));
   return named;
@@ -46,5 +49,8 @@ export async function roleIn(teamId: string, uid: string, email: string | null, 
 
 /** 403 for a role below `minimum`: the member is known, the action is not theirs. */
 export function assertRole(role: Role, minimum: Role): void {
-  assert(roleAtLeast(role, minimum), new PermissionDenied("ROLE_TOO_LOW", `This needs the ${minimum} role or higher in the team.`));
+  assert(
+    roleAtLeast(role, minimum),
+    new PermissionDenied("ROLE_TOO_LOW", `This needs the ${minimum} role or higher in the team.`),
+  );
 }

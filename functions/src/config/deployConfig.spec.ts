@@ -9,7 +9,10 @@ const readJson = <T>(name: string) => JSON.parse(readFileSync(join(ROOT, name), 
 
 interface FirebaseJson {
   storage?: { rules?: string };
-  hosting: { headers?: { source: string; headers: { key: string; value: string }[] }[]; rewrites: { source: string; function?: { functionId: string; region: string } }[] };
+  hosting: {
+    headers?: { source: string; headers: { key: string; value: string }[] }[];
+    rewrites: { source: string; function?: { functionId: string; region: string } }[];
+  };
 }
 interface Endpoint {
   region?: string[];
@@ -33,7 +36,10 @@ describe("production settings", () => {
     assert.equal(firebase.storage?.rules, "storage.rules");
     const rules = readFileSync(join(ROOT, "storage.rules"), "utf8").replace(/\/\/.*$/gm, "");
     const allows = [...rules.matchAll(/allow\s+([^:;]+)(?::\s*([^;]*))?;/g)];
-    assert.deepEqual(allows.map((m) => [(m[1] ?? "").trim(), (m[2] ?? "").trim()]), [["read, write", "if false"]]);
+    assert.deepEqual(
+      allows.map((m) => [(m[1] ?? "").trim(), (m[2] ?? "").trim()]),
+      [["read, write", "if false"]],
+    );
     assert.match(rules, /match \/\{allPaths=\*\*\}/);
   });
 
@@ -41,7 +47,12 @@ describe("production settings", () => {
     const rule = firebase.hosting.headers?.find((h) => h.source === "/dashboard/**");
     assert.ok(rule !== undefined, "headers for /dashboard/**");
     const header = (key: string) => rule.headers.find((h) => h.key.toLowerCase() === key)?.value;
-    const csp = new Map((header("content-security-policy") ?? "").split(";").map((d) => d.trim().split(/\s+/)).map(([name = "", ...sources]) => [name, sources.join(" ")]));
+    const csp = new Map(
+      (header("content-security-policy") ?? "")
+        .split(";")
+        .map((d) => d.trim().split(/\s+/))
+        .map(([name = "", ...sources]) => [name, sources.join(" ")]),
+    );
     assert.equal(csp.get("script-src"), "'self'");
     assert.equal(csp.get("style-src"), "'self'");
     assert.equal(csp.get("img-src"), "'self' data: blob:");
@@ -50,7 +61,10 @@ describe("production settings", () => {
     assert.equal(csp.get("base-uri"), "'none'");
     assert.equal(csp.get("object-src"), "'none'");
     // Firebase Auth's own endpoints only (the local stack adds the Auth emulator).
-    assert.equal(csp.get("connect-src"), "'self' https://identitytoolkit.googleapis.com https://securetoken.googleapis.com");
+    assert.equal(
+      csp.get("connect-src"),
+      "'self' https://identitytoolkit.googleapis.com https://securetoken.googleapis.com",
+    );
     assert.equal(header("x-content-type-options"), "nosniff");
     assert.equal(header("referrer-policy"), "no-referrer");
   });
@@ -63,7 +77,8 @@ describe("production settings", () => {
       assert.deepEqual(endpoint.region, [REGION], name);
       assert.match(String(endpoint.maxInstances), /MAX_INSTANCES/, name);
     }
-    for (const rewrite of firebase.hosting.rewrites) if (rewrite.function !== undefined) assert.equal(rewrite.function.region, REGION, rewrite.source);
+    for (const rewrite of firebase.hosting.rewrites)
+      if (rewrite.function !== undefined) assert.equal(rewrite.function.region, REGION, rewrite.source);
   });
 
   it("uploads, large bodies, downloads and streams get their own memory and concurrency", () => {
@@ -80,16 +95,24 @@ describe("production settings", () => {
     };
     for (const [name, settings] of Object.entries(expect)) {
       const endpoint = endpointOf(name);
-      assert.deepEqual({ availableMemoryMb: endpoint.availableMemoryMb, concurrency: endpoint.concurrency }, settings, name);
+      assert.deepEqual(
+        { availableMemoryMb: endpoint.availableMemoryMb, concurrency: endpoint.concurrency },
+        settings,
+        name,
+      );
       assert.equal(endpoint.cpu, 1, `${name}: concurrency needs a whole vCPU`);
     }
   });
 
   it("finished jobs, log lines and artifacts expire by TTL; params, results and log lines are not indexed", () => {
-    const { fieldOverrides } = readJson<{ fieldOverrides: { collectionGroup: string; fieldPath: string; ttl?: boolean; indexes: unknown[] }[] }>("firestore.indexes.json");
+    const { fieldOverrides } = readJson<{
+      fieldOverrides: { collectionGroup: string; fieldPath: string; ttl?: boolean; indexes: unknown[] }[];
+    }>("firestore.indexes.json");
     const ttl = fieldOverrides.filter((o) => o.ttl === true).map((o) => `${o.collectionGroup}.${o.fieldPath}`);
     assert.deepEqual(ttl.sort(), ["artifacts.expireAt", "jobs.expireAt", "logs.expireAt"]);
-    const exempt = fieldOverrides.filter((o) => o.indexes.length === 0).map((o) => `${o.collectionGroup}.${o.fieldPath}`);
+    const exempt = fieldOverrides
+      .filter((o) => o.indexes.length === 0)
+      .map((o) => `${o.collectionGroup}.${o.fieldPath}`);
     for (const field of ["jobs.payload.params", "jobs.result", "logs.line"]) assert.ok(exempt.includes(field), field);
   });
 
@@ -97,6 +120,7 @@ describe("production settings", () => {
     const source = readFileSync(join(__dirname, "params.ts"), "utf8");
     const defines = [...source.matchAll(/define(?:Int|String|Secret|Boolean)\("(\w+)", \{([^}]*)\}/g)];
     assert.ok(defines.length >= 10);
-    for (const [, name, options] of defines) assert.match(options ?? "", /description: "[^"]{10,}"/, `${name ?? "?"} has a description`);
+    for (const [, name, options] of defines)
+      assert.match(options ?? "", /description: "[^"]{10,}"/, `${name ?? "?"} has a description`);
   });
 });

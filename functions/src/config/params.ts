@@ -7,32 +7,68 @@ import { defineInt, defineString } from "firebase-functions/params";
  */
 
 /** PEM (SPKI) public key that verifies Control Plane JWTs (seed 000). Literal `\n` allowed. */
-export const CONTROL_PLANE_PUBLIC_KEY = defineString("CONTROL_PLANE_PUBLIC_KEY", { default: "", description: "PEM (SPKI) public key that verifies Control Plane JWTs (seed 000). Escaped newlines (backslash n) allowed." });
+export const CONTROL_PLANE_PUBLIC_KEY = defineString("CONTROL_PLANE_PUBLIC_KEY", {
+  default: "",
+  description:
+    "PEM (SPKI) public key that verifies Control Plane JWTs (seed 000). Escaped newlines (backslash n) allowed.",
+});
 /** Alternative to the PEM: a JWKS URL holding the Control Plane's RS256 keys. */
-export const CONTROL_PLANE_JWKS_URL = defineString("CONTROL_PLANE_JWKS_URL", { default: "", description: "Alternative to the PEM: a JWKS URL holding the Control Plane's RS256 keys." });
+export const CONTROL_PLANE_JWKS_URL = defineString("CONTROL_PLANE_JWKS_URL", {
+  default: "",
+  description: "Alternative to the PEM: a JWKS URL holding the Control Plane's RS256 keys.",
+});
 /** Expected `iss` of Control Plane JWTs. Required outside the emulator (unchecked there when empty). */
-export const CONTROL_PLANE_ISSUER = defineString("CONTROL_PLANE_ISSUER", { default: "", description: "Expected iss of Control Plane JWTs. Required outside the emulator (unchecked there when empty)." });
+export const CONTROL_PLANE_ISSUER = defineString("CONTROL_PLANE_ISSUER", {
+  default: "",
+  description: "Expected iss of Control Plane JWTs. Required outside the emulator (unchecked there when empty).",
+});
 /** Expected `aud` of Control Plane JWTs. Required outside the emulator (unchecked there when empty). */
-export const CONTROL_PLANE_AUDIENCE = defineString("CONTROL_PLANE_AUDIENCE", { default: "", description: "Expected aud of Control Plane JWTs. Required outside the emulator (unchecked there when empty)." });
+export const CONTROL_PLANE_AUDIENCE = defineString("CONTROL_PLANE_AUDIENCE", {
+  default: "",
+  description: "Expected aud of Control Plane JWTs. Required outside the emulator (unchecked there when empty).",
+});
 /** Oldest a Control Plane JWT may be (seconds since its required `iat`), whatever its `exp` says. */
-export const CONTROL_PLANE_MAX_TOKEN_AGE_SECONDS = defineInt("CONTROL_PLANE_MAX_TOKEN_AGE_SECONDS", { default: 60 * 60, description: "Oldest a Control Plane JWT may be (seconds since its required iat), whatever its exp says." });
+export const CONTROL_PLANE_MAX_TOKEN_AGE_SECONDS = defineInt("CONTROL_PLANE_MAX_TOKEN_AGE_SECONDS", {
+  default: 60 * 60,
+  description: "Oldest a Control Plane JWT may be (seconds since its required iat), whatever its exp says.",
+});
 
 /**
  * How long one instance trusts its last look at a key owner's Auth account (disabled, deleted).
  * Keys of a disabled or deleted user stop working within this long; 1 means every call looks.
  */
-export const OWNER_STATUS_CACHE_MS = defineInt("OWNER_STATUS_CACHE_MS", { default: 10 * 1000, description: "How long one instance trusts its last look at a key owner's Auth account (disabled, deleted). Keys of a disabled or deleted user stop working within this long; 1 means every call looks." });
+export const OWNER_STATUS_CACHE_MS = defineInt("OWNER_STATUS_CACHE_MS", {
+  default: 10 * 1000,
+  description:
+    "How long one instance trusts its last look at a key owner's Auth account (disabled, deleted). Keys of a disabled or deleted user stop working within this long; 1 means every call looks.",
+});
 
 /** Lease length for workspace jobs (seed 001: the public runner heartbeats every 2 minutes). */
-export const WORKSPACE_LEASE_MS = defineInt("WORKSPACE_LEASE_MS", { default: 10 * 60 * 1000, description: "Lease length for workspace jobs (seed 001: the public runner heartbeats every 2 minutes)." });
+export const WORKSPACE_LEASE_MS = defineInt("WORKSPACE_LEASE_MS", {
+  default: 10 * 60 * 1000,
+  description: "Lease length for workspace jobs (seed 001: the public runner heartbeats every 2 minutes).",
+});
 /** Lease length for jobs-API, review and execution jobs. */
-export const JOB_LEASE_MS = defineInt("JOB_LEASE_MS", { default: 5 * 60 * 1000, description: "Lease length for jobs-API, review and execution jobs." });
+export const JOB_LEASE_MS = defineInt("JOB_LEASE_MS", {
+  default: 5 * 60 * 1000,
+  description: "Lease length for jobs-API, review and execution jobs.",
+});
 /** Longest a jobs-API SSE response stays open before it closes and the client reconnects (Hosting cuts at 60 s). */
-export const JOB_STREAM_MAX_MS = defineInt("JOB_STREAM_MAX_MS", { default: 55 * 1000, description: "Longest a jobs-API SSE response stays open before it closes and the client reconnects (Hosting cuts at 60 s)." });
+export const JOB_STREAM_MAX_MS = defineInt("JOB_STREAM_MAX_MS", {
+  default: 55 * 1000,
+  description:
+    "Longest a jobs-API SSE response stays open before it closes and the client reconnects (Hosting cuts at 60 s).",
+});
 /** A runner silent for this long is marked offline and its leases released. */
-export const RUNNER_OFFLINE_AFTER_MS = defineInt("RUNNER_OFFLINE_AFTER_MS", { default: 2 * 60 * 1000, description: "A runner silent for this long is marked offline and its leases released." });
+export const RUNNER_OFFLINE_AFTER_MS = defineInt("RUNNER_OFFLINE_AFTER_MS", {
+  default: 2 * 60 * 1000,
+  description: "A runner silent for this long is marked offline and its leases released.",
+});
 /** A registration offline for this long is deleted. */
-export const RUNNER_DELETE_AFTER_MS = defineInt("RUNNER_DELETE_AFTER_MS", { default: 7 * 24 * 60 * 60 * 1000, description: "A registration offline for this long is deleted." });
+export const RUNNER_DELETE_AFTER_MS = defineInt("RUNNER_DELETE_AFTER_MS", {
+  default: 7 * 24 * 60 * 60 * 1000,
+  description: "A registration offline for this long is deleted.",
+});
 
 /** Reads an int param, falling back to its default when the runtime has no value (unit tests). */
 export function intParam(param: ReturnType<typeof defineInt>, fallback: number): number {
@@ -45,10 +81,16 @@ export function intParam(param: ReturnType<typeof defineInt>, fallback: number):
 }
 
 /** Most instances of any one function (a global option: bounds cost and Firestore load under a burst). */
-export const MAX_INSTANCES = defineInt("MAX_INSTANCES", { default: 20, description: "Most instances of any one function (global option): bounds cost and Firestore load under a burst." });
+export const MAX_INSTANCES = defineInt("MAX_INSTANCES", {
+  default: 20,
+  description: "Most instances of any one function (global option): bounds cost and Firestore load under a burst.",
+});
 
 /** Days a finished job, its log lines and its artifacts are kept before Firestore's TTL deletes them. */
-export const RETENTION_DAYS = defineInt("RETENTION_DAYS", { default: 30, description: "Days a finished job, its log lines and its artifacts are kept before Firestore TTL deletes them." });
+export const RETENTION_DAYS = defineInt("RETENTION_DAYS", {
+  default: 30,
+  description: "Days a finished job, its log lines and its artifacts are kept before Firestore TTL deletes them.",
+});
 
 /**
  * Blob backend: `storage` (Cloud Storage, production), `firestore` (the offline chunk store), or
@@ -57,11 +99,16 @@ export const RETENTION_DAYS = defineInt("RETENTION_DAYS", { default: 30, descrip
  */
 export const BLOB_STORE = defineString("BLOB_STORE", {
   default: "storage",
-  description: "Where blobs live: storage (Cloud Storage), firestore (chunk store), local (Storage emulator if running, else chunk store)",
+  description:
+    "Where blobs live: storage (Cloud Storage), firestore (chunk store), local (Storage emulator if running, else chunk store)",
 });
 
 /**
  * Firebase Web API key for `POST /auth/login` and `/auth/refresh` (password sign-in through
  * Firebase Auth's REST API). Unused against the Auth emulator, which takes any key.
  */
-export const WEB_API_KEY = defineString("WEB_API_KEY", { default: "", description: "Firebase Web API key for POST /auth/login and /auth/refresh (password sign-in); unused against the Auth emulator." });
+export const WEB_API_KEY = defineString("WEB_API_KEY", {
+  default: "",
+  description:
+    "Firebase Web API key for POST /auth/login and /auth/refresh (password sign-in); unused against the Auth emulator.",
+});

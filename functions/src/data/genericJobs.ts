@@ -50,10 +50,17 @@ export interface JobListFilter {
  * createdAt DESC), (queue, payload.type, createdAt DESC), (queue, status, payload.type,
  * createdAt DESC); `__name__` follows in the last field's direction.
  */
-export function ownedJobsPage(filter: JobListFilter, after: { createdAt: Timestamp; id: string } | null, limit: number): Query<GenericJob> {
+export function ownedJobsPage(
+  filter: JobListFilter,
+  after: { createdAt: Timestamp; id: string } | null,
+  limit: number,
+): Query<GenericJob> {
   let query = jobs().where("queue", "==", filter.queue) as Query<GenericJob>;
   if (filter.statuses !== undefined && filter.statuses.length > 0) {
-    query = filter.statuses.length === 1 ? query.where("status", "==", filter.statuses[0]) : query.where("status", "in", filter.statuses);
+    query =
+      filter.statuses.length === 1
+        ? query.where("status", "==", filter.statuses[0])
+        : query.where("status", "in", filter.statuses);
   }
   if (filter.type !== undefined) query = query.where("payload.type", "==", filter.type);
   query = query.orderBy("createdAt", "desc").orderBy(FieldPath.documentId(), "desc");

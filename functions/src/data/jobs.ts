@@ -25,7 +25,11 @@ export function pendingCandidates(queue: string, window: number): Query<JobDoc> 
  * while other processes are claiming from the same queue. Same index as `pendingCandidates`.
  */
 export function pendingCandidatesInShard(shard: string, window: number): Query<JobDoc> {
-  return jobs().where("pendingShard", "==", shard).orderBy("priority", "desc").orderBy("enqueuedAt", "asc").limit(window);
+  return jobs()
+    .where("pendingShard", "==", shard)
+    .orderBy("priority", "desc")
+    .orderBy("enqueuedAt", "asc")
+    .limit(window);
 }
 
 /** Expired leases, oldest first. Index: single-field `leaseExpiresAt` (automatic). */

@@ -97,7 +97,11 @@ export function staleRunners(cutoff: Timestamp, batch: number): Query<RunnerDoc>
 
 /** Runners offline since at or before `cutoff`. Index: runners (status ASC, offlineAt ASC). */
 export function longOfflineRunners(cutoff: Timestamp, batch: number): Query<RunnerDoc> {
-  return runners().where("status", "==", "offline").where("offlineAt", "<=", cutoff).orderBy("offlineAt", "asc").limit(batch);
+  return runners()
+    .where("status", "==", "offline")
+    .where("offlineAt", "<=", cutoff)
+    .orderBy("offlineAt", "asc")
+    .limit(batch);
 }
 
 // Jobs seen from a runner: the queries on `jobs` that only the runner faces make.
@@ -107,7 +111,10 @@ export function longOfflineRunners(cutoff: Timestamp, batch: number): Query<Runn
  * them). Index: jobs (lease.holder ASC, status ASC).
  */
 export function heldJobsOf(runnerDocId: string, limit: number): Query<JobDoc> {
-  return jobs().where("lease.holder", "==", runnerDocId).where("status", "in", [...HELD_STATUSES]).limit(limit);
+  return jobs()
+    .where("lease.holder", "==", runnerDocId)
+    .where("status", "in", [...HELD_STATUSES])
+    .limit(limit);
 }
 
 /**

@@ -50,11 +50,18 @@ describe("sendError", () => {
     assert.match(logged, /unhandled error/, "still logged: contention is worth seeing");
     assert.equal(seen.status, 503);
     assert.equal(seen.headers["retry-after"], "1");
-    assert.deepEqual(seen.body, { error: "TRY_AGAIN", message: "The service is busy; retry in a moment. Nothing was changed." });
+    assert.deepEqual(seen.body, {
+      error: "TRY_AGAIN",
+      message: "The service is busy; retry in a moment. Nothing was changed.",
+    });
   });
 
   it("keeps 500 for what nobody can retry past, without the error's text", () => {
-    for (const error of [new TypeError("x is undefined"), Object.assign(new Error("3 INVALID_ARGUMENT"), { code: 3 }), "a string"]) {
+    for (const error of [
+      new TypeError("x is undefined"),
+      Object.assign(new Error("3 INVALID_ARGUMENT"), { code: 3 }),
+      "a string",
+    ]) {
       const { res, seen } = recorder();
       quietly(() => sendError(res, "fleet", error, req));
       assert.equal(seen.status, 500);
@@ -64,8 +71,14 @@ describe("sendError", () => {
   });
 
   it("tells retryable gRPC codes from the rest", () => {
-    assert.deepEqual([4, 8, 10, 14].map((code) => isRetryableStorageError({ code })), [true, true, true, true]);
-    assert.deepEqual([0, 3, 5, 6, 9, 13, "10", undefined].map((code) => isRetryableStorageError({ code })), Array(8).fill(false));
+    assert.deepEqual(
+      [4, 8, 10, 14].map((code) => isRetryableStorageError({ code })),
+      [true, true, true, true],
+    );
+    assert.deepEqual(
+      [0, 3, 5, 6, 9, 13, "10", undefined].map((code) => isRetryableStorageError({ code })),
+      Array(8).fill(false),
+    );
     assert.equal(isRetryableStorageError(null), false);
   });
 });

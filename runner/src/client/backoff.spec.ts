@@ -5,16 +5,34 @@ const policy: RetryPolicy = { maxAttempts: 10, baseDelayMs: 100, maxDelayMs: 1_0
 
 describe("backoffDelay", () => {
   it("doubles per attempt, half fixed and half random", () => {
-    assert.equal(backoffDelay(1, policy, () => 0), 50);
-    assert.equal(backoffDelay(1, policy, () => 1), 100);
-    assert.equal(backoffDelay(2, policy, () => 0), 100);
-    assert.equal(backoffDelay(3, policy, () => 1), 400);
+    assert.equal(
+      backoffDelay(1, policy, () => 0),
+      50,
+    );
+    assert.equal(
+      backoffDelay(1, policy, () => 1),
+      100,
+    );
+    assert.equal(
+      backoffDelay(2, policy, () => 0),
+      100,
+    );
+    assert.equal(
+      backoffDelay(3, policy, () => 1),
+      400,
+    );
   });
 
   it("never exceeds the cap and never drops below half of it once there", () => {
     for (let attempt = 5; attempt < 40; attempt++) {
-      assert.equal(backoffDelay(attempt, policy, () => 1), 1_000);
-      assert.equal(backoffDelay(attempt, policy, () => 0), 500);
+      assert.equal(
+        backoffDelay(attempt, policy, () => 1),
+        1_000,
+      );
+      assert.equal(
+        backoffDelay(attempt, policy, () => 0),
+        500,
+      );
     }
   });
 

@@ -15,7 +15,12 @@ export interface RetryPolicy {
  * Enough to ride out an API restart (the local stack reloads its functions in a few seconds;
  * a deploy or a Hosting hiccup takes longer) without holding a finished job's report forever.
  */
-export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 12, baseDelayMs: 200, maxDelayMs: 8_000, maxElapsedMs: 90_000 };
+export const DEFAULT_RETRY: RetryPolicy = {
+  maxAttempts: 12,
+  baseDelayMs: 200,
+  maxDelayMs: 8_000,
+  maxElapsedMs: 90_000,
+};
 
 /**
  * "Equal jitter": half the exponential step fixed, half random. Many runners that lost the API

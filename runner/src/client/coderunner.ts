@@ -21,7 +21,13 @@ import {
 import type { HttpClient } from "./http";
 import { checked } from "./validate";
 
-export { LANGUAGE_TYPES, MAX_ERROR_CHARS as MAX_EXECUTION_ERROR_CHARS, MAX_OUTPUT_BYTES, MAX_RESULT_BYTES, MAX_UNCOMPRESSED_BYTES } from "../../../contract/src/code";
+export {
+  LANGUAGE_TYPES,
+  MAX_ERROR_CHARS as MAX_EXECUTION_ERROR_CHARS,
+  MAX_OUTPUT_BYTES,
+  MAX_RESULT_BYTES,
+  MAX_UNCOMPRESSED_BYTES,
+} from "../../../contract/src/code";
 export type { ExecutionFinished, ExecutionHeartbeat, LeasedExecution };
 export type ExecutionOutcome = Omit<z.input<typeof completeBody>, "leaseToken">;
 
@@ -36,13 +42,21 @@ export class CoderunnerClient {
 
   async lease(limit: number): Promise<LeasedExecution[]> {
     const json = checked(leaseBody, { limit }, "lease");
-    const response = await this.http.request({ method: "POST", path: "/api/coderunner/executions/lease", json, retry: "unprocessed" }, leaseExecutionsAnswer);
+    const response = await this.http.request(
+      { method: "POST", path: "/api/coderunner/executions/lease", json, retry: "unprocessed" },
+      leaseExecutionsAnswer,
+    );
     return response.body.data.executions;
   }
 
   async heartbeat(executionId: string, leaseToken: string): Promise<ExecutionHeartbeat> {
     const json = checked(heldBody, { leaseToken }, "heartbeat");
-    return (await this.http.request({ method: "POST", path: this.path(executionId, "heartbeat"), json }, executionHeartbeatAnswer)).body.data;
+    return (
+      await this.http.request(
+        { method: "POST", path: this.path(executionId, "heartbeat"), json },
+        executionHeartbeatAnswer,
+      )
+    ).body.data;
   }
 
   /** The ZIP's bytes (the holder only). `path` is the one the lease named. */
@@ -54,13 +68,20 @@ export class CoderunnerClient {
   /** SUCCEEDED on exit code 0, FAILED otherwise; the same completion again is a no-op. */
   async complete(executionId: string, leaseToken: string, outcome: ExecutionOutcome): Promise<ExecutionFinished> {
     const json = checked(completeBody, { leaseToken, ...outcome }, "complete");
-    return (await this.http.request({ method: "POST", path: this.path(executionId, "complete"), json }, executionFinishedAnswer)).body.data;
+    return (
+      await this.http.request(
+        { method: "POST", path: this.path(executionId, "complete"), json },
+        executionFinishedAnswer,
+      )
+    ).body.data;
   }
 
   /** The runner could not run it at all (bad bundle, missing runtime, shutting down). */
   async fail(executionId: string, leaseToken: string, error: string): Promise<ExecutionFinished> {
     const json = checked(failBody, { leaseToken, error }, "fail");
-    return (await this.http.request({ method: "POST", path: this.path(executionId, "fail"), json }, executionFinishedAnswer)).body.data;
+    return (
+      await this.http.request({ method: "POST", path: this.path(executionId, "fail"), json }, executionFinishedAnswer)
+    ).body.data;
   }
 
   private path(executionId: string, action: string): string {

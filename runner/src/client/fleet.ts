@@ -23,7 +23,12 @@ import {
 import type { HttpClient } from "./http";
 import { checked } from "./validate";
 
-export { MAX_LOG_LINE_CHARS as MAX_TASK_LOG_LINE_CHARS, MAX_LOG_LINES as MAX_TASK_LOG_LINES, MAX_ERROR_CHARS as MAX_TASK_ERROR_CHARS, MAX_CLAIM_LIMIT } from "../../../contract/src/fleet";
+export {
+  MAX_LOG_LINE_CHARS as MAX_TASK_LOG_LINE_CHARS,
+  MAX_LOG_LINES as MAX_TASK_LOG_LINES,
+  MAX_ERROR_CHARS as MAX_TASK_ERROR_CHARS,
+  MAX_CLAIM_LIMIT,
+} from "../../../contract/src/fleet";
 
 export type { FleetRunner, ReviewTask, TaskLogsAnswer, TaskPhase };
 export type RunnerStatus = z.input<typeof heartbeatBody>["status"];
@@ -56,18 +61,25 @@ export class FleetClient {
       "x-runner-version": registration.version,
       "x-runner-os": registration.os,
       "x-runner-arch": registration.arch,
-      "x-runner-max-concurrency": registration.maxConcurrency === undefined ? undefined : String(registration.maxConcurrency),
+      "x-runner-max-concurrency":
+        registration.maxConcurrency === undefined ? undefined : String(registration.maxConcurrency),
       "x-runner-tags": registration.tags === undefined ? undefined : registration.tags.join(","),
     };
     checked(registrationHeaders, input, "register");
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(input)) if (value !== undefined) headers[name] = value;
-    return (await this.http.request({ method: "POST", path: "/api/runners/register", headers, signal }, runnerAnswer)).body.data;
+    return (await this.http.request({ method: "POST", path: "/api/runners/register", headers, signal }, runnerAnswer))
+      .body.data;
   }
 
   async heartbeat(status: RunnerStatus, currentJobs: number): Promise<FleetRunner> {
     const json = checked(heartbeatBody, { status, currentJobs }, "heartbeat");
-    return (await this.http.request({ method: "POST", path: `/api/runners/${encodeURIComponent(this.runnerId)}/heartbeat`, json }, runnerAnswer)).body.data;
+    return (
+      await this.http.request(
+        { method: "POST", path: `/api/runners/${encodeURIComponent(this.runnerId)}/heartbeat`, json },
+        runnerAnswer,
+      )
+    ).body.data;
   }
 
   /**
@@ -78,29 +90,46 @@ export class FleetClient {
   async claim(limit: number): Promise<ReviewTask[]> {
     const query = { runnerId: this.runnerId, limit: String(limit) };
     checked(claimQuery, query, "claim");
-    return (await this.http.request({ method: "GET", path: "/api/runners/tasks/pending", query, retry: "unprocessed" }, wrapped(z.array(reviewTaskSchema)))).body.data;
+    return (
+      await this.http.request(
+        { method: "GET", path: "/api/runners/tasks/pending", query, retry: "unprocessed" },
+        wrapped(z.array(reviewTaskSchema)),
+      )
+    ).body.data;
   }
 
   async status(taskId: string, phase: TaskPhase): Promise<ReviewTask> {
     const json = checked(statusBody, { status: phase, runnerId: this.runnerId }, "status");
-    return (await this.http.request({ method: "POST", path: this.taskPath(taskId, "status"), json }, taskAnswer)).body.data;
+    return (await this.http.request({ method: "POST", path: this.taskPath(taskId, "status"), json }, taskAnswer)).body
+      .data;
   }
 
   /** Seed 004 log appends carry no sequence number, so they are retried only when surely unsent. */
   async logs(taskId: string, lines: string[]): Promise<TaskLogsAnswer> {
     const json = checked(logsBody, { logs: lines, runnerId: this.runnerId }, "logs");
-    return (await this.http.request({ method: "POST", path: this.taskPath(taskId, "logs"), json, retry: "unprocessed" }, wrapped(taskLogsAnswerSchema))).body.data;
+    return (
+      await this.http.request(
+        { method: "POST", path: this.taskPath(taskId, "logs"), json, retry: "unprocessed" },
+        wrapped(taskLogsAnswerSchema),
+      )
+    ).body.data;
   }
 
   /** Idempotent for the holder: the very same result again answers the same. */
   async result(taskId: string, result: TaskResult): Promise<ReviewTask> {
     const json = checked(resultBody, { ...result, runnerId: this.runnerId }, "result");
-    return (await this.http.request({ method: "POST", path: this.taskPath(taskId, "result"), json }, taskAnswer)).body.data;
+    return (await this.http.request({ method: "POST", path: this.taskPath(taskId, "result"), json }, taskAnswer)).body
+      .data;
   }
 
   /** Offline; every job this runner still holds goes back to its queue. */
   async deregister(signal?: AbortSignal): Promise<FleetRunner> {
-    return (await this.http.request({ method: "DELETE", path: `/api/runners/${encodeURIComponent(this.runnerId)}`, signal }, runnerAnswer)).body.data;
+    return (
+      await this.http.request(
+        { method: "DELETE", path: `/api/runners/${encodeURIComponent(this.runnerId)}`, signal },
+        runnerAnswer,
+      )
+    ).body.data;
   }
 
   private taskPath(taskId: string, action: string): string {

@@ -42,7 +42,12 @@ describe("HttpClient", () => {
     });
     server = s.server;
     const retries: string[] = [];
-    const client = new HttpClient({ baseUrl: s.url, token: "key.secret", retry: FAST, onRetry: (info) => retries.push(info.cause) });
+    const client = new HttpClient({
+      baseUrl: s.url,
+      token: "key.secret",
+      retry: FAST,
+      onRetry: (info) => retries.push(info.cause),
+    });
     const answer = await client.request({ method: "POST", path: "/x", json: { a: 1 } }, z.object({ ok: z.boolean() }));
     assert.deepEqual(answer.body, { ok: true });
     assert.deepEqual(retries, ["HTTP 503", "HTTP 429"]);
@@ -53,12 +58,16 @@ describe("HttpClient", () => {
   it("never retries a 4xx verdict, and reads each face's envelope", async () => {
     const s = await serve((req, res) => {
       if (req.url === "/jobs") json(res, 409, { error: "LEASE_NOT_HELD", message: "You hold no active lease." });
-      else if (req.url === "/fleet") json(res, 409, { data: null, error: "This runner is offline.", reason: "RUNNER_OFFLINE" });
-      else json(res, 403, { success: false, message: "Not a runner key", data: null, reason: "NOT_A_TENANT_RUNNER_KEY" });
+      else if (req.url === "/fleet")
+        json(res, 409, { data: null, error: "This runner is offline.", reason: "RUNNER_OFFLINE" });
+      else
+        json(res, 403, { success: false, message: "Not a runner key", data: null, reason: "NOT_A_TENANT_RUNNER_KEY" });
     });
     server = s.server;
     const client = new HttpClient({ baseUrl: s.url, token: "t", retry: FAST });
-    const jobs = await client.request({ method: "POST", path: "/jobs", json: {} }, z.unknown()).catch((e: unknown) => e);
+    const jobs = await client
+      .request({ method: "POST", path: "/jobs", json: {} }, z.unknown())
+      .catch((e: unknown) => e);
     assert.ok(jobs instanceof RunnerApiError);
     assert.equal(jobs.status, 409);
     assert.equal(jobs.reason, "LEASE_NOT_HELD");
@@ -78,7 +87,9 @@ describe("HttpClient", () => {
     const s = await serve((_req, res) => json(res, 500, { error: "INTERNAL", message: "oops" }));
     server = s.server;
     const client = new HttpClient({ baseUrl: s.url, token: "t", retry: FAST });
-    const error = await client.request({ method: "POST", path: "/logs", json: {}, retry: "unprocessed" }, z.unknown()).catch((e: unknown) => e);
+    const error = await client
+      .request({ method: "POST", path: "/logs", json: {}, retry: "unprocessed" }, z.unknown())
+      .catch((e: unknown) => e);
     assert.ok(error instanceof RunnerApiError);
     assert.equal(error.status, 500);
     assert.equal(s.calls.length, 1);
@@ -89,13 +100,24 @@ describe("HttpClient", () => {
     const url = s.url;
     s.server.close();
     const retries: number[] = [];
-    const client = new HttpClient({ baseUrl: url, token: "t", retry: FAST, onRetry: (info) => retries.push(info.attempt) });
-    const error = await client.request({ method: "POST", path: "/x", json: {}, retry: "unprocessed" }, z.unknown()).catch((e: unknown) => e);
+    const client = new HttpClient({
+      baseUrl: url,
+      token: "t",
+      retry: FAST,
+      onRetry: (info) => retries.push(info.attempt),
+    });
+    const error = await client
+      .request({ method: "POST", path: "/x", json: {}, retry: "unprocessed" }, z.unknown())
+      .catch((e: unknown) => e);
     assert.ok(error instanceof RunnerApiError);
     assert.equal(error.status, 0);
     assert.equal(error.reason, "NETWORK");
     assert.match(error.message, /ECONNREFUSED/);
-    assert.deepEqual(retries, [1, 2, 3], "refused connections were surely not processed, so even `unprocessed` retries them");
+    assert.deepEqual(
+      retries,
+      [1, 2, 3],
+      "refused connections were surely not processed, so even `unprocessed` retries them",
+    );
   });
 
   it("reads bytes and sends raw bodies with their content type", async () => {
@@ -105,7 +127,12 @@ describe("HttpClient", () => {
     });
     server = s.server;
     const client = new HttpClient({ baseUrl: s.url, token: "t", retry: FAST });
-    const answer = await client.requestBytes({ method: "POST", path: "/a", query: { name: "out/x.txt", skip: undefined }, raw: { bytes: Buffer.from("hi"), contentType: "text/plain" } });
+    const answer = await client.requestBytes({
+      method: "POST",
+      path: "/a",
+      query: { name: "out/x.txt", skip: undefined },
+      raw: { bytes: Buffer.from("hi"), contentType: "text/plain" },
+    });
     assert.equal(answer.body.toString(), "text/plain|hi");
     assert.match(s.calls[0] ?? "", /^POST \/a\?name=out%2Fx\.txt /);
   });
@@ -120,7 +147,12 @@ describe("HttpClient", () => {
     const s = await serve((_req, res) => json(res, 200, { jobs: [{ id: 7 }] }));
     server = s.server;
     const client = new HttpClient({ baseUrl: s.url, token: "t", retry: FAST });
-    const error = await client.request({ method: "POST", path: "/jobs/runner/lease", json: {} }, z.object({ jobs: z.array(z.object({ id: z.string() })) })).catch((e: unknown) => e);
+    const error = await client
+      .request(
+        { method: "POST", path: "/jobs/runner/lease", json: {} },
+        z.object({ jobs: z.array(z.object({ id: z.string() })) }),
+      )
+      .catch((e: unknown) => e);
     assert.ok(error instanceof RunnerApiError);
     assert.equal(error.reason, "ANSWER_OFF_CONTRACT");
     assert.match(error.message, /jobs\.0\.id/);
@@ -131,7 +163,11 @@ describe("HttpClient", () => {
     const now = Date.parse("2026-01-01T00:00:00Z");
     assert.equal(retryAfter(new Headers({ "retry-after": "3" }), now), 3_000);
     assert.equal(retryAfter(new Headers({ "retry-after": "Thu, 01 Jan 2026 00:00:07 GMT" }), now), 7_000);
-    assert.equal(retryAfter(new Headers({ "retry-after": "Wed, 31 Dec 2025 23:59:00 GMT" }), now), 0, "a date in the past: retry now");
+    assert.equal(
+      retryAfter(new Headers({ "retry-after": "Wed, 31 Dec 2025 23:59:00 GMT" }), now),
+      0,
+      "a date in the past: retry now",
+    );
     assert.equal(retryAfter(new Headers({ "retry-after": "3600" }), now), 30_000, "capped");
     assert.equal(retryAfter(new Headers({ "retry-after": "soon" }), now), null);
     assert.equal(retryAfter(new Headers(), now), null);
@@ -144,13 +180,21 @@ describe("HttpClient", () => {
       n += 1;
       if (n === 1) {
         firstAt = Date.now();
-        res.writeHead(503, { "content-type": "application/json", "retry-after": new Date(Date.now() + 2_000).toUTCString() });
+        res.writeHead(503, {
+          "content-type": "application/json",
+          "retry-after": new Date(Date.now() + 2_000).toUTCString(),
+        });
         res.end(JSON.stringify({ error: "TRY_AGAIN", message: "busy" }));
       } else json(res, 200, { ok: true });
     });
     server = s.server;
     const delays: number[] = [];
-    const client = new HttpClient({ baseUrl: s.url, token: "t", retry: FAST, onRetry: (info) => delays.push(info.delayMs) });
+    const client = new HttpClient({
+      baseUrl: s.url,
+      token: "t",
+      retry: FAST,
+      onRetry: (info) => delays.push(info.delayMs),
+    });
     await client.request({ method: "GET", path: "/x" }, z.object({ ok: z.literal(true) }));
     assert.equal(delays.length, 1);
     // HTTP dates have whole seconds: the wait is between 1 and 2 s, not the 5-20 ms backoff.

@@ -77,7 +77,10 @@ export class RunnerApiError extends Error {
 
   /** The caller no longer holds what it tried to act on: stop the work, report nothing more. */
   get leaseLost(): boolean {
-    return this.status === 404 || (this.status === 409 && (this.reason === "LEASE_NOT_HELD" || this.reason === "JOB_FINISHED"));
+    return (
+      this.status === 404 ||
+      (this.status === 409 && (this.reason === "LEASE_NOT_HELD" || this.reason === "JOB_FINISHED"))
+    );
   }
 
   get detail(): unknown {
@@ -124,8 +127,15 @@ export class HttpClient {
     const response = await this.send(options, readJson);
     const parsed = answer.safeParse(response.body);
     if (!parsed.success) {
-      const issues = parsed.error.issues.slice(0, 3).map((issue) => `${issue.path.map(String).join(".") || "(body)"}: ${issue.message}`);
-      throw new RunnerApiError(response.status, "ANSWER_OFF_CONTRACT", `${options.method} ${options.path}: the answer does not match the wire contract (${issues.join("; ")})`, response.body);
+      const issues = parsed.error.issues
+        .slice(0, 3)
+        .map((issue) => `${issue.path.map(String).join(".") || "(body)"}: ${issue.message}`);
+      throw new RunnerApiError(
+        response.status,
+        "ANSWER_OFF_CONTRACT",
+        `${options.method} ${options.path}: the answer does not match the wire contract (${issues.join("; ")})`,
+        response.body,
+      );
     }
     return { ...response, body: parsed.data };
   }
@@ -142,8 +152,17 @@ export class HttpClient {
       if (outcome.done) return outcome.response;
       const retriable = outcome.transient && (mode === "idempotent" || (mode === "unprocessed" && !outcome.processed));
       const elapsed = Date.now() - started;
-      if (!retriable || attempt >= this.retry.maxAttempts || elapsed >= this.retry.maxElapsedMs || options.signal?.aborted === true) throw outcome.error;
-      const delayMs = Math.min(outcome.retryAfterMs ?? backoffDelay(attempt, this.retry), Math.max(0, this.retry.maxElapsedMs - elapsed));
+      if (
+        !retriable ||
+        attempt >= this.retry.maxAttempts ||
+        elapsed >= this.retry.maxElapsedMs ||
+        options.signal?.aborted === true
+      )
+        throw outcome.error;
+      const delayMs = Math.min(
+        outcome.retryAfterMs ?? backoffDelay(attempt, this.retry),
+        Math.max(0, this.retry.maxElapsedMs - elapsed),
+      );
       this.options.onRetry?.({ method: options.method, path: options.path, attempt, delayMs, cause: outcome.cause });
       await sleep(delayMs, options.signal);
     }
@@ -167,33 +186,61 @@ export class HttpClient {
         method: options.method,
         headers,
         body,
-        signal: attemptSignal(options.timeoutMs ?? this.options.attemptTimeoutMs ?? DEFAULT_ATTEMPT_TIMEOUT_MS, options.signal),
+        signal: attemptSignal(
+          options.timeoutMs ?? this.options.attemptTimeoutMs ?? DEFAULT_ATTEMPT_TIMEOUT_MS,
+          options.signal,
+        ),
       });
     } catch (error) {
       ended?.();
       const cause = networkCause(error);
       const failure = new RunnerApiError(0, "NETWORK", `${options.method} ${options.path}: ${cause}`);
-      return { done: false, transient: true, cause, retryAfterMs: null, processed: !NOT_SENT_CAUSES.has(cause), error: failure };
+      return {
+        done: false,
+        transient: true,
+        cause,
+        retryAfterMs: null,
+        processed: !NOT_SENT_CAUSES.has(cause),
+        error: failure,
+      };
     }
     ended?.();
     if (response.ok) {
       try {
-        return { done: true, response: { status: response.status, body: await read(response), headers: response.headers } };
+        return {
+          done: true,
+          response: { status: response.status, body: await read(response), headers: response.headers },
+        };
       } catch (error) {
         // The answer was cut off: the call may well have taken effect.
         const cause = networkCause(error);
-        return { done: false, transient: true, cause, retryAfterMs: null, processed: true, error: new RunnerApiError(0, "NETWORK", `${options.method} ${options.path}: ${cause}`) };
+        return {
+          done: false,
+          transient: true,
+          cause,
+          retryAfterMs: null,
+          processed: true,
+          error: new RunnerApiError(0, "NETWORK", `${options.method} ${options.path}: ${cause}`),
+        };
       }
     }
     const errorBody = await readJson(response).catch(() => null);
     const error = toApiError(response.status, errorBody, `${options.method} ${options.path}`);
     const transient = response.status === 429 || response.status >= 500;
-    return { done: false, transient, cause: `HTTP ${response.status}`, retryAfterMs: retryAfter(response.headers), processed: response.status !== 429, error };
+    return {
+      done: false,
+      transient,
+      cause: `HTTP ${response.status}`,
+      retryAfterMs: retryAfter(response.headers),
+      processed: response.status !== 429,
+      error,
+    };
   }
 
   private url(options: RequestOptions): string {
     const url = new URL(options.path, this.options.baseUrl);
-    for (const [name, value] of Object.entries(options.query ?? {})) if (value !== undefined) url.searchParams.set(name, String(value));
+    for (const [name, value] of Object.entries(options.query ?? {}))
+      if (value !== undefined) url.searchParams.set(name, String(value));
     return url.toString();
   }
 }

@@ -48,7 +48,10 @@ export class JobsClient {
 
   async lease(tags: readonly string[], limit: number): Promise<LeasedJob[]> {
     const body = checked(leaseRunnerBody, { runnerId: this.runnerId, tags: [...tags], limit }, "lease");
-    const response = await this.http.request({ method: "POST", path: "/jobs/runner/lease", json: body, retry: "unprocessed" }, leaseJobsAnswer);
+    const response = await this.http.request(
+      { method: "POST", path: "/jobs/runner/lease", json: body, retry: "unprocessed" },
+      leaseJobsAnswer,
+    );
     return response.body.jobs;
   }
 
@@ -65,17 +68,23 @@ export class JobsClient {
   }
 
   /** Uploads one artifact; the same name and bytes again answers the stored artifact. */
-  async uploadArtifact(jobId: string, leaseToken: string, name: string, bytes: Uint8Array, contentType: string): Promise<JobArtifact> {
+  async uploadArtifact(
+    jobId: string,
+    leaseToken: string,
+    name: string,
+    bytes: Uint8Array,
+    contentType: string,
+  ): Promise<JobArtifact> {
     const fence = checked(artifactHeaders, { "x-runner-id": this.runnerId, "x-lease-token": leaseToken }, "artifact");
     const headers = { "x-runner-id": fence["x-runner-id"], "x-lease-token": fence["x-lease-token"] };
     const response = await this.http.request(
       {
-      method: "POST",
-      path: `/jobs/${encodeURIComponent(jobId)}/runner/artifacts`,
-      query: { name },
-      headers,
-      raw: { bytes, contentType },
-      timeoutMs: ARTIFACT_TIMEOUT_MS,
+        method: "POST",
+        path: `/jobs/${encodeURIComponent(jobId)}/runner/artifacts`,
+        query: { name },
+        headers,
+        raw: { bytes, contentType },
+        timeoutMs: ARTIFACT_TIMEOUT_MS,
       },
       uploadArtifactAnswer,
     );
@@ -83,7 +92,11 @@ export class JobsClient {
   }
 
   /** Idempotent for this holder: a retry after a lost answer gets `duplicate: true`. */
-  async complete(jobId: string, leaseToken: string, result: Record<string, unknown>): Promise<{ status: string; duplicate: boolean }> {
+  async complete(
+    jobId: string,
+    leaseToken: string,
+    result: Record<string, unknown>,
+  ): Promise<{ status: string; duplicate: boolean }> {
     const body = checked(completeRunnerBody, { runnerId: this.runnerId, leaseToken, result }, "complete");
     return (await this.post(jobId, "complete", body, finishJobAnswer)).body;
   }
@@ -100,7 +113,10 @@ export class JobsClient {
   }
 
   private post<S extends z.ZodType>(jobId: string, action: string, json: unknown, answer: S) {
-    return this.http.request({ method: "POST", path: `/jobs/${encodeURIComponent(jobId)}/runner/${action}`, json }, answer);
+    return this.http.request(
+      { method: "POST", path: `/jobs/${encodeURIComponent(jobId)}/runner/${action}`, json },
+      answer,
+    );
   }
 }
 

@@ -9,7 +9,9 @@ import { InvalidRequestError } from "./http";
 export function checked<S extends z.ZodType>(schema: S, input: z.input<S>, what: string): z.input<S> {
   const result = schema.safeParse(input);
   if (!result.success) {
-    const issues = result.error.issues.slice(0, 5).map((issue) => `${issue.path.map(String).join(".") || "(body)"}: ${issue.message}`);
+    const issues = result.error.issues
+      .slice(0, 5)
+      .map((issue) => `${issue.path.map(String).join(".") || "(body)"}: ${issue.message}`);
     throw new InvalidRequestError(`${what}: the server would refuse this request (${issues.join("; ")})`);
   }
   return input;

@@ -31,15 +31,28 @@ export class WorkspaceClient {
   constructor(private readonly http: HttpClient) {}
 
   async lease(): Promise<WorkspaceLease> {
-    return (await this.http.request({ method: "POST", path: "/leaseWorkspaceJob", json: {}, retry: "unprocessed" }, workspaceLeaseAnswer)).body;
+    return (
+      await this.http.request(
+        { method: "POST", path: "/leaseWorkspaceJob", json: {}, retry: "unprocessed" },
+        workspaceLeaseAnswer,
+      )
+    ).body;
   }
 
   async heartbeat(workspaceId: string): Promise<WorkspaceHeartbeat> {
-    return this.post("heartbeatWorkspaceJob", checked(workspaceRef, { workspaceId }, "heartbeat"), workspaceHeartbeatAnswer);
+    return this.post(
+      "heartbeatWorkspaceJob",
+      checked(workspaceRef, { workspaceId }, "heartbeat"),
+      workspaceHeartbeatAnswer,
+    );
   }
 
   async context(workspaceId: string): Promise<WorkspaceContext> {
-    return this.post("getWorkspaceRunnerContext", checked(workspaceRef, { workspaceId }, "context"), workspaceContextSchema);
+    return this.post(
+      "getWorkspaceRunnerContext",
+      checked(workspaceRef, { workspaceId }, "context"),
+      workspaceContextSchema,
+    );
   }
 
   async summary(summary: WorkspaceSummary): Promise<{ ok: true }> {
@@ -48,14 +61,24 @@ export class WorkspaceClient {
 
   /** An identical repeat by the holder answers `duplicate: true` and stores nothing twice. */
   async complete(completion: WorkspaceCompletion): Promise<{ ok: true; messageId?: string; duplicate?: boolean }> {
-    return this.post("completeWorkspaceJob", checked(completionBody, completion, "complete"), workspaceCompleteAnswer, COMPLETE_TIMEOUT_MS);
+    return this.post(
+      "completeWorkspaceJob",
+      checked(completionBody, completion, "complete"),
+      workspaceCompleteAnswer,
+      COMPLETE_TIMEOUT_MS,
+    );
   }
 
   async fail(workspaceId: string, error: string): Promise<{ ok: true }> {
     return this.post("failWorkspaceJob", checked(failBody, { workspaceId, error }, "fail"), workspaceOkAnswer);
   }
 
-  private async post<S extends z.ZodType>(name: string, json: unknown, answer: S, timeoutMs?: number): Promise<z.output<S>> {
+  private async post<S extends z.ZodType>(
+    name: string,
+    json: unknown,
+    answer: S,
+    timeoutMs?: number,
+  ): Promise<z.output<S>> {
     return (await this.http.request({ method: "POST", path: `/${name}`, json, timeoutMs }, answer)).body;
   }
 }

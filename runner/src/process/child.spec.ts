@@ -6,7 +6,16 @@ import { processAlive as alive } from "../../../test/harness/processes";
 import { ChildRun, exitStatusOf, TIMEOUT_EXIT_STATUS, type ChildSpec } from "./child";
 
 function spec(command: string[], extra: Partial<ChildSpec> = {}): ChildSpec {
-  return { command, cwd: tmpdir(), env: { PATH: process.env.PATH ?? "" }, stdin: "", timeoutMs: 0, controlChannel: false, maxLineChars: 1000, ...extra };
+  return {
+    command,
+    cwd: tmpdir(),
+    env: { PATH: process.env.PATH ?? "" },
+    stdin: "",
+    timeoutMs: 0,
+    controlChannel: false,
+    maxLineChars: 1000,
+    ...extra,
+  };
 }
 
 describe("ChildRun", () => {
@@ -17,15 +26,22 @@ describe("ChildRun", () => {
   it("streams lines, passes stdin, reports the exit code", async () => {
     const lines: string[] = [];
     const run = new ChildRun(
-      spec([process.execPath, "-e", "let s='';process.stdin.on('data',d=>s+=d).on('end',()=>{console.log('got '+s);console.error('warn');process.exit(3)})"], {
-        stdin: '{"n":1}',
-        onLine: (line, stream) => lines.push(`${stream}:${line}`),
-      }),
+      spec(
+        [
+          process.execPath,
+          "-e",
+          "let s='';process.stdin.on('data',d=>s+=d).on('end',()=>{console.log('got '+s);console.error('warn');process.exit(3)})",
+        ],
+        {
+          stdin: '{"n":1}',
+          onLine: (line, stream) => lines.push(`${stream}:${line}`),
+        },
+      ),
     );
     const exit = await run.exited;
     assert.equal(exit.code, 3);
     assert.equal(exitStatusOf(exit), 3);
-    assert.deepEqual(lines.sort(), ['stderr:warn', 'stdout:got {"n":1}']);
+    assert.deepEqual(lines.sort(), ["stderr:warn", 'stdout:got {"n":1}']);
   });
 
   it("stop() kills the whole process group, grandchildren included", async () => {
@@ -49,7 +65,8 @@ describe("ChildRun", () => {
     const lines: string[] = [];
     let ready: () => void = () => undefined;
     const started = new Promise<void>((resolve) => (ready = resolve));
-    const script = "const rl=require('readline').createInterface({input:require('fs').createReadStream(null,{fd:3})});console.log('ready');rl.on('line',l=>{console.log('control '+l);process.exit(0)})";
+    const script =
+      "const rl=require('readline').createInterface({input:require('fs').createReadStream(null,{fd:3})});console.log('ready');rl.on('line',l=>{console.log('control '+l);process.exit(0)})";
     const run = new ChildRun(
       spec([process.execPath, "-e", script], {
         controlChannel: true,

@@ -63,7 +63,10 @@ export class ChildRun {
   private readonly confined: Confined | null;
 
   constructor(spec: ChildSpec) {
-    this.confined = spec.confine === undefined ? null : spec.confine.sandbox.confine(spec.command, spec.cwd, spec.confine.confinement);
+    this.confined =
+      spec.confine === undefined
+        ? null
+        : spec.confine.sandbox.confine(spec.command, spec.cwd, spec.confine.confinement);
     const command = this.confined?.command ?? spec.command;
     this.child = spawn(command[0] ?? "", command.slice(1), {
       cwd: spec.cwd,
@@ -124,15 +127,20 @@ export class ChildRun {
     child.stdin?.on("error", () => undefined);
     child.stdin?.end(spec.stdin);
 
-    const timer = spec.timeoutMs > 0 ? setTimeout(() => {
-      this.timedOut = true;
-      this.terminate();
-    }, spec.timeoutMs) : undefined;
+    const timer =
+      spec.timeoutMs > 0
+        ? setTimeout(() => {
+            this.timedOut = true;
+            this.terminate();
+          }, spec.timeoutMs)
+        : undefined;
 
-    const ended = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; spawnError: string | null }>((resolve) => {
-      child.once("error", (error) => resolve({ code: null, signal: null, spawnError: error.message }));
-      child.once("exit", (code, signal) => resolve({ code, signal, spawnError: null }));
-    });
+    const ended = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; spawnError: string | null }>(
+      (resolve) => {
+        child.once("error", (error) => resolve({ code: null, signal: null, spawnError: error.message }));
+        child.once("exit", (code, signal) => resolve({ code, signal, spawnError: null }));
+      },
+    );
     if (timer !== undefined) clearTimeout(timer);
     // Output written just before exit is still in the pipes; a grandchild holding them open
     // must not hold us: after a short wait the group is killed and the pipes closed.
@@ -150,7 +158,13 @@ export class ChildRun {
     if (this.killTimer !== undefined) clearTimeout(this.killTimer);
     splitters.stdout.end();
     splitters.stderr.end();
-    return { ...ended, timedOut: this.timedOut, stopped: this.stopped, durationMs: Date.now() - this.started, memoryLimitHit };
+    return {
+      ...ended,
+      timedOut: this.timedOut,
+      stopped: this.stopped,
+      durationMs: Date.now() - this.started,
+      memoryLimitHit,
+    };
   }
 }
 

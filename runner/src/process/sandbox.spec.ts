@@ -34,7 +34,10 @@ describe("job sandbox", function () {
     const marker = `rp-marker-${process.pid}-${Date.now()}`;
     const lateFile = join(dir, "late.txt");
     mkdirSync(work);
-    writeFileSync(join(work, "hostile.js"), `${hostileSource(marker, lateFile)}\ntry { require("fs").writeSync(1, "CONFIG " + require("fs").readFileSync(${JSON.stringify(privateFile)}, "utf8") + "\\n"); } catch (e) { require("fs").writeSync(1, "CONFIG unreadable " + e.code + "\\n"); }\n`);
+    writeFileSync(
+      join(work, "hostile.js"),
+      `${hostileSource(marker, lateFile)}\ntry { require("fs").writeSync(1, "CONFIG " + require("fs").readFileSync(${JSON.stringify(privateFile)}, "utf8") + "\\n"); } catch (e) { require("fs").writeSync(1, "CONFIG unreadable " + e.code + "\\n"); }\n`,
+    );
     let output = "";
     try {
       const child = new ChildRun({
@@ -46,7 +49,19 @@ describe("job sandbox", function () {
         controlChannel: false,
         maxLineChars: 1 << 20,
         onChunk: (chunk) => (output += chunk.toString("utf8")),
-        confine: { sandbox, confinement: { name: `spec-${Date.now()}`, memoryMiB: 64, cpuMillis: 500, maxProcesses: 32, network: false, readOnlyRoot: true, writable: [work], hidden: [privateFile] } },
+        confine: {
+          sandbox,
+          confinement: {
+            name: `spec-${Date.now()}`,
+            memoryMiB: 64,
+            cpuMillis: 500,
+            maxProcesses: 32,
+            network: false,
+            readOnlyRoot: true,
+            writable: [work],
+            hidden: [privateFile],
+          },
+        },
       });
       const exit = await child.exited;
       assert.ok(!output.includes(SECRET), "no secret in anything the job could read");

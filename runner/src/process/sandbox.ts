@@ -63,14 +63,19 @@ export class Sandbox {
   static detect(owner: string): Sandbox {
     const notes: string[] = [];
     const bubblewrap = probeBwrap(["--unshare-pid"]);
-    if (!bubblewrap) notes.push("bubblewrap (bwrap) is missing or cannot create namespaces here: no PID namespace, no hidden paths, no read-only root");
+    if (!bubblewrap)
+      notes.push(
+        "bubblewrap (bwrap) is missing or cannot create namespaces here: no PID namespace, no hidden paths, no read-only root",
+      );
     const network = bubblewrap && probeBwrap(["--unshare-pid", "--unshare-net"]);
     if (bubblewrap && !network) notes.push("bubblewrap cannot take the network away here");
     let cgroups: Cgroups | null = null;
     try {
       cgroups = Cgroups.open(owner);
     } catch (error) {
-      notes.push(`no cgroup limits (memory, CPU, processes): ${error instanceof Error ? error.message : String(error)}`);
+      notes.push(
+        `no cgroup limits (memory, CPU, processes): ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
     return new Sandbox({ bubblewrap, cgroups: cgroups?.version ?? null, network, notes }, cgroups);
   }
@@ -92,7 +97,11 @@ export class Sandbox {
   /** One line for the operator: what holds and what does not. */
   describe(): string {
     const r = this.report;
-    const holds = [r.bubblewrap ? "own PID namespace and /proc, hidden config and state, read-only root for executions" : null, r.cgroups !== null ? `memory, CPU and process limits (cgroup ${r.cgroups})` : null, r.network ? "optional no-network" : null].filter((x) => x !== null);
+    const holds = [
+      r.bubblewrap ? "own PID namespace and /proc, hidden config and state, read-only root for executions" : null,
+      r.cgroups !== null ? `memory, CPU and process limits (cgroup ${r.cgroups})` : null,
+      r.network ? "optional no-network" : null,
+    ].filter((x) => x !== null);
     return `${holds.length > 0 ? holds.join("; ") : "no isolation"}${r.notes.length > 0 ? ` — missing: ${r.notes.join("; ")}` : ""}`;
   }
 
@@ -102,7 +111,13 @@ export class Sandbox {
     if (this.report.bubblewrap) argv = [BWRAP, ...bwrapArgs(cwd, c, this.report.network), "--", ...argv];
     if (group !== null) {
       // The shell joins the cgroup, then becomes the job: everything it starts is counted.
-      argv = ["/bin/sh", "-c", 'for f in $RP_CGROUP_PROCS; do echo $$ > "$f" || exit 125; done; unset RP_CGROUP_PROCS; exec "$@"', "rp-sandbox", ...argv];
+      argv = [
+        "/bin/sh",
+        "-c",
+        'for f in $RP_CGROUP_PROCS; do echo $$ > "$f" || exit 125; done; unset RP_CGROUP_PROCS; exec "$@"',
+        "rp-sandbox",
+        ...argv,
+      ];
     }
     return {
       command: argv,
@@ -119,14 +134,33 @@ function bwrapArgs(cwd: string, c: Confinement, canUnshareNet: boolean): string[
   args.push(c.readOnlyRoot ? "--ro-bind" : "--bind", "/", "/", "--dev", "/dev", "--proc", "/proc");
   if (c.readOnlyRoot) args.push("--tmpfs", "/tmp");
   // A hidden directory becomes an empty one; a hidden file reads as empty.
-  for (const path of c.hidden) if (existsSync(path)) args.push(...(statSync(path).isDirectory() ? ["--tmpfs", path] : ["--ro-bind", "/dev/null", path]));
+  for (const path of c.hidden)
+    if (existsSync(path))
+      args.push(...(statSync(path).isDirectory() ? ["--tmpfs", path] : ["--ro-bind", "/dev/null", path]));
   for (const path of c.writable) args.push("--bind", path, path);
   args.push("--chdir", cwd);
   return args;
 }
 
 function probeBwrap(extra: string[]): boolean {
-  const probe = spawnSync(BWRAP, ["--die-with-parent", ...extra, "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev", "/bin/sh", "-c", "test $$ -lt 10"], { stdio: "ignore", timeout: 10_000 });
+  const probe = spawnSync(
+    BWRAP,
+    [
+      "--die-with-parent",
+      ...extra,
+      "--ro-bind",
+      "/",
+      "/",
+      "--proc",
+      "/proc",
+      "--dev",
+      "/dev",
+      "/bin/sh",
+      "-c",
+      "test $$ -lt 10",
+    ],
+    { stdio: "ignore", timeout: 10_000 },
+  );
   return probe.status === 0;
 }
 
@@ -160,7 +194,9 @@ class Cgroups {
     if (CONTROLLERS.every((c) => v1.has(c))) {
       const bases = {} as Record<Controller, string>;
       for (const c of CONTROLLERS) {
-        const mount = [join("/sys/fs/cgroup", c), join("/sys/fs/cgroup", c === "cpu" ? "cpu,cpuacct" : c)].find((dir) => existsSync(join(dir, "cgroup.procs")));
+        const mount = [join("/sys/fs/cgroup", c), join("/sys/fs/cgroup", c === "cpu" ? "cpu,cpuacct" : c)].find((dir) =>
+          existsSync(join(dir, "cgroup.procs")),
+        );
         if (mount === undefined) throw new Error(`the ${c} cgroup hierarchy is not mounted`);
         const own = join(mount, v1.get(c) ?? "/");
         bases[c] = writableChild(existsSync(own) ? own : mount, leaf);
@@ -171,7 +207,10 @@ class Cgroups {
       const own = join("/sys/fs/cgroup", unified);
       const available = readFileSync(join(own, "cgroup.controllers"), "utf8").split(/\s+/);
       const missing = CONTROLLERS.filter((c) => !available.includes(c));
-      if (missing.length > 0) throw new Error(`cgroup v2 controllers not delegated here: ${missing.join(", ")} (a systemd unit with Delegate=yes gives them)`);
+      if (missing.length > 0)
+        throw new Error(
+          `cgroup v2 controllers not delegated here: ${missing.join(", ")} (a systemd unit with Delegate=yes gives them)`,
+        );
       // A cgroup with processes in it cannot hand controllers down: the runner moves into a leaf.
       const self = writableChild(own, `${leaf}-self`);
       writeFileSync(join(self, "cgroup.procs"), String(process.pid));
@@ -202,7 +241,8 @@ class Cgroups {
         const bytes = String(c.memoryMiB * 1024 * 1024);
         writeFileSync(at("memory", "memory.limit_in_bytes"), bytes);
         // With swap, the limit must cover memory + swap or the job pages out instead of stopping.
-        if (existsSync(at("memory", "memory.memsw.limit_in_bytes"))) writeFileSync(at("memory", "memory.memsw.limit_in_bytes"), bytes);
+        if (existsSync(at("memory", "memory.memsw.limit_in_bytes")))
+          writeFileSync(at("memory", "memory.memsw.limit_in_bytes"), bytes);
       }
       writeFileSync(at("pids", "pids.max"), String(c.maxProcesses));
       if (c.cpuMillis !== null) {
@@ -219,7 +259,11 @@ class Cgroups {
     }
     return {
       procsFiles: dirs.map((dir) => join(dir, "cgroup.procs")),
-      memoryLimitHit: () => this.memoryLimitHit(at("memory", this.version === "v1" ? "memory.oom_control" : "memory.events"), at("memory", "memory.failcnt")),
+      memoryLimitHit: () =>
+        this.memoryLimitHit(
+          at("memory", this.version === "v1" ? "memory.oom_control" : "memory.events"),
+          at("memory", "memory.failcnt"),
+        ),
       release: () => releaseGroups(dirs),
     };
   }
@@ -265,7 +309,10 @@ async function releaseGroups(dirs: string[]): Promise<void> {
 
 function readPids(file: string): number[] {
   try {
-    return readFileSync(file, "utf8").split("\n").filter((l) => l.trim() !== "").map(Number);
+    return readFileSync(file, "utf8")
+      .split("\n")
+      .filter((l) => l.trim() !== "")
+      .map(Number);
   } catch {
     return [];
   }

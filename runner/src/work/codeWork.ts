@@ -114,8 +114,11 @@ export class CodeWork implements Work {
   }
 
   async run(): Promise<WorkResult> {
-    const keeper = new LeaseKeeper(() => this.heartbeat(), this.execution.leaseExpiresAt, (error) =>
-      this.ctx.log("warn", "heartbeat-failed", { face: this.face, jobId: this.id, error: describeError(error) }),
+    const keeper = new LeaseKeeper(
+      () => this.heartbeat(),
+      this.execution.leaseExpiresAt,
+      (error) =>
+        this.ctx.log("warn", "heartbeat-failed", { face: this.face, jobId: this.id, error: describeError(error) }),
     );
     keeper.start();
     try {
@@ -135,7 +138,8 @@ export class CodeWork implements Work {
     const e = this.execution;
     const bytes = await this.client.bundle(e.bundle.path, e.leaseToken);
     const sha256 = createHash("sha256").update(bytes).digest("hex");
-    if (sha256 !== e.bundle.sha256 || bytes.length !== e.bundle.size) return () => this.fail("The downloaded bundle does not match its checksum.");
+    if (sha256 !== e.bundle.sha256 || bytes.length !== e.bundle.size)
+      return () => this.fail("The downloaded bundle does not match its checksum.");
     const appDir = join(dir, "app");
     const unpacked = unpackBundle(bytes, e.languageType, appDir);
     if (!unpacked.ok) return () => this.fail(clip(unpacked.reason, MAX_EXECUTION_ERROR_CHARS));
@@ -149,7 +153,11 @@ export class CodeWork implements Work {
     let exit: ChildExit | null = null;
     if (this.stopReason === null) {
       this.child = new ChildRun({
-        confine: confinementFor(this.ctx, this.id, { workDir: dir, memoryMiB: e.limits.memoryMiB, cpuMillis: e.limits.cpuMillis }),
+        confine: confinementFor(this.ctx, this.id, {
+          workDir: dir,
+          memoryMiB: e.limits.memoryMiB,
+          cpuMillis: e.limits.cpuMillis,
+        }),
         command: command.argv,
         cwd: appDir,
         env: {
@@ -174,19 +182,29 @@ export class CodeWork implements Work {
       exit = await this.child.exited;
     }
     const stopReason = this.stopReason;
-    if (stopReason === "lease-lost") return () => Promise.resolve({ outcome: "LOST", detail: "lease lost while running" });
+    if (stopReason === "lease-lost")
+      return () => Promise.resolve({ outcome: "LOST", detail: "lease lost while running" });
     if (exit === null || (exit.stopped && !exit.timedOut)) {
       const why = stopReason === "cancel" ? "Cancelled." : "The runner shut down before the execution finished.";
       return () => this.fail(why);
     }
-    if (exit.spawnError !== null) return () => this.fail(`Could not start ${JSON.stringify(command.argv[0])}: ${exit.spawnError ?? ""}`);
+    if (exit.spawnError !== null)
+      return () => this.fail(`Could not start ${JSON.stringify(command.argv[0])}: ${exit.spawnError ?? ""}`);
     let text = output.text();
     if (exit.timedOut) text = tailNote(text, `\n[runner] stopped: the ${this.config.timeoutMs} ms time limit passed.`);
-    if (exit.memoryLimitHit) text = tailNote(text, `\n[runner] stopped: the ${e.limits.memory} memory limit was reached.`);
+    if (exit.memoryLimitHit)
+      text = tailNote(text, `\n[runner] stopped: the ${e.limits.memory} memory limit was reached.`);
     const result = readResult(resultFile);
     if (result.note !== null) text = tailNote(text, `\n[runner] ${result.note}`);
-    const outcome: ExecutionOutcome = { exitCode: exitStatusOf(exit), output: text, ...(result.value === undefined ? {} : { result: result.value }) };
-    return () => reportEnd(this.ctx, "code", this.id, e.leaseToken, outcome.exitCode === 0 ? "SUCCEEDED" : "FAILED", () => this.client.complete(this.id, e.leaseToken, outcome));
+    const outcome: ExecutionOutcome = {
+      exitCode: exitStatusOf(exit),
+      output: text,
+      ...(result.value === undefined ? {} : { result: result.value }),
+    };
+    return () =>
+      reportEnd(this.ctx, "code", this.id, e.leaseToken, outcome.exitCode === 0 ? "SUCCEEDED" : "FAILED", () =>
+        this.client.complete(this.id, e.leaseToken, outcome),
+      );
   }
 
   private commandFor(dir: string, entry: string): { argv: string[] } | { missing: string } {
@@ -198,7 +216,8 @@ export class CodeWork implements Work {
         return { argv: [this.config.node, `--max-old-space-size=${memoryMiB}`, "-r", bootstrap, entry] };
       }
       case LANGUAGE_TYPES.Python: {
-        if (onPath(this.config.python) === null) return { missing: `Python executions need ${this.config.python} on this runner's PATH.` };
+        if (onPath(this.config.python) === null)
+          return { missing: `Python executions need ${this.config.python} on this runner's PATH.` };
         // An address-space cap is what the OS offers without cgroups; V8 reserves too much for it to suit node.
         const prlimit = onPath("prlimit");
         const python = [this.config.python, entry];
@@ -206,7 +225,10 @@ export class CodeWork implements Work {
       }
       case LANGUAGE_TYPES.DotNetScript: {
         const dotnet = onPath(this.config.dotnetScript);
-        if (dotnet === null) return { missing: `DotNetScript executions need ${this.config.dotnetScript} on the runner's PATH, and runner ${this.ctx.runnerId} does not have it.` };
+        if (dotnet === null)
+          return {
+            missing: `DotNetScript executions need ${this.config.dotnetScript} on the runner's PATH, and runner ${this.ctx.runnerId} does not have it.`,
+          };
         return { argv: [dotnet, entry] };
       }
       default:
@@ -226,7 +248,15 @@ export class CodeWork implements Work {
   }
 
   private fail(reason: string): Promise<WorkResult> {
-    return reportEnd(this.ctx, "code", this.id, this.execution.leaseToken, "FAILED", () => this.client.fail(this.id, this.execution.leaseToken, clip(reason, MAX_EXECUTION_ERROR_CHARS)), reason);
+    return reportEnd(
+      this.ctx,
+      "code",
+      this.id,
+      this.execution.leaseToken,
+      "FAILED",
+      () => this.client.fail(this.id, this.execution.leaseToken, clip(reason, MAX_EXECUTION_ERROR_CHARS)),
+      reason,
+    );
   }
 }
 
@@ -238,7 +268,8 @@ function readResult(path: string): { value: unknown; note: string | null } {
   } catch {
     return { value: undefined, note: null };
   }
-  if (size > MAX_RESULT_BYTES) return { value: undefined, note: `the result file is larger than ${MAX_RESULT_BYTES} bytes and was not sent.` };
+  if (size > MAX_RESULT_BYTES)
+    return { value: undefined, note: `the result file is larger than ${MAX_RESULT_BYTES} bytes and was not sent.` };
   try {
     return { value: JSON.parse(readFileSync(path, "utf8")) as unknown, note: null };
   } catch {
@@ -256,7 +287,12 @@ function tailNote(output: string, note: string): string {
 
 /** The program's path if it can be run: a path as given, or found on PATH. */
 export function onPath(program: string): string | null {
-  const candidates = program.includes("/") ? [program] : (process.env.PATH ?? "").split(delimiter).filter((d) => d.length > 0).map((d) => join(d, program));
+  const candidates = program.includes("/")
+    ? [program]
+    : (process.env.PATH ?? "")
+        .split(delimiter)
+        .filter((d) => d.length > 0)
+        .map((d) => join(d, program));
   for (const candidate of candidates) {
     try {
       accessSync(candidate, fsConstants.X_OK);

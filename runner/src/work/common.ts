@@ -83,13 +83,35 @@ let confinements = 0;
  * executions (tenant code) also get a read-only root with only their work directory writable,
  * the deployment's memory and CPU, and no network when the config says so.
  */
-export function confinementFor(ctx: WorkContext, jobId: string, execution: { workDir: string; memoryMiB: number; cpuMillis: number } | null): ChildSpec["confine"] {
+export function confinementFor(
+  ctx: WorkContext,
+  jobId: string,
+  execution: { workDir: string; memoryMiB: number; cpuMillis: number } | null,
+): ChildSpec["confine"] {
   const iso = ctx.isolation;
   const name = `${execution === null ? "job" : "exec"}-${jobId.replace(/[^A-Za-z0-9_-]/g, "_").slice(0, 64)}-${process.pid}-${++confinements}`;
   const confinement: Confinement =
     execution === null
-      ? { name, memoryMiB: iso.jobMemoryMiB, cpuMillis: null, maxProcesses: iso.maxProcesses, network: true, readOnlyRoot: false, writable: [], hidden: iso.hidden }
-      : { name, memoryMiB: execution.memoryMiB, cpuMillis: execution.cpuMillis, maxProcesses: iso.maxProcesses, network: iso.network, readOnlyRoot: true, writable: [execution.workDir], hidden: iso.hidden };
+      ? {
+          name,
+          memoryMiB: iso.jobMemoryMiB,
+          cpuMillis: null,
+          maxProcesses: iso.maxProcesses,
+          network: true,
+          readOnlyRoot: false,
+          writable: [],
+          hidden: iso.hidden,
+        }
+      : {
+          name,
+          memoryMiB: execution.memoryMiB,
+          cpuMillis: execution.cpuMillis,
+          maxProcesses: iso.maxProcesses,
+          network: iso.network,
+          readOnlyRoot: true,
+          writable: [execution.workDir],
+          hidden: iso.hidden,
+        };
   return { sandbox: iso.sandbox, confinement };
 }
 
@@ -121,7 +143,8 @@ export async function reportEnd(
   ctx.ledger.begin(face, jobId, leaseToken, outcome);
   try {
     const answer = await call();
-    const duplicate = typeof answer === "object" && answer !== null && (answer as { duplicate?: unknown }).duplicate === true;
+    const duplicate =
+      typeof answer === "object" && answer !== null && (answer as { duplicate?: unknown }).duplicate === true;
     ctx.ledger.end(face, jobId, leaseToken, outcome, duplicate);
     return { outcome: workOutcome, detail };
   } catch (error) {

@@ -26,7 +26,16 @@ import { MAX_ARTIFACTS_PER_JOB } from "../../../contract/src/jobs";
 import { LogShipper } from "../logShipper";
 import { TailBuffer } from "../process/lines";
 import { ChildRun, CONTROL_FD, type ChildExit } from "../process/child";
-import { clip, commandEnv, confinementFor, strongerStop, describeError, LeaseKeeper, reportEnd, withWorkDir } from "./common";
+import {
+  clip,
+  commandEnv,
+  confinementFor,
+  strongerStop,
+  describeError,
+  LeaseKeeper,
+  reportEnd,
+  withWorkDir,
+} from "./common";
 import { contentTypeOf, findOutputs, sizeOf } from "./outputs";
 import type { StopReason, Work, WorkContext, WorkResult, WorkSource } from "./types";
 
@@ -86,7 +95,10 @@ export class JobsWork implements Work {
     try {
       if (this.spec === undefined) {
         // Jobs carry no runner filter beyond tags: route types to runners with tags.
-        return await this.end("FAILED", `Runner ${this.ctx.runnerId} has no command for job type "${this.job.type}" (configure "jobs"."${this.job.type}" in its runner.json, or route the type with tags).`);
+        return await this.end(
+          "FAILED",
+          `Runner ${this.ctx.runnerId} has no command for job type "${this.job.type}" (configure "jobs"."${this.job.type}" in its runner.json, or route the type with tags).`,
+        );
       }
       const spec = this.spec;
       return await withWorkDir("job", (dir) => this.runIn(dir, spec));
@@ -98,7 +110,10 @@ export class JobsWork implements Work {
 
   private async runIn(workDir: string, spec: JobTypeConfig): Promise<WorkResult> {
     const logs = new LogShipper(
-      { maxBatch: MAX_JOB_LOG_LINES_PER_APPEND, send: async (lines, offset) => void (await this.client.appendLogs(this.id, this.job.leaseToken, offset, lines)) },
+      {
+        maxBatch: MAX_JOB_LOG_LINES_PER_APPEND,
+        send: async (lines, offset) => void (await this.client.appendLogs(this.id, this.job.leaseToken, offset, lines)),
+      },
       {
         flushMs: LOG_FLUSH_MS,
         maxBuffered: MAX_BUFFERED_LOG_LINES,
@@ -108,8 +123,11 @@ export class JobsWork implements Work {
       },
     );
     this.logs = logs;
-    const keeper = new LeaseKeeper(() => this.heartbeat(), Date.parse(this.job.leaseExpiresAt), (error) =>
-      this.ctx.log("warn", "heartbeat-failed", { face: this.face, jobId: this.id, error: describeError(error) }),
+    const keeper = new LeaseKeeper(
+      () => this.heartbeat(),
+      Date.parse(this.job.leaseExpiresAt),
+      (error) =>
+        this.ctx.log("warn", "heartbeat-failed", { face: this.face, jobId: this.id, error: describeError(error) }),
     );
     keeper.start();
     const failureTail = { stdout: new TailBuffer(FAILURE_TAIL_BYTES), stderr: new TailBuffer(FAILURE_TAIL_BYTES) };
@@ -150,7 +168,8 @@ export class JobsWork implements Work {
     } finally {
       keeper.stop();
     }
-    if (exit?.timedOut === true) logs.push(`[runner] stopped: the ${spec.timeoutMs ?? 0} ms time limit for "${this.job.type}" passed.`, "log");
+    if (exit?.timedOut === true)
+      logs.push(`[runner] stopped: the ${spec.timeoutMs ?? 0} ms time limit for "${this.job.type}" passed.`, "log");
     await logs.close();
     return this.settle(exit, workDir, spec, lastStdoutLine, failureTail);
   }
@@ -174,7 +193,8 @@ export class JobsWork implements Work {
           return this.release("PENDING");
       }
     }
-    if (exit.spawnError !== null) return this.end("FAILED", `Could not start ${JSON.stringify(spec.command[0])}: ${exit.spawnError}`);
+    if (exit.spawnError !== null)
+      return this.end("FAILED", `Could not start ${JSON.stringify(spec.command[0])}: ${exit.spawnError}`);
     if (exit.timedOut) return this.end("FAILED", `Timed out after ${spec.timeoutMs ?? 0} ms.`);
     if (exit.code !== 0) {
       const why = exit.code === null ? `was killed by ${exit.signal ?? "a signal"}` : `exited with code ${exit.code}`;
@@ -184,7 +204,12 @@ export class JobsWork implements Work {
     const uploaded = await this.uploadOutputs(workDir, spec.outputs);
     if ("lost" in uploaded) return { outcome: "LOST", detail: "lease lost while uploading" };
     if ("error" in uploaded) return this.end("FAILED", clip(uploaded.error, MAX_JOB_ERROR_CHARS));
-    const result: Record<string, unknown> = { exitCode: 0, durationMs: exit.durationMs, artifacts: uploaded.names, runnerId: this.ctx.runnerId };
+    const result: Record<string, unknown> = {
+      exitCode: 0,
+      durationMs: exit.durationMs,
+      artifacts: uploaded.names,
+      runnerId: this.ctx.runnerId,
+    };
     if (uploaded.skipped.length > 0) result.skippedOutputs = uploaded.skipped;
     const output = jsonObjectLine(lastStdoutLine);
     // Firestore cannot store every JSON value (arrays in arrays): such an output is left out, said so.
@@ -226,7 +251,10 @@ export class JobsWork implements Work {
     return Date.parse(answer.leaseExpiresAt);
   }
 
-  private async uploadOutputs(workDir: string, patterns: readonly string[]): Promise<{ names: string[]; skipped: string[] } | { lost: true } | { error: string }> {
+  private async uploadOutputs(
+    workDir: string,
+    patterns: readonly string[],
+  ): Promise<{ names: string[]; skipped: string[] } | { lost: true } | { error: string }> {
     let found: string[];
     try {
       found = await findOutputs(workDir, patterns);
@@ -259,14 +287,23 @@ export class JobsWork implements Work {
     return { names, skipped };
   }
 
-  private end(outcome: "SUCCEEDED" | "FAILED", error?: string, result: Record<string, unknown> = {}): Promise<WorkResult> {
-    const call = outcome === "SUCCEEDED" ? () => this.client.complete(this.id, this.job.leaseToken, result) : () => this.client.fail(this.id, this.job.leaseToken, error ?? "Failed.");
+  private end(
+    outcome: "SUCCEEDED" | "FAILED",
+    error?: string,
+    result: Record<string, unknown> = {},
+  ): Promise<WorkResult> {
+    const call =
+      outcome === "SUCCEEDED"
+        ? () => this.client.complete(this.id, this.job.leaseToken, result)
+        : () => this.client.fail(this.id, this.job.leaseToken, error ?? "Failed.");
     return reportEnd(this.ctx, "jobs", this.id, this.job.leaseToken, outcome, call, error);
   }
 
   private release(as: "PENDING" | "PAUSED" | "CANCELLED"): Promise<WorkResult> {
     const outcome = as === "PENDING" ? "RELEASED" : as;
-    return reportEnd(this.ctx, "jobs", this.id, this.job.leaseToken, outcome, () => this.client.release(this.id, this.job.leaseToken, as));
+    return reportEnd(this.ctx, "jobs", this.id, this.job.leaseToken, outcome, () =>
+      this.client.release(this.id, this.job.leaseToken, as),
+    );
   }
 }
 
@@ -276,7 +313,9 @@ function jsonObjectLine(line: string): Record<string, unknown> | null {
   if (!trimmed.startsWith("{") || Buffer.byteLength(trimmed, "utf8") > MAX_RESULT_LINE_BYTES) return null;
   try {
     const value = JSON.parse(trimmed) as unknown;
-    return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+    return typeof value === "object" && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : null;
   } catch {
     return null;
   }

@@ -35,7 +35,11 @@ describe("outputs", () => {
       assert.deepEqual(await findOutputs(dir, ["out/*.txt"]), ["out/a.txt", "out/b.txt"]);
       assert.deepEqual(await findOutputs(dir, ["out/**/*.txt"]), ["out/a.txt", "out/b.txt", "out/deep/c.txt"]);
       assert.deepEqual(await findOutputs(dir, []), []);
-      assert.deepEqual(await findOutputs(dir, ["out/[ab].txt", "out/*.{log,json}"]), ["out/a.txt", "out/b.txt", "out/skip.log"]);
+      assert.deepEqual(await findOutputs(dir, ["out/[ab].txt", "out/*.{log,json}"]), [
+        "out/a.txt",
+        "out/b.txt",
+        "out/skip.log",
+      ]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

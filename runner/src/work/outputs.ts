@@ -13,7 +13,10 @@ export const MAX_SCANNED_FILES = 10_000;
 
 /** One matcher for a job type's patterns (a leading `./` means the work dir itself). */
 export function outputMatcher(patterns: readonly string[]): (path: string) => boolean {
-  return picomatch(patterns.map((p) => p.replace(/^\.\/+/, "")), { dot: true });
+  return picomatch(
+    patterns.map((p) => p.replace(/^\.\/+/, "")),
+    { dot: true },
+  );
 }
 
 /** Relative paths (with `/`) of regular files under `root` matching any pattern, sorted. */
@@ -25,7 +28,8 @@ export async function findOutputs(root: string, patterns: readonly string[]): Pr
   const walk = async (dir: string, prefix: string): Promise<void> => {
     for (const entry of await readdir(dir, { withFileTypes: true })) {
       scanned += 1;
-      if (scanned > MAX_SCANNED_FILES) throw new Error(`more than ${MAX_SCANNED_FILES} files in the work dir; outputs not collected`);
+      if (scanned > MAX_SCANNED_FILES)
+        throw new Error(`more than ${MAX_SCANNED_FILES} files in the work dir; outputs not collected`);
       const rel = prefix === "" ? entry.name : `${prefix}/${entry.name}`;
       if (entry.isDirectory()) await walk(join(dir, entry.name), rel);
       else if (entry.isFile() && matches(rel)) found.push(rel);

@@ -7,7 +7,16 @@
  */
 import type { CommandFaceConfig } from "../config";
 import { RunnerApiError } from "../client/http";
-import { MAX_CLAIM_LIMIT, MAX_TASK_ERROR_CHARS, MAX_TASK_LOG_LINE_CHARS, MAX_TASK_LOG_LINES, type FleetClient, type ReviewTask, type TaskPhase, type TaskResult } from "../client/fleet";
+import {
+  MAX_CLAIM_LIMIT,
+  MAX_TASK_ERROR_CHARS,
+  MAX_TASK_LOG_LINE_CHARS,
+  MAX_TASK_LOG_LINES,
+  type FleetClient,
+  type ReviewTask,
+  type TaskPhase,
+  type TaskResult,
+} from "../client/fleet";
 import { resultBody } from "../../../contract/src/fleet";
 import { LogShipper } from "../logShipper";
 import { ChildRun, CONTROL_FD, type ChildExit } from "../process/child";
@@ -66,20 +75,34 @@ export class ReviewWork implements Work {
       return await withWorkDir("review", (dir) => this.runIn(dir));
     } catch (error) {
       this.ctx.log("error", "job-crashed", { face: this.face, jobId: this.id, error: describeError(error) });
-      return await this.submit({ status: "failed", files: [], totalComments: 0, metrics: {}, error: clip(`The runner could not run the review: ${describeError(error)}`, MAX_TASK_ERROR_CHARS) });
+      return await this.submit({
+        status: "failed",
+        files: [],
+        totalComments: 0,
+        metrics: {},
+        error: clip(`The runner could not run the review: ${describeError(error)}`, MAX_TASK_ERROR_CHARS),
+      });
     }
   }
 
   private async runIn(workDir: string): Promise<WorkResult> {
     if (!(await this.phase("preparing"))) return { outcome: "LOST", detail: "lease lost before starting" };
     const logs = new LogShipper(
-      { maxBatch: MAX_TASK_LOG_LINES, send: async (lines) => void (await this.client.logs(this.id, lines.map((l) => l.line))) },
+      {
+        maxBatch: MAX_TASK_LOG_LINES,
+        send: async (lines) =>
+          void (await this.client.logs(
+            this.id,
+            lines.map((l) => l.line),
+          )),
+      },
       {
         flushMs: LOG_FLUSH_MS,
         maxBuffered: MAX_BUFFERED_LOG_LINES,
         maxTotal: MAX_LOG_LINES_PER_JOB,
         onLeaseLost: () => this.stop("lease-lost"),
-        onError: (error) => this.ctx.log("warn", "log-append-failed", { face: this.face, jobId: this.id, error: describeError(error) }),
+        onError: (error) =>
+          this.ctx.log("warn", "log-append-failed", { face: this.face, jobId: this.id, error: describeError(error) }),
       },
     );
     const stdout = new TailBuffer(RESULT_TAIL_BYTES);
@@ -90,7 +113,13 @@ export class ReviewWork implements Work {
         confine: confinementFor(this.ctx, this.id, null),
         command: this.spec.command,
         cwd: this.spec.cwd ?? workDir,
-        env: commandEnv({ ...this.spec.env, RUNNER_ID: this.ctx.runnerId, RUNNER_TASK_ID: this.id, RUNNER_WORK_DIR: workDir, RUNNER_CONTROL_FD: String(CONTROL_FD) }),
+        env: commandEnv({
+          ...this.spec.env,
+          RUNNER_ID: this.ctx.runnerId,
+          RUNNER_TASK_ID: this.id,
+          RUNNER_WORK_DIR: workDir,
+          RUNNER_CONTROL_FD: String(CONTROL_FD),
+        }),
         stdin: JSON.stringify(this.task),
         timeoutMs: this.spec.timeoutMs ?? 0,
         controlChannel: true,
@@ -105,27 +134,53 @@ export class ReviewWork implements Work {
     await logs.close();
     if (this.stopReason === "lease-lost") return { outcome: "LOST", detail: "lease lost while running" };
     // Stopped for shutdown: the task goes back to the queue when the runner deregisters.
-    if (exit === null || (exit.stopped && !exit.timedOut)) return { outcome: "RELEASED", detail: "handed back on deregistration" };
+    if (exit === null || (exit.stopped && !exit.timedOut))
+      return { outcome: "RELEASED", detail: "handed back on deregistration" };
     return this.submit(this.resultOf(exit, stdout.text(), stderr.text()));
   }
 
   private resultOf(exit: ChildExit, stdout: string, stderr: string): TaskResult {
     const metrics = { durationMs: exit.durationMs };
-    const failed = (error: string): TaskResult => ({ status: "failed", files: [], totalComments: 0, metrics, error: clip(error, MAX_TASK_ERROR_CHARS) });
-    if (exit.spawnError !== null) return failed(`Could not start ${JSON.stringify(this.spec.command[0])}: ${exit.spawnError}`);
+    const failed = (error: string): TaskResult => ({
+      status: "failed",
+      files: [],
+      totalComments: 0,
+      metrics,
+      error: clip(error, MAX_TASK_ERROR_CHARS),
+    });
+    if (exit.spawnError !== null)
+      return failed(`Could not start ${JSON.stringify(this.spec.command[0])}: ${exit.spawnError}`);
     if (exit.timedOut) return failed(`Timed out after ${this.spec.timeoutMs ?? 0} ms.`);
-    if (exit.code !== 0) return failed(`The review command exited with ${exit.code === null ? (exit.signal ?? "a signal") : `code ${exit.code}`}.\n${stderr.trim()}`);
+    if (exit.code !== 0)
+      return failed(
+        `The review command exited with ${exit.code === null ? (exit.signal ?? "a signal") : `code ${exit.code}`}.\n${stderr.trim()}`,
+      );
     const lines = stdout.trim().split("\n");
     const last = lines[lines.length - 1] ?? "";
     let reported: unknown;
     try {
       reported = JSON.parse(last);
     } catch {
-      return failed("The review command printed no result: its last stdout line must be a JSON object { files, totalComments, rating?, metrics? }.");
+      return failed(
+        "The review command printed no result: its last stdout line must be a JSON object { files, totalComments, rating?, metrics? }.",
+      );
     }
-    const candidate = { runnerId: this.ctx.runnerId, status: "success", files: [], totalComments: 0, ...(isObject(reported) ? reported : {}), metrics: { ...metrics, ...(isObject(reported) && isObject(reported.metrics) ? reported.metrics : {}) } };
+    const candidate = {
+      runnerId: this.ctx.runnerId,
+      status: "success",
+      files: [],
+      totalComments: 0,
+      ...(isObject(reported) ? reported : {}),
+      metrics: { ...metrics, ...(isObject(reported) && isObject(reported.metrics) ? reported.metrics : {}) },
+    };
     const parsed = resultBody.safeParse(candidate);
-    if (!parsed.success) return failed(`The review command's result is not valid: ${parsed.error.issues.slice(0, 3).map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+    if (!parsed.success)
+      return failed(
+        `The review command's result is not valid: ${parsed.error.issues
+          .slice(0, 3)
+          .map((i) => `${i.path.join(".")}: ${i.message}`)
+          .join("; ")}`,
+      );
     const { runnerId: _runnerId, ...result } = parsed.data;
     return result;
   }
@@ -149,7 +204,15 @@ export class ReviewWork implements Work {
     if (result.status === "success") await this.phase("submitting");
     if (this.stopReason === "lease-lost") return { outcome: "LOST", detail: "lease lost before submitting" };
     const outcome = result.status === "success" ? "SUCCEEDED" : "FAILED";
-    return reportEnd(this.ctx, "fleet", this.id, this.leaseKey, outcome, () => this.client.result(this.id, result), result.error);
+    return reportEnd(
+      this.ctx,
+      "fleet",
+      this.id,
+      this.leaseKey,
+      outcome,
+      () => this.client.result(this.id, result),
+      result.error,
+    );
   }
 }
 

@@ -27,7 +27,10 @@ describe("unpackBundle", () => {
 
   for (const name of ["../escape.js", "/etc/passwd", "a/../../escape.js", "C:/x.js", "a\\..\\b.js"]) {
     it(`refuses ${JSON.stringify(name)} and writes nothing`, () => {
-      const zip = writeZip([{ name: "index.js", data: "1" }, { name, data: "x" }]);
+      const zip = writeZip([
+        { name: "index.js", data: "1" },
+        { name, data: "x" },
+      ]);
       const result = unpackBundle(zip, LANGUAGE_TYPES.NodeJS, join(dir, "app"));
       assert.equal(result.ok, false);
       assert.equal(existsSync(join(dir, "escape.js")), false);
@@ -36,8 +39,16 @@ describe("unpackBundle", () => {
   }
 
   it("refuses a file beside a folder of its name, and twins, before writing anything", () => {
-    for (const [i, second] of [["a", "a/b.js"], ["index.js ", null], ["cafe\u0301.js", "caf\u00e9.js"]].entries()) {
-      const entries = [{ name: "index.js", data: "1" }, { name: second[0] ?? "", data: "x" }, ...(second[1] === null || second[1] === undefined ? [] : [{ name: second[1], data: "y" }])];
+    for (const [i, second] of [
+      ["a", "a/b.js"],
+      ["index.js ", null],
+      ["cafe\u0301.js", "caf\u00e9.js"],
+    ].entries()) {
+      const entries = [
+        { name: "index.js", data: "1" },
+        { name: second[0] ?? "", data: "x" },
+        ...(second[1] === null || second[1] === undefined ? [] : [{ name: second[1], data: "y" }]),
+      ];
       const result = unpackBundle(writeZip(entries), LANGUAGE_TYPES.NodeJS, join(dir, `t${i}`));
       assert.equal(result.ok, false, JSON.stringify(entries.map((e) => e.name)));
       assert.equal(existsSync(join(dir, `t${i}`)), false, "nothing written");
@@ -45,7 +56,10 @@ describe("unpackBundle", () => {
   });
 
   it("refuses symlinks and bombs that lie about their size", () => {
-    const link = writeZip([{ name: "index.js", data: "1" }, { name: "link", data: "/etc/passwd", unixMode: 0o120777 }]);
+    const link = writeZip([
+      { name: "index.js", data: "1" },
+      { name: "link", data: "/etc/passwd", unixMode: 0o120777 },
+    ]);
     assert.equal(unpackBundle(link, LANGUAGE_TYPES.NodeJS, join(dir, "a")).ok, false);
     const bomb = writeZip([{ name: "index.js", data: "0".repeat(1_000_000), declaredSize: 10 }]);
     const result = unpackBundle(bomb, LANGUAGE_TYPES.NodeJS, join(dir, "b"));
@@ -54,7 +68,11 @@ describe("unpackBundle", () => {
   });
 
   it("refuses a bundle without the language's entry point, as the server does", () => {
-    const result = unpackBundle(writeZip([{ name: "readme.txt", data: "hi" }]), LANGUAGE_TYPES.Python, join(dir, "app"));
+    const result = unpackBundle(
+      writeZip([{ name: "readme.txt", data: "hi" }]),
+      LANGUAGE_TYPES.Python,
+      join(dir, "app"),
+    );
     assert.equal(result.ok, false);
     assert.match(result.ok ? "" : result.reason, /main\.py/);
   });

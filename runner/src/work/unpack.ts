@@ -20,7 +20,10 @@ export function unpackBundle(bytes: Buffer, language: LanguageType, into: string
   try {
     return { ok: true, ...write(verdict.entries, resolve(into)) };
   } catch (error) {
-    return { ok: false, reason: `The bundle could not be unpacked: ${error instanceof Error ? error.message : String(error)}` };
+    return {
+      ok: false,
+      reason: `The bundle could not be unpacked: ${error instanceof Error ? error.message : String(error)}`,
+    };
   }
 }
 

@@ -9,12 +9,27 @@
  */
 import type { CommandFaceConfig } from "../config";
 import { RunnerApiError } from "../client/http";
-import { MAX_WORKSPACE_ERROR_CHARS, type WorkspaceClient, type WorkspaceCompletion, type WorkspaceContext, type WorkspaceSummary } from "../client/workspace";
+import {
+  MAX_WORKSPACE_ERROR_CHARS,
+  type WorkspaceClient,
+  type WorkspaceCompletion,
+  type WorkspaceContext,
+  type WorkspaceSummary,
+} from "../client/workspace";
 import { completionBody, MAX_COMPLETION_BYTES } from "../../../contract/src/workspace";
 import { summaryBody } from "../../../contract/src/workspace";
 import { ChildRun, type ChildExit } from "../process/child";
 import { TailBuffer } from "../process/lines";
-import { clip, commandEnv, confinementFor, describeError, LeaseKeeper, reportEnd, strongerStop, withWorkDir } from "./common";
+import {
+  clip,
+  commandEnv,
+  confinementFor,
+  describeError,
+  LeaseKeeper,
+  reportEnd,
+  strongerStop,
+  withWorkDir,
+} from "./common";
 import type { StopReason, Work, WorkContext, WorkResult, WorkSource } from "./types";
 
 const STDERR_LINE_CHARS = 4_096;
@@ -70,8 +85,11 @@ export class WorkspaceWork implements Work {
   }
 
   async run(): Promise<WorkResult> {
-    const keeper = new LeaseKeeper(() => this.heartbeat(), this.lease.leaseExpiresAt, (error) =>
-      this.ctx.log("warn", "heartbeat-failed", { face: this.face, jobId: this.id, error: describeError(error) }),
+    const keeper = new LeaseKeeper(
+      () => this.heartbeat(),
+      this.lease.leaseExpiresAt,
+      (error) =>
+        this.ctx.log("warn", "heartbeat-failed", { face: this.face, jobId: this.id, error: describeError(error) }),
     );
     keeper.start();
     try {
@@ -95,7 +113,12 @@ export class WorkspaceWork implements Work {
         confine: confinementFor(this.ctx, this.id, null),
         command: this.spec.command,
         cwd: this.spec.cwd ?? dir,
-        env: commandEnv({ ...this.spec.env, RUNNER_ID: this.ctx.runnerId, RUNNER_WORKSPACE_ID: this.id, RUNNER_WORK_DIR: dir }),
+        env: commandEnv({
+          ...this.spec.env,
+          RUNNER_ID: this.ctx.runnerId,
+          RUNNER_WORKSPACE_ID: this.id,
+          RUNNER_WORK_DIR: dir,
+        }),
         stdin: JSON.stringify({ workspaceId: this.id, workspace: this.lease.workspace, context }),
         timeoutMs: this.spec.timeoutMs ?? 0,
         controlChannel: false,
@@ -110,10 +133,15 @@ export class WorkspaceWork implements Work {
     }
     if (this.stopReason === "lease-lost") return { outcome: "LOST", detail: "lease lost while running" };
     // Seed 001 cannot hand a job back: stopping ends it as failed rather than leave it to expire.
-    if (exit === null || (exit.stopped && !exit.timedOut)) return this.fail("The runner shut down before the generation finished.");
-    if (exit.spawnError !== null) return this.fail(`Could not start ${JSON.stringify(this.spec.command[0])}: ${exit.spawnError}`);
+    if (exit === null || (exit.stopped && !exit.timedOut))
+      return this.fail("The runner shut down before the generation finished.");
+    if (exit.spawnError !== null)
+      return this.fail(`Could not start ${JSON.stringify(this.spec.command[0])}: ${exit.spawnError}`);
     if (exit.timedOut) return this.fail(`Timed out after ${this.spec.timeoutMs ?? 0} ms.`);
-    if (exit.code !== 0) return this.fail(`The command exited with ${exit.code === null ? (exit.signal ?? "a signal") : `code ${exit.code}`}.\n${stderr.text().trim()}`);
+    if (exit.code !== 0)
+      return this.fail(
+        `The command exited with ${exit.code === null ? (exit.signal ?? "a signal") : `code ${exit.code}`}.\n${stderr.text().trim()}`,
+      );
     if (stdout.dropped > 0) return this.fail(`The command printed more than ${MAX_COMPLETION_BYTES} bytes.`);
     const printed = parseCompletion(stdout.text(), this.id);
     if (typeof printed === "string") return this.fail(printed);
@@ -126,7 +154,9 @@ export class WorkspaceWork implements Work {
       }
     }
     const completion = printed.completion;
-    return reportEnd(this.ctx, "workspace", this.id, this.leaseKey, "SUCCEEDED", () => this.client.complete(completion));
+    return reportEnd(this.ctx, "workspace", this.id, this.leaseKey, "SUCCEEDED", () =>
+      this.client.complete(completion),
+    );
   }
 
   private async heartbeat(): Promise<number> {
@@ -139,19 +169,31 @@ export class WorkspaceWork implements Work {
   }
 
   private fail(reason: string): Promise<WorkResult> {
-    return reportEnd(this.ctx, "workspace", this.id, this.leaseKey, "FAILED", () => this.client.fail(this.id, clip(reason, MAX_WORKSPACE_ERROR_CHARS)), reason);
+    return reportEnd(
+      this.ctx,
+      "workspace",
+      this.id,
+      this.leaseKey,
+      "FAILED",
+      () => this.client.fail(this.id, clip(reason, MAX_WORKSPACE_ERROR_CHARS)),
+      reason,
+    );
   }
 }
 
 /** The command's stdout as a completion (and optional summary), or why it is not one. */
-export function parseCompletion(stdout: string, workspaceId: string): { completion: WorkspaceCompletion; summary?: WorkspaceSummary } | string {
+export function parseCompletion(
+  stdout: string,
+  workspaceId: string,
+): { completion: WorkspaceCompletion; summary?: WorkspaceSummary } | string {
   let value: unknown;
   try {
     value = JSON.parse(stdout);
   } catch {
     return "The workspace command must print one JSON object { assistantMessage, files?, charts?, … } on stdout.";
   }
-  if (typeof value !== "object" || value === null || Array.isArray(value)) return "The workspace command's output is not a JSON object.";
+  if (typeof value !== "object" || value === null || Array.isArray(value))
+    return "The workspace command's output is not a JSON object.";
   const { summary, ...rest } = value as Record<string, unknown>;
   // The shapes the server parses; deliverable slices are checked by the server (400 naming the slice).
   const completion = completionBody.safeParse({ ...rest, workspaceId });
@@ -163,5 +205,8 @@ export function parseCompletion(stdout: string, workspaceId: string): { completi
 }
 
 function issuesOf(error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] }): string {
-  return error.issues.slice(0, 3).map((i) => `${i.path.map(String).join(".") || "(object)"}: ${i.message}`).join("; ");
+  return error.issues
+    .slice(0, 3)
+    .map((i) => `${i.path.map(String).join(".") || "(object)"}: ${i.message}`)
+    .join("; ");
 }

@@ -43,7 +43,13 @@ function ChartView({ deliverable }: { deliverable: DeliverableView }) {
   const width = useWidth(box);
   const chart = asChart(deliverable.data);
   // Drawn at the container's width, so labels keep their size on a phone.
-  const drawing = useMemo(() => (chart === null ? null : drawChart(chart, width === null || width === 0 ? DEFAULT_CHART_SIZE : chartSizeFor(width))), [deliverable, width]);
+  const drawing = useMemo(
+    () =>
+      chart === null
+        ? null
+        : drawChart(chart, width === null || width === 0 ? DEFAULT_CHART_SIZE : chartSizeFor(width)),
+    [deliverable, width],
+  );
   if (chart === null || drawing === null) return <Unreadable deliverable={deliverable} />;
   return (
     <>
@@ -156,7 +162,10 @@ function FileView({ deliverable, workspaceId }: { deliverable: DeliverableView; 
   const path = `/api/workspaces/${encodeURIComponent(workspaceId)}/files/${encodeURIComponent(deliverable.deliverableId)}`;
   const content = useResource(() => fetchText(path), [path]);
   const save = useAction(() => download(path, file?.name.split("/").pop() ?? "file"));
-  const html = useMemo(() => (content.data !== undefined && file?.name.endsWith(".md") === true ? markdownToSafeHtml(content.data) : null), [content.data]);
+  const html = useMemo(
+    () => (content.data !== undefined && file?.name.endsWith(".md") === true ? markdownToSafeHtml(content.data) : null),
+    [content.data],
+  );
   if (file === null) return <Unreadable deliverable={deliverable} />;
   return (
     <>

@@ -67,7 +67,16 @@ const LINE_INSET = 16;
 const PIE_LABEL_MIN_SHARE = 0.06;
 
 /** Eight colours that stay apart for common colour-vision deficiencies (Okabe–Ito based). */
-export const PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#8C6D00", "#555555"] as const;
+export const PALETTE = [
+  "#0072B2",
+  "#E69F00",
+  "#009E73",
+  "#D55E00",
+  "#CC79A7",
+  "#56B4E9",
+  "#8C6D00",
+  "#555555",
+] as const;
 
 export function colorAt(index: number): string {
   return PALETTE[index % PALETTE.length] ?? "#0072B2";
@@ -164,27 +173,57 @@ function frame(size: ChartSize, title: string, children: SvgChild[]): SvgNode {
 }
 
 /** Horizontal grid lines with value labels on the left (or vertical ones, labelled below). */
-function valueGrid(size: ChartSize, ticks: Ticks, scale: (v: number) => number, axis: "y" | "x", left: number): SvgNode {
+function valueGrid(
+  size: ChartSize,
+  ticks: Ticks,
+  scale: (v: number) => number,
+  axis: "y" | "x",
+  left: number,
+): SvgNode {
   const lines: SvgNode[] = ticks.values.map((t) => {
     const p = round2(scale(t));
     return axis === "y"
       ? el(
           "g",
           { class: "tick" },
-          el("line", { x1: left, x2: size.width - MARGIN.right, y1: p, y2: p, stroke: "#d0d4da", "stroke-width": t === 0 ? 1.5 : 1 }),
+          el("line", {
+            x1: left,
+            x2: size.width - MARGIN.right,
+            y1: p,
+            y2: p,
+            stroke: "#d0d4da",
+            "stroke-width": t === 0 ? 1.5 : 1,
+          }),
           el("text", { x: left - 6, y: p + 4, "text-anchor": "end", fill: "#4a5160" }, formatValue(t)),
         )
       : el(
           "g",
           { class: "tick" },
-          el("line", { x1: p, x2: p, y1: MARGIN.top, y2: size.height - MARGIN.bottom, stroke: "#d0d4da", "stroke-width": t === 0 ? 1.5 : 1 }),
-          el("text", { x: p, y: size.height - MARGIN.bottom + 16, "text-anchor": "middle", fill: "#4a5160" }, formatValue(t)),
+          el("line", {
+            x1: p,
+            x2: p,
+            y1: MARGIN.top,
+            y2: size.height - MARGIN.bottom,
+            stroke: "#d0d4da",
+            "stroke-width": t === 0 ? 1.5 : 1,
+          }),
+          el(
+            "text",
+            { x: p, y: size.height - MARGIN.bottom + 16, "text-anchor": "middle", fill: "#4a5160" },
+            formatValue(t),
+          ),
         );
   });
   return el("g", { class: "grid" }, ...lines);
 }
 
-function categoryLabels(size: ChartSize, labels: string[], position: (i: number) => number, axis: "x" | "y", left: number): SvgNode {
+function categoryLabels(
+  size: ChartSize,
+  labels: string[],
+  position: (i: number) => number,
+  axis: "x" | "y",
+  left: number,
+): SvgNode {
   const longest = Math.min(AXIS_LABEL_CHARS, Math.max(...labels.map((l) => l.length)));
   const spacingX = Math.min(LABEL_SPACING_X.max, Math.max(LABEL_SPACING_X.min, longest * LABEL_CHAR_PX + 12));
   const stride =
@@ -197,8 +236,16 @@ function categoryLabels(size: ChartSize, labels: string[], position: (i: number)
     const p = round2(position(i));
     texts.push(
       axis === "x"
-        ? el("text", { x: p, y: size.height - MARGIN.bottom + 18, "text-anchor": "middle", fill: "#2b303a" }, truncate(label, AXIS_LABEL_CHARS))
-        : el("text", { x: left - 8, y: p + 4, "text-anchor": "end", fill: "#2b303a" }, truncate(label, AXIS_LABEL_CHARS + 2)),
+        ? el(
+            "text",
+            { x: p, y: size.height - MARGIN.bottom + 18, "text-anchor": "middle", fill: "#2b303a" },
+            truncate(label, AXIS_LABEL_CHARS),
+          )
+        : el(
+            "text",
+            { x: left - 8, y: p + 4, "text-anchor": "end", fill: "#2b303a" },
+            truncate(label, AXIS_LABEL_CHARS + 2),
+          ),
     );
   });
   return el("g", { class: "categories" }, ...texts);
@@ -223,7 +270,9 @@ function barChart(chart: BarLikeChart, title: string, size: ChartSize): ChartDra
   const catStart = horizontal ? plotTop : left;
   const catEnd = horizontal ? plotBottom : plotRight;
   const band = (catEnd - catStart) / n;
-  const value = horizontal ? linear(ticks.min, ticks.max, left, plotRight) : linear(ticks.min, ticks.max, plotBottom, plotTop);
+  const value = horizontal
+    ? linear(ticks.min, ticks.max, left, plotRight)
+    : linear(ticks.min, ticks.max, plotBottom, plotTop);
   const groupWidth = band * BAND_FILL;
   const barWidth = stacked ? groupWidth : groupWidth / chart.series.length;
   const bars: SvgNode[] = [];
@@ -240,7 +289,13 @@ function barChart(chart: BarLikeChart, title: string, size: ChartSize): ChartDra
       const rect = horizontal
         ? { x: round2(Math.min(a, b)), y: round2(catPos), width: round2(Math.abs(b - a)), height: round2(barWidth) }
         : { x: round2(catPos), y: round2(Math.min(a, b)), width: round2(barWidth), height: round2(Math.abs(b - a)) };
-      bars.push(el("rect", { ...rect, fill: colorAt(si), class: "mark" }, el("title", {}, `${s.name} — ${label}: ${formatValue(v)}`)));
+      bars.push(
+        el(
+          "rect",
+          { ...rect, fill: colorAt(si), class: "mark" },
+          el("title", {}, `${s.name} — ${label}: ${formatValue(v)}`),
+        ),
+      );
     });
   });
   const catCenter = (i: number) => catStart + i * band + band / 2;
@@ -259,12 +314,15 @@ function lineChart(chart: BarLikeChart, title: string, size: ChartSize): ChartDr
   const n = chart.labels.length;
   const all = chart.series.flatMap((s) => s.values);
   // Areas are filled down to zero, so zero must be on the axis; lines show their own range.
-  const ticks = area ? niceTicks(Math.min(0, ...all), Math.max(0, ...all)) : niceTicks(Math.min(...all), Math.max(...all));
+  const ticks = area
+    ? niceTicks(Math.min(0, ...all), Math.max(0, ...all))
+    : niceTicks(Math.min(...all), Math.max(...all));
   const left = MARGIN.left;
   const plotRight = size.width - MARGIN.right;
   const plotBottom = size.height - MARGIN.bottom;
   const y = linear(ticks.min, ticks.max, plotBottom, MARGIN.top);
-  const x = (i: number) => (n === 1 ? (left + plotRight) / 2 : left + LINE_INSET + (i * (plotRight - left - 2 * LINE_INSET)) / (n - 1));
+  const x = (i: number) =>
+    n === 1 ? (left + plotRight) / 2 : left + LINE_INSET + (i * (plotRight - left - 2 * LINE_INSET)) / (n - 1);
   const baseline = round2(y(Math.max(ticks.min, Math.min(0, ticks.max))));
   const groups: SvgNode[] = chart.series.map((s, si) => {
     const color = colorAt(si);
@@ -274,18 +332,43 @@ function lineChart(chart: BarLikeChart, title: string, size: ChartSize): ChartDr
     const last = points[points.length - 1];
     const children: SvgNode[] = [];
     if (area && first !== undefined && last !== undefined) {
-      children.push(el("path", { d: `${line} L${last[0]} ${baseline} L${first[0]} ${baseline} Z`, fill: color, "fill-opacity": 0.22, stroke: "none", class: "area" }));
+      children.push(
+        el("path", {
+          d: `${line} L${last[0]} ${baseline} L${first[0]} ${baseline} Z`,
+          fill: color,
+          "fill-opacity": 0.22,
+          stroke: "none",
+          class: "area",
+        }),
+      );
     }
-    children.push(el("path", { d: line, fill: "none", stroke: color, "stroke-width": 2.5, "stroke-linejoin": "round", class: "line" }));
+    children.push(
+      el("path", {
+        d: line,
+        fill: "none",
+        stroke: color,
+        "stroke-width": 2.5,
+        "stroke-linejoin": "round",
+        class: "line",
+      }),
+    );
     points.forEach(([px, py], i) => {
       children.push(
-        el("circle", { cx: px, cy: py, r: 3.5, fill: color, class: "mark" }, el("title", {}, `${s.name} — ${chart.labels[i] ?? ""}: ${formatValue(s.values[i] ?? 0)}`)),
+        el(
+          "circle",
+          { cx: px, cy: py, r: 3.5, fill: color, class: "mark" },
+          el("title", {}, `${s.name} — ${chart.labels[i] ?? ""}: ${formatValue(s.values[i] ?? 0)}`),
+        ),
       );
     });
     return el("g", { class: "series" }, ...children);
   });
   return {
-    svg: frame(size, title, [valueGrid(size, ticks, y, "y", left), ...groups, categoryLabels(size, chart.labels, x, "x", left)]),
+    svg: frame(size, title, [
+      valueGrid(size, ticks, y, "y", left),
+      ...groups,
+      categoryLabels(size, chart.labels, x, "x", left),
+    ]),
     legend: seriesLegend(chart.series),
   };
 }
@@ -307,7 +390,11 @@ function scatterChart(chart: ScatterChart, title: string, size: ChartSize): Char
         el(
           "circle",
           { cx: round2(x(p.x)), cy: round2(y(p.y)), r: 4.5, fill: colorAt(si), "fill-opacity": 0.85, class: "mark" },
-          el("title", {}, `${s.name}${p.label === undefined ? "" : ` — ${p.label}`}: (${formatValue(p.x)}, ${formatValue(p.y)})`),
+          el(
+            "title",
+            {},
+            `${s.name}${p.label === undefined ? "" : ` — ${p.label}`}: (${formatValue(p.x)}, ${formatValue(p.y)})`,
+          ),
         ),
       ),
     ),
@@ -327,10 +414,18 @@ function pieChart(chart: PieChart, title: string, size: ChartSize): ChartDrawing
   const legend: LegendEntry[] = chart.segments.map((s, i) => ({
     name: s.label,
     color: colorAt(i),
-    detail: s.value > 0 && total > 0 ? `${formatValue(s.value)} (${Math.round((s.value / total) * 1000) / 10}%)` : `${formatValue(s.value)} (not drawn)`,
+    detail:
+      s.value > 0 && total > 0
+        ? `${formatValue(s.value)} (${Math.round((s.value / total) * 1000) / 10}%)`
+        : `${formatValue(s.value)} (not drawn)`,
   }));
   if (total <= 0) {
-    return { svg: frame(size, title, [el("text", { x: cx, y: cy, "text-anchor": "middle", fill: "#4a5160" }, "Nothing to draw: no positive values")]), legend };
+    return {
+      svg: frame(size, title, [
+        el("text", { x: cx, y: cy, "text-anchor": "middle", fill: "#4a5160" }, "Nothing to draw: no positive values"),
+      ]),
+      legend,
+    };
   }
   const slices: SvgNode[] = [];
   const labels: SvgNode[] = [];
@@ -349,19 +444,42 @@ function pieChart(chart: PieChart, title: string, size: ChartSize): ChartDrawing
       const y1 = round2(cy + r * Math.sin(end));
       const large = share > 0.5 ? 1 : 0;
       slices.push(
-        el("path", { d: `M${cx} ${cy} L${x0} ${y0} A${r} ${r} 0 ${large} 1 ${x1} ${y1} Z`, fill: colorAt(i), stroke: "#fff", "stroke-width": 1.5, class: "mark" }, el("title", {}, tip)),
+        el(
+          "path",
+          {
+            d: `M${cx} ${cy} L${x0} ${y0} A${r} ${r} 0 ${large} 1 ${x1} ${y1} Z`,
+            fill: colorAt(i),
+            stroke: "#fff",
+            "stroke-width": 1.5,
+            class: "mark",
+          },
+          el("title", {}, tip),
+        ),
       );
     }
     if (share >= PIE_LABEL_MIN_SHARE) {
       const mid = angle + share * Math.PI;
       const lr = share >= 1 ? 0 : r * 0.62;
       labels.push(
-        el("text", { x: round2(cx + lr * Math.cos(mid)), y: round2(cy + lr * Math.sin(mid) + 4), "text-anchor": "middle", fill: "#fff", "font-weight": 600 }, `${Math.round(share * 100)}%`),
+        el(
+          "text",
+          {
+            x: round2(cx + lr * Math.cos(mid)),
+            y: round2(cy + lr * Math.sin(mid) + 4),
+            "text-anchor": "middle",
+            fill: "#fff",
+            "font-weight": 600,
+          },
+          `${Math.round(share * 100)}%`,
+        ),
       );
     }
     angle += share * 2 * Math.PI;
   });
-  return { svg: frame(size, title, [el("g", { class: "slices" }, ...slices), el("g", { class: "slice-labels" }, ...labels)]), legend };
+  return {
+    svg: frame(size, title, [el("g", { class: "slices" }, ...slices), el("g", { class: "slice-labels" }, ...labels)]),
+    legend,
+  };
 }
 
 const KIND_NAMES: Record<ChartSpec["kind"], string> = {

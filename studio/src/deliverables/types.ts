@@ -124,7 +124,8 @@ export function asChart(data: unknown): ChartSpec | null {
       if (!Array.isArray(data.series) || data.series.length === 0) return null;
       const parsed: ScatterChart["series"] = [];
       for (const s of data.series) {
-        if (!isObject(s) || typeof s.name !== "string" || !Array.isArray(s.points) || s.points.length === 0) return null;
+        if (!isObject(s) || typeof s.name !== "string" || !Array.isArray(s.points) || s.points.length === 0)
+          return null;
         const points: ScatterChart["series"][number]["points"] = [];
         for (const p of s.points) {
           if (!isObject(p) || !isFiniteNumber(p.x) || !isFiniteNumber(p.y)) return null;
@@ -165,7 +166,11 @@ export function asChecklist(data: unknown): ChecklistSpec | null {
   const items: ChecklistSpec["items"] = [];
   for (const item of data.items) {
     if (!isObject(item) || typeof item.label !== "string") return null;
-    items.push({ id: typeof item.id === "string" ? item.id : String(items.length), label: item.label, checked: item.checked === true });
+    items.push({
+      id: typeof item.id === "string" ? item.id : String(items.length),
+      label: item.label,
+      checked: item.checked === true,
+    });
   }
   return { id: idOf(data), ...optionalTitle(data), items };
 }

@@ -20,7 +20,9 @@ const OVERVIEW_PATH = "/api/coderunner/overview";
 /** A refusal in words: the envelope says why, this says what was refused. */
 function refusalWords(error: unknown): Error {
   if (error instanceof ApiFailure && error.status === 401) {
-    return new Error(`The Coderunner API refused this token: ${error.message} Check that it is a Control Plane token (RS256) that has not expired.`);
+    return new Error(
+      `The Coderunner API refused this token: ${error.message} Check that it is a Control Plane token (RS256) that has not expired.`,
+    );
   }
   if (error instanceof ApiFailure && error.status === 403) {
     return new Error(`The Coderunner API refused this token for this tenant: ${error.message}`);
@@ -50,8 +52,9 @@ function ConnectForm({ onConnected }: { onConnected: (credentials: ControlPlaneC
   return (
     <Section title="Connect to Coderunner">
       <p>
-        The Coderunner API takes the Control Plane's token for one tenant, not your Studio sign-in. Enter a token with the client key (tenant) and user id it
-        was issued for. They stay in this browser tab only, until you disconnect, sign out or close the tab.
+        The Coderunner API takes the Control Plane's token for one tenant, not your Studio sign-in. Enter a token with
+        the client key (tenant) and user id it was issued for. They stay in this browser tab only, until you disconnect,
+        sign out or close the tab.
       </p>
       {isLocalStack() ? (
         <p class="small muted">
@@ -70,15 +73,39 @@ function ConnectForm({ onConnected }: { onConnected: (credentials: ControlPlaneC
       >
         <label>
           Control Plane token
-          <input type="password" class="mono" required autoComplete="off" spellcheck={false} value={token} onInput={(e) => setToken(e.currentTarget.value)} />
+          <input
+            type="password"
+            class="mono"
+            required
+            autoComplete="off"
+            spellcheck={false}
+            value={token}
+            onInput={(e) => setToken(e.currentTarget.value)}
+          />
         </label>
         <label>
           Client key (tenant)
-          <input required maxLength={64} autoComplete="off" spellcheck={false} class="mono" value={clientKey} onInput={(e) => setClientKey(e.currentTarget.value)} />
+          <input
+            required
+            maxLength={64}
+            autoComplete="off"
+            spellcheck={false}
+            class="mono"
+            value={clientKey}
+            onInput={(e) => setClientKey(e.currentTarget.value)}
+          />
         </label>
         <label>
           User id
-          <input required maxLength={128} autoComplete="off" spellcheck={false} class="mono" value={userId} onInput={(e) => setUserId(e.currentTarget.value)} />
+          <input
+            required
+            maxLength={128}
+            autoComplete="off"
+            spellcheck={false}
+            class="mono"
+            value={userId}
+            onInput={(e) => setUserId(e.currentTarget.value)}
+          />
         </label>
         <ErrorNote error={connect.error} />
         <div class="actions">
@@ -117,7 +144,13 @@ function VersionRow({ version }: { version: CodeVersion }) {
   );
 }
 
-function DeploymentRow({ deployment, versionNumber }: { deployment: CodeDeployment; versionNumber: number | undefined }) {
+function DeploymentRow({
+  deployment,
+  versionNumber,
+}: {
+  deployment: CodeDeployment;
+  versionNumber: number | undefined;
+}) {
   const { configuration } = deployment;
   return (
     <li class="code-row" data-deployment-id={deployment.id} data-status={deployment.status}>
@@ -126,8 +159,8 @@ function DeploymentRow({ deployment, versionNumber }: { deployment: CodeDeployme
         <StatusBadge status={deployment.status} />
       </div>
       <p class="code-row-text small">
-        {versionNumber === undefined ? <span class="mono">version {deployment.versionId}</span> : `v${versionNumber}`} · {configuration.cpu} CPU ·{" "}
-        {configuration.memory}
+        {versionNumber === undefined ? <span class="mono">version {deployment.versionId}</span> : `v${versionNumber}`} ·{" "}
+        {configuration.cpu} CPU · {configuration.memory}
         {configuration.cronExpression !== null && (
           <>
             {" "}
@@ -178,7 +211,9 @@ function DefinitionCard({ definition }: { definition: CodeDefinition }) {
           ))}
         </ul>
       )}
-      {hiddenVersions > 0 && <p class="muted small">Showing the newest {definition.versions.length}; older versions are not listed here.</p>}
+      {hiddenVersions > 0 && (
+        <p class="muted small">Showing the newest {definition.versions.length}; older versions are not listed here.</p>
+      )}
       <h4>Deployments</h4>
       {definition.deployments.length === 0 ? (
         <p class="muted small">
@@ -204,7 +239,8 @@ function ExecutionRow({ execution, definitionName }: { execution: CodeExecution;
         {execution.exitCode !== null && <span class="small">exit {execution.exitCode}</span>}
       </div>
       <p class="code-row-text small">
-        {definitionName ?? "a definition not listed"} · deployment <span class="mono">{execution.deploymentId}</span> · {execution.trigger}
+        {definitionName ?? "a definition not listed"} · deployment <span class="mono">{execution.deploymentId}</span> ·{" "}
+        {execution.trigger}
       </p>
       <p class="muted small">
         queued <When iso={execution.createdAt} />
@@ -235,8 +271,10 @@ function Overview({ credentials, onDisconnect }: { credentials: ControlPlaneCred
       data.definitions.length === 0 ? (
         <Empty title="No definitions yet">
           <p>
-            Create one through the Coderunner API: <code>POST /api/definitions</code> with <code>{'{ "name", "deploymentType", "languageType" }'}</code>, then
-            upload a ZIP to <code>POST /api/file/&#123;id&#125;/upload</code> and deploy it with <code>POST /api/deployment/create</code>.
+            Create one through the Coderunner API: <code>POST /api/definitions</code> with{" "}
+            <code>{'{ "name", "deploymentType", "languageType" }'}</code>, then upload a ZIP to{" "}
+            <code>POST /api/file/&#123;id&#125;/upload</code> and deploy it with{" "}
+            <code>POST /api/deployment/create</code>.
           </p>
         </Empty>
       ) : (
@@ -253,8 +291,8 @@ function Overview({ credentials, onDisconnect }: { credentials: ControlPlaneCred
       data.executions.length === 0 ? (
         <Empty title="No executions yet">
           <p>
-            Run a deployment with <code>POST /api/execution/run/onetime/&#123;deploymentId&#125;</code> or by posting to its endpoint; a Coderunner runner
-            picks it up.
+            Run a deployment with <code>POST /api/execution/run/onetime/&#123;deploymentId&#125;</code> or by posting to
+            its endpoint; a Coderunner runner picks it up.
           </p>
         </Empty>
       ) : (
@@ -272,14 +310,19 @@ function Overview({ credentials, onDisconnect }: { credentials: ControlPlaneCred
     <>
       <div class="panel connected-bar" role="region" aria-label="Coderunner connection">
         <p>
-          Connected as user <span class="mono">{credentials.userId}</span> of tenant <span class="mono code-id">{credentials.clientKey}</span>
+          Connected as user <span class="mono">{credentials.userId}</span> of tenant{" "}
+          <span class="mono code-id">{credentials.clientKey}</span>
         </p>
         <button type="button" class="secondary" onClick={onDisconnect}>
           Disconnect
         </button>
       </div>
       <ErrorNote error={overview.error} onRetry={overview.reload} />
-      <Section title="Definitions" id="code-definitions" actions={<span class="muted small live-note">Live · refreshes every {CODE_POLL_MS / 1000} s</span>}>
+      <Section
+        title="Definitions"
+        id="code-definitions"
+        actions={<span class="muted small live-note">Live · refreshes every {CODE_POLL_MS / 1000} s</span>}
+      >
         {definitions}
       </Section>
       <Section title="Recent executions" id="code-executions">

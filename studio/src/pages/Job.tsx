@@ -81,10 +81,16 @@ function LiveLog({ jobId, onStatus }: { jobId: string; onStatus: (status: string
         </span>
       }
     >
-      {state.detail !== undefined && state.state !== "live" && <p class={state.state === "failed" ? "error" : "muted small"}>{state.detail}</p>}
+      {state.detail !== undefined && state.state !== "live" && (
+        <p class={state.state === "failed" ? "error" : "muted small"}>{state.detail}</p>
+      )}
       {dropped > 0 && <p class="muted small">{dropped} earlier lines are not shown.</p>}
       {lines.length === 0 ? (
-        <p class="muted log-empty">{state.state === "ended" ? "This job wrote no log lines." : "No log lines yet. They appear here as the runner sends them."}</p>
+        <p class="muted log-empty">
+          {state.state === "ended"
+            ? "This job wrote no log lines."
+            : "No log lines yet. They appear here as the runner sends them."}
+        </p>
       ) : (
         <pre
           class="log"
@@ -132,11 +138,21 @@ function Controls({ job, onChanged }: { job: JobSnapshot; onChanged: () => void 
             Resume
           </button>
         ) : (
-          <button type="button" class="secondary" disabled={control.busy || job.control?.pauseRequested === true} onClick={() => void control.run("pause")}>
+          <button
+            type="button"
+            class="secondary"
+            disabled={control.busy || job.control?.pauseRequested === true}
+            onClick={() => void control.run("pause")}
+          >
             {job.control?.pauseRequested === true ? "Pause requested" : "Pause"}
           </button>
         )}
-        <button type="button" class="danger-outline" disabled={control.busy || job.control?.cancelRequested === true} onClick={() => void control.run("cancel")}>
+        <button
+          type="button"
+          class="danger-outline"
+          disabled={control.busy || job.control?.cancelRequested === true}
+          onClick={() => void control.run("cancel")}
+        >
           {job.control?.cancelRequested === true ? "Cancel requested" : "Cancel"}
         </button>
       </div>
@@ -152,7 +168,14 @@ function Controls({ job, onChanged }: { job: JobSnapshot; onChanged: () => void 
           void message.run();
         }}
       >
-        <input aria-label="Message" placeholder="Message to the runner (delivered with its next heartbeat)" required maxLength={10_000} value={text} onInput={(e) => setText(e.currentTarget.value)} />
+        <input
+          aria-label="Message"
+          placeholder="Message to the runner (delivered with its next heartbeat)"
+          required
+          maxLength={10_000}
+          value={text}
+          onInput={(e) => setText(e.currentTarget.value)}
+        />
         <button type="submit" class="secondary" disabled={message.busy}>
           Send
         </button>
@@ -169,7 +192,11 @@ function Controls({ job, onChanged }: { job: JobSnapshot; onChanged: () => void 
 export function JobPage({ jobId }: { jobId: string }) {
   const [streamStatus, setStreamStatus] = useState<string | null>(null);
   const [final, setFinal] = useState(false);
-  const snapshot = useResource(() => api<JobSnapshot>("GET", `/jobs/${encodeURIComponent(jobId)}`), [jobId], final ? null : JOB_POLL_MS);
+  const snapshot = useResource(
+    () => api<JobSnapshot>("GET", `/jobs/${encodeURIComponent(jobId)}`),
+    [jobId],
+    final ? null : JOB_POLL_MS,
+  );
   const save = useAction((path: string, name: string) => download(path, name));
   useTick(5_000);
   const job = snapshot.data;
@@ -189,7 +216,11 @@ export function JobPage({ jobId }: { jobId: string }) {
         <p>
           <Link to="/jobs">← Jobs</Link>
         </p>
-        {snapshot.error === null ? <Loading what="the job" /> : <ErrorNote error={snapshot.error} onRetry={snapshot.reload} />}
+        {snapshot.error === null ? (
+          <Loading what="the job" />
+        ) : (
+          <ErrorNote error={snapshot.error} onRetry={snapshot.reload} />
+        )}
       </>
     );
   }
@@ -239,7 +270,10 @@ export function JobPage({ jobId }: { jobId: string }) {
                 ) : (
                   <>
                     <span class="mono">{job.lease.runnerId}</span>
-                    <span class="muted small"> · expires <When iso={job.lease.expiresAt} /></span>
+                    <span class="muted small">
+                      {" "}
+                      · expires <When iso={job.lease.expiresAt} />
+                    </span>
                   </>
                 )}
               </dd>
@@ -250,7 +284,17 @@ export function JobPage({ jobId }: { jobId: string }) {
             </div>
             <div>
               <dt>Tags</dt>
-              <dd>{job.tags.length === 0 ? <span class="muted">none</span> : job.tags.map((t) => <span key={t} class="chip">{t}</span>)}</dd>
+              <dd>
+                {job.tags.length === 0 ? (
+                  <span class="muted">none</span>
+                ) : (
+                  job.tags.map((t) => (
+                    <span key={t} class="chip">
+                      {t}
+                    </span>
+                  ))
+                )}
+              </dd>
             </div>
             <div>
               <dt>Priority</dt>
@@ -300,7 +344,12 @@ export function JobPage({ jobId }: { jobId: string }) {
                   <span class="muted small">
                     {bytes(a.size)} · {a.contentType}
                   </span>
-                  <button type="button" class="secondary" disabled={save.busy} onClick={() => void save.run(a.contentUrl, a.name.split("/").pop() ?? "artifact")}>
+                  <button
+                    type="button"
+                    class="secondary"
+                    disabled={save.busy}
+                    onClick={() => void save.run(a.contentUrl, a.name.split("/").pop() ?? "artifact")}
+                  >
                     Download
                   </button>
                 </div>
@@ -329,7 +378,11 @@ export function JobPage({ jobId }: { jobId: string }) {
           <pre class="json">{JSON.stringify(job.params, null, 2)}</pre>
         </Section>
         <Section title="Result">
-          {job.result === null ? <p class="muted">No result yet.</p> : <pre class="json job-result">{JSON.stringify(job.result, null, 2)}</pre>}
+          {job.result === null ? (
+            <p class="muted">No result yet.</p>
+          ) : (
+            <pre class="json job-result">{JSON.stringify(job.result, null, 2)}</pre>
+          )}
         </Section>
       </div>
     </>

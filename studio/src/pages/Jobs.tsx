@@ -44,9 +44,10 @@ function NewJobForm({ onCreated }: { onCreated: (id: string) => void }) {
     try {
       parsed = JSON.parse(params);
     } catch {
-      throw new Error("Params must be a JSON object, e.g. {\"branch\": \"main\"}.");
+      throw new Error('Params must be a JSON object, e.g. {"branch": "main"}.');
     }
-    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new Error("Params must be a JSON object.");
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
+      throw new Error("Params must be a JSON object.");
     const tagList = tags
       .split(",")
       .map((t) => t.trim())
@@ -74,11 +75,23 @@ function NewJobForm({ onCreated }: { onCreated: (id: string) => void }) {
     >
       <label>
         Type
-        <input required maxLength={100} value={type} placeholder="e.g. build" onInput={(e) => setType(e.currentTarget.value)} />
+        <input
+          required
+          maxLength={100}
+          value={type}
+          placeholder="e.g. build"
+          onInput={(e) => setType(e.currentTarget.value)}
+        />
       </label>
       <label>
         Workflow path
-        <input required maxLength={500} value={workflowPath} placeholder="workflows/build.md" onInput={(e) => setWorkflowPath(e.currentTarget.value)} />
+        <input
+          required
+          maxLength={500}
+          value={workflowPath}
+          placeholder="workflows/build.md"
+          onInput={(e) => setWorkflowPath(e.currentTarget.value)}
+        />
       </label>
       <label>
         Params (JSON)
@@ -137,7 +150,11 @@ export function JobsPage() {
     body =
       jobs.length === 0 ? (
         <Empty title={status === "" && type === "" ? "No jobs yet." : "No jobs match these filters."}>
-          {status === "" && type === "" && <p>Queue one above, or with <code>POST /jobs</code> and a <code>jobs:write</code> key.</p>}
+          {status === "" && type === "" && (
+            <p>
+              Queue one above, or with <code>POST /jobs</code> and a <code>jobs:write</code> key.
+            </p>
+          )}
         </Empty>
       ) : (
         <>
@@ -147,7 +164,9 @@ export function JobsPage() {
                 <tr>
                   <th scope="col">Job</th>
                   <th scope="col">Status</th>
-                  <th scope="col" title="Leases that expired and sent the job back to the queue">Retries</th>
+                  <th scope="col" title="Leases that expired and sent the job back to the queue">
+                    Retries
+                  </th>
                   <th scope="col">Created</th>
                   <th scope="col">Updated</th>
                 </tr>
@@ -189,7 +208,10 @@ export function JobsPage() {
   return (
     <>
       <h1>Jobs</h1>
-      <Section title="Your jobs" actions={<NewJobForm onCreated={(id) => navigate(`/jobs/${encodeURIComponent(id)}`)} />}>
+      <Section
+        title="Your jobs"
+        actions={<NewJobForm onCreated={(id) => navigate(`/jobs/${encodeURIComponent(id)}`)} />}
+      >
         <form
           class="row-form filters"
           aria-label="Filter jobs"
@@ -213,7 +235,12 @@ export function JobsPage() {
               </option>
             ))}
           </select>
-          <input aria-label="Filter by type" placeholder="Type (exact)" value={typeInput} onInput={(e) => setTypeInput(e.currentTarget.value)} />
+          <input
+            aria-label="Filter by type"
+            placeholder="Type (exact)"
+            value={typeInput}
+            onInput={(e) => setTypeInput(e.currentTarget.value)}
+          />
           <button type="submit" class="secondary">
             Filter
           </button>

@@ -1,7 +1,15 @@
 /** Runners: registered runners (seed 004, live), runner instance keys (seed 001) and API keys. */
 import { useState } from "preact/hooks";
 import { api, ApiFailure } from "../api";
-import { SCOPES, type ApiKey, type CreatedInstance, type CreatedKey, type FleetRunner, type RunnerInstance, type Scope } from "../apiTypes";
+import {
+  SCOPES,
+  type ApiKey,
+  type CreatedInstance,
+  type CreatedKey,
+  type FleetRunner,
+  type RunnerInstance,
+  type Scope,
+} from "../apiTypes";
 import { useAction, useResource, useTick } from "../hooks";
 import { ConfirmButton, CopyButton, Empty, ErrorNote, Loading, SecretReveal, Section, StatusBadge, When } from "../ui";
 
@@ -26,13 +34,17 @@ function RegisteredRunners() {
   if (fleet.data === undefined) {
     body = fleet.error === null ? <Loading what="runners" /> : null;
   } else if (fleet.data === "unavailable") {
-    body = <Empty title="The fleet API (seed 004) is not available on this server.">Registered runners will show here once it is deployed.</Empty>;
+    body = (
+      <Empty title="The fleet API (seed 004) is not available on this server.">
+        Registered runners will show here once it is deployed.
+      </Empty>
+    );
   } else if (fleet.data.length === 0) {
     body = (
       <Empty title="No runners have registered yet.">
         <p>
-          Create an API key with the <code>runners:write</code> scope below, then start a runner with it: it calls <code>POST /api/runners/register</code> and
-          appears here within a few seconds.
+          Create an API key with the <code>runners:write</code> scope below, then start a runner with it: it calls{" "}
+          <code>POST /api/runners/register</code> and appears here within a few seconds.
         </p>
       </Empty>
     );
@@ -61,12 +73,22 @@ function RegisteredRunners() {
                 <dt>Current jobs</dt>
                 <dd class="current-jobs">
                   {r.currentJobs} / {r.maxConcurrency}
-                  {r.reportedJobs !== undefined && r.reportedJobs !== r.currentJobs && <span class="muted"> (reports {r.reportedJobs})</span>}
+                  {r.reportedJobs !== undefined && r.reportedJobs !== r.currentJobs && (
+                    <span class="muted"> (reports {r.reportedJobs})</span>
+                  )}
                 </dd>
               </div>
             </dl>
             <div class="labels" aria-label="Labels">
-              {r.tags.length === 0 ? <span class="muted small">no labels</span> : r.tags.map((t) => <span key={t} class="chip">{t}</span>)}
+              {r.tags.length === 0 ? (
+                <span class="muted small">no labels</span>
+              ) : (
+                r.tags.map((t) => (
+                  <span key={t} class="chip">
+                    {t}
+                  </span>
+                ))
+              )}
             </div>
           </li>
         ))}
@@ -74,7 +96,11 @@ function RegisteredRunners() {
     );
   }
   return (
-    <Section title="Registered runners" id="registered-runners" actions={<span class="muted small live-note">Live · refreshes every {RUNNER_POLL_MS / 1000} s</span>}>
+    <Section
+      title="Registered runners"
+      id="registered-runners"
+      actions={<span class="muted small live-note">Live · refreshes every {RUNNER_POLL_MS / 1000} s</span>}
+    >
       <ErrorNote error={fleet.error} onRetry={fleet.reload} />
       {body}
     </Section>
@@ -105,7 +131,13 @@ function InstanceRow({ instance, onChanged }: { instance: RunnerInstance; onChan
               void rename.run();
             }}
           >
-            <input aria-label="New name" value={name} maxLength={100} required onInput={(e) => setName(e.currentTarget.value)} />
+            <input
+              aria-label="New name"
+              value={name}
+              maxLength={100}
+              required
+              onInput={(e) => setName(e.currentTarget.value)}
+            />
             <button type="submit" disabled={rename.busy}>
               Save
             </button>
@@ -148,7 +180,12 @@ function InstanceRow({ instance, onChanged }: { instance: RunnerInstance; onChan
           <button type="button" class="secondary" onClick={() => setRenaming(true)}>
             Rename
           </button>
-          <ConfirmButton label="Revoke" confirmLabel="Revoke this key" busy={revoke.busy} onConfirm={() => void revoke.run()} />
+          <ConfirmButton
+            label="Revoke"
+            confirmLabel="Revoke this key"
+            busy={revoke.busy}
+            onConfirm={() => void revoke.run()}
+          />
         </div>
       )}
     </li>
@@ -162,7 +199,11 @@ function RunnerInstances() {
   const [created, setCreated] = useState<CreatedInstance | null>(null);
   const create = useAction(async () => {
     const trimmed = name.trim();
-    const made = await api<CreatedInstance>("POST", "/createRunnerInstance", trimmed === "" ? { kind: pool } : { kind: pool, name: trimmed });
+    const made = await api<CreatedInstance>(
+      "POST",
+      "/createRunnerInstance",
+      trimmed === "" ? { kind: pool } : { kind: pool, name: trimmed },
+    );
     setCreated(made);
     setName("");
     list.reload();
@@ -171,8 +212,8 @@ function RunnerInstances() {
   return (
     <Section title="Runner instance keys" id="runner-instances">
       <p class="muted">
-        A workspace runner (seed 001) authenticates with one of these. <em>User</em> keys run your own workspaces' jobs; <em>global</em> keys (admins only) run jobs
-        queued for everyone.
+        A workspace runner (seed 001) authenticates with one of these. <em>User</em> keys run your own workspaces' jobs;{" "}
+        <em>global</em> keys (admins only) run jobs queued for everyone.
       </p>
       <form
         class="row-form"
@@ -182,8 +223,18 @@ function RunnerInstances() {
           void create.run();
         }}
       >
-        <input aria-label="Runner name" placeholder="Name (e.g. laptop)" maxLength={100} value={name} onInput={(e) => setName(e.currentTarget.value)} />
-        <select aria-label="Pool" value={pool} onChange={(e) => setPool(e.currentTarget.value === "global" ? "global" : "user")}>
+        <input
+          aria-label="Runner name"
+          placeholder="Name (e.g. laptop)"
+          maxLength={100}
+          value={name}
+          onInput={(e) => setName(e.currentTarget.value)}
+        />
+        <select
+          aria-label="Pool"
+          value={pool}
+          onChange={(e) => setPool(e.currentTarget.value === "global" ? "global" : "user")}
+        >
           <option value="user">user</option>
           <option value="global">global (admin)</option>
         </select>
@@ -239,8 +290,8 @@ function ApiKeys() {
   return (
     <Section title="API keys" id="api-keys">
       <p class="muted">
-        Scoped keys for fleet runners (seed 004: <code>runners:write</code>), jobs-API runners and scripts (<code>jobs:read</code>, <code>jobs:write</code>) and
-        dashboards (<code>runners:read</code>).
+        Scoped keys for fleet runners (seed 004: <code>runners:write</code>), jobs-API runners and scripts (
+        <code>jobs:read</code>, <code>jobs:write</code>) and dashboards (<code>runners:read</code>).
       </p>
       <form
         class="row-form"
@@ -250,7 +301,14 @@ function ApiKeys() {
           void create.run();
         }}
       >
-        <input aria-label="Key name" placeholder="Name (e.g. build box)" required maxLength={100} value={name} onInput={(e) => setName(e.currentTarget.value)} />
+        <input
+          aria-label="Key name"
+          placeholder="Name (e.g. build box)"
+          required
+          maxLength={100}
+          value={name}
+          onInput={(e) => setName(e.currentTarget.value)}
+        />
         <fieldset class="scopes">
           <legend class="sr-only">Scopes</legend>
           {SCOPES.map((s) => (
@@ -277,10 +335,18 @@ function ApiKeys() {
       ) : (
         <ul class="cards" aria-label="API keys">
           {keys.map((k) => (
-            <li key={k.credentialId} class={`card key-card${k.revokedAt !== null ? " revoked" : ""}`} data-key-id={k.credentialId}>
+            <li
+              key={k.credentialId}
+              class={`card key-card${k.revokedAt !== null ? " revoked" : ""}`}
+              data-key-id={k.credentialId}
+            >
               <div class="card-head">
                 <strong>{k.name}</strong>
-                {k.revokedAt !== null ? <span class="badge status-revoked">revoked</span> : <span class="badge status-active">active</span>}
+                {k.revokedAt !== null ? (
+                  <span class="badge status-revoked">revoked</span>
+                ) : (
+                  <span class="badge status-active">active</span>
+                )}
               </div>
               <p class="muted mono small">{k.credentialId}</p>
               <div class="labels">
@@ -306,7 +372,12 @@ function ApiKeys() {
               </dl>
               {k.revokedAt === null && (
                 <div class="actions">
-                  <ConfirmButton label="Revoke" confirmLabel="Revoke this key" busy={revoke.busy} onConfirm={() => void revoke.run(k.credentialId)} />
+                  <ConfirmButton
+                    label="Revoke"
+                    confirmLabel="Revoke this key"
+                    busy={revoke.busy}
+                    onConfirm={() => void revoke.run(k.credentialId)}
+                  />
                 </div>
               )}
             </li>
@@ -338,11 +409,18 @@ function RegisterCommand({ flag, secret }: { flag: "--token" | "--workspace-toke
     <div class="register-command">
       <p class="small">Register a runner with it, on the machine that will run jobs:</p>
       <div class="secret-row">
-        <input class="secret-value mono" readOnly value={command} aria-label="Register command" onFocus={(e) => e.currentTarget.select()} />
+        <input
+          class="secret-value mono"
+          readOnly
+          value={command}
+          aria-label="Register command"
+          onFocus={(e) => e.currentTarget.select()}
+        />
         <CopyButton text={command} />
       </div>
       <p class="small muted">
-        Then <code class="mono">runnerplane-runner run</code>, or <code class="mono">runnerplane-runner service install</code> to keep it running.
+        Then <code class="mono">runnerplane-runner run</code>, or{" "}
+        <code class="mono">runnerplane-runner service install</code> to keep it running.
       </p>
     </div>
   );

@@ -52,11 +52,25 @@ export function SignIn({ auth }: { auth: Auth }) {
         <p class="muted">Sign in to manage your runners, jobs and workspaces.</p>
         <label>
           Email
-          <input type="email" name="email" autoComplete="username" required value={email} onInput={(e) => setEmail(e.currentTarget.value)} />
+          <input
+            type="email"
+            name="email"
+            autoComplete="username"
+            required
+            value={email}
+            onInput={(e) => setEmail(e.currentTarget.value)}
+          />
         </label>
         <label>
           Password
-          <input type="password" name="password" autoComplete="current-password" required value={password} onInput={(e) => setPassword(e.currentTarget.value)} />
+          <input
+            type="password"
+            name="password"
+            autoComplete="current-password"
+            required
+            value={password}
+            onInput={(e) => setPassword(e.currentTarget.value)}
+          />
         </label>
         {error !== null && (
           <div class="error" role="alert">
@@ -68,7 +82,8 @@ export function SignIn({ auth }: { auth: Auth }) {
         </button>
         {isLocalStack() && (
           <p class="hint">
-            Local stack: make a user with <code>npm run dev:user -- --email you@example.com</code> (password <code>password-123</code>).
+            Local stack: make a user with <code>npm run dev:user -- --email you@example.com</code> (password{" "}
+            <code>password-123</code>).
           </p>
         )}
       </form>

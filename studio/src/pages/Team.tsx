@@ -17,7 +17,11 @@ export function TeamPage() {
     <>
       <h1>Team{team !== undefined && `: ${team.name}`}</h1>
       <ErrorNote error={teams.error} onRetry={teams.reload} />
-      {team === undefined ? teams.error === null && <Loading what="your teams" /> : <TeamDetail key={team.teamId} team={team} />}
+      {team === undefined ? (
+        teams.error === null && <Loading what="your teams" />
+      ) : (
+        <TeamDetail key={team.teamId} team={team} />
+      )}
       <NewTeam />
     </>
   );
@@ -68,7 +72,12 @@ function Members({ base, team }: { base: string; team: TeamSummary }) {
                 <td>{m.email ?? m.uid}</td>
                 <td>
                   {isAdmin(team.role) ? (
-                    <select aria-label={`Role of ${m.email ?? m.uid}`} value={m.role} disabled={change.busy} onChange={(e) => void change.run(m.uid, e.currentTarget.value as TeamRole)}>
+                    <select
+                      aria-label={`Role of ${m.email ?? m.uid}`}
+                      value={m.role}
+                      disabled={change.busy}
+                      onChange={(e) => void change.run(m.uid, e.currentTarget.value as TeamRole)}
+                    >
                       {ROLES.map((r) => (
                         <option key={r} value={r}>
                           {r}
@@ -82,7 +91,16 @@ function Members({ base, team }: { base: string; team: TeamSummary }) {
                 <td>
                   <When iso={m.joinedAt} />
                 </td>
-                <td>{isAdmin(team.role) && !team.personal && <ConfirmButton label="Remove" confirmLabel="Really remove" busy={remove.busy} onConfirm={() => void remove.run(m.uid)} />}</td>
+                <td>
+                  {isAdmin(team.role) && !team.personal && (
+                    <ConfirmButton
+                      label="Remove"
+                      confirmLabel="Really remove"
+                      busy={remove.busy}
+                      onConfirm={() => void remove.run(m.uid)}
+                    />
+                  )}
+                </td>
               </tr>
             ))}
           </tbody>
@@ -139,11 +157,14 @@ function Invitations({ base, team }: { base: string; team: TeamSummary }) {
       </form>
       {made !== null && (
         <div class="secret" role="region" aria-label="Accept link">
-          <p>
-            Send this link to {made.email}; they accept it signed in with that email, within 7 days.
-          </p>
+          <p>Send this link to {made.email}; they accept it signed in with that email, within 7 days.</p>
           <div class="secret-row">
-            <input class="secret-value mono" readOnly aria-label="Accept link" value={acceptLink(made.teamId, made.invitationId)} />
+            <input
+              class="secret-value mono"
+              readOnly
+              aria-label="Accept link"
+              value={acceptLink(made.teamId, made.invitationId)}
+            />
             <CopyButton text={acceptLink(made.teamId, made.invitationId)} />
           </div>
         </div>
@@ -153,7 +174,14 @@ function Invitations({ base, team }: { base: string; team: TeamSummary }) {
           {list.data.invitations.map((i) => (
             <li key={i.invitationId}>
               {i.email} as {i.role}: {i.status} (expires <When iso={i.expiresAt} />){" "}
-              {i.status === "pending" && <ConfirmButton label="Revoke" confirmLabel="Really revoke" busy={revoke.busy} onConfirm={() => void revoke.run(i.invitationId)} />}
+              {i.status === "pending" && (
+                <ConfirmButton
+                  label="Revoke"
+                  confirmLabel="Really revoke"
+                  busy={revoke.busy}
+                  onConfirm={() => void revoke.run(i.invitationId)}
+                />
+              )}
             </li>
           ))}
         </ul>
@@ -167,7 +195,10 @@ function RunnerTokens({ base, team }: { base: string; team: TeamSummary }) {
   const [name, setName] = useState("");
   const [secret, setSecret] = useState<string | null>(null);
   const mint = useAction(async () => {
-    const made = await api<{ token: string }>("POST", `${base}/runner-tokens`, { name: name.trim(), scopes: ["jobs:read", "jobs:write", "runners:read"] });
+    const made = await api<{ token: string }>("POST", `${base}/runner-tokens`, {
+      name: name.trim(),
+      scopes: ["jobs:read", "jobs:write", "runners:read"],
+    });
     setSecret(made.token);
     setName("");
     list.reload();
@@ -210,7 +241,14 @@ function RunnerTokens({ base, team }: { base: string; team: TeamSummary }) {
           {tokens.map((t) => (
             <li key={t.tokenId}>
               {t.name} · created <When iso={t.createdAt} />{" "}
-              {isAdmin(team.role) && <ConfirmButton label="Revoke" confirmLabel="Really revoke" busy={revoke.busy} onConfirm={() => void revoke.run(t.tokenId)} />}
+              {isAdmin(team.role) && (
+                <ConfirmButton
+                  label="Revoke"
+                  confirmLabel="Really revoke"
+                  busy={revoke.busy}
+                  onConfirm={() => void revoke.run(t.tokenId)}
+                />
+              )}
             </li>
           ))}
         </ul>

@@ -27,7 +27,13 @@ function AssistantReply({ message, workspaceId }: { message: WorkspaceMessage; w
           case "text":
             return <Markdown key={i} text={segment.text} />;
           case "deliverable":
-            return <Deliverable key={`${i}-${segment.deliverable.deliverableId}`} deliverable={segment.deliverable} workspaceId={workspaceId} />;
+            return (
+              <Deliverable
+                key={`${i}-${segment.deliverable.deliverableId}`}
+                deliverable={segment.deliverable}
+                workspaceId={workspaceId}
+              />
+            );
           case "missing":
             return (
               <p key={i} class="note">
@@ -45,13 +51,19 @@ function Message({ message, workspaceId }: { message: WorkspaceMessage; workspac
     <li class={`message message-${message.role}`} data-role={message.role}>
       <div class="message-meta">
         <strong>{message.role === "user" ? "You" : "Assistant"}</strong>
-        {message.subtitle !== null && message.subtitle !== undefined && <span class="muted"> · {message.subtitle}</span>}
+        {message.subtitle !== null && message.subtitle !== undefined && (
+          <span class="muted"> · {message.subtitle}</span>
+        )}
         <span class="muted small">
           {" "}
           · <When iso={message.createdAt} />
         </span>
       </div>
-      {message.role === "assistant" ? <AssistantReply message={message} workspaceId={workspaceId} /> : <p class="user-text">{message.text}</p>}
+      {message.role === "assistant" ? (
+        <AssistantReply message={message} workspaceId={workspaceId} />
+      ) : (
+        <p class="user-text">{message.text}</p>
+      )}
     </li>
   );
 }
@@ -75,7 +87,12 @@ function JobStatusBar({ job }: { job: WorkspaceJob }) {
       </span>
       <span class="muted small">
         attempt {job.attempts + 1}
-        {job.leaseHolder !== null && <> · held by <span class="mono">{job.leaseHolder}</span></>}
+        {job.leaseHolder !== null && (
+          <>
+            {" "}
+            · held by <span class="mono">{job.leaseHolder}</span>
+          </>
+        )}
         {" · queued "}
         <When iso={job.createdAt} />
       </span>
@@ -115,7 +132,11 @@ export function WorkspacePage({ workspaceId }: { workspaceId: string }) {
         <p>
           <Link to="/workspaces">← Workspaces</Link>
         </p>
-        {view.error === null ? <Loading what="the workspace" /> : <ErrorNote error={view.error} onRetry={view.reload} />}
+        {view.error === null ? (
+          <Loading what="the workspace" />
+        ) : (
+          <ErrorNote error={view.error} onRetry={view.reload} />
+        )}
       </>
     );
   }
@@ -154,7 +175,14 @@ export function WorkspacePage({ workspaceId }: { workspaceId: string }) {
         >
           <label>
             Message
-            <textarea rows={3} required maxLength={50_000} value={text} placeholder="What should the assistant do?" onInput={(e) => setText(e.currentTarget.value)} />
+            <textarea
+              rows={3}
+              required
+              maxLength={50_000}
+              value={text}
+              placeholder="What should the assistant do?"
+              onInput={(e) => setText(e.currentTarget.value)}
+            />
           </label>
           <ErrorNote error={send.error} />
           <div class="actions">
@@ -173,7 +201,11 @@ export function WorkspacePage({ workspaceId }: { workspaceId: string }) {
         >
           <label class="inline-label">
             Runners
-            <select aria-label="Target" value={target} onChange={(e) => setTarget(e.currentTarget.value === "global" ? "global" : "user")}>
+            <select
+              aria-label="Target"
+              value={target}
+              onChange={(e) => setTarget(e.currentTarget.value === "global" ? "global" : "user")}
+            >
               <option value="user">my runners (user)</option>
               <option value="global">shared runners (global)</option>
             </select>

@@ -31,11 +31,23 @@ export function WorkspacesPage() {
         >
           <label>
             Title
-            <input required maxLength={200} value={title} placeholder="e.g. Launch plan" onInput={(e) => setTitle(e.currentTarget.value)} />
+            <input
+              required
+              maxLength={200}
+              value={title}
+              placeholder="e.g. Launch plan"
+              onInput={(e) => setTitle(e.currentTarget.value)}
+            />
           </label>
           <label>
             Idea (optional)
-            <textarea rows={2} maxLength={20_000} value={idea} placeholder="What is it about?" onInput={(e) => setIdea(e.currentTarget.value)} />
+            <textarea
+              rows={2}
+              maxLength={20_000}
+              value={idea}
+              placeholder="What is it about?"
+              onInput={(e) => setIdea(e.currentTarget.value)}
+            />
           </label>
           <ErrorNote error={create.error} />
           <div class="actions">
@@ -50,7 +62,9 @@ export function WorkspacesPage() {
         {workspaces === undefined ? (
           list.error === null && <Loading what="workspaces" />
         ) : workspaces.length === 0 ? (
-          <Empty title="No workspaces yet.">Create one above, write what you need, and queue a generation for a runner.</Empty>
+          <Empty title="No workspaces yet.">
+            Create one above, write what you need, and queue a generation for a runner.
+          </Empty>
         ) : (
           <ul class="cards" aria-label="Workspaces">
             {workspaces.map((w) => (

@@ -17,7 +17,10 @@ const badLogin = () => new Unauthenticated("INVALID_LOGIN", "Wrong email or pass
 /** Firebase Auth's REST base: the Auth emulator when the runtime names one, Google otherwise. */
 function authUrl(service: "identitytoolkit" | "securetoken", path: string): string {
   const emulator = process.env.FIREBASE_AUTH_EMULATOR_HOST;
-  const host = emulator !== undefined && emulator !== "" ? `http://${emulator}/${service}.googleapis.com` : `https://${service}.googleapis.com`;
+  const host =
+    emulator !== undefined && emulator !== ""
+      ? `http://${emulator}/${service}.googleapis.com`
+      : `https://${service}.googleapis.com`;
   const key = WEB_API_KEY.value() || "emulator";
   return `${host}${path}?key=${encodeURIComponent(key)}`;
 }
@@ -42,7 +45,10 @@ export async function passwordLogin(email: string, password: string, caller: str
   counts.forEach((snap, i) => {
     const doc = snap.data() as { failures: number; windowStart: Timestamp } | undefined;
     const live = doc !== undefined && now.getTime() - doc.windowStart.toMillis() < LOGIN_WINDOW_MS;
-    assert(!live || doc.failures < (keys[i]?.max ?? 0), new TooManyRequests("Too many failed logins; try again later."));
+    assert(
+      !live || doc.failures < (keys[i]?.max ?? 0),
+      new TooManyRequests("Too many failed logins; try again later."),
+    );
   });
   const answer = await postAuth<{ idToken: string; refreshToken: string; expiresIn: string; localId: string }>(
     authUrl("identitytoolkit", "/v1/accounts:signInWithPassword"),
@@ -53,7 +59,12 @@ export async function passwordLogin(email: string, password: string, caller: str
     await countFailure(keys, now);
     throw badLogin();
   }
-  return { idToken: answer.idToken, refreshToken: answer.refreshToken, expiresIn: Number(answer.expiresIn), uid: answer.localId };
+  return {
+    idToken: answer.idToken,
+    refreshToken: answer.refreshToken,
+    expiresIn: Number(answer.expiresIn),
+    uid: answer.localId,
+  };
 }
 
 /** A fresh ID token for a refresh token; an invalid or revoked one is 401. */
@@ -64,7 +75,12 @@ export async function refreshLogin(refreshToken: string) {
     new URLSearchParams({ grant_type: "refresh_token", refresh_token: refreshToken }).toString(),
   );
   assert(answer !== null, new Unauthenticated("INVALID_REFRESH_TOKEN", "The refresh token is invalid or revoked."));
-  return { idToken: answer.id_token, refreshToken: answer.refresh_token, expiresIn: Number(answer.expires_in), uid: answer.user_id };
+  return {
+    idToken: answer.id_token,
+    refreshToken: answer.refresh_token,
+    expiresIn: Number(answer.expires_in),
+    uid: answer.user_id,
+  };
 }
 
 /** Firebase Auth's answer, or null when it refused the credentials (4xx); 503 when it is unreachable. */
@@ -89,7 +105,12 @@ async function countFailure(keys: ReturnType<typeof limitKeys>, now: Date): Prom
       if (ref === undefined) return;
       const doc = snap.data();
       const live = doc !== undefined && now.getTime() - doc.windowStart.toMillis() < LOGIN_WINDOW_MS;
-      tx.set(ref, live ? { failures: doc.failures + 1, windowStart: doc.windowStart } : { failures: 1, windowStart: Timestamp.fromDate(now) });
+      tx.set(
+        ref,
+        live
+          ? { failures: doc.failures + 1, windowStart: doc.windowStart }
+          : { failures: 1, windowStart: Timestamp.fromDate(now) },
+      );
     });
   });
 }

@@ -38,7 +38,9 @@ export class FirestoreBlobStore implements BlobStore {
     // Chunks first, then the metadata that makes them visible: a reader never sees half a blob.
     const writer = this.firestore.bulkWriter();
     for (let i = 0; i < chunkCount; i++) {
-      void writer.set(meta.collection("chunks").doc(String(i)), { data: bytes.subarray(i * CHUNK_BYTES, (i + 1) * CHUNK_BYTES) });
+      void writer.set(meta.collection("chunks").doc(String(i)), {
+        data: bytes.subarray(i * CHUNK_BYTES, (i + 1) * CHUNK_BYTES),
+      });
     }
     await writer.close();
     await meta.set({ size: bytes.length, chunkCount, contentType, createdAt: FieldValue.serverTimestamp() });
@@ -83,7 +85,10 @@ export class CloudStorageBlobStore implements BlobStore {
 let store: BlobStore | undefined;
 
 export function blobStore(): BlobStore {
-  store ??= blobBackend(BLOB_STORE.value(), process.env) === "firestore" ? new FirestoreBlobStore(db()) : new CloudStorageBlobStore();
+  store ??=
+    blobBackend(BLOB_STORE.value(), process.env) === "firestore"
+      ? new FirestoreBlobStore(db())
+      : new CloudStorageBlobStore();
   return store;
 }
 

@@ -14,13 +14,28 @@ export interface DefinitionInput {
 
 function newDefinitionDoc(tenantId: string, userId: string, input: DefinitionInput, now: Date): DefinitionDoc {
   const at = Timestamp.fromDate(now);
-  return { tenantId, ...input, versionCount: 0, activeDeploymentId: null, createdBy: userId, createdAt: at, updatedAt: at };
+  return {
+    tenantId,
+    ...input,
+    versionCount: 0,
+    activeDeploymentId: null,
+    createdBy: userId,
+    createdAt: at,
+    updatedAt: at,
+  };
 }
 
 /** `POST /api/definitions`: ids are UUIDs, as the seed shows. */
-export async function createDefinition(tenantId: string, userId: string, input: DefinitionInput, now: Date): Promise<string> {
+export async function createDefinition(
+  tenantId: string,
+  userId: string,
+  input: DefinitionInput,
+  now: Date,
+): Promise<string> {
   const id = randomUUID();
-  await definitions().doc(id).create(newDefinitionDoc(tenantId, userId, input, now));
+  await definitions()
+    .doc(id)
+    .create(newDefinitionDoc(tenantId, userId, input, now));
   return id;
 }
 
@@ -28,17 +43,33 @@ export async function createDefinition(tenantId: string, userId: string, input: 
  * Control Plane proxy `…/apps/{slug}/coderunner/definition`: one definition per app, recorded in
  * `apps/{tenant}~{slug}` in the same transaction, so two racing calls cannot both make one.
  */
-export async function createAppDefinition(tenantId: string, userId: string, slug: string, input: DefinitionInput, now: Date): Promise<string> {
+export async function createAppDefinition(
+  tenantId: string,
+  userId: string,
+  slug: string,
+  input: DefinitionInput,
+  now: Date,
+): Promise<string> {
   const appRef = apps().doc(appDocId(tenantId, slug));
   const id = randomUUID();
   return db().runTransaction(async (tx) => {
     const existing = (await tx.get(appRef)).data();
     if (existing !== undefined) {
-      throw new Conflict("APP_HAS_DEFINITION", `App ${slug} already has definition ${existing.definitionId}.`, { definitionId: existing.definitionId });
+      throw new Conflict("APP_HAS_DEFINITION", `App ${slug} already has definition ${existing.definitionId}.`, {
+        definitionId: existing.definitionId,
+      });
     }
     const at = Timestamp.fromDate(now);
     tx.create(definitions().doc(id), newDefinitionDoc(tenantId, userId, input, now));
-    tx.create(appRef, { tenantId, slug, definitionId: id, versionId: null, deploymentId: null, createdAt: at, updatedAt: at });
+    tx.create(appRef, {
+      tenantId,
+      slug,
+      definitionId: id,
+      versionId: null,
+      deploymentId: null,
+      createdAt: at,
+      updatedAt: at,
+    });
     return id;
   });
 }

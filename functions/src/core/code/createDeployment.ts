@@ -1,6 +1,14 @@
 import { randomUUID } from "node:crypto";
 import { Timestamp, type DocumentReference } from "firebase-admin/firestore";
-import { definitions, deployments, versions, type AppDoc, type DeploymentConfiguration, type DeploymentDoc, type VersionDoc } from "../../data/code";
+import {
+  definitions,
+  deployments,
+  versions,
+  type AppDoc,
+  type DeploymentConfiguration,
+  type DeploymentDoc,
+  type VersionDoc,
+} from "../../data/code";
 import { db } from "../../data/firestore";
 import { Conflict, InvalidArgument, NotFound } from "../../http/errors";
 import { firstSlotAfter } from "./cronSlots";
@@ -27,21 +35,34 @@ export interface DeploymentRequest {
 }
 
 /** Checks `Configuration` against the definition's deployment type; 400 with the field at fault. */
-export function resolveConfiguration(deploymentType: DeploymentType, request: DeploymentRequest, now: Date): DeploymentConfiguration {
+export function resolveConfiguration(
+  deploymentType: DeploymentType,
+  request: DeploymentRequest,
+  now: Date,
+): DeploymentConfiguration {
   const cpu = request.cpu ?? DEFAULT_CPU;
   const memory = request.memory ?? DEFAULT_MEMORY;
   const cpuMillis = parseCpu(cpu);
   if (cpuMillis === null) {
-    throw new InvalidArgument("INVALID_CONFIGURATION", `Configuration.Cpu must look like 250m or 1, between ${CPU_MIN_MILLIS}m and ${CPU_MAX_MILLIS}m.`);
+    throw new InvalidArgument(
+      "INVALID_CONFIGURATION",
+      `Configuration.Cpu must look like 250m or 1, between ${CPU_MIN_MILLIS}m and ${CPU_MAX_MILLIS}m.`,
+    );
   }
   const memoryMiB = parseMemory(memory);
   if (memoryMiB === null) {
-    throw new InvalidArgument("INVALID_CONFIGURATION", `Configuration.Memory must look like 256Mi or 1Gi, between ${MEMORY_MIN_MIB}Mi and ${MEMORY_MAX_MIB}Mi.`);
+    throw new InvalidArgument(
+      "INVALID_CONFIGURATION",
+      `Configuration.Memory must look like 256Mi or 1Gi, between ${MEMORY_MIN_MIB}Mi and ${MEMORY_MAX_MIB}Mi.`,
+    );
   }
   const rawCron = request.cronExpression?.trim() ?? "";
   const scheduled = deploymentType === DEPLOYMENT_TYPES.ScheduleJob;
   if (scheduled && rawCron.length === 0) {
-    throw new InvalidArgument("CRON_REQUIRED", "Configuration.CronExpression is required for a ScheduleJob (deploymentType 3).");
+    throw new InvalidArgument(
+      "CRON_REQUIRED",
+      "Configuration.CronExpression is required for a ScheduleJob (deploymentType 3).",
+    );
   }
   if (!scheduled && rawCron.length > 0) {
     throw new InvalidArgument(
@@ -94,7 +115,8 @@ export async function createDeployment(
     const previousId = current.activeDeploymentId;
     const previousRef = previousId === null ? null : deployments().doc(previousId);
     const previous = previousRef === null ? undefined : (await tx.get(previousRef)).data();
-    const previousVersionRef = previous !== undefined && previous.versionId !== request.versionId ? versions().doc(previous.versionId) : null;
+    const previousVersionRef =
+      previous !== undefined && previous.versionId !== request.versionId ? versions().doc(previous.versionId) : null;
     const previousVersion = previousVersionRef === null ? undefined : (await tx.get(previousVersionRef)).data();
 
     const at = Timestamp.fromDate(now);
@@ -108,7 +130,10 @@ export async function createDeployment(
       entryPoint: version.entryPoint,
       configuration,
       status: "active",
-      nextFireAt: configuration.cronExpression === null ? null : Timestamp.fromDate(firstSlotAfter(configuration.cronExpression, now)),
+      nextFireAt:
+        configuration.cronExpression === null
+          ? null
+          : Timestamp.fromDate(firstSlotAfter(configuration.cronExpression, now)),
       lastFiredSlot: null,
       createdBy: userId,
       createdAt: at,

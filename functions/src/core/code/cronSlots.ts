@@ -23,7 +23,8 @@ export function planSlots(expression: string, after: Date, now: Date): SlotPlan 
   const slots: Date[] = [];
   for (;;) {
     const slot = cron.next().toDate();
-    if (slot > now) return { slots, skippedOlder: from > after && firstSlotAfter(expression, after) <= from, next: slot };
+    if (slot > now)
+      return { slots, skippedOlder: from > after && firstSlotAfter(expression, after) <= from, next: slot };
     slots.push(slot);
   }
 }

@@ -44,14 +44,21 @@ export type CronVerdict = { ok: true; expression: string } | { ok: false; reason
  */
 export function checkCron(raw: string, now: Date): CronVerdict {
   const expression = raw.trim().replace(/\s+/g, " ");
-  if (expression.length === 0 || expression.length > MAX_CRON_CHARS) return { ok: false, reason: `CronExpression must be 1 to ${MAX_CRON_CHARS} characters.` };
+  if (expression.length === 0 || expression.length > MAX_CRON_CHARS)
+    return { ok: false, reason: `CronExpression must be 1 to ${MAX_CRON_CHARS} characters.` };
   if (expression.split(" ").length !== 5) {
-    return { ok: false, reason: "CronExpression must have five fields: minute hour day-of-month month day-of-week (UTC)." };
+    return {
+      ok: false,
+      reason: "CronExpression must have five fields: minute hour day-of-month month day-of-week (UTC).",
+    };
   }
   try {
     CronExpressionParser.parse(expression, { currentDate: now, tz: "UTC" }).next();
   } catch (error) {
-    return { ok: false, reason: `CronExpression is not valid: ${error instanceof Error ? error.message : String(error)}.` };
+    return {
+      ok: false,
+      reason: `CronExpression is not valid: ${error instanceof Error ? error.message : String(error)}.`,
+    };
   }
   return { ok: true, expression };
 }

@@ -48,11 +48,14 @@ async function fireDeployment(first: QueryDocumentSnapshot<DeploymentDoc>, now: 
   for (let attempt = 0; attempt < CRON_CAS_ATTEMPTS; attempt++) {
     const deployment = snap.data();
     const cron = deployment?.configuration.cronExpression ?? null;
-    if (deployment === undefined || snap.updateTime === undefined || cron === null || deployment.status !== "active") return { fired: 0, lostRaces };
-    if (deployment.nextFireAt === null || deployment.nextFireAt.toMillis() > now.getTime()) return { fired: 0, lostRaces };
+    if (deployment === undefined || snap.updateTime === undefined || cron === null || deployment.status !== "active")
+      return { fired: 0, lostRaces };
+    if (deployment.nextFireAt === null || deployment.nextFireAt.toMillis() > now.getTime())
+      return { fired: 0, lostRaces };
 
     const plan = planSlots(cron, (deployment.lastFiredSlot ?? deployment.createdAt).toDate(), now);
-    if (plan.skippedOlder) logger.warn("cron slots older than the catch-up window were skipped", { deploymentId: snap.id });
+    if (plan.skippedOlder)
+      logger.warn("cron slots older than the catch-up window were skipped", { deploymentId: snap.id });
     const last = plan.slots.at(-1);
     // A slot whose execution exists already fired; creating only the missing ones keeps one
     // stray execution (say, after a manual rewind of lastFiredSlot) from failing every batch.
@@ -70,7 +73,16 @@ async function fireDeployment(first: QueryDocumentSnapshot<DeploymentDoc>, now: 
       { lastUpdateTime: snap.updateTime },
     );
     for (const { slot, ref } of missing) {
-      write.create(ref, executionJobDoc(ref.id, snap.id, deployment, { inputJson: SCHEDULED_INPUT_JSON, trigger: "schedule", slot, requestedBy: null }, now));
+      write.create(
+        ref,
+        executionJobDoc(
+          ref.id,
+          snap.id,
+          deployment,
+          { inputJson: SCHEDULED_INPUT_JSON, trigger: "schedule", slot, requestedBy: null },
+          now,
+        ),
+      );
     }
     try {
       await write.commit();

@@ -15,7 +15,8 @@ export async function listVersions(tenantId: string, definitionId: string): Prom
 /** With `definitionId` (the proxy's app), a version of another definition is 404 too. */
 export async function readVersion(tenantId: string, versionId: string, definitionId?: string): Promise<VersionDoc> {
   const { doc } = await ownedVersion(tenantId, versionId);
-  if (definitionId !== undefined && doc.definitionId !== definitionId) throw new NotFound("VERSION_NOT_FOUND", "No such version.");
+  if (definitionId !== undefined && doc.definitionId !== definitionId)
+    throw new NotFound("VERSION_NOT_FOUND", "No such version.");
   return doc;
 }
 
@@ -28,7 +29,11 @@ export async function deleteVersion(tenantId: string, versionId: string, definit
   const ref = versions().doc(versionId);
   await db().runTransaction(async (tx) => {
     const version = (await tx.get(ref)).data();
-    if (version === undefined || version.tenantId !== tenantId || (definitionId !== undefined && version.definitionId !== definitionId)) {
+    if (
+      version === undefined ||
+      version.tenantId !== tenantId ||
+      (definitionId !== undefined && version.definitionId !== definitionId)
+    ) {
       throw new NotFound("VERSION_NOT_FOUND", "No such version.");
     }
     if (version.deploymentIds.length > 0) {

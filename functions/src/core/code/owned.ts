@@ -1,5 +1,15 @@
 import type { DocumentReference } from "firebase-admin/firestore";
-import { appDocId, apps, definitions, deployments, versions, type AppDoc, type DefinitionDoc, type DeploymentDoc, type VersionDoc } from "../../data/code";
+import {
+  appDocId,
+  apps,
+  definitions,
+  deployments,
+  versions,
+  type AppDoc,
+  type DefinitionDoc,
+  type DeploymentDoc,
+  type VersionDoc,
+} from "../../data/code";
 import { jobs } from "../../data/jobs";
 import { NotFound } from "../../http/errors";
 import type { JobDoc } from "../jobs/model";
@@ -13,7 +23,12 @@ interface Owned<T> {
   doc: T;
 }
 
-async function owned<T extends { tenantId: string | null }>(ref: DocumentReference<T>, tenantId: string, what: string, reason: string): Promise<Owned<T>> {
+async function owned<T extends { tenantId: string | null }>(
+  ref: DocumentReference<T>,
+  tenantId: string,
+  what: string,
+  reason: string,
+): Promise<Owned<T>> {
   const doc = (await ref.get()).data();
   if (doc === undefined || doc.tenantId !== tenantId) throw new NotFound(reason, `No such ${what}.`);
   return { ref, doc };
@@ -41,6 +56,10 @@ export async function ownedExecution(tenantId: string, id: string): Promise<Owne
 export async function ownedApp(tenantId: string, slug: string): Promise<Owned<AppDoc>> {
   const ref = apps().doc(appDocId(tenantId, slug));
   const doc = (await ref.get()).data();
-  if (doc === undefined) throw new NotFound("APP_NOT_FOUND", `App ${slug} has no Coderunner definition yet; create it with …/coderunner/definition.`);
+  if (doc === undefined)
+    throw new NotFound(
+      "APP_NOT_FOUND",
+      `App ${slug} has no Coderunner definition yet; create it with …/coderunner/definition.`,
+    );
   return { ref, doc };
 }

@@ -29,27 +29,45 @@ function transition(status: VersionStatus, at: Timestamp, reason: string | null 
  * and sets a deadline; the verdict is written only while that token is still the version's, so
  * a check that was presumed dead and taken over cannot overwrite its successor's verdict.
  */
-export async function processVersion(versionId: string, mode: ProcessingMode, clock: () => Date, bytes?: Buffer): Promise<void> {
+export async function processVersion(
+  versionId: string,
+  mode: ProcessingMode,
+  clock: () => Date,
+  bytes?: Buffer,
+): Promise<void> {
   const ref = versions().doc(versionId);
   const claim = await claimProcessing(ref, mode, clock());
   if (claim === null) return;
   const data = bytes ?? (await blobStore().get(claim.version.bundle));
-  const verdict: ArchiveVerdict = data === null ? { ok: false, reason: "The uploaded bytes are missing; upload the code again." } : inspectArchive(data, claim.version.languageType);
+  const verdict: ArchiveVerdict =
+    data === null
+      ? { ok: false, reason: "The uploaded bytes are missing; upload the code again." }
+      : inspectArchive(data, claim.version.languageType);
   await settle(ref, claim.token, verdict, clock());
 }
 
-async function claimProcessing(ref: DocumentReference<VersionDoc>, mode: ProcessingMode, now: Date): Promise<{ token: string; version: VersionDoc } | null> {
+async function claimProcessing(
+  ref: DocumentReference<VersionDoc>,
+  mode: ProcessingMode,
+  now: Date,
+): Promise<{ token: string; version: VersionDoc } | null> {
   return db().runTransaction(async (tx) => {
     const version = (await tx.get(ref)).data();
     if (version === undefined) return null;
     const at = Timestamp.fromDate(now);
     const unsettled = version.status === VERSION_STATUSES.Pending || version.status === VERSION_STATUSES.Processing;
     const lapsed = version.processingDeadline !== null && version.processingDeadline.toMillis() <= now.getTime();
-    const claimable = mode === "fresh" ? version.status === VERSION_STATUSES.Pending && version.processingAttempts === 0 : unsettled && lapsed;
+    const claimable =
+      mode === "fresh"
+        ? version.status === VERSION_STATUSES.Pending && version.processingAttempts === 0
+        : unsettled && lapsed;
     if (!claimable) return null;
     if (version.processingAttempts >= MAX_PROCESSING_ATTEMPTS) {
       const reason = `The archive check was interrupted ${version.processingAttempts} times; upload the code again.`;
-      tx.update(ref, { ...failedFields(reason, at), transitions: [...version.transitions, transition(VERSION_STATUSES.Failed, at, reason)] });
+      tx.update(ref, {
+        ...failedFields(reason, at),
+        transitions: [...version.transitions, transition(VERSION_STATUSES.Failed, at, reason)],
+      });
       return null;
     }
     const token = randomBytes(12).toString("base64url");
@@ -66,11 +84,17 @@ async function claimProcessing(ref: DocumentReference<VersionDoc>, mode: Process
   });
 }
 
-async function settle(ref: DocumentReference<VersionDoc>, token: string, verdict: ArchiveVerdict, now: Date): Promise<void> {
+async function settle(
+  ref: DocumentReference<VersionDoc>,
+  token: string,
+  verdict: ArchiveVerdict,
+  now: Date,
+): Promise<void> {
   await db().runTransaction(async (tx) => {
     const version = (await tx.get(ref)).data();
     // Deleted meanwhile, or taken over after our deadline: the verdict is no longer ours to write.
-    if (version === undefined || version.status !== VERSION_STATUSES.Processing || version.processingToken !== token) return;
+    if (version === undefined || version.status !== VERSION_STATUSES.Processing || version.processingToken !== token)
+      return;
     const at = Timestamp.fromDate(now);
     if (verdict.ok) {
       tx.update(ref, {
@@ -85,13 +109,22 @@ async function settle(ref: DocumentReference<VersionDoc>, token: string, verdict
         updatedAt: at,
       });
     } else {
-      tx.update(ref, { ...failedFields(verdict.reason, at), transitions: [...version.transitions, transition(VERSION_STATUSES.Failed, at, verdict.reason)] });
+      tx.update(ref, {
+        ...failedFields(verdict.reason, at),
+        transitions: [...version.transitions, transition(VERSION_STATUSES.Failed, at, verdict.reason)],
+      });
     }
   });
 }
 
 function failedFields(reason: string, at: Timestamp) {
-  return { status: VERSION_STATUSES.Failed, failureReason: reason, processingToken: null, processingDeadline: null, updatedAt: at };
+  return {
+    status: VERSION_STATUSES.Failed,
+    failureReason: reason,
+    processingToken: null,
+    processingDeadline: null,
+    updatedAt: at,
+  };
 }
 
 /**
@@ -108,7 +141,10 @@ export async function recoverLapsedVersions(clock: () => Date, batch = RECOVERY_
       recovered += 1;
     } catch (error) {
       // One bad version must not stall the rest; it stays lapsed and the next sweep retries it.
-      logger.error("version recovery failed", { versionId: snap.id, error: error instanceof Error ? error.message : String(error) });
+      logger.error("version recovery failed", {
+        versionId: snap.id,
+        error: error instanceof Error ? error.message : String(error),
+      });
     }
   }
   return recovered;

@@ -1,4 +1,11 @@
-import { definitionsOfTenant, deploymentsOfDefinition, versionsOfDefinition, type DefinitionDoc, type DeploymentDoc, type VersionDoc } from "../../data/code";
+import {
+  definitionsOfTenant,
+  deploymentsOfDefinition,
+  versionsOfDefinition,
+  type DefinitionDoc,
+  type DeploymentDoc,
+  type VersionDoc,
+} from "../../data/code";
 import { recentJobsOfQueue } from "../../data/jobs";
 import type { JobDoc } from "../jobs/model";
 import { executionQueue } from "./model";
@@ -34,7 +41,10 @@ export interface TenantOverview {
  * owns; documents are checked for the tenant once more, so a stray id can never leak across.
  * One read more than the cap tells whether the list goes on.
  */
-export async function readOverview(tenantId: string, limits: { definitions: number; executions: number }): Promise<TenantOverview> {
+export async function readOverview(
+  tenantId: string,
+  limits: { definitions: number; executions: number },
+): Promise<TenantOverview> {
   const [definitionSnap, executionSnap] = await Promise.all([
     definitionsOfTenant(tenantId, limits.definitions + 1).get(),
     recentJobsOfQueue(executionQueue(tenantId), limits.executions + 1).get(),
@@ -49,8 +59,12 @@ export async function readOverview(tenantId: string, limits: { definitions: numb
       return {
         id: d.id,
         doc: d.data(),
-        versions: versionSnap.docs.filter((v) => v.data().tenantId === tenantId).map((v) => ({ id: v.id, doc: v.data() })),
-        deployments: deploymentSnap.docs.filter((v) => v.data().tenantId === tenantId).map((v) => ({ id: v.id, doc: v.data() })),
+        versions: versionSnap.docs
+          .filter((v) => v.data().tenantId === tenantId)
+          .map((v) => ({ id: v.id, doc: v.data() })),
+        deployments: deploymentSnap.docs
+          .filter((v) => v.data().tenantId === tenantId)
+          .map((v) => ({ id: v.id, doc: v.data() })),
       };
     }),
   );

@@ -8,7 +8,10 @@ import { executionJobDoc, type ExecutionTrigger } from "./executionJob";
  * Finds what `/api/execution/run/onetime/{id}` names: a deployment id, or a definition id
  * standing for its active deployment (Control Plane holds both).
  */
-async function runnableDeployment(tenantId: string, id: string): Promise<{ deploymentId: string; deployment: DeploymentDoc }> {
+async function runnableDeployment(
+  tenantId: string,
+  id: string,
+): Promise<{ deploymentId: string; deployment: DeploymentDoc }> {
   let deploymentId = id;
   let deployment = (await deployments().doc(id).get()).data();
   if (deployment === undefined) {
@@ -18,9 +21,13 @@ async function runnableDeployment(tenantId: string, id: string): Promise<{ deplo
       deployment = (await deployments().doc(deploymentId).get()).data();
     }
   }
-  if (deployment === undefined || deployment.tenantId !== tenantId) throw new NotFound("DEPLOYMENT_NOT_FOUND", "No such deployment.");
+  if (deployment === undefined || deployment.tenantId !== tenantId)
+    throw new NotFound("DEPLOYMENT_NOT_FOUND", "No such deployment.");
   if (deployment.status !== "active") {
-    throw new Conflict("DEPLOYMENT_SUPERSEDED", `Deployment ${deploymentId} was superseded by a newer deploy of its definition; run that one.`);
+    throw new Conflict(
+      "DEPLOYMENT_SUPERSEDED",
+      `Deployment ${deploymentId} was superseded by a newer deploy of its definition; run that one.`,
+    );
   }
   return { deploymentId, deployment };
 }
@@ -36,6 +43,16 @@ export async function runDeployment(
 ): Promise<{ executionId: string; deploymentId: string }> {
   const { deploymentId, deployment } = await runnableDeployment(tenantId, id);
   const executionId = randomUUID();
-  await jobs().doc(executionId).create(executionJobDoc(executionId, deploymentId, deployment, { inputJson, trigger, slot: null, requestedBy: userId }, now));
+  await jobs()
+    .doc(executionId)
+    .create(
+      executionJobDoc(
+        executionId,
+        deploymentId,
+        deployment,
+        { inputJson, trigger, slot: null, requestedBy: userId },
+        now,
+      ),
+    );
   return { executionId, deploymentId };
 }

@@ -36,10 +36,17 @@ export async function leaseExecutions(runner: TenantRunner, limit: number, now: 
 
 /** Another tenant's execution is 404 like a missing one; our own without the lease is 409. */
 function assertTenantExecution(job: JobDoc | undefined, runner: TenantRunner): asserts job is JobDoc {
-  if (job === undefined || job.kind !== "execution" || job.tenantId !== runner.tenantId) throw new NotFound("EXECUTION_NOT_FOUND", "No such execution.");
+  if (job === undefined || job.kind !== "execution" || job.tenantId !== runner.tenantId)
+    throw new NotFound("EXECUTION_NOT_FOUND", "No such execution.");
 }
 
-async function heldInTransaction(tx: Transaction, ref: DocumentReference<JobDoc>, runner: TenantRunner, token: string, now: Date): Promise<JobDoc> {
+async function heldInTransaction(
+  tx: Transaction,
+  ref: DocumentReference<JobDoc>,
+  runner: TenantRunner,
+  token: string,
+  now: Date,
+): Promise<JobDoc> {
   const job = (await tx.get(ref)).data();
   assertTenantExecution(job, runner);
   assertHolds(job, runner.holder, now, token);
@@ -47,18 +54,33 @@ async function heldInTransaction(tx: Transaction, ref: DocumentReference<JobDoc>
 }
 
 /** Extends the lease by the job's lease length; tells the runner whether to stop. */
-export async function heartbeatExecution(runner: TenantRunner, executionId: string, token: string, now: Date): Promise<ExecutionHeartbeat> {
+export async function heartbeatExecution(
+  runner: TenantRunner,
+  executionId: string,
+  token: string,
+  now: Date,
+): Promise<ExecutionHeartbeat> {
   const ref = jobs().doc(executionId);
   return db().runTransaction(async (tx) => {
     const job = await heldInTransaction(tx, ref, runner, token, now);
     const expiresAt = Timestamp.fromMillis(now.getTime() + job.leaseMs);
-    tx.update(ref, { status: "RUNNING", "lease.expiresAt": expiresAt, leaseExpiresAt: expiresAt, updatedAt: Timestamp.fromDate(now) });
+    tx.update(ref, {
+      status: "RUNNING",
+      "lease.expiresAt": expiresAt,
+      leaseExpiresAt: expiresAt,
+      updatedAt: Timestamp.fromDate(now),
+    });
     return { leaseExpiresAt: expiresAt.toMillis(), cancelRequested: job.control.cancelRequested };
   });
 }
 
 /** The bundle's bytes, for the holder only. */
-export async function readExecutionBundle(runner: TenantRunner, executionId: string, token: string, now: Date): Promise<Buffer> {
+export async function readExecutionBundle(
+  runner: TenantRunner,
+  executionId: string,
+  token: string,
+  now: Date,
+): Promise<Buffer> {
   const job = (await jobs().doc(executionId).get()).data();
   assertTenantExecution(job, runner);
   assertHolds(job, runner.holder, now, token);
@@ -80,8 +102,16 @@ export interface ExecutionOutcome {
  * Ends the execution: SUCCEEDED on exit code 0, FAILED otherwise, the outcome stored either
  * way. Repeating the same completion as the holder that made it answers ok and writes nothing.
  */
-export async function completeExecution(runner: TenantRunner, executionId: string, token: string, outcome: ExecutionOutcome, now: Date) {
-  const hash = createHash("sha256").update(JSON.stringify(["complete", outcome.exitCode, outcome.output, outcome.resultJson])).digest("hex");
+export async function completeExecution(
+  runner: TenantRunner,
+  executionId: string,
+  token: string,
+  outcome: ExecutionOutcome,
+  now: Date,
+) {
+  const hash = createHash("sha256")
+    .update(JSON.stringify(["complete", outcome.exitCode, outcome.output, outcome.resultJson]))
+    .digest("hex");
   const status = outcome.exitCode === 0 ? ("SUCCEEDED" as const) : ("FAILED" as const);
   const error = outcome.exitCode === 0 ? null : `The code exited with status ${outcome.exitCode}.`;
   return finish(runner, executionId, token, hash, now, {
@@ -92,9 +122,20 @@ export async function completeExecution(runner: TenantRunner, executionId: strin
 }
 
 /** The runner could not run it (bad bundle, runtime missing…): FAILED with the runner's reason. */
-export async function failExecution(runner: TenantRunner, executionId: string, token: string, reason: string, now: Date) {
-  const hash = createHash("sha256").update(JSON.stringify(["fail", reason])).digest("hex");
-  return finish(runner, executionId, token, hash, now, { ...finalFields("FAILED", Timestamp.fromDate(now)), error: reason });
+export async function failExecution(
+  runner: TenantRunner,
+  executionId: string,
+  token: string,
+  reason: string,
+  now: Date,
+) {
+  const hash = createHash("sha256")
+    .update(JSON.stringify(["fail", reason]))
+    .digest("hex");
+  return finish(runner, executionId, token, hash, now, {
+    ...finalFields("FAILED", Timestamp.fromDate(now)),
+    error: reason,
+  });
 }
 
 async function finish(

@@ -24,7 +24,12 @@ describe("Coderunner tenants", () => {
 
   it("links a runner key to its tenant through the key's owner, and no other owner", () => {
     assert.equal(tenantOfOwner(tenantOwnerUid(TENANT)), TENANT);
-    for (const owner of ["some-firebase-uid", "coderunner-tenant:", "coderunner-tenant:a/b", `x${tenantOwnerUid(TENANT)}`]) {
+    for (const owner of [
+      "some-firebase-uid",
+      "coderunner-tenant:",
+      "coderunner-tenant:a/b",
+      `x${tenantOwnerUid(TENANT)}`,
+    ]) {
       assert.equal(tenantOfOwner(owner), null, owner);
     }
   });

@@ -10,7 +10,10 @@ export const TENANT_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 /** The tenant a Control Plane call acts for: its `x-client-key` (equal to the JWT's claim). */
 export function tenantOf(principal: ControlPlanePrincipal): string {
   if (!TENANT_ID_PATTERN.test(principal.tenantId)) {
-    throw new InvalidArgument("INVALID_CLIENT_KEY", "x-client-key must be a workspace id (letters, digits, - and _, at most 64).");
+    throw new InvalidArgument(
+      "INVALID_CLIENT_KEY",
+      "x-client-key must be a workspace id (letters, digits, - and _, at most 64).",
+    );
   }
   return principal.tenantId;
 }

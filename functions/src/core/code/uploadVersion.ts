@@ -40,7 +40,8 @@ export async function uploadVersion(
   const now = clock();
   await db().runTransaction(async (tx) => {
     const definition = (await tx.get(definitionRef)).data();
-    if (definition === undefined || definition.tenantId !== tenantId) throw new NotFound("DEFINITION_NOT_FOUND", "No such definition.");
+    if (definition === undefined || definition.tenantId !== tenantId)
+      throw new NotFound("DEFINITION_NOT_FOUND", "No such definition.");
     const at = Timestamp.fromDate(now);
     const number = definition.versionCount + 1;
     const version: VersionDoc = {
@@ -71,6 +72,7 @@ export async function uploadVersion(
   await faultPoint("uploadVersion.afterRecord");
   await processVersion(versionId, "fresh", clock, upload.bytes);
   const version = (await versionRef.get()).data();
-  if (version === undefined) throw new NotFound("VERSION_NOT_FOUND", "The version was deleted while it was being checked.");
+  if (version === undefined)
+    throw new NotFound("VERSION_NOT_FOUND", "The version was deleted while it was being checked.");
   return { versionId, version };
 }

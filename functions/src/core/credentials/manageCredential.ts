@@ -16,7 +16,10 @@ async function mayManage(user: UserPrincipal, doc: CredentialDoc): Promise<boole
 
 async function managed(user: UserPrincipal, snap: DocumentSnapshot<CredentialDoc> | null, what: string) {
   const doc = snap?.data();
-  assert(snap !== null && doc !== undefined && (await mayManage(user, doc)), new NotFound("NOT_FOUND", `No such ${what}.`));
+  assert(
+    snap !== null && doc !== undefined && (await mayManage(user, doc)),
+    new NotFound("NOT_FOUND", `No such ${what}.`),
+  );
   return { snap, doc };
 }
 

@@ -98,7 +98,7 @@ export async function claimJobs(request: ClaimRequest): Promise<ClaimedJob[]> {
   const claimed: ClaimedJob[] = [];
   let last: WindowRead | undefined;
   let wholeQueueNext = false;
-  for (let reads = 0, tries = 0; claimed.length < request.limit; ) {
+  for (let reads = 0, tries = 0; claimed.length < request.limit;) {
     const candidate = tries < MAX_TRIES * request.limit ? takeEligible(pool, request.tags) : undefined;
     if (candidate !== undefined) {
       tries++;
@@ -130,7 +130,13 @@ export async function claimJobs(request: ClaimRequest): Promise<ClaimedJob[]> {
     }
     if (reads >= CLAIM_ROUNDS) break;
     reads++;
-    last = await readWindow(pool, request.queue, size, wholeQueueNext, currentOnly ? startedAt : Number.NEGATIVE_INFINITY);
+    last = await readWindow(
+      pool,
+      request.queue,
+      size,
+      wholeQueueNext,
+      currentOnly ? startedAt : Number.NEGATIVE_INFINITY,
+    );
   }
   return claimed;
 }
@@ -174,7 +180,13 @@ function takeEligible(pool: Pool, tags: readonly string[] | undefined): QueryDoc
 }
 
 /** Refills the pool with a fresh window, or waits for the refill under way if it began after `notBefore`. */
-async function readWindow(pool: Pool, queue: string, size: number, wholeQueue: boolean, notBefore: number): Promise<WindowRead> {
+async function readWindow(
+  pool: Pool,
+  queue: string,
+  size: number,
+  wholeQueue: boolean,
+  notBefore: number,
+): Promise<WindowRead> {
   if (pool.reading !== null && pool.reading.startedAt >= notBefore) return pool.reading.result;
   const shards = shardsOf(queue);
   const contended = performance.now() - pool.lostAt < CLAIM_POOL_MS;
@@ -186,7 +198,9 @@ async function readWindow(pool: Pool, queue: string, size: number, wholeQueue: b
     result: query.get().then((snap): WindowRead => {
       const at = performance.now();
       for (const [id, handed] of pool.handedOut) if (at - handed.at >= CLAIM_POOL_MS) pool.handedOut.delete(id);
-      pool.docs = shuffle(snap.docs.filter((doc) => pool.handedOut.get(doc.id)?.version.isEqual(doc.updateTime) !== true));
+      pool.docs = shuffle(
+        snap.docs.filter((doc) => pool.handedOut.get(doc.id)?.version.isEqual(doc.updateTime) !== true),
+      );
       pool.readAt = at;
       return { docs: snap.docs, startedAt, at, short: snap.size < size, wholeQueue: shard === undefined };
     }),

@@ -18,7 +18,6 @@ export async function prepareJobEnd(tx: Transaction, jobId: string, job: JobDoc)
   return hook === undefined ? () => undefined : hook(tx, jobId, job);
 }
 
-
 /**
  * Work that must commit together with a lease ending while its job returns to the queue (the
  * lease reaper's requeue, a runner released as offline): what `onJobEnd` covers for endings,

@@ -61,7 +61,13 @@ export function appendJobLogs(
   const first = (job.logSeq ?? 0) + 1;
   lines.forEach((entry, i) => {
     const seq = first + i;
-    tx.create(jobLogs(jobRef).doc(logDocId(seq)), { seq, line: entry.line, stream: entry.stream, at, expireAt: expireAtFrom(at) });
+    tx.create(jobLogs(jobRef).doc(logDocId(seq)), {
+      seq,
+      line: entry.line,
+      stream: entry.stream,
+      at,
+      expireAt: expireAtFrom(at),
+    });
   });
   return { logSeq: first + lines.length - 1 };
 }

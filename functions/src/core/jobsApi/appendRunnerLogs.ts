@@ -38,7 +38,13 @@ export function planLogIntake(received: number, offset: number, count: number): 
  * sees `logSeq = n` can read every line up to n. A retried batch is recognised by the runner's
  * offset, counted per lease token, and not stored twice.
  */
-export async function appendRunnerLogs(runner: JobsRunner, jobId: string, token: string, request: AppendLogsRequest, now: Date): Promise<AppendLogsResult> {
+export async function appendRunnerLogs(
+  runner: JobsRunner,
+  jobId: string,
+  token: string,
+  request: AppendLogsRequest,
+  now: Date,
+): Promise<AppendLogsResult> {
   const ref = jobRef(jobId);
   return db().runTransaction(async (tx) => {
     const job = await holdInTransaction(tx, runner, jobId, token, now);
@@ -46,7 +52,11 @@ export async function appendRunnerLogs(runner: JobsRunner, jobId: string, token:
     const lastSeq = job.logSeq ?? 0;
     const plan = planLogIntake(received, request.offset, request.lines.length);
     if ("gap" in plan) {
-      throw new Conflict("LOG_OFFSET_GAP", `Lines before offset ${request.offset} are missing; resend from ${received}.`, { expectedOffset: received });
+      throw new Conflict(
+        "LOG_OFFSET_GAP",
+        `Lines before offset ${request.offset} are missing; resend from ${received}.`,
+        { expectedOffset: received },
+      );
     }
     const fresh = request.lines.slice(plan.skip);
     if (fresh.length === 0) return { accepted: 0, duplicates: request.lines.length, nextOffset: received, lastSeq };

@@ -37,7 +37,12 @@ export async function controlChild(teamId: string, parentId: string, name: strin
   return child === undefined ? null : snapshotOf(childId, child);
 }
 
-async function apply(tx: Transaction, ref: DocumentReference<GenericJob>, job: GenericJob, plan: ControlPlan): Promise<void> {
+async function apply(
+  tx: Transaction,
+  ref: DocumentReference<GenericJob>,
+  job: GenericJob,
+  plan: ControlPlan,
+): Promise<void> {
   if (plan.kind === "noop") return;
   // Transactions read before they write: the end hook reads now and hands back its writes.
   const endWrites = plan.ends ? await prepareJobEnd(tx, ref.id, job) : undefined;

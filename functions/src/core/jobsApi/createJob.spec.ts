@@ -7,9 +7,15 @@ describe("createJob helpers", () => {
     const a = hashRequest({ type: "t", workflowPath: "w", params: { x: 1, y: { b: 2, a: [1, { d: 1, c: 2 }] } } });
     const b = hashRequest({ params: { y: { a: [1, { c: 2, d: 1 }], b: 2 }, x: 1 }, workflowPath: "w", type: "t" });
     assert.equal(a, b);
-    assert.notEqual(a, hashRequest({ type: "t", workflowPath: "w", params: { x: 2, y: { b: 2, a: [1, { d: 1, c: 2 }] } } }));
+    assert.notEqual(
+      a,
+      hashRequest({ type: "t", workflowPath: "w", params: { x: 2, y: { b: 2, a: [1, { d: 1, c: 2 }] } } }),
+    );
     // Defaults are part of the request: an explicit default matches an omitted one.
-    assert.equal(hashRequest({ type: "t", workflowPath: "w", params: {} }), hashRequest({ type: "t", workflowPath: "w", params: {}, tags: [], priority: 0 }));
+    assert.equal(
+      hashRequest({ type: "t", workflowPath: "w", params: {} }),
+      hashRequest({ type: "t", workflowPath: "w", params: {}, tags: [], priority: 0 }),
+    );
   });
 
   it("canonical JSON sorts keys and drops undefined", () => {

@@ -41,7 +41,13 @@ export interface CreateJobResult {
  * absent, so it conflicts, retries, finds the job and compares request hashes. Without a key
  * the id is random. Either kind of id is alphanumeric, which `childJobId` relies on.
  */
-export async function createJob(owner: Owner, input: CreateJobInput, idempotencyKey: string | null, leaseMs: number, now: Date): Promise<CreateJobResult> {
+export async function createJob(
+  owner: Owner,
+  input: CreateJobInput,
+  idempotencyKey: string | null,
+  leaseMs: number,
+  now: Date,
+): Promise<CreateJobResult> {
   const requestHash = hashRequest(input);
   const { teamId } = owner;
   const id = idempotencyKey === null ? jobs().doc().id : idempotentJobId(teamId, idempotencyKey);
@@ -57,11 +63,23 @@ export async function createJob(owner: Owner, input: CreateJobInput, idempotency
     const common = { teamId, ownerUid: owner.uid, leaseMs };
     tx.create(
       ref,
-      genericJobDoc(id, { ...common, type: input.type, workflowPath: input.workflowPath, params: input.params, tags: input.tags, priority: input.priority }, now, {
-        idempotencyKey,
-        requestHash,
-        childNames: children.map((c) => c.name),
-      }),
+      genericJobDoc(
+        id,
+        {
+          ...common,
+          type: input.type,
+          workflowPath: input.workflowPath,
+          params: input.params,
+          tags: input.tags,
+          priority: input.priority,
+        },
+        now,
+        {
+          idempotencyKey,
+          requestHash,
+          childNames: children.map((c) => c.name),
+        },
+      ),
     );
     for (const child of children) {
       const cid = childJobId(id, child.name);

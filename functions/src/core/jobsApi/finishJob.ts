@@ -27,7 +27,9 @@ export async function finishJob(runner: JobsRunner, jobId: string, token: string
     const job = await ownedInTransaction(tx, runner.teamId, jobId);
     if (finishedBySameHolder(job, holder)) {
       if (job.completionHash === hash) return { status: job.status, duplicate: true };
-      throw new Conflict("ALREADY_FINISHED", `You already ended this job (${job.status}) differently.`, { status: job.status });
+      throw new Conflict("ALREADY_FINISHED", `You already ended this job (${job.status}) differently.`, {
+        status: job.status,
+      });
     }
     assertHolds(job, holder, now, token);
     const at = Timestamp.fromDate(now);
@@ -46,5 +48,7 @@ export async function finishJob(runner: JobsRunner, jobId: string, token: string
 }
 
 function finishedBySameHolder(job: GenericJob, holder: string): boolean {
-  return (job.status === "SUCCEEDED" || job.status === "FAILED") && job.finishedBy === holder && job.completionHash !== null;
+  return (
+    (job.status === "SUCCEEDED" || job.status === "FAILED") && job.finishedBy === holder && job.completionHash !== null
+  );
 }

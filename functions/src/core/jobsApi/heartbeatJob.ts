@@ -17,7 +17,13 @@ import type { JobHeartbeat } from "../../../../contract/src/jobs";
  * after that, again until acknowledged: no message is lost, and the runner, which drops seqs it
  * has seen, acts on each once.
  */
-export async function heartbeatJob(runner: JobsRunner, jobId: string, token: string, now: Date, ackedMessageSeq?: number): Promise<JobHeartbeat> {
+export async function heartbeatJob(
+  runner: JobsRunner,
+  jobId: string,
+  token: string,
+  now: Date,
+  ackedMessageSeq?: number,
+): Promise<JobHeartbeat> {
   const ref = jobRef(jobId);
   const at = Timestamp.fromDate(now);
   return db().runTransaction(async (tx) => {
@@ -25,7 +31,10 @@ export async function heartbeatJob(runner: JobsRunner, jobId: string, token: str
     const posted = job.messageSeq ?? 0;
     const stored = job.messageDeliveredSeq ?? 0;
     // Marked a window at a time, like the answers: an acknowledgement past it is taken up next beat.
-    const acked = ackedMessageSeq === undefined ? stored : Math.max(stored, Math.min(ackedMessageSeq, posted, stored + MAX_MESSAGES_PER_HEARTBEAT));
+    const acked =
+      ackedMessageSeq === undefined
+        ? stored
+        : Math.max(stored, Math.min(ackedMessageSeq, posted, stored + MAX_MESSAGES_PER_HEARTBEAT));
     const [newlyAcked, waiting] = await Promise.all([
       acked > stored ? tx.get(messagesAfter(jobId, stored, acked - stored)).then((q) => q.docs) : [],
       posted > acked ? tx.get(messagesAfter(jobId, acked, MAX_MESSAGES_PER_HEARTBEAT)).then((q) => q.docs) : [],
@@ -33,7 +42,13 @@ export async function heartbeatJob(runner: JobsRunner, jobId: string, token: str
     const markDelivered = ackedMessageSeq === undefined ? waiting : newlyAcked;
     const deliveredSeq = ackedMessageSeq === undefined ? (waiting[waiting.length - 1]?.data().seq ?? stored) : acked;
     const expiresAt = Timestamp.fromMillis(now.getTime() + job.leaseMs);
-    tx.update(ref, { status: "RUNNING", "lease.expiresAt": expiresAt, leaseExpiresAt: expiresAt, updatedAt: at, messageDeliveredSeq: deliveredSeq });
+    tx.update(ref, {
+      status: "RUNNING",
+      "lease.expiresAt": expiresAt,
+      leaseExpiresAt: expiresAt,
+      updatedAt: at,
+      messageDeliveredSeq: deliveredSeq,
+    });
     for (const m of markDelivered) tx.update(m.ref, { delivered: true, deliveredAt: at, deliveredTo: runner.runnerId });
     return {
       status: "RUNNING" as const,

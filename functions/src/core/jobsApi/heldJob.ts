@@ -11,7 +11,13 @@ export interface JobsRunner {
 }
 
 /** Reads the job inside `tx`: 404 unless it is the key owner's; 409 unless this runner holds it with `token`. */
-export async function holdInTransaction(tx: Transaction, runner: JobsRunner, jobId: string, token: string, now: Date): Promise<GenericJob> {
+export async function holdInTransaction(
+  tx: Transaction,
+  runner: JobsRunner,
+  jobId: string,
+  token: string,
+  now: Date,
+): Promise<GenericJob> {
   const job = await ownedInTransaction(tx, runner.teamId, jobId);
   assertHolds(job, holderOf(runner.teamId, runner.runnerId), now, token);
   return job;

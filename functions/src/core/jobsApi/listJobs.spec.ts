@@ -20,7 +20,11 @@ describe("list cursors", () => {
       Buffer.from('["1",0,"a"]').toString("base64url"),
     ];
     for (const cursor of forged) {
-      assert.throws(() => decodeCursor(cursor), (e: unknown) => e instanceof InvalidArgument && e.reason === "INVALID_CURSOR", cursor);
+      assert.throws(
+        () => decodeCursor(cursor),
+        (e: unknown) => e instanceof InvalidArgument && e.reason === "INVALID_CURSOR",
+        cursor,
+      );
     }
   });
 });

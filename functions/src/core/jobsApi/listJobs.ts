@@ -62,9 +62,16 @@ export function decodeCursor(cursor: string): CursorPosition {
 export async function listJobs(teamId: string, request: ListJobsRequest) {
   const after = request.cursor === undefined ? null : decodeCursor(request.cursor);
   // One extra document tells whether another page exists without a second query.
-  const snap = await ownedJobsPage({ queue: queueOf(teamId), statuses: request.statuses, type: request.type }, after, request.limit + 1).get();
+  const snap = await ownedJobsPage(
+    { queue: queueOf(teamId), statuses: request.statuses, type: request.type },
+    after,
+    request.limit + 1,
+  ).get();
   const page = snap.docs.slice(0, request.limit);
   const last = page[page.length - 1];
-  const nextCursor = snap.docs.length > request.limit && last !== undefined ? encodeCursor({ createdAt: last.data().createdAt, id: last.id }) : null;
+  const nextCursor =
+    snap.docs.length > request.limit && last !== undefined
+      ? encodeCursor({ createdAt: last.data().createdAt, id: last.id })
+      : null;
   return { jobs: page.map((d) => jobSummary(d.id, d.data())), nextCursor };
 }

@@ -3,7 +3,12 @@ import { newJobDoc } from "../jobs/newJob";
 import { personalTeamId } from "../teams/ensurePersonalTeam";
 import { FINAL_STATUSES, HELD_STATUSES, type JobStatus } from "../jobs/model";
 
-export { MAX_ARTIFACT_BYTES, MAX_ARTIFACTS_PER_JOB, MAX_CHILDREN, MAX_MESSAGE_CHARS } from "../../../../contract/src/jobs";
+export {
+  MAX_ARTIFACT_BYTES,
+  MAX_ARTIFACTS_PER_JOB,
+  MAX_CHILDREN,
+  MAX_MESSAGE_CHARS,
+} from "../../../../contract/src/jobs";
 
 /** Lease length when the JOB_LEASE_MS param is unset (unit tests). */
 export const DEFAULT_JOB_LEASE_MS = 5 * 60 * 1000;
@@ -81,7 +86,12 @@ export function genericFields(overrides: Partial<GenericJobFields> = {}): Generi
 }
 
 /** A PENDING jobs-API job document (the shared newJobDoc plus the fields above). */
-export function genericJobDoc(jobId: string, input: GenericJobInput, now: Date, overrides: Partial<GenericJobFields> = {}): GenericJob {
+export function genericJobDoc(
+  jobId: string,
+  input: GenericJobInput,
+  now: Date,
+  overrides: Partial<GenericJobFields> = {},
+): GenericJob {
   const base = newJobDoc(
     jobId,
     {
@@ -110,5 +120,7 @@ export function workflowPathOf(job: GenericJob): string {
 
 export function paramsOf(job: GenericJob): Record<string, unknown> {
   const params = job.payload.params;
-  return typeof params === "object" && params !== null && !Array.isArray(params) ? (params as Record<string, unknown>) : {};
+  return typeof params === "object" && params !== null && !Array.isArray(params)
+    ? (params as Record<string, unknown>)
+    : {};
 }

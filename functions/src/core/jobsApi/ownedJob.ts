@@ -19,7 +19,10 @@ export function jobRef(jobId: string): DocumentReference<GenericJob> {
   return jobs().doc(jobId) as DocumentReference<GenericJob>;
 }
 
-export async function readOwnedJob(teamId: string, jobId: string): Promise<{ snap: DocumentSnapshot<GenericJob>; job: GenericJob }> {
+export async function readOwnedJob(
+  teamId: string,
+  jobId: string,
+): Promise<{ snap: DocumentSnapshot<GenericJob>; job: GenericJob }> {
   const snap = await jobRef(jobId).get();
   const job = snap.data();
   assertVisible(job, teamId);

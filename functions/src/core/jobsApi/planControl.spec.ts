@@ -9,7 +9,11 @@ const NOW = new Date("2026-01-02T03:04:05.000Z");
 const AT = Timestamp.fromDate(new Date(NOW.getTime() + 1000));
 
 function job(overrides: Partial<GenericJob> = {}): GenericJob {
-  const base = genericJobDoc("job1", { ownerUid: "u1", type: "build", workflowPath: "w.md", params: {}, leaseMs: 1000 }, NOW);
+  const base = genericJobDoc(
+    "job1",
+    { ownerUid: "u1", type: "build", workflowPath: "w.md", params: {}, leaseMs: 1000 },
+    NOW,
+  );
   return { ...base, ...overrides };
 }
 
@@ -18,7 +22,12 @@ const held = (control = { cancelRequested: false, pauseRequested: false }) =>
     status: "RUNNING",
     pendingShard: null,
     control,
-    lease: { holder: "u1:r1", token: "t", expiresAt: Timestamp.fromMillis(NOW.getTime() + 1000), leasedAt: Timestamp.fromDate(NOW) },
+    lease: {
+      holder: "u1:r1",
+      token: "t",
+      expiresAt: Timestamp.fromMillis(NOW.getTime() + 1000),
+      leasedAt: Timestamp.fromDate(NOW),
+    },
   });
 
 function fields(plan: ControlPlan): Record<string, unknown> {
@@ -41,10 +50,20 @@ describe("planControl", () => {
   });
 
   it("only flags a held job for cancel or pause, and repeating it is a no-op", () => {
-    assert.deepEqual(fields(planControl("job1", held(), "cancel", AT)), { "control.cancelRequested": true, updatedAt: AT });
-    assert.deepEqual(fields(planControl("job1", held(), "pause", AT)), { "control.pauseRequested": true, updatedAt: AT });
-    assert.deepEqual(planControl("job1", held({ cancelRequested: true, pauseRequested: false }), "cancel", AT), { kind: "noop" });
-    assert.deepEqual(planControl("job1", held({ cancelRequested: false, pauseRequested: true }), "pause", AT), { kind: "noop" });
+    assert.deepEqual(fields(planControl("job1", held(), "cancel", AT)), {
+      "control.cancelRequested": true,
+      updatedAt: AT,
+    });
+    assert.deepEqual(fields(planControl("job1", held(), "pause", AT)), {
+      "control.pauseRequested": true,
+      updatedAt: AT,
+    });
+    assert.deepEqual(planControl("job1", held({ cancelRequested: true, pauseRequested: false }), "cancel", AT), {
+      kind: "noop",
+    });
+    assert.deepEqual(planControl("job1", held({ cancelRequested: false, pauseRequested: true }), "pause", AT), {
+      kind: "noop",
+    });
   });
 
   it("pauses a PENDING job out of the queue and resumes it back into its shard", () => {
@@ -57,10 +76,13 @@ describe("planControl", () => {
   });
 
   it("resume of a held job clears pauseRequested, or does nothing when none was asked", () => {
-    assert.deepEqual(fields(planControl("job1", held({ cancelRequested: false, pauseRequested: true }), "resume", AT)), {
-      "control.pauseRequested": false,
-      updatedAt: AT,
-    });
+    assert.deepEqual(
+      fields(planControl("job1", held({ cancelRequested: false, pauseRequested: true }), "resume", AT)),
+      {
+        "control.pauseRequested": false,
+        updatedAt: AT,
+      },
+    );
     assert.deepEqual(planControl("job1", held(), "resume", AT), { kind: "noop" });
   });
 
@@ -69,23 +91,32 @@ describe("planControl", () => {
     for (const action of ["cancel", "pause", "resume"] as const) {
       assert.throws(() => planControl("job1", succeeded, action, AT), conflict("JOB_FINISHED"));
     }
-    assert.deepEqual(planControl("job1", job({ status: "CANCELLED", pendingShard: null }), "cancel", AT), { kind: "noop" });
+    assert.deepEqual(planControl("job1", job({ status: "CANCELLED", pendingShard: null }), "cancel", AT), {
+      kind: "noop",
+    });
   });
 
   it("will not resume a child that waits for its manual start", () => {
-    assert.throws(() => planControl("job1", job({ status: "PAUSED", pendingShard: null, awaitingStart: true }), "resume", AT), conflict("NOT_STARTED"));
+    assert.throws(
+      () => planControl("job1", job({ status: "PAUSED", pendingShard: null, awaitingStart: true }), "resume", AT),
+      conflict("NOT_STARTED"),
+    );
   });
 });
 
 describe("planChildControl", () => {
-  const waiting = () => job({ status: "PAUSED", pendingShard: null, awaitingStart: true, parentId: "p", childName: "a" });
+  const waiting = () =>
+    job({ status: "PAUSED", pendingShard: null, awaitingStart: true, parentId: "p", childName: "a" });
 
   it("start queues a waiting child; on an active child it is a no-op", () => {
     const f = fields(planChildControl("p-a", waiting(), "start", AT));
     assert.equal(f.status, "PENDING");
     assert.equal(f.awaitingStart, false);
     assert.deepEqual(planChildControl("p-a", job(), "start", AT), { kind: "noop" });
-    assert.throws(() => planChildControl("p-a", job({ status: "FAILED", pendingShard: null }), "start", AT), conflict("CHILD_FINISHED"));
+    assert.throws(
+      () => planChildControl("p-a", job({ status: "FAILED", pendingShard: null }), "start", AT),
+      conflict("CHILD_FINISHED"),
+    );
   });
 
   it("skip ends a child that is not running with outcome SKIPPED; a running child must be cancelled or abandoned", () => {
@@ -93,7 +124,9 @@ describe("planChildControl", () => {
     assert.equal(f.status, "CANCELLED");
     assert.equal(f.childOutcome, "SKIPPED");
     assert.throws(() => planChildControl("p-a", held(), "skip", AT), conflict("CHILD_RUNNING"));
-    assert.deepEqual(planChildControl("p-a", job({ status: "CANCELLED", childOutcome: "SKIPPED" }), "skip", AT), { kind: "noop" });
+    assert.deepEqual(planChildControl("p-a", job({ status: "CANCELLED", childOutcome: "SKIPPED" }), "skip", AT), {
+      kind: "noop",
+    });
   });
 
   it("abandon ends even a held child at once and drops its lease", () => {

@@ -32,24 +32,43 @@ export function planControl(jobId: string, job: GenericJob, action: JobAction, a
       if (job.status === "CANCELLED") return NOOP;
       if (isFinal(job.status)) throw finished(job);
       if (isHeld(job.status)) {
-        return job.control.cancelRequested ? NOOP : { kind: "update", fields: { "control.cancelRequested": true, updatedAt: at }, ends: false };
+        return job.control.cancelRequested
+          ? NOOP
+          : { kind: "update", fields: { "control.cancelRequested": true, updatedAt: at }, ends: false };
       }
-      return { kind: "update", fields: { ...finalFields("CANCELLED", at), ...CLEAR_CONTROLS, awaitingStart: false, error: "Cancelled." }, ends: true };
+      return {
+        kind: "update",
+        fields: { ...finalFields("CANCELLED", at), ...CLEAR_CONTROLS, awaitingStart: false, error: "Cancelled." },
+        ends: true,
+      };
     case "pause":
       if (isFinal(job.status)) throw finished(job);
       if (job.status === "PAUSED") return NOOP;
       if (isHeld(job.status)) {
-        return job.control.pauseRequested ? NOOP : { kind: "update", fields: { "control.pauseRequested": true, updatedAt: at }, ends: false };
+        return job.control.pauseRequested
+          ? NOOP
+          : { kind: "update", fields: { "control.pauseRequested": true, updatedAt: at }, ends: false };
       }
       // PENDING: out of the queue (no pendingShard) until resumed.
-      return { kind: "update", fields: { status: "PAUSED", pendingShard: null, "control.pauseRequested": false, updatedAt: at }, ends: false };
+      return {
+        kind: "update",
+        fields: { status: "PAUSED", pendingShard: null, "control.pauseRequested": false, updatedAt: at },
+        ends: false,
+      };
     case "resume":
       if (isFinal(job.status)) throw finished(job);
       if (job.status === "PAUSED") {
-        if (job.awaitingStart) throw new Conflict("NOT_STARTED", "This child has not been started; use its start control.");
-        return { kind: "update", fields: { ...pendingFields(job.queue, jobId, at), "control.pauseRequested": false }, ends: false };
+        if (job.awaitingStart)
+          throw new Conflict("NOT_STARTED", "This child has not been started; use its start control.");
+        return {
+          kind: "update",
+          fields: { ...pendingFields(job.queue, jobId, at), "control.pauseRequested": false },
+          ends: false,
+        };
       }
-      return job.control.pauseRequested ? { kind: "update", fields: { "control.pauseRequested": false, updatedAt: at }, ends: false } : NOOP;
+      return job.control.pauseRequested
+        ? { kind: "update", fields: { "control.pauseRequested": false, updatedAt: at }, ends: false }
+        : NOOP;
   }
 }
 
@@ -68,22 +87,55 @@ export function planChildControl(childId: string, child: GenericJob, action: Chi
       return planControl(childId, child, action, at);
     case "start":
       if (child.status === "PAUSED" && child.awaitingStart) {
-        return { kind: "update", fields: { ...pendingFields(child.queue, childId, at), awaitingStart: false, enqueuedAt: at }, ends: false };
+        return {
+          kind: "update",
+          fields: { ...pendingFields(child.queue, childId, at), awaitingStart: false, enqueuedAt: at },
+          ends: false,
+        };
       }
-      if (isFinal(child.status)) throw new Conflict("CHILD_FINISHED", `The child already ended (${child.status}); use rerun.`, { status: child.status });
+      if (isFinal(child.status))
+        throw new Conflict("CHILD_FINISHED", `The child already ended (${child.status}); use rerun.`, {
+          status: child.status,
+        });
       if (child.status === "PAUSED") throw new Conflict("CHILD_PAUSED", "The child was paused; use resume.");
       return NOOP;
     case "skip":
       if (child.status === "CANCELLED" && child.childOutcome === "SKIPPED") return NOOP;
-      if (isFinal(child.status)) throw new Conflict("CHILD_FINISHED", `The child already ended (${child.status}).`, { status: child.status });
-      if (isHeld(child.status)) throw new Conflict("CHILD_RUNNING", "The child is running; cancel or abandon it instead.");
-      return { kind: "update", fields: { ...finalFields("CANCELLED", at), ...CLEAR_CONTROLS, awaitingStart: false, childOutcome: "SKIPPED", error: "Skipped." }, ends: true };
+      if (isFinal(child.status))
+        throw new Conflict("CHILD_FINISHED", `The child already ended (${child.status}).`, { status: child.status });
+      if (isHeld(child.status))
+        throw new Conflict("CHILD_RUNNING", "The child is running; cancel or abandon it instead.");
+      return {
+        kind: "update",
+        fields: {
+          ...finalFields("CANCELLED", at),
+          ...CLEAR_CONTROLS,
+          awaitingStart: false,
+          childOutcome: "SKIPPED",
+          error: "Skipped.",
+        },
+        ends: true,
+      };
     case "abandon":
       if (child.status === "CANCELLED" && child.childOutcome === "ABANDONED") return NOOP;
-      if (isFinal(child.status)) throw new Conflict("CHILD_FINISHED", `The child already ended (${child.status}).`, { status: child.status });
-      return { kind: "update", fields: { ...finalFields("CANCELLED", at), ...CLEAR_CONTROLS, awaitingStart: false, childOutcome: "ABANDONED", error: "Abandoned." }, ends: true };
+      if (isFinal(child.status))
+        throw new Conflict("CHILD_FINISHED", `The child already ended (${child.status}).`, { status: child.status });
+      return {
+        kind: "update",
+        fields: {
+          ...finalFields("CANCELLED", at),
+          ...CLEAR_CONTROLS,
+          awaitingStart: false,
+          childOutcome: "ABANDONED",
+          error: "Abandoned.",
+        },
+        ends: true,
+      };
     case "rerun":
-      if (!isFinal(child.status)) throw new Conflict("CHILD_NOT_FINISHED", `The child has not ended (${child.status}).`, { status: child.status });
+      if (!isFinal(child.status))
+        throw new Conflict("CHILD_NOT_FINISHED", `The child has not ended (${child.status}).`, {
+          status: child.status,
+        });
       return {
         kind: "update",
         fields: {

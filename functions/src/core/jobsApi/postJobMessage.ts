@@ -13,16 +13,31 @@ import { jobRef, ownedInTransaction } from "./ownedJob";
 export async function postJobMessage(teamId: string, sentBy: string, jobId: string, text: string, now: Date) {
   return db().runTransaction(async (tx) => {
     const job = await ownedInTransaction(tx, teamId, jobId);
-    assert(!isFinal(job.status), new Conflict("JOB_FINISHED", `The job already ended (${job.status}).`, { status: job.status }));
+    assert(
+      !isFinal(job.status),
+      new Conflict("JOB_FINISHED", `The job already ended (${job.status}).`, { status: job.status }),
+    );
     const posted = job.messageSeq ?? 0;
     const delivered = job.messageDeliveredSeq ?? 0;
     assert(
       posted - delivered < MAX_UNDELIVERED_MESSAGES,
-      new Conflict("TOO_MANY_UNDELIVERED_MESSAGES", `${MAX_UNDELIVERED_MESSAGES} messages are waiting for the runner already.`, { limit: MAX_UNDELIVERED_MESSAGES }),
+      new Conflict(
+        "TOO_MANY_UNDELIVERED_MESSAGES",
+        `${MAX_UNDELIVERED_MESSAGES} messages are waiting for the runner already.`,
+        { limit: MAX_UNDELIVERED_MESSAGES },
+      ),
     );
     const seq = posted + 1;
     const at = Timestamp.fromDate(now);
-    const message: JobMessageDoc = { seq, text, sentBy, createdAt: at, delivered: false, deliveredAt: null, deliveredTo: null };
+    const message: JobMessageDoc = {
+      seq,
+      text,
+      sentBy,
+      createdAt: at,
+      delivered: false,
+      deliveredAt: null,
+      deliveredTo: null,
+    };
     tx.create(jobMessages(jobId).doc(messageId(seq)), message);
     tx.update(jobRef(jobId), { messageSeq: seq, updatedAt: at });
     return { seq, text, delivered: false, createdAt: now.toISOString() };

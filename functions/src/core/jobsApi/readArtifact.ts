@@ -4,7 +4,11 @@ import { NotFound } from "../../http/errors";
 import { readOwnedJob } from "./ownedJob";
 
 /** An artifact of one of the owner's jobs, with its bytes. */
-export async function readArtifact(teamId: string, jobId: string, artifactId: string): Promise<{ artifact: ArtifactDoc; bytes: Buffer }> {
+export async function readArtifact(
+  teamId: string,
+  jobId: string,
+  artifactId: string,
+): Promise<{ artifact: ArtifactDoc; bytes: Buffer }> {
   await readOwnedJob(teamId, jobId);
   const artifact = (await jobArtifacts(jobId).doc(artifactId).get()).data();
   const bytes = artifact === undefined ? null : await blobStore().get(artifact.blob);

@@ -52,7 +52,9 @@ export async function readJobSnapshot(teamId: string, jobId: string) {
 export async function snapshotOf(jobId: string, job: GenericJob) {
   const childNames = job.childNames ?? [];
   const [childSnaps, artifactSnap] = await Promise.all([
-    childNames.length === 0 ? Promise.resolve([]) : db().getAll(...childNames.map((name) => jobRef(childJobId(jobId, name)))),
+    childNames.length === 0
+      ? Promise.resolve([])
+      : db().getAll(...childNames.map((name) => jobRef(childJobId(jobId, name)))),
     artifactsOf(jobId, MAX_ARTIFACTS_PER_JOB).get(),
   ]);
   const children = childNames.map((name, i) => {
@@ -74,7 +76,11 @@ export async function snapshotOf(jobId: string, job: GenericJob) {
     lease:
       job.lease === null
         ? null
-        : { runnerId: runnerIdOf(job.lease.holder), leasedAt: iso(job.lease.leasedAt), expiresAt: iso(job.lease.expiresAt) },
+        : {
+            runnerId: runnerIdOf(job.lease.holder),
+            leasedAt: iso(job.lease.leasedAt),
+            expiresAt: iso(job.lease.expiresAt),
+          },
     control: job.control,
     awaitingStart: job.awaitingStart ?? false,
     childOutcome: job.childOutcome ?? null,

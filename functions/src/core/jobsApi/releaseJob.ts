@@ -27,12 +27,26 @@ export async function releaseJob(runner: JobsRunner, jobId: string, token: strin
         break;
       case "PAUSED":
         if (!job.control.pauseRequested) throw new Conflict("NOT_REQUESTED", "Nobody asked to pause this job.");
-        tx.update(ref, { status: "PAUSED", pendingShard: null, lease: null, leaseExpiresAt: null, updatedAt: at, logIntake: null, ...CLEAR_CONTROLS });
+        tx.update(ref, {
+          status: "PAUSED",
+          pendingShard: null,
+          lease: null,
+          leaseExpiresAt: null,
+          updatedAt: at,
+          logIntake: null,
+          ...CLEAR_CONTROLS,
+        });
         break;
       case "CANCELLED": {
-        if (!job.control.cancelRequested) throw new Conflict("NOT_REQUESTED", "Nobody asked to cancel this job; use fail.");
+        if (!job.control.cancelRequested)
+          throw new Conflict("NOT_REQUESTED", "Nobody asked to cancel this job; use fail.");
         const endWrites = await prepareJobEnd(tx, jobId, job);
-        tx.update(ref, { ...finalFields("CANCELLED", at), ...CLEAR_CONTROLS, error: "Cancelled.", finishedBy: holderOf(runner.teamId, runner.runnerId) });
+        tx.update(ref, {
+          ...finalFields("CANCELLED", at),
+          ...CLEAR_CONTROLS,
+          error: "Cancelled.",
+          finishedBy: holderOf(runner.teamId, runner.runnerId),
+        });
         endWrites("CANCELLED");
         break;
       }

@@ -16,7 +16,8 @@ class FakeJob {
   source() {
     return {
       readJob: () => Promise.resolve({ status: this.status, logSeq: this.lines.length, error: null, result: null }),
-      readLines: (after: number, limit: number) => Promise.resolve(this.lines.filter((l) => l.seq > after).slice(0, limit)),
+      readLines: (after: number, limit: number) =>
+        Promise.resolve(this.lines.filter((l) => l.seq > after).slice(0, limit)),
     };
   }
 }
@@ -63,7 +64,13 @@ function harness(job: FakeJob, onSleep: (tick: number) => void) {
   };
 }
 
-const options = (lastSeq = 0): StreamOptions => ({ lastSeq, maxMs: 10_000, pollMs: 500, keepaliveMs: 2_000, retryMs: 1_000 });
+const options = (lastSeq = 0): StreamOptions => ({
+  lastSeq,
+  maxMs: 10_000,
+  pollMs: 500,
+  keepaliveMs: 2_000,
+  retryMs: 1_000,
+});
 
 describe("streamJobEvents", () => {
   it("sends lines as they arrive, numbered by seq, then the final status and end", async () => {
@@ -77,15 +84,27 @@ describe("streamJobEvents", () => {
     assert.equal(end, "ended");
     const events = parse(h.output());
     const logs = events.filter((e) => e.event === "log");
-    assert.deepEqual(logs.map((e) => Number(e.id)), [1, 2, 3, 4, 5, 6, 7, 8, 9]);
-    assert.deepEqual(events.filter((e) => e.event !== "log").map((e) => [e.event, e.id]), [
-      ["status", undefined],
-      ["status", undefined],
-      ["end", undefined],
-    ]);
-    assert.equal(events[events.length - 2]?.data, JSON.stringify({ type: "status", status: "SUCCEEDED", error: null, result: null }));
+    assert.deepEqual(
+      logs.map((e) => Number(e.id)),
+      [1, 2, 3, 4, 5, 6, 7, 8, 9],
+    );
+    assert.deepEqual(
+      events.filter((e) => e.event !== "log").map((e) => [e.event, e.id]),
+      [
+        ["status", undefined],
+        ["status", undefined],
+        ["end", undefined],
+      ],
+    );
+    assert.equal(
+      events[events.length - 2]?.data,
+      JSON.stringify({ type: "status", status: "SUCCEEDED", error: null, result: null }),
+    );
     // Every data frame says what it is, for clients that read only `data:` (seed 002's CLI).
-    assert.deepEqual([...new Set(events.map((e) => [e.event, (JSON.parse(e.data ?? "{}") as { type?: string }).type].join("=")))], ["log=log", "status=status", "end=end"]);
+    assert.deepEqual(
+      [...new Set(events.map((e) => [e.event, (JSON.parse(e.data ?? "{}") as { type?: string }).type].join("=")))],
+      ["log=log", "status=status", "end=end"],
+    );
     assert.match(h.output(), /^retry: 1000\n\n/);
   });
 
@@ -95,7 +114,12 @@ describe("streamJobEvents", () => {
     job.status = "FAILED";
     const h = harness(job, () => undefined);
     await streamJobEvents(job.source(), h.sink, h.clock, options(7));
-    assert.deepEqual(parse(h.output()).filter((e) => e.event === "log").map((e) => Number(e.id)), [8, 9, 10]);
+    assert.deepEqual(
+      parse(h.output())
+        .filter((e) => e.event === "log")
+        .map((e) => Number(e.id)),
+      [8, 9, 10],
+    );
   });
 
   it("closes itself when the time budget is spent, with keepalives while idle", async () => {
@@ -118,7 +142,10 @@ describe("streamJobEvents", () => {
 
 describe("sseEvent / parseLastEventId", () => {
   it("formats an event with JSON data on one line", () => {
-    assert.equal(sseEvent({ id: 4, event: "log", data: { line: "a\nb" } }), 'id: 4\nevent: log\ndata: {"type":"log","line":"a\\nb"}\n\n');
+    assert.equal(
+      sseEvent({ id: 4, event: "log", data: { line: "a\nb" } }),
+      'id: 4\nevent: log\ndata: {"type":"log","line":"a\\nb"}\n\n',
+    );
     assert.equal(sseEvent({ event: "end", data: null }), "event: end\ndata: null\n\n");
   });
 

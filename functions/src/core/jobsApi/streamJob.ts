@@ -73,7 +73,10 @@ export type StreamEnd = "ended" | "budget" | "closed" | "gone";
  */
 export function sseEvent(event: { id?: number; event: string; data: unknown }): string {
   const id = event.id === undefined ? "" : `id: ${event.id}\n`;
-  const data = event.data !== null && typeof event.data === "object" && !Array.isArray(event.data) ? { type: event.event, ...event.data } : event.data;
+  const data =
+    event.data !== null && typeof event.data === "object" && !Array.isArray(event.data)
+      ? { type: event.event, ...event.data }
+      : event.data;
   return `${id}event: ${event.event}\ndata: ${JSON.stringify(data)}\n\n`;
 }
 
@@ -81,7 +84,8 @@ export function sseEvent(event: { id?: number; event: string; data: unknown }): 
 export function parseLastEventId(value: string | undefined): number {
   if (value === undefined || value.trim() === "") return 0;
   const trimmed = value.trim();
-  if (!/^\d{1,15}$/.test(trimmed)) throw new InvalidArgument("INVALID_LAST_EVENT_ID", "Last-Event-ID must be a log sequence number.");
+  if (!/^\d{1,15}$/.test(trimmed))
+    throw new InvalidArgument("INVALID_LAST_EVENT_ID", "Last-Event-ID must be a log sequence number.");
   return Number(trimmed);
 }
 
@@ -95,7 +99,12 @@ export function parseLastEventId(value: string | undefined): number {
  * Status and end events carry no id, so a reconnecting client's Last-Event-ID is always the last
  * line it received.
  */
-export async function streamJobEvents(source: StreamSource, sink: StreamSink, clock: StreamClock, options: StreamOptions): Promise<StreamEnd> {
+export async function streamJobEvents(
+  source: StreamSource,
+  sink: StreamSink,
+  clock: StreamClock,
+  options: StreamOptions,
+): Promise<StreamEnd> {
   const started = clock.now();
   let lastSeq = options.lastSeq;
   let lastStatus: JobStatus | null = null;
@@ -116,14 +125,25 @@ export async function streamJobEvents(source: StreamSource, sink: StreamSink, cl
       const lines = (await source.readLines(lastSeq, STREAM_LINES_PER_READ)).filter((l) => l.seq > lastSeq);
       if (lines.length === 0) break;
       for (const l of lines) {
-        await send(sseEvent({ id: l.seq, event: "log", data: { seq: l.seq, line: l.line, stream: l.stream, at: l.at.toISOString() } }));
+        await send(
+          sseEvent({
+            id: l.seq,
+            event: "log",
+            data: { seq: l.seq, line: l.line, stream: l.stream, at: l.at.toISOString() },
+          }),
+        );
         lastSeq = l.seq;
       }
     }
     if (sink.closed()) return "closed";
     if (job.status !== lastStatus) {
       lastStatus = job.status;
-      await send(sseEvent({ event: "status", data: { status: job.status, error: job.error, result: isFinal(job.status) ? job.result : null } }));
+      await send(
+        sseEvent({
+          event: "status",
+          data: { status: job.status, error: job.error, result: isFinal(job.status) ? job.result : null },
+        }),
+      );
     }
     if (isFinal(job.status)) {
       await send(sseEvent({ event: "end", data: { status: job.status, lastSeq } }));
@@ -145,7 +165,12 @@ export type OpenedStream = { kind: "finished" } | { kind: "open"; source: Stream
  * that ended and whose lines it has all gets `finished`: the face answers 204, which tells an
  * EventSource to stop reconnecting.
  */
-export async function openJobStream(teamId: string, jobId: string, lastSeq: number, resumed: boolean): Promise<OpenedStream> {
+export async function openJobStream(
+  teamId: string,
+  jobId: string,
+  lastSeq: number,
+  resumed: boolean,
+): Promise<OpenedStream> {
   const { job } = await readOwnedJob(teamId, jobId);
   if (resumed && isFinal(job.status) && (job.logSeq ?? 0) <= lastSeq) return { kind: "finished" };
   return { kind: "open", source: firestoreSource(jobId) };

@@ -22,7 +22,13 @@ export interface ArtifactUpload {
  * blob store is content-addressed, so bytes written before a refused commit are an orphan, not
  * a wrong answer. A retried upload (same name, same bytes) answers the stored artifact.
  */
-export async function uploadArtifact(runner: JobsRunner, jobId: string, token: string, upload: ArtifactUpload, now: Date) {
+export async function uploadArtifact(
+  runner: JobsRunner,
+  jobId: string,
+  token: string,
+  upload: ArtifactUpload,
+  now: Date,
+) {
   await assertHoldsNow(runner, jobId, token, now);
   const blob = await blobStore().put(upload.bytes, upload.contentType);
   await faultPoint("uploadArtifact.afterBlob");
@@ -37,9 +43,20 @@ export async function uploadArtifact(runner: JobsRunner, jobId: string, token: s
       throw new Conflict("ARTIFACT_EXISTS", `The job already has an artifact named ${upload.name} with other content.`);
     }
     const count = job.artifactCount ?? 0;
-    assert(count < MAX_ARTIFACTS_PER_JOB, new Conflict("TOO_MANY_ARTIFACTS", `A job holds at most ${MAX_ARTIFACTS_PER_JOB} artifacts.`, { limit: MAX_ARTIFACTS_PER_JOB }));
+    assert(
+      count < MAX_ARTIFACTS_PER_JOB,
+      new Conflict("TOO_MANY_ARTIFACTS", `A job holds at most ${MAX_ARTIFACTS_PER_JOB} artifacts.`, {
+        limit: MAX_ARTIFACTS_PER_JOB,
+      }),
+    );
     const at = Timestamp.fromDate(now);
-    const doc: ArtifactDoc = { name: upload.name, blob, uploadedBy: runner.runnerId, createdAt: at, expireAt: expireAtFrom(at) };
+    const doc: ArtifactDoc = {
+      name: upload.name,
+      blob,
+      uploadedBy: runner.runnerId,
+      createdAt: at,
+      expireAt: expireAtFrom(at),
+    };
     tx.create(artifactRef, doc);
     tx.update(jobRef(jobId), { artifactCount: count + 1, updatedAt: at });
     return { created: true, artifact: artifactView(jobId, artifactId, doc) };

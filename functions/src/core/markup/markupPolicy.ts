@@ -40,7 +40,15 @@ export const FORBIDDEN_TAGS = [
 ] as const;
 
 /** Attributes removed wherever they appear. */
-export const FORBIDDEN_ATTRIBUTES = ["style", "srcset", "action", "formaction", "ping", "background", "poster"] as const;
+export const FORBIDDEN_ATTRIBUTES = [
+  "style",
+  "srcset",
+  "action",
+  "formaction",
+  "ping",
+  "background",
+  "poster",
+] as const;
 
 /** Attributes whose value is a URL the renderer would fetch or follow. */
 const URL_ATTRIBUTES = new Set(["href", "xlink:href", "src"]);

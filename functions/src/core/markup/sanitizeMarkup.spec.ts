@@ -19,7 +19,22 @@ const htmlPurify = createDOMPurify(window);
 const newContainer = () => (window.document as unknown as { createElement(tag: string): Node }).createElement("div");
 const sanitizeHtml = (source: string) => sanitizeHtmlWith(htmlPurify, source);
 
-const RUNNABLE_TAGS = new Set(["script", "iframe", "frame", "frameset", "object", "embed", "applet", "meta", "base", "link", "template", "noscript", "xmp", "math"]);
+const RUNNABLE_TAGS = new Set([
+  "script",
+  "iframe",
+  "frame",
+  "frameset",
+  "object",
+  "embed",
+  "applet",
+  "meta",
+  "base",
+  "link",
+  "template",
+  "noscript",
+  "xmp",
+  "math",
+]);
 const FORBIDDEN = new Set([...FORBIDDEN_TAGS.map((t) => t.toLowerCase()), ...RUNNABLE_TAGS]);
 
 /**
@@ -37,13 +52,20 @@ function hazards(html: string): string[] {
     for (const attr of Array.from(el.attributes)) {
       const name = attr.name.toLowerCase();
       if (name.startsWith("on")) found.push(`${tag}[${name}]`);
-      if (name === "style" || name === "srcset" || name === "formaction" || name === "action" || name === "ping") found.push(`${tag}[${name}]`);
-      if ((name === "href" || name === "xlink:href" || name === "src") && !urlAllowed(tag, attr.value)) found.push(`${tag}[${name}=${attr.value}]`);
+      if (name === "style" || name === "srcset" || name === "formaction" || name === "action" || name === "ping")
+        found.push(`${tag}[${name}]`);
+      if ((name === "href" || name === "xlink:href" || name === "src") && !urlAllowed(tag, attr.value))
+        found.push(`${tag}[${name}=${attr.value}]`);
       if (!cssUrlAllowed(attr.value)) found.push(`${tag}[${name}] url()`);
-      if (/^\s*(?:javascript|vbscript|data:text)/i.test(attr.value.replace(/[\s\p{Cc}]/gu, ""))) found.push(`${tag}[${name}] script URL`);
+      if (/^\s*(?:javascript|vbscript|data:text)/i.test(attr.value.replace(/[\s\p{Cc}]/gu, "")))
+        found.push(`${tag}[${name}] script URL`);
     }
     if (tag === "a" && (el.hasAttribute("href") || el.hasAttribute("xlink:href"))) {
-      if (el.getAttribute("target") !== LINK_TARGET_ATTRIBUTES.target || el.getAttribute("rel") !== LINK_TARGET_ATTRIBUTES.rel) found.push("a without target/rel");
+      if (
+        el.getAttribute("target") !== LINK_TARGET_ATTRIBUTES.target ||
+        el.getAttribute("rel") !== LINK_TARGET_ATTRIBUTES.rel
+      )
+        found.push("a without target/rel");
     }
   }
   return found;
@@ -101,7 +123,9 @@ describe("markup sanitiser (server: DOMPurify over jsdom, shared allow-list)", (
   });
 
   it("removes forms, inputs and style outright (their text too for style)", () => {
-    const out = sanitizeHtml('<p>hi</p><style>p{color:red}</style><form><input name="a"><textarea>t</textarea><select><option>o</option></select><button>b</button></form>');
+    const out = sanitizeHtml(
+      '<p>hi</p><style>p{color:red}</style><form><input name="a"><textarea>t</textarea><select><option>o</option></select><button>b</button></form>',
+    );
     assert.doesNotMatch(out, /<(style|form|input|textarea|select|option|button)/);
     assert.doesNotMatch(out, /color:red/);
   });

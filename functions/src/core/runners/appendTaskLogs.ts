@@ -5,13 +5,25 @@ import { assertTaskHeld, readOwnedTask } from "./heldTask";
 import type { TaskLogsAnswer } from "../../../../contract/src/fleet";
 
 /** Appends the holder's log lines after the task's last sequence number; extends its lease too. */
-export async function appendTaskLogs(teamId: string, taskId: string, runnerId: string | null, lines: readonly string[], now: Date): Promise<TaskLogsAnswer> {
+export async function appendTaskLogs(
+  teamId: string,
+  taskId: string,
+  runnerId: string | null,
+  lines: readonly string[],
+  now: Date,
+): Promise<TaskLogsAnswer> {
   return db().runTransaction(async (tx) => {
     const { ref, job } = await readOwnedTask(tx, teamId, taskId);
     assertTaskHeld(job, teamId, runnerId, now);
     const at = Timestamp.fromDate(now);
     const expiresAt = Timestamp.fromMillis(now.getTime() + job.leaseMs);
-    const { logSeq } = appendJobLogs(tx, ref, job, lines.map((line) => ({ line, stream: "log" as const })), at);
+    const { logSeq } = appendJobLogs(
+      tx,
+      ref,
+      job,
+      lines.map((line) => ({ line, stream: "log" as const })),
+      at,
+    );
     tx.update(ref, { logSeq, "lease.expiresAt": expiresAt, leaseExpiresAt: expiresAt, updatedAt: at });
     return { id: ref.id, appended: lines.length, firstSeq: logSeq - lines.length + 1, lastSeq: logSeq };
   });

@@ -25,14 +25,22 @@ export interface ClaimedTask {
  * shrink. Different runners never wait on each other. A second claim while one is in flight
  * gets nothing this time rather than waiting.
  */
-export async function claimReviewTasks(teamId: string, runnerId: string, limit: number, now: Date): Promise<ClaimedTask[]> {
+export async function claimReviewTasks(
+  teamId: string,
+  runnerId: string,
+  limit: number,
+  now: Date,
+): Promise<ClaimedTask[]> {
   const ref = runners().doc(runnerDocId(teamId, runnerId));
   const token = randomBytes(12).toString("base64url");
   const at = Timestamp.fromDate(now);
   const grant = await runContendedTransaction(async (tx) => {
     const runner = (await tx.get(ref)).data();
     assert(runner !== undefined, new NotFound("RUNNER_NOT_FOUND", "No such runner; register it first."));
-    assert(runner.status !== "offline", new Conflict("RUNNER_OFFLINE", "This runner is offline; register it again or send a heartbeat."));
+    assert(
+      runner.status !== "offline",
+      new Conflict("RUNNER_OFFLINE", "This runner is offline; register it again or send a heartbeat."),
+    );
     if (runner.claimLock !== null && runner.claimLock.expiresAt.toMillis() > now.getTime()) return null;
     // Recounted from the jobs, inside this transaction: the stored count cannot drift past a claim.
     const held = (await tx.get(heldJobsOf(ref.id, MAX_HELD_SCAN))).size;

@@ -14,13 +14,17 @@ const PAUSE_STEP_MS = 10;
  * concurrent registrations run past the function timeout; a conflict here costs one short
  * random pause instead, since each round one contender commits and the rest go again at once.
  */
-export async function runContendedTransaction<T>(work: (tx: Transaction) => Promise<T>, attempts = CONTENDED_TX_ATTEMPTS): Promise<T> {
+export async function runContendedTransaction<T>(
+  work: (tx: Transaction) => Promise<T>,
+  attempts = CONTENDED_TX_ATTEMPTS,
+): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await db().runTransaction(work, { maxAttempts: 1 });
     } catch (error) {
       if (!isAborted(error)) throw error;
-      if (attempt >= attempts) throw new TooManyRequests("Too many concurrent updates to the same record; retry shortly.");
+      if (attempt >= attempts)
+        throw new TooManyRequests("Too many concurrent updates to the same record; retry shortly.");
       const pause = Math.random() * Math.min(CONTENDED_TX_MAX_PAUSE_MS, PAUSE_STEP_MS * attempt);
       await new Promise((resolve) => setTimeout(resolve, pause));
     }

@@ -17,7 +17,12 @@ export interface HeartbeatReport {
  * In the same transaction `heldJobs` is recounted from the jobs themselves, unless a claim is in
  * flight (its jobs would be counted twice).
  */
-export async function heartbeatRunner(teamId: string, runnerId: string, report: HeartbeatReport, now: Date): Promise<RunnerDoc> {
+export async function heartbeatRunner(
+  teamId: string,
+  runnerId: string,
+  report: HeartbeatReport,
+  now: Date,
+): Promise<RunnerDoc> {
   const ref = runners().doc(runnerDocId(teamId, runnerId));
   const at = Timestamp.fromDate(now);
   return runContendedTransaction(async (tx) => {

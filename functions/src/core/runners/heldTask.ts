@@ -7,10 +7,17 @@ import { isOwnersRunner, runnerDocId } from "./ids";
 import type { ReviewJob } from "./reviewTask";
 
 /** Reads a review task of `teamId` inside `tx`; anyone else's task, or another kind of job, is 404. */
-export async function readOwnedTask(tx: Transaction, teamId: string, taskId: string): Promise<{ ref: DocumentReference<JobDoc>; job: ReviewJob }> {
+export async function readOwnedTask(
+  tx: Transaction,
+  teamId: string,
+  taskId: string,
+): Promise<{ ref: DocumentReference<JobDoc>; job: ReviewJob }> {
   const ref = jobs().doc(taskId);
   const job: ReviewJob | undefined = (await tx.get(ref)).data();
-  assert(job !== undefined && job.kind === "review" && job.teamId === teamId, new NotFound("TASK_NOT_FOUND", "No such task."));
+  assert(
+    job !== undefined && job.kind === "review" && job.teamId === teamId,
+    new NotFound("TASK_NOT_FOUND", "No such task."),
+  );
   return { ref, job };
 }
 

@@ -13,7 +13,11 @@ export interface NewReviewTask extends ReviewPayload {
 }
 
 /** Puts a review task in its team's queue, where only that team's runners claim it. */
-export async function queueReviewTask(owner: Owner, input: NewReviewTask, now: Date): Promise<{ id: string; job: ReviewJob }> {
+export async function queueReviewTask(
+  owner: Owner,
+  input: NewReviewTask,
+  now: Date,
+): Promise<{ id: string; job: ReviewJob }> {
   const ref = jobs().doc();
   const payload = {
     repositoryUrl: input.repositoryUrl,

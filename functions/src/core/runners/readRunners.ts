@@ -1,4 +1,12 @@
-import { jobsRanBy, ownedRunnersByHeartbeat, ownedRunnersBySeq, ownedRunnersInStatus, runnerBySeq, runners, type RunnerDoc } from "../../data/runners";
+import {
+  jobsRanBy,
+  ownedRunnersByHeartbeat,
+  ownedRunnersBySeq,
+  ownedRunnersInStatus,
+  runnerBySeq,
+  runners,
+  type RunnerDoc,
+} from "../../data/runners";
 import { assert, NotFound } from "../../http/errors";
 import { runnerDocId } from "./ids";
 import { MAX_RUNNERS_LISTED } from "./limits";
@@ -43,7 +51,11 @@ export interface PodPage {
 }
 
 /** The tasks a runner ran last, newest first: one page, and how many there are in all. */
-export async function listRunnerPods(teamId: string, seq: number, page: { status: PodStatus | null; limit: number; offset: number }): Promise<PodPage> {
+export async function listRunnerPods(
+  teamId: string,
+  seq: number,
+  page: { status: PodStatus | null; limit: number; offset: number },
+): Promise<PodPage> {
   const runner = await getRunnerBySeq(teamId, seq);
   const statuses = page.status === null ? null : POD_STATUSES[page.status];
   const query = jobsRanBy(runnerDocId(runner.teamId, runner.runnerId), statuses);

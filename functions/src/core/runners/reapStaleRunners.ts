@@ -37,7 +37,12 @@ export async function reapStaleRunners(now: Date, policy: RunnerReapPolicy): Pro
   for (const candidate of stale.docs) {
     const marked = await db().runTransaction(async (tx) => {
       const runner = (await tx.get(candidate.ref)).data();
-      if (runner === undefined || runner.status === "offline" || runner.lastHeartbeatAt.toMillis() > staleCutoff.toMillis()) return false;
+      if (
+        runner === undefined ||
+        runner.status === "offline" ||
+        runner.lastHeartbeatAt.toMillis() > staleCutoff.toMillis()
+      )
+        return false;
       tx.update(candidate.ref, { status: "offline", offlineAt: at, updatedAt: at });
       return true;
     });
@@ -54,7 +59,13 @@ export async function reapStaleRunners(now: Date, policy: RunnerReapPolicy): Pro
     const deleted = await db().runTransaction(async (tx) => {
       const runner = (await tx.get(candidate.ref)).data();
       const offlineAt = runner?.offlineAt;
-      if (runner?.status !== "offline" || offlineAt === null || offlineAt === undefined || offlineAt.toMillis() > deleteCutoff.toMillis()) return false;
+      if (
+        runner?.status !== "offline" ||
+        offlineAt === null ||
+        offlineAt === undefined ||
+        offlineAt.toMillis() > deleteCutoff.toMillis()
+      )
+        return false;
       tx.delete(candidate.ref);
       return true;
     });

@@ -27,7 +27,8 @@ export async function releaseRunnerJobs(runnerRef: DocumentReference<RunnerDoc>,
       const snap = await tx.get(candidate.ref);
       const runner = (await tx.get(runnerRef)).data();
       const job = snap.data();
-      if (job === undefined || job.lease?.holder !== runnerRef.id || !HELD_STATUSES.includes(job.status)) return "skipped";
+      if (job === undefined || job.lease?.holder !== runnerRef.id || !HELD_STATUSES.includes(job.status))
+        return "skipped";
       if (runner !== undefined && runner.status !== "offline") return "skipped";
       return releaseLease(tx, snap.ref, job, at, (attempts) => `Lost its runner or lease ${attempts} times.`);
     });

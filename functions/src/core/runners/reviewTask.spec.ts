@@ -15,7 +15,13 @@ function reviewJob(over: Partial<ReviewJob> = {}): ReviewJob {
       queue: "review/user:u1",
       teamId: "u1",
       ownerUid: "u1",
-      payload: { repositoryUrl: "https://git.example/r.git", branch: "main", commitSha: "abcdef1", files: [], aiConfig: { agentType: "claude-code", prompt: "Fix the login bug" } },
+      payload: {
+        repositoryUrl: "https://git.example/r.git",
+        branch: "main",
+        commitSha: "abcdef1",
+        files: [],
+        aiConfig: { agentType: "claude-code", prompt: "Fix the login bug" },
+      },
       leaseMs: 1000,
     },
     NOW,
@@ -37,7 +43,9 @@ describe("pod statuses", () => {
   it("map every job status to exactly one pod status", () => {
     const all: JobStatus[] = ["PENDING", "LEASED", "RUNNING", "PAUSED", "SUCCEEDED", "FAILED", "CANCELLED"];
     for (const status of all) {
-      const owners = Object.entries(POD_STATUSES).filter(([, statuses]) => (statuses as readonly JobStatus[]).includes(status));
+      const owners = Object.entries(POD_STATUSES).filter(([, statuses]) =>
+        (statuses as readonly JobStatus[]).includes(status),
+      );
       assert.equal(owners.length, 1, status);
       assert.equal(podStatusOf(status), owners[0]?.[0]);
     }
@@ -59,7 +67,10 @@ describe("pod statuses", () => {
 describe("taskView", () => {
   it("names the holder while held and the finisher after", () => {
     const expiresAt = Timestamp.fromMillis(NOW.getTime() + 1000);
-    const held = reviewJob({ status: "LEASED", lease: { holder: "u1:r-1", token: "t", expiresAt, leasedAt: Timestamp.fromDate(NOW) } });
+    const held = reviewJob({
+      status: "LEASED",
+      lease: { holder: "u1:r-1", token: "t", expiresAt, leasedAt: Timestamp.fromDate(NOW) },
+    });
     assert.equal(taskView("job1", held).runnerId, "r-1");
     assert.equal(taskView("job1", held).leaseExpiresAt, "2025-01-15T10:30:01.000Z");
     const done = reviewJob({ status: "SUCCEEDED", finishedBy: "u1:r-2" });

@@ -30,7 +30,12 @@ const UNSPECIFIED_FAILURE = "The runner reported the review as failed.";
  * nothing is written. The holder repeating the very same result gets the same answer and
  * nothing is written twice; a different second result is 409.
  */
-export async function submitTaskResult(teamId: string, taskId: string, input: TaskResult, now: Date): Promise<{ task: ReturnType<typeof taskView>; duplicate: boolean }> {
+export async function submitTaskResult(
+  teamId: string,
+  taskId: string,
+  input: TaskResult,
+  now: Date,
+): Promise<{ task: ReturnType<typeof taskView>; duplicate: boolean }> {
   const holder = runnerDocId(teamId, input.runnerId);
   const hash = createHash("sha256").update(JSON.stringify(input)).digest("hex");
   // The job-end hook writes the runner document, where a runner's concurrent results meet.
@@ -45,7 +50,16 @@ export async function submitTaskResult(teamId: string, taskId: string, input: Ta
     const at = Timestamp.fromDate(now);
     const status = input.status === "success" ? "SUCCEEDED" : "FAILED";
     const logs = input.logs ?? [];
-    const logFields = logs.length > 0 ? appendJobLogs(tx, ref, job, logs.map((line) => ({ line, stream: "log" as const })), at) : {};
+    const logFields =
+      logs.length > 0
+        ? appendJobLogs(
+            tx,
+            ref,
+            job,
+            logs.map((line) => ({ line, stream: "log" as const })),
+            at,
+          )
+        : {};
     const update = {
       ...finalFields(status, at),
       result: {

@@ -7,14 +7,35 @@ import { taskView, type TaskPhase } from "./reviewTask";
  * Records the holder's phase. The task is RUNNING from its first report on, and a report is
  * proof of life: the lease is extended by the job's lease length.
  */
-export async function updateTaskPhase(teamId: string, taskId: string, runnerId: string | null, phase: TaskPhase, now: Date) {
+export async function updateTaskPhase(
+  teamId: string,
+  taskId: string,
+  runnerId: string | null,
+  phase: TaskPhase,
+  now: Date,
+) {
   return db().runTransaction(async (tx) => {
     const { ref, job } = await readOwnedTask(tx, teamId, taskId);
     assertTaskHeld(job, teamId, runnerId, now);
     const at = Timestamp.fromDate(now);
     const expiresAt = Timestamp.fromMillis(now.getTime() + job.leaseMs);
-    tx.update(ref, { status: "RUNNING", phase, phaseAt: at, "lease.expiresAt": expiresAt, leaseExpiresAt: expiresAt, updatedAt: at });
+    tx.update(ref, {
+      status: "RUNNING",
+      phase,
+      phaseAt: at,
+      "lease.expiresAt": expiresAt,
+      leaseExpiresAt: expiresAt,
+      updatedAt: at,
+    });
     const lease = job.lease === null ? null : { ...job.lease, expiresAt };
-    return taskView(ref.id, { ...job, status: "RUNNING", phase, phaseAt: at, lease, leaseExpiresAt: expiresAt, updatedAt: at });
+    return taskView(ref.id, {
+      ...job,
+      status: "RUNNING",
+      phase,
+      phaseAt: at,
+      lease,
+      leaseExpiresAt: expiresAt,
+      updatedAt: at,
+    });
   });
 }

@@ -26,8 +26,14 @@ export async function deleteTeam(teamId: string, now: Date): Promise<void> {
     // Index: jobs (teamId ASC, status ASC).
     jobs().where("teamId", "==", teamId).where("status", "in", UNFINISHED).limit(1).get(),
   ]);
-  assert(online.empty && busy.empty, new Conflict("TEAM_HAS_ACTIVE_RUNNERS", "The team has online runners; stop or deregister them first."));
-  assert(unfinished.empty, new Conflict("TEAM_HAS_UNFINISHED_JOBS", "The team has unfinished jobs; cancel them or let them finish first."));
+  assert(
+    online.empty && busy.empty,
+    new Conflict("TEAM_HAS_ACTIVE_RUNNERS", "The team has online runners; stop or deregister them first."),
+  );
+  assert(
+    unfinished.empty,
+    new Conflict("TEAM_HAS_UNFINISHED_JOBS", "The team has unfinished jobs; cancel them or let them finish first."),
+  );
   const revokedAt = Timestamp.fromDate(now);
   for (const kind of ["apiKey", "runner"] as const) {
     const active = (await teamCredentials(teamId, kind).get()).docs.filter((d) => d.data().revokedAt === null);
@@ -43,7 +49,10 @@ export async function deleteTeam(teamId: string, now: Date): Promise<void> {
 }
 
 /** Applies `write` (a delete) to every document `query` matches, a page per batch, until none is left. */
-async function inPages<T>(query: Query<T>, write: (batch: WriteBatch, ref: DocumentReference<T>) => void): Promise<void> {
+async function inPages<T>(
+  query: Query<T>,
+  write: (batch: WriteBatch, ref: DocumentReference<T>) => void,
+): Promise<void> {
   for (;;) {
     const page = await query.limit(DELETE_PAGE).get();
     if (page.empty) return;

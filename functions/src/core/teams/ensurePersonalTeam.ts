@@ -26,7 +26,13 @@ export async function ensurePersonalTeam(uid: string, email: string | null, now:
   if ((await teams().doc(teamId).get()).exists) return;
   await stampLegacyRecords(uid, teamId);
   const at = Timestamp.fromDate(now);
-  const team: TeamDoc = { name: email === null ? "Personal" : `${email} (personal)`, personal: true, createdBy: uid, createdAt: at, updatedAt: at };
+  const team: TeamDoc = {
+    name: email === null ? "Personal" : `${email} (personal)`,
+    personal: true,
+    createdBy: uid,
+    createdAt: at,
+    updatedAt: at,
+  };
   const member: MemberDoc = { role: "owner", email, teamId, uid, joinedAt: at };
   const batch = db().batch();
   batch.create(teams().doc(teamId), team);
@@ -36,7 +42,12 @@ export async function ensurePersonalTeam(uid: string, email: string | null, now:
   });
 }
 
-const OWNED_COLLECTIONS = [COLLECTIONS.credentials, COLLECTIONS.runners, COLLECTIONS.jobs, COLLECTIONS.workspaces] as const;
+const OWNED_COLLECTIONS = [
+  COLLECTIONS.credentials,
+  COLLECTIONS.runners,
+  COLLECTIONS.jobs,
+  COLLECTIONS.workspaces,
+] as const;
 
 /** Gives every record of `uid` that has no team the personal team. Single-field `ownerUid` index. */
 async function stampLegacyRecords(uid: string, teamId: string): Promise<void> {

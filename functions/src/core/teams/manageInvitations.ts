@@ -31,8 +31,17 @@ function invitationView(teamId: string, invitationId: string, doc: InvitationDoc
 }
 
 /** An admin invites by email with a role no higher than their own. */
-export async function createInvitation(teamId: string, inviter: { uid: string; role: Role }, email: string, role: Role, now: Date) {
-  assert(roleAtLeast(inviter.role, role), new PermissionDenied("ROLE_TOO_LOW", "You cannot invite someone with a role above yours."));
+export async function createInvitation(
+  teamId: string,
+  inviter: { uid: string; role: Role },
+  email: string,
+  role: Role,
+  now: Date,
+) {
+  assert(
+    roleAtLeast(inviter.role, role),
+    new PermissionDenied("ROLE_TOO_LOW", "You cannot invite someone with a role above yours."),
+  );
   const doc: InvitationDoc = {
     email: email.toLowerCase(),
     role,
@@ -59,7 +68,10 @@ export async function revokeInvitation(teamId: string, invitationId: string, now
     const ref = invitations(teamId).doc(invitationId);
     const doc = (await tx.get(ref)).data();
     assert(doc !== undefined, new NotFound("INVITATION_NOT_FOUND", "No such invitation."));
-    assert(doc.acceptedAt === null, new Conflict("INVITATION_ACCEPTED", "This invitation was already accepted; remove the member instead."));
+    assert(
+      doc.acceptedAt === null,
+      new Conflict("INVITATION_ACCEPTED", "This invitation was already accepted; remove the member instead."),
+    );
     if (doc.revokedAt !== null) return invitationView(teamId, invitationId, doc, now);
     const revoked = { ...doc, revokedAt: Timestamp.fromDate(now) };
     tx.update(ref, { revokedAt: revoked.revokedAt });
@@ -72,11 +84,19 @@ export async function revokeInvitation(teamId: string, invitationId: string, now
  * gets 404, as for any team resource they are not part of; a revoked, expired or used invitation
  * is 409. Accepting while already a member keeps the higher of the two roles.
  */
-export async function acceptInvitation(teamId: string, invitationId: string, user: { uid: string; email: string | null }, now: Date) {
+export async function acceptInvitation(
+  teamId: string,
+  invitationId: string,
+  user: { uid: string; email: string | null },
+  now: Date,
+) {
   return db().runTransaction(async (tx) => {
     const ref = invitations(teamId).doc(invitationId);
     const doc = (await tx.get(ref)).data();
-    assert(doc !== undefined && user.email !== null && doc.email === user.email.toLowerCase(), new NotFound("INVITATION_NOT_FOUND", "No such invitation."));
+    assert(
+      doc !== undefined && user.email !== null && doc.email === user.email.toLowerCase(),
+      new NotFound("INVITATION_NOT_FOUND", "No such invitation."),
+    );
     const status = statusOf(doc, now);
     assert(status === "pending", new Conflict(`INVITATION_${status.toUpperCase()}`, `This invitation is ${status}.`));
     const existing = (await tx.get(memberRef(teamId, user.uid))).data();

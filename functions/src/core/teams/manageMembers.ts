@@ -19,7 +19,8 @@ export async function setMemberRole(teamId: string, actor: Actor, uid: string, r
     const current = await readMember(tx, teamId, uid);
     assertMayManage(actor, current.role, role);
     if (current.role === "owner" && role !== "owner") await assertAnotherOwner(tx, teamId, uid);
-    if (teamId === personalTeamId(uid)) assert(role === "owner", new Conflict("PERSONAL_TEAM_OWNER", "A personal team's own user stays its owner."));
+    if (teamId === personalTeamId(uid))
+      assert(role === "owner", new Conflict("PERSONAL_TEAM_OWNER", "A personal team's own user stays its owner."));
     tx.update(memberRef(teamId, uid), { role });
     return { uid, email: current.email, role, joinedAt: current.joinedAt.toDate().toISOString() };
   });
@@ -33,7 +34,10 @@ export async function removeMember(teamId: string, actor: Actor, uid: string): P
   await db().runTransaction(async (tx) => {
     const current = await readMember(tx, teamId, uid);
     if (uid !== actor.uid) assertMayManage(actor, current.role, current.role);
-    assert(teamId !== personalTeamId(uid), new Conflict("PERSONAL_TEAM_OWNER", "Nobody leaves their own personal team."));
+    assert(
+      teamId !== personalTeamId(uid),
+      new Conflict("PERSONAL_TEAM_OWNER", "Nobody leaves their own personal team."),
+    );
     if (current.role === "owner") await assertAnotherOwner(tx, teamId, uid);
     tx.delete(memberRef(teamId, uid));
   });
@@ -46,7 +50,10 @@ async function readMember(tx: Transaction, teamId: string, uid: string) {
 }
 
 function assertMayManage(actor: Actor, from: Role, to: Role): void {
-  assert(roleAtLeast(actor.role, "admin"), new PermissionDenied("ROLE_TOO_LOW", "Managing members needs the admin role."));
+  assert(
+    roleAtLeast(actor.role, "admin"),
+    new PermissionDenied("ROLE_TOO_LOW", "Managing members needs the admin role."),
+  );
   if (actor.role === "owner") return;
   assert(from !== "owner" && to !== "owner", new PermissionDenied("ROLE_TOO_LOW", "Only an owner manages owners."));
 }

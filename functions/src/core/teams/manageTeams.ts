@@ -34,7 +34,11 @@ export async function listTeams(uid: string): Promise<TeamView[]> {
 }
 
 /** A new (non-personal) team with the caller as its only owner. */
-export async function createTeam(creator: { uid: string; email: string | null }, name: string, now: Date): Promise<TeamView> {
+export async function createTeam(
+  creator: { uid: string; email: string | null },
+  name: string,
+  now: Date,
+): Promise<TeamView> {
   const ref = teams().doc(`team_${teams().doc().id}`);
   const at = Timestamp.fromDate(now);
   const team: TeamDoc = { name, personal: false, createdBy: creator.uid, createdAt: at, updatedAt: at };
@@ -54,7 +58,9 @@ export async function readTeam(teamId: string, role: Role): Promise<TeamView> {
 }
 
 export async function renameTeam(teamId: string, role: Role, name: string, now: Date): Promise<TeamView> {
-  await teams().doc(teamId).update({ name, updatedAt: Timestamp.fromDate(now) });
+  await teams()
+    .doc(teamId)
+    .update({ name, updatedAt: Timestamp.fromDate(now) });
   return readTeam(teamId, role);
 }
 

@@ -42,7 +42,11 @@ export async function readTeamRunners(teamId: string, now: Date): Promise<Runner
     teamCredentials(teamId, "runner").limit(MAX_INSTANCES).get(),
   ]);
   const fleetHeld = await Promise.all(
-    fleet.map(async (r) => (r.heldJobs > 0 ? (await heldJobsOf(runnerDocId(teamId, r.runnerId), MAX_HELD_READ).get()).docs.map((d) => d.id) : [])),
+    fleet.map(async (r) =>
+      r.heldJobs > 0
+        ? (await heldJobsOf(runnerDocId(teamId, r.runnerId), MAX_HELD_READ).get()).docs.map((d) => d.id)
+        : [],
+    ),
   );
   const entries: RunnerEntry[] = fleet.map((r, i) => ({
     face: "fleet",
@@ -57,7 +61,16 @@ export async function readTeamRunners(teamId: string, now: Date): Promise<Runner
   for (const [holder, held] of byHolder(jobsHeld)) {
     // A lease is extended by each heartbeat: its start of validity is the last heartbeat.
     const last = Math.max(...held.map((j) => (j.doc.lease?.expiresAt.toMillis() ?? 0) - j.doc.leaseMs));
-    entries.push({ face: "jobs", runnerId: runnerIdOf(holder), name: runnerIdOf(holder), status: "busy", lastHeartbeatAt: new Date(last).toISOString(), currentJobs: held.map((j) => j.id), labels: [], version: null });
+    entries.push({
+      face: "jobs",
+      runnerId: runnerIdOf(holder),
+      name: runnerIdOf(holder),
+      status: "busy",
+      lastHeartbeatAt: new Date(last).toISOString(),
+      currentJobs: held.map((j) => j.id),
+      labels: [],
+      version: null,
+    });
   }
   const workspaceByHolder = byHolder(workspaceHeld);
   for (const snap of instances.docs) {
@@ -65,8 +78,22 @@ export async function readTeamRunners(teamId: string, now: Date): Promise<Runner
     if (doc.revokedAt !== null || doc.instanceId === undefined) continue;
     const held = workspaceByHolder.get(doc.instanceId) ?? [];
     const lastUsed = doc.lastUsedAt?.toMillis() ?? null;
-    const status = held.length > 0 ? "busy" : lastUsed !== null && now.getTime() - lastUsed < INSTANCE_ONLINE_MS ? "online" : "offline";
-    entries.push({ face: "workspace", runnerId: doc.instanceId, name: doc.name, status, lastHeartbeatAt: lastUsed === null ? null : new Date(lastUsed).toISOString(), currentJobs: held.map((j) => j.id), labels: [doc.pool ?? "user"], version: null });
+    const status =
+      held.length > 0
+        ? "busy"
+        : lastUsed !== null && now.getTime() - lastUsed < INSTANCE_ONLINE_MS
+          ? "online"
+          : "offline";
+    entries.push({
+      face: "workspace",
+      runnerId: doc.instanceId,
+      name: doc.name,
+      status,
+      lastHeartbeatAt: lastUsed === null ? null : new Date(lastUsed).toISOString(),
+      currentJobs: held.map((j) => j.id),
+      labels: [doc.pool ?? "user"],
+      version: null,
+    });
   }
   return entries;
 }

@@ -12,7 +12,10 @@ import type { Owner } from "./owner";
  */
 export async function mintRunnerToken(owner: Owner, name: string, asked: readonly Scope[], now: Date) {
   const scopes = SCOPES.filter((s) => s === "runners:write" || asked.includes(s));
-  const created = await createCredential({ kind: "apiKey", scopes, name, ownerUid: owner.uid, teamId: owner.teamId, runnerToken: true }, now);
+  const created = await createCredential(
+    { kind: "apiKey", scopes, name, ownerUid: owner.uid, teamId: owner.teamId, runnerToken: true },
+    now,
+  );
   return { tokenId: created.credentialId, token: created.token, name, scopes, createdAt: now.toISOString() };
 }
 
@@ -31,6 +34,9 @@ export async function listRunnerTokens(teamId: string) {
 export async function revokeRunnerToken(teamId: string, tokenId: string, now: Date): Promise<void> {
   const snap = await credentials().doc(tokenId).get();
   const doc = snap.data();
-  assert(doc !== undefined && doc.runnerToken === true && doc.teamId === teamId, new NotFound("RUNNER_TOKEN_NOT_FOUND", "No such runner token."));
+  assert(
+    doc !== undefined && doc.runnerToken === true && doc.teamId === teamId,
+    new NotFound("RUNNER_TOKEN_NOT_FOUND", "No such runner token."),
+  );
   await revokeCredential(snap, now);
 }

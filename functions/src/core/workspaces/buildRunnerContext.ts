@@ -23,12 +23,19 @@ function joinMessages(list: ContextMessage[]): string {
 }
 
 /** Every field of spec/workspace-runner-api.md's context, always present with its type. */
-export async function buildRunnerContext(runner: RunnerPrincipal, workspaceId: string, now: Date): Promise<WorkspaceContext> {
+export async function buildRunnerContext(
+  runner: RunnerPrincipal,
+  workspaceId: string,
+  now: Date,
+): Promise<WorkspaceContext> {
   await assertHoldsWorkspace(workspaceId, runner, now);
   const ref = workspaces().doc(workspaceId);
   const [wsSnap, newestFirst] = await Promise.all([
     ref.get(),
-    messages(ref).orderBy("seq", "desc").limit(MAX_CONTEXT_MESSAGES * 2).get(),
+    messages(ref)
+      .orderBy("seq", "desc")
+      .limit(MAX_CONTEXT_MESSAGES * 2)
+      .get(),
   ]);
   const ws = wsSnap.data();
   const userMessages: ContextMessage[] = newestFirst.docs
@@ -66,6 +73,10 @@ export async function buildRunnerContext(runner: RunnerPrincipal, workspaceId: s
     priorNeedsSummarization: priorTokenEstimate > PRIOR_VERBATIM_TOKEN_LIMIT,
     storedPriorSummary: summary,
     storedSummaryCoversPrior:
-      summary !== null && first !== undefined && last !== undefined && summary.fromMessageId === first.id && summary.throughMessageId === last.id,
+      summary !== null &&
+      first !== undefined &&
+      last !== undefined &&
+      summary.fromMessageId === first.id &&
+      summary.throughMessageId === last.id,
   };
 }

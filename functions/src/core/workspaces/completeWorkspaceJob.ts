@@ -31,23 +31,35 @@ const KIND_OF_SLICE: Record<SliceName, DeliverableDoc["kind"]> = {
  * to the blob store first: content-addressed, so a failed commit leaves an orphan, not a lie.
  * An identical completion repeated by the holder answers ok and writes nothing.
  */
-export async function completeWorkspaceJob(runner: RunnerPrincipal, input: CompletionInput, now: Date): Promise<{ messageId: string; duplicate: boolean }> {
+export async function completeWorkspaceJob(
+  runner: RunnerPrincipal,
+  input: CompletionInput,
+  now: Date,
+): Promise<{ messageId: string; duplicate: boolean }> {
   const checked = validateDeliverables(input);
   if (!checked.ok) {
-    throw new InvalidArgument("INVALID_DELIVERABLE", `${checked.slice}: ${checked.reason}`, { slice: checked.slice, issues: checked.issues });
+    throw new InvalidArgument("INVALID_DELIVERABLE", `${checked.slice}: ${checked.reason}`, {
+      slice: checked.slice,
+      issues: checked.issues,
+    });
   }
-  const hash = createHash("sha256").update(JSON.stringify([input.assistantMessage, checked.value])).digest("hex");
+  const hash = createHash("sha256")
+    .update(JSON.stringify([input.assistantMessage, checked.value]))
+    .digest("hex");
   const wsRef = workspaces().doc(input.workspaceId);
   const ws = (await wsRef.get()).data();
   const jobId = ws?.activeJobId ?? ws?.lastJobId;
-  if (ws === undefined || jobId === null || jobId === undefined) throw new Conflict("LEASE_NOT_HELD", "You hold no active lease on this workspace.");
+  if (ws === undefined || jobId === null || jobId === undefined)
+    throw new Conflict("LEASE_NOT_HELD", "You hold no active lease on this workspace.");
   const jobRef = jobs().doc(jobId);
 
   // Cheap pre-check so a caller without the lease doesn't get to upload file bytes.
   const before = (await jobRef.get()).data();
   if (isDuplicate(before, runner, hash)) return { messageId: before?.result?.messageId as string, duplicate: true };
   assertHolds(before, runner.instanceId, now);
-  const fileBlobs = await Promise.all(checked.value.files.map((f) => blobStore().put(Buffer.from(f.content, "utf8"), contentTypeOf(f.name))));
+  const fileBlobs = await Promise.all(
+    checked.value.files.map((f) => blobStore().put(Buffer.from(f.content, "utf8"), contentTypeOf(f.name))),
+  );
   await faultPoint("completeWorkspaceJob.afterBlobs");
 
   const messageRef = messages(wsRef).doc();
@@ -55,13 +67,22 @@ export async function completeWorkspaceJob(runner: RunnerPrincipal, input: Compl
     const job = (await tx.get(jobRef)).data();
     if (isDuplicate(job, runner, hash)) return { messageId: job?.result?.messageId as string, duplicate: true };
     assertHolds(job, runner.instanceId, now);
-    if (job.workspaceId !== input.workspaceId) throw new ApiError(409, "LEASE_NOT_HELD", "That job is not this workspace's.");
+    if (job.workspaceId !== input.workspaceId)
+      throw new ApiError(409, "LEASE_NOT_HELD", "That job is not this workspace's.");
     const wsNow = (await tx.get(wsRef)).data();
     const endWrites = await prepareJobEnd(tx, jobRef.id, job);
     const at = Timestamp.fromDate(now);
     const seq = (wsNow?.messageSeq ?? 0) + 1;
-    tx.create(messageRef, { role: "assistant", text: input.assistantMessage, subtitle: null, seq, jobId: jobRef.id, createdAt: at });
-    for (const doc of deliverableDocs(messageRef.id, checked.value, fileBlobs, at)) tx.create(deliverables(wsRef).doc(), doc);
+    tx.create(messageRef, {
+      role: "assistant",
+      text: input.assistantMessage,
+      subtitle: null,
+      seq,
+      jobId: jobRef.id,
+      createdAt: at,
+    });
+    for (const doc of deliverableDocs(messageRef.id, checked.value, fileBlobs, at))
+      tx.create(deliverables(wsRef).doc(), doc);
     tx.update(wsRef, { messageSeq: FieldValue.increment(1), updatedAt: at });
     tx.update(jobRef, {
       ...finalFields("SUCCEEDED", at),
@@ -74,7 +95,11 @@ export async function completeWorkspaceJob(runner: RunnerPrincipal, input: Compl
   });
 }
 
-function isDuplicate(job: { status: string; finishedBy: string | null; completionHash: string | null } | undefined, runner: RunnerPrincipal, hash: string): boolean {
+function isDuplicate(
+  job: { status: string; finishedBy: string | null; completionHash: string | null } | undefined,
+  runner: RunnerPrincipal,
+  hash: string,
+): boolean {
   if (job?.status !== "SUCCEEDED" || job.finishedBy !== runner.instanceId) return false;
   if (job.completionHash === hash) return true;
   throw new Conflict("ALREADY_COMPLETED", "This job was already completed with a different result.");
@@ -84,7 +109,12 @@ function contentTypeOf(name: string): string {
   return name.endsWith(".md") ? "text/markdown; charset=utf-8" : "text/plain; charset=utf-8";
 }
 
-function deliverableDocs(messageId: string, value: Deliverables, fileBlobs: BlobRef[], at: Timestamp): DeliverableDoc[] {
+function deliverableDocs(
+  messageId: string,
+  value: Deliverables,
+  fileBlobs: BlobRef[],
+  at: Timestamp,
+): DeliverableDoc[] {
   const docs: DeliverableDoc[] = [];
   let order = 0;
   for (const slice of Object.keys(KIND_OF_SLICE) as SliceName[]) {
@@ -92,7 +122,15 @@ function deliverableDocs(messageId: string, value: Deliverables, fileBlobs: Blob
       const kind = KIND_OF_SLICE[slice];
       if (slice === "files") {
         const file = item as Deliverables["files"][number];
-        docs.push({ messageId, kind, id: file.name, order: order++, data: { name: file.name, size: Buffer.byteLength(file.content, "utf8") }, blob: fileBlobs[index] ?? null, createdAt: at });
+        docs.push({
+          messageId,
+          kind,
+          id: file.name,
+          order: order++,
+          data: { name: file.name, size: Buffer.byteLength(file.content, "utf8") },
+          blob: fileBlobs[index] ?? null,
+          createdAt: at,
+        });
       } else {
         const withId = item as { id: string } & Record<string, unknown>;
         docs.push({ messageId, kind, id: withId.id, order: order++, data: withId, blob: null, createdAt: at });

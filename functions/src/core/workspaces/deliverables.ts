@@ -8,7 +8,12 @@ import { sanitizeSvg } from "../markup/sanitizeMarkup";
  */
 export { CAPS };
 
-const id = z.string().trim().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, "ids are 1–64 chars of [A-Za-z0-9_-]");
+const id = z
+  .string()
+  .trim()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9_-]+$/, "ids are 1–64 chars of [A-Za-z0-9_-]");
 const title = z.string().trim().max(CAPS.chartTitleChars).optional();
 const label = z.string().trim().max(CAPS.labelChars);
 const finite = z.number().finite();
@@ -16,12 +21,15 @@ const finite = z.number().finite();
 /** `folder/name.md`: up to 4 folders, segments sanitised to [A-Za-z0-9._-] and ≤ 48 chars. */
 export function sanitiseFileName(raw: string): string | { error: string } {
   const name = raw.trim();
-  if (name.length < 1 || name.length > CAPS.fileNameChars) return { error: `name must be 1–${CAPS.fileNameChars} chars` };
+  if (name.length < 1 || name.length > CAPS.fileNameChars)
+    return { error: `name must be 1–${CAPS.fileNameChars} chars` };
   const segments = name.split("/").map((segment) => segment.trim().replace(/[^A-Za-z0-9._-]+/g, "_"));
   if (segments.length > CAPS.fileFolders + 1) return { error: `at most ${CAPS.fileFolders} folders` };
   for (const segment of segments) {
-    if (segment.length === 0 || segment === "." || segment === "..") return { error: "empty, '.' or '..' path segment" };
-    if (segment.length > CAPS.fileSegmentChars) return { error: `path segments are at most ${CAPS.fileSegmentChars} chars` };
+    if (segment.length === 0 || segment === "." || segment === "..")
+      return { error: "empty, '.' or '..' path segment" };
+    if (segment.length > CAPS.fileSegmentChars)
+      return { error: `path segments are at most ${CAPS.fileSegmentChars} chars` };
   }
   const path = segments.join("/");
   if (!/\.(md|txt)$/.test(path)) return { error: "name must end in .md or .txt" };
@@ -61,10 +69,17 @@ const chart = z.discriminatedUnion("kind", [
     .extend({ kind: z.literal("stacked_bar") })
     .superRefine(valuesMatchLabels)
     .superRefine((c, ctx) => {
-      if (c.series.some((s) => s.values.some((v) => v < 0))) ctx.addIssue({ code: "custom", path: ["series"], message: "stacked values must be ≥ 0" });
+      if (c.series.some((s) => s.values.some((v) => v < 0)))
+        ctx.addIssue({ code: "custom", path: ["series"], message: "stacked values must be ≥ 0" });
     }),
-  z.object({ id, title, kind: z.literal("line"), labels, series }).strict().superRefine(valuesMatchLabels),
-  z.object({ id, title, kind: z.literal("area"), labels, series }).strict().superRefine(valuesMatchLabels),
+  z
+    .object({ id, title, kind: z.literal("line"), labels, series })
+    .strict()
+    .superRefine(valuesMatchLabels),
+  z
+    .object({ id, title, kind: z.literal("area"), labels, series })
+    .strict()
+    .superRefine(valuesMatchLabels),
   z
     .object({
       id,
@@ -74,7 +89,10 @@ const chart = z.discriminatedUnion("kind", [
         .array(
           z.object({
             name: z.string().trim().min(1).max(CAPS.seriesNameChars),
-            points: z.array(z.object({ x: finite, y: finite, label: label.optional() })).min(1).max(CAPS.scatterPoints),
+            points: z
+              .array(z.object({ x: finite, y: finite, label: label.optional() }))
+              .min(1)
+              .max(CAPS.scatterPoints),
           }),
         )
         .min(1)
@@ -86,7 +104,10 @@ const chart = z.discriminatedUnion("kind", [
       id,
       title,
       kind: z.literal("pie"),
-      segments: z.array(z.object({ label: label.min(1), value: finite })).min(1).max(CAPS.pieSegments),
+      segments: z
+        .array(z.object({ label: label.min(1), value: finite }))
+        .min(1)
+        .max(CAPS.pieSegments),
     })
     .strict(),
 ]);
@@ -102,7 +123,8 @@ const dataset = z
   .strict()
   .superRefine((t, ctx) => {
     t.rows.forEach((row, i) => {
-      if (row.length !== t.columns.length) ctx.addIssue({ code: "custom", path: ["rows", i], message: "one cell per column" });
+      if (row.length !== t.columns.length)
+        ctx.addIssue({ code: "custom", path: ["rows", i], message: "one cell per column" });
     });
   });
 
@@ -137,7 +159,12 @@ const checklist = z
     const seen = new Set<string>();
     c.items.forEach((item, i) => {
       const key = item.id.toLowerCase();
-      if (seen.has(key)) ctx.addIssue({ code: "custom", path: ["items", i, "id"], message: "item ids must be unique (case-insensitively)" });
+      if (seen.has(key))
+        ctx.addIssue({
+          code: "custom",
+          path: ["items", i, "id"],
+          message: "item ids must be unique (case-insensitively)",
+        });
       seen.add(key);
     });
   });
@@ -171,7 +198,9 @@ export const SLICES = {
 export type SliceName = keyof typeof SLICES;
 export type Deliverables = { [K in SliceName]: z.infer<(typeof SLICES)[K]> };
 
-export type SliceCheck = { ok: true; value: Deliverables } | { ok: false; slice: SliceName; reason: string; issues: { path: string; message: string }[] };
+export type SliceCheck =
+  | { ok: true; value: Deliverables }
+  | { ok: false; slice: SliceName; reason: string; issues: { path: string; message: string }[] };
 
 /** Validates every slice; the first bad one is named in the answer. */
 export function validateDeliverables(input: Record<SliceName, unknown>): SliceCheck {
@@ -179,13 +208,20 @@ export function validateDeliverables(input: Record<SliceName, unknown>): SliceCh
   for (const name of Object.keys(SLICES) as SliceName[]) {
     const result = SLICES[name].safeParse(input[name]);
     if (!result.success) {
-      const issues = result.error.issues.slice(0, 10).map((i) => ({ path: [name, ...i.path.map(String)].join("."), message: i.message }));
+      const issues = result.error.issues
+        .slice(0, 10)
+        .map((i) => ({ path: [name, ...i.path.map(String)].join("."), message: i.message }));
       return { ok: false, slice: name, reason: issues[0]?.message ?? "invalid", issues };
     }
     (out as Record<SliceName, unknown>)[name] = result.data;
     for (const [i, item] of (result.data as unknown[]).entries()) {
       if (Buffer.byteLength(JSON.stringify(item), "utf8") > CAPS.storedBytes) {
-        return { ok: false, slice: name, reason: `item ${i} is larger than ${CAPS.storedBytes} bytes encoded`, issues: [] };
+        return {
+          ok: false,
+          slice: name,
+          reason: `item ${i} is larger than ${CAPS.storedBytes} bytes encoded`,
+          issues: [],
+        };
       }
     }
   }

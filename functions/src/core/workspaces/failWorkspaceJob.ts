@@ -5,7 +5,12 @@ import { prepareJobEnd } from "../jobs/jobEndHooks";
 import { finalFields } from "../jobs/model";
 import { activeJobRef, holdInTransaction } from "./heldWorkspaceJob";
 
-export async function failWorkspaceJob(runner: RunnerPrincipal, workspaceId: string, error: string, now: Date): Promise<void> {
+export async function failWorkspaceJob(
+  runner: RunnerPrincipal,
+  workspaceId: string,
+  error: string,
+  now: Date,
+): Promise<void> {
   const { jobRef } = await activeJobRef(workspaceId);
   await db().runTransaction(async (tx) => {
     const job = await holdInTransaction(tx, jobRef, runner, now);

@@ -9,7 +9,12 @@ export async function heartbeatWorkspaceJob(runner: RunnerPrincipal, workspaceId
   return db().runTransaction(async (tx) => {
     const job = await holdInTransaction(tx, jobRef, runner, now);
     const expiresAt = Timestamp.fromMillis(now.getTime() + job.leaseMs);
-    tx.update(jobRef, { status: "RUNNING", "lease.expiresAt": expiresAt, leaseExpiresAt: expiresAt, updatedAt: Timestamp.fromDate(now) });
+    tx.update(jobRef, {
+      status: "RUNNING",
+      "lease.expiresAt": expiresAt,
+      leaseExpiresAt: expiresAt,
+      updatedAt: Timestamp.fromDate(now),
+    });
     return { leaseExpiresAt: expiresAt.toMillis() };
   });
 }

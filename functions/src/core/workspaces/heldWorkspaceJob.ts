@@ -7,7 +7,9 @@ import { assertHolds } from "../jobs/leaseGuard";
 import type { JobDoc } from "../jobs/model";
 
 /** The seed 001 runner names a workspace, not a job: its active job is the one it must hold. */
-export async function activeJobRef(workspaceId: string): Promise<{ ws: WorkspaceDoc; jobRef: DocumentReference<JobDoc> }> {
+export async function activeJobRef(
+  workspaceId: string,
+): Promise<{ ws: WorkspaceDoc; jobRef: DocumentReference<JobDoc> }> {
   const ws = (await workspaces().doc(workspaceId).get()).data();
   const jobId = ws?.activeJobId;
   if (ws === undefined || jobId === null || jobId === undefined) {
@@ -17,7 +19,12 @@ export async function activeJobRef(workspaceId: string): Promise<{ ws: Workspace
 }
 
 /** Reads the job inside `tx` and checks the runner holds it now. */
-export async function holdInTransaction(tx: Transaction, jobRef: DocumentReference<JobDoc>, runner: RunnerPrincipal, now: Date): Promise<JobDoc> {
+export async function holdInTransaction(
+  tx: Transaction,
+  jobRef: DocumentReference<JobDoc>,
+  runner: RunnerPrincipal,
+  now: Date,
+): Promise<JobDoc> {
   const job = (await tx.get(jobRef)).data();
   assertHolds(job, runner.instanceId, now);
   return job;

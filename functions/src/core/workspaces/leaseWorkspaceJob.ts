@@ -6,8 +6,7 @@ import { DEFAULT_WORKSPACE_LEASE_MS } from "./queueGeneration";
 import { workspaceQueue } from "./workspaceQueue";
 
 export type LeaseAnswer =
-  | { leased: false }
-  | { leased: true; workspaceId: string; leaseExpiresAt: number; workspace: Record<string, unknown> };
+  { leased: false } | { leased: true; workspaceId: string; leaseExpiresAt: number; workspace: Record<string, unknown> };
 
 /** A global instance leases from the global pool; a user instance from its owner's pool only. */
 export async function leaseWorkspaceJob(runner: RunnerPrincipal, now: Date): Promise<LeaseAnswer> {

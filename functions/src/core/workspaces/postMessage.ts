@@ -4,7 +4,12 @@ import { messages, workspaces, type MessageDoc, type WorkspaceDoc } from "../../
 import { assert, NotFound } from "../../http/errors";
 
 /** Appends a user message; the sequence number comes from the workspace in the same transaction. */
-export async function postMessage(teamId: string, workspaceId: string, input: { text: string; subtitle?: string }, now: Date) {
+export async function postMessage(
+  teamId: string,
+  workspaceId: string,
+  input: { text: string; subtitle?: string },
+  now: Date,
+) {
   const ref = workspaces().doc(workspaceId);
   return db().runTransaction(async (tx) => {
     const snap = await tx.get(ref);

@@ -18,14 +18,22 @@ export async function queueGeneration(teamId: string, workspaceId: string, targe
   return db().runTransaction(async (tx) => {
     const ws = (await tx.get(ref)).data();
     assert(ws !== undefined && ws.teamId === teamId, new NotFound("WORKSPACE_NOT_FOUND", "No such workspace."));
-    assert(ws.activeJobId === null, new Conflict("ACTIVE_JOB_EXISTS", "This workspace already has a job in progress.", { jobId: ws.activeJobId }));
+    assert(
+      ws.activeJobId === null,
+      new Conflict("ACTIVE_JOB_EXISTS", "This workspace already has a job in progress.", { jobId: ws.activeJobId }),
+    );
     const job = newJobDoc(
       jobRef.id,
       { kind: "workspace", queue: workspaceQueue(target, teamId), teamId, workspaceId, payload: { target }, leaseMs },
       now,
     );
     tx.create(jobRef, job);
-    tx.update(ref, { activeJobId: jobRef.id, lastJobId: jobRef.id, lastJobStatus: job.status, updatedAt: Timestamp.fromDate(now) });
+    tx.update(ref, {
+      activeJobId: jobRef.id,
+      lastJobId: jobRef.id,
+      lastJobStatus: job.status,
+      updatedAt: Timestamp.fromDate(now),
+    });
     return { jobId: jobRef.id, status: job.status, target };
   });
 }

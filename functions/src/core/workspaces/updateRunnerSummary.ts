@@ -13,7 +13,12 @@ export interface SummaryInput {
 }
 
 /** Both ids must be user messages of this workspace, `from` not after `through`. */
-export async function updateRunnerSummary(runner: RunnerPrincipal, workspaceId: string, input: SummaryInput, now: Date): Promise<void> {
+export async function updateRunnerSummary(
+  runner: RunnerPrincipal,
+  workspaceId: string,
+  input: SummaryInput,
+  now: Date,
+): Promise<void> {
   const { jobRef } = await activeJobRef(workspaceId);
   const ref = workspaces().doc(workspaceId);
   await db().runTransaction(async (tx) => {
@@ -24,8 +29,14 @@ export async function updateRunnerSummary(runner: RunnerPrincipal, workspaceId: 
     ]);
     const a = from.data();
     const b = through.data();
-    assert(a !== undefined && a.role === "user", new InvalidArgument("UNKNOWN_MESSAGE", "fromMessageId is not a user message of this workspace."));
-    assert(b !== undefined && b.role === "user", new InvalidArgument("UNKNOWN_MESSAGE", "throughMessageId is not a user message of this workspace."));
+    assert(
+      a !== undefined && a.role === "user",
+      new InvalidArgument("UNKNOWN_MESSAGE", "fromMessageId is not a user message of this workspace."),
+    );
+    assert(
+      b !== undefined && b.role === "user",
+      new InvalidArgument("UNKNOWN_MESSAGE", "throughMessageId is not a user message of this workspace."),
+    );
     assert(a.seq <= b.seq, new InvalidArgument("MESSAGES_OUT_OF_ORDER", "fromMessageId comes after throughMessageId."));
     tx.update(ref, { priorSummary: { text: input.summaryText, fromMessageId: from.id, throughMessageId: through.id } });
   });

@@ -11,6 +11,22 @@ export {
   invokeDeployment,
   getExecution,
 } from "./upstream";
-export { mintRunnerKey, revokeRunnerKey, leaseExecutions, heartbeatExecution, downloadExecutionBundle, completeExecution, failExecution } from "./runner";
-export { proxyDefinition, proxyUpload, proxyVersions, proxyGetVersion, proxyDeleteVersion, proxyDeploy, proxyRun } from "./proxy";
+export {
+  mintRunnerKey,
+  revokeRunnerKey,
+  leaseExecutions,
+  heartbeatExecution,
+  downloadExecutionBundle,
+  completeExecution,
+  failExecution,
+} from "./runner";
+export {
+  proxyDefinition,
+  proxyUpload,
+  proxyVersions,
+  proxyGetVersion,
+  proxyDeleteVersion,
+  proxyDeploy,
+  proxyRun,
+} from "./proxy";
 export { readCodeOverview } from "./overview";

@@ -43,7 +43,12 @@ export function parseUpload(req: Pick<Request, "headers" | "rawBody">): Promise<
 
     parser.on("file", (name, stream) => {
       if (name !== FILE_FIELD || sawFile) {
-        fail(new InvalidArgument("UNEXPECTED_PART", `Send one ZIP in the multipart field "${FILE_FIELD}" (got a file in "${name}").`));
+        fail(
+          new InvalidArgument(
+            "UNEXPECTED_PART",
+            `Send one ZIP in the multipart field "${FILE_FIELD}" (got a file in "${name}").`,
+          ),
+        );
         stream.resume();
         return;
       }
@@ -53,23 +58,38 @@ export function parseUpload(req: Pick<Request, "headers" | "rawBody">): Promise<
     });
     parser.on("field", (name, value, info) => {
       if (name === FILE_FIELD) {
-        fail(new InvalidArgument("FILE_NOT_A_FILE", `Send "${FILE_FIELD}" as a file part (with a filename), not as text.`));
+        fail(
+          new InvalidArgument("FILE_NOT_A_FILE", `Send "${FILE_FIELD}" as a file part (with a filename), not as text.`),
+        );
         return;
       }
       if (name !== DESCRIPTION_FIELD) {
-        fail(new InvalidArgument("UNEXPECTED_PART", `Unknown multipart field "${name}"; send "${DESCRIPTION_FIELD}" and "${FILE_FIELD}".`));
+        fail(
+          new InvalidArgument(
+            "UNEXPECTED_PART",
+            `Unknown multipart field "${name}"; send "${DESCRIPTION_FIELD}" and "${FILE_FIELD}".`,
+          ),
+        );
         return;
       }
       if (info.valueTruncated || value.trim().length > MAX_DESCRIPTION_CHARS) {
-        fail(new InvalidArgument("DESCRIPTION_TOO_LONG", `Description must be at most ${MAX_DESCRIPTION_CHARS} characters.`));
+        fail(
+          new InvalidArgument(
+            "DESCRIPTION_TOO_LONG",
+            `Description must be at most ${MAX_DESCRIPTION_CHARS} characters.`,
+          ),
+        );
         return;
       }
       description = value.trim();
     });
-    const tooManyParts = () => fail(new InvalidArgument("TOO_MANY_PARTS", `Send only "${DESCRIPTION_FIELD}" and one "${FILE_FIELD}".`));
+    const tooManyParts = () =>
+      fail(new InvalidArgument("TOO_MANY_PARTS", `Send only "${DESCRIPTION_FIELD}" and one "${FILE_FIELD}".`));
     parser.on("filesLimit", tooManyParts);
     parser.on("fieldsLimit", tooManyParts);
-    parser.on("error", () => reject(failure ?? new InvalidArgument("MALFORMED_MULTIPART", "The multipart body is malformed.")));
+    parser.on("error", () =>
+      reject(failure ?? new InvalidArgument("MALFORMED_MULTIPART", "The multipart body is malformed.")),
+    );
     parser.on("close", () => {
       if (failure !== null) return reject(failure);
       const bytes = Buffer.concat(chunks);
@@ -81,5 +101,8 @@ export function parseUpload(req: Pick<Request, "headers" | "rawBody">): Promise<
 }
 
 function missingFile(): ApiError {
-  return new InvalidArgument("MISSING_FILE", `Send the code as a non-empty ZIP in the multipart field "${FILE_FIELD}".`);
+  return new InvalidArgument(
+    "MISSING_FILE",
+    `Send the code as a non-empty ZIP in the multipart field "${FILE_FIELD}".`,
+  );
 }

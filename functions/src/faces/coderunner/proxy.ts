@@ -54,8 +54,19 @@ export const proxyUpload = endpoint({
     const caller = scoped(principal, params.workspaceId);
     const app = await ownedApp(caller.tenantId, params.appSlug);
     const upload = await parseUpload(req);
-    const { versionId, version } = await uploadVersion(caller.tenantId, caller.userId, app.doc.definitionId, upload, () => new Date(), app.ref);
-    return { status: 201, message: uploadMessage(version.failureReason), body: { ...versionView(versionId, version), versionId } };
+    const { versionId, version } = await uploadVersion(
+      caller.tenantId,
+      caller.userId,
+      app.doc.definitionId,
+      upload,
+      () => new Date(),
+      app.ref,
+    );
+    return {
+      status: 201,
+      message: uploadMessage(version.failureReason),
+      body: { ...versionView(versionId, version), versionId },
+    };
   },
 });
 
@@ -84,7 +95,10 @@ export const proxyGetVersion = endpoint({
   handler: async ({ principal, params }) => {
     const caller = scoped(principal, params.workspaceId);
     const app = await ownedApp(caller.tenantId, params.appSlug);
-    return { message: "Version", body: versionView(params.versionId, await readVersion(caller.tenantId, params.versionId, app.doc.definitionId)) };
+    return {
+      message: "Version",
+      body: versionView(params.versionId, await readVersion(caller.tenantId, params.versionId, app.doc.definitionId)),
+    };
   },
 });
 
@@ -116,15 +130,29 @@ export const proxyDeploy = endpoint({
     const app = await ownedApp(caller.tenantId, params.appSlug);
     assert(
       body.DefinitionId === undefined || body.DefinitionId === app.doc.definitionId,
-      new InvalidArgument("DEFINITION_MISMATCH", `DefinitionId is not this app's definition (${app.doc.definitionId}).`),
+      new InvalidArgument(
+        "DEFINITION_MISMATCH",
+        `DefinitionId is not this app's definition (${app.doc.definitionId}).`,
+      ),
     );
     const versionId = body.VersionId ?? app.doc.versionId;
-    if (versionId === null) throw new Conflict("NO_VERSION", "This app has no uploaded code yet; upload first or name a VersionId.");
+    if (versionId === null)
+      throw new Conflict("NO_VERSION", "This app has no uploaded code yet; upload first or name a VersionId.");
     const config = body.Configuration ?? {};
-    const request = { definitionId: app.doc.definitionId, versionId, cpu: config.Cpu, memory: config.Memory, cronExpression: config.CronExpression };
+    const request = {
+      definitionId: app.doc.definitionId,
+      versionId,
+      cpu: config.Cpu,
+      memory: config.Memory,
+      cronExpression: config.CronExpression,
+    };
     const { deploymentId, deployment } = await createDeployment(caller.tenantId, caller.userId, request, now, app.ref);
     const view = deploymentView(req, deploymentId, deployment);
-    return { status: 201, message: "Deployment created", body: { ...view, externalEndpoint: view.configuration.externalEndpoint } };
+    return {
+      status: 201,
+      message: "Deployment created",
+      body: { ...view, externalEndpoint: view.configuration.externalEndpoint },
+    };
   },
 });
 
@@ -140,8 +168,20 @@ export const proxyRun = endpoint({
   handler: async ({ principal, params, body, now }) => {
     const caller = scoped(principal, params.workspaceId);
     const app = await ownedApp(caller.tenantId, params.appSlug);
-    if (app.doc.deploymentId === null) throw new Conflict("NOT_DEPLOYED", "This app has no deployment yet; deploy first.");
-    const run = await runDeployment(caller.tenantId, caller.userId, app.doc.deploymentId, runInputJson(body.payload), "onetime", now);
-    return { status: 202, message: "Execution queued", body: { executionId: run.executionId, deploymentId: run.deploymentId, status: "PENDING" } };
+    if (app.doc.deploymentId === null)
+      throw new Conflict("NOT_DEPLOYED", "This app has no deployment yet; deploy first.");
+    const run = await runDeployment(
+      caller.tenantId,
+      caller.userId,
+      app.doc.deploymentId,
+      runInputJson(body.payload),
+      "onetime",
+      now,
+    );
+    return {
+      status: 202,
+      message: "Execution queued",
+      body: { executionId: run.executionId, deploymentId: run.deploymentId, status: "PENDING" },
+    };
   },
 });

@@ -10,7 +10,16 @@ import {
 import { PayloadTooLarge } from "../../http/errors";
 import { ALREADY_SENT, endpoint } from "../../http/route";
 import { callerOf, CONTROL_PLANE, runnerOf, TENANT_RUNNER } from "./auth";
-import { bundleHeaders, completeBody, executionParams, failBody, heldBody, leaseBody, runnerKeyBody, runnerKeyParams } from "./schemas";
+import {
+  bundleHeaders,
+  completeBody,
+  executionParams,
+  failBody,
+  heldBody,
+  leaseBody,
+  runnerKeyBody,
+  runnerKeyParams,
+} from "./schemas";
 import { leasedExecutionView } from "./views";
 
 /**
@@ -57,7 +66,10 @@ export const leaseExecutions = endpoint({
   body: leaseBody,
   handler: async ({ principal, body, now }) => {
     const claimed = await lease(runnerOf(principal), body.limit, now);
-    return { message: claimed.length === 0 ? "Nothing to run" : "Executions leased", body: { executions: claimed.map(leasedExecutionView) } };
+    return {
+      message: claimed.length === 0 ? "Nothing to run" : "Executions leased",
+      body: { executions: claimed.map(leasedExecutionView) },
+    };
   },
 });
 
@@ -103,7 +115,8 @@ export const completeExecution = endpoint({
   maxBodyBytes: MAX_COMPLETE_BODY_BYTES,
   handler: async ({ principal, params, body, now }) => {
     const resultJson = body.result === undefined ? null : JSON.stringify(body.result);
-    if (resultJson !== null && Buffer.byteLength(resultJson, "utf8") > MAX_RESULT_BYTES) throw new PayloadTooLarge(MAX_RESULT_BYTES);
+    if (resultJson !== null && Buffer.byteLength(resultJson, "utf8") > MAX_RESULT_BYTES)
+      throw new PayloadTooLarge(MAX_RESULT_BYTES);
     const outcome = { exitCode: body.exitCode, output: body.output, resultJson };
     const done = await complete(runnerOf(principal), params.executionId, body.leaseToken, outcome, now);
     return { message: "Execution finished", body: { executionId: params.executionId, ...done } };

@@ -9,7 +9,16 @@ import { PayloadTooLarge } from "../../http/errors";
 import { endpoint } from "../../http/route";
 import { callerOf, CONTROL_PLANE } from "./auth";
 import { parseUpload } from "./multipart";
-import { definitionBody, deployBody, deploymentParams, executionParams, idParams, runBody, versionParams, versionsQuery } from "./schemas";
+import {
+  definitionBody,
+  deployBody,
+  deploymentParams,
+  executionParams,
+  idParams,
+  runBody,
+  versionParams,
+  versionsQuery,
+} from "./schemas";
 import { deploymentView, executionView, versionView } from "./views";
 
 /** Seed 000's upstream Coderunner paths (Control Plane calls these; the proxy paths reuse them). */
@@ -52,8 +61,18 @@ export const uploadFile = endpoint({
   handler: async ({ principal, params, req }) => {
     const caller = callerOf(principal);
     const upload = await parseUpload(req);
-    const { versionId, version } = await uploadVersion(caller.tenantId, caller.userId, params.id, upload, () => new Date());
-    return { status: 201, message: uploadMessage(version.failureReason), body: { ...versionView(versionId, version), versionId } };
+    const { versionId, version } = await uploadVersion(
+      caller.tenantId,
+      caller.userId,
+      params.id,
+      upload,
+      () => new Date(),
+    );
+    return {
+      status: 201,
+      message: uploadMessage(version.failureReason),
+      body: { ...versionView(versionId, version), versionId },
+    };
   },
 });
 
@@ -113,11 +132,21 @@ export const createDeployment = endpoint({
     const { deploymentId, deployment } = await deploy(
       caller.tenantId,
       caller.userId,
-      { definitionId: body.DefinitionId, versionId: body.VersionId, cpu: config.Cpu, memory: config.Memory, cronExpression: config.CronExpression },
+      {
+        definitionId: body.DefinitionId,
+        versionId: body.VersionId,
+        cpu: config.Cpu,
+        memory: config.Memory,
+        cronExpression: config.CronExpression,
+      },
       now,
     );
     const view = deploymentView(req, deploymentId, deployment);
-    return { status: 201, message: "Deployment created", body: { ...view, externalEndpoint: view.configuration.externalEndpoint } };
+    return {
+      status: 201,
+      message: "Deployment created",
+      body: { ...view, externalEndpoint: view.configuration.externalEndpoint },
+    };
   },
 });
 
@@ -145,8 +174,19 @@ export const runOnetime = endpoint({
   maxBodyBytes: MAX_RUN_BODY_BYTES,
   handler: async ({ principal, params, body, now }) => {
     const caller = callerOf(principal);
-    const run = await runDeployment(caller.tenantId, caller.userId, params.id, runInputJson(body.payload), "onetime", now);
-    return { status: 202, message: "Execution queued", body: { executionId: run.executionId, deploymentId: run.deploymentId, status: "PENDING" } };
+    const run = await runDeployment(
+      caller.tenantId,
+      caller.userId,
+      params.id,
+      runInputJson(body.payload),
+      "onetime",
+      now,
+    );
+    return {
+      status: 202,
+      message: "Execution queued",
+      body: { executionId: run.executionId, deploymentId: run.deploymentId, status: "PENDING" },
+    };
   },
 });
 
@@ -161,8 +201,19 @@ export const invokeDeployment = endpoint({
   maxBodyBytes: MAX_RUN_BODY_BYTES,
   handler: async ({ principal, params, body, now }) => {
     const caller = callerOf(principal);
-    const run = await runDeployment(caller.tenantId, caller.userId, params.deploymentId, runInputJson(body.payload), "endpoint", now);
-    return { status: 202, message: "Execution queued", body: { executionId: run.executionId, deploymentId: run.deploymentId, status: "PENDING" } };
+    const run = await runDeployment(
+      caller.tenantId,
+      caller.userId,
+      params.deploymentId,
+      runInputJson(body.payload),
+      "endpoint",
+      now,
+    );
+    return {
+      status: 202,
+      message: "Execution queued",
+      body: { executionId: run.executionId, deploymentId: run.deploymentId, status: "PENDING" },
+    };
   },
 });
 

@@ -8,8 +8,16 @@ function request(headers: Record<string, string>, protocol = "http"): Request {
 
 describe("Coderunner public base (externalEndpoint)", () => {
   it("prefers the forwarded host and protocol a proxy (Hosting) sets", () => {
-    assert.equal(publicBase(request({ host: "127.0.0.1:5001", "x-forwarded-host": "api.example.com", "x-forwarded-proto": "https" })), "https://api.example.com");
-    assert.equal(publicBase(request({ "x-forwarded-host": "a.example.com, b.internal", "x-forwarded-proto": "https,http" })), "https://a.example.com");
+    assert.equal(
+      publicBase(
+        request({ host: "127.0.0.1:5001", "x-forwarded-host": "api.example.com", "x-forwarded-proto": "https" }),
+      ),
+      "https://api.example.com",
+    );
+    assert.equal(
+      publicBase(request({ "x-forwarded-host": "a.example.com, b.internal", "x-forwarded-proto": "https,http" })),
+      "https://a.example.com",
+    );
   });
 
   it("falls back to the Host header and the connection's protocol", () => {
@@ -18,7 +26,12 @@ describe("Coderunner public base (externalEndpoint)", () => {
   });
 
   it("ignores malformed forwarded values instead of reflecting them", () => {
-    assert.equal(publicBase(request({ host: "127.0.0.1:5000", "x-forwarded-host": "evil.com/@x", "x-forwarded-proto": "javascript" })), "http://127.0.0.1:5000");
+    assert.equal(
+      publicBase(
+        request({ host: "127.0.0.1:5000", "x-forwarded-host": "evil.com/@x", "x-forwarded-proto": "javascript" }),
+      ),
+      "http://127.0.0.1:5000",
+    );
     assert.equal(publicBase(request({ host: "bad host" })), "http://127.0.0.1");
   });
 

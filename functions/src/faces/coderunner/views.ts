@@ -27,7 +27,12 @@ export function versionView(id: string, v: VersionDoc) {
     uncompressedBytes: v.uncompressedBytes,
     bundle: { sha256: v.bundle.sha256, size: v.bundle.size },
     deploymentIds: v.deploymentIds,
-    transitions: v.transitions.map((t) => ({ status: t.status, statusName: nameOf(VERSION_STATUSES, t.status), at: iso(t.at), reason: t.reason })),
+    transitions: v.transitions.map((t) => ({
+      status: t.status,
+      statusName: nameOf(VERSION_STATUSES, t.status),
+      at: iso(t.at),
+      reason: t.reason,
+    })),
     createdAt: iso(v.createdAt),
     updatedAt: iso(v.updatedAt),
   };
@@ -46,9 +51,17 @@ const HOST_PATTERN = /^[A-Za-z0-9.-]+(?::\d{1,5})?$/;
  * never stored, so a forged header misleads nobody but its sender.
  */
 export function publicBase(req: Request): string {
-  const host = [firstValue(req.headers["x-forwarded-host"]), firstValue(req.headers.host)].find((h) => h !== null && HOST_PATTERN.test(h)) ?? "127.0.0.1";
+  const host =
+    [firstValue(req.headers["x-forwarded-host"]), firstValue(req.headers.host)].find(
+      (h) => h !== null && HOST_PATTERN.test(h),
+    ) ?? "127.0.0.1";
   const forwardedProto = firstValue(req.headers["x-forwarded-proto"]);
-  const proto = forwardedProto === "https" || forwardedProto === "http" ? forwardedProto : req.protocol === "https" ? "https" : "http";
+  const proto =
+    forwardedProto === "https" || forwardedProto === "http"
+      ? forwardedProto
+      : req.protocol === "https"
+        ? "https"
+        : "http";
   return `${proto}://${host}`;
 }
 
@@ -76,7 +89,10 @@ export function deploymentView(req: Request, id: string, d: DeploymentDoc) {
       cronExpression: d.configuration.cronExpression,
       externalEndpoint: invokeUrl(req, id),
     },
-    schedule: d.configuration.cronExpression === null ? null : { nextFireAt: iso(d.nextFireAt), lastFiredSlot: iso(d.lastFiredSlot) },
+    schedule:
+      d.configuration.cronExpression === null
+        ? null
+        : { nextFireAt: iso(d.nextFireAt), lastFiredSlot: iso(d.lastFiredSlot) },
     createdAt: iso(d.createdAt),
     updatedAt: iso(d.updatedAt),
   };
@@ -118,7 +134,14 @@ export function executionView(id: string, job: JobDoc) {
   const result = job.result as StoredResult;
   return {
     ...executionFacts(id, job),
-    result: result === null ? null : { exitCode: result.exitCode ?? null, output: result.output ?? "", result: parseJson(result.resultJson ?? null) },
+    result:
+      result === null
+        ? null
+        : {
+            exitCode: result.exitCode ?? null,
+            output: result.output ?? "",
+            result: parseJson(result.resultJson ?? null),
+          },
   };
 }
 

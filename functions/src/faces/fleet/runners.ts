@@ -23,7 +23,9 @@ export const getRunner = endpoint({
   path: "/api/runners/:id",
   auth: FLEET_READ,
   params: runnerParams,
-  handler: async ({ principal, params }) => ({ body: fleetRunnerView(await getOwnedRunner(principal.teamId, params.id)) }),
+  handler: async ({ principal, params }) => ({
+    body: fleetRunnerView(await getOwnedRunner(principal.teamId, params.id)),
+  }),
 });
 
 /** `POST /api/runners/register` with `x-runner-*` headers → `{data: runner}` (upsert). */
@@ -34,7 +36,11 @@ export const registerRunner = endpoint({
   auth: RUNNER_KEY,
   headers: registrationHeaders,
   handler: async ({ principal, headers, now }) => {
-    const runner = await register({ teamId: principal.teamId, ownerUid: principal.ownerUid, credentialId: principal.credentialId }, registrationOf(headers), now);
+    const runner = await register(
+      { teamId: principal.teamId, ownerUid: principal.ownerUid, credentialId: principal.credentialId },
+      registrationOf(headers),
+      now,
+    );
     return { body: fleetRunnerView(runner) };
   },
 });
@@ -59,5 +65,7 @@ export const deregisterRunner = endpoint({
   path: "/api/runners/:id",
   auth: FLEET_MANAGE,
   params: runnerParams,
-  handler: async ({ principal, params, now }) => ({ body: fleetRunnerView(await deregister(principal.teamId, params.id, now)) }),
+  handler: async ({ principal, params, now }) => ({
+    body: fleetRunnerView(await deregister(principal.teamId, params.id, now)),
+  }),
 });

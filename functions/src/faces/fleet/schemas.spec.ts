@@ -1,6 +1,16 @@
 import assert from "node:assert/strict";
 import { DEFAULT_MAX_CONCURRENCY, MAX_CONCURRENCY } from "../../core/runners/limits";
-import { claimQuery, logsBody, MAX_LOG_LINE_CHARS, MAX_LOG_LINES, namedRunner, newTaskBody, registrationHeaders, registrationOf, resultBody } from "./schemas";
+import {
+  claimQuery,
+  logsBody,
+  MAX_LOG_LINE_CHARS,
+  MAX_LOG_LINES,
+  namedRunner,
+  newTaskBody,
+  registrationHeaders,
+  registrationOf,
+  resultBody,
+} from "./schemas";
 
 function register(headers: Record<string, string>) {
   return registrationHeaders.safeParse({ host: "x", ...headers });
@@ -37,7 +47,13 @@ describe("fleet registration headers", () => {
   });
 
   it("refuses a missing id, reserved words and characters that do not fit a path", () => {
-    const cases: Record<string, string>[] = [{}, { "x-runner-id": "tasks" }, { "x-runner-id": "register" }, { "x-runner-id": "a/b" }, { "x-runner-id": ".hidden" }];
+    const cases: Record<string, string>[] = [
+      {},
+      { "x-runner-id": "tasks" },
+      { "x-runner-id": "register" },
+      { "x-runner-id": "a/b" },
+      { "x-runner-id": ".hidden" },
+    ];
     for (const bad of cases) {
       assert.ok(!register(bad).success, JSON.stringify(bad));
     }
@@ -65,7 +81,8 @@ describe("fleet task bodies", () => {
   it("claim limit: a whole number from 1 to the cap", () => {
     assert.equal(claimQuery.parse({ runnerId: "r" }).limit, undefined);
     assert.equal(claimQuery.parse({ runnerId: "r", limit: "3" }).limit, 3);
-    for (const bad of ["0", "1.5", "-2", "lots", String(MAX_CONCURRENCY + 1)]) assert.ok(!claimQuery.safeParse({ runnerId: "r", limit: bad }).success, bad);
+    for (const bad of ["0", "1.5", "-2", "lots", String(MAX_CONCURRENCY + 1)])
+      assert.ok(!claimQuery.safeParse({ runnerId: "r", limit: bad }).success, bad);
   });
 
   it("a runner named twice must be named the same", () => {
@@ -87,7 +104,14 @@ describe("review task bodies", () => {
 
   it("accepts an ordinary task", () => {
     assert.ok(newTaskBody.safeParse(task).success);
-    assert.ok(newTaskBody.safeParse({ ...task, branch: "feature/-x", files: [{ path: "a/-b.ts", status: "renamed", previousPath: "a/b.ts" }] }).success, "a dash inside is fine");
+    assert.ok(
+      newTaskBody.safeParse({
+        ...task,
+        branch: "feature/-x",
+        files: [{ path: "a/-b.ts", status: "renamed", previousPath: "a/b.ts" }],
+      }).success,
+      "a dash inside is fine",
+    );
   });
 
   it("refuses a branch, path, previous path or repository URL that git would read as an option", () => {
@@ -100,7 +124,10 @@ describe("review task bodies", () => {
     ]) {
       const result = newTaskBody.safeParse(bad);
       assert.ok(!result.success, JSON.stringify(bad));
-      assert.ok(result.error.issues.some((i) => i.message === "must not start with '-'"), JSON.stringify(result.error.issues));
+      assert.ok(
+        result.error.issues.some((i) => i.message === "must not start with '-'"),
+        JSON.stringify(result.error.issues),
+      );
     }
   });
 });

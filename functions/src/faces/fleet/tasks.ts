@@ -34,7 +34,11 @@ export const queueTask = endpoint({
   maxBodyBytes: TASK_BODY_BYTES,
   handler: async ({ principal, body, now }) => {
     const { tags, priority, ...payload } = body;
-    const { id, job } = await queueReviewTask(ownerFor(principal), { ...payload, tags: tags ?? [], priority: priority ?? 0 }, now);
+    const { id, job } = await queueReviewTask(
+      ownerFor(principal),
+      { ...payload, tags: tags ?? [], priority: priority ?? 0 },
+      now,
+    );
     return { status: 201, body: taskView(id, job) };
   },
 });

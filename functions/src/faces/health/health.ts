@@ -6,6 +6,5 @@ export const getHealth = endpoint({
   method: "GET",
   path: "/health",
   auth: { public: true },
-  handler: ({ now }) =>
-    Promise.resolve({ body: { status: "ok", service: "runnerplane", time: now.toISOString() } }),
+  handler: ({ now }) => Promise.resolve({ body: { status: "ok", service: "runnerplane", time: now.toISOString() } }),
 });

@@ -18,7 +18,12 @@ export const downloadJobArtifact = endpoint({
   params: jobParams.extend({ artifactId: idSchema }),
   handler: async ({ principal, params, res }) => {
     const { artifact, bytes } = await readArtifact(principal.teamId, params.jobId, params.artifactId);
-    sendAttachment(res, { bytes, contentType: artifact.blob.contentType, fileName: artifact.name.split("/").pop() ?? "artifact", etag: artifact.blob.sha256 });
+    sendAttachment(res, {
+      bytes,
+      contentType: artifact.blob.contentType,
+      fileName: artifact.name.split("/").pop() ?? "artifact",
+      etag: artifact.blob.sha256,
+    });
     return ALREADY_SENT;
   },
 });

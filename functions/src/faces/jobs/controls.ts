@@ -14,7 +14,9 @@ function jobControl(action: JobAction): Endpoint {
     path: `/jobs/:jobId/${action}`,
     auth: JOBS_WRITE,
     params: jobParams,
-    handler: async ({ principal, params, now }) => ({ body: await controlJob(principal.teamId, params.jobId, action, now) }),
+    handler: async ({ principal, params, now }) => ({
+      body: await controlJob(principal.teamId, params.jobId, action, now),
+    }),
   });
 }
 
@@ -38,7 +40,15 @@ export const messageJob = endpoint({
   body: messageBody,
   handler: async ({ principal, params, body, now }) => ({
     status: 201,
-    body: { message: await postJobMessage(principal.teamId, actorOf(principal), params.jobId, body.text ?? body.message ?? "", now) },
+    body: {
+      message: await postJobMessage(
+        principal.teamId,
+        actorOf(principal),
+        params.jobId,
+        body.text ?? body.message ?? "",
+        now,
+      ),
+    },
   }),
 });
 
@@ -58,7 +68,10 @@ export const controlJobChild = endpoint({
   params: jobParams.extend({ name: childName, action: z.string() }),
   handler: async ({ principal, params, now }) => {
     const action = params.action;
-    assert(isChildAction(action), new NotFound("ROUTE_NOT_FOUND", `No child control named ${action}; use ${CHILD_ACTIONS.join(", ")}.`));
+    assert(
+      isChildAction(action),
+      new NotFound("ROUTE_NOT_FOUND", `No child control named ${action}; use ${CHILD_ACTIONS.join(", ")}.`),
+    );
     return { body: await controlChild(principal.teamId, params.jobId, params.name, action, now) };
   },
 });

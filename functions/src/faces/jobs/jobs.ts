@@ -14,7 +14,15 @@ import { createJobBody, createJobHeaders, jobParams } from "./schemas";
 /** Largest create body: params and children's params together. */
 export const MAX_CREATE_BYTES = 256 * 1024;
 
-const STATUSES = ["PENDING", "LEASED", "RUNNING", "PAUSED", "SUCCEEDED", "FAILED", "CANCELLED"] as const satisfies readonly JobStatus[];
+const STATUSES = [
+  "PENDING",
+  "LEASED",
+  "RUNNING",
+  "PAUSED",
+  "SUCCEEDED",
+  "FAILED",
+  "CANCELLED",
+] as const satisfies readonly JobStatus[];
 /** `in` takes at most this many values, and there are no more statuses than this. */
 const MAX_STATUS_FILTER = STATUSES.length;
 
@@ -36,9 +44,18 @@ export const createJob = endpoint({
     const fromHeader = headers["idempotency-key"];
     assert(
       fromBody === undefined || fromHeader === undefined || fromBody === fromHeader,
-      new InvalidArgument("IDEMPOTENCY_KEY_MISMATCH", "The Idempotency-Key header and the idempotencyKey field differ."),
+      new InvalidArgument(
+        "IDEMPOTENCY_KEY_MISMATCH",
+        "The Idempotency-Key header and the idempotencyKey field differ.",
+      ),
     );
-    const { id, created } = await create(ownerFor(principal), input, fromBody ?? fromHeader ?? null, intParam(JOB_LEASE_MS, DEFAULT_JOB_LEASE_MS), now);
+    const { id, created } = await create(
+      ownerFor(principal),
+      input,
+      fromBody ?? fromHeader ?? null,
+      intParam(JOB_LEASE_MS, DEFAULT_JOB_LEASE_MS),
+      now,
+    );
     const replyHeaders: Record<string, string> = { location: `/jobs/${id}` };
     if (!created) replyHeaders["idempotent-replayed"] = "true";
     return {
@@ -67,7 +84,12 @@ export const listJobs = endpoint({
     cursor: z.string().min(1).max(500).optional(),
   }),
   handler: async ({ principal, query }) => ({
-    body: await list(principal.teamId, { statuses: query.status, type: query.type, limit: query.limit, cursor: query.cursor }),
+    body: await list(principal.teamId, {
+      statuses: query.status,
+      type: query.type,
+      limit: query.limit,
+      cursor: query.cursor,
+    }),
   }),
 });
 

@@ -24,7 +24,15 @@ import {
 } from "./schemas";
 import { MULTIPART_OVERHEAD_BYTES, readUpload } from "./upload";
 
-export { artifactHeaders, completeRunnerBody, failRunnerBody, leaseRunnerBody, MAX_COMPLETE_BYTES, MAX_LOG_BATCH_BYTES, releaseRunnerBody } from "./schemas";
+export {
+  artifactHeaders,
+  completeRunnerBody,
+  failRunnerBody,
+  leaseRunnerBody,
+  MAX_COMPLETE_BYTES,
+  MAX_LOG_BATCH_BYTES,
+  releaseRunnerBody,
+} from "./schemas";
 
 /** `POST /jobs/runner/lease` `{ runnerId, tags?, limit? }` → `{ jobs: [{ id, leaseToken, leaseExpiresAt, type, workflowPath, params, … }] }`. */
 export const leaseRunnerJobs = endpoint({
@@ -51,7 +59,13 @@ export const heartbeatRunnerJob = endpoint({
   params: jobParams,
   body: heartbeatRunnerBody,
   handler: async ({ principal, params, body, now }) => ({
-    body: await heartbeatJob({ teamId: principal.teamId, runnerId: body.runnerId }, params.jobId, body.leaseToken, now, body.ackedMessageSeq),
+    body: await heartbeatJob(
+      { teamId: principal.teamId, runnerId: body.runnerId },
+      params.jobId,
+      body.leaseToken,
+      now,
+      body.ackedMessageSeq,
+    ),
   }),
 });
 
@@ -65,7 +79,13 @@ export const appendRunnerLogs = endpoint({
   params: jobParams,
   body: appendLogsBody,
   handler: async ({ principal, params, body, now }) => ({
-    body: await appendLogs({ teamId: principal.teamId, runnerId: body.runnerId }, params.jobId, body.leaseToken, { offset: body.offset, lines: body.lines }, now),
+    body: await appendLogs(
+      { teamId: principal.teamId, runnerId: body.runnerId },
+      params.jobId,
+      body.leaseToken,
+      { offset: body.offset, lines: body.lines },
+      now,
+    ),
   }),
 });
 
@@ -102,7 +122,13 @@ export const completeRunnerJob = endpoint({
   params: jobParams,
   body: completeRunnerBody,
   handler: async ({ principal, params, body, now }) => ({
-    body: await finishJob({ teamId: principal.teamId, runnerId: body.runnerId }, params.jobId, body.leaseToken, { status: "SUCCEEDED", result: body.result }, now),
+    body: await finishJob(
+      { teamId: principal.teamId, runnerId: body.runnerId },
+      params.jobId,
+      body.leaseToken,
+      { status: "SUCCEEDED", result: body.result },
+      now,
+    ),
   }),
 });
 
@@ -115,7 +141,13 @@ export const failRunnerJob = endpoint({
   params: jobParams,
   body: failRunnerBody,
   handler: async ({ principal, params, body, now }) => ({
-    body: await finishJob({ teamId: principal.teamId, runnerId: body.runnerId }, params.jobId, body.leaseToken, { status: "FAILED", error: body.error }, now),
+    body: await finishJob(
+      { teamId: principal.teamId, runnerId: body.runnerId },
+      params.jobId,
+      body.leaseToken,
+      { status: "FAILED", error: body.error },
+      now,
+    ),
   }),
 });
 
@@ -131,7 +163,13 @@ export const releaseRunnerJob = endpoint({
   params: jobParams,
   body: releaseRunnerBody,
   handler: async ({ principal, params, body, now }) => ({
-    body: await releaseJob({ teamId: principal.teamId, runnerId: body.runnerId }, params.jobId, body.leaseToken, body.status, now),
+    body: await releaseJob(
+      { teamId: principal.teamId, runnerId: body.runnerId },
+      params.jobId,
+      body.leaseToken,
+      body.status,
+      now,
+    ),
   }),
 });
 

@@ -22,21 +22,34 @@ describe("jobs face schemas", () => {
     assert.equal(createJobBody.safeParse({ ...base, extra: 1 }).success, false, "strict");
     assert.equal(createJobBody.safeParse({ ...base, children: [{ name: "a" }, { name: "a" }] }).success, false);
     assert.equal(createJobBody.safeParse({ ...base, children: [{ name: "a b" }] }).success, false);
-    assert.equal(createJobBody.safeParse({ ...base, children: [{ name: "a", start: "manual" }, { name: "b-2" }] }).success, true);
+    assert.equal(
+      createJobBody.safeParse({ ...base, children: [{ name: "a", start: "manual" }, { name: "b-2" }] }).success,
+      true,
+    );
   });
 
   it("log lines may be strings or {line, stream}", () => {
-    const parsed = appendLogsBody.parse({ runnerId: "r1", leaseToken: "t", offset: 0, lines: ["a", { line: "b", stream: "stderr" }, { line: "c" }] });
+    const parsed = appendLogsBody.parse({
+      runnerId: "r1",
+      leaseToken: "t",
+      offset: 0,
+      lines: ["a", { line: "b", stream: "stderr" }, { line: "c" }],
+    });
     assert.deepEqual(parsed.lines, [
       { line: "a", stream: "log" },
       { line: "b", stream: "stderr" },
       { line: "c", stream: "log" },
     ]);
-    assert.equal(appendLogsBody.safeParse({ runnerId: "r1", leaseToken: "t", offset: -1, lines: ["a"] }).success, false);
+    assert.equal(
+      appendLogsBody.safeParse({ runnerId: "r1", leaseToken: "t", offset: -1, lines: ["a"] }).success,
+      false,
+    );
   });
 
   it("artifact names are relative paths without control characters", () => {
-    for (const ok of ["report.txt", "out/logs/a.json", "ünïcode.md"]) assert.equal(artifactName.safeParse(ok).success, true, ok);
-    for (const bad of ["", "/etc/passwd", "../x", "a//b", "a/./b", "a\nb", "a\\b"]) assert.equal(artifactName.safeParse(bad).success, false, bad);
+    for (const ok of ["report.txt", "out/logs/a.json", "ünïcode.md"])
+      assert.equal(artifactName.safeParse(ok).success, true, ok);
+    for (const bad of ["", "/etc/passwd", "../x", "a//b", "a/./b", "a\nb", "a\\b"])
+      assert.equal(artifactName.safeParse(bad).success, false, bad);
   });
 });

@@ -18,12 +18,20 @@ const MAX_CONTENT_TYPE_CHARS = 200;
  * the name comes from `?name=` or `X-Artifact-Name`), or `multipart/form-data` with one file part
  * (the name from a `name` field, else the part's filename).
  */
-export async function readUpload(req: Request, nameHint: string | undefined, maxBytes: number): Promise<ArtifactUpload> {
+export async function readUpload(
+  req: Request,
+  nameHint: string | undefined,
+  maxBytes: number,
+): Promise<ArtifactUpload> {
   const type = req.headers["content-type"] ?? DEFAULT_CONTENT_TYPE;
   if (/^multipart\/form-data/i.test(type)) {
     const { file, fields } = await parseMultipart(req, maxBytes);
     if (file === null) throw new InvalidArgument("MISSING_FILE", "The multipart body has no file part.");
-    return { name: checkedName(fields.name ?? nameHint ?? file.filename), contentType: checkedType(file.mimeType), bytes: file.bytes };
+    return {
+      name: checkedName(fields.name ?? nameHint ?? file.filename),
+      contentType: checkedType(file.mimeType),
+      bytes: file.bytes,
+    };
   }
   const bytes = req.rawBody ?? Buffer.alloc(0);
   if (bytes.length > maxBytes) throw new PayloadTooLarge(maxBytes);
@@ -33,9 +41,13 @@ export async function readUpload(req: Request, nameHint: string | undefined, max
 function checkedName(name: string | undefined): string {
   const parsed = artifactName.safeParse(name);
   if (!parsed.success) {
-    throw new InvalidArgument("INVALID_ARTIFACT_NAME", "Name the artifact (?name=, X-Artifact-Name or a multipart name field) as a relative path.", {
-      issues: parsed.error.issues.map((i) => i.message),
-    });
+    throw new InvalidArgument(
+      "INVALID_ARTIFACT_NAME",
+      "Name the artifact (?name=, X-Artifact-Name or a multipart name field) as a relative path.",
+      {
+        issues: parsed.error.issues.map((i) => i.message),
+      },
+    );
   }
   return parsed.data;
 }

@@ -19,7 +19,10 @@ export const createApiKey = endpoint({
   body: z.object({ name: nameSchema, scopes: z.array(scopeSchema).min(1).max(4) }).strict(),
   handler: async ({ principal, body, now }) => {
     const scopes = [...new Set(body.scopes)] as Scope[];
-    const created = await createCredential({ kind: "apiKey", scopes, name: body.name, ownerUid: principal.uid, teamId: principal.teamId }, now);
+    const created = await createCredential(
+      { kind: "apiKey", scopes, name: body.name, ownerUid: principal.uid, teamId: principal.teamId },
+      now,
+    );
     return {
       status: 201,
       body: { keyId: created.credentialId, key: created.token, name: body.name, scopes, createdAt: now.toISOString() },

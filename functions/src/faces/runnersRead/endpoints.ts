@@ -34,7 +34,9 @@ export const listRunners = endpoint({
   method: "GET",
   path: "/runners",
   auth: RUNNERS_READ,
-  handler: async ({ principal }) => ({ body: { runners: (await listRunnersBySeq(principal.teamId)).map(readRunnerView) } }),
+  handler: async ({ principal }) => ({
+    body: { runners: (await listRunnersBySeq(principal.teamId)).map(readRunnerView) },
+  }),
 });
 
 /** `GET /runners/available` → `{runners}` online with a free slot. */
@@ -43,7 +45,9 @@ export const listAvailable = endpoint({
   method: "GET",
   path: "/runners/available",
   auth: RUNNERS_READ,
-  handler: async ({ principal }) => ({ body: { runners: (await listAvailableRunners(principal.teamId)).map(readRunnerView) } }),
+  handler: async ({ principal }) => ({
+    body: { runners: (await listAvailableRunners(principal.teamId)).map(readRunnerView) },
+  }),
 });
 
 /** `GET /runners/:id` → `{runner}`; non-integer id 400, unknown (or another owner's) 404. */
@@ -53,7 +57,9 @@ export const getRunner = endpoint({
   path: "/runners/:id",
   auth: RUNNERS_READ,
   params: seqParams,
-  handler: async ({ principal, params }) => ({ body: { runner: readRunnerView(await getRunnerBySeq(principal.teamId, params.id)) } }),
+  handler: async ({ principal, params }) => ({
+    body: { runner: readRunnerView(await getRunnerBySeq(principal.teamId, params.id)) },
+  }),
 });
 
 /** `GET /runners/:id/pods?status&limit&offset` → `{pods, total, limit, offset}`, newest first. */

@@ -1,4 +1,9 @@
-import { acceptInvitation as accept, createInvitation as create, listInvitations as list, revokeInvitation as revoke } from "../../core/teams/manageInvitations";
+import {
+  acceptInvitation as accept,
+  createInvitation as create,
+  listInvitations as list,
+  revokeInvitation as revoke,
+} from "../../core/teams/manageInvitations";
 import { endpoint } from "../../http/route";
 import { SIGNED_IN, TEAM_ADMIN } from "./auth";
 import { invitationBody, invitationParams, teamParams } from "./schemas";
@@ -11,7 +16,10 @@ export const createInvitation = endpoint({
   auth: TEAM_ADMIN,
   params: teamParams,
   body: invitationBody,
-  handler: async ({ principal, body, now }) => ({ status: 201, body: await create(principal.teamId, principal, body.email, body.role, now) }),
+  handler: async ({ principal, body, now }) => ({
+    status: 201,
+    body: await create(principal.teamId, principal, body.email, body.role, now),
+  }),
 });
 
 /** `GET /teams/:teamId/invitations` (admin) → `{ invitations }`, newest first, with their status. */
@@ -44,5 +52,7 @@ export const acceptInvitation = endpoint({
   path: "/teams/:teamId/invitations/:invitationId/accept",
   auth: SIGNED_IN,
   params: invitationParams,
-  handler: async ({ principal, params, now }) => ({ body: await accept(params.teamId, params.invitationId, principal, now) }),
+  handler: async ({ principal, params, now }) => ({
+    body: await accept(params.teamId, params.invitationId, principal, now),
+  }),
 });

@@ -12,7 +12,9 @@ export const login = endpoint({
   path: "/auth/login",
   auth: { public: true },
   body: loginBody,
-  handler: async ({ req, body, now }) => ({ body: await passwordLogin(body.email, body.password, req.ip ?? "unknown", now) }),
+  handler: async ({ req, body, now }) => ({
+    body: await passwordLogin(body.email, body.password, req.ip ?? "unknown", now),
+  }),
 });
 
 /** `POST /auth/refresh` `{ refreshToken }` → `{ idToken, refreshToken, expiresIn, uid }`. */

@@ -22,7 +22,9 @@ export const updateMember = endpoint({
   auth: TEAM_ADMIN,
   params: memberParams,
   body: memberBody,
-  handler: async ({ principal, params, body }) => ({ body: await setMemberRole(principal.teamId, principal, params.uid, body.role) }),
+  handler: async ({ principal, params, body }) => ({
+    body: await setMemberRole(principal.teamId, principal, params.uid, body.role),
+  }),
 });
 
 /** `DELETE /teams/:teamId/members/:uid` → `{ ok: true }`: leave (own uid, any role) or remove (admin). */

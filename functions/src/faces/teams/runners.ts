@@ -14,7 +14,10 @@ export const createRunnerToken = endpoint({
   auth: TEAM_ADMIN,
   params: teamParams,
   body: runnerTokenBody,
-  handler: async ({ principal, body, now }) => ({ status: 201, body: await mintRunnerToken(ownerFor(principal), body.name, (body.scopes ?? []) as Scope[], now) }),
+  handler: async ({ principal, body, now }) => ({
+    status: 201,
+    body: await mintRunnerToken(ownerFor(principal), body.name, (body.scopes ?? []) as Scope[], now),
+  }),
 });
 
 /** `GET /teams/:teamId/runner-tokens` → `{ tokens }` without secrets. */

@@ -10,7 +10,9 @@ const MAX_REFRESH_TOKEN_LENGTH = 4096;
 export const roleSchema = z.enum(ROLES);
 export const emailSchema = z.string().trim().email().max(320);
 
-export const loginBody = z.object({ email: emailSchema, password: z.string().min(1).max(MAX_PASSWORD_LENGTH) }).strict();
+export const loginBody = z
+  .object({ email: emailSchema, password: z.string().min(1).max(MAX_PASSWORD_LENGTH) })
+  .strict();
 export const refreshBody = z.object({ refreshToken: z.string().min(1).max(MAX_REFRESH_TOKEN_LENGTH) }).strict();
 
 export const teamBody = z.object({ name: nameSchema }).strict();

@@ -41,7 +41,9 @@ export const renameTeam = endpoint({
   auth: TEAM_ADMIN,
   params: teamParams,
   body: teamBody,
-  handler: async ({ principal, body, now }) => ({ body: await rename(principal.teamId, principal.role, body.name, now) }),
+  handler: async ({ principal, body, now }) => ({
+    body: await rename(principal.teamId, principal.role, body.name, now),
+  }),
 });
 
 /** `DELETE /teams/:teamId` (owner) → `{ ok: true }`; 409 for a personal team or one still at work. */

@@ -13,9 +13,15 @@ export const createRunnerInstance = endpoint({
   auth: TEAM_ADMIN,
   body: z.object({ kind: z.enum(["user", "global"]), name: nameSchema.optional() }).strict(),
   handler: async ({ principal, body, now }) => {
-    assert(body.kind === "user" || (await principal.isAdmin()), new PermissionDenied("ADMIN_REQUIRED", "Global runner instances need an admin."));
+    assert(
+      body.kind === "user" || (await principal.isAdmin()),
+      new PermissionDenied("ADMIN_REQUIRED", "Global runner instances need an admin."),
+    );
     const name = body.name ?? `${body.kind} runner`;
-    const created = await createCredential({ kind: "runner", pool: body.kind, name, ownerUid: principal.uid, teamId: principal.teamId }, now);
+    const created = await createCredential(
+      { kind: "runner", pool: body.kind, name, ownerUid: principal.uid, teamId: principal.teamId },
+      now,
+    );
     return {
       status: 201,
       body: {

@@ -10,5 +10,7 @@ export const heartbeatWorkspaceJob = endpoint({
   path: "/heartbeatWorkspaceJob",
   auth: RUNNER_KEY,
   body: workspaceRef,
-  handler: async ({ principal, body, now }) => ({ body: { ok: true, ...(await heartbeat(principal, body.workspaceId, now)) } }),
+  handler: async ({ principal, body, now }) => ({
+    body: { ok: true, ...(await heartbeat(principal, body.workspaceId, now)) },
+  }),
 });

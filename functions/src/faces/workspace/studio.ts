@@ -24,7 +24,12 @@ export const createWorkspace = endpoint({
   method: "POST",
   path: "/api/workspaces",
   auth: STUDIO_USER,
-  body: z.object({ title: z.string().trim().min(1).max(MAX_TITLE_CHARS), idea: z.string().trim().min(1).max(MAX_IDEA_CHARS).optional() }).strict(),
+  body: z
+    .object({
+      title: z.string().trim().min(1).max(MAX_TITLE_CHARS),
+      idea: z.string().trim().min(1).max(MAX_IDEA_CHARS).optional(),
+    })
+    .strict(),
   handler: async ({ principal, body, now }) => {
     const { id } = await create(ownerFor(principal), body, now);
     return { status: 201, body: await readWorkspace(principal.teamId, id) };
@@ -57,7 +62,12 @@ export const postWorkspaceMessage = endpoint({
   path: "/api/workspaces/:workspaceId/messages",
   auth: STUDIO_USER,
   params: workspaceParams,
-  body: z.object({ text: z.string().trim().min(1).max(MAX_MESSAGE_CHARS), subtitle: z.string().trim().min(1).max(MAX_TITLE_CHARS).optional() }).strict(),
+  body: z
+    .object({
+      text: z.string().trim().min(1).max(MAX_MESSAGE_CHARS),
+      subtitle: z.string().trim().min(1).max(MAX_TITLE_CHARS).optional(),
+    })
+    .strict(),
   handler: async ({ principal, params, body, now }) => {
     const message = await postMessage(principal.teamId, params.workspaceId, body, now);
     return { status: 201, body: { message: { ...message, createdAt: message.createdAt.toDate().toISOString() } } };
@@ -89,7 +99,12 @@ export const downloadWorkspaceFile = endpoint({
     const file = await readDeliverableFile(principal.teamId, params.workspaceId, params.deliverableId);
     const bytes = file === null ? null : await blobStore().get(file.blob);
     if (file === null || bytes === null) throw new NotFound("FILE_NOT_FOUND", "No such file.");
-    sendAttachment(res, { bytes, contentType: file.blob.contentType, fileName: file.name.split("/").pop() ?? "file", etag: file.blob.sha256 });
+    sendAttachment(res, {
+      bytes,
+      contentType: file.blob.contentType,
+      fileName: file.name.split("/").pop() ?? "file",
+      etag: file.blob.sha256,
+    });
     return ALREADY_SENT;
   },
 });
