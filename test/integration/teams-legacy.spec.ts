@@ -27,45 +27,39 @@ describe("teams: data from before teams", () => {
         revokedAt: null,
         lastUsedAt: null,
       });
-    await db
-      .collection("runners")
-      .doc(`${user.uid}:old-runner`)
-      .create({
-        ownerUid: user.uid,
-        runnerId: "old-runner",
-        seq: 1,
-        credentialId,
-        name: "old-runner",
-        version: "1",
-        os: "linux",
-        arch: "x64",
-        tags: [],
-        maxConcurrency: 1,
-        status: "offline",
-        heldJobs: 0,
-        reportedJobs: 0,
-        lastHeartbeatAt: at,
-        offlineAt: at,
-        claimLock: null,
-        createdAt: at,
-        updatedAt: at,
-      });
-    await db
-      .collection("workspaces")
-      .doc("oldws")
-      .create({
-        ownerUid: user.uid,
-        title: "Old workspace",
-        idea: null,
-        messageCount: 0,
-        messageSeq: 0,
-        activeJobId: null,
-        lastJobId: null,
-        lastJobStatus: null,
-        priorSummary: null,
-        createdAt: at,
-        updatedAt: at,
-      });
+    await db.collection("runners").doc(`${user.uid}:old-runner`).create({
+      ownerUid: user.uid,
+      runnerId: "old-runner",
+      seq: 1,
+      credentialId,
+      name: "old-runner",
+      version: "1",
+      os: "linux",
+      arch: "x64",
+      tags: [],
+      maxConcurrency: 1,
+      status: "offline",
+      heldJobs: 0,
+      reportedJobs: 0,
+      lastHeartbeatAt: at,
+      offlineAt: at,
+      claimLock: null,
+      createdAt: at,
+      updatedAt: at,
+    });
+    await db.collection("workspaces").doc("oldws").create({
+      ownerUid: user.uid,
+      title: "Old workspace",
+      idea: null,
+      messageCount: 0,
+      messageSeq: 0,
+      activeJobId: null,
+      lastJobId: null,
+      lastJobStatus: null,
+      priorSummary: null,
+      createdAt: at,
+      updatedAt: at,
+    });
 
     // The old key works, in the personal team, and sees the old runner.
     const runners = await call<{ data: { id: string }[] }>("GET", "/api/runners", {
