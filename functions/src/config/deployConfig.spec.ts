@@ -121,6 +121,6 @@ describe("production settings", () => {
     const defines = [...source.matchAll(/define(?:Int|String|Secret|Boolean)\("(\w+)", \{([^}]*)\}/g)];
     assert.ok(defines.length >= 10);
     for (const [, name, options] of defines)
-      assert.match(options ?? "", /description: "[^"]{10,}"/, `${name ?? "?"} has a description`);
+      assert.match(options ?? "", /description:\s*"[^"]{10,}"/, `${name ?? "?"} has a description`);
   });
 });

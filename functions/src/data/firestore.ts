@@ -1,7 +1,7 @@
 import { getApps, initializeApp, type App } from "firebase-admin/app";
 import { getFirestore, type Firestore } from "firebase-admin/firestore";
 
-let instance: Firestore | undefined;
+let instance: { app: App; firestore: Firestore } | undefined;
 
 /** The process-wide Admin SDK app (project and emulator hosts come from the environment). */
 export function adminApp(): App {
@@ -13,9 +13,12 @@ export function adminApp(): App {
  * Firestore (or the official emulator); in production it is the project's database.
  */
 export function db(): Firestore {
-  if (instance === undefined) {
-    instance = getFirestore(adminApp());
-    instance.settings({ ignoreUndefinedProperties: true });
+  const app = adminApp();
+  // A handle is kept per app: one whose app was deleted (tests do) is never handed out again.
+  if (instance?.app !== app) {
+    const firestore = getFirestore(app);
+    firestore.settings({ ignoreUndefinedProperties: true });
+    instance = { app, firestore };
   }
-  return instance;
+  return instance.firestore;
 }
