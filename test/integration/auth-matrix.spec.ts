@@ -274,7 +274,7 @@ describe("authorization matrix: every route × every caller", () => {
       body: {},
     });
     assert.equal(minted.status, 201, JSON.stringify(minted.body));
-    const request = { headers: { authorization: `Bearer ${minted.body.key}` } } as unknown as Request;
+    const request = { headers: { authorization: `Bearer ${minted.body.key}` }, query: {} } as unknown as Request;
     const endpoints: Endpoint[] = Object.values(functions).flatMap((fn) => endpointsOf(fn));
     const wrong: string[] = [];
     for (const endpoint of endpoints) {

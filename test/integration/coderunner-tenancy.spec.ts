@@ -134,11 +134,12 @@ describe("Coderunner tenancy and authentication (seed 000)", () => {
       403,
       "NOT_A_TENANT_RUNNER_KEY",
     );
+    // A user's key is the wrong kind of key here whatever its scopes: refused before its scopes are read.
     const readOnly = await createApiKey(user, ["runners:read"]);
     assertRefused(
       await call("POST", "/api/coderunner/executions/lease", { token: readOnly.key, body: {} }),
       403,
-      "MISSING_SCOPE",
+      "NOT_A_TENANT_RUNNER_KEY",
     );
     assertRefused(
       await call("POST", "/api/coderunner/executions/lease", {
