@@ -38,6 +38,7 @@ export interface Runner {
   status: string;
   currentJobs: number;
   reportedJobs: number;
+  heldJobs: number;
   lastHeartbeatAt: string;
   createdAt: string;
 }

@@ -1,4 +1,5 @@
 import { Timestamp } from "firebase-admin/firestore";
+import { extendLease } from "../jobs/extendLease";
 import { db } from "../../data/firestore";
 import { assertTaskHeld, readOwnedTask } from "./heldTask";
 import { taskView, type TaskPhase } from "./reviewTask";
@@ -12,8 +13,7 @@ export async function updateTaskPhase(teamId: string, taskId: string, runnerId: 
     const { ref, job } = await readOwnedTask(tx, teamId, taskId);
     assertTaskHeld(job, teamId, runnerId, now);
     const at = Timestamp.fromDate(now);
-    const expiresAt = Timestamp.fromMillis(now.getTime() + job.leaseMs);
-    tx.update(ref, { status: "RUNNING", phase, phaseAt: at, "lease.expiresAt": expiresAt, leaseExpiresAt: expiresAt, updatedAt: at });
+    const expiresAt = extendLease(tx, ref, job, now, { status: "RUNNING", phase, phaseAt: at });
     const lease = job.lease === null ? null : { ...job.lease, expiresAt };
     return taskView(ref.id, { ...job, status: "RUNNING", phase, phaseAt: at, lease, leaseExpiresAt: expiresAt, updatedAt: at });
   });

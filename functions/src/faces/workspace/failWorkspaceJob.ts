@@ -2,15 +2,15 @@ import { z } from "zod";
 import { failWorkspaceJob as fail } from "../../core/workspaces/failWorkspaceJob";
 import { endpoint } from "../../http/route";
 import { RUNNER_KEY } from "./auth";
-import { workspaceRef } from "./schemas";
+import { endingRef } from "./schemas";
 
 /** Longest stored failure reason. */
 export const MAX_ERROR_CHARS = 2_000;
 
 /** The failure body; exported for the reference runner's client. */
-export const failBody = workspaceRef.extend({ error: z.string().trim().min(1).max(MAX_ERROR_CHARS) });
+export const failBody = endingRef.extend({ error: z.string().trim().min(1).max(MAX_ERROR_CHARS) });
 
-/** `POST /failWorkspaceJob` `{ workspaceId, error }` → `{ ok: true }`; 409 without the lease. */
+/** `POST /failWorkspaceJob` `{ workspaceId, error, jobId? }` → `{ ok: true }` (again on a repeat); 409 without the lease. */
 export const failWorkspaceJob = endpoint({
   face: "workspace",
   method: "POST",
@@ -18,7 +18,7 @@ export const failWorkspaceJob = endpoint({
   auth: RUNNER_KEY,
   body: failBody,
   handler: async ({ principal, body, now }) => {
-    await fail(principal, body.workspaceId, body.error, now);
+    await fail(principal, body.workspaceId, body.error, now, body.jobId);
     return { body: { ok: true } };
   },
 });

@@ -6,3 +6,6 @@ import { idSchema } from "../../http/schemas";
  * evolves); the fields they do know are checked strictly.
  */
 export const workspaceRef = z.object({ workspaceId: idSchema });
+
+/** Complete and fail may name the job (`workspace.jobId` of the lease answer): another job is refused. */
+export const endingRef = workspaceRef.extend({ jobId: idSchema.optional() });
