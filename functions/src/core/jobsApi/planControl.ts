@@ -47,7 +47,7 @@ export function planControl(jobId: string, job: GenericJob, action: JobAction, a
       if (isFinal(job.status)) throw finished(job);
       if (job.status === "PAUSED") {
         if (job.awaitingStart) throw new Conflict("NOT_STARTED", "This child has not been started; use its start control.");
-        return { kind: "update", fields: { ...pendingFields(job.queue, jobId, at), "control.pauseRequested": false }, ends: false };
+        return { kind: "update", fields: { ...pendingFields(job, jobId, at), "control.pauseRequested": false }, ends: false };
       }
       return job.control.pauseRequested ? { kind: "update", fields: { "control.pauseRequested": false, updatedAt: at }, ends: false } : NOOP;
   }
@@ -68,7 +68,7 @@ export function planChildControl(childId: string, child: GenericJob, action: Chi
       return planControl(childId, child, action, at);
     case "start":
       if (child.status === "PAUSED" && child.awaitingStart) {
-        return { kind: "update", fields: { ...pendingFields(child.queue, childId, at), awaitingStart: false, enqueuedAt: at }, ends: false };
+        return { kind: "update", fields: { ...pendingFields(child, childId, at), awaitingStart: false, enqueuedAt: at }, ends: false };
       }
       if (isFinal(child.status)) throw new Conflict("CHILD_FINISHED", `The child already ended (${child.status}); use rerun.`, { status: child.status });
       if (child.status === "PAUSED") throw new Conflict("CHILD_PAUSED", "The child was paused; use resume.");
@@ -87,7 +87,7 @@ export function planChildControl(childId: string, child: GenericJob, action: Chi
       return {
         kind: "update",
         fields: {
-          ...pendingFields(child.queue, childId, at),
+          ...pendingFields(child, childId, at),
           ...CLEAR_CONTROLS,
           enqueuedAt: at,
           attempts: 0,
