@@ -17,3 +17,14 @@ export function wholeNumber(min: number, max: number) {
 }
 
 export const scopeSchema = z.enum(SCOPES as [string, ...string[]]);
+
+/** `waitMs` of a lease call: how long it may wait for work (0–25,000 ms; absent: answer at once). */
+export const leaseWaitMs = z.number().int().min(0).max(25_000).default(0);
+
+/** The same as a query parameter (`?waitMs=5000`). */
+export const leaseWaitMsParam = z
+  .string()
+  .regex(/^\d{1,5}$/, "a whole number of milliseconds from 0 to 25000")
+  .transform(Number)
+  .pipe(z.number().int().min(0).max(25_000))
+  .optional();

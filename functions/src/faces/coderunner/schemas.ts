@@ -2,7 +2,7 @@ import { z } from "zod";
 import { MAX_CRON_CHARS } from "../../core/code/deploymentConfig";
 import { MAX_DEFINITION_NAME_CHARS, MAX_DESCRIPTION_CHARS, MAX_ERROR_CHARS, MAX_OUTPUT_BYTES } from "../../core/code/model";
 import { MAX_OVERVIEW_DEFINITIONS, MAX_OVERVIEW_EXECUTIONS } from "../../core/code/readOverview";
-import { idSchema, wholeNumber } from "../../http/schemas";
+import { idSchema, leaseWaitMs, wholeNumber } from "../../http/schemas";
 
 /**
  * Seed 000 bodies, with the seed's own casing (camelCase for definitions, PascalCase for deploy).
@@ -66,7 +66,7 @@ export const appVersionParams = appParams.extend({ versionId: idSchema });
 
 /** Runner side. Lease tokens are 16 random bytes, base64url. */
 export const leaseToken = z.string().min(1).max(64);
-export const leaseBody = z.object({ limit: z.number().int().min(1).max(10).default(1) }).strict();
+export const leaseBody = z.object({ limit: z.number().int().min(1).max(10).default(1), waitMs: leaseWaitMs }).strict();
 export const heldBody = z.object({ leaseToken });
 export const completeBody = z.object({
   leaseToken,

@@ -3,7 +3,7 @@ import { DEFAULT_MAX_CONCURRENCY, MAX_CONCURRENCY } from "../../core/runners/lim
 import { TASK_PHASES } from "../../core/runners/reviewTask";
 import { unstorableReason } from "../../core/runners/storable";
 import { InvalidArgument } from "../../http/errors";
-import { MAX_NAME_LENGTH } from "../../http/schemas";
+import { leaseWaitMsParam, MAX_NAME_LENGTH } from "../../http/schemas";
 
 /** Path words under /api/runners that runner ids may not take (their routes would shadow them). */
 const RESERVED_RUNNER_IDS = ["register", "tasks"];
@@ -141,6 +141,7 @@ export const claimQuery = z.object({
     .transform(Number)
     .pipe(z.number().int().min(1).max(MAX_CLAIM_LIMIT))
     .optional(),
+  waitMs: leaseWaitMsParam,
 });
 
 const fileChange = z

@@ -8,6 +8,7 @@ import { DEFAULT_JOB_LEASE_MS, MAX_ARTIFACT_BYTES } from "../../core/jobsApi/mod
 import { releaseJob } from "../../core/jobsApi/releaseJob";
 import { uploadArtifact } from "../../core/jobsApi/uploadArtifact";
 import { endpoint } from "../../http/route";
+import { leaseWaitMs } from "../../http/schemas";
 import { JOBS_RUNNER } from "./auth";
 import { appendLogsBody, errorText, heartbeatRunnerBody, jobParams, leaseToken, runnerId, runnerRef, storableObject } from "./schemas";
 import { artifactName, MULTIPART_OVERHEAD_BYTES, readUpload } from "./upload";
@@ -26,6 +27,7 @@ export const leaseRunnerBody = z.object({
   runnerId,
   tags: z.array(z.string().trim().min(1).max(64)).max(MAX_RUNNER_TAGS).default([]),
   limit: z.number().int().min(1).max(MAX_LEASE_BATCH).default(1),
+  waitMs: leaseWaitMs,
 });
 export const completeRunnerBody = runnerRef.extend({ result: storableObject.default({}) });
 export const failRunnerBody = runnerRef.extend({ error: errorText });
@@ -33,7 +35,7 @@ export const releaseRunnerBody = runnerRef.extend({ status: z.enum(["PENDING", "
 /** Headers of an artifact upload (its bytes are the raw body). */
 export const artifactHeaders = z.object({ "x-runner-id": runnerId, "x-lease-token": leaseToken, "x-artifact-name": z.string().max(1000).optional() });
 
-/** `POST /jobs/runner/lease` `{ runnerId, tags?, limit? }` → `{ jobs: [{ id, leaseToken, leaseExpiresAt, type, workflowPath, params, … }] }`. */
+/** `POST /jobs/runner/lease` `{ runnerId, tags?, limit?, waitMs? }` → `{ jobs: [{ id, leaseToken, leaseExpiresAt, type, workflowPath, params, … }] }`. */
 export const leaseRunnerJobs = endpoint({
   face: "jobs",
   method: "POST",
@@ -43,7 +45,7 @@ export const leaseRunnerJobs = endpoint({
   handler: async ({ principal, body, now }) => ({
     body: await leaseJobs(
       { teamId: principal.teamId, runnerId: body.runnerId },
-      { tags: body.tags, limit: body.limit, leaseMs: intParam(JOB_LEASE_MS, DEFAULT_JOB_LEASE_MS) },
+      { tags: body.tags, limit: body.limit, leaseMs: intParam(JOB_LEASE_MS, DEFAULT_JOB_LEASE_MS), waitMs: body.waitMs },
       now,
     ),
   }),
