@@ -41,7 +41,7 @@ const unicode = ["\u0000", "\uD800", "\uFFFF", "🧨".repeat(200), "\u202Eevil",
 
 const junk = fc.oneof(
   fc.jsonValue({ maxDepth: 3 }),
-  fc.dictionary(fc.constantFrom("workspaceId", "name", "kind", "type", "payload", "status", "logs", "scopes", "title", "text", "target", "runnerId", "DefinitionId", "error", "summaryText", "assistantMessage"), fc.jsonValue({ maxDepth: 2 })),
+  fc.dictionary(fc.constantFrom("workspaceId", "name", "kind", "type", "payload", "status", "logs", "scopes", "title", "text", "target", "runnerId", "DefinitionId", "error", "summaryText", "assistantMessage", "waitMs", "jobId"), fc.jsonValue({ maxDepth: 2 })),
   fc.constantFrom<unknown>(null, [], "", 0, true, "x".repeat(70_000), Array.from({ length: 5_000 }, () => 1), { kind: "user", extra: "field" }, ...unicode.map((u) => ({ workspaceId: u, name: u, text: u, title: u }))),
 );
 
