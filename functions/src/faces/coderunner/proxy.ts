@@ -9,7 +9,7 @@ import { endpoint } from "../../http/route";
 import { assertWorkspace, callerOf, CONTROL_PLANE, type Caller } from "./auth";
 import { parseUpload } from "./multipart";
 import { appParams, appVersionParams, definitionBody, proxyDeployBody, runBody } from "./schemas";
-import { MAX_RUN_BODY_BYTES, MAX_UPLOAD_BODY_BYTES, runInputJson, uploadMessage } from "./upstream";
+import { MAX_RUN_BODY_BYTES, MAX_UPLOAD_BODY_BYTES, queuedAnswer, runInputJson, uploadMessage } from "./upstream";
 import { deploymentView, versionView } from "./views";
 
 /**
@@ -178,10 +178,6 @@ export const proxyRun = endpoint({
       "onetime",
       now,
     );
-    return {
-      status: 202,
-      message: "Execution queued",
-      body: { executionId: run.executionId, deploymentId: run.deploymentId, status: "PENDING" },
-    };
+    return queuedAnswer(run);
   },
 });

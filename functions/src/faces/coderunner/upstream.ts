@@ -36,6 +36,15 @@ export function runInputJson(payload: Record<string, unknown>): string {
 }
 
 /** `POST /api/definitions` → 201 `{ id }`. */
+/** Seed 000's answer to a run: 202, the execution queued. */
+export function queuedAnswer(run: { executionId: string; deploymentId: string }) {
+  return {
+    status: 202,
+    message: "Execution queued",
+    body: { executionId: run.executionId, deploymentId: run.deploymentId, status: "PENDING" },
+  };
+}
+
 export const createDefinition = endpoint({
   face: "coderunner",
   method: "POST",
@@ -182,11 +191,7 @@ export const runOnetime = endpoint({
       "onetime",
       now,
     );
-    return {
-      status: 202,
-      message: "Execution queued",
-      body: { executionId: run.executionId, deploymentId: run.deploymentId, status: "PENDING" },
-    };
+    return queuedAnswer(run);
   },
 });
 
@@ -209,11 +214,7 @@ export const invokeDeployment = endpoint({
       "endpoint",
       now,
     );
-    return {
-      status: 202,
-      message: "Execution queued",
-      body: { executionId: run.executionId, deploymentId: run.deploymentId, status: "PENDING" },
-    };
+    return queuedAnswer(run);
   },
 });
 
