@@ -88,11 +88,12 @@ describe("authorization matrix: every route × every caller", () => {
     await call("DELETE", `/api/keys/${revokedKey.keyId}`, { token: user.idToken });
     const bearer = (t: string) => ({ authorization: `Bearer ${t}` });
     const cp = { "x-client-key": TENANT, "x-userid": "7" };
-    const tenantKey = await call<{ key: string }>("POST", "/api/coderunner/runner-keys", {
+    const tenantKey = await call<{ data: { key: string } }>("POST", "/api/coderunner/runner-keys", {
       headers: { ...bearer(await controlPlaneToken(TENANT)), ...cp },
       body: {},
     });
     assert.equal(tenantKey.status, 201, JSON.stringify(tenantKey.body));
+    assert.match(tenantKey.body.data.key, /^[\w-]+\.[\w-]+$/, "the tenant runner key, from the envelope's data");
     const scopedKeys = new Map<string, string>();
     for (const scope of ["runners:read", "runners:write", "jobs:read", "jobs:write"]) {
       // A key holding every scope but this one.
@@ -122,7 +123,7 @@ describe("authorization matrix: every route × every caller", () => {
       },
       {
         name: "tenant runner key",
-        headers: bearer(tenantKey.body.key),
+        headers: bearer(tenantKey.body.data.key),
         expect: (r) => (accepts(r, "tenantRunner") ? "accepted" : accepts(r, "apiKey") ? 403 : 401),
       },
       { name: "ID token", headers: bearer(user.idToken), expect: (r) => (accepts(r, "user") ? "accepted" : 401) },

@@ -126,14 +126,15 @@ describe("bad input on every route", () => {
       .setIssuedAt()
       .setExpirationTime("30m")
       .sign(createPrivateKey(readFileSync(join(DEV_KEY_DIR, "control-plane.private.pem"), "utf8")));
-    const tenantKey = await call<{ key: string }>("POST", "/api/coderunner/runner-keys", {
+    const tenantKey = await call<{ data: { key: string } }>("POST", "/api/coderunner/runner-keys", {
       headers: { authorization: `Bearer ${cpToken}`, "x-client-key": TENANT, "x-userid": "7" },
       body: {},
     });
     assert.equal(tenantKey.status, 201, JSON.stringify(tenantKey.body));
+    assert.match(tenantKey.body.data.key, /^[\w-]+\.[\w-]+$/, "the tenant runner key, from the envelope's data");
     const headersFor = (rule: AuthRule): Record<string, string> => {
       if ("public" in rule) return {};
-      if (rule.accept.includes("tenantRunner")) return { authorization: `Bearer ${tenantKey.body.key}` };
+      if (rule.accept.includes("tenantRunner")) return { authorization: `Bearer ${tenantKey.body.data.key}` };
       if (rule.accept.includes("user")) return { authorization: `Bearer ${user.idToken}` };
       if (rule.accept.includes("runner")) return { authorization: `Bearer ${runner.runnerToken}` };
       if (rule.accept.includes("apiKey")) return { authorization: `Bearer ${key.key}` };

@@ -26,7 +26,8 @@ import {
 function listener(trace: string): string[] {
   const script = [
     "const fs=require('fs');",
-    `fs.appendFileSync(${JSON.stringify(trace)},process.env.RUNNER_JOB_ID+' start '+process.pid+'\\n');`,
+    // With its PID namespace, as jobScript does: in the sandbox the pid is the namespace's own.
+    `fs.appendFileSync(${JSON.stringify(trace)},process.env.RUNNER_JOB_ID+' start '+process.pid+' '+process.env.RUNNER_ID+' '+fs.readlinkSync('/proc/self/ns/pid')+'\\n');`,
     "console.log('listening');",
     "const rl=require('readline').createInterface({input:fs.createReadStream(null,{fd:Number(process.env.RUNNER_CONTROL_FD)})});",
     "rl.on('line',l=>{const m=JSON.parse(l);console.log('got '+m.type+(m.text?': '+m.text:''));if(m.text==='finish')process.exit(0);});",

@@ -78,7 +78,7 @@ describe("Studio (browser): teams", function () {
     await a.page.getByRole("form", { name: "Create a runner token" }).getByLabel("Name").fill("build farm");
     await a.page.getByRole("button", { name: "Create runner token" }).click();
     const box = a.page.getByRole("region", { name: "runner token", exact: true });
-    const token = await box.getByRole("textbox").inputValue();
+    const token = await box.getByRole("textbox", { name: "runner token", exact: true }).inputValue();
     assert.match(await textOf(box), /shown only once/);
     const registered = await call("POST", "/api/runners/register", {
       headers: { "x-api-key": token, "x-runner-id": "team-box", "x-runner-name": "Team box" },

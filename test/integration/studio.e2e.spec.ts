@@ -31,7 +31,7 @@ async function revealedSecret(page: Page, label: "runner key" | "API key"): Prom
   const box = page.getByRole("region", { name: label, exact: true });
   await box.waitFor();
   assert.match(await textOf(box), /shown only once/);
-  return box.getByRole("textbox").inputValue();
+  return box.getByRole("textbox", { name: label, exact: true }).inputValue();
 }
 
 describe("Studio (browser)", function () {
