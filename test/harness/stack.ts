@@ -102,6 +102,8 @@ export async function call<T = Record<string, unknown>>(
     headers?: Record<string, string>;
     rawBody?: string | Uint8Array;
     timeoutMs?: number;
+    /** Another server than the stack's Hosting (the in-process functions, test/harness/inProcess.ts). */
+    base?: string;
   } = {},
 ): Promise<ApiResponse<T>> {
   const headers: Record<string, string> = { ...options.headers };
@@ -111,7 +113,7 @@ export async function call<T = Record<string, unknown>>(
     headers["content-type"] ??= "application/json";
     body = JSON.stringify(options.body);
   }
-  const response = await fetch(`${API_BASE}${path}`, {
+  const response = await fetch(`${options.base ?? API_BASE}${path}`, {
     method,
     headers,
     body,

@@ -9,14 +9,17 @@ import { createPrivateKey } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { SignJWT } from "jose";
-import { type AuthRule } from "../../functions/src/auth/authenticate";
+import type { Request } from "firebase-functions/v2/https";
+import { authenticate, type AuthRule } from "../../functions/src/auth/authenticate";
 import * as functions from "../../functions/src/index";
+import { ApiError } from "../../functions/src/http/errors";
 import { endpointsOf, type Endpoint } from "../../functions/src/http/route";
 import { DEV_KEY_DIR, PROJECT_ID } from "../../scripts/stack";
 import { createApiKey, createInstance } from "../harness/fixtures";
 import { createJob } from "./jobs-fixtures";
 import { createTeam, inTeam, join as joinTeam, type Role } from "./teams-fixtures";
-import { call, createUser } from "../harness/stack";
+import { serveFunctionsInProcess } from "../harness/inProcess";
+import { adminDb, call, createUser } from "../harness/stack";
 
 const TENANT = "11111111-2222-4333-8444-555555555555";
 const OTHER_TENANT = "99999999-8888-4777-8666-555555555555";
@@ -168,11 +171,6 @@ describe("authorization matrix: every route × every caller", () => {
       }
     }
 
-    // Boot each function's first worker before timing anything: a cold start on two busy cores
-    // can take longer than a caller should ever wait.
-    await inBatches(endpoints, 4, async (endpoint) => {
-      await call(endpoint.method, concrete(endpoint.path), { timeoutMs: 65_000 }).catch(() => undefined);
-    });
     // Team callers: a real team with one user per role, a removed member and a stranger. Each
     // calls every route in that team (the path's :teamId, else the team header). An unfinished
     // job keeps the owner's DELETE /teams/:teamId from taking the team away mid-run (409).
@@ -216,8 +214,14 @@ describe("authorization matrix: every route × every caller", () => {
     for (const caller of teamCallers)
       for (const endpoint of endpoints) cases.push({ endpoint, caller, headers: caller.headers, teamId: team.teamId });
 
+    // Every case in-process (the same exports, routed by firebase.json's rewrites), and a sample
+    // through the functions emulator: each route once, the callers taken in turn, so every route
+    // and every caller is seen over the deployed wiring as well.
     const mismatches: string[] = [];
-    await inBatches(cases, 12, async ({ endpoint, caller, headers, teamId }) => {
+    const check = async (
+      { endpoint, caller, headers, teamId }: (typeof cases)[number],
+      where: { base?: string; label: string },
+    ) => {
       const expected = caller.expect(endpoint.auth, endpoint.path, endpoint.method);
       const started = Date.now();
       let response: { status: number; body: unknown };
@@ -228,12 +232,13 @@ describe("authorization matrix: every route × every caller", () => {
           {
             headers,
             timeoutMs: 45_000,
+            ...(where.base === undefined ? {} : { base: where.base }),
             ...(endpoint.method === "GET" || endpoint.method === "DELETE" ? {} : { body: {} }),
           },
         );
       } catch (error) {
         mismatches.push(
-          `${endpoint.method} ${endpoint.path} with ${caller.name}: no answer within 45 s (${String(error)})`,
+          `${endpoint.method} ${endpoint.path} with ${caller.name} (${where.label}): no answer within 45 s (${String(error)})`,
         );
         return;
       }
@@ -256,12 +261,65 @@ describe("authorization matrix: every route × every caller", () => {
               : response.status === expected;
       if (!ok)
         mismatches.push(
-          `${endpoint.method} ${endpoint.path} with ${caller.name}: expected ${expected}, got ${response.status} ${JSON.stringify(response.body).slice(0, 160)}`,
+          `${endpoint.method} ${endpoint.path} with ${caller.name} (${where.label}): expected ${expected}, got ${response.status} ${JSON.stringify(response.body).slice(0, 160)}`,
         );
+    };
+    const inProcess = await serveFunctionsInProcess();
+    try {
+      await inBatches(cases, 24, (c) => check(c, { base: inProcess.base, label: "in-process" }));
+    } finally {
+      await inProcess.stop();
+    }
+    console.log(`      matrix in-process: ${mismatches.length} of ${cases.length} cases differ`);
+    for (const line of mismatches.slice(0, 20)) console.log(`        ${line}`);
+    const sample = endpoints.flatMap((endpoint, i) => {
+      const own = cases.filter((c) => c.endpoint === endpoint);
+      return own.length === 0 ? [] : [own[i % own.length] as (typeof cases)[number]];
     });
+    await inBatches(sample, 6, (c) => check(c, { label: "functions emulator" }));
+    console.log(
+      `      matrix: ${cases.length} cases in-process, ${sample.length} through the functions emulator (${endpoints.length} routes, ${new Set(sample.map((c) => c.caller.name)).size} of ${new Set(cases.map((c) => c.caller.name)).size} callers)`,
+    );
     assert.ok(
       mismatches.length === 0,
       `${mismatches.length} of ${cases.length} cases differ:\n${mismatches.slice(0, 60).join("\n")}`,
     );
+  });
+
+  it("refuses a tenant runner key outside the Coderunner runner routes in-process too (authenticate, not only HTTP)", async function () {
+    this.timeout(120_000);
+    adminDb(); // points this process's Admin SDK (which authenticate() uses) at the stack's Firestore
+    const cp = { "x-client-key": TENANT, "x-userid": "7" };
+    const minted = await call<{ data: { key: string } }>("POST", "/api/coderunner/runner-keys", {
+      headers: { authorization: `Bearer ${await controlPlaneToken(TENANT)}`, ...cp },
+      body: {},
+    });
+    assert.equal(minted.status, 201, JSON.stringify(minted.body));
+    const request = {
+      headers: { authorization: `Bearer ${minted.body.data.key}` },
+      query: {},
+    } as unknown as Request;
+    const endpoints: Endpoint[] = Object.values(functions).flatMap((fn) => endpointsOf(fn));
+    const wrong: string[] = [];
+    for (const endpoint of endpoints) {
+      const outcome = await authenticate(request, endpoint.auth).then(
+        (principal) => (principal === null ? "public" : principal.kind),
+        (error: unknown) => (error instanceof ApiError ? error.status : `threw ${String(error)}`),
+      );
+      const expected =
+        "public" in endpoint.auth
+          ? "public"
+          : accepts(endpoint.auth, "tenantRunner")
+            ? "tenantRunner"
+            : accepts(endpoint.auth, "apiKey")
+              ? 403
+              : 401;
+      if (outcome !== expected) wrong.push(`${endpoint.method} ${endpoint.path}: expected ${expected}, got ${outcome}`);
+    }
+    assert.ok(
+      endpoints.some((e) => !("public" in e.auth) && accepts(e.auth, "tenantRunner")),
+      "some routes take tenant runner keys",
+    );
+    assert.deepEqual(wrong, []);
   });
 });

@@ -3,9 +3,13 @@ import { getFirestore, type Firestore } from "firebase-admin/firestore";
 
 let instance: { app: App; firestore: Firestore } | undefined;
 
-/** The process-wide Admin SDK app (project and emulator hosts come from the environment). */
+/**
+ * The process-wide default Admin SDK app (project and emulator hosts come from the environment).
+ * By name, not the first app: a process that also holds named apps (a test process serving the
+ * functions beside its own harness app) must not borrow one of them.
+ */
 export function adminApp(): App {
-  return getApps()[0] ?? initializeApp();
+  return getApps().find((app) => app.name === "[DEFAULT]") ?? initializeApp();
 }
 
 /**
