@@ -158,6 +158,9 @@ describe("local stack: kill -9 of npm start", function () {
     stop = true;
     await Promise.race([Promise.all(writers), new Promise((r) => setTimeout(r, 10_000))]);
     const acknowledged = { users: [...users], docs: [...docs] };
+    console.log(
+      `      killed npm (${topPid}) after ${acknowledged.users.length} users and ${acknowledged.docs.length} documents; watching ${tree.size} processes`,
+    );
     void db.terminate().catch(() => undefined);
 
     await waitFor(() => [...tree.keys()].every((pid) => !isAlive(pid)), "every stack process to end", 90_000);
