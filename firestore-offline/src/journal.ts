@@ -3,6 +3,7 @@
 //
 //   documents.json       the snapshot (persistence.ts), naming the journal generation after it
 //   documents.<n>.log    generation n: one JSON line per commit or clear, in commit order
+//   documents.pid        the server using the directory (a second one is refused)
 //
 // A commit line is `{"t":"<commit time, ns>","w":[<document> | {"name":…,"deleted":true}, …]}`
 // with each changed document's final state in the export's encoding; a clear is
@@ -66,6 +67,7 @@ export class Journal implements JournalSink {
     options: { compactAfterBytes?: number; onError?: (error: unknown) => void } = {},
   ): Promise<OpenedJournal> {
     await fs.promises.mkdir(dataDir, { recursive: true });
+    takeDirectory(dataDir);
     const snapshot = await importSnapshot(dataDir);
     store.load(snapshot.documents);
     const generations = (await fs.promises.readdir(dataDir))
@@ -121,6 +123,7 @@ export class Journal implements JournalSink {
   close(): void {
     this.closed = true;
     this.closeFile();
+    fs.rmSync(path.join(this.dataDir, OWNER_FILE), { force: true });
   }
 
   private append(entry: Record<string, Json>): void {
@@ -161,6 +164,37 @@ export class Journal implements JournalSink {
   private closeFile(): void {
     if (this.fd !== undefined) fs.closeSync(this.fd);
     this.fd = undefined;
+  }
+}
+
+/**
+ * One server per data directory: a second one would compact away the journal the first is still
+ * appending to. `documents.pid` names the owner; a dead owner's file is taken over.
+ */
+const OWNER_FILE = "documents.pid";
+
+function takeDirectory(dataDir: string): void {
+  const file = path.join(dataDir, OWNER_FILE);
+  for (;;) {
+    try {
+      fs.writeFileSync(file, String(process.pid), { flag: "wx" });
+      return;
+    } catch (error) {
+      if (!(error instanceof Error && "code" in error && error.code === "EEXIST")) throw error;
+    }
+    const owner = Number(fs.readFileSync(file, "utf8").trim());
+    if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && processRuns(owner))
+      throw new Error(`The data directory ${dataDir} is in use by another offline Firestore (pid ${owner}).`);
+    fs.rmSync(file, { force: true });
+  }
+}
+
+function processRuns(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return error instanceof Error && "code" in error && error.code === "EPERM";
   }
 }
 

@@ -74,13 +74,22 @@ describe("firestore-offline: journal", function () {
       };
       for (const w of [0, 1, 2, 3]) void writer(w);
       await waitFor(() => acknowledged.length >= 100, "100 acknowledged writes", 8_000);
+      await assert.rejects(
+        startOfflineFirestore({ port: 0, dataDir }),
+        /in use by another offline Firestore/,
+        "a second server would compact away the journal the first is appending to",
+      );
       child.kill("SIGKILL");
       await exited;
       stop = true;
       // Writes in flight are retried by the SDK for a minute: left to fail on their own (the
       // dead server acknowledges nothing more, so `acknowledged` is final).
       void db.terminate().catch(() => undefined);
-      assert.deepEqual(await fs.readdir(dataDir), ["documents.0.log"], "nothing but the journal was written");
+      assert.deepEqual(
+        (await fs.readdir(dataDir)).sort(),
+        ["documents.0.log", "documents.pid"],
+        "nothing but the journal (and the dead owner's pid) was written",
+      );
 
       const { db: reopened } = await start();
       const found = new Set((await reopened.collection("burst").get()).docs.map((d) => d.id));
