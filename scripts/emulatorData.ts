@@ -9,8 +9,10 @@
  *
  * The stack exports Auth itself, through the Auth emulator's own export endpoints, every few
  * seconds and on stop, rather than with firebase-tools' `--export-on-exit` (which replaces the
- * whole directory on exit and only then): a killed stack loses at most the last interval, and
- * the files the other path wrote stay where they are. The metadata names `firestore` only while
+ * whole directory on exit and only then): the files the other path wrote stay where they are,
+ * and when the stack is killed its watchdog (scripts/watchdog.ts) exports Auth from the
+ * still-running emulator before it stops it. The offline Firestore journals every commit beside
+ * its documents.json (firestore-offline/src/journal.ts). The metadata names `firestore` only while
  * the official emulator's export is present, so the Java emulator never tries to read the
  * offline Firestore's JSON, and firebase-tools never offers it one.
  */

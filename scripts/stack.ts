@@ -4,13 +4,15 @@
  * functions on their schedule (the Pub/Sub emulator cannot run offline). Used by `npm start`,
  * the integration tests and the benchmarks, so all three run the same stack.
  */
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join, resolve } from "node:path";
 import "./hermetic";
 import { exportAuth, firestoreDataDir, hasExport, migrateOldLayout } from "./emulatorData";
+import { ancestorsInGroup, isAlive, killGroup, killOrphanedWorkers } from "./processTree";
+import type { WatchdogConfig } from "./watchdog";
 import { startScheduler, type Scheduler } from "./scheduler";
 
 export const ROOT = resolve(__dirname, "..");
@@ -21,6 +23,8 @@ export const API_BASE = `http://127.0.0.1:${PORTS.hosting}`;
 export const FUNCTIONS_BASE = `http://127.0.0.1:${PORTS.functions}/${PROJECT_ID}/${REGION}`;
 const STATE_DIR = join(ROOT, ".runnerplane");
 const LOCK_FILE = join(STATE_DIR, "stack.lock");
+/** What the watchdog (scripts/watchdog.ts) did, when it had to act. */
+export const WATCHDOG_LOG = join(STATE_DIR, "watchdog.log");
 export const DEV_KEY_DIR = join(STATE_DIR, "dev-keys");
 const READY_TIMEOUT_MS = 180_000;
 /**
@@ -67,6 +71,8 @@ export interface Stack {
 export async function startStack(options: StackOptions): Promise<Stack> {
   const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
   acquireLock();
+  // Ends the emulators if this process, or the `npm start` above it, dies without stop().
+  const watchdog = startWatchdog(options.dataDir);
   const children: ChildProcess[] = [];
   let scheduler: Scheduler | undefined;
   // If this process is killed or exits without stop(), take the emulators down with it.
@@ -105,6 +111,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   let stopped: Promise<void> | undefined;
   const stop = () => (stopped ??= stopAll());
   const stopAll = async () => {
+    // The watchdog now watches only this process: should it die before the end of this stop
+    // (tsx, relaying Ctrl-C, may SIGKILL it), the watchdog finishes the stop.
+    signalWatchdog("SIGUSR1");
     scheduler?.stop();
     clearInterval(authExport);
     if (children.length > 0) await saveAuth();
@@ -113,8 +122,12 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     process.off("exit", killAll);
     process.off("SIGTERM", onSignal);
     process.off("SIGINT", onSignal);
-    killOrphanedWorkers();
+    killOrphanedWorkers(ROOT);
     releaseLock();
+    signalWatchdog("SIGTERM");
+  };
+  const signalWatchdog = (signal: NodeJS.Signals) => {
+    if (watchdog.exitCode === null && watchdog.signalCode === null) watchdog.kill(signal);
   };
   const track = (child: ChildProcess) => {
     children.push(child);
@@ -137,6 +150,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         String(PORTS.firestore),
         "--indexes",
         join(projectDir, "firestore.indexes.json"),
+        // Ends itself (after compacting its journal) within a second of this process's death.
+        "--exit-with",
+        String(process.pid),
       ];
       if (options.dataDir !== null) {
         migrateOldLayout(options.dataDir, log);
@@ -346,32 +362,8 @@ function acquireLock(): void {
   }
   // The previous owner died without stopping its emulators (SIGKILL): they are ours to end.
   for (const group of lock?.groups ?? []) killGroup(group, "SIGKILL");
-  killOrphanedWorkers();
+  killOrphanedWorkers(ROOT);
   writeFileSync(LOCK_FILE, String(process.pid));
-}
-
-/**
- * The functions emulator's worker processes outlive firebase-tools when it is killed hard, and
- * each holds ~70 MB. Reap this checkout's orphans (parent gone, reparented to init).
- */
-function killOrphanedWorkers(): void {
-  const marker = join(ROOT, "node_modules", "firebase-tools", "lib", "emulator", "functionsEmulatorRuntime");
-  let table: string;
-  try {
-    table = execFileSync("ps", ["-eo", "pid=,ppid=,args="], { encoding: "utf8" });
-  } catch {
-    return;
-  }
-  for (const line of table.split("\n")) {
-    const match = /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(line);
-    if (match?.[2] === "1" && match[3]?.includes(marker) === true) {
-      try {
-        process.kill(Number(match[1]), "SIGKILL");
-      } catch {
-        // already gone
-      }
-    }
-  }
 }
 
 function recordChildren(children: ChildProcess[]): void {
@@ -383,21 +375,33 @@ function releaseLock(): void {
   if (readLock()?.pid === process.pid) rmSync(LOCK_FILE);
 }
 
-function killGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // already gone
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
+/**
+ * The watchdog process (scripts/watchdog.ts): in its own process group, with no pipe to this
+ * process (a pipe to a dead reader would end it), watching this process and its ancestors.
+ */
+function startWatchdog(dataDir: string | null): ChildProcess {
+  const config: WatchdogConfig = {
+    chain: ancestorsInGroup(),
+    lockFile: LOCK_FILE,
+    root: ROOT,
+    logFile: WATCHDOG_LOG,
+    auth:
+      dataDir === null
+        ? null
+        : {
+            dataDir,
+            origin: `http://127.0.0.1:${PORTS.auth}`,
+            projectId: PROJECT_ID,
+            cliVersion: firebaseToolsVersion(),
+          },
+  };
+  const child = spawn(
+    process.execPath,
+    ["--require", require.resolve("tsx/cjs"), join(ROOT, "scripts", "watchdog.ts"), JSON.stringify(config)],
+    { cwd: ROOT, stdio: "ignore", detached: true },
+  );
+  child.unref();
+  return child;
 }
 
 /** firebase.json as the local stack serves it (beside firebase.json, outside git). */

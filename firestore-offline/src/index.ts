@@ -7,7 +7,7 @@ import { Server as GrpcServer, ServerCredentials } from "@grpc/grpc-js";
 import { createAdminServer } from "./admin-http";
 import { loadIndexConfig, type IndexConfig } from "./index-config";
 import { ListenHub } from "./listen";
-import { exportDocuments, importDocuments } from "./persistence";
+import { Journal } from "./journal";
 import { loadFirestoreService } from "./proto";
 import { createService, type Database } from "./service";
 import { emptyStats, type Stats } from "./stats";
@@ -25,8 +25,14 @@ export interface OfflineFirestoreOptions {
   host?: typeof LOOPBACK;
   /** 0 picks a free port (returned in the handle). */
   port: number;
-  /** Directory holding documents.json: imported at start, exported on stop({ export: true }). */
+  /**
+   * Directory holding documents.json and the journal (journal.ts): loaded and replayed at start;
+   * every commit is written there before it is acknowledged; compacted into documents.json on
+   * stop({ export: true }), exportNow() and when the journal grows.
+   */
   dataDir?: string;
+  /** Compact the journal once its current generation reaches this many bytes (default 16 MiB). */
+  compactAfterBytes?: number;
   /** A transaction with no activity for this long is dropped (default 60 s). */
   transactionIdleMs?: number;
   /** A transaction older than this is dropped however busy it is (default 270 s). */
@@ -70,7 +76,10 @@ export async function startOfflineFirestore(options: OfflineFirestoreOptions): P
   const indexConfig = typeof options.indexes === "string" ? loadIndexConfig(options.indexes) : options.indexes;
   const store = new DocumentStore(new Clock(), indexConfig);
   store.indexes.enabled = options.scanEveryQuery !== true;
-  if (options.dataDir !== undefined) store.load(await importDocuments(options.dataDir));
+  const journal =
+    options.dataDir === undefined
+      ? undefined
+      : (await Journal.open(options.dataDir, store, { compactAfterBytes: options.compactAfterBytes })).journal;
   const transactions = new TransactionManager(
     store,
     {
@@ -93,8 +102,7 @@ export async function startOfflineFirestore(options: OfflineFirestoreOptions): P
   const clearPrefix = (prefix: string) => {
     if (store.clear(prefix).length > 0) listeners.notify();
   };
-  const exportNow = async () =>
-    options.dataDir === undefined ? undefined : exportDocuments(options.dataDir, [...store.all()]);
+  const exportNow = async () => journal?.compact();
 
   const grpcServer = new GrpcServer({ "grpc.max_receive_message_length": MAX_RECEIVE_BYTES });
   grpcServer.addService(loadFirestoreService(), createService(db));
@@ -146,6 +154,7 @@ export async function startOfflineFirestore(options: OfflineFirestoreOptions): P
       for (const socket of sockets) socket.destroy();
       await closed;
       if (stopOptions?.export === true) await exportNow();
+      journal?.close();
     },
   };
 }

@@ -1,15 +1,21 @@
 // CLI: tsx firestore-offline/src/main.ts --port 8080 [--data emulator-data/firestore]
 //          [--transaction-idle-ms 60000] [--transaction-lifetime-ms 270000]
-//          [--indexes firestore.indexes.json]
+//          [--indexes firestore.indexes.json] [--exit-with <pid>]
 //
-// Prints "offline firestore listening on 127.0.0.1:PORT" once ready. On SIGINT/SIGTERM it
-// exports to --data (if given) and exits 0. A port already in use exits 1 with a message.
+// Prints "offline firestore listening on 127.0.0.1:PORT" once ready. Every commit is journaled
+// to --data before it is answered (journal.ts). On SIGINT/SIGTERM it compacts the journal into
+// --data/documents.json (if given) and exits 0. With --exit-with it does the same once that
+// process is gone (the local stack passes its own pid, so a killed stack takes this server with
+// it). A port already in use exits 1 with a message.
 
+import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { LOOPBACK, startOfflineFirestore } from "./index";
 
 const USAGE =
-  "usage: main.ts --port <port> [--data <dir>] [--transaction-idle-ms <ms>] [--transaction-lifetime-ms <ms>] [--indexes <firestore.indexes.json>]";
+  "usage: main.ts --port <port> [--data <dir>] [--transaction-idle-ms <ms>] [--transaction-lifetime-ms <ms>] [--indexes <firestore.indexes.json>] [--exit-with <pid>]";
+/** How often --exit-with looks for its process. */
+const WATCH_EVERY_MS = 500;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -19,6 +25,7 @@ async function main(): Promise<void> {
       "transaction-idle-ms": { type: "string" },
       "transaction-lifetime-ms": { type: "string" },
       indexes: { type: "string" },
+      "exit-with": { type: "string" },
       help: { type: "boolean", default: false },
     },
   });
@@ -30,6 +37,8 @@ async function main(): Promise<void> {
   const transactionIdleMs = positive(values["transaction-idle-ms"]);
   const transactionLifetimeMs = positive(values["transaction-lifetime-ms"]);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(USAGE);
+  const exitWith = values["exit-with"] === undefined ? undefined : Number(values["exit-with"]);
+  if (exitWith !== undefined && !(Number.isInteger(exitWith) && exitWith > 1)) throw new Error(USAGE);
 
   const firestore = await startOfflineFirestore({
     port,
@@ -57,6 +66,28 @@ async function main(): Promise<void> {
   };
   process.on("SIGINT", () => shutdown("SIGINT"));
   process.on("SIGTERM", () => shutdown("SIGTERM"));
+  if (exitWith !== undefined) {
+    const watch = setInterval(() => {
+      if (isAlive(exitWith)) return;
+      clearInterval(watch);
+      shutdown(`process ${exitWith} is gone`);
+    }, WATCH_EVERY_MS);
+  }
+}
+
+/** Whether a process runs (a zombie, dead but not yet reaped, counts as gone). */
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (err) {
+    // EPERM: it exists but belongs to someone else.
+    if (!(err instanceof Error && "code" in err && err.code === "EPERM")) return false;
+  }
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
+  } catch {
+    return true;
+  }
 }
 
 /** An optional positive number of milliseconds. */

@@ -20,6 +20,10 @@
 //
 // Documents are sorted by name, one per line, so exports diff well. Exports are atomic: the file
 // is written under a temporary name and renamed over the old one.
+//
+// The export is also the journal's snapshot (journal.ts): its optional "log" member names the
+// first journal generation that follows it (`documents.<log>.log`); an export without it is
+// followed by every generation present.
 
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
@@ -30,17 +34,19 @@ import { compareNames, nanosToTimestamp, timestampToNanos, type Fields, type Tim
 export const EXPORT_FILE = "documents.json";
 const FORMAT = "firestore-offline/v1";
 
-export async function exportDocuments(dataDir: string, docs: Iterable<StoredDocument>): Promise<string> {
+/**
+ * Writes `<dataDir>/documents.json`. The documents are encoded before the first await, so the
+ * file holds the state of the moment of the call whatever commits follow.
+ */
+export async function exportDocuments(
+  dataDir: string,
+  docs: Iterable<StoredDocument>,
+  options: { log?: number } = {},
+): Promise<string> {
   const sorted = [...docs].sort((a, b) => compareNames(a.name, b.name));
-  const lines = sorted.map((doc) =>
-    JSON.stringify({
-      name: doc.name,
-      createTime: nanosToTimestamp(doc.createTime),
-      updateTime: nanosToTimestamp(doc.updateTime),
-      fields: encodeFields(doc.fields),
-    }),
-  );
-  const header = `{"format":${JSON.stringify(FORMAT)},"exportedAt":${JSON.stringify(new Date().toISOString())},"documents":[`;
+  const lines = sorted.map((doc) => JSON.stringify(encodeDocument(doc)));
+  const log = options.log === undefined ? "" : `,"log":${options.log}`;
+  const header = `{"format":${JSON.stringify(FORMAT)},"exportedAt":${JSON.stringify(new Date().toISOString())}${log},"documents":[`;
   const body = lines.length === 0 ? "" : `\n${lines.join(",\n")}\n`;
   await fs.mkdir(dataDir, { recursive: true });
   const file = path.join(dataDir, EXPORT_FILE);
@@ -52,12 +58,17 @@ export async function exportDocuments(dataDir: string, docs: Iterable<StoredDocu
 
 /** Reads `<dataDir>/documents.json`; an absent file (or directory) means an empty database. */
 export async function importDocuments(dataDir: string): Promise<StoredDocument[]> {
+  return (await importSnapshot(dataDir)).documents;
+}
+
+/** The export and the first journal generation after it (0 when the export names none). */
+export async function importSnapshot(dataDir: string): Promise<{ documents: StoredDocument[]; log: number }> {
   const file = path.join(dataDir, EXPORT_FILE);
   let text: string;
   try {
     text = await fs.readFile(file, "utf8");
   } catch (err) {
-    if (err instanceof Error && "code" in err && err.code === "ENOENT") return [];
+    if (err instanceof Error && "code" in err && err.code === "ENOENT") return { documents: [], log: 0 };
     throw err;
   }
   try {
@@ -67,9 +78,30 @@ export async function importDocuments(dataDir: string): Promise<StoredDocument[]
   }
 }
 
+/** One document in the export's JSON form (also a journal entry's). */
+export function encodeDocument(doc: StoredDocument): Record<string, Json> {
+  return {
+    name: doc.name,
+    createTime: { ...nanosToTimestamp(doc.createTime) },
+    updateTime: { ...nanosToTimestamp(doc.updateTime) },
+    fields: encodeFields(doc.fields),
+  };
+}
+
+/** The inverse of encodeDocument; `where` names the place in error messages. */
+export function decodeDocument(doc: unknown, where: string): StoredDocument {
+  expect(isObject(doc) && typeof doc.name === "string", where, "an object with a name");
+  return {
+    name: doc.name,
+    createTime: timestampToNanos(decodeTimestamp(doc.createTime, `${where}.createTime`)),
+    updateTime: timestampToNanos(decodeTimestamp(doc.updateTime, `${where}.updateTime`)),
+    fields: decodeFields(doc.fields, `${where}.fields`),
+  };
+}
+
 // ---------------------------------------------------------------------------------------------
 
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
 function encodeFields(fields: Fields): Record<string, Json> {
   const out: Record<string, Json> = {};
@@ -105,20 +137,13 @@ function expect(condition: boolean, where: string, what: string): asserts condit
   if (!condition) throw new Error(`${where}: expected ${what}`);
 }
 
-function decodeExport(json: unknown): StoredDocument[] {
+function decodeExport(json: unknown): { documents: StoredDocument[]; log: number } {
   expect(isObject(json) && json.format === FORMAT, "file", `{"format": "${FORMAT}", ...}`);
   const docs = json.documents;
   expect(Array.isArray(docs), "documents", "an array");
-  return docs.map((doc: unknown, i) => {
-    const where = `documents[${i}]`;
-    expect(isObject(doc) && typeof doc.name === "string", where, "an object with a name");
-    return {
-      name: doc.name,
-      createTime: timestampToNanos(decodeTimestamp(doc.createTime, `${where}.createTime`)),
-      updateTime: timestampToNanos(decodeTimestamp(doc.updateTime, `${where}.updateTime`)),
-      fields: decodeFields(doc.fields, `${where}.fields`),
-    };
-  });
+  const log = json.log ?? 0;
+  expect(typeof log === "number" && Number.isSafeInteger(log) && log >= 0, "log", "a journal generation");
+  return { documents: docs.map((doc: unknown, i) => decodeDocument(doc, `documents[${i}]`)), log };
 }
 
 function decodeFields(json: unknown, where: string): Fields {

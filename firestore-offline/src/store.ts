@@ -8,6 +8,7 @@
 import { status } from "@grpc/grpc-js";
 import { RpcError, invalidArgument } from "./errors";
 import type { IndexConfig } from "./index-config";
+import type { JournalSink } from "./journal";
 import { IndexSet } from "./index-store";
 import { nanosToTimestamp, type Fields, type Timestamp } from "./values";
 
@@ -91,6 +92,8 @@ export class DocumentStore {
   private commitsSincePrune = 0;
   /** Sorted indexes over the latest documents, kept current by commit / clear / load. */
   readonly indexes: IndexSet;
+  /** Where commits and clears are written before they are applied (journal.ts); none in memory only. */
+  journal: JournalSink | undefined;
 
   /** `indexConfig`: the project's declared indexes, enforced on queries; undefined: any query runs. */
   constructor(
@@ -122,6 +125,7 @@ export class DocumentStore {
 
   /** Applies the final state of each changed document at one commit time. */
   commit(changes: ReadonlyMap<string, StoredDocument | undefined>, time: bigint): void {
+    if (changes.size > 0) this.journal?.commit(changes, time);
     for (const [name, doc] of changes) {
       const versions = this.history.get(name) ?? [];
       const before = visible(versions, undefined);
@@ -138,6 +142,7 @@ export class DocumentStore {
 
   /** Forgets every document (and its history) whose name starts with `prefix`. */
   clear(prefix: string): string[] {
+    this.journal?.clear(prefix);
     const removed: string[] = [];
     for (const name of [...this.history.keys()]) {
       if (name.startsWith(prefix)) {

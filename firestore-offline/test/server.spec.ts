@@ -305,7 +305,11 @@ describe("firestore-offline: server", function () {
       assert.equal(res.status, 200);
       const text = await fs.readFile(path.join(dataDir, "documents.json"), "utf8");
       assert.match(text, new RegExp(`projects/${projectId}/databases/\\(default\\)/documents/a/b`));
-      assert.deepEqual(await fs.readdir(dataDir), ["documents.json"], "no temporary files are left behind");
+      assert.deepEqual(
+        (await fs.readdir(dataDir)).sort(),
+        ["documents.json", "documents.pid"],
+        "no temporary files are left behind",
+      );
     });
   });
 });
