@@ -1,8 +1,11 @@
 import { createHash } from "node:crypto";
-import { db } from "../../data/firestore";
 import { jobs } from "../../data/jobs";
+import { pendingJobsOfTeam } from "../../data/quotas";
 import { Conflict } from "../../http/errors";
 import { faultPoint } from "../faults";
+import { assertUnderQuota } from "../quotas/guardCount";
+import { QUOTAS } from "../quotas/quotas";
+import { runContendedTransaction } from "../runners/contendedTransaction";
 import type { Owner } from "../teams/owner";
 import { childJobId, genericJobDoc } from "./model";
 import { jobRef } from "./ownedJob";
@@ -53,13 +56,20 @@ export async function createJob(
   const id = idempotencyKey === null ? jobs().doc().id : idempotentJobId(teamId, idempotencyKey);
   const ref = jobRef(id);
   const children = input.children ?? [];
-  const result = await db().runTransaction(async (tx): Promise<CreateJobResult> => {
+  // Creates of one team meet on its pending-jobs quota document: short random pauses, not the SDK's backoff.
+  const result = await runContendedTransaction(async (tx): Promise<CreateJobResult> => {
     const existing = (await tx.get(ref)).data();
     if (existing !== undefined) {
       // Only an idempotent id can already exist (random ids are 120 bits).
       if (existing.teamId === teamId && existing.requestHash === requestHash) return { id, created: false };
       throw new Conflict("IDEMPOTENCY_KEY_REUSED", "This idempotency key was already used for a different request.");
     }
+    const queued = 1 + children.filter((c) => c.start !== "manual").length;
+    await assertUnderQuota(
+      tx,
+      { quota: QUOTAS.pendingJobs, scope: `team:${teamId}`, per: "team", counted: pendingJobsOfTeam(teamId), adding: queued },
+      now,
+    );
     const common = { teamId, ownerUid: owner.uid, leaseMs };
     tx.create(
       ref,

@@ -1,5 +1,8 @@
 import { Timestamp } from "firebase-admin/firestore";
+import { runnersOfTeam } from "../../data/quotas";
 import { runnerSeqCounter, runners, type RunnerDoc } from "../../data/runners";
+import { assertUnderQuota } from "../quotas/guardCount";
+import { QUOTAS } from "../quotas/quotas";
 import { runnerDocId } from "./ids";
 import { runContendedTransaction } from "./contendedTransaction";
 
@@ -50,6 +53,17 @@ export async function registerRunner(
     // Only first registrations meet on the counter; re-registrations never read it.
     const counter = runnerSeqCounter();
     const seq = ((await tx.get(counter)).data()?.value ?? 0) + 1;
+    await assertUnderQuota(
+      tx,
+      {
+        quota: QUOTAS.runners,
+        scope: `team:${owner.teamId}`,
+        per: "team",
+        counted: runnersOfTeam(owner.teamId),
+        adding: 1,
+      },
+      now,
+    );
     const doc: RunnerDoc = {
       teamId: owner.teamId,
       ownerUid: owner.ownerUid,
