@@ -154,3 +154,15 @@ export const WEBHOOK_DELIVERIES_PER_MINUTE = defineInt("WEBHOOK_DELIVERIES_PER_M
   default: 600,
   description: "Most webhook deliveries one team receives per minute (fixed one-minute windows). Past it, 429.",
 });
+
+/** A blob put more recently than this is never swept, referenced or not (its record may still be on its way). */
+export const BLOB_SWEEP_GRACE_MS = defineInt("BLOB_SWEEP_GRACE_MS", {
+  default: 24 * 60 * 60 * 1000,
+  description:
+    "The orphaned-blob sweep keeps any blob put more recently than this (ms), referenced or not: its record may still be on its way.",
+});
+/** Blobs the orphaned-blob sweep looks at per run (each costs five one-match queries). */
+export const BLOB_SWEEP_BATCH = defineInt("BLOB_SWEEP_BATCH", {
+  default: 500,
+  description: "Blobs the hourly orphaned-blob sweep examines per run (each costs five one-match queries); a cursor carries on.",
+});
