@@ -15,8 +15,10 @@ import { workspaces } from "./workspaces";
 export interface QuotaDoc {
   /** Operator override of this scope's limit (absent: the param's value). Never written by the service. */
   limit?: number;
-  /** Last guarded create (or stream opened/closed): written only so that racing transactions conflict. */
+  /** Last guarded create (or stream opened): written so that racing transactions conflict. */
   touchedAt?: Timestamp;
+  /** Guarded creates so far: bumped by each, so every one changes the document (see guardCount.ts). */
+  guardedCreates?: number;
   /** Open SSE streams of a caller: stream id → when its slot lapses if never released (ms since epoch). */
   open?: Record<string, number>;
   /** Rate windows: start of the current window (ms since epoch). */

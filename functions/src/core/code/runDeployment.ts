@@ -3,9 +3,8 @@ import { deployments, definitions, type DeploymentDoc } from "../../data/code";
 import { jobs } from "../../data/jobs";
 import { pendingJobsOfTenant } from "../../data/quotas";
 import { Conflict, NotFound } from "../../http/errors";
-import { assertUnderQuota } from "../quotas/guardCount";
+import { assertUnderQuota, runGuardedTransaction } from "../quotas/guardCount";
 import { QUOTAS } from "../quotas/quotas";
-import { runContendedTransaction } from "../runners/contendedTransaction";
 import { executionJobDoc, type ExecutionTrigger } from "./executionJob";
 
 /**
@@ -54,7 +53,7 @@ export async function runDeployment(
     { inputJson, trigger, slot: null, requestedBy: userId },
     now,
   );
-  await runContendedTransaction(async (tx) => {
+  await runGuardedTransaction(QUOTAS.pendingJobs, `tenant:${tenantId}`, async (tx) => {
     await assertUnderQuota(
       tx,
       {

@@ -4,9 +4,8 @@ import { hashSecret, newCredentialId, newSecret } from "../../auth/secrets";
 import type { CredentialDoc, RunnerPool, Scope } from "../../data/collections";
 import { credentials } from "../../data/credentials";
 import { activeKeysOfTeam } from "../../data/quotas";
-import { assertUnderQuota } from "../quotas/guardCount";
+import { assertUnderQuota, runGuardedTransaction } from "../quotas/guardCount";
 import { QUOTAS } from "../quotas/quotas";
-import { runContendedTransaction } from "../runners/contendedTransaction";
 
 /** `ownerUid` is who minted it; `teamId` the team it acts for. */
 export type NewCredential =
@@ -39,7 +38,7 @@ export async function createCredential(input: NewCredential, now: Date): Promise
     ...(input.kind === "runner" ? { instanceId, pool: input.pool } : { scopes: input.scopes }),
     ...(input.kind === "apiKey" && input.runnerToken === true ? { runnerToken: true } : {}),
   };
-  await runContendedTransaction(async (tx) => {
+  await runGuardedTransaction(QUOTAS.keys, `team:${input.teamId}`, async (tx) => {
     await assertUnderQuota(
       tx,
       {

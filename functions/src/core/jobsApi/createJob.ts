@@ -3,9 +3,8 @@ import { jobs } from "../../data/jobs";
 import { pendingJobsOfTeam } from "../../data/quotas";
 import { Conflict } from "../../http/errors";
 import { faultPoint } from "../faults";
-import { assertUnderQuota } from "../quotas/guardCount";
+import { assertUnderQuota, runGuardedTransaction } from "../quotas/guardCount";
 import { QUOTAS } from "../quotas/quotas";
-import { runContendedTransaction } from "../runners/contendedTransaction";
 import type { Owner } from "../teams/owner";
 import { childJobId, genericJobDoc } from "./model";
 import { jobRef } from "./ownedJob";
@@ -56,8 +55,8 @@ export async function createJob(
   const id = idempotencyKey === null ? jobs().doc().id : idempotentJobId(teamId, idempotencyKey);
   const ref = jobRef(id);
   const children = input.children ?? [];
-  // Creates of one team meet on its pending-jobs quota document: short random pauses, not the SDK's backoff.
-  const result = await runContendedTransaction(async (tx): Promise<CreateJobResult> => {
+  // Creates of one team meet on its pending-jobs quota document (queued per instance, see guardCount).
+  const result = await runGuardedTransaction(QUOTAS.pendingJobs, `team:${teamId}`, async (tx): Promise<CreateJobResult> => {
     const existing = (await tx.get(ref)).data();
     if (existing !== undefined) {
       // Only an idempotent id can already exist (random ids are 120 bits).

@@ -1,5 +1,5 @@
 import { quotaDoc } from "../../data/quotas";
-import { runContendedTransaction } from "../runners/contendedTransaction";
+import { runGuardedTransaction } from "./guardCount";
 import { limitOf, QuotaExceeded, type Quota } from "./quotas";
 
 /** One rate window. Fixed windows keep it to one small document per scope. */
@@ -20,7 +20,7 @@ export async function takeRateSlot(quota: Quota, scope: string, per: string, now
   const ref = quotaDoc(quota.name, scope);
   const nowMs = now.getTime();
   const windowStart = nowMs - (nowMs % RATE_WINDOW_MS);
-  await runContendedTransaction(async (tx) => {
+  await runGuardedTransaction(quota, scope, async (tx) => {
     const doc = (await tx.get(ref)).data() ?? {};
     const limit = limitOf(quota, doc.limit);
     const used = doc.windowStart === windowStart ? (doc.used ?? 0) : 0;

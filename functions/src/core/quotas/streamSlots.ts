@@ -1,7 +1,7 @@
 import { FieldValue, Timestamp } from "firebase-admin/firestore";
 import { randomUUID } from "node:crypto";
 import { quotaDoc } from "../../data/quotas";
-import { runContendedTransaction } from "../runners/contendedTransaction";
+import { runGuardedTransaction } from "./guardCount";
 import { limitOf, QuotaExceeded, QUOTAS } from "./quotas";
 
 /** How long past its own end a slot outlives an instance that died without releasing it. */
@@ -25,7 +25,7 @@ export async function openStreamSlot(callerId: string, maxMs: number, now: Date)
   const ref = quotaDoc(QUOTAS.openStreams.name, `caller:${callerId}`);
   const id = randomUUID();
   const nowMs = now.getTime();
-  await runContendedTransaction(async (tx) => {
+  await runGuardedTransaction(QUOTAS.openStreams, `caller:${callerId}`, async (tx) => {
     const doc = (await tx.get(ref)).data() ?? {};
     const limit = limitOf(QUOTAS.openStreams, doc.limit);
     const live = Object.entries(doc.open ?? {}).filter(([, lapsesAt]) => lapsesAt > nowMs);

@@ -1,9 +1,8 @@
 import { intParam, JOB_LEASE_MS } from "../../config/params";
 import { jobs } from "../../data/jobs";
 import { pendingJobsOfTeam } from "../../data/quotas";
-import { assertUnderQuota } from "../quotas/guardCount";
+import { assertUnderQuota, runGuardedTransaction } from "../quotas/guardCount";
 import { QUOTAS } from "../quotas/quotas";
-import { runContendedTransaction } from "./contendedTransaction";
 import { newJobDoc } from "../jobs/newJob";
 import type { Owner } from "../teams/owner";
 import { reviewQueue } from "./ids";
@@ -52,7 +51,7 @@ export async function queueReviewTask(
     logSeq: 0,
   };
   const teamId = owner.teamId;
-  await runContendedTransaction(async (tx) => {
+  await runGuardedTransaction(QUOTAS.pendingJobs, `team:${teamId}`, async (tx) => {
     await assertUnderQuota(
       tx,
       { quota: QUOTAS.pendingJobs, scope: `team:${teamId}`, per: "team", counted: pendingJobsOfTeam(teamId), adding: 1 },

@@ -1,10 +1,9 @@
 import { Timestamp } from "firebase-admin/firestore";
 import { runnersOfTeam } from "../../data/quotas";
 import { runnerSeqCounter, runners, type RunnerDoc } from "../../data/runners";
-import { assertUnderQuota } from "../quotas/guardCount";
+import { assertUnderQuota, runGuardedTransaction } from "../quotas/guardCount";
 import { QUOTAS } from "../quotas/quotas";
 import { runnerDocId } from "./ids";
-import { runContendedTransaction } from "./contendedTransaction";
 
 export interface Registration {
   runnerId: string;
@@ -44,7 +43,7 @@ export async function registerRunner(
     updatedAt: at,
   };
   // First registrations all meet on the counter document: retried with short pauses.
-  return runContendedTransaction(async (tx) => {
+  return runGuardedTransaction(QUOTAS.runners, `team:${owner.teamId}`, async (tx) => {
     const existing = (await tx.get(ref)).data();
     if (existing !== undefined) {
       tx.update(ref, fields);

@@ -1,9 +1,8 @@
 import { Timestamp } from "firebase-admin/firestore";
 import { workspacesOfTeam } from "../../data/quotas";
 import { workspaces, type WorkspaceDoc } from "../../data/workspaces";
-import { assertUnderQuota } from "../quotas/guardCount";
+import { assertUnderQuota, runGuardedTransaction } from "../quotas/guardCount";
 import { QUOTAS } from "../quotas/quotas";
-import { runContendedTransaction } from "../runners/contendedTransaction";
 import type { Owner } from "../teams/owner";
 
 export async function createWorkspace(owner: Owner, input: { title: string; idea?: string }, now: Date) {
@@ -23,7 +22,7 @@ export async function createWorkspace(owner: Owner, input: { title: string; idea
     updatedAt: at,
   };
   const ref = workspaces().doc();
-  await runContendedTransaction(async (tx) => {
+  await runGuardedTransaction(QUOTAS.workspaces, `team:${owner.teamId}`, async (tx) => {
     await assertUnderQuota(
       tx,
       {

@@ -6,9 +6,8 @@ import { pendingJobsOfTeam } from "../../data/quotas";
 import { workspaces } from "../../data/workspaces";
 import { assert, Conflict, NotFound } from "../../http/errors";
 import { newJobDoc } from "../jobs/newJob";
-import { assertUnderQuota } from "../quotas/guardCount";
+import { assertUnderQuota, runGuardedTransaction } from "../quotas/guardCount";
 import { QUOTAS } from "../quotas/quotas";
-import { runContendedTransaction } from "../runners/contendedTransaction";
 import { workspaceQueue } from "./workspaceQueue";
 
 export const DEFAULT_WORKSPACE_LEASE_MS = 10 * 60 * 1000;
@@ -18,7 +17,7 @@ export async function queueGeneration(teamId: string, workspaceId: string, targe
   const ref = workspaces().doc(workspaceId);
   const jobRef = jobs().doc();
   const leaseMs = intParam(WORKSPACE_LEASE_MS, DEFAULT_WORKSPACE_LEASE_MS);
-  return runContendedTransaction(async (tx) => {
+  return runGuardedTransaction(QUOTAS.pendingJobs, `team:${teamId}`, async (tx) => {
     const ws = (await tx.get(ref)).data();
     assert(ws !== undefined && ws.teamId === teamId, new NotFound("WORKSPACE_NOT_FOUND", "No such workspace."));
     assert(
