@@ -9,6 +9,8 @@ import { createCredential } from "../../functions/src/core/credentials/createCre
 import { createJob } from "../../functions/src/core/jobsApi/createJob";
 import { appendJobLogs, jobLogs } from "../../functions/src/core/jobs/jobLogs";
 import { newJobDoc } from "../../functions/src/core/jobs/newJob";
+import { assertUnderQuota } from "../../functions/src/core/quotas/guardCount";
+import { runContendedTransaction } from "../../functions/src/core/runners/contendedTransaction";
 import { QuotaExceeded, QUOTAS } from "../../functions/src/core/quotas/quotas";
 import { takeRateSlot } from "../../functions/src/core/quotas/rateLimit";
 import { openStreamSlot, STREAM_SLOT_GRACE_MS } from "../../functions/src/core/quotas/streamSlots";
@@ -48,21 +50,37 @@ describe("quotas (core, offline Firestore)", function () {
     };
   }
 
-  it("a burst of 30 concurrent workspace creates against a limit of 5 makes exactly 5, the rest 429", async () => {
+  it("a burst of 20 concurrent workspace creates against a limit of 5 makes exactly 5, the rest 429", async () => {
     restoreEnv = withEnv({ MAX_WORKSPACES: "5" });
     const owner = { teamId: team, uid: "u1" };
     const results = await Promise.allSettled(
-      Array.from({ length: 30 }, (_, i) => createWorkspace(owner, { title: `w${i}` }, new Date())),
+      Array.from({ length: 20 }, (_, i) => createWorkspace(owner, { title: `w${i}` }, new Date())),
     );
     const made = results.filter((r) => r.status === "fulfilled").length;
     const refused = results.filter((r) => r.status === "rejected");
     assert.equal(made, 5);
-    assert.equal(refused.length, 25);
+    assert.equal(refused.length, 15);
     for (const r of refused) assert.ok(refusal("WORKSPACES_QUOTA_EXCEEDED")((r as PromiseRejectedResult).reason));
     const stored = await db().collection("workspaces").where("teamId", "==", team).count().get();
     assert.equal(stored.data().count, 5);
     const message = ((refused[0] as PromiseRejectedResult).reason as Error).message;
     assert.match(message, /at most 5 workspaces per team \(MAX_WORKSPACES\)/);
+  });
+
+  it("without the per-instance queue (many instances), concurrent guarded transactions still stop at the limit", async () => {
+    const counted = db().collection("things").where("teamId", "==", team);
+    const guard = { quota: QUOTAS.workspaces, scope: `team:${team}`, per: "team", counted, adding: 1 };
+    await quotaDoc(QUOTAS.workspaces.name, `team:${team}`).set({ limit: 3 });
+    const results = await Promise.allSettled(
+      Array.from({ length: 12 }, () =>
+        runContendedTransaction(async (tx) => {
+          await assertUnderQuota(tx, guard, new Date());
+          tx.create(db().collection("things").doc(), { teamId: team });
+        }),
+      ),
+    );
+    assert.equal(results.filter((r) => r.status === "fulfilled").length, 3);
+    assert.equal((await counted.count().get()).data().count, 3);
   });
 
   it("an operator's limit on the scope's quota document wins over the param; revoked keys do not count", async () => {
