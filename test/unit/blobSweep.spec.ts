@@ -25,9 +25,11 @@ describe("sweepOrphanedBlobs (offline Firestore)", function () {
   });
 
   const store = () => new FirestoreBlobStore(db());
-  const put = (text: string) => store().put(Buffer.from(text.repeat(text.startsWith("big") ? 200_000 : 1)), "text/plain");
+  const put = (text: string) =>
+    store().put(Buffer.from(text.repeat(text.startsWith("big") ? 200_000 : 1)), "text/plain");
   const exists = async (ref: BlobRef) => (await db().collection("blobs").doc(ref.sha256).get()).exists;
-  const chunks = async (ref: BlobRef) => (await db().collection("blobs").doc(ref.sha256).collection("chunks").get()).size;
+  const chunks = async (ref: BlobRef) =>
+    (await db().collection("blobs").doc(ref.sha256).collection("chunks").get()).size;
   const later = () => new Date(Date.now() + 5_000);
 
   async function clear(): Promise<void> {
@@ -47,10 +49,18 @@ describe("sweepOrphanedBlobs (offline Firestore)", function () {
     const deployment = await put("deployment");
     const execution = await put("execution");
     await db().collection("jobs").doc("j1").collection("artifacts").doc("a1").set({ name: "a", blob: artifact });
-    await db().collection("workspaces").doc("w1").collection("deliverables").doc("d1").set({ kind: "file", blob: deliverable });
+    await db()
+      .collection("workspaces")
+      .doc("w1")
+      .collection("deliverables")
+      .doc("d1")
+      .set({ kind: "file", blob: deliverable });
     await db().collection("versions").doc("v1").set({ bundle: version });
     await db().collection("deployments").doc("d1").set({ bundle: deployment });
-    await db().collection("jobs").doc("e1").set({ kind: "execution", payload: { bundle: execution } });
+    await db()
+      .collection("jobs")
+      .doc("e1")
+      .set({ kind: "execution", payload: { bundle: execution } });
     assert.ok((await chunks(orphan)) > 1, "the orphan spans several chunks");
 
     const result = await sweepOrphanedBlobs(store(), later(), { graceMs: 1_000, batch: 100 });
@@ -127,7 +137,9 @@ describe("sweepOrphanedBlobs (offline Firestore)", function () {
       const referenced = await put("scheduled kept");
       await db().collection("deployments").doc("d").set({ bundle: referenced, createdAt: Timestamp.now() });
       await new Promise((resolve) => setTimeout(resolve, 20));
-      const sweep = fft.wrap(fns.sweepOrphanedBlobs as never) as unknown as (options: { timestamp?: string }) => Promise<void>;
+      const sweep = fft.wrap(fns.sweepOrphanedBlobs as never) as unknown as (options: {
+        timestamp?: string;
+      }) => Promise<void>;
       await sweep({ timestamp: new Date().toISOString() });
       assert.equal(await exists(orphan), false);
       assert.ok(await exists(referenced));

@@ -60,7 +60,7 @@ describe("quotas (core, offline Firestore)", function () {
     const refused = results.filter((r) => r.status === "rejected");
     assert.equal(made, 5);
     assert.equal(refused.length, 15);
-    for (const r of refused) assert.ok(refusal("WORKSPACES_QUOTA_EXCEEDED")((r as PromiseRejectedResult).reason));
+    for (const r of refused) assert.ok(refusal("WORKSPACES_QUOTA_EXCEEDED")(r.reason));
     const stored = await db().collection("workspaces").where("teamId", "==", team).count().get();
     assert.equal(stored.data().count, 5);
     const message = ((refused[0] as PromiseRejectedResult).reason as Error).message;
@@ -109,7 +109,13 @@ describe("quotas (core, offline Firestore)", function () {
     const all = await db().collection("jobs").where("teamId", "==", team).count().get();
     assert.equal(all.data().count, 1, "neither the parent nor any child was written");
     // Parent + one auto child fits exactly (manual children wait PAUSED, out of the queue).
-    await createJob(owner, { ...input, children: [{ name: "a" }, { name: "m", start: "manual" }] }, null, 60_000, new Date());
+    await createJob(
+      owner,
+      { ...input, children: [{ name: "a" }, { name: "m", start: "manual" }] },
+      null,
+      60_000,
+      new Date(),
+    );
     await assert.rejects(createJob(owner, input, null, 60_000, new Date()), refusal("PENDING_JOBS_QUOTA_EXCEEDED"));
   });
 
@@ -126,7 +132,9 @@ describe("quotas (core, offline Firestore)", function () {
   it("log lines: an append past MAX_LOG_LINES_PER_JOB is refused whole; truncate keeps what fits", async () => {
     restoreEnv = withEnv({ MAX_LOG_LINES_PER_JOB: "5" });
     const ref = db().collection("jobs").doc();
-    await ref.set(newJobDoc(ref.id, { kind: "generic", queue: "q", teamId: team, payload: {}, leaseMs: 1000 }, new Date()));
+    await ref.set(
+      newJobDoc(ref.id, { kind: "generic", queue: "q", teamId: team, payload: {}, leaseMs: 1000 }, new Date()),
+    );
     const append = (count: number, mode?: "refuse" | "truncate") =>
       db().runTransaction(async (tx) => {
         const job = (await tx.get(ref)).data() as { logSeq?: number };

@@ -142,7 +142,8 @@ export const MAX_WORKSPACES = defineInt("MAX_WORKSPACES", {
 /** Most log lines one job may store (jobs API job logs, fleet task logs). */
 export const MAX_LOG_LINES_PER_JOB = defineInt("MAX_LOG_LINES_PER_JOB", {
   default: 100_000,
-  description: "Most log lines one job stores (jobs API logs, fleet task logs). An append past it answers 429 and stores nothing.",
+  description:
+    "Most log lines one job stores (jobs API logs, fleet task logs). An append past it answers 429 and stores nothing.",
 });
 /** Most SSE streams one caller (a user or a key) may hold open at once. */
 export const MAX_OPEN_STREAMS = defineInt("MAX_OPEN_STREAMS", {
@@ -164,5 +165,6 @@ export const BLOB_SWEEP_GRACE_MS = defineInt("BLOB_SWEEP_GRACE_MS", {
 /** Blobs the orphaned-blob sweep looks at per run (each costs five one-match queries). */
 export const BLOB_SWEEP_BATCH = defineInt("BLOB_SWEEP_BATCH", {
   default: 500,
-  description: "Blobs the hourly orphaned-blob sweep examines per run (each costs five one-match queries); a cursor carries on.",
+  description:
+    "Blobs the hourly orphaned-blob sweep examines per run (each costs five one-match queries); a cursor carries on.",
 });

@@ -28,7 +28,7 @@ export interface QuotaDoc {
 }
 
 export function quotas(): CollectionReference<QuotaDoc> {
-  return db().collection(COLLECTIONS.quotas) as CollectionReference<QuotaDoc>;
+  return db().collection(COLLECTIONS.quotas);
 }
 
 export function quotaDoc(quota: string, scope: string): DocumentReference<QuotaDoc> {

@@ -49,7 +49,10 @@ export async function passwordLogin(email: string, password: string, caller: str
       !live || doc.failures < (keys[i]?.max ?? 0),
       new TooManyRequests(
         "Too many failed logins; try again later.",
-        Math.max(1, Math.ceil((LOGIN_WINDOW_MS - (now.getTime() - (doc?.windowStart.toMillis() ?? now.getTime()))) / 1000)),
+        Math.max(
+          1,
+          Math.ceil((LOGIN_WINDOW_MS - (now.getTime() - (doc?.windowStart.toMillis() ?? now.getTime()))) / 1000),
+        ),
       ),
     );
   });

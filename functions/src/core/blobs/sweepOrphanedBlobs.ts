@@ -39,7 +39,11 @@ interface BlobSweepCursor {
  * gone. A reference is only ever written after its blob's put, within one request, far shorter
  * than the grace period.
  */
-export async function sweepOrphanedBlobs(store: BlobStore, now: Date, policy: BlobSweepPolicy): Promise<BlobSweepResult> {
+export async function sweepOrphanedBlobs(
+  store: BlobStore,
+  now: Date,
+  policy: BlobSweepPolicy,
+): Promise<BlobSweepResult> {
   const cursorRef = db().collection(COLLECTIONS.counters).doc("blobSweep");
   const after = ((await cursorRef.get()).data() as BlobSweepCursor | undefined)?.after ?? null;
   const blobs = await store.list(after, policy.batch);

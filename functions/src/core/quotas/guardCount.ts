@@ -50,7 +50,11 @@ const queues = new Map<string, Promise<void>>();
  * optimistic contenders cost each other aborts and retries (n² work; 30 concurrent creates took
  * 17 s in the offline Firestore), queued ones cost one transaction each.
  */
-export function runGuardedTransaction<T>(quota: Quota, scope: string, work: (tx: Transaction) => Promise<T>): Promise<T> {
+export function runGuardedTransaction<T>(
+  quota: Quota,
+  scope: string,
+  work: (tx: Transaction) => Promise<T>,
+): Promise<T> {
   const key = `${quota.name}:${scope}`;
   const run = (queues.get(key) ?? Promise.resolve()).then(() => runContendedTransaction(work));
   const tail = run.then(

@@ -54,7 +54,13 @@ export async function queueReviewTask(
   await runGuardedTransaction(QUOTAS.pendingJobs, `team:${teamId}`, async (tx) => {
     await assertUnderQuota(
       tx,
-      { quota: QUOTAS.pendingJobs, scope: `team:${teamId}`, per: "team", counted: pendingJobsOfTeam(teamId), adding: 1 },
+      {
+        quota: QUOTAS.pendingJobs,
+        scope: `team:${teamId}`,
+        per: "team",
+        counted: pendingJobsOfTeam(teamId),
+        adding: 1,
+      },
       now,
     );
     tx.create(ref, job);

@@ -26,7 +26,13 @@ export async function queueGeneration(teamId: string, workspaceId: string, targe
     );
     await assertUnderQuota(
       tx,
-      { quota: QUOTAS.pendingJobs, scope: `team:${teamId}`, per: "team", counted: pendingJobsOfTeam(teamId), adding: 1 },
+      {
+        quota: QUOTAS.pendingJobs,
+        scope: `team:${teamId}`,
+        per: "team",
+        counted: pendingJobsOfTeam(teamId),
+        adding: 1,
+      },
       now,
     );
     const job = newJobDoc(
