@@ -35,20 +35,16 @@ function assert429(response: ApiResponse<unknown>, reason: string, retryAfter: s
 }
 
 describe("quotas", () => {
-  it("pending jobs: 6 concurrent creates against a limit of 2 make exactly 2; each face then answers 429 in its envelope", async function () {
+  it("pending jobs: 4 concurrent creates against a limit of 2 make exactly 2; each face then answers 429 in its envelope", async function () {
     this.timeout(180_000);
-    await warmUp([["/jobs", 6]]);
+    await warmUp([["/jobs", 4]]);
     const { user, writeKey } = await jobsUser();
     const team = personalTeamId(user.uid);
     await limit("pendingJobs", `team:${team}`, 2);
     const burst = await Promise.all(
-      Array.from({ length: 6 }, (_, i) => call("POST", "/jobs", { token: writeKey, body: jobBody({ params: { i } }) })),
+      Array.from({ length: 4 }, (_, i) => call("POST", "/jobs", { token: writeKey, body: jobBody({ params: { i } }) })),
     );
-    assert.deepEqual(
-      burst.map((r) => r.status).sort(),
-      [201, 201, 429, 429, 429, 429],
-      JSON.stringify(burst.map((r) => r.body)),
-    );
+    assert.deepEqual(burst.map((r) => r.status).sort(), [201, 201, 429, 429], JSON.stringify(burst.map((r) => r.body)));
     const refused = burst.find((r) => r.status === 429);
     assert.ok(refused);
     assert.equal(refused.headers.get("retry-after"), "30");
@@ -139,10 +135,14 @@ describe("quotas", () => {
 
   it("log lines per job: the append past MAX_LOG_LINES_PER_JOB is refused whole", async function () {
     this.timeout(120_000);
+    // The test stack's leases last 4 s; a cold worker can take longer than that.
+    await warmUp([
+      ["/jobs/none/runner/heartbeat", 1],
+      ["/jobs/none/runner/logs", 1],
+    ]);
     const { user, runnerKey } = await jobsUser();
     const job = await createJob(user.idToken);
     const leased = await leaseOne(runnerKey, "r1");
-    // The test stack's leases last 4 s; a cold worker can take longer than that.
     const stop = keepLeased(runnerKey, job.id, "r1", leased.leaseToken);
     for (let batch = 0; batch < 5; batch++) {
       const lines = Array.from({ length: 200 }, (_, i) => `line ${batch * 200 + i}`);
