@@ -137,3 +137,4 @@ export { reapExpiredLeases } from "./scheduled/reapExpiredLeases";
 export { reapStaleRunners } from "./scheduled/reapStaleRunners";
 export { fireCronDeployments } from "./scheduled/fireCronDeployments";
 export { recoverCodeVersions } from "./scheduled/recoverCodeVersions";
+export { sweepOrphanedBlobs } from "./scheduled/sweepOrphanedBlobs";

@@ -112,3 +112,59 @@ export const WEB_API_KEY = defineString("WEB_API_KEY", {
   description:
     "Firebase Web API key for POST /auth/login and /auth/refresh (password sign-in); unused against the Auth emulator.",
 });
+
+// Quotas (docs/quotas.md). Each is a ceiling per team (or Coderunner tenant, or caller) that a
+// create past it answers 429 with Retry-After. An operator may raise or lower one scope's limit
+// with a `limit` field on its `quotas/{quota}:{scope}` document.
+
+/** Most PENDING jobs of one team (jobs API, fleet tasks, workspace jobs) or one Coderunner tenant (executions). */
+export const MAX_PENDING_JOBS = defineInt("MAX_PENDING_JOBS", {
+  default: 1000,
+  description:
+    "Most queued (PENDING) jobs of one team across jobs API, fleet tasks and workspace jobs, or of one Coderunner tenant (executions). Past it, creates answer 429.",
+});
+/** Most active (unrevoked) keys of one team: API keys, runner instances, team runner tokens, tenant runner keys. */
+export const MAX_KEYS = defineInt("MAX_KEYS", {
+  default: 200,
+  description:
+    "Most active (unrevoked) credentials of one team: API keys, runner instances, team runner tokens, Coderunner tenant runner keys. Past it, minting answers 429.",
+});
+/** Most registered fleet runners of one team. */
+export const MAX_RUNNERS = defineInt("MAX_RUNNERS", {
+  default: 1000,
+  description: "Most registered fleet runners of one team. Past it, a new registration answers 429.",
+});
+/** Most workspaces of one team. */
+export const MAX_WORKSPACES = defineInt("MAX_WORKSPACES", {
+  default: 1000,
+  description: "Most workspaces of one team. Past it, creating one answers 429.",
+});
+/** Most log lines one job may store (jobs API job logs, fleet task logs). */
+export const MAX_LOG_LINES_PER_JOB = defineInt("MAX_LOG_LINES_PER_JOB", {
+  default: 100_000,
+  description:
+    "Most log lines one job stores (jobs API logs, fleet task logs). An append past it answers 429 and stores nothing.",
+});
+/** Most SSE streams one caller (a user or a key) may hold open at once. */
+export const MAX_OPEN_STREAMS = defineInt("MAX_OPEN_STREAMS", {
+  default: 20,
+  description: "Most SSE streams (GET /jobs/:id/stream) one caller (a user or a key) holds open at once. Past it, 429.",
+});
+/** Most webhook deliveries per team per minute (the limiter in core/quotas/rateLimit.ts). */
+export const WEBHOOK_DELIVERIES_PER_MINUTE = defineInt("WEBHOOK_DELIVERIES_PER_MINUTE", {
+  default: 600,
+  description: "Most webhook deliveries one team receives per minute (fixed one-minute windows). Past it, 429.",
+});
+
+/** A blob put more recently than this is never swept, referenced or not (its record may still be on its way). */
+export const BLOB_SWEEP_GRACE_MS = defineInt("BLOB_SWEEP_GRACE_MS", {
+  default: 24 * 60 * 60 * 1000,
+  description:
+    "The orphaned-blob sweep keeps any blob put more recently than this (ms), referenced or not: its record may still be on its way.",
+});
+/** Blobs the orphaned-blob sweep looks at per run (each costs five one-match queries). */
+export const BLOB_SWEEP_BATCH = defineInt("BLOB_SWEEP_BATCH", {
+  default: 500,
+  description:
+    "Blobs the hourly orphaned-blob sweep examines per run (each costs five one-match queries); a cursor carries on.",
+});

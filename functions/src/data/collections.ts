@@ -9,6 +9,8 @@ export const COLLECTIONS = {
   workspaces: "workspaces",
   counters: "counters",
   blobs: "blobs",
+  // Quota locks, per-scope limit overrides, open-stream slots, rate windows: see data/quotas.ts.
+  quotas: "quotas",
   // Teams: see data/teams.ts.
   teams: "teams",
   members: "members",

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import type { Response } from "express";
 import type { Request } from "firebase-functions/v2/https";
 import { isRetryableStorageError } from "./errors";
+import { QuotaExceeded, QUOTAS } from "../core/quotas/quotas";
 import { sendError } from "./route";
 
 /** Just enough of an Express response to see what `sendError` answers. */
@@ -53,6 +54,26 @@ describe("sendError", () => {
     assert.deepEqual(seen.body, {
       error: "TRY_AGAIN",
       message: "The service is busy; retry in a moment. Nothing was changed.",
+    });
+  });
+
+  it("answers a quota with 429, Retry-After and each face's own envelope naming the limit", () => {
+    const quota = new QuotaExceeded(QUOTAS.pendingJobs, 1000, "team");
+    const bodies: Record<string, unknown> = {};
+    for (const face of ["jobs", "fleet", "coderunner", "workspace"] as const) {
+      const { res, seen } = recorder();
+      sendError(res, face, quota, req);
+      assert.equal(seen.status, 429);
+      assert.equal(seen.headers["retry-after"], "30");
+      bodies[face] = seen.body;
+    }
+    const message = "Quota exceeded: at most 1000 pending jobs per team (MAX_PENDING_JOBS).";
+    const detail = { quota: "pendingJobs", param: "MAX_PENDING_JOBS", limit: 1000, per: "team" };
+    assert.deepEqual(bodies, {
+      jobs: { error: "PENDING_JOBS_QUOTA_EXCEEDED", message, detail },
+      fleet: { data: null, error: message, reason: "PENDING_JOBS_QUOTA_EXCEEDED", detail },
+      coderunner: { success: false, message, data: null, reason: "PENDING_JOBS_QUOTA_EXCEEDED", detail },
+      workspace: { error: "PENDING_JOBS_QUOTA_EXCEEDED", message, detail },
     });
   });
 

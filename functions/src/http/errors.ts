@@ -66,9 +66,15 @@ export class UnsupportedMediaType extends ApiError {
   }
 }
 
+/** 429: a rate or a quota. `Retry-After` says when trying again may succeed. */
 export class TooManyRequests extends ApiError {
-  constructor(message = "Too many requests; slow down.") {
-    super(429, "RATE_LIMITED", message);
+  constructor(
+    message = "Too many requests; slow down.",
+    readonly retryAfterSeconds = 1,
+    reason = "RATE_LIMITED",
+    detail?: unknown,
+  ) {
+    super(429, reason, message, detail);
   }
 }
 

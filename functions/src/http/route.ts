@@ -12,6 +12,7 @@ import {
   PayloadTooLarge,
   UnsupportedMediaType,
   ServiceUnavailable,
+  TooManyRequests,
   isRetryableStorageError,
 } from "./errors";
 
@@ -172,7 +173,8 @@ export function sendError(res: Response, face: Face, error: unknown, req: Reques
     res.end();
     return;
   }
-  if (apiError instanceof ServiceUnavailable) res.set("Retry-After", String(apiError.retryAfterSeconds));
+  if (apiError instanceof ServiceUnavailable || apiError instanceof TooManyRequests)
+    res.set("Retry-After", String(apiError.retryAfterSeconds));
   res.status(apiError.status).json(errorBody(face, apiError));
 }
 

@@ -47,7 +47,13 @@ export async function passwordLogin(email: string, password: string, caller: str
     const live = doc !== undefined && now.getTime() - doc.windowStart.toMillis() < LOGIN_WINDOW_MS;
     assert(
       !live || doc.failures < (keys[i]?.max ?? 0),
-      new TooManyRequests("Too many failed logins; try again later."),
+      new TooManyRequests(
+        "Too many failed logins; try again later.",
+        Math.max(
+          1,
+          Math.ceil((LOGIN_WINDOW_MS - (now.getTime() - (doc?.windowStart.toMillis() ?? now.getTime()))) / 1000),
+        ),
+      ),
     );
   });
   const answer = await postAuth<{ idToken: string; refreshToken: string; expiresIn: string; localId: string }>(

@@ -1,7 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { deployments, definitions, type DeploymentDoc } from "../../data/code";
 import { jobs } from "../../data/jobs";
+import { pendingJobsOfTenant } from "../../data/quotas";
 import { Conflict, NotFound } from "../../http/errors";
+import { assertUnderQuota, runGuardedTransaction } from "../quotas/guardCount";
+import { QUOTAS } from "../quotas/quotas";
 import { executionJobDoc, type ExecutionTrigger } from "./executionJob";
 
 /**
@@ -43,16 +46,26 @@ export async function runDeployment(
 ): Promise<{ executionId: string; deploymentId: string }> {
   const { deploymentId, deployment } = await runnableDeployment(tenantId, id);
   const executionId = randomUUID();
-  await jobs()
-    .doc(executionId)
-    .create(
-      executionJobDoc(
-        executionId,
-        deploymentId,
-        deployment,
-        { inputJson, trigger, slot: null, requestedBy: userId },
-        now,
-      ),
+  const job = executionJobDoc(
+    executionId,
+    deploymentId,
+    deployment,
+    { inputJson, trigger, slot: null, requestedBy: userId },
+    now,
+  );
+  await runGuardedTransaction(QUOTAS.pendingJobs, `tenant:${tenantId}`, async (tx) => {
+    await assertUnderQuota(
+      tx,
+      {
+        quota: QUOTAS.pendingJobs,
+        scope: `tenant:${tenantId}`,
+        per: "Coderunner tenant",
+        counted: pendingJobsOfTenant(tenantId),
+        adding: 1,
+      },
+      now,
     );
+    tx.create(jobs().doc(executionId), job);
+  });
   return { executionId, deploymentId };
 }

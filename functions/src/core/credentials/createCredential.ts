@@ -3,6 +3,9 @@ import { Timestamp } from "firebase-admin/firestore";
 import { hashSecret, newCredentialId, newSecret } from "../../auth/secrets";
 import type { CredentialDoc, RunnerPool, Scope } from "../../data/collections";
 import { credentials } from "../../data/credentials";
+import { activeKeysOfTeam } from "../../data/quotas";
+import { assertUnderQuota, runGuardedTransaction } from "../quotas/guardCount";
+import { QUOTAS } from "../quotas/quotas";
 
 /** `ownerUid` is who minted it; `teamId` the team it acts for. */
 export type NewCredential =
@@ -18,7 +21,7 @@ export interface CreatedCredential {
   createdAt: Date;
 }
 
-/** Mints a credential; only the secret's hash is stored. */
+/** Mints a credential within its team's key quota; only the secret's hash is stored. */
 export async function createCredential(input: NewCredential, now: Date): Promise<CreatedCredential> {
   const credentialId = newCredentialId();
   const secret = newSecret();
@@ -35,6 +38,19 @@ export async function createCredential(input: NewCredential, now: Date): Promise
     ...(input.kind === "runner" ? { instanceId, pool: input.pool } : { scopes: input.scopes }),
     ...(input.kind === "apiKey" && input.runnerToken === true ? { runnerToken: true } : {}),
   };
-  await credentials().doc(credentialId).create(doc);
+  await runGuardedTransaction(QUOTAS.keys, `team:${input.teamId}`, async (tx) => {
+    await assertUnderQuota(
+      tx,
+      {
+        quota: QUOTAS.keys,
+        scope: `team:${input.teamId}`,
+        per: "team",
+        counted: activeKeysOfTeam(input.teamId),
+        adding: 1,
+      },
+      now,
+    );
+    tx.create(credentials().doc(credentialId), doc);
+  });
   return { credentialId, instanceId, token: `${credentialId}.${secret}`, createdAt: now };
 }

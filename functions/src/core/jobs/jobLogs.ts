@@ -1,4 +1,5 @@
 import type { CollectionReference, DocumentReference, Timestamp, Transaction } from "firebase-admin/firestore";
+import { limitOf, QuotaExceeded, QUOTAS } from "../quotas/quotas";
 import { expireAtFrom } from "../retention/retention";
 
 /**
@@ -50,15 +51,24 @@ export function logDocId(seq: number): string {
  * Inside a transaction that has read `job`: writes `lines` after its last sequence number and
  * returns the job fields to write in that same transaction (merge them into the caller's one
  * update of the job, so the counter and the lines commit together).
+ *
+ * The job's `logSeq` is also its line count, so the MAX_LOG_LINES_PER_JOB quota costs no read:
+ * past it an append is refused whole (429, nothing stored) — or, with `overQuota: "truncate"`
+ * (a result that carries its last lines), only the lines that fit are kept.
  */
 export function appendJobLogs(
   tx: Transaction,
   jobRef: DocumentReference,
   job: JobLogCounter,
-  lines: readonly LogLine[],
+  all: readonly LogLine[],
   at: Timestamp,
+  overQuota: "refuse" | "truncate" = "refuse",
 ): { logSeq: number } {
-  const first = (job.logSeq ?? 0) + 1;
+  const stored = job.logSeq ?? 0;
+  const limit = limitOf(QUOTAS.logLines);
+  if (overQuota === "refuse" && stored + all.length > limit) throw new QuotaExceeded(QUOTAS.logLines, limit, "job");
+  const lines = all.slice(0, Math.max(0, limit - stored));
+  const first = stored + 1;
   lines.forEach((entry, i) => {
     const seq = first + i;
     tx.create(jobLogs(jobRef).doc(logDocId(seq)), {
@@ -69,5 +79,5 @@ export function appendJobLogs(
       expireAt: expireAtFrom(at),
     });
   });
-  return { logSeq: first + lines.length - 1 };
+  return { logSeq: stored + lines.length };
 }

@@ -1,8 +1,10 @@
 import { createHash } from "node:crypto";
-import { db } from "../../data/firestore";
 import { jobs } from "../../data/jobs";
+import { pendingJobsOfTeam } from "../../data/quotas";
 import { Conflict } from "../../http/errors";
 import { faultPoint } from "../faults";
+import { assertUnderQuota, runGuardedTransaction } from "../quotas/guardCount";
+import { QUOTAS } from "../quotas/quotas";
 import type { Owner } from "../teams/owner";
 import { childJobId, genericJobDoc } from "./model";
 import { jobRef } from "./ownedJob";
@@ -53,54 +55,71 @@ export async function createJob(
   const id = idempotencyKey === null ? jobs().doc().id : idempotentJobId(teamId, idempotencyKey);
   const ref = jobRef(id);
   const children = input.children ?? [];
-  const result = await db().runTransaction(async (tx): Promise<CreateJobResult> => {
-    const existing = (await tx.get(ref)).data();
-    if (existing !== undefined) {
-      // Only an idempotent id can already exist (random ids are 120 bits).
-      if (existing.teamId === teamId && existing.requestHash === requestHash) return { id, created: false };
-      throw new Conflict("IDEMPOTENCY_KEY_REUSED", "This idempotency key was already used for a different request.");
-    }
-    const common = { teamId, ownerUid: owner.uid, leaseMs };
-    tx.create(
-      ref,
-      genericJobDoc(
-        id,
+  // Creates of one team meet on its pending-jobs quota document (queued per instance, see guardCount).
+  const result = await runGuardedTransaction(
+    QUOTAS.pendingJobs,
+    `team:${teamId}`,
+    async (tx): Promise<CreateJobResult> => {
+      const existing = (await tx.get(ref)).data();
+      if (existing !== undefined) {
+        // Only an idempotent id can already exist (random ids are 120 bits).
+        if (existing.teamId === teamId && existing.requestHash === requestHash) return { id, created: false };
+        throw new Conflict("IDEMPOTENCY_KEY_REUSED", "This idempotency key was already used for a different request.");
+      }
+      const queued = 1 + children.filter((c) => c.start !== "manual").length;
+      await assertUnderQuota(
+        tx,
         {
-          ...common,
-          type: input.type,
-          workflowPath: input.workflowPath,
-          params: input.params,
-          tags: input.tags,
-          priority: input.priority,
+          quota: QUOTAS.pendingJobs,
+          scope: `team:${teamId}`,
+          per: "team",
+          counted: pendingJobsOfTeam(teamId),
+          adding: queued,
         },
         now,
-        {
-          idempotencyKey,
-          requestHash,
-          childNames: children.map((c) => c.name),
-        },
-      ),
-    );
-    for (const child of children) {
-      const cid = childJobId(id, child.name);
-      const doc = genericJobDoc(
-        cid,
-        {
-          ...common,
-          type: child.type ?? input.type,
-          workflowPath: child.workflowPath ?? input.workflowPath,
-          params: child.params ?? {},
-          tags: child.tags ?? input.tags,
-          priority: child.priority ?? input.priority,
-        },
-        now,
-        { parentId: id, childName: child.name, awaitingStart: child.start === "manual" },
       );
-      // A manual child waits out of the queue until `start`.
-      tx.create(jobRef(cid), child.start === "manual" ? { ...doc, status: "PAUSED", pendingShard: null } : doc);
-    }
-    return { id, created: true };
-  });
+      const common = { teamId, ownerUid: owner.uid, leaseMs };
+      tx.create(
+        ref,
+        genericJobDoc(
+          id,
+          {
+            ...common,
+            type: input.type,
+            workflowPath: input.workflowPath,
+            params: input.params,
+            tags: input.tags,
+            priority: input.priority,
+          },
+          now,
+          {
+            idempotencyKey,
+            requestHash,
+            childNames: children.map((c) => c.name),
+          },
+        ),
+      );
+      for (const child of children) {
+        const cid = childJobId(id, child.name);
+        const doc = genericJobDoc(
+          cid,
+          {
+            ...common,
+            type: child.type ?? input.type,
+            workflowPath: child.workflowPath ?? input.workflowPath,
+            params: child.params ?? {},
+            tags: child.tags ?? input.tags,
+            priority: child.priority ?? input.priority,
+          },
+          now,
+          { parentId: id, childName: child.name, awaitingStart: child.start === "manual" },
+        );
+        // A manual child waits out of the queue until `start`.
+        tx.create(jobRef(cid), child.start === "manual" ? { ...doc, status: "PAUSED", pendingShard: null } : doc);
+      }
+      return { id, created: true };
+    },
+  );
   // Committed but not yet answered: the caller sees a dropped connection and retries.
   await faultPoint("createJob.afterCommit");
   return result;

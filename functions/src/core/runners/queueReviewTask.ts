@@ -1,5 +1,8 @@
 import { intParam, JOB_LEASE_MS } from "../../config/params";
 import { jobs } from "../../data/jobs";
+import { pendingJobsOfTeam } from "../../data/quotas";
+import { assertUnderQuota, runGuardedTransaction } from "../quotas/guardCount";
+import { QUOTAS } from "../quotas/quotas";
 import { newJobDoc } from "../jobs/newJob";
 import type { Owner } from "../teams/owner";
 import { reviewQueue } from "./ids";
@@ -47,6 +50,20 @@ export async function queueReviewTask(
     phaseAt: null,
     logSeq: 0,
   };
-  await ref.create(job);
+  const teamId = owner.teamId;
+  await runGuardedTransaction(QUOTAS.pendingJobs, `team:${teamId}`, async (tx) => {
+    await assertUnderQuota(
+      tx,
+      {
+        quota: QUOTAS.pendingJobs,
+        scope: `team:${teamId}`,
+        per: "team",
+        counted: pendingJobsOfTeam(teamId),
+        adding: 1,
+      },
+      now,
+    );
+    tx.create(ref, job);
+  });
   return { id: ref.id, job };
 }

@@ -1,7 +1,9 @@
 import { Timestamp } from "firebase-admin/firestore";
+import { runnersOfTeam } from "../../data/quotas";
 import { runnerSeqCounter, runners, type RunnerDoc } from "../../data/runners";
+import { assertUnderQuota, runGuardedTransaction } from "../quotas/guardCount";
+import { QUOTAS } from "../quotas/quotas";
 import { runnerDocId } from "./ids";
-import { runContendedTransaction } from "./contendedTransaction";
 
 export interface Registration {
   runnerId: string;
@@ -41,7 +43,7 @@ export async function registerRunner(
     updatedAt: at,
   };
   // First registrations all meet on the counter document: retried with short pauses.
-  return runContendedTransaction(async (tx) => {
+  return runGuardedTransaction(QUOTAS.runners, `team:${owner.teamId}`, async (tx) => {
     const existing = (await tx.get(ref)).data();
     if (existing !== undefined) {
       tx.update(ref, fields);
@@ -50,6 +52,17 @@ export async function registerRunner(
     // Only first registrations meet on the counter; re-registrations never read it.
     const counter = runnerSeqCounter();
     const seq = ((await tx.get(counter)).data()?.value ?? 0) + 1;
+    await assertUnderQuota(
+      tx,
+      {
+        quota: QUOTAS.runners,
+        scope: `team:${owner.teamId}`,
+        per: "team",
+        counted: runnersOfTeam(owner.teamId),
+        adding: 1,
+      },
+      now,
+    );
     const doc: RunnerDoc = {
       teamId: owner.teamId,
       ownerUid: owner.ownerUid,

@@ -58,6 +58,8 @@ export async function submitTaskResult(
             job,
             logs.map((line) => ({ line, stream: "log" as const })),
             at,
+            // The result is what matters: its lines past the log quota are dropped, not the result.
+            "truncate",
           )
         : {};
     const update = {

@@ -1,5 +1,8 @@
 import { Timestamp } from "firebase-admin/firestore";
+import { workspacesOfTeam } from "../../data/quotas";
 import { workspaces, type WorkspaceDoc } from "../../data/workspaces";
+import { assertUnderQuota, runGuardedTransaction } from "../quotas/guardCount";
+import { QUOTAS } from "../quotas/quotas";
 import type { Owner } from "../teams/owner";
 
 export async function createWorkspace(owner: Owner, input: { title: string; idea?: string }, now: Date) {
@@ -19,6 +22,19 @@ export async function createWorkspace(owner: Owner, input: { title: string; idea
     updatedAt: at,
   };
   const ref = workspaces().doc();
-  await ref.create(doc);
+  await runGuardedTransaction(QUOTAS.workspaces, `team:${owner.teamId}`, async (tx) => {
+    await assertUnderQuota(
+      tx,
+      {
+        quota: QUOTAS.workspaces,
+        scope: `team:${owner.teamId}`,
+        per: "team",
+        counted: workspacesOfTeam(owner.teamId),
+        adding: 1,
+      },
+      now,
+    );
+    tx.create(ref, doc);
+  });
   return { id: ref.id, doc };
 }

@@ -1,11 +1,13 @@
 import { Timestamp } from "firebase-admin/firestore";
 import { intParam, WORKSPACE_LEASE_MS } from "../../config/params";
 import type { RunnerPool } from "../../data/collections";
-import { db } from "../../data/firestore";
 import { jobs } from "../../data/jobs";
+import { pendingJobsOfTeam } from "../../data/quotas";
 import { workspaces } from "../../data/workspaces";
 import { assert, Conflict, NotFound } from "../../http/errors";
 import { newJobDoc } from "../jobs/newJob";
+import { assertUnderQuota, runGuardedTransaction } from "../quotas/guardCount";
+import { QUOTAS } from "../quotas/quotas";
 import { workspaceQueue } from "./workspaceQueue";
 
 export const DEFAULT_WORKSPACE_LEASE_MS = 10 * 60 * 1000;
@@ -15,12 +17,23 @@ export async function queueGeneration(teamId: string, workspaceId: string, targe
   const ref = workspaces().doc(workspaceId);
   const jobRef = jobs().doc();
   const leaseMs = intParam(WORKSPACE_LEASE_MS, DEFAULT_WORKSPACE_LEASE_MS);
-  return db().runTransaction(async (tx) => {
+  return runGuardedTransaction(QUOTAS.pendingJobs, `team:${teamId}`, async (tx) => {
     const ws = (await tx.get(ref)).data();
     assert(ws !== undefined && ws.teamId === teamId, new NotFound("WORKSPACE_NOT_FOUND", "No such workspace."));
     assert(
       ws.activeJobId === null,
       new Conflict("ACTIVE_JOB_EXISTS", "This workspace already has a job in progress.", { jobId: ws.activeJobId }),
+    );
+    await assertUnderQuota(
+      tx,
+      {
+        quota: QUOTAS.pendingJobs,
+        scope: `team:${teamId}`,
+        per: "team",
+        counted: pendingJobsOfTeam(teamId),
+        adding: 1,
+      },
+      now,
     );
     const job = newJobDoc(
       jobRef.id,

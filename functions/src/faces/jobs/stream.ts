@@ -12,8 +12,9 @@ import {
   streamJobEvents,
   type StreamSink,
 } from "../../core/jobsApi/streamJob";
+import { openStreamSlot } from "../../core/quotas/streamSlots";
 import { ALREADY_SENT, endpoint } from "../../http/route";
-import { JOBS_READ } from "./auth";
+import { actorOf, JOBS_READ } from "./auth";
 import { jobParams } from "./schemas";
 
 /**
@@ -30,7 +31,7 @@ export const streamJob = endpoint({
   auth: JOBS_READ,
   params: jobParams,
   query: z.object({ lastEventId: z.string().max(20).optional() }),
-  handler: async ({ principal, params, query, req, res }) => {
+  handler: async ({ principal, params, query, req, res, now }) => {
     const header = req.headers["last-event-id"];
     const raw = typeof header === "string" ? header : query.lastEventId;
     const lastSeq = parseLastEventId(raw);
@@ -39,18 +40,26 @@ export const streamJob = endpoint({
       res.status(204).end();
       return ALREADY_SENT;
     }
-    res.status(200);
-    res.setHeader("content-type", "text/event-stream; charset=utf-8");
-    res.setHeader("cache-control", "no-cache, no-transform");
-    res.setHeader("x-accel-buffering", "no");
-    res.flushHeaders();
-    await streamJobEvents(opened.source, responseSink(req, res), realClock, {
-      lastSeq,
-      maxMs: intParam(JOB_STREAM_MAX_MS, DEFAULT_STREAM_MAX_MS),
-      pollMs: STREAM_POLL_MS,
-      keepaliveMs: STREAM_KEEPALIVE_MS,
-      retryMs: STREAM_RETRY_MS,
-    });
+    const maxMs = intParam(JOB_STREAM_MAX_MS, DEFAULT_STREAM_MAX_MS);
+    // MAX_OPEN_STREAMS per caller: refused (429) before anything is sent.
+    const slot = await openStreamSlot(actorOf(principal), maxMs, now);
+    try {
+      res.status(200);
+      res.setHeader("content-type", "text/event-stream; charset=utf-8");
+      res.setHeader("cache-control", "no-cache, no-transform");
+      res.setHeader("x-accel-buffering", "no");
+      res.flushHeaders();
+      await streamJobEvents(opened.source, responseSink(req, res), realClock, {
+        lastSeq,
+        maxMs,
+        pollMs: STREAM_POLL_MS,
+        keepaliveMs: STREAM_KEEPALIVE_MS,
+        retryMs: STREAM_RETRY_MS,
+      });
+    } finally {
+      // Before the response ends: work after it may get no CPU.
+      await slot.release();
+    }
     res.end();
     return ALREADY_SENT;
   },
