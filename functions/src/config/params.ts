@@ -1,4 +1,4 @@
-import { defineInt, defineString } from "firebase-functions/params";
+import { defineInt, defineSecret, defineString } from "firebase-functions/params";
 
 /**
  * Configuration through the params module. Values are read inside handlers (`.value()`), never at
@@ -112,3 +112,12 @@ export const WEB_API_KEY = defineString("WEB_API_KEY", {
   description:
     "Firebase Web API key for POST /auth/login and /auth/refresh (password sign-in); unused against the Auth emulator.",
 });
+
+/**
+ * Master key that seals webhook secrets at rest (AES-256-GCM; the key is SHA-256 of this value,
+ * which must be at least 32 characters: e.g. `openssl rand -base64 32`). A Secret Manager secret in
+ * production; the local stack writes a dev value to `functions/.secret.local`. Losing it makes
+ * every configured webhook secret unreadable (rotate them); leaking it with a database copy
+ * reveals them.
+ */
+export const WEBHOOK_SECRET_KEY = defineSecret("WEBHOOK_SECRET_KEY");
