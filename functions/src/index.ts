@@ -1,6 +1,14 @@
 // Every export is a deployed function id: stable API. One line each (grouped by face).
 // Global options first: they apply to functions defined after them.
-import { DOWNLOAD, LARGE_BODY, LONG_POLL, STREAM, UPLOAD, WEBHOOK_ADMIN, WEBHOOK_INGRESS } from "./config/runtimeOptions";
+import {
+  DOWNLOAD,
+  LARGE_BODY,
+  LONG_POLL,
+  STREAM,
+  UPLOAD,
+  WEBHOOK_ADMIN,
+  WEBHOOK_INGRESS,
+} from "./config/runtimeOptions";
 import "./core/workspaces/endHook";
 import "./core/runners/endHook";
 import "./config/startupChecks";

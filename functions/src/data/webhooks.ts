@@ -46,11 +46,7 @@ export interface WebhookDoc {
 export type DeliveryOutcome = "accepted" | "refused";
 /** Why a delivery to a configured plugin was refused (the caller only ever sees 401). */
 export type RefusalReason =
-  | "MISSING_SIGNATURE"
-  | "MALFORMED_SIGNATURE"
-  | "WRONG_ALGORITHM"
-  | "BAD_SIGNATURE"
-  | "STALE_TIMESTAMP";
+  "MISSING_SIGNATURE" | "MALFORMED_SIGNATURE" | "WRONG_ALGORITHM" | "BAD_SIGNATURE" | "STALE_TIMESTAMP";
 
 /** `teams/{teamId}/webhooks/{pluginId}/deliveries/{id}`: one delivery, accepted or refused. */
 export interface DeliveryDoc {

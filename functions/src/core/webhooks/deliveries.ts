@@ -45,17 +45,20 @@ export async function redeliver(teamId: string, pluginId: string, deliveryDocId:
   const ref = deliveries(teamId, pluginId).doc();
   const jobId = jobs().doc().id;
   const at = Timestamp.fromDate(now);
-  const record = await db().runTransaction(async (tx) =>
-    queueDelivery(tx, teamId, ref.id, jobId, {
-      pluginId,
-      deliveryId: original.deliveryId,
-      body,
-      headers,
-      redeliveryOf: deliveryDocId,
-      leaseMs,
-      at,
-      bodySha256: original.bodySha256,
-    }),
+  // Record and job commit together (the same writer as the ingress); nothing to read first.
+  const record = await db().runTransaction((tx) =>
+    Promise.resolve(
+      queueDelivery(tx, teamId, ref.id, jobId, {
+        pluginId,
+        deliveryId: original.deliveryId,
+        body,
+        headers,
+        redeliveryOf: deliveryDocId,
+        leaseMs,
+        at,
+        bodySha256: original.bodySha256,
+      }),
+    ),
   );
   return deliveryView(ref.id, record);
 }

@@ -26,7 +26,8 @@ export const MAX_HEADER_VALUE_CHARS = 8 * 1024;
  * Headers never forwarded to a runner: credentials a caller may have sent by mistake, and what
  * the platform and proxies add (they say nothing about the delivery and would only leak our edge).
  */
-const DROPPED_HEADERS = /^(authorization|cookie|proxy-authorization|host|connection|content-length|transfer-encoding|forwarded|x-forwarded-.*|x-cloud-trace-context|traceparent|tracestate|x-appengine-.*|function-execution-id|x-original-url)$/;
+const DROPPED_HEADERS =
+  /^(authorization|cookie|proxy-authorization|host|connection|content-length|transfer-encoding|forwarded|x-forwarded-.*|x-cloud-trace-context|traceparent|tracestate|x-appengine-.*|function-execution-id|x-original-url)$/;
 
 export interface Delivery {
   teamId: string;
@@ -58,7 +59,9 @@ export async function receiveDelivery(delivery: Delivery, leaseMs: number, now: 
   const { teamId, pluginId, rawBody } = delivery;
   const [team, config] = await Promise.all([
     teams().doc(teamId).get(),
-    webhookRef(teamId, pluginId).get().then((s) => s.data()),
+    webhookRef(teamId, pluginId)
+      .get()
+      .then((s) => s.data()),
   ]);
   if (!team.exists || config === undefined) throw refused();
   const secret = openSecret(masterKey(), teamId, pluginId, config.secret);

@@ -39,7 +39,12 @@ export function sealSecret(key: Buffer, teamId: string, pluginId: string, secret
   const cipher = createCipheriv("aes-256-gcm", key, iv);
   cipher.setAAD(aad(teamId, pluginId));
   const data = Buffer.concat([cipher.update(secret, "utf8"), cipher.final()]);
-  return { v: 1, iv: iv.toString("base64"), data: data.toString("base64"), tag: cipher.getAuthTag().toString("base64") };
+  return {
+    v: 1,
+    iv: iv.toString("base64"),
+    data: data.toString("base64"),
+    tag: cipher.getAuthTag().toString("base64"),
+  };
 }
 
 /** The secret, or null when it does not open (another master key, or tampered). */

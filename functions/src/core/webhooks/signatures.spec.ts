@@ -78,13 +78,17 @@ describe("webhook signatures", () => {
     it("accepts the digest alone and refuses it prefixed or tampered", () => {
       assert.deepEqual(verify(BARE_HEX, hex("sha256", BODY)), { ok: true });
       assert.equal(verify(BARE_HEX, `sha256=${hex("sha256", BODY)}`).ok, false);
-      assert.deepEqual(verify(BARE_HEX, hex("sha256", BODY), tampered(BODY, 3)), { ok: false, reason: "BAD_SIGNATURE" });
+      assert.deepEqual(verify(BARE_HEX, hex("sha256", BODY), tampered(BODY, 3)), {
+        ok: false,
+        reason: "BAD_SIGNATURE",
+      });
     });
   });
 
   describe("timestamped t=<unix>,v1=<hex> (5-minute tolerance)", () => {
     const at = (date: Date) => Math.floor(date.getTime() / 1000);
-    const signed = (t: number, body = BODY) => `t=${t},v1=${hex("sha256", Buffer.concat([Buffer.from(`${t}.`), body]))}`;
+    const signed = (t: number, body = BODY) =>
+      `t=${t},v1=${hex("sha256", Buffer.concat([Buffer.from(`${t}.`), body]))}`;
 
     it("accepts a fresh signature over `<t>.<body>`, also among several v1 (key rotation)", () => {
       assert.deepEqual(verify(TIMESTAMPED, signed(at(NOW))), { ok: true });

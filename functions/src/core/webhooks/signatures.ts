@@ -37,7 +37,8 @@ export function verifyDelivery(
       const eq = presented.indexOf("=");
       if (eq < 0) return refuse("MALFORMED_SIGNATURE");
       const prefix = presented.slice(0, eq).toLowerCase();
-      if (prefix !== scheme.algorithm) return refuse(isKnownAlgorithm(prefix) ? "WRONG_ALGORITHM" : "MALFORMED_SIGNATURE");
+      if (prefix !== scheme.algorithm)
+        return refuse(isKnownAlgorithm(prefix) ? "WRONG_ALGORITHM" : "MALFORMED_SIGNATURE");
       return hexMatches(presented.slice(eq + 1), hmac(scheme.algorithm, secret, rawBody));
     }
     case "timestamped":
@@ -74,7 +75,9 @@ function verifyTimestamped(
 
 function hmac(algorithm: WebhookAlgorithm, secret: string, bytes: Buffer): Buffer {
   // A token scheme never reaches here (its format is `token`); sha256 is the safe reading anyway.
-  return createHmac(algorithm === "sha1" ? "sha1" : "sha256", secret).update(bytes).digest();
+  return createHmac(algorithm === "sha1" ? "sha1" : "sha256", secret)
+    .update(bytes)
+    .digest();
 }
 
 function hexMatches(presentedHex: string, expected: Buffer): Verdict {

@@ -26,7 +26,9 @@ export const runnerTokenParams = z.object({ teamId: idSchema, tokenId: idSchema 
 
 /** A plugin id: a safe Firestore document id and URL segment (`github`, `acme.jira-cloud`). */
 export const PLUGIN_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
-export const pluginIdSchema = z.string().regex(PLUGIN_ID_PATTERN, "letters, digits, . _ - (1–100), starting alphanumeric");
+export const pluginIdSchema = z
+  .string()
+  .regex(PLUGIN_ID_PATTERN, "letters, digits, . _ - (1–100), starting alphanumeric");
 /** An HTTP header name (RFC 9110 token), stored lower-cased as Node presents request headers. */
 const headerNameSchema = z
   .string()
