@@ -207,7 +207,7 @@ export type WebhookPayload = z.infer<typeof webhookPayloadSchema>;
 export const leasedJobSchema = z.looseObject({
   id: idSchema,
   /** `generic` (a jobs-API job) or `webhook` (a verified delivery, with `payload`; type `webhook`). */
-  kind: z.enum(["generic", "webhook"]),
+  kind: z.enum(["generic", "webhook"]).default("generic"),
   /** Webhook jobs only. */
   payload: webhookPayloadSchema.optional(),
   leaseToken,
