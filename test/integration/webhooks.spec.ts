@@ -95,6 +95,9 @@ describe("webhooks: POST /webhook/:teamId/:pluginId (seed 002)", () => {
     // Cold workers take seconds each; the lease the tests shorten to 4 s must not pay for them.
     this.timeout(240_000);
     await warmUp([
+      // Grown in steps, so that few workers boot at once on a busy machine.
+      ["/webhook/warm/up", 1],
+      ["/webhook/warm/up", 2],
       ["/webhook/warm/up", BURST],
       ["/teams/warm/webhooks", 1],
       ["/teams/warm/webhooks/up", 1],

@@ -81,7 +81,7 @@ export async function receiveDelivery(delivery: Delivery, leaseMs: number, now: 
   // Content-addressed, so a retry's put is a no-op and an unused blob is an orphan, never wrong.
   const body = await blobStore().put(rawBody, "application/octet-stream");
   const headers = forwardedHeaders(delivery.headers);
-  const key = deliveryId === null ? null : dedupeKey(pluginId, deliveryId);
+  const key = deliveryId === null ? null : dedupeKey(teamId, config, deliveryId);
   const ref = key === null ? deliveries(teamId, pluginId).doc() : deliveries(teamId, pluginId).doc(`d${key}`);
   const jobId = key === null ? jobs().doc().id : `w${key}`;
   // Concurrent twins: each read the record as absent, so all but one commit conflict, retry, and
@@ -199,9 +199,15 @@ function displayed(deliveryId: string | null): string | null {
   return deliveryId === null ? null : deliveryId.slice(0, MAX_DELIVERY_ID_CHARS);
 }
 
-/** Hex, so the record and job ids stay alphanumeric (jobs-API ids must be: see createJob). */
-function dedupeKey(pluginId: string, deliveryId: string): string {
-  return createHash("sha256").update(`${pluginId}\u0000${deliveryId}`, "utf8").digest("hex").slice(0, 40);
+/**
+ * Names the record and the job of one delivery. The team keeps two teams' ids apart (job ids are
+ * global); the configuration's creation time keeps a re-created plugin from meeting the jobs of
+ * its predecessor (its records went with it, its jobs did not). Hex, so the ids stay alphanumeric
+ * (jobs-API ids must be: see createJob).
+ */
+function dedupeKey(teamId: string, config: WebhookDoc, deliveryId: string): string {
+  const scope = `${teamId}\u0000${config.pluginId}\u0000${config.createdAt.toMillis()}`;
+  return createHash("sha256").update(`${scope}\u0000${deliveryId}`, "utf8").digest("hex").slice(0, 40);
 }
 
 /** The delivery's own headers, lower-cased names, bounded in count and length. */
