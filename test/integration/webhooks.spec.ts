@@ -302,8 +302,21 @@ describe("webhooks: POST /webhook/:teamId/:pluginId (seed 002)", () => {
     let runner: RunnerProcess | undefined;
     afterEach(() => killIfRunning(runner));
 
+    before(async function () {
+      // The runner's own calls: a cold worker answers slower than the 4 s test lease lasts.
+      this.timeout(240_000);
+      await warmUp([
+        ["/api/runners/register", 1],
+        ["/api/runners/warm/heartbeat", 1],
+        ["/jobs/warm/runner/heartbeat", 1],
+        ["/jobs/warm/runner/logs", 1],
+        ["/jobs/warm/runner/artifacts", 1],
+        ["/jobs/warm/runner/fail", 1],
+      ]);
+    });
+
     it("runs a delivery with the command configured for type webhook, the payload on stdin", async function () {
-      this.timeout(90_000);
+      this.timeout(150_000);
       // Prints what it got: plugin, event header, and the decoded body's length and digest.
       const script = [
         "const p=JSON.parse(require('fs').readFileSync(0,'utf8'));",
@@ -322,7 +335,7 @@ describe("webhooks: POST /webhook/:teamId/:pluginId (seed 002)", () => {
       });
       const finished = await runner.waitFor(
         (e) => e.event === "finished" && e.jobId === answer.body.jobId,
-        60_000,
+        120_000,
         "the webhook job",
       );
       assert.equal(finished.outcome, "SUCCEEDED", JSON.stringify(finished));
