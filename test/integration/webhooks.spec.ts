@@ -4,11 +4,10 @@
  * retries of one delivery id (in turn and at once) make one job.
  */
 import assert from "node:assert/strict";
-import { createHash, createHmac, randomUUID } from "node:crypto";
+import { createHmac, randomUUID } from "node:crypto";
 import type { WebhookPayload } from "../../contract/src/jobs";
 import { adminDb, call, createUser, type TestUser } from "../harness/stack";
 import { runnerCall, warmUp } from "./jobs-fixtures";
-import { killIfRunning, startRunner, testDir, type RunnerProcess } from "./runner-fixtures";
 import { createTeam, runnerToken } from "./teams-fixtures";
 
 const ONE_MIB = 1024 * 1024;
@@ -296,61 +295,5 @@ describe("webhooks: POST /webhook/:teamId/:pluginId (seed 002)", () => {
       token: owner.idToken,
     });
     assert.equal(refusedAgain.status, 409);
-  });
-
-  describe("with the reference runner", () => {
-    let runner: RunnerProcess | undefined;
-    afterEach(() => killIfRunning(runner));
-
-    before(async function () {
-      // The runner's own calls: a cold worker answers slower than the 4 s test lease lasts.
-      this.timeout(240_000);
-      await warmUp([
-        ["/api/runners/register", 1],
-        ["/api/runners/warm/heartbeat", 1],
-        ["/jobs/warm/runner/heartbeat", 1],
-        ["/jobs/warm/runner/logs", 1],
-        ["/jobs/warm/runner/artifacts", 1],
-        ["/jobs/warm/runner/fail", 1],
-      ]);
-    });
-
-    it("runs a delivery with the command configured for type webhook, the payload on stdin", async function () {
-      this.timeout(150_000);
-      // Prints what it got: plugin, event header, and the decoded body's length and digest.
-      const script = [
-        "const p=JSON.parse(require('fs').readFileSync(0,'utf8'));",
-        "const b=Buffer.from(p.rawBody,'base64');",
-        "console.log(JSON.stringify({plugin:p.pluginId,event:p.headers['x-github-event'],bytes:b.length,",
-        "sha256:require('crypto').createHash('sha256').update(b).digest('hex')}));",
-      ].join("");
-      const answer = await deliver(teamId, "github", BODY, { "x-hub-signature-256": sign(secret, BODY) });
-      assert.equal(answer.status, 202);
-      runner = startRunner({
-        id: "hooks-runner",
-        dir: testDir(),
-        config: { jobs: { webhook: { command: [process.execPath, "-e", script] } } },
-        token: runnerKey,
-        args: ["--poll-ms", "300", "--heartbeat-ms", "1000"],
-      });
-      const finished = await runner.waitFor(
-        (e) => e.event === "finished" && e.jobId === answer.body.jobId,
-        120_000,
-        "the webhook job",
-      );
-      assert.equal(finished.outcome, "SUCCEEDED", JSON.stringify(finished));
-      const job = await call<{ status: string; result: { output?: unknown } }>(
-        "GET",
-        `/teams/${teamId}/jobs/${answer.body.jobId}`,
-        { token: owner.idToken },
-      );
-      assert.equal(job.body.status, "SUCCEEDED");
-      assert.deepEqual(job.body.result.output, {
-        plugin: "github",
-        event: "pull_request",
-        bytes: BODY.length,
-        sha256: createHash("sha256").update(BODY).digest("hex"),
-      });
-    });
   });
 });
