@@ -4,8 +4,8 @@
  * functions on their schedule (the Pub/Sub emulator cannot run offline). Used by `npm start`,
  * the integration tests and the benchmarks, so all three run the same stack.
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { generateKeyPairSync } from "node:crypto";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join, resolve } from "node:path";
@@ -458,6 +458,12 @@ function ensureDevKeys(projectDir: string, functionEnv: Record<string, string>):
     ...Object.entries(functionEnv).map(([key, value]) => `${key}=${value}`),
   ];
   writeFileSync(join(projectDir, "functions", ".env.local"), `${lines.join("\n")}\n`);
+  // Secret params (defineSecret) come from `.secret.local` in the emulator. The webhook master
+  // key is made once and kept, so webhook secrets in exported emulator-data still open.
+  const webhookKeyPath = join(DEV_KEY_DIR, "webhook-secret-key");
+  if (!existsSync(webhookKeyPath)) writeFileSync(webhookKeyPath, randomBytes(32).toString("base64"), { mode: 0o600 });
+  const webhookKey = readFileSync(webhookKeyPath, "utf8").trim();
+  writeFileSync(join(projectDir, "functions", ".secret.local"), `WEBHOOK_SECRET_KEY=${webhookKey}\n`, { mode: 0o600 });
 }
 
 /**

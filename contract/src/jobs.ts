@@ -190,9 +190,26 @@ export const artifactName = z
  */
 const isoTime = z.string().refine((text) => !Number.isNaN(Date.parse(text)), "an ISO time");
 
+/**
+ * A webhook delivery as a runner receives it (seed 002: `{ pluginId, headers, rawBody }`):
+ * headers with lower-cased names, and the exact bytes received, base64 (null if the stored body
+ * has gone: the job then carries nothing to act on and should be failed).
+ */
+export const webhookPayloadSchema = z.looseObject({
+  pluginId: z.string(),
+  deliveryId: z.string().nullable(),
+  headers: z.record(z.string(), z.string()),
+  rawBody: z.string().nullable(),
+});
+export type WebhookPayload = z.infer<typeof webhookPayloadSchema>;
+
 /** `POST /jobs/runner/lease` → `{ jobs: LeasedJob[] }`. */
 export const leasedJobSchema = z.looseObject({
   id: idSchema,
+  /** `generic` (a jobs-API job) or `webhook` (a verified delivery, with `payload`; type `webhook`). */
+  kind: z.enum(["generic", "webhook"]).default("generic"),
+  /** Webhook jobs only. */
+  payload: webhookPayloadSchema.optional(),
   leaseToken,
   leaseExpiresAt: isoTime,
   type: z.string(),

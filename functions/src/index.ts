@@ -1,6 +1,14 @@
 // Every export is a deployed function id: stable API. One line each (grouped by face).
 // Global options first: they apply to functions defined after them.
-import { DOWNLOAD, LARGE_BODY, LONG_POLL, STREAM, UPLOAD } from "./config/runtimeOptions";
+import {
+  DOWNLOAD,
+  LARGE_BODY,
+  LONG_POLL,
+  STREAM,
+  UPLOAD,
+  WEBHOOK_ADMIN,
+  WEBHOOK_INGRESS,
+} from "./config/runtimeOptions";
 import "./core/workspaces/endHook";
 import "./core/runners/endHook";
 import "./config/startupChecks";
@@ -71,6 +79,13 @@ export const teamInvitationAccept = https({}, teams.acceptInvitation);
 export const teamRunnerTokens = https({}, teams.listRunnerTokens, teams.createRunnerToken);
 export const teamRunnerToken = https({}, teams.revokeRunnerToken);
 export const teamRunners = https({}, teams.listTeamRunners);
+
+// Seed 002's webhook ingress (public: its signature is its authentication) and its team-admin routes (ID token).
+export const webhookIngress = https(WEBHOOK_INGRESS, teams.receiveWebhook);
+export const teamWebhooks = https(WEBHOOK_ADMIN, teams.listWebhooks, teams.createWebhook);
+export const teamWebhook = https(WEBHOOK_ADMIN, teams.getWebhook, teams.updateWebhook, teams.deleteWebhook);
+export const teamWebhookDeliveries = https({}, teams.listWebhookDeliveries);
+export const teamWebhookRedeliver = https({}, teams.redeliverWebhook);
 
 // Seed 002: /teams/:teamId/jobs/*, the jobs API in the team the path names (same handlers as /jobs).
 export const teamJobs = https({}, teams.teamJobs.listJobs, teams.teamJobs.createJob);

@@ -53,10 +53,14 @@ export interface InProcessFunctions {
  */
 export async function serveFunctionsInProcess(): Promise<InProcessFunctions> {
   adminDb(); // FIRESTORE_EMULATOR_HOST for this process: the stack's Firestore
+  // The stack runs a snapshot of the project (scripts/stack.ts), where it writes the local params
+  // and secrets (the dev Control Plane key, the webhook master key).
+  const functionsDir = join(ROOT, ".runnerplane", "stack-project", "functions");
   const env = {
-    ...readEnvFile(join(ROOT, "functions", ".env")),
-    ...readEnvFile(join(ROOT, "functions", ".env.demo-runnerplane")),
-    ...readEnvFile(join(ROOT, "functions", ".env.local")),
+    ...readEnvFile(join(functionsDir, ".env")),
+    ...readEnvFile(join(functionsDir, ".env.demo-runnerplane")),
+    ...readEnvFile(join(functionsDir, ".env.local")),
+    ...readEnvFile(join(functionsDir, ".secret.local")),
     FUNCTIONS_EMULATOR: "true",
     FIREBASE_AUTH_EMULATOR_HOST: `127.0.0.1:${PORTS.auth}`,
   };

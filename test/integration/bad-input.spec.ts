@@ -141,10 +141,12 @@ describe("bad input on every route", () => {
       return { authorization: `Bearer ${cpToken}`, "x-client-key": TENANT, "x-userid": "7" };
     };
     // Use every credential once so lastUsedAt settles before the first snapshot.
-    const named = Object.entries(functions).flatMap(([name, fn]) =>
-      endpointsOf(fn).map((endpoint) => ({ name, endpoint })),
-    );
-    assert.ok(named.length >= 20);
+    // BAD_INPUT_PATHS (a regular expression on the declared path) narrows the run to some routes.
+    const only = process.env.BAD_INPUT_PATHS === undefined ? null : new RegExp(process.env.BAD_INPUT_PATHS);
+    const named = Object.entries(functions)
+      .flatMap(([name, fn]) => endpointsOf(fn).map((endpoint) => ({ name, endpoint })))
+      .filter(({ endpoint }) => only === null || only.test(endpoint.path));
+    assert.ok(named.length >= (only === null ? 20 : 1));
 
     const failures: string[] = [];
     const changes = changeTracker(adminDb());

@@ -70,7 +70,12 @@ export type PrincipalKind = Principal["kind"];
  * for their own resources (the operations check ownership).
  */
 export type AuthRule =
-  | { readonly public: true }
+  /**
+   * No caller identity. `signed`: the request authenticates itself instead (webhook ingress: its
+   * HMAC over the body), so no identity credential gets past it, and without a valid signature
+   * every caller is answered 401.
+   */
+  | { readonly public: true; readonly signed?: true }
   | {
       readonly accept: readonly PrincipalKind[];
       readonly scope?: Scope;

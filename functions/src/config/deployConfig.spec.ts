@@ -104,16 +104,23 @@ describe("production settings", () => {
     }
   });
 
-  it("finished jobs, log lines and artifacts expire by TTL; params, results and log lines are not indexed", () => {
+  it("finished jobs, log lines, artifacts and webhook deliveries expire by TTL; params, results, log lines and forwarded headers are not indexed", () => {
     const { fieldOverrides } = readJson<{
       fieldOverrides: { collectionGroup: string; fieldPath: string; ttl?: boolean; indexes: unknown[] }[];
     }>("firestore.indexes.json");
     const ttl = fieldOverrides.filter((o) => o.ttl === true).map((o) => `${o.collectionGroup}.${o.fieldPath}`);
-    assert.deepEqual(ttl.sort(), ["artifacts.expireAt", "jobs.expireAt", "logs.expireAt"]);
+    assert.deepEqual(ttl.sort(), ["artifacts.expireAt", "deliveries.expireAt", "jobs.expireAt", "logs.expireAt"]);
     const exempt = fieldOverrides
       .filter((o) => o.indexes.length === 0)
       .map((o) => `${o.collectionGroup}.${o.fieldPath}`);
-    for (const field of ["jobs.payload.params", "jobs.result", "logs.line"]) assert.ok(exempt.includes(field), field);
+    for (const field of [
+      "jobs.payload.params",
+      "jobs.result",
+      "logs.line",
+      "jobs.payload.headers",
+      "deliveries.headers",
+    ])
+      assert.ok(exempt.includes(field), field);
   });
 
   it("every param has a description", () => {

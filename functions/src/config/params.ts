@@ -1,4 +1,4 @@
-import { defineInt, defineString } from "firebase-functions/params";
+import { defineInt, defineSecret, defineString } from "firebase-functions/params";
 
 /**
  * Configuration through the params module. Values are read inside handlers (`.value()`), never at
@@ -168,3 +168,12 @@ export const BLOB_SWEEP_BATCH = defineInt("BLOB_SWEEP_BATCH", {
   description:
     "Blobs the hourly orphaned-blob sweep examines per run (each costs five one-match queries); a cursor carries on.",
 });
+
+/**
+ * Master key that seals webhook secrets at rest (AES-256-GCM; the key is SHA-256 of this value,
+ * which must be at least 32 characters: e.g. `openssl rand -base64 32`). A Secret Manager secret in
+ * production; the local stack writes a dev value to `functions/.secret.local`. Losing it makes
+ * every configured webhook secret unreadable (rotate them); leaking it with a database copy
+ * reveals them.
+ */
+export const WEBHOOK_SECRET_KEY = defineSecret("WEBHOOK_SECRET_KEY");

@@ -7,7 +7,7 @@
  */
 import { setGlobalOptions } from "firebase-functions/v2";
 import type { HttpsOptions } from "firebase-functions/v2/https";
-import { MAX_INSTANCES } from "./params";
+import { MAX_INSTANCES, WEBHOOK_SECRET_KEY } from "./params";
 
 /** Must equal the `region` of every function rewrite in firebase.json. */
 export const REGION = "us-central1";
@@ -27,3 +27,7 @@ export const DOWNLOAD: HttpsOptions = { memory: "512MiB", cpu: 1, concurrency: 3
 export const STREAM: HttpsOptions = { memory: "256MiB", cpu: 1, concurrency: 250, timeoutSeconds: 90 };
 /** Long-polling claims: wait up to their own deadline for work. */
 export const LONG_POLL: HttpsOptions = { memory: "256MiB", cpu: 1, concurrency: 250, timeoutSeconds: 60 };
+/** Webhook ingress: opens sealed secrets (the master key) and holds bodies of at most 1 MiB. */
+export const WEBHOOK_INGRESS: HttpsOptions = { secrets: [WEBHOOK_SECRET_KEY] };
+/** Webhook configuration: seals new secrets. */
+export const WEBHOOK_ADMIN: HttpsOptions = { secrets: [WEBHOOK_SECRET_KEY] };

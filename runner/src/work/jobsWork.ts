@@ -135,7 +135,9 @@ export class JobsWork implements Work {
     let exit: ChildExit | null = null;
     try {
       if (this.stopReason === null) {
-        const params = JSON.stringify(this.job.params);
+        // A webhook job's input is its delivery (`{ pluginId, deliveryId, headers, rawBody }`,
+        // rawBody base64), run by the command configured for type `webhook`.
+        const params = JSON.stringify(this.job.kind === "webhook" ? (this.job.payload ?? {}) : this.job.params);
         this.child = new ChildRun({
           confine: confinementFor(this.ctx, this.id, null),
           command: spec.command,

@@ -4,6 +4,7 @@ import type { JobsRunner } from "./heldJob";
 import { holderOf, paramsOf, queueOf, typeOf, workflowPathOf } from "./model";
 import { releaseJob } from "./releaseJob";
 import type { LeasedJob } from "../../../../contract/src/jobs";
+import { webhookPayloadOf } from "../webhooks/webhookPayload";
 
 export { MAX_LEASE_BATCH } from "../../../../contract/src/jobs";
 
@@ -18,6 +19,7 @@ export function leasedJobView(claimed: ClaimedJob): LeasedJob {
   const job = claimed.job as GenericJob;
   return {
     id: claimed.id,
+    kind: job.kind === "webhook" ? "webhook" : "generic",
     leaseToken: claimed.lease.token,
     leaseExpiresAt: claimed.lease.expiresAt.toDate().toISOString(),
     type: typeOf(job),
@@ -55,7 +57,8 @@ export async function leaseJobs(runner: JobsRunner, request: LeaseRequest, now: 
       await releaseJob(runner, c.id, c.lease.token, cancelRequested ? "CANCELLED" : "PAUSED", now);
       continue;
     }
-    handedOut.push(leasedJobView(c));
+    const view = leasedJobView(c);
+    handedOut.push(view.kind === "webhook" ? { ...view, payload: await webhookPayloadOf(c.job.payload) } : view);
   }
   return { jobs: handedOut };
 }

@@ -111,6 +111,8 @@ export function genericJobDoc(
 
 /** The job's `type` (payload field). */
 export function typeOf(job: GenericJob): string {
+  // A webhook delivery's payload is `{ pluginId, headers, rawBody }`: its type is its kind.
+  if (job.kind === "webhook") return "webhook";
   return typeof job.payload.type === "string" ? job.payload.type : "";
 }
 

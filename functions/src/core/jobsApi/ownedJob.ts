@@ -2,15 +2,21 @@ import type { DocumentReference, DocumentSnapshot, Transaction } from "firebase-
 import type { GenericJob } from "../../data/genericJobs";
 import { jobs } from "../../data/jobs";
 import { NotFound } from "../../http/errors";
-import type { JobDoc } from "../jobs/model";
+import type { JobDoc, JobKind } from "../jobs/model";
 import { queueOf } from "./model";
+
+/**
+ * Kinds the jobs API serves: its own jobs, and webhook deliveries (core/webhooks), which wait in
+ * the same team queue so that the same runners lease, heartbeat and finish them.
+ */
+export const JOBS_API_KINDS: readonly JobKind[] = ["generic", "webhook"];
 
 /**
  * Whether `teamId` may see the job. Someone else's job, or one of another face's kinds, is
  * answered exactly like a missing one: callers learn nothing about ids that are not theirs.
  */
 export function assertVisible(job: JobDoc | undefined, teamId: string): asserts job is GenericJob {
-  if (job === undefined || job.kind !== "generic" || job.queue !== queueOf(teamId)) {
+  if (job === undefined || !JOBS_API_KINDS.includes(job.kind) || job.queue !== queueOf(teamId)) {
     throw new NotFound("JOB_NOT_FOUND", "No such job.");
   }
 }

@@ -7,6 +7,16 @@ export { listTeams, createTeam, getTeam, renameTeam, deleteTeam } from "./teams"
 export { listMembers, updateMember, removeMember } from "./members";
 export { createInvitation, listInvitations, revokeInvitation, acceptInvitation } from "./invitations";
 export { createRunnerToken, listRunnerTokens, revokeRunnerToken, listTeamRunners } from "./runners";
+export {
+  receiveWebhook,
+  createWebhook,
+  listWebhooks,
+  getWebhook,
+  updateWebhook,
+  deleteWebhook,
+  listWebhookDeliveries,
+  redeliverWebhook,
+} from "./webhooks";
 
 /** `/teams/:teamId/jobs/*`: every jobs API route, the same handler, in the team the path names. */
 const inTeam = (endpoint: Endpoint) => mounted("/teams/:teamId", endpoint);

@@ -23,3 +23,34 @@ export const invitationBody = z.object({ email: emailSchema, role: roleSchema })
 export const invitationParams = z.object({ teamId: idSchema, invitationId: idSchema });
 export const runnerTokenBody = z.object({ name: nameSchema, scopes: z.array(scopeSchema).max(4).optional() }).strict();
 export const runnerTokenParams = z.object({ teamId: idSchema, tokenId: idSchema });
+
+/** A plugin id: a safe Firestore document id and URL segment (`github`, `acme.jira-cloud`). */
+export const PLUGIN_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+export const pluginIdSchema = z
+  .string()
+  .regex(PLUGIN_ID_PATTERN, "letters, digits, . _ - (1–100), starting alphanumeric");
+/** An HTTP header name (RFC 9110 token), stored lower-cased as Node presents request headers. */
+const headerNameSchema = z
+  .string()
+  .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$/, "an HTTP header name")
+  .transform((name) => name.toLowerCase());
+const webhookScheme = {
+  algorithm: z.enum(["sha256", "sha1", "token"]),
+  format: z.enum(["prefixed", "hex", "timestamped", "token"]),
+  header: headerNameSchema,
+  deliveryIdHeader: headerNameSchema.nullable(),
+};
+export const webhookCreateBody = z
+  .object({ pluginId: pluginIdSchema, ...webhookScheme, deliveryIdHeader: webhookScheme.deliveryIdHeader.optional() })
+  .strict();
+export const webhookUpdateBody = z
+  .object({
+    algorithm: webhookScheme.algorithm.optional(),
+    format: webhookScheme.format.optional(),
+    header: webhookScheme.header.optional(),
+    deliveryIdHeader: webhookScheme.deliveryIdHeader.optional(),
+    rotateSecret: z.boolean().optional(),
+  })
+  .strict();
+export const webhookParams = z.object({ teamId: idSchema, pluginId: pluginIdSchema });
+export const deliveryParams = z.object({ teamId: idSchema, pluginId: pluginIdSchema, deliveryId: idSchema });
