@@ -4,7 +4,7 @@
  * functions on their schedule (the Pub/Sub emulator cannot run offline). Used by `npm start`,
  * the integration tests and the benchmarks, so all three run the same stack.
  */
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
