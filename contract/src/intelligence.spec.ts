@@ -10,7 +10,8 @@ import {
 
 describe("intelligence path and layer rules", () => {
   it("takes relative markdown paths", () => {
-    for (const ok of ["CLAUDE.md", "agents/review.md", "a/b/c/d/e/f/g/h.md", "v1.2_notes-x.md"]) assert.equal(pathProblem(ok), null, ok);
+    for (const ok of ["CLAUDE.md", "agents/review.md", "a/b/c/d/e/f/g/h.md", "v1.2_notes-x.md"])
+      assert.equal(pathProblem(ok), null, ok);
   });
 
   it("refuses escapes, absolute paths and odd characters", () => {
@@ -34,7 +35,8 @@ describe("intelligence path and layer rules", () => {
   });
 
   it("knows the tenant layer and repo layers", () => {
-    for (const ok of ["tenant", "repo:api", "repo:org/api-service", "repo:org/api.v2"]) assert.equal(layerProblem(ok), null, ok);
+    for (const ok of ["tenant", "repo:api", "repo:org/api-service", "repo:org/api.v2"])
+      assert.equal(layerProblem(ok), null, ok);
     for (const bad of ["", "Tenant", "repo:", "repo:../x", "repo:a/b/c", "repo:org/..", "user:x", "repo:a b"])
       assert.notEqual(layerProblem(bad), null, bad);
   });
@@ -61,7 +63,11 @@ describe("runner configuration schema", () => {
       llm: { defaultProvider: "anthropic", aliases: { planning: "claude-sonnet-4-6" } },
       claudeCode: {
         mcpServers: {
-          github: { command: "npx", args: ["-y", "@modelcontextprotocol/server-github"], env: { GITHUB_TOKEN: "${GITHUB_TOKEN}", LOG_LEVEL: "debug" } },
+          github: {
+            command: "npx",
+            args: ["-y", "@modelcontextprotocol/server-github"],
+            env: { GITHUB_TOKEN: "${GITHUB_TOKEN}", LOG_LEVEL: "debug" },
+          },
           docs: { type: "http", url: "https://mcp.example.com/mcp", headers: { Authorization: "${DOCS_MCP_AUTH}" } },
         },
       },
@@ -75,7 +81,11 @@ describe("runner configuration schema", () => {
   it("refuses secrets in clear, unknown keys and bad URLs", () => {
     const mcp = (server: unknown) => ({ claudeCode: { mcpServers: { x: server } } });
     assert.equal(runnerConfigSchema.safeParse(mcp({ command: "x", env: { API_KEY: "sk-live-123" } })).success, false);
-    assert.equal(runnerConfigSchema.safeParse(mcp({ type: "http", url: "https://x", headers: { Authorization: "Bearer abc" } })).success, false);
+    assert.equal(
+      runnerConfigSchema.safeParse(mcp({ type: "http", url: "https://x", headers: { Authorization: "Bearer abc" } }))
+        .success,
+      false,
+    );
     assert.equal(runnerConfigSchema.safeParse(mcp({ type: "http", url: "file:///etc/passwd" })).success, false);
     assert.equal(runnerConfigSchema.safeParse({ surprise: true }).success, false);
     assert.equal(runnerConfigSchema.safeParse({ llm: { aliases: { "bad key!": "m" } } }).success, false);

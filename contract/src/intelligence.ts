@@ -40,7 +40,8 @@ export function layerProblem(layer: string): string | null {
   if (layer === TENANT_LAYER) return null;
   if (!layer.startsWith("repo:")) return 'a layer is "tenant" or "repo:<slug>"';
   const slug = layer.slice("repo:".length);
-  if (slug.length === 0 || slug.length > MAX_REPO_SLUG_CHARS) return `a repo slug has 1-${MAX_REPO_SLUG_CHARS} characters`;
+  if (slug.length === 0 || slug.length > MAX_REPO_SLUG_CHARS)
+    return `a repo slug has 1-${MAX_REPO_SLUG_CHARS} characters`;
   const parts = slug.split("/");
   if (parts.length > 2 || parts.some((p) => !SEGMENT.test(p) || p === "." || p === ".."))
     return "a repo slug is name or org/name, of letters, digits, _ . or -";
@@ -56,10 +57,12 @@ export function layerProblem(layer: string): string | null {
 export function pathProblem(path: string): string | null {
   if (path.length === 0 || path.length > MAX_INTELLIGENCE_PATH_CHARS)
     return `a path has 1-${MAX_INTELLIGENCE_PATH_CHARS} characters`;
-  if (path.startsWith("/") || path.includes("\\") || /^[A-Za-z]:/.test(path)) return "a path is relative (no leading /, drive or \\)";
+  if (path.startsWith("/") || path.includes("\\") || /^[A-Za-z]:/.test(path))
+    return "a path is relative (no leading /, drive or \\)";
   const segments = path.split("/");
   if (segments.some((s) => s === "" || s === "." || s === "..")) return "a path has no empty, . or .. segments";
-  if (segments.length > MAX_INTELLIGENCE_PATH_SEGMENTS) return `a path has at most ${MAX_INTELLIGENCE_PATH_SEGMENTS} segments`;
+  if (segments.length > MAX_INTELLIGENCE_PATH_SEGMENTS)
+    return `a path has at most ${MAX_INTELLIGENCE_PATH_SEGMENTS} segments`;
   if (segments.some((s) => !SEGMENT.test(s))) return "each path segment is letters, digits, _ . or -";
   if (!FILE_EXTENSION.test(path)) return "an intelligence file ends in .md";
   return null;
@@ -85,11 +88,9 @@ export const filePath = z
     if (problem !== null) ctx.addIssue({ code: "custom", message: problem });
   });
 /** File content: any text of at most MAX_INTELLIGENCE_FILE_BYTES in UTF-8. */
-export const fileContent = z
-  .string()
-  .refine((content) => utf8Bytes(content) <= MAX_INTELLIGENCE_FILE_BYTES, {
-    message: `at most ${MAX_INTELLIGENCE_FILE_BYTES} bytes in UTF-8`,
-  });
+export const fileContent = z.string().refine((content) => utf8Bytes(content) <= MAX_INTELLIGENCE_FILE_BYTES, {
+  message: `at most ${MAX_INTELLIGENCE_FILE_BYTES} bytes in UTF-8`,
+});
 
 const text = (max: number) => z.string().trim().min(1).max(max);
 
@@ -237,9 +238,17 @@ export const runnerConfigSchema = z
       .strict()
       .optional(),
     /** Per plugin: whether it is on and its settings (storable JSON, no secrets). */
-    plugins: keyedRecord(KEY, z.object({ enabled: z.boolean().default(true), settings: storableObject.optional() }).strict(), 50, "plugin").optional(),
+    plugins: keyedRecord(
+      KEY,
+      z.object({ enabled: z.boolean().default(true), settings: storableObject.optional() }).strict(),
+      50,
+      "plugin",
+    ).optional(),
     /** Which intelligence layers agents read, in order (default: tenant, then the job's repo). */
-    intelligence: z.object({ layers: z.array(layerName).max(20).optional() }).strict().optional(),
+    intelligence: z
+      .object({ layers: z.array(layerName).max(20).optional() })
+      .strict()
+      .optional(),
   })
   .strict();
 export type RunnerConfig = z.infer<typeof runnerConfigSchema>;

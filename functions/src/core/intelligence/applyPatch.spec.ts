@@ -18,13 +18,20 @@ describe("applyPatch (unified diff)", () => {
       "+- no bare numbers",
       " - test the edges",
     ].join("\n");
-    assert.equal(applyPatch(file, patch), "# Review rules\n\n- keep functions short\n- name every constant\n- no bare numbers\n- test the edges\n");
+    assert.equal(
+      applyPatch(file, patch),
+      "# Review rules\n\n- keep functions short\n- name every constant\n- no bare numbers\n- test the edges\n",
+    );
   });
 
   it("applies at an offset when lines were added above, and several hunks in order", () => {
     const moved = "intro\nmore intro\n" + file;
-    const patch = "@@ -1,1 +1,1 @@\n-# Review rules\n+# Rules\n@@ -5,1 +5,1 @@\n-- test the edges\n+- test edges first\n";
-    assert.equal(applyPatch(moved, patch), "intro\nmore intro\n# Rules\n\n- keep functions short\n- name constants\n- test edges first\n");
+    const patch =
+      "@@ -1,1 +1,1 @@\n-# Review rules\n+# Rules\n@@ -5,1 +5,1 @@\n-- test the edges\n+- test edges first\n";
+    assert.equal(
+      applyPatch(moved, patch),
+      "intro\nmore intro\n# Rules\n\n- keep functions short\n- name constants\n- test edges first\n",
+    );
   });
 
   it("creates a file from /dev/null", () => {

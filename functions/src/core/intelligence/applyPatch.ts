@@ -99,7 +99,10 @@ export function parsePatch(patch: string): ParsedPatch {
       continue;
     }
     // Git's and diff's file headers carry nothing the apply needs.
-    if (current === null && /^(\+\+\+ |diff |index |new file mode |deleted file mode |old mode |new mode |similarity )/.test(line))
+    if (
+      current === null &&
+      /^(\+\+\+ |diff |index |new file mode |deleted file mode |old mode |new mode |similarity )/.test(line)
+    )
       continue;
     if (current !== null && line.trim() === "") continue;
     throw new PatchError(`unexpected line outside a hunk: ${JSON.stringify(line.slice(0, 80))}`, hunks.length);
