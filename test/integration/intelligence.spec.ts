@@ -9,7 +9,7 @@ import { jobHeartbeatAnswer } from "../../contract/src/jobs";
 import { runnerConfigAnswer, runnerInsightAnswer, runnerProposalAnswer } from "../../contract/src/intelligence";
 import { assertOnContract } from "../harness/contract";
 import { adminDb, call, createUser, type TestUser } from "../harness/stack";
-import { createJob, leaseOne } from "./jobs-fixtures";
+import { createJob, keepLeased, leaseOne, warmUp } from "./jobs-fixtures";
 import { createTeam, inTeam, join, runnerToken } from "./teams-fixtures";
 
 interface Arranged {
@@ -37,13 +37,35 @@ const insight = {
 };
 
 describe("insights, proposals, intelligence files and runner configuration", () => {
+  before(async function () {
+    // Cold workers take seconds, longer than the 4 s lease the tests run with; the concurrent
+    // cases need several workers of their function.
+    this.timeout(600_000);
+    await warmUp([
+      ["/teams", 1],
+      ["/teams/x/invitations", 1],
+      ["/teams/x/invitations/y/accept", 1],
+      ["/teams/x/runner-tokens", 1],
+      ["/jobs", 1],
+      ["/jobs/runner/lease", 1],
+      ["/jobs/x/runner/heartbeat", 1],
+      ["/jobs/x/runner/insights", 1],
+      ["/jobs/x/runner/proposals", 1],
+      ["/jobs/x/insights", 1],
+      ["/intelligence/file", 2],
+      ["/proposals/x/approve", 4],
+      ["/config", 4],
+    ]);
+  });
+
   it("a runner records insights on the job it holds; people list, edit, decide and delete them", async function () {
-    this.timeout(60_000);
+    this.timeout(120_000);
     const { teamId, member, viewer, runnerKey } = await arrange();
     const job = await createJob(member.idToken, {}, inTeam(teamId));
     const leased = await leaseOne(runnerKey, "r1");
     assert.equal(leased.id, job.id);
     const base = `/teams/${teamId}/jobs/${job.id}`;
+    const release = keepLeased(runnerKey, job.id, "r1", leased.leaseToken);
 
     const posted = await call("POST", `${base}/runner/insights`, {
       token: runnerKey,
@@ -70,6 +92,7 @@ describe("insights, proposals, intelligence files and runner configuration", () 
     });
     assert.equal(missing.status, 400);
     assert.equal(missing.body.error, "INVALID_REQUEST");
+    await release();
 
     const listed = await call<{ insights: { insightId: string; summary: string }[] }>("GET", `${base}/insights`, {
       token: viewer.idToken,
@@ -120,7 +143,7 @@ describe("insights, proposals, intelligence files and runner configuration", () 
   });
 
   it("intelligence files are versioned with history, If-Match refuses a stale write, preflight saves nothing", async function () {
-    this.timeout(60_000);
+    this.timeout(120_000);
     const { teamId, member, viewer, runnerKey } = await arrange();
     const file = (path: string, layer = "tenant") =>
       `/teams/${teamId}/intelligence/file?layer=${encodeURIComponent(layer)}&path=${encodeURIComponent(path)}`;
@@ -238,12 +261,13 @@ describe("insights, proposals, intelligence files and runner configuration", () 
   });
 
   it("a runner proposes a patch; concurrent approvals apply it once, as the file's next version", async function () {
-    this.timeout(60_000);
+    this.timeout(120_000);
     const { teamId, owner, member, viewer, runnerKey } = await arrange();
     const path = `/teams/${teamId}/intelligence/file?path=rules.md`;
     await call("PUT", path, { token: member.idToken, body: { content: "# Rules\n- one\n- two\n" } });
     const job = await createJob(member.idToken, {}, inTeam(teamId));
     const leased = await leaseOne(runnerKey, "r1");
+    const release = keepLeased(runnerKey, job.id, "r1", leased.leaseToken);
     const propose = (body: Record<string, unknown>) =>
       call("POST", `/teams/${teamId}/jobs/${job.id}/runner/proposals`, {
         token: runnerKey,
@@ -265,6 +289,7 @@ describe("insights, proposals, intelligence files and runner configuration", () 
     assert.equal((await propose({ content: "x", path: "../x.md" })).status, 400);
     const stale = await propose({ content: "# Rules\n", baseVersion: 0 });
     assert.equal(stale.status, 201);
+    await release();
 
     const pending = await call<{ proposals: { proposalId: string }[] }>(
       "GET",
@@ -333,7 +358,7 @@ describe("insights, proposals, intelligence files and runner configuration", () 
   });
 
   it("runner configuration: validated, versioned, one If-Match winner, version in heartbeats", async function () {
-    this.timeout(60_000);
+    this.timeout(120_000);
     const { teamId, owner, member, runnerKey } = await arrange();
     const config = `/teams/${teamId}/config`;
     const empty = await call("GET", config, { token: member.idToken });
