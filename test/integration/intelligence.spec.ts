@@ -302,9 +302,9 @@ describe("insights, proposals, intelligence files and runner configuration", () 
     const decide = `/teams/${teamId}/proposals/${proposal.proposalId}`;
     assert.equal((await call("POST", `${decide}/approve`, { token: viewer.idToken })).status, 403);
 
-    // Eight members' clicks at once: one applies, the rest see it decided (or are asked to retry).
+    // Four members' clicks at once: one applies, the rest see it decided (or are asked to retry).
     const approvals = await Promise.all(
-      Array.from({ length: 8 }, (_, i) =>
+      Array.from({ length: 4 }, (_, i) =>
         call("POST", `${decide}/approve`, { token: (i % 2 ? owner : member).idToken }),
       ),
     );
@@ -382,9 +382,9 @@ describe("insights, proposals, intelligence files and runner configuration", () 
     });
     assert.equal(secret.status, 400);
 
-    // Eight saves based on version 1 at once: exactly one wins, the others are told they are stale.
+    // Four saves based on version 1 at once: exactly one wins, the others are told they are stale.
     const saves = await Promise.all(
-      Array.from({ length: 8 }, (_, i) =>
+      Array.from({ length: 4 }, (_, i) =>
         call("PUT", config, {
           token: owner.idToken,
           headers: { "if-match": '"1"' },
