@@ -62,9 +62,16 @@ describe("insights, proposals, intelligence files and runner configuration", () 
     this.timeout(120_000);
     const { teamId, member, viewer, runnerKey } = await arrange();
     const job = await createJob(member.idToken, {}, inTeam(teamId));
+    const base = `/teams/${teamId}/jobs/${job.id}`;
+    // Nobody holds the job yet: refused, nothing stored. (This first call also opens the worker's
+    // Firestore connection, which on a loaded machine can take longer than the 4 s test lease.)
+    const unheld = await call("POST", `${base}/runner/insights`, {
+      token: runnerKey,
+      body: { runnerId: "r1", leaseToken: "none", ...insight },
+    });
+    assert.equal(unheld.status, 409, JSON.stringify(unheld.body));
     const leased = await leaseOne(runnerKey, "r1");
     assert.equal(leased.id, job.id);
-    const base = `/teams/${teamId}/jobs/${job.id}`;
     const release = keepLeased(runnerKey, job.id, "r1", leased.leaseToken);
 
     const posted = await call("POST", `${base}/runner/insights`, {
@@ -235,8 +242,8 @@ describe("insights, proposals, intelligence files and runner configuration", () 
     );
     const afterPreflight = await adminDb().collection("teams").doc(teamId).collection("intelligenceFiles").get();
     assert.deepEqual(
-      afterPreflight.docs.map((d) => d.data().version),
-      before.docs.map((d) => d.data().version),
+      afterPreflight.docs.map((d) => d.data().version as number),
+      before.docs.map((d) => d.data().version as number),
     );
 
     const deleted = await call<{ version: number }>("DELETE", file("agents/review.md"), { token: member.idToken });
@@ -266,6 +273,11 @@ describe("insights, proposals, intelligence files and runner configuration", () 
     const path = `/teams/${teamId}/intelligence/file?path=rules.md`;
     await call("PUT", path, { token: member.idToken, body: { content: "# Rules\n- one\n- two\n" } });
     const job = await createJob(member.idToken, {}, inTeam(teamId));
+    const unheld = await call("POST", `/teams/${teamId}/jobs/${job.id}/runner/proposals`, {
+      token: runnerKey,
+      body: { runnerId: "r1", leaseToken: "none", path: "rules.md", content: "x", rationale: "r" },
+    });
+    assert.equal(unheld.status, 409, JSON.stringify(unheld.body));
     const leased = await leaseOne(runnerKey, "r1");
     const release = keepLeased(runnerKey, job.id, "r1", leased.leaseToken);
     const propose = (body: Record<string, unknown>) =>
