@@ -233,6 +233,11 @@ export const jobHeartbeatAnswer = z.looseObject({
   cancelRequested: z.boolean(),
   pauseRequested: z.boolean(),
   messages: z.array(z.looseObject({ seq: z.number().int(), text: z.string(), createdAt: isoTime })),
+  /**
+   * The version of the team's runner configuration (`GET /config`; 0 while none is saved). A
+   * runner that holds another version fetches it again. Optional: older servers omit it.
+   */
+  configVersion: z.number().int().min(0).optional(),
 });
 export type JobHeartbeat = z.infer<typeof jobHeartbeatAnswer>;
 

@@ -105,6 +105,35 @@ export const teamJobRunnerComplete = https({}, teams.teamJobs.completeRunnerJob)
 export const teamJobRunnerFail = https({}, teams.teamJobs.failRunnerJob);
 export const teamJobRunnerRelease = https({}, teams.teamJobs.releaseRunnerJob);
 
+// Seed 002: insights, proposals, intelligence files, runner configuration. Each function serves
+// its root paths and the same under /teams/:teamId (team endpoints first: a root pattern also
+// matches the tail of a team path), so the emulator runs six workers for these, not thirty-six.
+const tk = teams.teamKnowledge;
+export const jobRunnerInsights = https({}, tk.postRunnerInsight, jobsApi.postRunnerInsight);
+export const jobRunnerProposals = https({}, tk.postRunnerProposal, jobsApi.postRunnerProposal);
+export const jobInsights = https(
+  {},
+  ...[tk.listJobInsights, tk.editJobInsight, tk.deleteJobInsight, tk.decideJobInsight],
+  ...[jobsApi.listJobInsights, jobsApi.editJobInsight, jobsApi.deleteJobInsight, jobsApi.decideJobInsight],
+);
+export const proposals = https(
+  {},
+  ...[tk.listProposals, tk.getProposal, tk.decideProposal],
+  ...[jobsApi.listProposals, jobsApi.getProposal, jobsApi.decideProposal],
+);
+export const intelligence = https(
+  {},
+  ...[tk.getIntelligenceFile, tk.putIntelligenceFile, tk.deleteIntelligenceFile],
+  ...[tk.getIntelligenceHistory, tk.getIntelligenceLayers, tk.preflightIntelligence],
+  ...[jobsApi.getIntelligenceFile, jobsApi.putIntelligenceFile, jobsApi.deleteIntelligenceFile],
+  ...[jobsApi.getIntelligenceHistory, jobsApi.getIntelligenceLayers, jobsApi.preflightIntelligence],
+);
+export const runnerConfig = https(
+  {},
+  ...[tk.getRunnerConfig, tk.putRunnerConfig, tk.getClaudeCodeMcps],
+  ...[jobsApi.getRunnerConfig, jobsApi.putRunnerConfig, jobsApi.getClaudeCodeMcps],
+);
+
 // Seed 004: the runner fleet under /api/runners (runners:write key; reads also ID token or runners:read key).
 export const fleetRunners = https({}, fleet.listRunners);
 export const fleetRunner = https({}, fleet.getRunner, fleet.deregisterRunner);

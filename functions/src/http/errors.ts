@@ -54,6 +54,13 @@ export class Conflict extends ApiError {
   }
 }
 
+/** 412: an `If-Match` precondition did not hold; the caller's copy is stale and nothing changed. */
+export class PreconditionFailed extends ApiError {
+  constructor(message: string, detail?: unknown) {
+    super(412, "PRECONDITION_FAILED", message, detail);
+  }
+}
+
 export class PayloadTooLarge extends ApiError {
   constructor(limitBytes: number) {
     super(413, "PAYLOAD_TOO_LARGE", `The request body is larger than ${limitBytes} bytes.`, { limitBytes });

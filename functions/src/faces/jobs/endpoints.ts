@@ -12,3 +12,13 @@ export {
   failRunnerJob,
   releaseRunnerJob,
 } from "./runner";
+export { getIntelligenceFile, putIntelligenceFile, deleteIntelligenceFile } from "./intelligence";
+export { getIntelligenceHistory, getIntelligenceLayers, preflightIntelligence } from "./intelligence";
+export { getRunnerConfig, putRunnerConfigEndpoint as putRunnerConfig, getClaudeCodeMcps } from "./config";
+export {
+  listProposalsEndpoint as listProposals,
+  getProposal,
+  decideProposalEndpoint as decideProposal,
+} from "./proposals";
+export { listJobInsights, editJobInsight, deleteJobInsight, decideJobInsight } from "./insights";
+export { postRunnerInsight, postRunnerProposal } from "./runnerKnowledge";

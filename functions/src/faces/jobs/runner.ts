@@ -6,6 +6,7 @@ import { heartbeatJob } from "../../core/jobsApi/heartbeatJob";
 import { leaseJobs } from "../../core/jobsApi/leaseJobs";
 import { DEFAULT_JOB_LEASE_MS, MAX_ARTIFACT_BYTES } from "../../core/jobsApi/model";
 import { releaseJob } from "../../core/jobsApi/releaseJob";
+import { runnerConfigVersion } from "../../core/runnerConfig/runnerConfig";
 import { uploadArtifact } from "../../core/jobsApi/uploadArtifact";
 import { endpoint } from "../../http/route";
 import { JOBS_RUNNER } from "./auth";
@@ -50,7 +51,10 @@ export const leaseRunnerJobs = endpoint({
   }),
 });
 
-/** `POST /jobs/:jobId/runner/heartbeat` `{ runnerId, leaseToken, ackedMessageSeq? }` → `{ leaseExpiresAt, cancelRequested, pauseRequested, messages }`. */
+/**
+ * `POST /jobs/:jobId/runner/heartbeat` `{ runnerId, leaseToken, ackedMessageSeq? }` →
+ * `{ leaseExpiresAt, cancelRequested, pauseRequested, messages, configVersion }`.
+ */
 export const heartbeatRunnerJob = endpoint({
   face: "jobs",
   method: "POST",
@@ -58,15 +62,20 @@ export const heartbeatRunnerJob = endpoint({
   auth: JOBS_RUNNER,
   params: jobParams,
   body: heartbeatRunnerBody,
-  handler: async ({ principal, params, body, now }) => ({
-    body: await heartbeatJob(
-      { teamId: principal.teamId, runnerId: body.runnerId },
-      params.jobId,
-      body.leaseToken,
-      now,
-      body.ackedMessageSeq,
-    ),
-  }),
+  handler: async ({ principal, params, body, now }) => {
+    // Read beside the heartbeat's transaction, not in it: the configuration is not the job's to lock.
+    const [beat, configVersion] = await Promise.all([
+      heartbeatJob(
+        { teamId: principal.teamId, runnerId: body.runnerId },
+        params.jobId,
+        body.leaseToken,
+        now,
+        body.ackedMessageSeq,
+      ),
+      runnerConfigVersion(principal.teamId),
+    ]);
+    return { body: { ...beat, configVersion } };
+  },
 });
 
 /** `POST /jobs/:jobId/runner/logs` `{ runnerId, leaseToken, offset, lines }` → `{ accepted, duplicates, nextOffset, lastSeq }`. */

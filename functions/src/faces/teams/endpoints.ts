@@ -40,3 +40,25 @@ export const teamJobs = {
   failRunnerJob: inTeam(jobsApi.failRunnerJob),
   releaseRunnerJob: inTeam(jobsApi.releaseRunnerJob),
 };
+
+/** Insights, proposals, intelligence files and runner configuration under `/teams/:teamId`. */
+export const teamKnowledge = {
+  getIntelligenceFile: inTeam(jobsApi.getIntelligenceFile),
+  putIntelligenceFile: inTeam(jobsApi.putIntelligenceFile),
+  deleteIntelligenceFile: inTeam(jobsApi.deleteIntelligenceFile),
+  getIntelligenceHistory: inTeam(jobsApi.getIntelligenceHistory),
+  getIntelligenceLayers: inTeam(jobsApi.getIntelligenceLayers),
+  preflightIntelligence: inTeam(jobsApi.preflightIntelligence),
+  getRunnerConfig: inTeam(jobsApi.getRunnerConfig),
+  putRunnerConfig: inTeam(jobsApi.putRunnerConfig),
+  getClaudeCodeMcps: inTeam(jobsApi.getClaudeCodeMcps),
+  listProposals: inTeam(jobsApi.listProposals),
+  getProposal: inTeam(jobsApi.getProposal),
+  decideProposal: inTeam(jobsApi.decideProposal),
+  listJobInsights: inTeam(jobsApi.listJobInsights),
+  editJobInsight: inTeam(jobsApi.editJobInsight),
+  deleteJobInsight: inTeam(jobsApi.deleteJobInsight),
+  decideJobInsight: inTeam(jobsApi.decideJobInsight),
+  postRunnerInsight: inTeam(jobsApi.postRunnerInsight),
+  postRunnerProposal: inTeam(jobsApi.postRunnerProposal),
+};
