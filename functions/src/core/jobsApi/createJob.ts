@@ -1,9 +1,8 @@
 import { createHash } from "node:crypto";
 import { jobs } from "../../data/jobs";
-import { pendingJobsOfTeam } from "../../data/quotas";
 import { Conflict } from "../../http/errors";
 import { faultPoint } from "../faults";
-import { assertUnderQuota, runGuardedTransaction } from "../quotas/guardCount";
+import { assertUnderQuota, runGuardedTransaction, teamPendingJobs } from "../quotas/guardCount";
 import { QUOTAS } from "../quotas/quotas";
 import type { Owner } from "../teams/owner";
 import { childJobId, genericJobDoc } from "./model";
@@ -67,17 +66,7 @@ export async function createJob(
         throw new Conflict("IDEMPOTENCY_KEY_REUSED", "This idempotency key was already used for a different request.");
       }
       const queued = 1 + children.filter((c) => c.start !== "manual").length;
-      await assertUnderQuota(
-        tx,
-        {
-          quota: QUOTAS.pendingJobs,
-          scope: `team:${teamId}`,
-          per: "team",
-          counted: pendingJobsOfTeam(teamId),
-          adding: queued,
-        },
-        now,
-      );
+      await assertUnderQuota(tx, teamPendingJobs(teamId, queued), now);
       const common = { teamId, ownerUid: owner.uid, leaseMs };
       tx.create(
         ref,

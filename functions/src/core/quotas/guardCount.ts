@@ -1,7 +1,7 @@
 import { FieldValue, Timestamp, type Query, type Transaction } from "firebase-admin/firestore";
-import { quotaDoc } from "../../data/quotas";
+import { pendingJobsOfTeam, quotaDoc } from "../../data/quotas";
 import { runContendedTransaction } from "../runners/contendedTransaction";
-import { limitOf, QuotaExceeded, type Quota } from "./quotas";
+import { limitOf, QUOTAS, QuotaExceeded, type Quota } from "./quotas";
 
 /** A count-based quota check for one create. */
 export interface CountGuard {
@@ -14,6 +14,17 @@ export interface CountGuard {
   counted: Query;
   /** How many this create adds (a job with auto-started children adds several). */
   adding: number;
+}
+
+/** The pending-jobs guard of one team: its jobs-API jobs, fleet tasks and workspace jobs. */
+export function teamPendingJobs(teamId: string, adding = 1): CountGuard {
+  return {
+    quota: QUOTAS.pendingJobs,
+    scope: `team:${teamId}`,
+    per: "team",
+    counted: pendingJobsOfTeam(teamId),
+    adding,
+  };
 }
 
 /**

@@ -1,7 +1,6 @@
 import { intParam, JOB_LEASE_MS } from "../../config/params";
 import { jobs } from "../../data/jobs";
-import { pendingJobsOfTeam } from "../../data/quotas";
-import { assertUnderQuota, runGuardedTransaction } from "../quotas/guardCount";
+import { assertUnderQuota, runGuardedTransaction, teamPendingJobs } from "../quotas/guardCount";
 import { QUOTAS } from "../quotas/quotas";
 import { newJobDoc } from "../jobs/newJob";
 import type { Owner } from "../teams/owner";
@@ -52,17 +51,7 @@ export async function queueReviewTask(
   };
   const teamId = owner.teamId;
   await runGuardedTransaction(QUOTAS.pendingJobs, `team:${teamId}`, async (tx) => {
-    await assertUnderQuota(
-      tx,
-      {
-        quota: QUOTAS.pendingJobs,
-        scope: `team:${teamId}`,
-        per: "team",
-        counted: pendingJobsOfTeam(teamId),
-        adding: 1,
-      },
-      now,
-    );
+    await assertUnderQuota(tx, teamPendingJobs(teamId), now);
     tx.create(ref, job);
   });
   return { id: ref.id, job };

@@ -2,11 +2,10 @@ import { Timestamp } from "firebase-admin/firestore";
 import { intParam, WORKSPACE_LEASE_MS } from "../../config/params";
 import type { RunnerPool } from "../../data/collections";
 import { jobs } from "../../data/jobs";
-import { pendingJobsOfTeam } from "../../data/quotas";
 import { workspaces } from "../../data/workspaces";
 import { assert, Conflict, NotFound } from "../../http/errors";
 import { newJobDoc } from "../jobs/newJob";
-import { assertUnderQuota, runGuardedTransaction } from "../quotas/guardCount";
+import { assertUnderQuota, runGuardedTransaction, teamPendingJobs } from "../quotas/guardCount";
 import { QUOTAS } from "../quotas/quotas";
 import { workspaceQueue } from "./workspaceQueue";
 
@@ -24,17 +23,7 @@ export async function queueGeneration(teamId: string, workspaceId: string, targe
       ws.activeJobId === null,
       new Conflict("ACTIVE_JOB_EXISTS", "This workspace already has a job in progress.", { jobId: ws.activeJobId }),
     );
-    await assertUnderQuota(
-      tx,
-      {
-        quota: QUOTAS.pendingJobs,
-        scope: `team:${teamId}`,
-        per: "team",
-        counted: pendingJobsOfTeam(teamId),
-        adding: 1,
-      },
-      now,
-    );
+    await assertUnderQuota(tx, teamPendingJobs(teamId), now);
     const job = newJobDoc(
       jobRef.id,
       { kind: "workspace", queue: workspaceQueue(target, teamId), teamId, workspaceId, payload: { target }, leaseMs },
