@@ -43,6 +43,22 @@ import {
   staleRunners,
 } from "../../functions/src/data/runners";
 import { deliverables, messages, ownedWorkspaces, workspaces } from "../../functions/src/data/workspaces";
+import { blobReferences } from "../../functions/src/data/blobReferences";
+import {
+  insightsInOrder,
+  intelligenceFileRef,
+  liveIntelligenceFiles,
+  proposalsByStatus,
+  versionHistory,
+} from "../../functions/src/data/intelligence";
+import {
+  activeKeysOfTeam,
+  pendingJobsOfTeam,
+  pendingJobsOfTenant,
+  runnersOfTeam,
+  workspacesOfTeam,
+} from "../../functions/src/data/quotas";
+import { deliveries, webhooks } from "../../functions/src/data/webhooks";
 import { startOfflineFirestore, type OfflineFirestore } from "../src/index";
 
 const ROOT = join(__dirname, "..", "..");
@@ -54,12 +70,17 @@ const FUNCTIONS_SRC = join(ROOT, "functions", "src");
  * queries must be added here (and its queries below): the completeness check fails until then.
  */
 const QUERYING_FILES = [
+  "core/blobs/blobStore.ts",
+  "core/quotas/guardCount.ts",
   "core/teams/deleteTeam.ts",
   "core/teams/ensurePersonalTeam.ts",
   "core/teams/manageInvitations.ts",
   "core/runners/readRunners.ts",
   "core/workspaces/buildRunnerContext.ts",
+  "core/webhooks/deliveries.ts",
+  "core/webhooks/manageWebhooks.ts",
   "core/workspaces/readWorkspace.ts",
+  "data/blobReferences.ts",
   "data/code.ts",
   "data/credentials.ts",
   "data/genericJobs.ts",
@@ -67,6 +88,8 @@ const QUERYING_FILES = [
   "data/jobLogs.ts",
   "data/jobMessages.ts",
   "data/jobs.ts",
+  "data/intelligence.ts",
+  "data/quotas.ts",
   "data/runners.ts",
   "data/teams.ts",
   "data/workspaces.ts",
@@ -168,6 +191,31 @@ function projectQueries(): { name: string; run: () => Promise<unknown> }[] {
       name: "workspace deliverables by createdAt",
       run: get(deliverables(workspace).orderBy("createdAt", "desc").limit(1000)),
     },
+    // Quotas: each counted with limit(max).count() in core/quotas/guardCount.
+    ...[
+      pendingJobsOfTeam("team-1"),
+      pendingJobsOfTenant("tenant-1"),
+      activeKeysOfTeam("team-1"),
+      runnersOfTeam("team-1"),
+      workspacesOfTeam("team-1"),
+    ].map((query, i) => ({ name: `quota count ${i}`, run: get(query.limit(1000).count()) })),
+    ...blobReferences("0".repeat(64)).map((query, i) => ({ name: `blobReferences ${i}`, run: get(query.limit(1)) })),
+    // Built inline in core/blobs/blobStore (the orphaned-blob sweep's listing).
+    {
+      name: "blobs by id",
+      run: get(db().collection(COLLECTIONS.blobs).orderBy(FieldPath.documentId()).startAfter("a").limit(500)),
+    },
+    // Built inline in core/webhooks (deliveries, manageWebhooks).
+    { name: "webhook deliveries", run: get(deliveries("team-1", "github").orderBy("receivedAt", "desc").limit(50)) },
+    { name: "webhooks by plugin", run: get(webhooks("team-1").orderBy("pluginId").limit(100)) },
+    { name: "liveIntelligenceFiles", run: get(liveIntelligenceFiles("team-1", 500)) },
+    {
+      name: "versionHistory",
+      run: get(versionHistory(intelligenceFileRef("team-1", "tenant", "notes.md"), 50)),
+    },
+    { name: "proposalsByStatus(all)", run: get(proposalsByStatus("team-1", undefined, 50)) },
+    { name: "proposalsByStatus(pending)", run: get(proposalsByStatus("team-1", "pending", 50)) },
+    { name: "insightsInOrder", run: get(insightsInOrder("job-1", 200)) },
   ];
 }
 

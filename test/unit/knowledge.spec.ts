@@ -5,7 +5,6 @@
  */
 import assert from "node:assert/strict";
 import { Timestamp } from "firebase-admin/firestore";
-import { startOfflineFirestore, type OfflineFirestore } from "../../firestore-offline/src/index";
 import { newJobDoc } from "../../functions/src/core/jobs/newJob";
 import { holderOf, queueOf } from "../../functions/src/core/jobsApi/model";
 import {
@@ -20,6 +19,7 @@ import { createProposal, decideProposal } from "../../functions/src/core/intelli
 import { putRunnerConfig, runnerConfigVersion } from "../../functions/src/core/runnerConfig/runnerConfig";
 import { db } from "../../functions/src/data/firestore";
 import { ApiError } from "../../functions/src/http/errors";
+import { startOfflineDb, type OfflineDb } from "./offlineDb";
 
 const TEAM = "team_unit";
 const runner = { teamId: TEAM, runnerId: "r1" };
@@ -44,17 +44,14 @@ const status = (e: unknown) => (e instanceof ApiError ? `${e.status} ${e.reason}
 
 describe("insights, proposals and runner configuration (core, offline Firestore)", function () {
   this.timeout(30_000);
-  let firestore: OfflineFirestore | undefined;
-  const saved = process.env.FIRESTORE_EMULATOR_HOST;
-
+  // A fresh Admin app over a fresh offline Firestore: an earlier spec's app may point at one
+  // that has stopped.
+  let offline: OfflineDb | undefined;
   before(async () => {
-    firestore = await startOfflineFirestore({ port: 0 });
-    process.env.FIRESTORE_EMULATOR_HOST = `127.0.0.1:${firestore.port}`;
+    offline = await startOfflineDb();
   });
   after(async () => {
-    await firestore?.stop();
-    if (saved === undefined) delete process.env.FIRESTORE_EMULATOR_HOST;
-    else process.env.FIRESTORE_EMULATOR_HOST = saved;
+    await offline?.stop();
   });
 
   it("records an insight only for the lease holder, then edits, decides and deletes it", async () => {
