@@ -100,7 +100,7 @@ describe("Studio (browser)", function () {
     const token = await revealedSecret(page, "runner key");
     assert.match(token, /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
     const box = page.getByRole("region", { name: "runner key", exact: true });
-    await box.getByRole("button", { name: "Copy" }).click();
+    await box.getByRole("button", { name: "Copy", exact: true }).click();
     await box.getByRole("button", { name: "Copied" }).waitFor();
     assert.equal(await page.evaluate("navigator.clipboard.readText()"), token);
     // The key works as a runner key (nothing queued yet).

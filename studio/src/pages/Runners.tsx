@@ -416,7 +416,7 @@ function RegisterCommand({ flag, secret }: { flag: "--token" | "--workspace-toke
           aria-label="Register command"
           onFocus={(e) => e.currentTarget.select()}
         />
-        <CopyButton text={command} />
+        <CopyButton text={command} label="Copy command" />
       </div>
       <p class="small muted">
         Then <code class="mono">runnerplane-runner run</code>, or{" "}
