@@ -246,8 +246,12 @@ export const fleetRunnerSchema = z.looseObject({
   tags: z.array(z.string()),
   maxConcurrency: z.number().int(),
   status: z.enum(RUNNER_STATUSES),
+  /** What the runner last sent as `currentJobs` (seed 004: it reads back what it sent). */
   currentJobs: z.number().int().min(0),
+  /** The same as `currentJobs`, kept for older clients. */
   reportedJobs: z.number().int().min(0),
+  /** Tasks the server counts this runner holding. */
+  heldJobs: z.number().int().min(0),
   lastHeartbeatAt: isoOrNull,
   offlineAt: isoOrNull,
   createdAt: isoOrNull,

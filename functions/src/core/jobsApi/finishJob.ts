@@ -1,12 +1,6 @@
-import { createHash } from "node:crypto";
-import { Timestamp } from "firebase-admin/firestore";
-import type { GenericJob } from "../../data/genericJobs";
 import { db } from "../../data/firestore";
 import { Conflict } from "../../http/errors";
-import { prepareJobEnd } from "../jobs/jobEndHooks";
-import { assertHolds } from "../jobs/leaseGuard";
-import { finalFields } from "../jobs/model";
-import { canonicalJson } from "./createJob";
+import { endingHash, endJob } from "../jobs/endJob";
 import type { JobsRunner } from "./heldJob";
 import { holderOf } from "./model";
 import { jobRef, ownedInTransaction } from "./ownedJob";
@@ -20,35 +14,25 @@ export type Finish = { status: "SUCCEEDED"; result: Record<string, unknown> } | 
  * a different outcome from it is a conflict.
  */
 export async function finishJob(runner: JobsRunner, jobId: string, token: string, finish: Finish, now: Date) {
-  const holder = holderOf(runner.teamId, runner.runnerId);
-  const hash = createHash("sha256").update(canonicalJson(finish), "utf8").digest("hex");
   const ref = jobRef(jobId);
   return db().runTransaction(async (tx) => {
     const job = await ownedInTransaction(tx, runner.teamId, jobId);
-    if (finishedBySameHolder(job, holder)) {
-      if (job.completionHash === hash) return { status: job.status, duplicate: true };
-      throw new Conflict("ALREADY_FINISHED", `You already ended this job (${job.status}) differently.`, {
-        status: job.status,
-      });
-    }
-    assertHolds(job, holder, now, token);
-    const at = Timestamp.fromDate(now);
-    const endWrites = await prepareJobEnd(tx, jobId, job);
-    tx.update(ref, {
-      ...finalFields(finish.status, at),
-      result: finish.status === "SUCCEEDED" ? finish.result : null,
-      error: finish.status === "FAILED" ? finish.error : null,
-      completionHash: hash,
-      finishedBy: holder,
-      logIntake: null,
+    const ended = await endJob(tx, ref, job, {
+      holder: holderOf(runner.teamId, runner.runnerId),
+      token,
+      status: finish.status,
+      hash: endingHash(finish),
+      endedDifferently: (done) =>
+        new Conflict("ALREADY_FINISHED", `You already ended this job (${done.status}) differently.`, {
+          status: done.status,
+        }),
+      now,
+      fields: () => ({
+        result: finish.status === "SUCCEEDED" ? finish.result : null,
+        error: finish.status === "FAILED" ? finish.error : null,
+        logIntake: null,
+      }),
     });
-    endWrites(finish.status);
-    return { status: finish.status, duplicate: false };
+    return { status: ended.job.status, duplicate: ended.duplicate };
   });
-}
-
-function finishedBySameHolder(job: GenericJob, holder: string): boolean {
-  return (
-    (job.status === "SUCCEEDED" || job.status === "FAILED") && job.finishedBy === holder && job.completionHash !== null
-  );
 }

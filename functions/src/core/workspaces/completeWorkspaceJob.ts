@@ -1,19 +1,21 @@
-import { createHash } from "node:crypto";
 import { FieldValue, Timestamp } from "firebase-admin/firestore";
 import type { RunnerPrincipal } from "../../auth/authenticate";
 import { db } from "../../data/firestore";
-import { jobs } from "../../data/jobs";
 import { deliverables, messages, workspaces, type DeliverableDoc } from "../../data/workspaces";
-import { ApiError, Conflict, InvalidArgument } from "../../http/errors";
+import { InvalidArgument } from "../../http/errors";
 import { blobStore, type BlobRef } from "../blobs/blobStore";
-import { prepareJobEnd } from "../jobs/jobEndHooks";
+import { endingHash, endJob, isRepeatedEnding } from "../jobs/endJob";
 import { assertHolds } from "../jobs/leaseGuard";
-import { finalFields } from "../jobs/model";
+import type { JobDoc } from "../jobs/model";
 import { faultPoint } from "../faults";
+import { endedDifferently } from "./failWorkspaceJob";
+import { assertJobOfWorkspace, endingJobRef } from "./heldWorkspaceJob";
 import { validateDeliverables, type Deliverables, type SliceName } from "./deliverables";
 
 export interface CompletionInput extends Record<SliceName, unknown> {
   workspaceId: string;
+  /** The job the runner means (from its lease answer); absent: the workspace's active or last job. */
+  jobId?: string;
   assistantMessage: string;
 }
 
@@ -43,19 +45,15 @@ export async function completeWorkspaceJob(
       issues: checked.issues,
     });
   }
-  const hash = createHash("sha256")
-    .update(JSON.stringify([input.assistantMessage, checked.value]))
-    .digest("hex");
+  const hash = endingHash(["complete", input.assistantMessage, checked.value]);
   const wsRef = workspaces().doc(input.workspaceId);
-  const ws = (await wsRef.get()).data();
-  const jobId = ws?.activeJobId ?? ws?.lastJobId;
-  if (ws === undefined || jobId === null || jobId === undefined)
-    throw new Conflict("LEASE_NOT_HELD", "You hold no active lease on this workspace.");
-  const jobRef = jobs().doc(jobId);
+  const jobRef = await endingJobRef(input.workspaceId, input.jobId);
 
   // Cheap pre-check so a caller without the lease doesn't get to upload file bytes.
   const before = (await jobRef.get()).data();
-  if (isDuplicate(before, runner, hash)) return { messageId: before?.result?.messageId as string, duplicate: true };
+  assertJobOfWorkspace(before, input.workspaceId);
+  if (isRepeatedEnding(before, runner.instanceId, hash, endedDifferently))
+    return { messageId: messageIdOf(before), duplicate: true };
   assertHolds(before, runner.instanceId, now);
   const fileBlobs = await Promise.all(
     checked.value.files.map((f) => blobStore().put(Buffer.from(f.content, "utf8"), contentTypeOf(f.name))),
@@ -65,13 +63,18 @@ export async function completeWorkspaceJob(
   const messageRef = messages(wsRef).doc();
   return db().runTransaction(async (tx) => {
     const job = (await tx.get(jobRef)).data();
-    if (isDuplicate(job, runner, hash)) return { messageId: job?.result?.messageId as string, duplicate: true };
-    assertHolds(job, runner.instanceId, now);
-    if (job.workspaceId !== input.workspaceId)
-      throw new ApiError(409, "LEASE_NOT_HELD", "That job is not this workspace's.");
+    assertJobOfWorkspace(job, input.workspaceId);
     const wsNow = (await tx.get(wsRef)).data();
-    const endWrites = await prepareJobEnd(tx, jobRef.id, job);
     const at = Timestamp.fromDate(now);
+    const ended = await endJob(tx, jobRef, job, {
+      holder: runner.instanceId,
+      status: "SUCCEEDED",
+      hash,
+      endedDifferently,
+      now,
+      fields: () => ({ result: { messageId: messageRef.id } }),
+    });
+    if (ended.duplicate) return { messageId: messageIdOf(ended.job), duplicate: true };
     const seq = (wsNow?.messageSeq ?? 0) + 1;
     tx.create(messageRef, {
       role: "assistant",
@@ -84,25 +87,12 @@ export async function completeWorkspaceJob(
     for (const doc of deliverableDocs(messageRef.id, checked.value, fileBlobs, at))
       tx.create(deliverables(wsRef).doc(), doc);
     tx.update(wsRef, { messageSeq: FieldValue.increment(1), updatedAt: at });
-    tx.update(jobRef, {
-      ...finalFields("SUCCEEDED", at),
-      result: { messageId: messageRef.id },
-      completionHash: hash,
-      finishedBy: runner.instanceId,
-    });
-    endWrites("SUCCEEDED");
     return { messageId: messageRef.id, duplicate: false };
   });
 }
 
-function isDuplicate(
-  job: { status: string; finishedBy: string | null; completionHash: string | null } | undefined,
-  runner: RunnerPrincipal,
-  hash: string,
-): boolean {
-  if (job?.status !== "SUCCEEDED" || job.finishedBy !== runner.instanceId) return false;
-  if (job.completionHash === hash) return true;
-  throw new Conflict("ALREADY_COMPLETED", "This job was already completed with a different result.");
+function messageIdOf(job: JobDoc | undefined): string {
+  return (job?.result?.messageId as string | undefined) ?? "";
 }
 
 function contentTypeOf(name: string): string {
