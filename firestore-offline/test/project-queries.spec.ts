@@ -28,7 +28,6 @@ import {
   expiredLeases,
   jobs,
   pendingCandidates,
-  pendingCandidatesInShard,
   recentJobsOfQueue,
 } from "../../functions/src/data/jobs";
 import { invitations, members, membershipsOf, ownersOf } from "../../functions/src/data/teams";
@@ -86,6 +85,7 @@ function sourceFiles(dir: string): string[] {
 function projectQueries(): { name: string; run: () => Promise<unknown> }[] {
   const now = Timestamp.now();
   const get = (query: { get(): Promise<unknown> }) => () => query.get();
+  const tagSetsFor = (n: number) => Array.from({ length: n }, (_, i) => JSON.stringify([`t${i}`]));
   const queue = "workspace/user:uid-1";
   const workspace = workspaces().doc("ws-1");
   const statusSets: (readonly JobStatus[] | null)[] = [null, ...Object.values(POD_STATUSES)];
@@ -140,8 +140,11 @@ function projectQueries(): { name: string; run: () => Promise<unknown> }[] {
     { name: "artifactsOf", run: get(artifactsOf("job-1", 100)) },
     { name: "logsAfter", run: get(logsAfter("job-1", 3, 100)) },
     { name: "messagesAfter", run: get(messagesAfter("job-1", 3, 100)) },
-    { name: "pendingCandidates", run: get(pendingCandidates(queue, 25)) },
-    { name: "pendingCandidatesInShard", run: get(pendingCandidatesInShard(shardsOf(queue)[0] ?? queue, 25)) },
+    { name: "pendingCandidates", run: () => pendingCandidates(shardsOf(queue), 25) },
+    {
+      name: "pendingCandidates (tag sets, chunked)",
+      run: () => pendingCandidates(shardsOf(queue, ["", '["gpu"]', '["gpu","linux"]', ...tagSetsFor(8)]), 25),
+    },
     { name: "expiredLeases", run: get(expiredLeases(now, 100)) },
     { name: "recentJobsOfQueue", run: get(recentJobsOfQueue(queue, 20)) },
     { name: "ownedRunnersByHeartbeat", run: get(ownedRunnersByHeartbeat("uid-1", 100)) },

@@ -1,6 +1,5 @@
-import type { CollectionReference, Query, Timestamp } from "firebase-admin/firestore";
+import type { CollectionReference, Query, QueryDocumentSnapshot, Timestamp } from "firebase-admin/firestore";
 import type { JobDoc } from "../core/jobs/model";
-import { shardsOf } from "../core/jobs/model";
 import { COLLECTIONS } from "./collections";
 import { db } from "./firestore";
 
@@ -8,28 +7,39 @@ export function jobs(): CollectionReference<JobDoc> {
   return db().collection(COLLECTIONS.jobs) as CollectionReference<JobDoc>;
 }
 
-/**
- * Claim candidates: `pendingShard in [...]`, by priority then age.
- * Index: jobs (pendingShard ASC, priority DESC, enqueuedAt ASC).
- */
-export function pendingCandidates(queue: string, window: number): Query<JobDoc> {
-  return jobs()
-    .where("pendingShard", "in", shardsOf(queue))
-    .orderBy("priority", "desc")
-    .orderBy("enqueuedAt", "asc")
-    .limit(window);
-}
+/** Values one `in` filter may hold (Firestore's limit on disjunctions). */
+export const MAX_IN_VALUES = 30;
 
 /**
- * One shard's head (`pendingShard == <queue>#<n>`), by priority then age: what a claim reads
- * while other processes are claiming from the same queue. Same index as `pendingCandidates`.
+ * Claim candidates: the head of the given `pendingShard` values (a queue's shards of the tag sets
+ * a runner may take), by priority then age, `window` at most. More values than one `in` filter
+ * holds are read in chunks and merged.
+ * Index: jobs (pendingShard ASC, priority DESC, enqueuedAt ASC).
  */
-export function pendingCandidatesInShard(shard: string, window: number): Query<JobDoc> {
-  return jobs()
-    .where("pendingShard", "==", shard)
-    .orderBy("priority", "desc")
-    .orderBy("enqueuedAt", "asc")
-    .limit(window);
+export async function pendingCandidates(
+  shards: readonly string[],
+  window: number,
+): Promise<QueryDocumentSnapshot<JobDoc>[]> {
+  const chunks: string[][] = [];
+  for (let i = 0; i < shards.length; i += MAX_IN_VALUES) chunks.push(shards.slice(i, i + MAX_IN_VALUES));
+  const reads = await Promise.all(
+    chunks.map((chunk) =>
+      jobs()
+        .where("pendingShard", "in", chunk)
+        .orderBy("priority", "desc")
+        .orderBy("enqueuedAt", "asc")
+        .limit(window)
+        .get(),
+    ),
+  );
+  if (reads.length === 1) return reads[0]?.docs ?? [];
+  return reads
+    .flatMap((snap) => snap.docs)
+    .sort(
+      (a, b) =>
+        b.data().priority - a.data().priority || a.data().enqueuedAt.toMillis() - b.data().enqueuedAt.toMillis(),
+    )
+    .slice(0, window);
 }
 
 /** Expired leases, oldest first. Index: single-field `leaseExpiresAt` (automatic). */

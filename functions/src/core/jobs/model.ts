@@ -28,7 +28,7 @@ export interface JobDoc {
   kind: JobKind;
   /** Who may lease it, e.g. `workspace/global`, `workspace/user:<uid>`, `review/user:<uid>`. */
   queue: string;
-  /** `<queue>#<shard>` while PENDING, null otherwise: the claim query's equality field. */
+  /** `<queue>#<shard>[#<tag set>]` while PENDING (see `pendingShardFor`), null otherwise: the claim query's equality field. */
   pendingShard: string | null;
   /** Lifecycle state. */
   status: JobStatus;
@@ -77,21 +77,43 @@ export interface JobDoc {
   expireAt?: Timestamp | null;
 }
 
-export function pendingShardFor(queue: string, jobId: string): string {
-  let hash = 0;
-  for (let i = 0; i < jobId.length; i++) hash = (hash * 31 + jobId.charCodeAt(i)) >>> 0;
-  return `${queue}#${hash % PENDING_SHARDS}`;
+/**
+ * A job's tag set as one string (sorted, deduplicated, JSON; "" for no tags): the pending index
+ * keeps each tag set of a queue apart, so a runner reads only the sets it may take.
+ */
+export function tagSetKey(tags: readonly string[]): string {
+  return tags.length === 0 ? "" : JSON.stringify([...new Set(tags)].sort());
 }
 
-export function shardsOf(queue: string): string[] {
-  return Array.from({ length: PENDING_SHARDS }, (_, i) => `${queue}#${i}`);
+/** The tags a tag-set key stands for. */
+export function tagsOfKey(key: string): string[] {
+  return key === "" ? [] : (JSON.parse(key) as string[]);
+}
+
+/**
+ * `<queue>#<shard>` for an untagged job, `<queue>#<shard>#<tag set>` for a tagged one: the claim
+ * query's equality field. The shard spreads a hot queue's index writes over key ranges.
+ */
+export function pendingShardFor(queue: string, jobId: string, tags: readonly string[]): string {
+  let hash = 0;
+  for (let i = 0; i < jobId.length; i++) hash = (hash * 31 + jobId.charCodeAt(i)) >>> 0;
+  return shardKey(queue, hash % PENDING_SHARDS, tagSetKey(tags));
+}
+
+function shardKey(queue: string, shard: number, tagSet: string): string {
+  return tagSet === "" ? `${queue}#${shard}` : `${queue}#${shard}#${tagSet}`;
+}
+
+/** Every `pendingShard` value of a queue's tag sets (the untagged set is ""). */
+export function shardsOf(queue: string, tagSets: readonly string[] = [""]): string[] {
+  return tagSets.flatMap((set) => Array.from({ length: PENDING_SHARDS }, (_, i) => shardKey(queue, i, set)));
 }
 
 /** Fields that put a job (back) in its queue. */
-export function pendingFields(queue: string, jobId: string, now: Timestamp) {
+export function pendingFields(job: Pick<JobDoc, "queue" | "tags">, jobId: string, now: Timestamp) {
   return {
     status: "PENDING" as const,
-    pendingShard: pendingShardFor(queue, jobId),
+    pendingShard: pendingShardFor(job.queue, jobId, job.tags),
     lease: null,
     leaseExpiresAt: null,
     updatedAt: now,

@@ -21,7 +21,7 @@ export function newJobDoc(jobId: string, input: NewJob, now: Date): JobDoc {
   return {
     kind: input.kind,
     queue: input.queue,
-    pendingShard: pendingShardFor(input.queue, jobId),
+    pendingShard: pendingShardFor(input.queue, jobId, input.tags ?? []),
     status: "PENDING",
     priority: input.priority ?? 0,
     tags: input.tags ?? [],

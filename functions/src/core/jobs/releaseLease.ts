@@ -25,7 +25,7 @@ export async function releaseLease(
     return "failed";
   }
   const releaseWrites = await prepareLeaseRelease(tx, ref.id, job);
-  tx.update(ref, { ...pendingFields(job.queue, ref.id, at), attempts });
+  tx.update(ref, { ...pendingFields(job, ref.id, at), attempts });
   releaseWrites();
   return "requeued";
 }

@@ -2,9 +2,11 @@ import { createHash } from "node:crypto";
 import { db } from "../../data/firestore";
 import { jobs } from "../../data/jobs";
 import { Conflict } from "../../http/errors";
+import { canonicalJson } from "../jobs/canonicalJson";
+import { recordTagSet } from "../jobs/tagSets";
 import { faultPoint } from "../faults";
 import type { Owner } from "../teams/owner";
-import { childJobId, genericJobDoc } from "./model";
+import { childJobId, genericJobDoc, queueOf } from "./model";
 import { jobRef } from "./ownedJob";
 
 export interface ChildSpec {
@@ -53,6 +55,9 @@ export async function createJob(
   const id = idempotencyKey === null ? jobs().doc().id : idempotentJobId(teamId, idempotencyKey);
   const ref = jobRef(id);
   const children = input.children ?? [];
+  const queue = queueOf(teamId);
+  for (const tags of [input.tags ?? [], ...children.map((c) => c.tags ?? input.tags ?? [])])
+    await recordTagSet(queue, tags);
   const result = await db().runTransaction(async (tx): Promise<CreateJobResult> => {
     const existing = (await tx.get(ref)).data();
     if (existing !== undefined) {
@@ -122,15 +127,4 @@ export function hashRequest(input: CreateJobInput): string {
     children: input.children ?? [],
   };
   return createHash("sha256").update(canonicalJson(normalised), "utf8").digest("hex");
-}
-
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
-  if (value !== null && typeof value === "object") {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
-  }
-  return JSON.stringify(value) ?? "null";
 }

@@ -1,6 +1,7 @@
 import { intParam, JOB_LEASE_MS } from "../../config/params";
 import { jobs } from "../../data/jobs";
 import { newJobDoc } from "../jobs/newJob";
+import { recordTagSet } from "../jobs/tagSets";
 import type { Owner } from "../teams/owner";
 import { reviewQueue } from "./ids";
 import { DEFAULT_JOB_LEASE_MS } from "./limits";
@@ -47,6 +48,7 @@ export async function queueReviewTask(
     phaseAt: null,
     logSeq: 0,
   };
+  await recordTagSet(job.queue, job.tags);
   await ref.create(job);
   return { id: ref.id, job };
 }
