@@ -1,6 +1,6 @@
 /** Seed 002 (jobs API): request schemas, limits and the answers a runner reads. */
 import { z } from "zod";
-import { idSchema } from "./common";
+import { idSchema, leaseWaitMs } from "./common";
 
 export type LogStream = "stdout" | "stderr" | "log";
 export const LOG_STREAMS: readonly LogStream[] = ["stdout", "stderr", "log"];
@@ -158,6 +158,7 @@ export const leaseRunnerBody = z.object({
   runnerId,
   tags: z.array(z.string().trim().min(1).max(64)).max(MAX_RUNNER_TAGS).default([]),
   limit: z.number().int().min(1).max(MAX_LEASE_BATCH).default(1),
+  waitMs: leaseWaitMs,
 });
 export const completeRunnerBody = runnerRef.extend({ result: storableObject.default({}) });
 export const failRunnerBody = runnerRef.extend({ error: errorText });

@@ -1,6 +1,6 @@
 /** The workspace runner API (seed 001): request schemas, limits and the answers a runner reads. */
 import { z } from "zod";
-import { idSchema } from "./common";
+import { idSchema, leaseWaitMs } from "./common";
 
 /** Deliverable caps from spec/workspace-runner-api.md. */
 export const CAPS = {
@@ -44,6 +44,9 @@ export const workspaceRef = z.object({ workspaceId: idSchema });
 
 /** Complete and fail may name the job (`workspace.jobId` of the lease answer): another job is refused. */
 export const endingRef = workspaceRef.extend({ jobId: idSchema.optional() });
+
+/** `POST /leaseWorkspaceJob`: `{}` answers at once (seed 001); `waitMs` waits for a job. */
+export const workspaceLeaseBody = z.object({ waitMs: leaseWaitMs });
 
 /** Largest completion body: every slice at its cap fits with room to spare. */
 export const MAX_COMPLETION_BYTES = 8 * 1024 * 1024;

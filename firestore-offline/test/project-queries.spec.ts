@@ -28,6 +28,7 @@ import {
   expiredLeases,
   jobs,
   pendingCandidates,
+  pendingWatches,
   recentJobsOfQueue,
 } from "../../functions/src/data/jobs";
 import { invitations, members, membershipsOf, ownersOf } from "../../functions/src/data/teams";
@@ -145,6 +146,7 @@ function projectQueries(): { name: string; run: () => Promise<unknown> }[] {
       name: "pendingCandidates (tag sets, chunked)",
       run: () => pendingCandidates(shardsOf(queue, ["", '["gpu"]', '["gpu","linux"]', ...tagSetsFor(8)]), 25),
     },
+    { name: "pendingWatches", run: () => Promise.all(pendingWatches(shardsOf(queue)).map((q) => q.get())) },
     { name: "expiredLeases", run: get(expiredLeases(now, 100)) },
     { name: "recentJobsOfQueue", run: get(recentJobsOfQueue(queue, 20)) },
     { name: "ownedRunnersByHeartbeat", run: get(ownedRunnersByHeartbeat("uid-1", 100)) },

@@ -7,7 +7,8 @@
 import assert from "node:assert/strict";
 import { Timestamp } from "firebase-admin/firestore";
 import { pendingShardFor } from "../../functions/src/core/jobs/model";
-import { adminDb } from "../harness/stack";
+import { createInstance, lease, queuedWorkspace } from "../harness/fixtures";
+import { adminDb, call, createUser } from "../harness/stack";
 import { fleetOwner, claimed, queued, registered } from "./fleet-fixtures";
 import { createJob, jobsUser, leaseJobs, warmUp, type Leased } from "./jobs-fixtures";
 
@@ -152,5 +153,75 @@ describe("scheduler: order and routing", () => {
       if (job !== undefined)
         assert.equal(await leasedBy(job.id), `${user.uid}:r${i}`, "the stored holder is the one answered");
     }
+  });
+
+  it("waitMs: a job created while 10 runners wait is leased by exactly one; the others answer empty at their deadline", async function () {
+    this.timeout(120_000);
+    const { user, runnerKey } = await jobsUser();
+    const WAIT_MS = 8_000;
+    const started = Date.now();
+    const waits = Array.from({ length: 10 }, (_, i) =>
+      call<{ jobs: Leased[] }>("POST", "/jobs/runner/lease", {
+        token: runnerKey,
+        body: { runnerId: `w${i}`, waitMs: WAIT_MS },
+      }).then((r) => ({ ...r, at: Date.now() - started })),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    const created = Date.now() - started;
+    const job = await createJob(user.idToken);
+    const answers = await Promise.all(waits);
+    assert.ok(
+      answers.every((a) => a.status === 200),
+      JSON.stringify(answers.map((a) => a.status)),
+    );
+    const winners = answers.filter((a) => a.body.jobs.length > 0);
+    assert.equal(winners.length, 1, "exactly one waiter got it");
+    assert.equal(winners[0]?.body.jobs[0]?.id, job.id);
+    assert.ok(
+      (winners[0]?.at ?? 0) < WAIT_MS,
+      `leased as soon as it was written (${winners[0]?.at} ms, created at ${created} ms)`,
+    );
+    for (const empty of answers.filter((a) => a.body.jobs.length === 0))
+      assert.ok(empty.at >= WAIT_MS - 50, `empty only at the deadline (${empty.at} ms)`);
+  });
+
+  it("waitMs on the workspace and fleet faces: leased when the work arrives; an empty body still answers at once", async function () {
+    this.timeout(120_000);
+    const user = await createUser();
+    const runner = await createInstance(user);
+    const quick = Date.now();
+    assert.deepEqual((await lease(runner.runnerToken)).body, { leased: false });
+    assert.ok(Date.now() - quick < 5_000);
+    const waiting = call<{ leased: boolean; workspaceId?: string }>("POST", "/leaseWorkspaceJob", {
+      token: runner.runnerToken,
+      body: { waitMs: 15_000 },
+    });
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const { workspaceId } = await queuedWorkspace(user);
+    const got = await waiting;
+    assert.deepEqual([got.body.leased, got.body.workspaceId], [true, workspaceId]);
+
+    const { user: owner, key } = await fleetOwner();
+    await registered(key, "waiter");
+    const pending = call<{ data: { id: string }[] }>("GET", "/api/runners/tasks/pending?runnerId=waiter&waitMs=15000", {
+      token: key,
+    });
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const task = await queued(owner.idToken);
+    assert.deepEqual(
+      (await pending).body.data.map((t) => t.id),
+      [task.id],
+    );
+    const bad = await call("GET", "/api/runners/tasks/pending?runnerId=waiter&waitMs=25001", { token: key });
+    assert.equal(bad.status, 400);
+    assert.equal(
+      (
+        await call("POST", "/jobs/runner/lease", {
+          token: (await jobsUser()).runnerKey,
+          body: { runnerId: "r", waitMs: -1 },
+        })
+      ).status,
+      400,
+    );
   });
 });

@@ -22,16 +22,7 @@ export async function pendingCandidates(
 ): Promise<QueryDocumentSnapshot<JobDoc>[]> {
   const chunks: string[][] = [];
   for (let i = 0; i < shards.length; i += MAX_IN_VALUES) chunks.push(shards.slice(i, i + MAX_IN_VALUES));
-  const reads = await Promise.all(
-    chunks.map((chunk) =>
-      jobs()
-        .where("pendingShard", "in", chunk)
-        .orderBy("priority", "desc")
-        .orderBy("enqueuedAt", "asc")
-        .limit(window)
-        .get(),
-    ),
-  );
+  const reads = await Promise.all(chunks.map((chunk) => pendingHead(chunk, window).get()));
   if (reads.length === 1) return reads[0]?.docs ?? [];
   return reads
     .flatMap((snap) => snap.docs)
@@ -40,6 +31,30 @@ export async function pendingCandidates(
         b.data().priority - a.data().priority || a.data().enqueuedAt.toMillis() - b.data().enqueuedAt.toMillis(),
     )
     .slice(0, window);
+}
+
+/** The head of up to MAX_IN_VALUES `pendingShard` values, by priority then age. Same index. */
+export function pendingHead(shards: readonly string[], window: number): Query<JobDoc> {
+  return jobs()
+    .where("pendingShard", "in", shards)
+    .orderBy("priority", "desc")
+    .orderBy("enqueuedAt", "asc")
+    .limit(window);
+}
+
+/**
+ * What a waiting lease call listens to: whether any job is pending in the given `pendingShard`
+ * values (one query per `in` chunk). Index: single-field `pendingShard` (automatic).
+ */
+export function pendingWatches(shards: readonly string[]): Query<JobDoc>[] {
+  const watches: Query<JobDoc>[] = [];
+  for (let i = 0; i < shards.length; i += MAX_IN_VALUES)
+    watches.push(
+      jobs()
+        .where("pendingShard", "in", shards.slice(i, i + MAX_IN_VALUES))
+        .limit(1),
+    );
+  return watches;
 }
 
 /** Expired leases, oldest first. Index: single-field `leaseExpiresAt` (automatic). */

@@ -5,6 +5,7 @@ import { jobs } from "../../data/jobs";
 import { Conflict, NotFound } from "../../http/errors";
 import { blobStore } from "../blobs/blobStore";
 import { claimJobs, type ClaimedJob } from "../jobs/claimJobs";
+import { leaseOrWait } from "../jobs/leaseOrWait";
 import { endingHash, endJob } from "../jobs/endJob";
 import { extendLease } from "../jobs/extendLease";
 import { assertHolds } from "../jobs/leaseGuard";
@@ -24,14 +25,20 @@ export interface TenantRunner {
   holder: string;
 }
 
-export async function leaseExecutions(runner: TenantRunner, limit: number, now: Date): Promise<ClaimedJob[]> {
-  return claimJobs({
-    queue: executionQueue(runner.tenantId),
-    holder: runner.holder,
-    limit,
-    leaseMs: intParam(JOB_LEASE_MS, DEFAULT_EXECUTION_LEASE_MS),
+/** Leases up to `limit` executions; with `waitMs`, waits for one (see `leaseOrWait`). */
+export async function leaseExecutions(
+  runner: TenantRunner,
+  limit: number,
+  waitMs: number,
+  now: Date,
+): Promise<ClaimedJob[]> {
+  const queue = executionQueue(runner.tenantId);
+  const leaseMs = intParam(JOB_LEASE_MS, DEFAULT_EXECUTION_LEASE_MS);
+  return leaseOrWait(
+    { queue, tags: undefined, waitMs },
+    (at) => claimJobs({ queue, holder: runner.holder, limit, leaseMs, now: at }),
     now,
-  });
+  );
 }
 
 /** Another tenant's execution is 404 like a missing one; our own without the lease is 409. */

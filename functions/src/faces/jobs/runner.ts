@@ -34,7 +34,7 @@ export {
   releaseRunnerBody,
 } from "./schemas";
 
-/** `POST /jobs/runner/lease` `{ runnerId, tags?, limit? }` → `{ jobs: [{ id, leaseToken, leaseExpiresAt, type, workflowPath, params, … }] }`. */
+/** `POST /jobs/runner/lease` `{ runnerId, tags?, limit?, waitMs? }` → `{ jobs: [{ id, leaseToken, leaseExpiresAt, type, workflowPath, params, … }] }`. */
 export const leaseRunnerJobs = endpoint({
   face: "jobs",
   method: "POST",
@@ -44,7 +44,12 @@ export const leaseRunnerJobs = endpoint({
   handler: async ({ principal, body, now }) => ({
     body: await leaseJobs(
       { teamId: principal.teamId, runnerId: body.runnerId },
-      { tags: body.tags, limit: body.limit, leaseMs: intParam(JOB_LEASE_MS, DEFAULT_JOB_LEASE_MS) },
+      {
+        tags: body.tags,
+        limit: body.limit,
+        leaseMs: intParam(JOB_LEASE_MS, DEFAULT_JOB_LEASE_MS),
+        waitMs: body.waitMs,
+      },
       now,
     ),
   }),
