@@ -70,6 +70,8 @@ const junk = fc.oneof(
       "error",
       "summaryText",
       "assistantMessage",
+      "waitMs",
+      "jobId",
     ),
     fc.jsonValue({ maxDepth: 2 }),
   ),
