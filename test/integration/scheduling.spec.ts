@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { Timestamp } from "firebase-admin/firestore";
 import { pendingShardFor } from "../../functions/src/core/jobs/model";
 import { createInstance, lease, queuedWorkspace } from "../harness/fixtures";
+import { FUNCTIONS_BASE } from "../../scripts/stack";
 import { adminDb, call, createUser } from "../harness/stack";
 import { fleetOwner, claimed, queued, registered } from "./fleet-fixtures";
 import { createJob, jobsUser, leaseJobs, warmUp, type Leased } from "./jobs-fixtures";
@@ -39,6 +40,23 @@ async function cloneJob(
     await batch.commit();
   }
   return ids;
+}
+
+/**
+ * Boots `count` workers of function `name` before a test holds that many calls open at once.
+ * The functions emulator serves one request per worker process, so N waiting lease calls need N
+ * workers; cold-booting several at once on a 2-core machine takes 40-60 s, and Hosting's proxy
+ * answers 504 after 60 s (firebase-tools hosting/proxy.js), wait included. That, not the wait
+ * itself, was the 504 in this file's first run. Booted here straight on the functions emulator
+ * (no Hosting timeout), the test then measures the scheduler, not process start.
+ */
+async function bootWorkers(name: string, count: number): Promise<void> {
+  const answers = await Promise.all(
+    Array.from({ length: count }, () =>
+      fetch(`${FUNCTIONS_BASE}/${name}`, { method: "POST", signal: AbortSignal.timeout(240_000) }),
+    ),
+  );
+  for (const r of answers) assert.ok(r.status === 401 || r.status === 405, `${name}: ${r.status}`);
 }
 
 const minutesAgo = (minutes: number, i = 0) => new Date(Date.now() - minutes * 60_000 + i);
@@ -156,9 +174,10 @@ describe("scheduler: order and routing", () => {
   });
 
   it("waitMs: a job created while 10 runners wait is leased by exactly one; the others answer empty at their deadline", async function () {
-    this.timeout(120_000);
+    this.timeout(360_000);
+    await bootWorkers("jobsRunnerLease", 10);
     const { user, runnerKey } = await jobsUser();
-    const WAIT_MS = 8_000;
+    const WAIT_MS = 5_000;
     const started = Date.now();
     const waits = Array.from({ length: 10 }, (_, i) =>
       call<{ jobs: Leased[] }>("POST", "/jobs/runner/lease", {
@@ -186,7 +205,8 @@ describe("scheduler: order and routing", () => {
   });
 
   it("waitMs on the workspace and fleet faces: leased when the work arrives; an empty body still answers at once", async function () {
-    this.timeout(120_000);
+    this.timeout(240_000);
+    await Promise.all([bootWorkers("leaseWorkspaceJob", 1), bootWorkers("fleetPendingTasks", 1)]);
     const user = await createUser();
     const runner = await createInstance(user);
     const quick = Date.now();
