@@ -57,6 +57,24 @@ export function pendingWatches(shards: readonly string[]): Query<JobDoc>[] {
   return watches;
 }
 
+/**
+ * A queue's delayed jobs that are due (`runAt <= now`), soonest first.
+ * Index: jobs (pendingShard ASC, runAt ASC).
+ */
+export function dueLaterJobs(laterShard: string, now: Timestamp, batch: number): Query<JobDoc> {
+  return jobs().where("pendingShard", "==", laterShard).where("runAt", "<=", now).orderBy("runAt", "asc").limit(batch);
+}
+
+/** A queue's next delayed job, due or not: what a waiting lease call sets its timer by. Same index. */
+export function nextLaterJob(laterShard: string): Query<JobDoc> {
+  return jobs().where("pendingShard", "==", laterShard).orderBy("runAt", "asc").limit(1);
+}
+
+/** Delayed jobs of every queue that are due, soonest first (the reaper's backstop). Index: single-field `runAt`. */
+export function dueJobs(now: Timestamp, batch: number): Query<JobDoc> {
+  return jobs().where("runAt", "<=", now).orderBy("runAt", "asc").limit(batch);
+}
+
 /** Expired leases, oldest first. Index: single-field `leaseExpiresAt` (automatic). */
 export function expiredLeases(now: Timestamp, batch: number): Query<JobDoc> {
   return jobs().where("leaseExpiresAt", "<=", now).orderBy("leaseExpiresAt", "asc").limit(batch);

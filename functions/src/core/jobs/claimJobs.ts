@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { Timestamp, type QueryDocumentSnapshot } from "firebase-admin/firestore";
 import { pendingCandidates } from "../../data/jobs";
 import { shardsOf, type JobDoc, type Lease } from "./model";
+import { promoteDueJobsOf } from "./promoteDueJobs";
 import { eligibleTagSets } from "./tagSets";
 
 /** Candidates read per window: enough that concurrent claimers rarely pick the same one. */
@@ -24,6 +25,8 @@ export interface ClaimRequest {
   now: Date;
   /** Extra fields written with the claim (e.g. the runner's display name). */
   extra?: (job: JobDoc) => Record<string, unknown>;
+  /** The queue may hold delayed jobs (jobs API, fleet): move its due ones in first. */
+  delayed?: boolean;
 }
 
 export interface ClaimedJob {
@@ -90,6 +93,7 @@ let lastSweep = 0;
 export async function claimJobs(request: ClaimRequest): Promise<ClaimedJob[]> {
   const startedAt = performance.now();
   sweepPools();
+  if (request.delayed === true) await promoteDueJobsOf(request.queue, request.now);
   const shards = shardsOf(request.queue, await eligibleTagSets(request.queue, request.tags));
   const pool = poolFor(shards);
   const size = CLAIM_WINDOW + request.limit;

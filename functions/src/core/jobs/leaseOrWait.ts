@@ -1,5 +1,7 @@
-import { pendingWatches } from "../../data/jobs";
-import { shardsOf } from "./model";
+import type { QuerySnapshot } from "firebase-admin/firestore";
+import { nextLaterJob, pendingWatches } from "../../data/jobs";
+import { laterShardOf, shardsOf, type JobDoc } from "./model";
+import { LATER_CHECK_MS } from "./promoteDueJobs";
 import { eligibleTagSets } from "./tagSets";
 
 export interface LeaseWait {
@@ -9,6 +11,8 @@ export interface LeaseWait {
   tags: readonly string[] | undefined;
   /** How long to wait for a leasable job; 0 answers at once. */
   waitMs: number;
+  /** The queue may hold delayed jobs: also try again when the next one falls due. */
+  delayed?: boolean;
 }
 
 /**
@@ -28,6 +32,7 @@ export async function leaseOrWait<T>(wait: LeaseWait, attempt: (now: Date) => Pr
     let tryAgain = false;
     let expired = false;
     let settled = false;
+    const unsubscribe: (() => void)[] = [];
     const settle = (outcome: { value: T[] } | { error: unknown }) => {
       if (settled) return;
       settled = true;
@@ -59,7 +64,17 @@ export async function leaseOrWait<T>(wait: LeaseWait, attempt: (now: Date) => Pr
       expired = true;
       if (!trying) settle({ value: [] });
     }, wait.waitMs);
-    const unsubscribe = pendingWatches(shards).map((query) =>
+    // A delayed job falling due writes nothing a listener could see: watch the next one's
+    // runAt and try again then (the claim moves it into the queue).
+    let dueTimer: NodeJS.Timeout | undefined;
+    const watchLater = (snap: QuerySnapshot<JobDoc>) => {
+      clearTimeout(dueTimer);
+      const runAt = snap.docs[0]?.data().runAt;
+      if (runAt === undefined || runAt === null) return;
+      const inMs = Math.max(0, runAt.toMillis() - Date.now()) + LATER_CHECK_MS;
+      if (inMs < wait.waitMs) dueTimer = setTimeout(() => void tryClaim(), inMs);
+    };
+    const watches = pendingWatches(shards).map((query) =>
       query.onSnapshot(
         (snap) => {
           if (!snap.empty && !settled && !expired) void tryClaim();
@@ -67,5 +82,8 @@ export async function leaseOrWait<T>(wait: LeaseWait, attempt: (now: Date) => Pr
         (error) => settle({ error }),
       ),
     );
+    if (wait.delayed === true)
+      watches.push(nextLaterJob(laterShardOf(wait.queue)).onSnapshot(watchLater, (error) => settle({ error })));
+    unsubscribe.push(...watches, () => clearTimeout(dueTimer));
   });
 }

@@ -1,7 +1,9 @@
 import { createHash } from "node:crypto";
 import { db } from "../../data/firestore";
 import { jobs } from "../../data/jobs";
-import { Conflict } from "../../http/errors";
+import { MAX_DELAY_MS } from "../../../../contract/src/jobs";
+import { assert, Conflict, InvalidArgument } from "../../http/errors";
+import { DEFAULT_BACKOFF_MAX_MS, DEFAULT_BACKOFF_MS } from "../jobs/backoff";
 import { canonicalJson } from "../jobs/canonicalJson";
 import { recordTagSet } from "../jobs/tagSets";
 import { faultPoint } from "../faults";
@@ -27,6 +29,13 @@ export interface CreateJobInput {
   tags?: string[];
   priority?: number;
   children?: ChildSpec[];
+  /** Not leased before `now + delayMs`. */
+  delayMs?: number;
+  /** Not leased before this ISO time. */
+  runAt?: string;
+  maxAttempts?: number;
+  backoffMs?: number;
+  backoffMaxMs?: number;
 }
 
 export interface CreateJobResult {
@@ -56,6 +65,8 @@ export async function createJob(
   const ref = jobRef(id);
   const children = input.children ?? [];
   const queue = queueOf(teamId);
+  const runAt = runAtOf(input, now);
+  const backoff = backoffOf(input);
   for (const tags of [input.tags ?? [], ...children.map((c) => c.tags ?? input.tags ?? [])])
     await recordTagSet(queue, tags);
   const result = await db().runTransaction(async (tx): Promise<CreateJobResult> => {
@@ -77,6 +88,9 @@ export async function createJob(
           params: input.params,
           tags: input.tags,
           priority: input.priority,
+          runAt,
+          maxAttempts: input.maxAttempts,
+          backoff,
         },
         now,
         {
@@ -111,6 +125,25 @@ export async function createJob(
   return result;
 }
 
+/** When a job created now with `delayMs` or `runAt` may first be leased (null: at once). */
+export function runAtOf(input: Pick<CreateJobInput, "delayMs" | "runAt">, now: Date): Date | null {
+  if (input.delayMs !== undefined) return input.delayMs > 0 ? new Date(now.getTime() + input.delayMs) : null;
+  if (input.runAt === undefined) return null;
+  const at = new Date(input.runAt);
+  assert(
+    at.getTime() - now.getTime() <= MAX_DELAY_MS,
+    new InvalidArgument("INVALID_ARGUMENT", "runAt is more than 30 days ahead."),
+  );
+  return at.getTime() > now.getTime() ? at : null;
+}
+
+/** The job's own backoff, when it sends one (either bound alone keeps the other's default). */
+export function backoffOf(input: Pick<CreateJobInput, "backoffMs" | "backoffMaxMs">) {
+  if (input.backoffMs === undefined && input.backoffMaxMs === undefined) return null;
+  const baseMs = input.backoffMs ?? Math.min(DEFAULT_BACKOFF_MS, input.backoffMaxMs ?? DEFAULT_BACKOFF_MS);
+  return { baseMs, maxMs: Math.max(baseMs, input.backoffMaxMs ?? DEFAULT_BACKOFF_MAX_MS) };
+}
+
 /** Alphanumeric (hex), prefixed so it can never equal a random 20-character id. */
 export function idempotentJobId(teamId: string, key: string): string {
   return `k${createHash("sha256").update(`${teamId}\u0000${key}`, "utf8").digest("hex").slice(0, 40)}`;
@@ -125,6 +158,11 @@ export function hashRequest(input: CreateJobInput): string {
     tags: input.tags ?? [],
     priority: input.priority ?? 0,
     children: input.children ?? [],
+    delayMs: input.delayMs,
+    runAt: input.runAt,
+    maxAttempts: input.maxAttempts,
+    backoffMs: input.backoffMs,
+    backoffMaxMs: input.backoffMaxMs,
   };
   return createHash("sha256").update(canonicalJson(normalised), "utf8").digest("hex");
 }

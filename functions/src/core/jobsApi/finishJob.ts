@@ -1,6 +1,9 @@
 import { db } from "../../data/firestore";
 import { Conflict } from "../../http/errors";
 import { endingHash, endJob } from "../jobs/endJob";
+import { Timestamp } from "firebase-admin/firestore";
+import { assertHolds } from "../jobs/leaseGuard";
+import { releaseLease } from "../jobs/releaseLease";
 import type { JobsRunner } from "./heldJob";
 import { holderOf } from "./model";
 import { jobRef, ownedInTransaction } from "./ownedJob";
@@ -34,5 +37,20 @@ export async function finishJob(runner: JobsRunner, jobId: string, token: string
       }),
     });
     return { status: ended.job.status, duplicate: ended.duplicate };
+  });
+}
+
+/**
+ * A runner's fail with `retry: true`: the job goes back to its queue after its backoff with
+ * `attempts + 1` (the same release a lapsed lease gets), or ends FAILED with the runner's reason
+ * once it has used its attempts. Fenced like any holder call; a repeat finds no lease (409).
+ */
+export async function failJobForRetry(runner: JobsRunner, jobId: string, token: string, error: string, now: Date) {
+  const ref = jobRef(jobId);
+  return db().runTransaction(async (tx) => {
+    const job = await ownedInTransaction(tx, runner.teamId, jobId);
+    assertHolds(job, holderOf(runner.teamId, runner.runnerId), now, token);
+    const outcome = await releaseLease(tx, ref, job, Timestamp.fromDate(now), () => error);
+    return { status: outcome === "failed" ? "FAILED" : "PENDING", attempts: job.attempts + 1, duplicate: false };
   });
 }

@@ -46,7 +46,7 @@ export function leasedJobView(claimed: ClaimedJob): LeasedJob {
 export async function leaseJobs(runner: JobsRunner, request: LeaseRequest, now: Date) {
   const queue = queueOf(runner.teamId);
   const jobs = await leaseOrWait(
-    { queue, tags: request.tags, waitMs: request.waitMs },
+    { queue, tags: request.tags, waitMs: request.waitMs, delayed: true },
     (at) => leaseNow(runner, queue, request, at),
     now,
   );
@@ -61,6 +61,7 @@ async function leaseNow(runner: JobsRunner, queue: string, request: LeaseRequest
     limit: request.limit,
     leaseMs: request.leaseMs,
     now,
+    delayed: true,
   });
   const handedOut: ReturnType<typeof leasedJobView>[] = [];
   for (const c of claimed) {

@@ -38,7 +38,7 @@ export async function claimReviewTasks(
   if (first.length > 0 || waitMs <= 0) return first;
   const tags = (await runners().doc(runnerDocId(teamId, runnerId)).get()).data()?.tags ?? [];
   return leaseOrWait(
-    { queue: reviewQueue(teamId), tags, waitMs },
+    { queue: reviewQueue(teamId), tags, waitMs, delayed: true },
     (at) => claimReviewTasksNow(teamId, runnerId, limit, at),
     new Date(),
   );
@@ -82,6 +82,7 @@ async function claimReviewTasksNow(teamId: string, runnerId: string, limit: numb
       leaseMs: intParam(JOB_LEASE_MS, DEFAULT_JOB_LEASE_MS),
       now,
       extra: () => ({ ranBy: ref.id, phase: null, phaseAt: null }),
+      delayed: true,
     });
   } finally {
     await runContendedTransaction(async (tx) => {
