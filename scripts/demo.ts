@@ -218,6 +218,8 @@ async function main(): Promise<void> {
     },
   });
   say(`stack ready at ${API_BASE}`);
+  // This process watches the jobs through the Admin SDK: at the stack's Firestore, never Google's.
+  process.env.FIRESTORE_EMULATOR_HOST = stack.firestoreHost;
   const stateDir = mkdtempSync(join(tmpdir(), "runnerplane-demo-"));
   let runner: ChildProcess | undefined;
   let stopping = false;
