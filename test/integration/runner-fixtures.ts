@@ -273,9 +273,10 @@ const hostPids = new Map<string, number>();
 /** The pid this machine knows a process by, from its pid in its own PID namespace. */
 function hostPid(pid: number, namespace: string): number {
   if (namespace === "" || namespace === readlinkSync("/proc/self/ns/pid")) return pid;
+  // The live process first: a namespace's id is reused once the namespace is gone, so an entry
+  // remembered from an earlier job may name another, dead process. The remembered pid answers
+  // only when nothing in the namespace has that pid any more (the job has ended).
   const key = `${namespace}/${pid}`;
-  const known = hostPids.get(key);
-  if (known !== undefined) return known;
   for (const name of readdirSync("/proc")) {
     if (!/^\d+$/.test(name)) continue;
     try {
@@ -292,5 +293,5 @@ function hostPid(pid: number, namespace: string): number {
       // Gone meanwhile.
     }
   }
-  return 0;
+  return hostPids.get(key) ?? 0;
 }
