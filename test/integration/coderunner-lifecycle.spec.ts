@@ -23,7 +23,7 @@ import {
 import { newTenant } from "../harness/controlPlane";
 import { sleep } from "../harness/fixtures";
 import { TEST_FUNCTION_ENV } from "../harness/hooks";
-import { adminDb, API_BASE, call } from "../harness/stack";
+import { adminDb, API_BASE, call, STACK_LOG } from "../harness/stack";
 
 const LEASE_MS = Number(TEST_FUNCTION_ENV.JOB_LEASE_MS);
 
@@ -319,6 +319,43 @@ describe("Coderunner lifecycle through the upstream paths (seed 000)", () => {
       "LEASE_NOT_HELD",
     );
     assert.equal(JSON.stringify(await storedJob(leased.executionId)), before, "a late holder changed nothing");
+  });
+
+  it("two runners on one key: a lapsed lease's identical completion after another lease finished the job is 409, not a duplicate", async function () {
+    this.timeout(90_000);
+    const tenant = await newTenant();
+    const { deploymentId } = await deployed(tenant);
+    const run = await cp<{ executionId: string }>(tenant, "POST", `/api/execution/run/onetime/${deploymentId}`, {
+      body: { payload: { n: 2 } },
+    });
+    const key = await runnerKey(tenant);
+    const [first] = await leaseExecutions(key);
+    assert.ok(first !== undefined);
+    await sleep(LEASE_MS + 500);
+    await STACK_LOG.fireScheduled("reapExpiredLeases");
+    const [second] = await leaseExecutions(key);
+    assert.equal(second?.executionId, run.body.data.executionId, "the reaped execution is leased again");
+    assert.notEqual(second.leaseToken, first.leaseToken);
+    const path = `/api/coderunner/executions/${first.executionId}`;
+    const outcome = { exitCode: 0, output: "same output" };
+    const done = await call<{ data: { duplicate: boolean } }>("POST", `${path}/complete`, {
+      token: key,
+      body: { leaseToken: second.leaseToken, ...outcome },
+    });
+    assert.equal(done.status, 200, JSON.stringify(done.body));
+    assert.equal(done.body.data.duplicate, false);
+    const stored = JSON.stringify(await storedJob(first.executionId));
+    assertRefused(
+      await call("POST", `${path}/complete`, { token: key, body: { leaseToken: first.leaseToken, ...outcome } }),
+      409,
+      "LEASE_NOT_HELD",
+    );
+    const retried = await call<{ data: { duplicate: boolean } }>("POST", `${path}/complete`, {
+      token: key,
+      body: { leaseToken: second.leaseToken, ...outcome },
+    });
+    assert.equal(retried.body.data.duplicate, true, "the finishing lease's own retry is still a duplicate");
+    assert.equal(JSON.stringify(await storedJob(first.executionId)), stored, "neither repeat changed the job");
   });
 
   it("lets the runner fail an execution with its reason", async function () {

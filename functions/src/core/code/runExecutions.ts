@@ -3,11 +3,11 @@ import { Timestamp, type DocumentReference, type Transaction } from "firebase-ad
 import { intParam, JOB_LEASE_MS } from "../../config/params";
 import { db } from "../../data/firestore";
 import { jobs } from "../../data/jobs";
-import { Conflict, NotFound } from "../../http/errors";
+import { NotFound } from "../../http/errors";
 import { blobStore } from "../blobs/blobStore";
 import { claimJobs, type ClaimedJob } from "../jobs/claimJobs";
 import { prepareJobEnd } from "../jobs/jobEndHooks";
-import { assertHolds } from "../jobs/leaseGuard";
+import { assertHolds, endedBy, repeatsOwnEnd } from "../jobs/leaseGuard";
 import { finalFields, type JobDoc } from "../jobs/model";
 import { DEFAULT_EXECUTION_LEASE_MS, executionPayloadOf } from "./executionJob";
 import { executionQueue } from "./model";
@@ -150,13 +150,11 @@ async function finish(
   return db().runTransaction(async (tx) => {
     const before = (await tx.get(ref)).data();
     assertTenantExecution(before, runner);
-    if (before.finishedBy === runner.holder && before.completionHash !== null) {
-      if (before.completionHash === hash) return { status: before.status, duplicate: true };
-      throw new Conflict("ALREADY_FINISHED", "This execution was already finished with a different outcome.");
-    }
+    if (repeatsOwnEnd(before, { holder: runner.holder, hash, token }, "ALREADY_FINISHED"))
+      return { status: before.status, duplicate: true };
     assertHolds(before, runner.holder, now, token);
     const endWrites = await prepareJobEnd(tx, ref.id, before);
-    tx.update(ref, { ...fields, completionHash: hash, finishedBy: runner.holder });
+    tx.update(ref, { ...fields, ...endedBy(before, runner.holder, hash) });
     endWrites(fields.status);
     return { status: fields.status, duplicate: false };
   });

@@ -73,6 +73,11 @@ export interface JobDoc {
   completionHash: string | null;
   /** Holder that finished it (for idempotent retries). */
   finishedBy: string | null;
+  /**
+   * Token of the lease that finished it: a holder identity can be shared (several runner
+   * processes on one Coderunner key), a lease cannot, so only that lease's retry is a repeat.
+   */
+  finishedLease?: string | null;
   /** Set when it ends: Firestore's TTL policy deletes the job after this (see core/retention). */
   expireAt?: Timestamp | null;
 }

@@ -45,5 +45,6 @@ export function newJobDoc(jobId: string, input: NewJob, now: Date): JobDoc {
     control: { cancelRequested: false, pauseRequested: false },
     completionHash: null,
     finishedBy: null,
+    finishedLease: null,
   };
 }

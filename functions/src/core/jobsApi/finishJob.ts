@@ -1,10 +1,8 @@
 import { createHash } from "node:crypto";
 import { Timestamp } from "firebase-admin/firestore";
-import type { GenericJob } from "../../data/genericJobs";
 import { db } from "../../data/firestore";
-import { Conflict } from "../../http/errors";
 import { prepareJobEnd } from "../jobs/jobEndHooks";
-import { assertHolds } from "../jobs/leaseGuard";
+import { assertHolds, endedBy, repeatsOwnEnd } from "../jobs/leaseGuard";
 import { finalFields } from "../jobs/model";
 import { canonicalJson } from "./createJob";
 import type { JobsRunner } from "./heldJob";
@@ -25,12 +23,7 @@ export async function finishJob(runner: JobsRunner, jobId: string, token: string
   const ref = jobRef(jobId);
   return db().runTransaction(async (tx) => {
     const job = await ownedInTransaction(tx, runner.teamId, jobId);
-    if (finishedBySameHolder(job, holder)) {
-      if (job.completionHash === hash) return { status: job.status, duplicate: true };
-      throw new Conflict("ALREADY_FINISHED", `You already ended this job (${job.status}) differently.`, {
-        status: job.status,
-      });
-    }
+    if (repeatsOwnEnd(job, { holder, hash, token }, "ALREADY_FINISHED")) return { status: job.status, duplicate: true };
     assertHolds(job, holder, now, token);
     const at = Timestamp.fromDate(now);
     const endWrites = await prepareJobEnd(tx, jobId, job);
@@ -38,17 +31,10 @@ export async function finishJob(runner: JobsRunner, jobId: string, token: string
       ...finalFields(finish.status, at),
       result: finish.status === "SUCCEEDED" ? finish.result : null,
       error: finish.status === "FAILED" ? finish.error : null,
-      completionHash: hash,
-      finishedBy: holder,
+      ...endedBy(job, holder, hash),
       logIntake: null,
     });
     endWrites(finish.status);
     return { status: finish.status, duplicate: false };
   });
-}
-
-function finishedBySameHolder(job: GenericJob, holder: string): boolean {
-  return (
-    (job.status === "SUCCEEDED" || job.status === "FAILED") && job.finishedBy === holder && job.completionHash !== null
-  );
 }

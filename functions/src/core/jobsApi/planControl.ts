@@ -149,6 +149,7 @@ export function planChildControl(childId: string, child: GenericJob, action: Chi
           error: null,
           completionHash: null,
           finishedBy: null,
+          finishedLease: null,
           childOutcome: null,
           awaitingStart: false,
           logIntake: null,

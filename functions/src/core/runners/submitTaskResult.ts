@@ -1,9 +1,8 @@
 import { createHash } from "node:crypto";
 import { Timestamp } from "firebase-admin/firestore";
-import { Conflict } from "../../http/errors";
 import { prepareJobEnd } from "../jobs/jobEndHooks";
 import { appendJobLogs } from "../jobs/jobLogs";
-import { assertHolds } from "../jobs/leaseGuard";
+import { assertHolds, endedBy, repeatsOwnEnd } from "../jobs/leaseGuard";
 import { finalFields } from "../jobs/model";
 import { runContendedTransaction } from "./contendedTransaction";
 import { readOwnedTask } from "./heldTask";
@@ -41,10 +40,8 @@ export async function submitTaskResult(
   // The job-end hook writes the runner document, where a runner's concurrent results meet.
   return runContendedTransaction(async (tx) => {
     const { ref, job } = await readOwnedTask(tx, teamId, taskId);
-    if (job.finishedBy === holder && (job.status === "SUCCEEDED" || job.status === "FAILED")) {
-      if (job.completionHash === hash) return { task: taskView(ref.id, job), duplicate: true };
-      throw new Conflict("ALREADY_COMPLETED", "This task was already completed with a different result.");
-    }
+    if (repeatsOwnEnd(job, { holder, hash }, "ALREADY_COMPLETED"))
+      return { task: taskView(ref.id, job), duplicate: true };
     assertHolds(job, holder, now);
     const endWrites = await prepareJobEnd(tx, ref.id, job);
     const at = Timestamp.fromDate(now);
@@ -73,8 +70,7 @@ export async function submitTaskResult(
         error: input.error ?? null,
       },
       error: status === "FAILED" ? (input.error ?? UNSPECIFIED_FAILURE) : null,
-      completionHash: hash,
-      finishedBy: holder,
+      ...endedBy(job, holder, hash),
       ...logFields,
     };
     tx.update(ref, update);

@@ -7,7 +7,7 @@ import { deliverables, messages, workspaces, type DeliverableDoc } from "../../d
 import { ApiError, Conflict, InvalidArgument } from "../../http/errors";
 import { blobStore, type BlobRef } from "../blobs/blobStore";
 import { prepareJobEnd } from "../jobs/jobEndHooks";
-import { assertHolds } from "../jobs/leaseGuard";
+import { assertHolds, endedBy, repeatsOwnEnd } from "../jobs/leaseGuard";
 import { finalFields } from "../jobs/model";
 import { faultPoint } from "../faults";
 import { validateDeliverables, type Deliverables, type SliceName } from "./deliverables";
@@ -55,7 +55,8 @@ export async function completeWorkspaceJob(
 
   // Cheap pre-check so a caller without the lease doesn't get to upload file bytes.
   const before = (await jobRef.get()).data();
-  if (isDuplicate(before, runner, hash)) return { messageId: before?.result?.messageId as string, duplicate: true };
+  if (repeatsOwnEnd(before, { holder: runner.instanceId, hash }, "ALREADY_COMPLETED"))
+    return { messageId: before?.result?.messageId as string, duplicate: true };
   assertHolds(before, runner.instanceId, now);
   const fileBlobs = await Promise.all(
     checked.value.files.map((f) => blobStore().put(Buffer.from(f.content, "utf8"), contentTypeOf(f.name))),
@@ -65,7 +66,8 @@ export async function completeWorkspaceJob(
   const messageRef = messages(wsRef).doc();
   return db().runTransaction(async (tx) => {
     const job = (await tx.get(jobRef)).data();
-    if (isDuplicate(job, runner, hash)) return { messageId: job?.result?.messageId as string, duplicate: true };
+    if (repeatsOwnEnd(job, { holder: runner.instanceId, hash }, "ALREADY_COMPLETED"))
+      return { messageId: job?.result?.messageId as string, duplicate: true };
     assertHolds(job, runner.instanceId, now);
     if (job.workspaceId !== input.workspaceId)
       throw new ApiError(409, "LEASE_NOT_HELD", "That job is not this workspace's.");
@@ -87,22 +89,11 @@ export async function completeWorkspaceJob(
     tx.update(jobRef, {
       ...finalFields("SUCCEEDED", at),
       result: { messageId: messageRef.id },
-      completionHash: hash,
-      finishedBy: runner.instanceId,
+      ...endedBy(job, runner.instanceId, hash),
     });
     endWrites("SUCCEEDED");
     return { messageId: messageRef.id, duplicate: false };
   });
-}
-
-function isDuplicate(
-  job: { status: string; finishedBy: string | null; completionHash: string | null } | undefined,
-  runner: RunnerPrincipal,
-  hash: string,
-): boolean {
-  if (job?.status !== "SUCCEEDED" || job.finishedBy !== runner.instanceId) return false;
-  if (job.completionHash === hash) return true;
-  throw new Conflict("ALREADY_COMPLETED", "This job was already completed with a different result.");
 }
 
 function contentTypeOf(name: string): string {
