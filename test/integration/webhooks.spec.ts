@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { createHmac, randomUUID } from "node:crypto";
 import type { WebhookPayload } from "../../contract/src/jobs";
+import { sleep } from "../harness/fixtures";
 import { adminDb, call, createUser, type TestUser } from "../harness/stack";
 import { runnerCall, warmUp } from "./jobs-fixtures";
 import { createTeam, runnerToken } from "./teams-fixtures";
@@ -295,5 +296,45 @@ describe("webhooks: POST /webhook/:teamId/:pluginId (seed 002)", () => {
       token: owner.idToken,
     });
     assert.equal(refusedAgain.status, 409);
+  });
+  it("limits verified deliveries per team and minute (429 with Retry-After, nothing stored) and counts webhook jobs as pending jobs", async () => {
+    const headersFor = (id: string) => ({ "x-hub-signature-256": sign(secret, BODY), "x-github-delivery": id });
+    const quota = (name: string) => adminDb().collection("quotas").doc(`${name}:team:${teamId}`);
+    // Per-team overrides, as an operator would set them: 2 deliveries a minute.
+    await quota("webhookDeliveries").set({ limit: 2 }, { merge: true });
+    // The window is the clock's minute: keep the burst inside one.
+    const toNextMinute = 60_000 - (Date.now() % 60_000);
+    if (toNextMinute < 10_000) await sleep(toNextMinute + 250);
+    const forged = await deliver(teamId, "github", BODY, { "x-hub-signature-256": "sha256=00" });
+    assert.equal(forged.status, 401, "a forgery takes no slot");
+    const burst = await Promise.all(
+      Array.from({ length: BURST }, (_, i) => deliver(teamId, "github", BODY, headersFor(`rate-${i}`))),
+    );
+    const statuses = burst.map((a) => a.status).sort();
+    assert.deepEqual(statuses, [202, 202, 429, 429], JSON.stringify(burst.map((a) => a.body)));
+    for (const over of burst.filter((a) => a.status === 429)) {
+      const body = over.body as unknown as { error: string; detail: { limit: number; per: string } };
+      assert.equal(body.error, "WEBHOOK_RATE_EXCEEDED");
+      assert.deepEqual([body.detail.limit, body.detail.per], [2, "team"]);
+      const retryAfter = Number(over.headers.get("retry-after"));
+      assert.ok(retryAfter >= 1 && retryAfter <= 60, `Retry-After ${retryAfter}`);
+    }
+    assert.equal((await webhookJobs(teamId)).length, 2, "a refused delivery queued nothing");
+    assert.equal((await deliveries(owner, teamId, "github")).filter((d) => d.outcome === "accepted").length, 2);
+
+    // Pending jobs: the team's 2 webhook jobs fill a limit of 2, so the next delivery and a
+    // redelivery are refused alike, and a regular job too.
+    await quota("webhookDeliveries").set({ limit: 100 }, { merge: true });
+    await quota("pendingJobs").set({ limit: 2 }, { merge: true });
+    const third = await deliver(teamId, "github", BODY, headersFor("rate-pending"));
+    assert.equal(third.status, 429, JSON.stringify(third.body));
+    assert.equal((third.body as unknown as { error: string }).error, "PENDING_JOBS_QUOTA_EXCEEDED");
+    const accepted = burst.find((a) => a.status === 202);
+    assert.ok(accepted !== undefined);
+    const again = await call("POST", `/teams/${teamId}/webhooks/github/deliveries/${accepted.body.id}/redeliver`, {
+      token: owner.idToken,
+    });
+    assert.equal(again.status, 429, JSON.stringify(again.body));
+    assert.equal((await webhookJobs(teamId)).length, 2, "nothing past the pending-jobs limit");
   });
 });

@@ -1,9 +1,8 @@
 import { Timestamp } from "firebase-admin/firestore";
-import { db } from "../../data/firestore";
 import { jobs } from "../../data/jobs";
 import { deliveries, type DeliveryDoc } from "../../data/webhooks";
 import { assert, Conflict, NotFound } from "../../http/errors";
-import { queueDelivery } from "./receiveDelivery";
+import { guardedDeliveryTransaction, queueDelivery } from "./receiveDelivery";
 import { readWebhook } from "./manageWebhooks";
 
 /** The deliveries list answers the most recent ones only. */
@@ -46,19 +45,17 @@ export async function redeliver(teamId: string, pluginId: string, deliveryDocId:
   const jobId = jobs().doc().id;
   const at = Timestamp.fromDate(now);
   // Record and job commit together (the same writer as the ingress); nothing to read first.
-  const record = await db().runTransaction((tx) =>
-    Promise.resolve(
-      queueDelivery(tx, teamId, ref.id, jobId, {
-        pluginId,
-        deliveryId: original.deliveryId,
-        body,
-        headers,
-        redeliveryOf: deliveryDocId,
-        leaseMs,
-        at,
-        bodySha256: original.bodySha256,
-      }),
-    ),
+  const record = await guardedDeliveryTransaction(teamId, (tx) =>
+    queueDelivery(tx, teamId, ref.id, jobId, {
+      pluginId,
+      deliveryId: original.deliveryId,
+      body,
+      headers,
+      redeliveryOf: deliveryDocId,
+      leaseMs,
+      at,
+      bodySha256: original.bodySha256,
+    }),
   );
   return deliveryView(ref.id, record);
 }

@@ -1,7 +1,6 @@
 import { createHash } from "node:crypto";
 import { Timestamp, type Transaction } from "firebase-admin/firestore";
 import * as logger from "firebase-functions/logger";
-import { db } from "../../data/firestore";
 import { jobs } from "../../data/jobs";
 import { teams } from "../../data/teams";
 import { deliveries, webhookRef, type DeliveryDoc, type RefusalReason, type WebhookDoc } from "../../data/webhooks";
@@ -9,6 +8,9 @@ import { ApiError, Unauthenticated } from "../../http/errors";
 import { blobStore, type BlobRef } from "../blobs/blobStore";
 import { newJobDoc } from "../jobs/newJob";
 import { genericFields, queueOf } from "../jobsApi/model";
+import { assertUnderQuota, runGuardedTransaction, teamPendingJobs } from "../quotas/guardCount";
+import { QUOTAS } from "../quotas/quotas";
+import { takeRateSlot } from "../quotas/rateLimit";
 import { expireAtFrom } from "../retention/retention";
 import { masterKey, openSecret } from "./secretBox";
 import { verifyDelivery } from "./signatures";
@@ -78,6 +80,9 @@ export async function receiveDelivery(delivery: Delivery, leaseMs: number, now: 
     await recordRefusal(teamId, pluginId, verdict.reason, deliveryId, rawBody.length, bodySha256, at);
     throw refused();
   }
+  // Only a verified delivery counts: a flood of forgeries must not use up the sender's minute.
+  // A retried delivery id counts again (it is another request), and is answered 429 alike.
+  await takeRateSlot(QUOTAS.webhookDeliveries, `team:${teamId}`, "team", now);
   // Content-addressed, so a retry's put is a no-op and an unused blob is an orphan, never wrong.
   const body = await blobStore().put(rawBody, "application/octet-stream");
   const headers = forwardedHeaders(delivery.headers);
@@ -86,11 +91,11 @@ export async function receiveDelivery(delivery: Delivery, leaseMs: number, now: 
   const jobId = key === null ? jobs().doc().id : `w${key}`;
   // Concurrent twins: each read the record as absent, so all but one commit conflict, retry, and
   // find the winner's record; the job is created in the same commit as the record, so one job.
-  return db().runTransaction(async (tx): Promise<Accepted> => {
+  return guardedDeliveryTransaction(teamId, async (tx): Promise<Accepted> => {
     const existing = (await tx.get(ref)).data();
     if (existing !== undefined && existing.jobId !== null)
       return { id: ref.id, deliveryId, jobId: existing.jobId, duplicate: true };
-    queueDelivery(tx, teamId, ref.id, jobId, {
+    await queueDelivery(tx, teamId, ref.id, jobId, {
       pluginId,
       deliveryId: displayed(deliveryId),
       body,
@@ -104,6 +109,11 @@ export async function receiveDelivery(delivery: Delivery, leaseMs: number, now: 
   });
 }
 
+/** A transaction that queues a delivery's job: one team's creates meet on its pending-jobs guard. */
+export function guardedDeliveryTransaction<T>(teamId: string, run: (tx: Transaction) => Promise<T>): Promise<T> {
+  return runGuardedTransaction(QUOTAS.pendingJobs, `team:${teamId}`, run);
+}
+
 export interface QueuedDelivery {
   pluginId: string;
   deliveryId: string | null;
@@ -115,14 +125,19 @@ export interface QueuedDelivery {
   bodySha256: string;
 }
 
-/** Writes an accepted delivery's record and its job in `tx` (ingress and redelivery alike). */
-export function queueDelivery(
+/**
+ * Writes an accepted delivery's record and its job in `tx` (ingress and redelivery alike), after
+ * the transaction's own reads, inside `guardedDeliveryTransaction`: the job counts against the
+ * team's pending jobs like any other (429 `QUOTA_EXCEEDED`, nothing written).
+ */
+export async function queueDelivery(
   tx: Transaction,
   teamId: string,
   deliveryDocId: string,
   jobId: string,
   d: QueuedDelivery,
-): DeliveryDoc {
+): Promise<DeliveryDoc> {
+  await assertUnderQuota(tx, teamPendingJobs(teamId), d.at.toDate());
   const record: DeliveryDoc = {
     pluginId: d.pluginId,
     outcome: "accepted",
