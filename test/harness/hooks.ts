@@ -2,11 +2,15 @@
  * Mocha root hooks for the integration suite: one local stack for the whole run (started here,
  * stopped after), and a clean database and user list before every test.
  */
+import { relative } from "node:path";
 import { startStack, type Stack } from "../../scripts/stack";
 import { clearAuth, clearFirestore, STACK_LOG } from "./stack";
 
 let stack: Stack | undefined;
 const logLines: string[] = [];
+/** Wall time per spec file, its hooks included: where the suite's minutes go, printed at the end. */
+const fileMs = new Map<string, number>();
+let lastTestEnd = 0;
 
 export const mochaHooks = {
   async beforeAll(this: Mocha.Context) {
@@ -22,13 +26,23 @@ export const mochaHooks = {
     });
     STACK_LOG.lines = logLines;
     STACK_LOG.fireScheduled = (name) => (stack ? stack.fireScheduled(name) : Promise.reject(new Error("no stack")));
+    lastTestEnd = Date.now();
   },
   async beforeEach() {
     await Promise.all([clearFirestore(), clearAuth()]);
   },
+  afterEach(this: Mocha.Context) {
+    const now = Date.now();
+    const file = relative(process.cwd(), this.currentTest?.file ?? "?");
+    fileMs.set(file, (fileMs.get(file) ?? 0) + now - lastTestEnd);
+    lastTestEnd = now;
+  },
   async afterAll(this: Mocha.Context) {
     this.timeout(60_000);
     await stack?.stop();
+    const slowest = [...fileMs].sort((a, b) => b[1] - a[1]).slice(0, 15);
+    console.log("\n  Slowest spec files (wall time, hooks included):");
+    for (const [file, ms] of slowest) console.log(`    ${(ms / 1000).toFixed(1).padStart(7)} s  ${file}`);
   },
 };
 
