@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readLedger, LEDGER_FILE, type LedgerEntry } from "../../runner/src/ledger";
@@ -149,6 +149,23 @@ export function startRunner(options: RunnerOptions): RunnerProcess {
 export function killIfRunning(runner: RunnerProcess | undefined): void {
   if (runner !== undefined && runner.child.exitCode === null && runner.child.signalCode === null)
     runner.child.kill("SIGKILL");
+}
+
+/**
+ * After each runner test: a failed test prints the runner's last events and stray output, then
+ * the runner is killed and its directory removed.
+ */
+export function endRunnerTest(ctx: Mocha.Context, runner: RunnerProcess | undefined, dir: string): void {
+  if (ctx.currentTest?.state === "failed" && runner !== undefined) {
+    process.stderr.write(
+      `runner ${runner.id}: last events:\n${runner.events
+        .slice(-30)
+        .map((e) => JSON.stringify(e))
+        .join("\n")}\n${runner.stray.join("").slice(-2000)}\n`,
+    );
+  }
+  killIfRunning(runner);
+  if (dir !== "") rmSync(dir, { recursive: true, force: true });
 }
 
 export async function exitOf(

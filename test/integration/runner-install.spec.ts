@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { chmodSync, existsSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { LANGUAGE_TYPES } from "../../contract/src/code";
 import { newTenant } from "../harness/controlPlane";
@@ -25,9 +25,9 @@ import { ROOT } from "../../scripts/stack";
 import { LEDGER_FILE, readLedger } from "../../runner/src/ledger";
 import { Sandbox } from "../../runner/src/process/sandbox";
 import {
+  endRunnerTest,
   exitOf,
   jobScript,
-  killIfRunning,
   readTrace,
   startRunner,
   testDir,
@@ -51,16 +51,7 @@ describe("reference runner: register, run, restart, verify", function () {
   let dir = "";
   let runner: RunnerProcess | undefined;
   afterEach(function () {
-    if (this.currentTest?.state === "failed" && runner !== undefined) {
-      process.stderr.write(
-        `runner ${runner.id}: last events:\n${runner.events
-          .slice(-30)
-          .map((e) => JSON.stringify(e))
-          .join("\n")}\n${runner.stray.join("").slice(-2000)}\n`,
-      );
-    }
-    killIfRunning(runner);
-    if (dir !== "") rmSync(dir, { recursive: true, force: true });
+    endRunnerTest(this, runner, dir);
   });
 
   it("registers once, runs from the config, and restarts as the same runner with its ledger", async () => {
@@ -202,16 +193,7 @@ describe("reference runner: a hostile Coderunner bundle", function () {
   let runner: RunnerProcess | undefined;
   const sandbox = Sandbox.detect(`it-${process.pid}`);
   afterEach(function () {
-    if (this.currentTest?.state === "failed" && runner !== undefined) {
-      process.stderr.write(
-        `runner ${runner.id}: last events:\n${runner.events
-          .slice(-30)
-          .map((e) => JSON.stringify(e))
-          .join("\n")}\n${runner.stray.join("").slice(-2000)}\n`,
-      );
-    }
-    killIfRunning(runner);
-    if (dir !== "") rmSync(dir, { recursive: true, force: true });
+    endRunnerTest(this, runner, dir);
   });
   after(() => sandbox.close());
 

@@ -5,7 +5,7 @@
  * so fewer at once in more memory; downloads hold one blob each; streams and long polls mostly
  * wait, so many at once in little memory.
  */
-import { setGlobalOptions } from "firebase-functions/v2";
+import { setGlobalOptions } from "firebase-functions/v2/options";
 import type { HttpsOptions } from "firebase-functions/v2/https";
 import { MAX_INSTANCES, WEBHOOK_SECRET_KEY } from "./params";
 

@@ -4,7 +4,7 @@
  * (and every affected call is refused with the same words).
  */
 import * as logger from "firebase-functions/logger";
-import { onInit } from "firebase-functions/v2";
+import { onInit } from "firebase-functions/v2/core";
 import { controlPlaneConfigProblem } from "../auth/controlPlane";
 
 onInit(() => {
