@@ -273,3 +273,68 @@ export interface TeamRunner {
   labels: string[];
   version: string | null;
 }
+
+/** `GET /teams/:teamId/webhooks` → `{ webhooks }` (no secrets). */
+export interface WebhookView {
+  pluginId: string;
+  /** The ingress path to give the provider (`/webhook/:teamId/:pluginId`). */
+  url: string;
+  algorithm: "sha256" | "sha1" | "token";
+  format: "prefixed" | "hex" | "timestamped" | "token";
+  header: string;
+  deliveryIdHeader: string | null;
+  secretCreatedAt: string;
+  createdAt: string;
+}
+
+/** `GET /teams/:teamId/webhooks/:pluginId/deliveries` → `{ deliveries }`, newest first. */
+export interface WebhookDelivery {
+  id: string;
+  outcome: "accepted" | "refused";
+  verified: boolean;
+  reason: string | null;
+  deliveryId: string | null;
+  jobId: string | null;
+  redeliveryOf: string | null;
+  bodyBytes: number;
+  receivedAt: string;
+}
+
+/** `GET /jobs/:jobId/insights` → `{ insights }`. */
+export interface InsightView {
+  insightId: string;
+  jobId: string;
+  phase: string;
+  category: string;
+  summary: string;
+  detail: string;
+  suggestion: string | null;
+  status: "pending" | "approved" | "rejected";
+  createdBy: string;
+  createdAt: string;
+  editedBy: string | null;
+  editedAt: string | null;
+  decidedBy: string | null;
+  decidedAt: string | null;
+}
+
+/** `GET /proposals` → `{ proposals }`; `GET /proposals/:id` adds `content` or `patch`. */
+export interface ProposalView {
+  proposalId: string;
+  kind: "intelligence";
+  layer: string;
+  path: string;
+  change: "content" | "patch";
+  baseVersion: number | null;
+  rationale: string;
+  sourceJobId: string;
+  proposedBy: string;
+  status: "pending" | "approved" | "rejected";
+  createdAt: string;
+  decidedBy: string | null;
+  decidedAt: string | null;
+  note: string | null;
+  appliedVersion: number | null;
+  content?: string | null;
+  patch?: string | null;
+}

@@ -8,6 +8,7 @@ import { isLocalStack, startAuth } from "./firebase";
 import { CodePage } from "./pages/Code";
 import { JobPage } from "./pages/Job";
 import { JobsPage } from "./pages/Jobs";
+import { ProposalsPage } from "./pages/Proposals";
 import { RunnersPage } from "./pages/Runners";
 import { SignIn } from "./pages/SignIn";
 import { AcceptPage, TeamPage } from "./pages/Team";
@@ -23,6 +24,7 @@ const NAV = [
   { to: "/runners", label: "Runners" },
   { to: "/jobs", label: "Jobs" },
   { to: "/workspaces", label: "Workspaces" },
+  { to: "/proposals", label: "Proposals" },
   { to: "/code", label: "Code" },
   { to: "/team", label: "Team" },
 ] as const;
@@ -66,6 +68,7 @@ function Page({ path }: { path: string }) {
   if (match("/workspaces", path) !== null) return <WorkspacesPage />;
   if ((params = match("/workspaces/:id", path)) !== null)
     return <WorkspacePage key={params.id} workspaceId={params.id ?? ""} />;
+  if (match("/proposals", path) !== null) return <ProposalsPage />;
   if (match("/code", path) !== null) return <CodePage />;
   if (match("/team", path) !== null) return <TeamPage />;
   if ((params = match("/accept/:teamId/:invitationId", path)) !== null)

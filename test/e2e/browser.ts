@@ -73,7 +73,10 @@ export async function signIn(studio: StudioPage, user: TestUser, password = "pas
 }
 
 /** Goes to a Studio page through the navigation bar. */
-export async function goTo(page: Page, section: "Runners" | "Jobs" | "Workspaces" | "Code"): Promise<void> {
+export async function goTo(
+  page: Page,
+  section: "Runners" | "Jobs" | "Workspaces" | "Proposals" | "Code",
+): Promise<void> {
   await page.getByRole("navigation", { name: "Sections" }).getByRole("link", { name: section }).click();
   await page.getByRole("heading", { level: 1, name: section }).waitFor();
 }
@@ -130,6 +133,7 @@ const STUDIO_ROUTES = [
   "GET /jobs",
   "GET /jobs/warm",
   "GET /jobs/warm/stream",
+  "GET /jobs/warm/insights",
   "POST /jobs/warm/cancel",
   "POST /jobs/warm/pause",
   "POST /jobs/warm/resume",

@@ -133,7 +133,7 @@ describe("Studio (browser): webhooks, insights and proposals", function () {
     // A runner's markup is text, never markup.
     assert.equal(await list.getByRole("listitem", { name: "Insight: Slow <b>build</b>" }).locator("b").count(), 0);
     await flaky.getByRole("button", { name: "Edit summary" }).click();
-    await flaky.getByLabel("Summary").fill("Flaky auth suite");
+    await flaky.getByRole("textbox", { name: "Summary" }).fill("Flaky auth suite");
     await flaky.getByRole("button", { name: "Save" }).click();
     const edited = list.getByRole("listitem", { name: "Insight: Flaky auth suite" });
     await edited.getByRole("button", { name: "Approve" }).click();

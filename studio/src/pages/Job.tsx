@@ -6,6 +6,7 @@ import { bytes, dateTime } from "../format";
 import { useAction, useResource, useTick } from "../hooks";
 import { followJob, type LogLine, type StreamState } from "../jobStream";
 import { Empty, ErrorNote, Link, Loading, Section, StatusBadge, When } from "../ui";
+import { Insights } from "./Insights";
 
 /** The snapshot (attempts, lease, artifacts) refreshes this often while the job can change. */
 export const JOB_POLL_MS = 3_000;
@@ -373,6 +374,7 @@ export function JobPage({ jobId }: { jobId: string }) {
           </ul>
         </Section>
       )}
+      <Insights jobId={jobId} />
       <div class="job-grid">
         <Section title="Params">
           <pre class="json">{JSON.stringify(job.params, null, 2)}</pre>

@@ -4,6 +4,7 @@ import { api } from "../api";
 import type { RunnerTokenView, TeamInvitation, TeamMember, TeamRole, TeamSummary } from "../apiTypes";
 import { useAction, useResource } from "../hooks";
 import { navigate } from "../router";
+import { Webhooks } from "./Webhooks";
 import { acceptLink, activeTeam, loadTeams, switchTeam } from "../teams";
 import { ConfirmButton, CopyButton, Empty, ErrorNote, Loading, SecretReveal, Section, When } from "../ui";
 
@@ -37,6 +38,7 @@ function TeamDetail({ team }: { team: TeamSummary }) {
       <Members base={base} team={team} />
       {isAdmin(team.role) && <Invitations base={base} team={team} />}
       <RunnerTokens base={base} team={team} />
+      <Webhooks base={base} team={team} />
     </>
   );
 }
