@@ -271,7 +271,10 @@ export const jobHeartbeatAnswer = z.looseObject({
    * `phase`, then acknowledge `seq` as `ackedRerunSeq`; repeated in every answer until acknowledged.
    * Null when none is pending; absent from older servers.
    */
-  rerunPhase: z.looseObject({ phase: z.string(), seq: z.number().int().min(1) }).nullable().optional(),
+  rerunPhase: z
+    .looseObject({ phase: z.string(), seq: z.number().int().min(1) })
+    .nullable()
+    .optional(),
 });
 export type JobHeartbeat = z.infer<typeof jobHeartbeatAnswer>;
 

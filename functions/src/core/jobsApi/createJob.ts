@@ -106,7 +106,12 @@ export async function createJob(
             priority: child.priority ?? input.priority,
           },
           now,
-          { parentId: id, childName: child.name, awaitingStart: child.start === "manual", ...dependencies.get(child.name) },
+          {
+            parentId: id,
+            childName: child.name,
+            awaitingStart: child.start === "manual",
+            ...dependencies.get(child.name),
+          },
         );
         // A manual child waits out of the queue until `start`, one with dependencies until they are done.
         const waits = child.start === "manual" || (child.dependsOn ?? []).length > 0;

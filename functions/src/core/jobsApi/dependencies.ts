@@ -48,7 +48,10 @@ export function planDependencies(children: readonly DependencySpec[]): Map<strin
     }
     edges.set(child.name, [...new Set(deps)]);
   }
-  const cycle = findCycle(children.map((c) => c.name), edges);
+  const cycle = findCycle(
+    children.map((c) => c.name),
+    edges,
+  );
   if (cycle !== null) {
     throw new InvalidArgument("DEPENDENCY_CYCLE", `The children's dependencies form a cycle: ${cycle.join(" → ")}.`, {
       cycle,
@@ -98,9 +101,12 @@ export function findCycle(nodes: readonly string[], edges: ReadonlyMap<string, r
   return null;
 }
 
-/** Whether a child's end lets its dependents go on: it SUCCEEDED, or a person skipped it. */
+/**
+ * Whether a child's end lets its dependents go on: it SUCCEEDED, or a person skipped it (before
+ * it ran, or after it failed or was cancelled).
+ */
 export function satisfies(status: string, outcome: string | null | undefined): boolean {
-  return status === "SUCCEEDED" || (status === "CANCELLED" && outcome === "SKIPPED");
+  return status === "SUCCEEDED" || outcome === "SKIPPED";
 }
 
 /**
@@ -137,18 +143,23 @@ export function dependentUpdate(
 async function readSiblings(tx: Transaction, parentId: string, names: readonly string[]) {
   if (names.length === 0) return [];
   const snaps = await tx.getAll(...names.map((n) => jobRef(childJobId(parentId, n))));
-  return snaps.map((snap, i) => ({ name: names[i] ?? "", ref: snap.ref, job: snap.data() as GenericJob | undefined }));
+  return snaps.map((snap, i) => ({ name: names[i] ?? "", ref: snap.ref, job: snap.data() }));
 }
 
-// A child's end, by any path (complete, fail, reaper, cancel, skip, abandon), moves its dependents on.
-onJobEnd("generic", async (tx, _jobId, job) => {
-  const child = job as GenericJob;
+/**
+ * Reads a child's dependents in `tx` and answers the writes that move them on once the child
+ * settles as `status` / `ending`: its end (the end hook below), or a skip after it had failed.
+ */
+export async function prepareDependents(
+  tx: Transaction,
+  child: GenericJob,
+): Promise<(status: string, ending?: JobEnding) => void> {
   const dependents = child.dependents ?? [];
-  if (child.parentId === null || child.childName === null || dependents.length === 0) return () => undefined;
-  const { childName } = child;
-  const siblings = await readSiblings(tx, child.parentId, dependents);
+  const { parentId, childName } = child;
+  if (parentId === null || childName === null || dependents.length === 0) return () => undefined;
+  const siblings = await readSiblings(tx, parentId, dependents);
   return (status, ending) => {
-    // Hooks are handed no clock; the ending commit is now.
+    // End hooks are handed no clock; the settling commit is now.
     const at = Timestamp.now();
     for (const s of siblings) {
       if (s.job === undefined) continue;
@@ -156,7 +167,10 @@ onJobEnd("generic", async (tx, _jobId, job) => {
       if (fields !== null) tx.update(s.ref, fields);
     }
   };
-});
+}
+
+// A child's end, by any path (complete, fail, reaper, cancel, skip, abandon), moves its dependents on.
+onJobEnd("generic", (tx, _jobId, job) => prepareDependents(tx, job as GenericJob));
 
 /**
  * A child that goes back to the queue (its rerun, a phase rerun): its dependents are no longer

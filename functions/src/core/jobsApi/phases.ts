@@ -64,10 +64,7 @@ export async function rerunJobPhase(teamId: string, jobId: string, phase: string
   const at = Timestamp.fromDate(now);
   await db().runTransaction(async (tx) => {
     const job = await ownedInTransaction(tx, teamId, jobId);
-    assert(
-      (job.phases ?? []).includes(phase),
-      new NotFound("PHASE_NOT_FOUND", `The job has no phase named ${phase}.`),
-    );
+    assert((job.phases ?? []).includes(phase), new NotFound("PHASE_NOT_FOUND", `The job has no phase named ${phase}.`));
     if (isHeld(job.status)) {
       const seq = (job.rerunPhaseSeq ?? 0) + 1;
       tx.update(ref, { rerunPhase: { phase, seq }, rerunPhaseSeq: seq, updatedAt: at });

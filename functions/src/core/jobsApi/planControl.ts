@@ -112,7 +112,11 @@ export function planChildControl(childId: string, child: GenericJob, action: Chi
       if (child.status === "PAUSED") throw new Conflict("CHILD_PAUSED", "The child was paused; use resume.");
       return NOOP;
     case "skip":
-      if (child.status === "CANCELLED" && child.childOutcome === "SKIPPED") return NOOP;
+      if (child.childOutcome === "SKIPPED") return NOOP;
+      // A child that failed or was cancelled is skipped where it stands (status and error kept):
+      // its dependents stop waiting for it (dependencies.ts settles them in the same commit).
+      if (child.status === "FAILED" || child.status === "CANCELLED")
+        return { kind: "update", fields: { childOutcome: "SKIPPED", updatedAt: at }, ends: false };
       if (isFinal(child.status))
         throw new Conflict("CHILD_FINISHED", `The child already ended (${child.status}).`, { status: child.status });
       if (isHeld(child.status))
