@@ -40,8 +40,9 @@ describe("jobs API: campaign dependencies (seed 002 dependsOn)", () => {
       ["/jobs", 1],
       ["/jobs/x", 1],
       ["/jobs/x/children/a/skip", 1],
-      ["/jobs/runner/lease", 2],
-      ["/jobs/x/runner/complete", 2],
+      ["/api/keys", 3],
+      ["/jobs/runner/lease", 3],
+      ["/jobs/x/runner/complete", 3],
       ["/jobs/x/runner/fail", 1],
     ]);
   });
