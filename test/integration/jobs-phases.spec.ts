@@ -101,7 +101,7 @@ describe("jobs API: phases (seed 002 POST /jobs/:jobId/phases/:phase/rerun)", ()
     assert.equal((await runnerCall(runnerKey, job.id, "complete", "r1", leased.leaseToken)).status, 200);
 
     const answers = await Promise.all(
-      Array.from({ length: 6 }, () =>
+      Array.from({ length: 4 }, () =>
         call<PhaseSnapshot>("POST", `/jobs/${job.id}/phases/test/rerun`, { token: writeKey }),
       ),
     );
