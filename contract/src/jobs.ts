@@ -78,6 +78,8 @@ const childSpec = z
     tags: tags.optional(),
     priority: priority.optional(),
     start: z.enum(["auto", "manual"]).optional(),
+    /** Sibling names this child waits for (each must SUCCEED or be skipped first); no cycles. */
+    dependsOn: z.array(childName).max(MAX_CHILDREN).optional(),
   })
   .strict();
 
@@ -116,6 +118,16 @@ export const runnerId = z
   .regex(new RegExp(`^[A-Za-z0-9_.-]{1,${MAX_RUNNER_ID_CHARS}}$`), "1-128 letters, digits, _ . or -");
 export const leaseToken = z.string().min(1).max(200);
 
+/** Most phases a runner may report for one job. */
+export const MAX_PHASES = 32;
+/** A phase's name: it appears in `POST /jobs/:jobId/phases/:phase/rerun`, so it is path-safe. */
+export const phaseName = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, "1-64 letters, digits, _ . or -");
+export const phaseList = z
+  .array(phaseName)
+  .min(1)
+  .max(MAX_PHASES)
+  .refine((list) => new Set(list).size === list.length, "phase names must be unique");
+
 /** Runner bodies ignore fields they do not know, so runners can send more as they evolve. */
 export const runnerRef = z.object({ runnerId, leaseToken });
 
@@ -124,9 +136,20 @@ export const runnerRef = z.object({ runnerId, leaseToken });
  * stays undelivered until acknowledged, so an answer lost on the way is sent again (the runner
  * drops seqs it has seen). Without it, carrying a message in an answer delivers it.
  */
-export const heartbeatRunnerBody = runnerRef.extend({
-  ackedMessageSeq: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
-});
+export const heartbeatRunnerBody = runnerRef
+  .extend({
+    ackedMessageSeq: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
+    /** The job's phases in order, as the runner knows them (replaces the stored list). */
+    phases: phaseList.optional(),
+    /** The phase the runner is in now: one of `phases` (this beat's or the stored list). */
+    phase: phaseName.optional(),
+    /** The newest phase-rerun request (`rerunPhase.seq`) the runner has acted on. */
+    ackedRerunSeq: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
+  })
+  .refine((b) => b.phase === undefined || b.phases === undefined || b.phases.includes(b.phase), {
+    message: "phase must be one of phases",
+    path: ["phase"],
+  });
 
 const logLine = z.union([
   z
@@ -222,6 +245,11 @@ export const leasedJobSchema = z.looseObject({
   parentId: z.string().nullable(),
   childName: z.string().nullable(),
   logOffset: z.number().int().min(0),
+  /**
+   * The phase to start at: set when `POST /jobs/:id/phases/:phase/rerun` queued the job again;
+   * null (or absent, from older servers) for a run from the beginning.
+   */
+  startPhase: z.string().nullable().optional(),
 });
 export type LeasedJob = z.infer<typeof leasedJobSchema>;
 export const leaseJobsAnswer = z.looseObject({ jobs: z.array(leasedJobSchema) });
@@ -238,6 +266,15 @@ export const jobHeartbeatAnswer = z.looseObject({
    * runner that holds another version fetches it again. Optional: older servers omit it.
    */
   configVersion: z.number().int().min(0).optional(),
+  /**
+   * A person asked to rerun a phase of this run (`POST /jobs/:id/phases/:phase/rerun`): go back to
+   * `phase`, then acknowledge `seq` as `ackedRerunSeq`; repeated in every answer until acknowledged.
+   * Null when none is pending; absent from older servers.
+   */
+  rerunPhase: z
+    .looseObject({ phase: z.string(), seq: z.number().int().min(1) })
+    .nullable()
+    .optional(),
 });
 export type JobHeartbeat = z.infer<typeof jobHeartbeatAnswer>;
 

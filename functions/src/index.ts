@@ -11,6 +11,7 @@ import {
 } from "./config/runtimeOptions";
 import "./core/workspaces/endHook";
 import "./core/runners/endHook";
+import "./core/jobsApi/dependencies";
 import "./config/startupChecks";
 import { https } from "./http/route";
 import { getHealth } from "./faces/health/health";
@@ -97,6 +98,8 @@ export const teamJobPause = https({}, teams.teamJobs.pauseJob);
 export const teamJobResume = https({}, teams.teamJobs.resumeJob);
 export const teamJobMessage = https({}, teams.teamJobs.messageJob);
 export const teamJobChildControl = https({}, teams.teamJobs.controlJobChild);
+// One function for both mounts (team pattern first: a root pattern also matches a team path's tail).
+export const jobPhaseRerun = https({}, teams.teamJobs.rerunPhase, jobsApi.rerunPhase);
 export const teamJobsRunnerLease = https({}, teams.teamJobs.leaseRunnerJobs);
 export const teamJobRunnerHeartbeat = https({}, teams.teamJobs.heartbeatRunnerJob);
 export const teamJobRunnerLogs = https({}, teams.teamJobs.appendRunnerLogs);

@@ -33,6 +33,34 @@ export interface GenericJobFields extends JobLogFields {
   messageDeliveredSeq: number;
   /** How many artifacts the job has (bounded by MAX_ARTIFACTS_PER_JOB). */
   artifactCount: number;
+  /** Campaign children: sibling names this child waits for, as given at creation. */
+  dependsOn?: string[];
+  /** Campaign children: sibling names that depend on this child (the reverse edges, for end hooks). */
+  dependents?: string[];
+  /** Campaign children: dependencies not yet SUCCEEDED or skipped; the child waits (PAUSED) while any remain. */
+  waitingOn?: string[];
+  /** Campaign children: dependencies that ended otherwise (FAILED, cancelled), with why; cleared by their rerun or skip. */
+  blockedBy?: BlockedBy[];
+  /** The phases the runner reported for this run, in order. */
+  phases?: string[];
+  /** The phase the runner last reported being in. */
+  phase?: string | null;
+  /** Phase to start at when this run was queued again by a phase rerun; null for a run from the start. */
+  startPhase?: string | null;
+  /** A phase rerun asked of the holder, repeated in heartbeat answers until it acknowledges `seq`. */
+  rerunPhase?: { phase: string; seq: number } | null;
+  /** Sequence of phase-rerun requests on this job (the last one's `seq`). */
+  rerunPhaseSeq?: number;
+}
+
+/** A dependency that ended without succeeding, which keeps its dependents waiting. */
+export interface BlockedBy {
+  /** The dependency's child name. */
+  name: string;
+  /** How it ended: FAILED or CANCELLED (cancelled or abandoned, not skipped). */
+  status: string;
+  /** Its error, when it gave one. */
+  error: string | null;
 }
 
 export type GenericJob = JobDoc & GenericJobFields;

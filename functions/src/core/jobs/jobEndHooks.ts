@@ -1,21 +1,42 @@
 import type { Transaction } from "firebase-admin/firestore";
 import type { JobDoc } from "./model";
 
+/** What the ending write sets besides the status, for hooks that care (a campaign child's skip). */
+export interface JobEnding {
+  /** SKIPPED / ABANDONED when a child control ended it. */
+  outcome?: string | null;
+  /** The error it ended with. */
+  error?: string | null;
+}
+
 /**
  * Work that must commit together with a job's end, per kind (a workspace frees its one active
  * slot). Transactions read before they write, so a hook reads first and returns its writes.
  */
-export type JobEndHook = (tx: Transaction, jobId: string, job: JobDoc) => Promise<(status: string) => void>;
+export type JobEndHook = (
+  tx: Transaction,
+  jobId: string,
+  job: JobDoc,
+) => Promise<(status: string, ending?: JobEnding) => void>;
 
-const hooks = new Map<string, JobEndHook>();
+// Several concerns may hook one kind (a generic job frees a runner slot and unblocks dependents).
+const hooks = new Map<string, JobEndHook[]>();
 
 export function onJobEnd(kind: JobDoc["kind"], hook: JobEndHook): void {
-  hooks.set(kind, hook);
+  hooks.set(kind, [...(hooks.get(kind) ?? []), hook]);
 }
 
-export async function prepareJobEnd(tx: Transaction, jobId: string, job: JobDoc): Promise<(status: string) => void> {
-  const hook = hooks.get(job.kind);
-  return hook === undefined ? () => undefined : hook(tx, jobId, job);
+export async function prepareJobEnd(
+  tx: Transaction,
+  jobId: string,
+  job: JobDoc,
+): Promise<(status: string, ending?: JobEnding) => void> {
+  const writes: ((status: string, ending?: JobEnding) => void)[] = [];
+  // One after another: every hook's reads come before any hook's writes.
+  for (const hook of hooks.get(job.kind) ?? []) writes.push(await hook(tx, jobId, job));
+  return (status, ending) => {
+    for (const write of writes) write(status, ending);
+  };
 }
 
 /**

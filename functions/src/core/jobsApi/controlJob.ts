@@ -3,6 +3,7 @@ import type { GenericJob } from "../../data/genericJobs";
 import { db } from "../../data/firestore";
 import { NotFound } from "../../http/errors";
 import { prepareJobEnd } from "../jobs/jobEndHooks";
+import { prepareDependents, prepareRequeue } from "./dependencies";
 import { childJobId } from "./model";
 import { ownedInTransaction, jobRef } from "./ownedJob";
 import { planChildControl, planControl, type ChildAction, type ControlPlan, type JobAction } from "./planControl";
@@ -31,7 +32,18 @@ export async function controlChild(teamId: string, parentId: string, name: strin
     if (!(parent.childNames ?? []).includes(name) || child === undefined || child.parentId !== parentId) {
       throw new NotFound("CHILD_NOT_FOUND", `The job has no child named ${name}.`);
     }
-    await apply(tx, ref, child, planChildControl(childId, child, action, at));
+    const plan = planChildControl(childId, child, action, at);
+    // A rerun settles dependencies in the same commit: its dependents stop being blocked by it.
+    const requeue = action === "rerun" && plan.kind === "update" ? await prepareRequeue(tx, child, at) : null;
+    // Skipping a child that had already ended (failed, cancelled) is not an end: no end hooks run
+    // again; only its dependents stop waiting for it.
+    const skipEnded =
+      action === "skip" && plan.kind === "update" && !plan.ends ? await prepareDependents(tx, child) : null;
+    const settled =
+      requeue !== null && plan.kind === "update" ? { ...plan, fields: { ...plan.fields, ...requeue.fields } } : plan;
+    await apply(tx, ref, child, settled);
+    requeue?.write();
+    skipEnded?.(child.status, { outcome: "SKIPPED", error: child.error });
   });
   const child = (await ref.get()).data();
   return child === undefined ? null : snapshotOf(childId, child);
@@ -47,5 +59,8 @@ async function apply(
   // Transactions read before they write: the end hook reads now and hands back its writes.
   const endWrites = plan.ends ? await prepareJobEnd(tx, ref.id, job) : undefined;
   tx.update(ref, plan.fields);
-  endWrites?.(String(plan.fields.status));
+  endWrites?.(String(plan.fields.status), {
+    outcome: typeof plan.fields.childOutcome === "string" ? plan.fields.childOutcome : null,
+    error: typeof plan.fields.error === "string" ? plan.fields.error : null,
+  });
 }

@@ -5,6 +5,7 @@ import { faultPoint } from "../faults";
 import { assertUnderQuota, runGuardedTransaction, teamPendingJobs } from "../quotas/guardCount";
 import { QUOTAS } from "../quotas/quotas";
 import type { Owner } from "../teams/owner";
+import { planDependencies } from "./dependencies";
 import { childJobId, genericJobDoc } from "./model";
 import { jobRef } from "./ownedJob";
 
@@ -17,6 +18,8 @@ export interface ChildSpec {
   priority?: number;
   /** `auto`: queued with the parent; `manual`: waits for `POST …/children/:name/start`. */
   start?: "auto" | "manual";
+  /** Siblings this child waits for (see dependencies.ts). */
+  dependsOn?: string[];
 }
 
 export interface CreateJobInput {
@@ -54,6 +57,8 @@ export async function createJob(
   const id = idempotencyKey === null ? jobs().doc().id : idempotentJobId(teamId, idempotencyKey);
   const ref = jobRef(id);
   const children = input.children ?? [];
+  // Refused (400) before the transaction: nothing is written for unknown names or a cycle.
+  const dependencies = planDependencies(children);
   // Creates of one team meet on its pending-jobs quota document (queued per instance, see guardCount).
   const result = await runGuardedTransaction(
     QUOTAS.pendingJobs,
@@ -101,10 +106,16 @@ export async function createJob(
             priority: child.priority ?? input.priority,
           },
           now,
-          { parentId: id, childName: child.name, awaitingStart: child.start === "manual" },
+          {
+            parentId: id,
+            childName: child.name,
+            awaitingStart: child.start === "manual",
+            ...dependencies.get(child.name),
+          },
         );
-        // A manual child waits out of the queue until `start`.
-        tx.create(jobRef(cid), child.start === "manual" ? { ...doc, status: "PAUSED", pendingShard: null } : doc);
+        // A manual child waits out of the queue until `start`, one with dependencies until they are done.
+        const waits = child.start === "manual" || (child.dependsOn ?? []).length > 0;
+        tx.create(jobRef(cid), waits ? { ...doc, status: "PAUSED", pendingShard: null } : doc);
       }
       return { id, created: true };
     },

@@ -34,7 +34,7 @@ export async function finishJob(runner: JobsRunner, jobId: string, token: string
       ...endedBy(job, holder, hash),
       logIntake: null,
     });
-    endWrites(finish.status);
+    endWrites(finish.status, { error: finish.status === "FAILED" ? finish.error : null });
     return { status: finish.status, duplicate: false };
   });
 }

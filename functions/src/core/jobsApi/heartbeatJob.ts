@@ -3,6 +3,7 @@ import { db } from "../../data/firestore";
 import { messagesAfter } from "../../data/jobMessages";
 import { holdInTransaction, type JobsRunner } from "./heldJob";
 import { MAX_MESSAGES_PER_HEARTBEAT } from "./model";
+import { phaseBeat, type PhaseReport } from "./phases";
 import { jobRef } from "./ownedJob";
 import type { JobHeartbeat } from "../../../../contract/src/jobs";
 
@@ -23,11 +24,13 @@ export async function heartbeatJob(
   token: string,
   now: Date,
   ackedMessageSeq?: number,
+  phaseReport: PhaseReport = {},
 ): Promise<JobHeartbeat> {
   const ref = jobRef(jobId);
   const at = Timestamp.fromDate(now);
   return db().runTransaction(async (tx) => {
     const job = await holdInTransaction(tx, runner, jobId, token, now);
+    const phases = phaseBeat(job, phaseReport);
     const posted = job.messageSeq ?? 0;
     const stored = job.messageDeliveredSeq ?? 0;
     // Marked a window at a time, like the answers: an acknowledgement past it is taken up next beat.
@@ -48,6 +51,7 @@ export async function heartbeatJob(
       leaseExpiresAt: expiresAt,
       updatedAt: at,
       messageDeliveredSeq: deliveredSeq,
+      ...phases.fields,
     });
     for (const m of markDelivered) tx.update(m.ref, { delivered: true, deliveredAt: at, deliveredTo: runner.runnerId });
     return {
@@ -59,6 +63,7 @@ export async function heartbeatJob(
         const message = m.data();
         return { seq: message.seq, text: message.text, createdAt: message.createdAt.toDate().toISOString() };
       }),
+      rerunPhase: phases.rerunPhase,
     };
   });
 }

@@ -33,6 +33,7 @@ export function leasedJobView(claimed: ClaimedJob): LeasedJob {
     childName: job.childName ?? null,
     /** Where the runner's log offsets start for this lease. */
     logOffset: 0,
+    startPhase: job.startPhase ?? null,
   };
 }
 

@@ -2,6 +2,7 @@ import type { Timestamp } from "firebase-admin/firestore";
 import type { GenericJob } from "../../data/genericJobs";
 import { Conflict } from "../../http/errors";
 import { finalFields, pendingFields } from "../jobs/model";
+import { isWaitingOnDependencies } from "./dependencies";
 import { isFinal, isHeld } from "./model";
 
 export type JobAction = "cancel" | "pause" | "resume";
@@ -43,6 +44,9 @@ export function planControl(jobId: string, job: GenericJob, action: JobAction, a
       };
     case "pause":
       if (isFinal(job.status)) throw finished(job);
+      // Waiting for its dependencies: the pause is remembered and holds it once they are done.
+      if (job.status === "PAUSED" && isWaitingOnDependencies(job) && !job.control.pauseRequested)
+        return { kind: "update", fields: { "control.pauseRequested": true, updatedAt: at }, ends: false };
       if (job.status === "PAUSED") return NOOP;
       if (isHeld(job.status)) {
         return job.control.pauseRequested
@@ -60,6 +64,11 @@ export function planControl(jobId: string, job: GenericJob, action: JobAction, a
       if (job.status === "PAUSED") {
         if (job.awaitingStart)
           throw new Conflict("NOT_STARTED", "This child has not been started; use its start control.");
+        // Resuming a child that waits for its dependencies only withdraws a pause; it still waits.
+        if (isWaitingOnDependencies(job))
+          return job.control.pauseRequested
+            ? { kind: "update", fields: { "control.pauseRequested": false, updatedAt: at }, ends: false }
+            : NOOP;
         return {
           kind: "update",
           fields: { ...pendingFields(job.queue, jobId, at), "control.pauseRequested": false },
@@ -87,6 +96,9 @@ export function planChildControl(childId: string, child: GenericJob, action: Chi
       return planControl(childId, child, action, at);
     case "start":
       if (child.status === "PAUSED" && child.awaitingStart) {
+        // Started, but its dependencies are not done: it waits for them (they queue it).
+        if (isWaitingOnDependencies(child))
+          return { kind: "update", fields: { awaitingStart: false, updatedAt: at }, ends: false };
         return {
           kind: "update",
           fields: { ...pendingFields(child.queue, childId, at), awaitingStart: false, enqueuedAt: at },
@@ -100,7 +112,11 @@ export function planChildControl(childId: string, child: GenericJob, action: Chi
       if (child.status === "PAUSED") throw new Conflict("CHILD_PAUSED", "The child was paused; use resume.");
       return NOOP;
     case "skip":
-      if (child.status === "CANCELLED" && child.childOutcome === "SKIPPED") return NOOP;
+      if (child.childOutcome === "SKIPPED") return NOOP;
+      // A child that failed or was cancelled is skipped where it stands (status and error kept):
+      // its dependents stop waiting for it (dependencies.ts settles them in the same commit).
+      if (child.status === "FAILED" || child.status === "CANCELLED")
+        return { kind: "update", fields: { childOutcome: "SKIPPED", updatedAt: at }, ends: false };
       if (isFinal(child.status))
         throw new Conflict("CHILD_FINISHED", `The child already ended (${child.status}).`, { status: child.status });
       if (isHeld(child.status))
@@ -136,26 +152,34 @@ export function planChildControl(childId: string, child: GenericJob, action: Chi
         throw new Conflict("CHILD_NOT_FINISHED", `The child has not ended (${child.status}).`, {
           status: child.status,
         });
-      return {
-        kind: "update",
-        fields: {
-          ...pendingFields(child.queue, childId, at),
-          ...CLEAR_CONTROLS,
-          enqueuedAt: at,
-          attempts: 0,
-          startedAt: null,
-          finishedAt: null,
-          result: null,
-          error: null,
-          completionHash: null,
-          finishedBy: null,
-          finishedLease: null,
-          childOutcome: null,
-          awaitingStart: false,
-          logIntake: null,
-          reruns: (child.reruns ?? 0) + 1,
-        },
-        ends: false,
-      };
+      return { kind: "update", fields: rerunFields(childId, child, at), ends: false };
   }
+}
+
+/**
+ * An ended job back in the queue as a fresh run: attempts, result, error and the last run's
+ * phase cleared (the phase list stays: a later phase rerun names one of them), `reruns + 1`.
+ * Logs keep numbering on. A campaign child's dependencies may still hold it back (dependencies.ts).
+ */
+export function rerunFields(jobId: string, job: GenericJob, at: Timestamp): Record<string, unknown> {
+  return {
+    ...pendingFields(job.queue, jobId, at),
+    ...CLEAR_CONTROLS,
+    enqueuedAt: at,
+    attempts: 0,
+    startedAt: null,
+    finishedAt: null,
+    result: null,
+    error: null,
+    completionHash: null,
+    finishedBy: null,
+    finishedLease: null,
+    childOutcome: null,
+    awaitingStart: false,
+    logIntake: null,
+    reruns: (job.reruns ?? 0) + 1,
+    phase: null,
+    startPhase: null,
+    rerunPhase: null,
+  };
 }

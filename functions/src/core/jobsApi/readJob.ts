@@ -67,6 +67,9 @@ export async function snapshotOf(jobId: string, job: GenericJob) {
       awaitingStart: child?.awaitingStart ?? false,
       outcome: child?.childOutcome ?? null,
       reruns: child?.reruns ?? 0,
+      dependsOn: child?.dependsOn ?? [],
+      waitingOn: child?.waitingOn ?? [],
+      blockedBy: child?.blockedBy ?? [],
     };
   });
   return {
@@ -89,8 +92,29 @@ export async function snapshotOf(jobId: string, job: GenericJob) {
     logSeq: job.logSeq ?? 0,
     messages: { posted: job.messageSeq ?? 0, delivered: job.messageDeliveredSeq ?? 0 },
     children,
+    ...dependencyView(job),
+    ...phaseView(job),
     artifacts: artifactSnap.docs.map((d) => artifactView(jobId, d.id, d.data())),
     result: job.result,
     enqueuedAt: iso(job.enqueuedAt),
+  };
+}
+
+/**
+ * A campaign child's dependencies: `waitingOn` what it still waits for (it is PAUSED until that is
+ * empty); `blockedBy` the dependencies that ended without succeeding, and how (it waits until they
+ * are rerun or skipped).
+ */
+function dependencyView(job: GenericJob) {
+  return { dependsOn: job.dependsOn ?? [], waitingOn: job.waitingOn ?? [], blockedBy: job.blockedBy ?? [] };
+}
+
+/** What the runner reported (phase list, current phase) and the phase reruns asked for. */
+function phaseView(job: GenericJob) {
+  return {
+    phases: job.phases ?? [],
+    phase: job.phase ?? null,
+    startPhase: job.startPhase ?? null,
+    rerunPhase: job.rerunPhase ?? null,
   };
 }

@@ -3,6 +3,7 @@ export { createJob, listJobs, getJob } from "./jobs";
 export { streamJob } from "./stream";
 export { downloadJobArtifact } from "./artifacts";
 export { cancelJob, pauseJob, resumeJob, messageJob, controlJobChild } from "./controls";
+export { rerunPhase } from "./phases";
 export {
   leaseRunnerJobs,
   heartbeatRunnerJob,

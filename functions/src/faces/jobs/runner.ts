@@ -52,8 +52,9 @@ export const leaseRunnerJobs = endpoint({
 });
 
 /**
- * `POST /jobs/:jobId/runner/heartbeat` `{ runnerId, leaseToken, ackedMessageSeq? }` →
- * `{ leaseExpiresAt, cancelRequested, pauseRequested, messages, configVersion }`.
+ * `POST /jobs/:jobId/runner/heartbeat` `{ runnerId, leaseToken, ackedMessageSeq?, phases?, phase?,
+ * ackedRerunSeq? }` → `{ leaseExpiresAt, cancelRequested, pauseRequested, messages, configVersion,
+ * rerunPhase }`.
  */
 export const heartbeatRunnerJob = endpoint({
   face: "jobs",
@@ -71,6 +72,7 @@ export const heartbeatRunnerJob = endpoint({
         body.leaseToken,
         now,
         body.ackedMessageSeq,
+        { phases: body.phases, phase: body.phase, ackedRerunSeq: body.ackedRerunSeq },
       ),
       runnerConfigVersion(principal.teamId),
     ]);

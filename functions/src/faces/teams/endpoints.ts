@@ -32,6 +32,7 @@ export const teamJobs = {
   resumeJob: inTeam(jobsApi.resumeJob),
   messageJob: inTeam(jobsApi.messageJob),
   controlJobChild: inTeam(jobsApi.controlJobChild),
+  rerunPhase: inTeam(jobsApi.rerunPhase),
   leaseRunnerJobs: inTeam(jobsApi.leaseRunnerJobs),
   heartbeatRunnerJob: inTeam(jobsApi.heartbeatRunnerJob),
   appendRunnerLogs: inTeam(jobsApi.appendRunnerLogs),
