@@ -36,6 +36,25 @@ function listener(trace: string): string[] {
   return [process.execPath, "-e", script];
 }
 
+/**
+ * A job with phases: names them and its current phase with workflow commands on stdout, says
+ * which phase it started at, follows a rerun request from the control channel, exits 0 on the
+ * message "finish".
+ */
+function phased(): string[] {
+  const script = [
+    "const fs=require('fs');",
+    "console.log('::phases::build,test,deploy');console.log('::phase::build');",
+    "console.log('start '+(process.env.RUNNER_JOB_START_PHASE||'-'));",
+    "const rl=require('readline').createInterface({input:fs.createReadStream(null,{fd:Number(process.env.RUNNER_CONTROL_FD)})});",
+    "rl.on('line',l=>{const m=JSON.parse(l);",
+    "if(m.type==='rerun-phase'){console.log('::phase::'+m.phase);console.log('rerun '+m.phase);}",
+    "if(m.text==='finish')process.exit(0);});",
+    "setInterval(()=>{},1000);",
+  ].join("");
+  return [process.execPath, "-e", script];
+}
+
 describe("reference runner: cancel, pause and messages", function () {
   this.timeout(120_000);
   let runner: RunnerProcess | undefined;
@@ -151,5 +170,79 @@ describe("reference runner: cancel, pause and messages", function () {
     runner.child.kill("SIGTERM");
     assert.deepEqual(await exitOf(runner, 30_000), { code: 0, signal: null });
     assert.deepEqual(runner.stray, []);
+  });
+
+  it("reports the phases a job names on stdout, passes a phase rerun to it, and starts a requeued run at its phase", async () => {
+    const user = await createUser();
+    const [runnerKey, writeKey] = await Promise.all([
+      createApiKey(user, ["runners:write"]),
+      createApiKey(user, ["jobs:read", "jobs:write"]),
+    ]);
+    dir = testDir();
+    const created = await call<{ id: string }>("POST", "/jobs", {
+      token: writeKey.key,
+      body: { type: "phased", workflowPath: "w.md", params: {} },
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const id = created.body.id;
+    const snapshot = async () =>
+      (
+        await call<{ status: string; phases?: string[]; phase?: string | null }>("GET", `/jobs/${id}`, {
+          token: writeKey.key,
+        })
+      ).body;
+    const logText = async () =>
+      (await adminDb().collection("jobs").doc(id).collection("logs").orderBy("seq").get()).docs
+        .map((d) => String(d.data().line))
+        .join("\n");
+    const rerun = async (phase: string) => {
+      const response = await call("POST", `/jobs/${id}/phases/${phase}/rerun`, { token: writeKey.key });
+      assert.ok(response.status < 300, `${response.status} ${JSON.stringify(response.body)}`);
+    };
+    const finish = async () =>
+      assert.ok(
+        (await call("POST", `/jobs/${id}/message`, { token: writeKey.key, body: { text: "finish" } })).status < 300,
+      );
+
+    runner = startRunner({
+      id: "phases-1",
+      dir,
+      token: runnerKey.key,
+      config: { jobs: { phased: { command: phased() } } },
+      args: ["--heartbeat-ms", "1000", "--poll-ms", "300"],
+    });
+    // The next heartbeat carries what the command said.
+    await eventually(
+      async () => {
+        const s = await snapshot();
+        return s.phase === "build" && JSON.stringify(s.phases) === '["build","test","deploy"]' ? true : undefined;
+      },
+      30_000,
+      "the phases in the snapshot",
+    );
+    await rerun("test");
+    await eventually(
+      async () => ((await snapshot()).phase === "test" ? true : undefined),
+      30_000,
+      "the rerun acted on",
+    );
+    const log = await logText();
+    assert.match(log, /\[runner\] rerun from phase test \(#1\)/);
+    assert.equal(
+      log.match(/^rerun test$/gm)?.length,
+      1,
+      "passed to the command once, though repeated until acknowledged",
+    );
+    assert.match(log, /^start -$/m);
+    await finish();
+    await eventually(async () => ((await snapshot()).status === "SUCCEEDED" ? true : undefined), 30_000, "the end");
+
+    // Ended: a rerun queues the job again, and the new run starts at the phase.
+    await rerun("deploy");
+    await eventually(async () => (/^start deploy$/m.test(await logText()) ? true : undefined), 30_000, "the rerun");
+    await finish();
+    await eventually(async () => ((await snapshot()).status === "SUCCEEDED" ? true : undefined), 30_000, "the end");
+    runner.child.kill("SIGTERM");
+    assert.deepEqual(await exitOf(runner, 30_000), { code: 0, signal: null });
   });
 });

@@ -39,6 +39,12 @@ export type JobLogLine = z.input<typeof appendLogsBody>["lines"][number];
 export type { AppendLogsResult, JobArtifact, JobHeartbeat, LeasedJob };
 export type JobRelease = ReleaseAs;
 
+export interface PhaseProgress {
+  phases?: string[];
+  phase?: string;
+  ackedRerunSeq?: number;
+}
+
 export class JobsClient {
   constructor(
     private readonly http: HttpClient,
@@ -56,8 +62,18 @@ export class JobsClient {
   }
 
   /** `ackedMessageSeq`: the newest message seq this runner has; later ones keep coming until acknowledged. */
-  async heartbeat(jobId: string, leaseToken: string, ackedMessageSeq: number): Promise<JobHeartbeat> {
-    const body = checked(heartbeatRunnerBody, { runnerId: this.runnerId, leaseToken, ackedMessageSeq }, "heartbeat");
+  /** `progress`: the job's phases and current phase as its command reported them, and the rerun acted on. */
+  async heartbeat(
+    jobId: string,
+    leaseToken: string,
+    ackedMessageSeq: number,
+    progress: PhaseProgress = {},
+  ): Promise<JobHeartbeat> {
+    const body = checked(
+      heartbeatRunnerBody,
+      { runnerId: this.runnerId, leaseToken, ackedMessageSeq, ...progress },
+      "heartbeat",
+    );
     return (await this.post(jobId, "heartbeat", body, jobHeartbeatAnswer)).body;
   }
 

@@ -20,9 +20,7 @@ import {
   type JobsClient,
   type LeasedJob,
 } from "../client/jobs";
-import { storableObject } from "../../../contract/src/jobs";
-import { artifactName } from "../../../contract/src/jobs";
-import { MAX_ARTIFACTS_PER_JOB } from "../../../contract/src/jobs";
+import { artifactName, MAX_ARTIFACTS_PER_JOB, phaseList, phaseName, storableObject } from "../../../contract/src/jobs";
 import { LogShipper } from "../logShipper";
 import { TailBuffer } from "../process/lines";
 import { ChildRun, CONTROL_FD, type ChildExit } from "../process/child";
@@ -74,6 +72,10 @@ export class JobsWork implements Work {
   /** The newest message seq received: acknowledged in each heartbeat, and what older seqs are dropped against. */
   private messageSeq = 0;
   private logs: LogShipper | null = null;
+  /** What the command reported with `::phases::` and `::phase::` lines, sent in each heartbeat. */
+  private readonly progress: { phases?: string[]; phase?: string } = {};
+  /** The newest phase rerun passed to the command: acknowledged in each heartbeat. */
+  private rerunSeq = 0;
 
   constructor(
     private readonly ctx: WorkContext,
@@ -151,6 +153,8 @@ export class JobsWork implements Work {
             RUNNER_JOB_ATTEMPT: String(this.job.attempts + 1),
             RUNNER_WORK_DIR: workDir,
             RUNNER_CONTROL_FD: String(CONTROL_FD),
+            // Set when a person reran this job from a phase: the command starts there.
+            ...(typeof this.job.startPhase === "string" ? { RUNNER_JOB_START_PHASE: this.job.startPhase } : {}),
             ...(params.length <= MAX_PARAMS_ENV_CHARS ? { RUNNER_JOB_PARAMS: params } : {}),
           }),
           stdin: params,
@@ -160,6 +164,7 @@ export class JobsWork implements Work {
           onLine: (line, stream) => {
             logs.push(line, stream);
             if (stream === "stdout" && line.trim().length > 0) lastStdoutLine = line;
+            if (stream === "stdout" && line.startsWith("::phase")) this.notePhase(line);
           },
           onChunk: (chunk, stream) => failureTail[stream].write(chunk),
         });
@@ -225,7 +230,10 @@ export class JobsWork implements Work {
   private async heartbeat(): Promise<number> {
     let answer: JobHeartbeat;
     try {
-      answer = await this.client.heartbeat(this.id, this.job.leaseToken, this.messageSeq);
+      answer = await this.client.heartbeat(this.id, this.job.leaseToken, this.messageSeq, {
+        ...this.progress,
+        ...(this.rerunSeq > 0 ? { ackedRerunSeq: this.rerunSeq } : {}),
+      });
     } catch (error) {
       if (error instanceof RunnerApiError && error.leaseLost) {
         this.ctx.log("warn", "lease-lost", { face: this.face, jobId: this.id, reason: error.reason });
@@ -241,6 +249,14 @@ export class JobsWork implements Work {
       this.child?.send({ type: "message", seq: message.seq, text: message.text, createdAt: message.createdAt });
       this.logs?.push(`[runner] message #${message.seq}: ${message.text}`, "log");
     }
+    const rerun = answer.rerunPhase;
+    if (rerun !== null && rerun !== undefined && rerun.seq > this.rerunSeq) {
+      // Repeated until acknowledged: passed to the command once, acknowledged in the next beat.
+      this.rerunSeq = rerun.seq;
+      this.ctx.log("info", "phase-rerun", { face: this.face, jobId: this.id, phase: rerun.phase, seq: rerun.seq });
+      this.child?.send({ type: "rerun-phase", phase: rerun.phase, seq: rerun.seq });
+      this.logs?.push(`[runner] rerun from phase ${rerun.phase} (#${rerun.seq})`, "log");
+    }
     if (answer.cancelRequested) {
       this.ctx.log("info", "cancel-requested", { face: this.face, jobId: this.id });
       this.child?.send({ type: "cancel" });
@@ -251,6 +267,33 @@ export class JobsWork implements Work {
       this.stop("pause");
     }
     return Date.parse(answer.leaseExpiresAt);
+  }
+
+  /**
+   * A workflow command on the job's stdout, as GitHub Actions has them: `::phases::build,test`
+   * names the job's phases in order, `::phase::test` says which one it is in. Sent in the next
+   * heartbeat; a malformed one is logged and ignored, never sent (the server would refuse the beat).
+   */
+  private notePhase(line: string): void {
+    const phases = /^::phases::(.*)$/.exec(line.trim());
+    const phase = /^::phase::(.*)$/.exec(line.trim());
+    if (phases !== null) {
+      const list = phaseList.safeParse((phases[1] ?? "").split(",").map((p) => p.trim()));
+      if (list.success) {
+        this.progress.phases = list.data;
+        if (this.progress.phase !== undefined && !list.data.includes(this.progress.phase)) delete this.progress.phase;
+        return;
+      }
+    } else if (phase !== null) {
+      const name = (phase[1] ?? "").trim();
+      if (phaseName.safeParse(name).success && (this.progress.phases ?? [name]).includes(name)) {
+        this.progress.phase = name;
+        return;
+      }
+    } else {
+      return;
+    }
+    this.ctx.log("warn", "bad-phase-command", { face: this.face, jobId: this.id, line: line.slice(0, 200) });
   }
 
   private async uploadOutputs(
