@@ -126,8 +126,8 @@ describe("fleet tasks (seed 004): queue, claim, status, logs, result", () => {
     const runner = await runnerDoc(user.uid, "worker");
     assert.equal(runner?.heldJobs, 3);
     assert.equal(runner?.claimLock, null);
-    const listed = await call<{ data: { currentJobs: number } }>("GET", "/api/runners/worker", { token: key });
-    assert.equal(listed.body.data.currentJobs, 3);
+    const listed = await call<{ data: { heldJobs: number } }>("GET", "/api/runners/worker", { token: key });
+    assert.equal(listed.body.data.heldJobs, 3);
     assert.equal((await adminDb().collection("jobs").where("status", "==", "PENDING").get()).size, 2);
   });
 
@@ -306,6 +306,20 @@ describe("fleet tasks (seed 004): queue, claim, status, logs, result", () => {
     assert.equal(retry.status, 200);
     assert.deepEqual(retry.body.data, done.body.data);
     assert.equal(await storedState(task.id, user.uid, ["holder"]), snapshot, "the retry wrote nothing");
+    // The same result with the keys of the body, of `metrics` and of a `files` entry in another order.
+    const reordered = {
+      logs: body.logs,
+      metrics: { cloneMs: 200, durationMs: 1234 },
+      rating: "B",
+      totalComments: 1,
+      files: [{ comments: [{ body: "Consider a constant.", line: 1 }], path: "src/login.ts" }],
+      status: "success",
+      runnerId: "holder",
+    };
+    const shuffled = await submit(key, task.id, reordered);
+    assert.equal(shuffled.status, 200, JSON.stringify(shuffled.body));
+    assert.deepEqual(shuffled.body.data, done.body.data);
+    assert.equal(await storedState(task.id, user.uid, ["holder"]), snapshot, "the reordered retry wrote nothing");
     const different = await submit(key, task.id, { ...body, totalComments: 2 });
     assert.equal(different.status, 409);
     assert.equal((different.body as unknown as FleetError).reason, "ALREADY_COMPLETED");

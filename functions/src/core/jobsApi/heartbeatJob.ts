@@ -1,5 +1,6 @@
 import { Timestamp } from "firebase-admin/firestore";
 import { db } from "../../data/firestore";
+import { extendLease } from "../jobs/extendLease";
 import { messagesAfter } from "../../data/jobMessages";
 import { holdInTransaction, type JobsRunner } from "./heldJob";
 import { MAX_MESSAGES_PER_HEARTBEAT } from "./model";
@@ -41,14 +42,7 @@ export async function heartbeatJob(
     ]);
     const markDelivered = ackedMessageSeq === undefined ? waiting : newlyAcked;
     const deliveredSeq = ackedMessageSeq === undefined ? (waiting[waiting.length - 1]?.data().seq ?? stored) : acked;
-    const expiresAt = Timestamp.fromMillis(now.getTime() + job.leaseMs);
-    tx.update(ref, {
-      status: "RUNNING",
-      "lease.expiresAt": expiresAt,
-      leaseExpiresAt: expiresAt,
-      updatedAt: at,
-      messageDeliveredSeq: deliveredSeq,
-    });
+    const expiresAt = extendLease(tx, ref, job, now, { status: "RUNNING", messageDeliveredSeq: deliveredSeq });
     for (const m of markDelivered) tx.update(m.ref, { delivered: true, deliveredAt: at, deliveredTo: runner.runnerId });
     return {
       status: "RUNNING" as const,

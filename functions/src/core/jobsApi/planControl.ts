@@ -62,7 +62,7 @@ export function planControl(jobId: string, job: GenericJob, action: JobAction, a
           throw new Conflict("NOT_STARTED", "This child has not been started; use its start control.");
         return {
           kind: "update",
-          fields: { ...pendingFields(job.queue, jobId, at), "control.pauseRequested": false },
+          fields: { ...pendingFields(job, jobId, at), "control.pauseRequested": false },
           ends: false,
         };
       }
@@ -89,7 +89,7 @@ export function planChildControl(childId: string, child: GenericJob, action: Chi
       if (child.status === "PAUSED" && child.awaitingStart) {
         return {
           kind: "update",
-          fields: { ...pendingFields(child.queue, childId, at), awaitingStart: false, enqueuedAt: at },
+          fields: { ...pendingFields(child, childId, at), awaitingStart: false, enqueuedAt: at },
           ends: false,
         };
       }
@@ -139,7 +139,7 @@ export function planChildControl(childId: string, child: GenericJob, action: Chi
       return {
         kind: "update",
         fields: {
-          ...pendingFields(child.queue, childId, at),
+          ...pendingFields(child, childId, at),
           ...CLEAR_CONTROLS,
           enqueuedAt: at,
           attempts: 0,
