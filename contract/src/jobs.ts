@@ -88,6 +88,9 @@ export const MAX_ATTEMPTS = 100;
 /** Bounds of a per-job backoff (`backoffMs`, `backoffMaxMs`). */
 export const MIN_BACKOFF_MS = 1_000;
 export const MAX_BACKOFF_MS = 24 * 60 * 60 * 1000;
+/** Bounds of `timeoutMs`. */
+export const MIN_TIMEOUT_MS = 1_000;
+export const MAX_TIMEOUT_MS = 7 * 24 * 60 * 60 * 1000;
 
 export const createJobBody = z
   .object({
@@ -112,6 +115,8 @@ export const createJobBody = z
     backoffMs: z.number().int().min(MIN_BACKOFF_MS).max(MAX_BACKOFF_MS).optional(),
     /** Cap on that doubling wait (default 10 min). */
     backoffMaxMs: z.number().int().min(MIN_BACKOFF_MS).max(MAX_BACKOFF_MS).optional(),
+    /** Longest one lease of it may run (1 s to 7 days): past it, FAILED with TIMED_OUT. */
+    timeoutMs: z.number().int().min(MIN_TIMEOUT_MS).max(MAX_TIMEOUT_MS).optional(),
   })
   .strict()
   .refine((b) => b.delayMs === undefined || b.runAt === undefined, "send delayMs or runAt, not both")

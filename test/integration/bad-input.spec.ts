@@ -77,6 +77,7 @@ const junk = fc.oneof(
       "retry",
       "maxAttempts",
       "backoffMs",
+      "timeoutMs",
     ),
     fc.jsonValue({ maxDepth: 2 }),
   ),

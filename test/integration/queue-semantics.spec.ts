@@ -19,7 +19,8 @@ describe("jobs API queue semantics: delays and retries", () => {
       ["/jobs/runner/lease", 1],
       // The retry test holds a 4 s lease: a cold fail or heartbeat worker would outlast it.
       ["/jobs/x/runner/fail", 1],
-      ["/jobs/x/runner/heartbeat", 1],
+      ["/jobs/x/runner/heartbeat", 2],
+      ["/jobs/x/runner/complete", 1],
     ]);
   });
 
@@ -106,5 +107,38 @@ describe("jobs API queue semantics: delays and retries", () => {
       [job.id],
       "listed with the failed jobs",
     );
+  });
+  it("timeoutMs: ends FAILED with TIMED_OUT though its holder keeps beating; beats at the deadline, five at once, are all 409 and end it once", async function () {
+    this.timeout(60_000);
+    const { user, runnerKey } = await jobsUser();
+    const TIMEOUT_MS = 3_000;
+    const job = await createJob(user.idToken, { timeoutMs: TIMEOUT_MS, maxAttempts: 3 });
+    const leasedAt = Date.now();
+    const held = await leaseOne(runnerKey, "slow");
+    const deadline = Date.parse(String(held.leaseExpiresAt));
+    assert.ok(deadline - leasedAt <= TIMEOUT_MS + 1_000, "the lease ends at the deadline, not after the 4 s lease");
+    // Beats well inside the deadline keep it, and never extend past it.
+    const beat = await runnerCall<{ leaseExpiresAt: string }>(runnerKey, job.id, "heartbeat", "slow", held.leaseToken);
+    assert.equal(beat.status, 200, JSON.stringify(beat.body));
+    assert.ok(Date.parse(beat.body.leaseExpiresAt) <= deadline, "a beat does not move the deadline");
+    await sleep(Math.max(0, deadline - Date.now() + 200));
+    const beats = await Promise.all(
+      Array.from({ length: 5 }, () => runnerCall(runnerKey, job.id, "heartbeat", "slow", held.leaseToken)),
+    );
+    assert.ok(
+      beats.every((b) => b.status === 409),
+      JSON.stringify(beats.map((b) => [b.status, b.body.error])),
+    );
+    assert.ok(
+      beats.some((b) => b.body.error === "TIMED_OUT"),
+      "the holder learns why",
+    );
+    const stored = await storedJob(job.id);
+    assert.equal(stored.status, "FAILED");
+    assert.match(String(stored.error), /^TIMED_OUT/);
+    assert.equal(stored.attempts, 0, "ended, not retried");
+    const complete = await runnerCall(runnerKey, job.id, "complete", "slow", held.leaseToken, { result: {} });
+    assert.equal(complete.status, 409, "too late to complete");
+    assert.deepEqual(await leaseJobs(runnerKey, "other"), [], "and it is not handed out again");
   });
 });

@@ -4,6 +4,7 @@ import { pendingCandidates } from "../../data/jobs";
 import { shardsOf, type JobDoc, type Lease } from "./model";
 import { promoteDueJobsOf } from "./promoteDueJobs";
 import { eligibleTagSets } from "./tagSets";
+import { cappedExpiry, timeoutAtFrom } from "./timeout";
 
 /** Candidates read per window: enough that concurrent claimers rarely pick the same one. */
 export const CLAIM_WINDOW = 24;
@@ -195,10 +196,11 @@ export function orderForClaims<T extends { data(): { priority: number } }>(docs:
 async function tryClaim(candidate: QueryDocumentSnapshot<JobDoc>, request: ClaimRequest): Promise<ClaimedJob | null> {
   const job = candidate.data();
   const now = Timestamp.fromDate(request.now);
+  const timeoutAt = timeoutAtFrom(job, request.now);
   const lease: Lease = {
     holder: request.holder,
     token: randomBytes(16).toString("base64url"),
-    expiresAt: Timestamp.fromMillis(request.now.getTime() + request.leaseMs),
+    expiresAt: cappedExpiry({ timeoutAt }, request.now, request.leaseMs),
     leasedAt: now,
   };
   const update = {
@@ -206,6 +208,7 @@ async function tryClaim(candidate: QueryDocumentSnapshot<JobDoc>, request: Claim
     pendingShard: null,
     lease,
     leaseExpiresAt: lease.expiresAt,
+    timeoutAt,
     leaseMs: request.leaseMs,
     updatedAt: now,
     startedAt: job.startedAt ?? now,

@@ -1,10 +1,12 @@
 import { Timestamp, type DocumentReference, type Transaction } from "firebase-admin/firestore";
 import type { JobDoc } from "./model";
+import { cappedExpiry } from "./timeout";
 
 /**
  * Extends a held job's lease by its lease length from `now`, inside `tx` (the caller has checked
  * the holder in the same transaction), with the caller's other fields in the same write. The one
- * implementation every heartbeat, phase and log call uses.
+ * implementation every heartbeat, phase and log call uses. Never past the job's `timeoutAt`: a
+ * job that runs too long loses its lease there however often it beats.
  */
 export function extendLease(
   tx: Transaction,
@@ -13,7 +15,7 @@ export function extendLease(
   now: Date,
   fields: Record<string, unknown> = {},
 ): Timestamp {
-  const expiresAt = Timestamp.fromMillis(now.getTime() + job.leaseMs);
+  const expiresAt = cappedExpiry(job, now, job.leaseMs);
   tx.update(ref, {
     ...fields,
     "lease.expiresAt": expiresAt,

@@ -90,6 +90,10 @@ export interface JobDoc {
   runAt?: Timestamp | null;
   /** Per-job backoff override: first retry's wait and its cap, in ms (null: the defaults). */
   backoff?: { baseMs: number; maxMs: number } | null;
+  /** Longest a lease of it may run (`timeoutMs` on create; null: no limit). */
+  timeoutMs?: number | null;
+  /** While leased: when it times out (leasedAt + timeoutMs); leases never extend past it. */
+  timeoutAt?: Timestamp | null;
 }
 
 /**
@@ -146,6 +150,7 @@ export function pendingFields(
     runAt: later ? runAt : null,
     lease: null,
     leaseExpiresAt: null,
+    timeoutAt: null,
     updatedAt: now,
     // Queued again (resume, rerun): not to be deleted while it may still run.
     expireAt: null,

@@ -17,6 +17,8 @@ export interface NewJob {
   runAt?: Date | null;
   /** Per-job backoff override (base and cap, ms). */
   backoff?: { baseMs: number; maxMs: number } | null;
+  /** Longest one lease of it may run (null: no limit). */
+  timeoutMs?: number | null;
 }
 
 /** A PENDING job document, ready to be written (alone or inside a caller's transaction). */
@@ -30,6 +32,8 @@ export function newJobDoc(jobId: string, input: NewJob, now: Date): JobDoc {
     pendingShard: queued.pendingShard,
     runAt: queued.runAt,
     backoff: input.backoff ?? null,
+    timeoutMs: input.timeoutMs ?? null,
+    timeoutAt: null,
     status: "PENDING",
     priority: input.priority ?? 0,
     tags: input.tags ?? [],

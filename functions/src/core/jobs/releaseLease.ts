@@ -2,6 +2,7 @@ import { Timestamp, type DocumentReference, type Transaction } from "firebase-ad
 import { intParam, RETRY_BACKOFF_MAX_MS, RETRY_BACKOFF_MS } from "../../config/params";
 import { backoffDelayMs, backoffPolicyOf, DEFAULT_BACKOFF_MAX_MS, DEFAULT_BACKOFF_MS } from "./backoff";
 import { prepareJobEnd, prepareLeaseRelease } from "./jobEndHooks";
+import { endTimedOut, isTimedOut } from "./timeout";
 import { finalFields, pendingFields, type JobDoc, type JobKind } from "./model";
 
 /** Kinds whose retries wait out a backoff (the queues with delays: jobs API, fleet). */
@@ -23,7 +24,7 @@ export type ReleaseOutcome = "requeued" | "failed";
  * Takes a job away from its holder inside `tx`, which has already read `job`: back to PENDING
  * with `attempts + 1` (after its backoff, on the jobs API and fleet), or FAILED with the reason
  * once it has used its attempts, so a job that keeps losing its
- * runner cannot circulate forever. Shared by the lease reaper and the runner reaper so both count
+ * runner cannot circulate forever; a job past its `timeoutAt` ends FAILED with TIMED_OUT (no retry). Shared by the lease reaper and the runner reaper so both count
  * attempts the same way. The kind's hooks read first, then everything is written.
  */
 export async function releaseLease(
@@ -33,6 +34,10 @@ export async function releaseLease(
   at: Timestamp,
   failure: (attempts: number) => string,
 ): Promise<ReleaseOutcome> {
+  if (isTimedOut(job, at.toDate())) {
+    await endTimedOut(tx, ref, job, at);
+    return "failed";
+  }
   const attempts = job.attempts + 1;
   if (attempts >= job.maxAttempts) {
     const endWrites = await prepareJobEnd(tx, ref.id, job);

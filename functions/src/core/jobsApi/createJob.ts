@@ -37,6 +37,8 @@ export interface CreateJobInput {
   maxAttempts?: number;
   backoffMs?: number;
   backoffMaxMs?: number;
+  /** Longest one lease of it may run: past it the job ends FAILED with TIMED_OUT. */
+  timeoutMs?: number;
 }
 
 export interface CreateJobResult {
@@ -98,6 +100,7 @@ export async function createJob(
             runAt,
             maxAttempts: input.maxAttempts,
             backoff,
+            timeoutMs: input.timeoutMs ?? null,
           },
           now,
           {
@@ -171,6 +174,7 @@ export function hashRequest(input: CreateJobInput): string {
     maxAttempts: input.maxAttempts,
     backoffMs: input.backoffMs,
     backoffMaxMs: input.backoffMaxMs,
+    timeoutMs: input.timeoutMs,
   };
   return createHash("sha256").update(canonicalJson(normalised), "utf8").digest("hex");
 }

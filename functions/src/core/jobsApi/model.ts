@@ -69,6 +69,8 @@ export interface GenericJobInput {
   maxAttempts?: number;
   /** Per-job backoff override. */
   backoff?: { baseMs: number; maxMs: number } | null;
+  /** Longest one lease of it may run. */
+  timeoutMs?: number | null;
 }
 
 /** Defaults of the jobs-API fields for a fresh job. */
@@ -112,6 +114,7 @@ export function genericJobDoc(
       runAt: input.runAt ?? null,
       maxAttempts: input.maxAttempts,
       backoff: input.backoff ?? null,
+      timeoutMs: input.timeoutMs ?? null,
     },
     now,
   );
