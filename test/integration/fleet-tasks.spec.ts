@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { createApiKey } from "../harness/fixtures";
 import { adminDb, call } from "../harness/stack";
+import { warmUp } from "./jobs-fixtures";
 import {
   claim,
   claimed,
@@ -45,6 +46,18 @@ function postLogs(key: string, taskId: string, body: unknown, runnerId?: string)
 }
 
 describe("fleet tasks (seed 004): queue, claim, status, logs, result", () => {
+  before(async function () {
+    this.timeout(300_000);
+    // The holder calls below run within the test stack's 4 s lease: a cold worker (its first
+    // call boots one, seconds on a loaded machine) would outlast it and answer 409.
+    await warmUp([
+      ["/api/runners/tasks/x/status", 1],
+      ["/api/runners/tasks/x/logs", 1],
+      ["/api/runners/tasks/x/result", 1],
+      ["/api/runners/x/heartbeat", 1],
+    ]);
+  });
+
   it("queues a review task for a signed-in user or a jobs:write key (201); stored as a PENDING review job in the owner's queue", async () => {
     const { user } = await fleetOwner();
     const response = await queue(user.idToken, { tags: ["gpu"], priority: 5 });

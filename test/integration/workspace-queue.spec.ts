@@ -12,6 +12,7 @@ import {
   type RunnerInstance,
 } from "../harness/fixtures";
 import { TEST_FUNCTION_ENV } from "../harness/hooks";
+import { warmUp } from "./jobs-fixtures";
 import { adminDb, API_BASE, call, createUser, STACK_LOG } from "../harness/stack";
 
 const LEASE_MS = Number(TEST_FUNCTION_ENV.WORKSPACE_LEASE_MS);
@@ -44,6 +45,17 @@ const minimalCompletion = (workspaceId: string) => ({
 });
 
 describe("workspace job queue (seed 001)", () => {
+  before(async function () {
+    this.timeout(300_000);
+    // Holder calls run within the test stack's 4 s lease: a cold worker (its first call boots
+    // one, seconds on a loaded machine) would outlast it and answer 409.
+    await warmUp([
+      ["/heartbeatWorkspaceJob", 1],
+      ["/completeWorkspaceJob", 1],
+      ["/failWorkspaceJob", 1],
+    ]);
+  });
+
   it("hands each of 20 jobs to exactly one of 50 concurrent lease calls; 30 get {leased:false}", async function () {
     this.timeout(180_000);
     const user = await createUser();
