@@ -12,7 +12,8 @@ import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { CLAIM_WINDOW, claimJobs } from "../functions/src/core/jobs/claimJobs";
-import { pendingCandidates } from "../functions/src/data/jobs";
+import { pendingHead } from "../functions/src/data/jobs";
+import { shardsOf } from "../functions/src/core/jobs/model";
 import { startOfflineFirestore } from "../firestore-offline/src/index";
 import { ROOT } from "../scripts/stack";
 import { connectFirestore, pendingCount, readCounts, resetCounts } from "./lib/firestore";
@@ -30,7 +31,7 @@ interface DepthResult {
   latencyMs: { p50: number; p90: number; p99: number; mean: number; max: number };
   readsPerLease: number;
   queriesPerLease: number;
-  /** The claim's window read alone (pendingCandidates, CLAIM_WINDOW + 1 jobs), timed on its own. */
+  /** The claim's window read alone (pendingHead, CLAIM_WINDOW + 1 jobs), timed on its own. */
   windowReadMs: { p50: number; p99: number };
 }
 
@@ -65,7 +66,7 @@ async function measure(depth: number, leases: number): Promise<DepthResult> {
   const reads: number[] = [];
   for (let i = 0; i < WINDOW_READS; i++) {
     const started = performance.now();
-    const window = await pendingCandidates(queue, CLAIM_WINDOW + 1).get();
+    const window = await pendingHead(shardsOf(queue), CLAIM_WINDOW + 1).get();
     reads.push(performance.now() - started);
     const expected = Math.min(CLAIM_WINDOW + 1, depth - WARM_UP_LEASES);
     if (window.size !== expected)

@@ -8,8 +8,8 @@
 import { randomBytes } from "node:crypto";
 import { Timestamp } from "firebase-admin/firestore";
 import { db } from "../../functions/src/data/firestore";
-import { pendingCandidates } from "../../functions/src/data/jobs";
-import type { Lease } from "../../functions/src/core/jobs/model";
+import { pendingHead } from "../../functions/src/data/jobs";
+import { shardsOf, type Lease } from "../../functions/src/core/jobs/model";
 
 /** The Admin SDK's default number of attempts per transaction, stated so the baseline is not tuned. */
 export const NAIVE_MAX_ATTEMPTS = 5;
@@ -25,7 +25,7 @@ export async function naiveClaim(queue: string, holder: string, leaseMs: number,
   const lease = await db().runTransaction(
     async (tx) => {
       attempts++;
-      const head = (await tx.get(pendingCandidates(queue, 1))).docs[0];
+      const head = (await tx.get(pendingHead(shardsOf(queue), 1))).docs[0];
       if (head === undefined) return null;
       const at = Timestamp.fromDate(now);
       const granted: Lease = {

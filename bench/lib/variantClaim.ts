@@ -8,7 +8,7 @@ import { Timestamp, type QueryDocumentSnapshot } from "firebase-admin/firestore"
 import { isLostRace, shuffle } from "../../functions/src/core/jobs/claimJobs";
 import type { JobDoc, Lease } from "../../functions/src/core/jobs/model";
 import { shardsOf } from "../../functions/src/core/jobs/model";
-import { jobs, pendingCandidates } from "../../functions/src/data/jobs";
+import { jobs, pendingHead } from "../../functions/src/data/jobs";
 
 export interface Variant {
   name: string;
@@ -50,7 +50,7 @@ export async function variantClaim(
   for (let round = 0; round < v.rounds && claimed.length < limit; round++) {
     const size = v.window + limit;
     const shard = shards[round % shards.length];
-    const query = wholeQueue || shard === undefined ? pendingCandidates(queue, size) : shardWindow(shard, size);
+    const query = wholeQueue || shard === undefined ? pendingHead(shardsOf(queue), size) : shardWindow(shard, size);
     const window = await query.get();
     windows++;
     const eligible = shuffle(window.docs.filter((doc) => !tried.has(doc.id)));
@@ -160,7 +160,7 @@ export async function pooledClaim(
     } else {
       const shards = shardsOf(queue);
       const shard = shards[p.nextShard++ % shards.length];
-      const query = wholeQueue || shard === undefined ? pendingCandidates(queue, size) : shardWindow(shard, size);
+      const query = wholeQueue || shard === undefined ? pendingHead(shardsOf(queue), size) : shardWindow(shard, size);
       windows++;
       p.reading = query.get().then((snap) => {
         p.docs = shuffle([...snap.docs]);

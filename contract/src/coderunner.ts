@@ -7,7 +7,7 @@ import {
   MAX_ERROR_CHARS,
   MAX_OUTPUT_BYTES,
 } from "./code";
-import { idSchema, wholeNumber } from "./common";
+import { idSchema, leaseWaitMs, wholeNumber } from "./common";
 
 /** Longest cron expression accepted. */
 export const MAX_CRON_CHARS = 100;
@@ -87,7 +87,7 @@ export const appVersionParams = appParams.extend({ versionId: idSchema });
 
 /** Runner side. Lease tokens are 16 random bytes, base64url. */
 export const leaseToken = z.string().min(1).max(64);
-export const leaseBody = z.object({ limit: z.number().int().min(1).max(10).default(1) }).strict();
+export const leaseBody = z.object({ limit: z.number().int().min(1).max(10).default(1), waitMs: leaseWaitMs }).strict();
 export const heldBody = z.object({ leaseToken });
 export const completeBody = z.object({
   leaseToken,

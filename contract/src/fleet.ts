@@ -2,7 +2,7 @@
  * Seed 004 (fleet and review tasks): request schemas, limits and the answers a runner reads.
  */
 import { z } from "zod";
-import { MAX_NAME_LENGTH } from "./common";
+import { leaseWaitMsParam, MAX_NAME_LENGTH } from "./common";
 import { unstorableReason } from "./storable";
 
 /** `x-runner-max-concurrency` when the runner sends none (seed 004). */
@@ -163,6 +163,7 @@ export const claimQuery = z.object({
     .transform(Number)
     .pipe(z.number().int().min(1).max(MAX_CLAIM_LIMIT))
     .optional(),
+  waitMs: leaseWaitMsParam,
 });
 
 /**
@@ -246,8 +247,12 @@ export const fleetRunnerSchema = z.looseObject({
   tags: z.array(z.string()),
   maxConcurrency: z.number().int(),
   status: z.enum(RUNNER_STATUSES),
+  /** What the runner last sent as `currentJobs` (seed 004: it reads back what it sent). */
   currentJobs: z.number().int().min(0),
+  /** The same as `currentJobs`, kept for older clients. */
   reportedJobs: z.number().int().min(0),
+  /** Tasks the server counts this runner holding. */
+  heldJobs: z.number().int().min(0),
   lastHeartbeatAt: isoOrNull,
   offlineAt: isoOrNull,
   createdAt: isoOrNull,

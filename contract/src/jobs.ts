@@ -1,6 +1,6 @@
 /** Seed 002 (jobs API): request schemas, limits and the answers a runner reads. */
 import { z } from "zod";
-import { idSchema } from "./common";
+import { idSchema, leaseWaitMs } from "./common";
 
 export type LogStream = "stdout" | "stderr" | "log";
 export const LOG_STREAMS: readonly LogStream[] = ["stdout", "stderr", "log"];
@@ -83,6 +83,17 @@ const childSpec = z
   })
   .strict();
 
+/** Longest delay a job may be created with (`delayMs`, or `runAt` from now). */
+export const MAX_DELAY_MS = 30 * 24 * 60 * 60 * 1000;
+/** Most attempts a job may be given. */
+export const MAX_ATTEMPTS = 100;
+/** Bounds of a per-job backoff (`backoffMs`, `backoffMaxMs`). */
+export const MIN_BACKOFF_MS = 1_000;
+export const MAX_BACKOFF_MS = 24 * 60 * 60 * 1000;
+/** Bounds of `timeoutMs`. */
+export const MIN_TIMEOUT_MS = 1_000;
+export const MAX_TIMEOUT_MS = 7 * 24 * 60 * 60 * 1000;
+
 export const createJobBody = z
   .object({
     type: z.string().trim().min(1).max(MAX_TYPE_CHARS),
@@ -96,8 +107,25 @@ export const createJobBody = z
       .refine((list) => new Set(list.map((c) => c.name)).size === list.length, "child names must be unique")
       .optional(),
     idempotencyKey: idempotencyKey.optional(),
+    /** Not leased before this many ms from now (0 to 30 days). Exclusive with `runAt`. */
+    delayMs: z.number().int().min(0).max(MAX_DELAY_MS).optional(),
+    /** Not leased before this time (ISO 8601 with offset, at most 30 days ahead). Exclusive with `delayMs`. */
+    runAt: z.iso.datetime({ offset: true }).optional(),
+    /** Leases (lapsed, or failed with `retry`) it may use before it ends FAILED (default 3). */
+    maxAttempts: z.number().int().min(1).max(MAX_ATTEMPTS).optional(),
+    /** Wait before the first retry, doubling per attempt (default 10 s). */
+    backoffMs: z.number().int().min(MIN_BACKOFF_MS).max(MAX_BACKOFF_MS).optional(),
+    /** Cap on that doubling wait (default 10 min). */
+    backoffMaxMs: z.number().int().min(MIN_BACKOFF_MS).max(MAX_BACKOFF_MS).optional(),
+    /** Longest one lease of it may run (1 s to 7 days): past it, FAILED with TIMED_OUT. */
+    timeoutMs: z.number().int().min(MIN_TIMEOUT_MS).max(MAX_TIMEOUT_MS).optional(),
   })
-  .strict();
+  .strict()
+  .refine((b) => b.delayMs === undefined || b.runAt === undefined, "send delayMs or runAt, not both")
+  .refine(
+    (b) => b.backoffMs === undefined || b.backoffMaxMs === undefined || b.backoffMs <= b.backoffMaxMs,
+    "backoffMs must not exceed backoffMaxMs",
+  );
 
 export const createJobHeaders = z.object({ "idempotency-key": idempotencyKey.optional() });
 
@@ -181,9 +209,11 @@ export const leaseRunnerBody = z.object({
   runnerId,
   tags: z.array(z.string().trim().min(1).max(64)).max(MAX_RUNNER_TAGS).default([]),
   limit: z.number().int().min(1).max(MAX_LEASE_BATCH).default(1),
+  waitMs: leaseWaitMs,
 });
 export const completeRunnerBody = runnerRef.extend({ result: storableObject.default({}) });
-export const failRunnerBody = runnerRef.extend({ error: errorText });
+/** `retry: true` returns the job to its queue after its backoff (FAILED once it has used its attempts). */
+export const failRunnerBody = runnerRef.extend({ error: errorText, retry: z.boolean().optional() });
 export const releaseRunnerBody = runnerRef.extend({ status: z.enum(["PENDING", "PAUSED", "CANCELLED"]) });
 /** Headers of an artifact upload (its bytes are the raw body). */
 export const artifactHeaders = z.object({

@@ -1,6 +1,6 @@
 /** The workspace runner API (seed 001): request schemas, limits and the answers a runner reads. */
 import { z } from "zod";
-import { idSchema } from "./common";
+import { idSchema, leaseWaitMs } from "./common";
 
 /** Deliverable caps from spec/workspace-runner-api.md. */
 export const CAPS = {
@@ -42,13 +42,19 @@ export const CAPS = {
  */
 export const workspaceRef = z.object({ workspaceId: idSchema });
 
+/** Complete and fail may name the job (`workspace.jobId` of the lease answer): another job is refused. */
+export const endingRef = workspaceRef.extend({ jobId: idSchema.optional() });
+
+/** `POST /leaseWorkspaceJob`: `{}` answers at once (seed 001); `waitMs` waits for a job. */
+export const workspaceLeaseBody = z.object({ waitMs: leaseWaitMs });
+
 /** Largest completion body: every slice at its cap fits with room to spare. */
 export const MAX_COMPLETION_BYTES = 8 * 1024 * 1024;
 
 const slice = z.array(z.unknown()).optional().default([]);
 
 /** The completion body (slices are checked in the core); exported for the reference runner's client. */
-export const completionBody = workspaceRef.extend({
+export const completionBody = endingRef.extend({
   assistantMessage: z.string().max(CAPS.assistantMessageChars),
   files: slice,
   charts: slice,
@@ -62,7 +68,7 @@ export const completionBody = workspaceRef.extend({
 export const MAX_ERROR_CHARS = 2_000;
 
 /** The failure body; exported for the reference runner's client. */
-export const failBody = workspaceRef.extend({ error: z.string().trim().min(1).max(MAX_ERROR_CHARS) });
+export const failBody = endingRef.extend({ error: z.string().trim().min(1).max(MAX_ERROR_CHARS) });
 
 /** Longest runner summary text. */
 export const MAX_SUMMARY_CHARS = 50_000;

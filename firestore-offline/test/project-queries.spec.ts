@@ -27,8 +27,11 @@ import { messagesAfter } from "../../functions/src/data/jobMessages";
 import {
   expiredLeases,
   jobs,
+  dueJobs,
+  dueLaterJobs,
+  nextLaterJob,
   pendingCandidates,
-  pendingCandidatesInShard,
+  pendingWatches,
   recentJobsOfQueue,
 } from "../../functions/src/data/jobs";
 import { invitations, members, membershipsOf, ownersOf } from "../../functions/src/data/teams";
@@ -109,6 +112,7 @@ function sourceFiles(dir: string): string[] {
 function projectQueries(): { name: string; run: () => Promise<unknown> }[] {
   const now = Timestamp.now();
   const get = (query: { get(): Promise<unknown> }) => () => query.get();
+  const tagSetsFor = (n: number) => Array.from({ length: n }, (_, i) => JSON.stringify([`t${i}`]));
   const queue = "workspace/user:uid-1";
   const workspace = workspaces().doc("ws-1");
   const statusSets: (readonly JobStatus[] | null)[] = [null, ...Object.values(POD_STATUSES)];
@@ -163,8 +167,15 @@ function projectQueries(): { name: string; run: () => Promise<unknown> }[] {
     { name: "artifactsOf", run: get(artifactsOf("job-1", 100)) },
     { name: "logsAfter", run: get(logsAfter("job-1", 3, 100)) },
     { name: "messagesAfter", run: get(messagesAfter("job-1", 3, 100)) },
-    { name: "pendingCandidates", run: get(pendingCandidates(queue, 25)) },
-    { name: "pendingCandidatesInShard", run: get(pendingCandidatesInShard(shardsOf(queue)[0] ?? queue, 25)) },
+    { name: "pendingCandidates", run: () => pendingCandidates(shardsOf(queue), 25) },
+    {
+      name: "pendingCandidates (tag sets, chunked)",
+      run: () => pendingCandidates(shardsOf(queue, ["", '["gpu"]', '["gpu","linux"]', ...tagSetsFor(8)]), 25),
+    },
+    { name: "pendingWatches", run: () => Promise.all(pendingWatches(shardsOf(queue)).map((q) => q.get())) },
+    { name: "dueLaterJobs", run: get(dueLaterJobs(`${queue}#later`, now, 50)) },
+    { name: "nextLaterJob", run: get(nextLaterJob(`${queue}#later`)) },
+    { name: "dueJobs", run: get(dueJobs(now, 50)) },
     { name: "expiredLeases", run: get(expiredLeases(now, 100)) },
     { name: "recentJobsOfQueue", run: get(recentJobsOfQueue(queue, 20)) },
     { name: "ownedRunnersByHeartbeat", run: get(ownedRunnersByHeartbeat("uid-1", 100)) },

@@ -52,6 +52,8 @@ export const TEST_FUNCTION_ENV: Record<string, string> = {
   RUNNERPLANE_FAULTS: "enabled",
   WORKSPACE_LEASE_MS: "4000",
   JOB_LEASE_MS: "4000",
+  // Retries come straight back (under 1 s): tests that want a backoff give the job its own.
+  RETRY_BACKOFF_MS: "1",
   RUNNER_OFFLINE_AFTER_MS: "3000",
   RUNNER_DELETE_AFTER_MS: "6000",
   JOB_STREAM_MAX_MS: "8000",

@@ -40,6 +40,7 @@ export interface Runner {
   status: string;
   currentJobs: number;
   reportedJobs: number;
+  heldJobs: number;
   lastHeartbeatAt: string;
   createdAt: string;
 }

@@ -40,6 +40,7 @@ describe("fleet runners (seed 004): register, heartbeat, list, get, deregister",
         status: "online",
         currentJobs: 0,
         reportedJobs: 0,
+        heldJobs: 0,
         lastHeartbeatAt: undefined,
         offlineAt: null,
         createdAt: undefined,
@@ -192,7 +193,10 @@ describe("fleet runners (seed 004): register, heartbeat, list, get, deregister",
     const beat = await heartbeat(key, "hb", { status: "busy", currentJobs: 2 });
     assert.equal(beat.status, 200, JSON.stringify(beat.body));
     assert.equal(beat.body.data.status, "busy");
+    assert.equal(beat.body.data.currentJobs, 2, "seed 004: currentJobs reads back what the runner sent");
     assert.equal(beat.body.data.reportedJobs, 2);
+    assert.equal(beat.body.data.heldJobs, 0, "the held count, under its own name");
+    assert.equal((await call<{ data: Runner }>("GET", "/api/runners/hb", { token: key })).body.data.currentJobs, 2);
     assert.ok(beat.body.data.lastHeartbeatAt >= runner.lastHeartbeatAt);
     const stored = await runnerDoc(user.uid, "hb");
     assert.equal(stored?.status, "busy");
@@ -228,7 +232,7 @@ describe("fleet runners (seed 004): register, heartbeat, list, get, deregister",
     const gone = await call<{ data: Runner }>("DELETE", "/api/runners/leaver", { headers: { "x-api-key": key } });
     assert.equal(gone.status, 200, JSON.stringify(gone.body));
     assert.equal(gone.body.data.status, "offline");
-    assert.equal(gone.body.data.currentJobs, 0);
+    assert.equal(gone.body.data.heldJobs, 0);
     const job = await jobDoc(task.id);
     assert.equal(job.status, "PENDING");
     assert.equal(job.lease, null);

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { createApiKey } from "../harness/fixtures";
 import { adminDb, call } from "../harness/stack";
+import { warmUp } from "./jobs-fixtures";
 import {
   claim,
   claimed,
@@ -45,6 +46,18 @@ function postLogs(key: string, taskId: string, body: unknown, runnerId?: string)
 }
 
 describe("fleet tasks (seed 004): queue, claim, status, logs, result", () => {
+  before(async function () {
+    this.timeout(300_000);
+    // The holder calls below run within the test stack's 4 s lease: a cold worker (its first
+    // call boots one, seconds on a loaded machine) would outlast it and answer 409.
+    await warmUp([
+      ["/api/runners/tasks/x/status", 1],
+      ["/api/runners/tasks/x/logs", 1],
+      ["/api/runners/tasks/x/result", 1],
+      ["/api/runners/x/heartbeat", 1],
+    ]);
+  });
+
   it("queues a review task for a signed-in user or a jobs:write key (201); stored as a PENDING review job in the owner's queue", async () => {
     const { user } = await fleetOwner();
     const response = await queue(user.idToken, { tags: ["gpu"], priority: 5 });
@@ -126,8 +139,8 @@ describe("fleet tasks (seed 004): queue, claim, status, logs, result", () => {
     const runner = await runnerDoc(user.uid, "worker");
     assert.equal(runner?.heldJobs, 3);
     assert.equal(runner?.claimLock, null);
-    const listed = await call<{ data: { currentJobs: number } }>("GET", "/api/runners/worker", { token: key });
-    assert.equal(listed.body.data.currentJobs, 3);
+    const listed = await call<{ data: { heldJobs: number } }>("GET", "/api/runners/worker", { token: key });
+    assert.equal(listed.body.data.heldJobs, 3);
     assert.equal((await adminDb().collection("jobs").where("status", "==", "PENDING").get()).size, 2);
   });
 
@@ -306,6 +319,20 @@ describe("fleet tasks (seed 004): queue, claim, status, logs, result", () => {
     assert.equal(retry.status, 200);
     assert.deepEqual(retry.body.data, done.body.data);
     assert.equal(await storedState(task.id, user.uid, ["holder"]), snapshot, "the retry wrote nothing");
+    // The same result with the keys of the body, of `metrics` and of a `files` entry in another order.
+    const reordered = {
+      logs: body.logs,
+      metrics: { cloneMs: 200, durationMs: 1234 },
+      rating: "B",
+      totalComments: 1,
+      files: [{ comments: [{ body: "Consider a constant.", line: 1 }], path: "src/login.ts" }],
+      status: "success",
+      runnerId: "holder",
+    };
+    const shuffled = await submit(key, task.id, reordered);
+    assert.equal(shuffled.status, 200, JSON.stringify(shuffled.body));
+    assert.deepEqual(shuffled.body.data, done.body.data);
+    assert.equal(await storedState(task.id, user.uid, ["holder"]), snapshot, "the reordered retry wrote nothing");
     const different = await submit(key, task.id, { ...body, totalComments: 2 });
     assert.equal(different.status, 409);
     assert.equal((different.body as unknown as FleetError).reason, "ALREADY_COMPLETED");

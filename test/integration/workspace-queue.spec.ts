@@ -12,6 +12,7 @@ import {
   type RunnerInstance,
 } from "../harness/fixtures";
 import { TEST_FUNCTION_ENV } from "../harness/hooks";
+import { warmUp } from "./jobs-fixtures";
 import { adminDb, API_BASE, call, createUser, STACK_LOG } from "../harness/stack";
 
 const LEASE_MS = Number(TEST_FUNCTION_ENV.WORKSPACE_LEASE_MS);
@@ -44,6 +45,17 @@ const minimalCompletion = (workspaceId: string) => ({
 });
 
 describe("workspace job queue (seed 001)", () => {
+  before(async function () {
+    this.timeout(300_000);
+    // Holder calls run within the test stack's 4 s lease: a cold worker (its first call boots
+    // one, seconds on a loaded machine) would outlast it and answer 409.
+    await warmUp([
+      ["/heartbeatWorkspaceJob", 1],
+      ["/completeWorkspaceJob", 1],
+      ["/failWorkspaceJob", 1],
+    ]);
+  });
+
   it("hands each of 20 jobs to exactly one of 50 concurrent lease calls; 30 get {leased:false}", async function () {
     this.timeout(180_000);
     const user = await createUser();
@@ -406,6 +418,112 @@ describe("workspace job queue (seed 001)", () => {
     );
     assert.equal(view.body.job.status, "FAILED");
     assert.equal(view.body.workspace.activeJobId, null);
+  });
+
+  it("a repeated fail by the holder answers ok and writes nothing; a different reason is 409", async () => {
+    const user = await createUser();
+    const { workspaceId, jobId } = await queuedWorkspace(user);
+    const runner = await createInstance(user);
+    await lease(runner.runnerToken);
+    const body = { workspaceId, error: "model unavailable" };
+    assert.deepEqual((await call("POST", "/failWorkspaceJob", { token: runner.runnerToken, body })).body, { ok: true });
+    const before = await snapshot(workspaceId, jobId);
+    const again = await call("POST", "/failWorkspaceJob", {
+      token: runner.runnerToken,
+      body: { error: "model unavailable", workspaceId, jobId },
+    });
+    assert.deepEqual([again.status, again.body], [200, { ok: true }]);
+    const other = await call<{ error: string }>("POST", "/failWorkspaceJob", {
+      token: runner.runnerToken,
+      body: { workspaceId, error: "something else" },
+    });
+    assert.equal(other.status, 409);
+    const stranger = await createInstance(await createUser());
+    assert.equal(
+      (await call("POST", "/failWorkspaceJob", { token: stranger.runnerToken, body })).status,
+      409,
+      "only the holder's repeat is ok",
+    );
+    assert.equal(await snapshot(workspaceId, jobId), before, "the repeats changed nothing");
+  });
+
+  it("complete and fail take the lease answer's jobId and refuse one meant for another job", async () => {
+    const user = await createUser();
+    const { workspaceId, jobId: first } = await queuedWorkspace(user);
+    const runner = await createInstance(user);
+    const leased = await lease(runner.runnerToken);
+    assert.equal(leased.body.workspace?.jobId, first);
+    const done = await call<{ ok: boolean; messageId: string }>("POST", "/completeWorkspaceJob", {
+      token: runner.runnerToken,
+      body: { ...minimalCompletion(workspaceId), jobId: first },
+    });
+    assert.equal(done.status, 200, JSON.stringify(done.body));
+    // The next generation of the same workspace, leased by the same runner.
+    assert.equal(
+      (await call("POST", `/api/workspaces/${workspaceId}/messages`, { token: user.idToken, body: { text: "Again." } }))
+        .status,
+      201,
+    );
+    const next = await call<{ jobId: string }>("POST", `/api/workspaces/${workspaceId}/generate`, {
+      token: user.idToken,
+      body: { target: "user" },
+    });
+    const second = next.body.jobId;
+    assert.equal((await lease(runner.runnerToken)).body.workspace?.jobId, second);
+    const before = await snapshot(workspaceId, second);
+    // A late retry of the first completion names the first job: ok, and the second is untouched.
+    const late = await call<{ ok: boolean; messageId: string }>("POST", "/completeWorkspaceJob", {
+      token: runner.runnerToken,
+      body: { ...minimalCompletion(workspaceId), jobId: first },
+    });
+    assert.deepEqual([late.status, late.body.messageId], [200, done.body.messageId]);
+    // Another answer meant for the first job does not land on the second.
+    const meantForFirst = { ...minimalCompletion(workspaceId), assistantMessage: "Second try.", jobId: first };
+    assert.equal(
+      (await call("POST", "/completeWorkspaceJob", { token: runner.runnerToken, body: meantForFirst })).status,
+      409,
+    );
+    assert.equal(
+      (
+        await call("POST", "/failWorkspaceJob", {
+          token: runner.runnerToken,
+          body: { workspaceId, jobId: first, error: "late" },
+        })
+      ).status,
+      409,
+    );
+    // A job of another workspace, or none, is refused too.
+    const elsewhere = await queuedWorkspace(user, "user", "Elsewhere");
+    for (const jobId of [elsewhere.jobId, "no-such-job"]) {
+      assert.equal(
+        (
+          await call("POST", "/completeWorkspaceJob", {
+            token: runner.runnerToken,
+            body: { ...minimalCompletion(workspaceId), jobId },
+          })
+        ).status,
+        409,
+        jobId,
+      );
+      assert.equal(
+        (
+          await call("POST", "/failWorkspaceJob", {
+            token: runner.runnerToken,
+            body: { workspaceId, jobId, error: "x" },
+          })
+        ).status,
+        409,
+        jobId,
+      );
+    }
+    assert.equal(await snapshot(workspaceId, second), before, "refused calls changed nothing");
+    assert.equal(((await jobDoc(second)) as { status: string }).status, "LEASED");
+    const own = await call("POST", "/completeWorkspaceJob", {
+      token: runner.runnerToken,
+      body: { ...minimalCompletion(workspaceId), jobId: second },
+    });
+    assert.equal(own.status, 200);
+    assert.equal(((await jobDoc(second)) as { status: string }).status, "SUCCEEDED");
   });
 
   it("end to end: a runner process written against the wire contract completes a job, and the workspace shows the reply", async function () {

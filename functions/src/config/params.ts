@@ -59,6 +59,17 @@ export const JOB_STREAM_MAX_MS = defineInt("JOB_STREAM_MAX_MS", {
   description:
     "Longest a jobs-API SSE response stays open before it closes and the client reconnects (Hosting cuts at 60 s).",
 });
+/** Default wait before a jobs-API or fleet job's first retry; doubles per attempt up to RETRY_BACKOFF_MAX_MS. */
+export const RETRY_BACKOFF_MS = defineInt("RETRY_BACKOFF_MS", {
+  default: 10 * 1000,
+  description:
+    "Default wait before a jobs-API or fleet job's first retry (a lapsed lease, or a fail with retry); doubles per attempt, jittered. Under 1000 the job comes straight back.",
+});
+/** Default cap on that doubling wait. */
+export const RETRY_BACKOFF_MAX_MS = defineInt("RETRY_BACKOFF_MAX_MS", {
+  default: 10 * 60 * 1000,
+  description: "Default cap on the doubling retry wait of jobs-API and fleet jobs.",
+});
 /** A runner silent for this long is marked offline and its leases released. */
 export const RUNNER_OFFLINE_AFTER_MS = defineInt("RUNNER_OFFLINE_AFTER_MS", {
   default: 2 * 60 * 1000,

@@ -1,6 +1,5 @@
-import type { CollectionReference, Query, Timestamp } from "firebase-admin/firestore";
+import type { CollectionReference, Query, QueryDocumentSnapshot, Timestamp } from "firebase-admin/firestore";
 import type { JobDoc } from "../core/jobs/model";
-import { shardsOf } from "../core/jobs/model";
 import { COLLECTIONS } from "./collections";
 import { db } from "./firestore";
 
@@ -8,28 +7,72 @@ export function jobs(): CollectionReference<JobDoc> {
   return db().collection(COLLECTIONS.jobs) as CollectionReference<JobDoc>;
 }
 
+/** Values one `in` filter may hold (Firestore's limit on disjunctions). */
+export const MAX_IN_VALUES = 30;
+
 /**
- * Claim candidates: `pendingShard in [...]`, by priority then age.
+ * Claim candidates: the head of the given `pendingShard` values (a queue's shards of the tag sets
+ * a runner may take), by priority then age, `window` at most. More values than one `in` filter
+ * holds are read in chunks and merged.
  * Index: jobs (pendingShard ASC, priority DESC, enqueuedAt ASC).
  */
-export function pendingCandidates(queue: string, window: number): Query<JobDoc> {
+export async function pendingCandidates(
+  shards: readonly string[],
+  window: number,
+): Promise<QueryDocumentSnapshot<JobDoc>[]> {
+  const chunks: string[][] = [];
+  for (let i = 0; i < shards.length; i += MAX_IN_VALUES) chunks.push(shards.slice(i, i + MAX_IN_VALUES));
+  const reads = await Promise.all(chunks.map((chunk) => pendingHead(chunk, window).get()));
+  if (reads.length === 1) return reads[0]?.docs ?? [];
+  return reads
+    .flatMap((snap) => snap.docs)
+    .sort(
+      (a, b) =>
+        b.data().priority - a.data().priority || a.data().enqueuedAt.toMillis() - b.data().enqueuedAt.toMillis(),
+    )
+    .slice(0, window);
+}
+
+/** The head of up to MAX_IN_VALUES `pendingShard` values, by priority then age. Same index. */
+export function pendingHead(shards: readonly string[], window: number): Query<JobDoc> {
   return jobs()
-    .where("pendingShard", "in", shardsOf(queue))
+    .where("pendingShard", "in", shards)
     .orderBy("priority", "desc")
     .orderBy("enqueuedAt", "asc")
     .limit(window);
 }
 
 /**
- * One shard's head (`pendingShard == <queue>#<n>`), by priority then age: what a claim reads
- * while other processes are claiming from the same queue. Same index as `pendingCandidates`.
+ * What a waiting lease call listens to: whether any job is pending in the given `pendingShard`
+ * values (one query per `in` chunk). Index: single-field `pendingShard` (automatic).
  */
-export function pendingCandidatesInShard(shard: string, window: number): Query<JobDoc> {
-  return jobs()
-    .where("pendingShard", "==", shard)
-    .orderBy("priority", "desc")
-    .orderBy("enqueuedAt", "asc")
-    .limit(window);
+export function pendingWatches(shards: readonly string[]): Query<JobDoc>[] {
+  const watches: Query<JobDoc>[] = [];
+  for (let i = 0; i < shards.length; i += MAX_IN_VALUES)
+    watches.push(
+      jobs()
+        .where("pendingShard", "in", shards.slice(i, i + MAX_IN_VALUES))
+        .limit(1),
+    );
+  return watches;
+}
+
+/**
+ * A queue's delayed jobs that are due (`runAt <= now`), soonest first.
+ * Index: jobs (pendingShard ASC, runAt ASC).
+ */
+export function dueLaterJobs(laterShard: string, now: Timestamp, batch: number): Query<JobDoc> {
+  return jobs().where("pendingShard", "==", laterShard).where("runAt", "<=", now).orderBy("runAt", "asc").limit(batch);
+}
+
+/** A queue's next delayed job, due or not: what a waiting lease call sets its timer by. Same index. */
+export function nextLaterJob(laterShard: string): Query<JobDoc> {
+  return jobs().where("pendingShard", "==", laterShard).orderBy("runAt", "asc").limit(1);
+}
+
+/** Delayed jobs of every queue that are due, soonest first (the reaper's backstop). Index: single-field `runAt`. */
+export function dueJobs(now: Timestamp, batch: number): Query<JobDoc> {
+  return jobs().where("runAt", "<=", now).orderBy("runAt", "asc").limit(batch);
 }
 
 /** Expired leases, oldest first. Index: single-field `leaseExpiresAt` (automatic). */

@@ -79,7 +79,8 @@ export class RunnerApiError extends Error {
   get leaseLost(): boolean {
     return (
       this.status === 404 ||
-      (this.status === 409 && (this.reason === "LEASE_NOT_HELD" || this.reason === "JOB_FINISHED"))
+      (this.status === 409 &&
+        (this.reason === "LEASE_NOT_HELD" || this.reason === "JOB_FINISHED" || this.reason === "TIMED_OUT"))
     );
   }
 

@@ -1,14 +1,15 @@
-import { createHash } from "node:crypto";
-import { Timestamp, type DocumentReference, type Transaction } from "firebase-admin/firestore";
+import type { DocumentReference, Transaction } from "firebase-admin/firestore";
 import { intParam, JOB_LEASE_MS } from "../../config/params";
 import { db } from "../../data/firestore";
 import { jobs } from "../../data/jobs";
 import { NotFound } from "../../http/errors";
 import { blobStore } from "../blobs/blobStore";
 import { claimJobs, type ClaimedJob } from "../jobs/claimJobs";
-import { prepareJobEnd } from "../jobs/jobEndHooks";
-import { assertHolds, endedBy, repeatsOwnEnd } from "../jobs/leaseGuard";
-import { finalFields, type JobDoc } from "../jobs/model";
+import { leaseOrWait } from "../jobs/leaseOrWait";
+import { endingHash, endJob } from "../jobs/endJob";
+import { extendLease } from "../jobs/extendLease";
+import { assertHolds } from "../jobs/leaseGuard";
+import type { JobDoc } from "../jobs/model";
 import { DEFAULT_EXECUTION_LEASE_MS, executionPayloadOf } from "./executionJob";
 import { executionQueue } from "./model";
 import type { ExecutionHeartbeat } from "../../../../contract/src/coderunner";
@@ -24,14 +25,20 @@ export interface TenantRunner {
   holder: string;
 }
 
-export async function leaseExecutions(runner: TenantRunner, limit: number, now: Date): Promise<ClaimedJob[]> {
-  return claimJobs({
-    queue: executionQueue(runner.tenantId),
-    holder: runner.holder,
-    limit,
-    leaseMs: intParam(JOB_LEASE_MS, DEFAULT_EXECUTION_LEASE_MS),
+/** Leases up to `limit` executions; with `waitMs`, waits for one (see `leaseOrWait`). */
+export async function leaseExecutions(
+  runner: TenantRunner,
+  limit: number,
+  waitMs: number,
+  now: Date,
+): Promise<ClaimedJob[]> {
+  const queue = executionQueue(runner.tenantId);
+  const leaseMs = intParam(JOB_LEASE_MS, DEFAULT_EXECUTION_LEASE_MS);
+  return leaseOrWait(
+    { queue, tags: undefined, waitMs },
+    (at) => claimJobs({ queue, holder: runner.holder, limit, leaseMs, now: at }),
     now,
-  });
+  );
 }
 
 /** Another tenant's execution is 404 like a missing one; our own without the lease is 409. */
@@ -63,13 +70,7 @@ export async function heartbeatExecution(
   const ref = jobs().doc(executionId);
   return db().runTransaction(async (tx) => {
     const job = await heldInTransaction(tx, ref, runner, token, now);
-    const expiresAt = Timestamp.fromMillis(now.getTime() + job.leaseMs);
-    tx.update(ref, {
-      status: "RUNNING",
-      "lease.expiresAt": expiresAt,
-      leaseExpiresAt: expiresAt,
-      updatedAt: Timestamp.fromDate(now),
-    });
+    const expiresAt = extendLease(tx, ref, job, now, { status: "RUNNING" });
     return { leaseExpiresAt: expiresAt.toMillis(), cancelRequested: job.control.cancelRequested };
   });
 }
@@ -109,13 +110,9 @@ export async function completeExecution(
   outcome: ExecutionOutcome,
   now: Date,
 ) {
-  const hash = createHash("sha256")
-    .update(JSON.stringify(["complete", outcome.exitCode, outcome.output, outcome.resultJson]))
-    .digest("hex");
   const status = outcome.exitCode === 0 ? ("SUCCEEDED" as const) : ("FAILED" as const);
   const error = outcome.exitCode === 0 ? null : `The code exited with status ${outcome.exitCode}.`;
-  return finish(runner, executionId, token, hash, now, {
-    ...finalFields(status, Timestamp.fromDate(now)),
+  return finish(runner, executionId, token, now, status, ["complete", outcome], {
     result: { exitCode: outcome.exitCode, output: outcome.output, resultJson: outcome.resultJson },
     error,
   });
@@ -129,33 +126,31 @@ export async function failExecution(
   reason: string,
   now: Date,
 ) {
-  const hash = createHash("sha256")
-    .update(JSON.stringify(["fail", reason]))
-    .digest("hex");
-  return finish(runner, executionId, token, hash, now, {
-    ...finalFields("FAILED", Timestamp.fromDate(now)),
-    error: reason,
-  });
+  return finish(runner, executionId, token, now, "FAILED", ["fail", reason], { error: reason });
 }
 
 async function finish(
   runner: TenantRunner,
   executionId: string,
   token: string,
-  hash: string,
   now: Date,
-  fields: { status: JobDoc["status"] } & Record<string, unknown>,
+  status: "SUCCEEDED" | "FAILED",
+  outcome: unknown,
+  fields: Record<string, unknown>,
 ): Promise<{ status: string; duplicate: boolean }> {
   const ref = jobs().doc(executionId);
   return db().runTransaction(async (tx) => {
     const before = (await tx.get(ref)).data();
     assertTenantExecution(before, runner);
-    if (repeatsOwnEnd(before, { holder: runner.holder, hash, token }, "ALREADY_FINISHED"))
-      return { status: before.status, duplicate: true };
-    assertHolds(before, runner.holder, now, token);
-    const endWrites = await prepareJobEnd(tx, ref.id, before);
-    tx.update(ref, { ...fields, ...endedBy(before, runner.holder, hash) });
-    endWrites(fields.status);
-    return { status: fields.status, duplicate: false };
+    const ended = await endJob(tx, ref, before, {
+      holder: runner.holder,
+      token,
+      status,
+      hash: endingHash(outcome),
+      conflictCode: "ALREADY_FINISHED",
+      now,
+      fields: () => fields,
+    });
+    return { status: ended.job.status, duplicate: ended.duplicate };
   });
 }

@@ -1,7 +1,10 @@
 import { randomBytes } from "node:crypto";
 import { Timestamp, type QueryDocumentSnapshot } from "firebase-admin/firestore";
-import { pendingCandidates, pendingCandidatesInShard } from "../../data/jobs";
+import { pendingCandidates } from "../../data/jobs";
 import { shardsOf, type JobDoc, type Lease } from "./model";
+import { promoteDueJobsOf } from "./promoteDueJobs";
+import { eligibleTagSets } from "./tagSets";
+import { cappedExpiry, timeoutAtFrom } from "./timeout";
 
 /** Candidates read per window: enough that concurrent claimers rarely pick the same one. */
 export const CLAIM_WINDOW = 24;
@@ -9,10 +12,7 @@ export const CLAIM_WINDOW = 24;
 export const CLAIM_ROUNDS = 4;
 /** Conditional writes one claim may attempt: every candidate of every window it may read. */
 const MAX_TRIES = CLAIM_ROUNDS * (CLAIM_WINDOW + 1);
-/**
- * How long a window's unclaimed candidates stay in this process's pool for later claims. Short,
- * because a job queued meanwhile (even at a higher priority) waits behind the pooled ones.
- */
+/** How long a lost race counts as contention, and a handed-out candidate is remembered. */
 export const CLAIM_POOL_MS = 1000;
 
 export interface ClaimRequest {
@@ -26,6 +26,8 @@ export interface ClaimRequest {
   now: Date;
   /** Extra fields written with the claim (e.g. the runner's display name). */
   extra?: (job: JobDoc) => Record<string, unknown>;
+  /** The queue may hold delayed jobs (jobs API, fleet): move its due ones in first. */
+  delayed?: boolean;
 }
 
 export interface ClaimedJob {
@@ -36,16 +38,14 @@ export interface ClaimedJob {
 
 /** What one process knows about a queue's head: candidates read and not yet handed to a claim. */
 interface Pool {
-  /** Unclaimed candidates of the last window, in random order. */
+  /** Unclaimed candidates of the last window, best first (see `orderForClaims`). */
   docs: QueryDocumentSnapshot<JobDoc>[];
-  /** When that window was read (performance.now()). */
-  readAt: number;
-  /** The window read under way: claims that find the pool empty meanwhile wait for it. */
+  /** The last window read. */
+  last: WindowRead | null;
+  /** The window read under way: claims begun before it started share it. */
   reading: { result: Promise<WindowRead>; startedAt: number } | null;
   /** When a claim here last lost a race (another process took the job first). */
   lostAt: number;
-  /** The shard the next contended read takes (rotates). */
-  nextShard: number;
   /**
    * Candidates handed to claims here lately: the version handed out, and when. A window read
    * while those claims were still writing may list that same version again, and handing it
@@ -56,22 +56,19 @@ interface Pool {
 }
 
 interface WindowRead {
-  docs: readonly QueryDocumentSnapshot<JobDoc>[];
   /** When it was sent (performance.now()). */
   startedAt: number;
   /** When it was read (performance.now()). */
   at: number;
-  /** Whether it came back with fewer documents than asked for: it saw its whole range. */
+  /** Whether it came back with fewer documents than asked for: it saw every pending job it may take. */
   short: boolean;
-  /** Whether it covered the whole queue (every shard) rather than one shard. */
-  wholeQueue: boolean;
 }
 
 const pools = new Map<string, Pool>();
 let lastSweep = 0;
 
 /**
- * Leases up to `limit` pending jobs to `holder`.
+ * Leases up to `limit` pending jobs to `holder`, best first: priority, then age.
  *
  * Why this shape: a transaction that queries the queue head locks what it reads, so every
  * claimer would serialise on the same document. Instead a window of candidates is read outside
@@ -79,27 +76,31 @@ let lastSweep = 0;
  * the job is unchanged since we read it (`lastUpdateTime`). A lost race costs one failed
  * precondition and we move on at once; nobody sleeps.
  *
- * Two refinements, measured under load (bench/README.md):
- * - The window is shared by every claim in this process (a function instance serves many
- *   runners at once). A claim takes candidates out of the pool, so claims here never race each
- *   other for a job, and one window read serves up to CLAIM_WINDOW claims instead of one.
- *   Claims that find the pool empty wait for the read already under way instead of all reading.
- * - A lost race means another process is emptying the same window: the rest of it is dropped,
- *   and for a while reads take one shard's head at a time, rotating, so processes claiming
- *   together spread over PENDING_SHARDS heads. Order then holds within a shard (priority, then
- *   age); across shards a job may go a few windows ahead of an older one.
- * Neither weakens the guarantee: every lease is still a conditional write on the job itself.
+ * Routing: the window holds only jobs this claimer may take. The pending index keeps each tag set
+ * of a queue apart (`pendingShardFor`) and the queue's summary names its tag sets, so a claim
+ * reads the shards of the sets the runner carries and nothing else: jobs nobody present can take
+ * never fill its window, however many there are.
+ *
+ * Order: the window is read in priority-then-age order and, while nobody competes, tried in that
+ * order, exactly. After a lost race (another process is emptying the same head), candidates of
+ * equal priority are tried in random order so competing processes spread out; a lower priority
+ * is never tried before a higher one of the same window, and a lost race drops the window.
+ *
+ * The window is shared by the claims of this process that began before it was read (a function
+ * instance serves many runners at once): they take candidates out of it, so they never race each
+ * other, and one read serves up to CLAIM_WINDOW claims. A claim never answers from a window read
+ * before it began, so a job queued just before the call is seen by it.
  */
 export async function claimJobs(request: ClaimRequest): Promise<ClaimedJob[]> {
   const startedAt = performance.now();
   sweepPools();
-  const pool = poolFor(request.queue);
+  if (request.delayed === true) await promoteDueJobsOf(request.queue, request.now);
+  const shards = shardsOf(request.queue, await eligibleTagSets(request.queue, request.tags));
+  const pool = poolFor(shards);
   const size = CLAIM_WINDOW + request.limit;
   const claimed: ClaimedJob[] = [];
-  let last: WindowRead | undefined;
-  let wholeQueueNext = false;
-  for (let reads = 0, tries = 0; claimed.length < request.limit;) {
-    const candidate = tries < MAX_TRIES * request.limit ? takeEligible(pool, request.tags) : undefined;
+  for (let reads = 0, tries = 0; claimed.length < request.limit && tries < MAX_TRIES * request.limit;) {
+    const candidate = takeCandidate(pool, request.tags, startedAt);
     if (candidate !== undefined) {
       tries++;
       const won = await tryClaim(candidate, request);
@@ -111,48 +112,23 @@ export async function claimJobs(request: ClaimRequest): Promise<ClaimedJob[]> {
       }
       continue;
     }
-    // Nothing here for us. If nobody lost a race since the last read, that read tells us why,
-    // but an answer of "nothing" must rest on a read begun after this call was made (a job
-    // queued just before the call is seen by it), not on one that another claim had under way.
-    let currentOnly = false;
-    if (last !== undefined && pool.lostAt < last.at) {
-      const current = last.startedAt >= startedAt;
-      const offeredUs = last.docs.some((doc) => carriesTags(request.tags, doc.data().tags));
-      // Short: it saw every pending job of its range. On the whole queue: drained. On a shard:
-      // the other shards may still hold work, so look at the whole queue next.
-      if (last.short && !last.wholeQueue) wholeQueueNext = true;
-      // Whole queue drained, or a full window with nothing we may take (what we could take is
-      // not near the head): that is the answer, once it is current.
-      else if ((last.short && last.wholeQueue) || !offeredUs) {
-        if (current) break;
-        currentOnly = true;
-      }
-    }
+    // Nothing pooled for us. A read begun since this call that saw every pending job we may take,
+    // with no race lost since, is the answer.
+    const last = pool.last;
+    if (last !== null && last.startedAt >= startedAt && last.short && pool.lostAt < last.at) break;
     if (reads >= CLAIM_ROUNDS) break;
     reads++;
-    last = await readWindow(
-      pool,
-      request.queue,
-      size,
-      wholeQueueNext,
-      currentOnly ? startedAt : Number.NEGATIVE_INFINITY,
-    );
+    await readWindow(pool, shards, size, startedAt);
   }
   return claimed;
 }
 
-function poolFor(queue: string): Pool {
-  let pool = pools.get(queue);
+function poolFor(shards: readonly string[]): Pool {
+  const key = shards.join("\u0000");
+  let pool = pools.get(key);
   if (pool === undefined) {
-    pool = {
-      docs: [],
-      readAt: 0,
-      reading: null,
-      lostAt: Number.NEGATIVE_INFINITY,
-      nextShard: Math.floor(Math.random() * shardsOf(queue).length),
-      handedOut: new Map(),
-    };
-    pools.set(queue, pool);
+    pool = { docs: [], last: null, reading: null, lostAt: Number.NEGATIVE_INFINITY, handedOut: new Map() };
+    pools.set(key, pool);
   }
   return pool;
 }
@@ -162,17 +138,21 @@ function sweepPools(): void {
   const now = performance.now();
   if (now - lastSweep < CLAIM_POOL_MS) return;
   lastSweep = now;
-  for (const [queue, pool] of pools) {
-    if (pool.reading === null && now - Math.max(pool.readAt, pool.lostAt) >= CLAIM_POOL_MS) pools.delete(queue);
+  for (const [key, pool] of pools) {
+    if (pool.reading === null && now - Math.max(pool.last?.at ?? 0, pool.lostAt) >= CLAIM_POOL_MS) pools.delete(key);
   }
 }
 
-/** Removes and returns a pooled candidate this claimer may take. */
-function takeEligible(pool: Pool, tags: readonly string[] | undefined): QueryDocumentSnapshot<JobDoc> | undefined {
-  if (performance.now() - pool.readAt >= CLAIM_POOL_MS) {
-    pool.docs = [];
-    return undefined;
-  }
+/**
+ * Removes and returns the best pooled candidate this claimer may take, from a window read since
+ * the claim began (older windows may miss a job queued since, even one of higher priority).
+ */
+function takeCandidate(
+  pool: Pool,
+  tags: readonly string[] | undefined,
+  claimStartedAt: number,
+): QueryDocumentSnapshot<JobDoc> | undefined {
+  if (pool.last === null || pool.last.startedAt < claimStartedAt) return undefined;
   const index = pool.docs.findIndex((doc) => carriesTags(tags, doc.data().tags));
   const taken = index < 0 ? undefined : pool.docs.splice(index, 1)[0];
   if (taken !== undefined) pool.handedOut.set(taken.id, { version: taken.updateTime, at: performance.now() });
@@ -180,29 +160,19 @@ function takeEligible(pool: Pool, tags: readonly string[] | undefined): QueryDoc
 }
 
 /** Refills the pool with a fresh window, or waits for the refill under way if it began after `notBefore`. */
-async function readWindow(
-  pool: Pool,
-  queue: string,
-  size: number,
-  wholeQueue: boolean,
-  notBefore: number,
-): Promise<WindowRead> {
+async function readWindow(pool: Pool, shards: readonly string[], size: number, notBefore: number): Promise<WindowRead> {
   if (pool.reading !== null && pool.reading.startedAt >= notBefore) return pool.reading.result;
-  const shards = shardsOf(queue);
-  const contended = performance.now() - pool.lostAt < CLAIM_POOL_MS;
-  const shard = !wholeQueue && contended ? shards[pool.nextShard++ % shards.length] : undefined;
-  const query = shard === undefined ? pendingCandidates(queue, size) : pendingCandidatesInShard(shard, size);
   const startedAt = performance.now();
   const reading = {
     startedAt,
-    result: query.get().then((snap): WindowRead => {
+    result: pendingCandidates(shards, size).then((docs): WindowRead => {
       const at = performance.now();
       for (const [id, handed] of pool.handedOut) if (at - handed.at >= CLAIM_POOL_MS) pool.handedOut.delete(id);
-      pool.docs = shuffle(
-        snap.docs.filter((doc) => pool.handedOut.get(doc.id)?.version.isEqual(doc.updateTime) !== true),
-      );
-      pool.readAt = at;
-      return { docs: snap.docs, startedAt, at, short: snap.size < size, wholeQueue: shard === undefined };
+      const fresh = docs.filter((doc) => pool.handedOut.get(doc.id)?.version.isEqual(doc.updateTime) !== true);
+      pool.docs = orderForClaims(fresh, at - pool.lostAt < CLAIM_POOL_MS);
+      const read = { startedAt, at, short: docs.length < size };
+      pool.last = read;
+      return read;
     }),
   };
   pool.reading = reading;
@@ -213,13 +183,24 @@ async function readWindow(
   }
 }
 
+/**
+ * The order claims try a window in: as read (priority, then age) while nobody competes; under
+ * contention, shuffled within each priority so competing processes pick different jobs, but
+ * never a lower priority before a higher one.
+ */
+export function orderForClaims<T extends { data(): { priority: number } }>(docs: T[], contended: boolean): T[] {
+  if (!contended) return docs;
+  return shuffle(docs).sort((a, b) => b.data().priority - a.data().priority);
+}
+
 async function tryClaim(candidate: QueryDocumentSnapshot<JobDoc>, request: ClaimRequest): Promise<ClaimedJob | null> {
   const job = candidate.data();
   const now = Timestamp.fromDate(request.now);
+  const timeoutAt = timeoutAtFrom(job, request.now);
   const lease: Lease = {
     holder: request.holder,
     token: randomBytes(16).toString("base64url"),
-    expiresAt: Timestamp.fromMillis(request.now.getTime() + request.leaseMs),
+    expiresAt: cappedExpiry({ timeoutAt }, request.now, request.leaseMs),
     leasedAt: now,
   };
   const update = {
@@ -227,6 +208,7 @@ async function tryClaim(candidate: QueryDocumentSnapshot<JobDoc>, request: Claim
     pendingShard: null,
     lease,
     leaseExpiresAt: lease.expiresAt,
+    timeoutAt,
     leaseMs: request.leaseMs,
     updatedAt: now,
     startedAt: job.startedAt ?? now,

@@ -1,5 +1,6 @@
 import { Conflict } from "../../http/errors";
 import { HELD_STATUSES, type JobDoc } from "./model";
+import { isTimedOut, timedOutConflict } from "./timeout";
 
 /**
  * The fence every holder call passes: the job is held, by this holder, with this token when the
@@ -15,7 +16,12 @@ export function assertHolds(job: JobDoc | undefined, holder: string, now: Date, 
     lease.holder === holder &&
     (token === undefined || lease.token === token) &&
     lease.expiresAt.toMillis() > now.getTime();
-  if (!held) throw new Conflict("LEASE_NOT_HELD", "You hold no active lease on this job.");
+  if (!held) {
+    // Its own holder past the job's deadline learns why: the lease ended there (TIMED_OUT).
+    if (lease?.holder === holder && (token === undefined || lease.token === token) && isTimedOut(job ?? {}, now))
+      throw timedOutConflict();
+    throw new Conflict("LEASE_NOT_HELD", "You hold no active lease on this job.");
+  }
 }
 
 type Ended = Pick<JobDoc, "status" | "finishedBy" | "completionHash" | "finishedLease">;

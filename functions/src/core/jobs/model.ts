@@ -10,6 +10,12 @@ export const HELD_STATUSES: readonly JobStatus[] = ["LEASED", "RUNNING"];
 export const PENDING_SHARDS = 4;
 /** Default number of lease expirations a job survives before it is failed. */
 export const DEFAULT_MAX_ATTEMPTS = 3;
+/**
+ * Shortest wait that parks a job in its queue's `later` shard. A shorter one is not worth the
+ * trip (a claim looks at the later shard at most once a second per process): the job goes
+ * straight back to its queue.
+ */
+export const LATER_MIN_MS = 1_000;
 
 export interface Lease {
   /** Who holds it: a runner instance id (seed 001), runner id (seed 004) or credential id. */
@@ -28,7 +34,7 @@ export interface JobDoc {
   kind: JobKind;
   /** Who may lease it, e.g. `workspace/global`, `workspace/user:<uid>`, `review/user:<uid>`. */
   queue: string;
-  /** `<queue>#<shard>` while PENDING, null otherwise: the claim query's equality field. */
+  /** `<queue>#<shard>[#<tag set>]` while PENDING (see `pendingShardFor`), null otherwise: the claim query's equality field. */
   pendingShard: string | null;
   /** Lifecycle state. */
   status: JobStatus;
@@ -80,25 +86,71 @@ export interface JobDoc {
   finishedLease?: string | null;
   /** Set when it ends: Firestore's TTL policy deletes the job after this (see core/retention). */
   expireAt?: Timestamp | null;
+  /** Not leased before this (`delayMs`/`runAt` on create, or a retry's backoff); null once due. */
+  runAt?: Timestamp | null;
+  /** Per-job backoff override: first retry's wait and its cap, in ms (null: the defaults). */
+  backoff?: { baseMs: number; maxMs: number } | null;
+  /** Longest a lease of it may run (`timeoutMs` on create; null: no limit). */
+  timeoutMs?: number | null;
+  /** While leased: when it times out (leasedAt + timeoutMs); leases never extend past it. */
+  timeoutAt?: Timestamp | null;
 }
 
-export function pendingShardFor(queue: string, jobId: string): string {
+/**
+ * A job's tag set as one string (sorted, deduplicated, JSON; "" for no tags): the pending index
+ * keeps each tag set of a queue apart, so a runner reads only the sets it may take.
+ */
+export function tagSetKey(tags: readonly string[]): string {
+  return tags.length === 0 ? "" : JSON.stringify([...new Set(tags)].sort());
+}
+
+/** The tags a tag-set key stands for. */
+export function tagsOfKey(key: string): string[] {
+  return key === "" ? [] : (JSON.parse(key) as string[]);
+}
+
+/**
+ * `<queue>#<shard>` for an untagged job, `<queue>#<shard>#<tag set>` for a tagged one: the claim
+ * query's equality field. The shard spreads a hot queue's index writes over key ranges.
+ */
+export function pendingShardFor(queue: string, jobId: string, tags: readonly string[]): string {
   let hash = 0;
   for (let i = 0; i < jobId.length; i++) hash = (hash * 31 + jobId.charCodeAt(i)) >>> 0;
-  return `${queue}#${hash % PENDING_SHARDS}`;
+  return shardKey(queue, hash % PENDING_SHARDS, tagSetKey(tags));
 }
 
-export function shardsOf(queue: string): string[] {
-  return Array.from({ length: PENDING_SHARDS }, (_, i) => `${queue}#${i}`);
+function shardKey(queue: string, shard: number, tagSet: string): string {
+  return tagSet === "" ? `${queue}#${shard}` : `${queue}#${shard}#${tagSet}`;
 }
 
-/** Fields that put a job (back) in its queue. */
-export function pendingFields(queue: string, jobId: string, now: Timestamp) {
+/** Where a pending job waits until its `runAt`: one per queue, outside every claim's window. */
+export function laterShardOf(queue: string): string {
+  return `${queue}#later`;
+}
+
+/** Every `pendingShard` value of a queue's tag sets (the untagged set is ""). */
+export function shardsOf(queue: string, tagSets: readonly string[] = [""]): string[] {
+  return tagSets.flatMap((set) => Array.from({ length: PENDING_SHARDS }, (_, i) => shardKey(queue, i, set)));
+}
+
+/**
+ * Fields that put a job (back) in its queue; with a `runAt` at least LATER_MIN_MS away, in its
+ * queue's later shard until then (`promoteDueJobs` moves it into the queue when due).
+ */
+export function pendingFields(
+  job: Pick<JobDoc, "queue" | "tags">,
+  jobId: string,
+  now: Timestamp,
+  runAt: Timestamp | null = null,
+) {
+  const later = runAt !== null && runAt.toMillis() - now.toMillis() >= LATER_MIN_MS;
   return {
     status: "PENDING" as const,
-    pendingShard: pendingShardFor(queue, jobId),
+    pendingShard: later ? laterShardOf(job.queue) : pendingShardFor(job.queue, jobId, job.tags),
+    runAt: later ? runAt : null,
     lease: null,
     leaseExpiresAt: null,
+    timeoutAt: null,
     updatedAt: now,
     // Queued again (resume, rerun): not to be deleted while it may still run.
     expireAt: null,

@@ -1,5 +1,5 @@
 import { Timestamp } from "firebase-admin/firestore";
-import { DEFAULT_MAX_ATTEMPTS, pendingShardFor, type JobDoc, type JobKind } from "./model";
+import { DEFAULT_MAX_ATTEMPTS, pendingFields, type JobDoc, type JobKind } from "./model";
 
 export interface NewJob {
   kind: JobKind;
@@ -13,15 +13,27 @@ export interface NewJob {
   priority?: number;
   maxAttempts?: number;
   leaseMs: number;
+  /** Not leased before this (`delayMs`/`runAt` on create). */
+  runAt?: Date | null;
+  /** Per-job backoff override (base and cap, ms). */
+  backoff?: { baseMs: number; maxMs: number } | null;
+  /** Longest one lease of it may run (null: no limit). */
+  timeoutMs?: number | null;
 }
 
 /** A PENDING job document, ready to be written (alone or inside a caller's transaction). */
 export function newJobDoc(jobId: string, input: NewJob, now: Date): JobDoc {
   const at = Timestamp.fromDate(now);
+  const runAt = input.runAt === undefined || input.runAt === null ? null : Timestamp.fromDate(input.runAt);
+  const queued = pendingFields({ queue: input.queue, tags: input.tags ?? [] }, jobId, at, runAt);
   return {
     kind: input.kind,
     queue: input.queue,
-    pendingShard: pendingShardFor(input.queue, jobId),
+    pendingShard: queued.pendingShard,
+    runAt: queued.runAt,
+    backoff: input.backoff ?? null,
+    timeoutMs: input.timeoutMs ?? null,
+    timeoutAt: null,
     status: "PENDING",
     priority: input.priority ?? 0,
     tags: input.tags ?? [],

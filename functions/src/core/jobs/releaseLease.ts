@@ -1,13 +1,30 @@
-import type { DocumentReference, Timestamp, Transaction } from "firebase-admin/firestore";
+import { Timestamp, type DocumentReference, type Transaction } from "firebase-admin/firestore";
+import { intParam, RETRY_BACKOFF_MAX_MS, RETRY_BACKOFF_MS } from "../../config/params";
+import { backoffDelayMs, backoffPolicyOf, DEFAULT_BACKOFF_MAX_MS, DEFAULT_BACKOFF_MS } from "./backoff";
 import { prepareJobEnd, prepareLeaseRelease } from "./jobEndHooks";
-import { finalFields, pendingFields, type JobDoc } from "./model";
+import { endTimedOut, isTimedOut } from "./timeout";
+import { finalFields, pendingFields, type JobDoc, type JobKind } from "./model";
+
+/** Kinds whose retries wait out a backoff (the queues with delays: jobs API, fleet). */
+const BACKOFF_KINDS: readonly JobKind[] = ["generic", "review"];
+
+/** When a job of this kind, back for its `attempts`-th retry at `at`, may be leased again (null: at once). */
+export function retryAt(job: Pick<JobDoc, "kind" | "backoff">, attempts: number, at: Timestamp): Timestamp | null {
+  if (!BACKOFF_KINDS.includes(job.kind)) return null;
+  const defaults = {
+    baseMs: intParam(RETRY_BACKOFF_MS, DEFAULT_BACKOFF_MS),
+    maxMs: intParam(RETRY_BACKOFF_MAX_MS, DEFAULT_BACKOFF_MAX_MS),
+  };
+  return Timestamp.fromMillis(at.toMillis() + backoffDelayMs(attempts, backoffPolicyOf(job, defaults)));
+}
 
 export type ReleaseOutcome = "requeued" | "failed";
 
 /**
  * Takes a job away from its holder inside `tx`, which has already read `job`: back to PENDING
- * with `attempts + 1`, or FAILED once it has used its attempts, so a job that keeps losing its
- * runner cannot circulate forever. Shared by the lease reaper and the runner reaper so both count
+ * with `attempts + 1` (after its backoff, on the jobs API and fleet), or FAILED with the reason
+ * once it has used its attempts, so a job that keeps losing its
+ * runner cannot circulate forever; a job past its `timeoutAt` ends FAILED with TIMED_OUT (no retry). Shared by the lease reaper and the runner reaper so both count
  * attempts the same way. The kind's hooks read first, then everything is written.
  */
 export async function releaseLease(
@@ -17,6 +34,10 @@ export async function releaseLease(
   at: Timestamp,
   failure: (attempts: number) => string,
 ): Promise<ReleaseOutcome> {
+  if (isTimedOut(job, at.toDate())) {
+    await endTimedOut(tx, ref, job, at);
+    return "failed";
+  }
   const attempts = job.attempts + 1;
   if (attempts >= job.maxAttempts) {
     const endWrites = await prepareJobEnd(tx, ref.id, job);
@@ -25,7 +46,7 @@ export async function releaseLease(
     return "failed";
   }
   const releaseWrites = await prepareLeaseRelease(tx, ref.id, job);
-  tx.update(ref, { ...pendingFields(job.queue, ref.id, at), attempts });
+  tx.update(ref, { ...pendingFields(job, ref.id, at, retryAt(job, attempts, at)), attempts });
   releaseWrites();
   return "requeued";
 }

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { canonicalJson, hashRequest, idempotentJobId } from "./createJob";
+import { canonicalJson } from "../jobs/canonicalJson";
+import { hashRequest, idempotentJobId } from "./createJob";
 import { childJobId } from "./model";
 
 describe("createJob helpers", () => {

@@ -1,12 +1,16 @@
 import { createHash } from "node:crypto";
 import { jobs } from "../../data/jobs";
-import { Conflict } from "../../http/errors";
+import { MAX_DELAY_MS } from "../../../../contract/src/jobs";
+import { assert, Conflict, InvalidArgument } from "../../http/errors";
+import { DEFAULT_BACKOFF_MAX_MS, DEFAULT_BACKOFF_MS } from "../jobs/backoff";
+import { canonicalJson } from "../jobs/canonicalJson";
+import { recordTagSet } from "../jobs/tagSets";
 import { faultPoint } from "../faults";
 import { assertUnderQuota, runGuardedTransaction, teamPendingJobs } from "../quotas/guardCount";
 import { QUOTAS } from "../quotas/quotas";
 import type { Owner } from "../teams/owner";
 import { planDependencies } from "./dependencies";
-import { childJobId, genericJobDoc } from "./model";
+import { childJobId, genericJobDoc, queueOf } from "./model";
 import { jobRef } from "./ownedJob";
 
 export interface ChildSpec {
@@ -29,6 +33,15 @@ export interface CreateJobInput {
   tags?: string[];
   priority?: number;
   children?: ChildSpec[];
+  /** Not leased before `now + delayMs`. */
+  delayMs?: number;
+  /** Not leased before this ISO time. */
+  runAt?: string;
+  maxAttempts?: number;
+  backoffMs?: number;
+  backoffMaxMs?: number;
+  /** Longest one lease of it may run: past it the job ends FAILED with TIMED_OUT. */
+  timeoutMs?: number;
 }
 
 export interface CreateJobResult {
@@ -59,6 +72,11 @@ export async function createJob(
   const children = input.children ?? [];
   // Refused (400) before the transaction: nothing is written for unknown names or a cycle.
   const dependencies = planDependencies(children);
+  const queue = queueOf(teamId);
+  const runAt = runAtOf(input, now);
+  const backoff = backoffOf(input);
+  for (const tags of [input.tags ?? [], ...children.map((c) => c.tags ?? input.tags ?? [])])
+    await recordTagSet(queue, tags);
   // Creates of one team meet on its pending-jobs quota document (queued per instance, see guardCount).
   const result = await runGuardedTransaction(
     QUOTAS.pendingJobs,
@@ -84,6 +102,10 @@ export async function createJob(
             params: input.params,
             tags: input.tags,
             priority: input.priority,
+            runAt,
+            maxAttempts: input.maxAttempts,
+            backoff,
+            timeoutMs: input.timeoutMs ?? null,
           },
           now,
           {
@@ -125,6 +147,25 @@ export async function createJob(
   return result;
 }
 
+/** When a job created now with `delayMs` or `runAt` may first be leased (null: at once). */
+export function runAtOf(input: Pick<CreateJobInput, "delayMs" | "runAt">, now: Date): Date | null {
+  if (input.delayMs !== undefined) return input.delayMs > 0 ? new Date(now.getTime() + input.delayMs) : null;
+  if (input.runAt === undefined) return null;
+  const at = new Date(input.runAt);
+  assert(
+    at.getTime() - now.getTime() <= MAX_DELAY_MS,
+    new InvalidArgument("INVALID_ARGUMENT", "runAt is more than 30 days ahead."),
+  );
+  return at.getTime() > now.getTime() ? at : null;
+}
+
+/** The job's own backoff, when it sends one (either bound alone keeps the other's default). */
+export function backoffOf(input: Pick<CreateJobInput, "backoffMs" | "backoffMaxMs">) {
+  if (input.backoffMs === undefined && input.backoffMaxMs === undefined) return null;
+  const baseMs = input.backoffMs ?? Math.min(DEFAULT_BACKOFF_MS, input.backoffMaxMs ?? DEFAULT_BACKOFF_MS);
+  return { baseMs, maxMs: Math.max(baseMs, input.backoffMaxMs ?? DEFAULT_BACKOFF_MAX_MS) };
+}
+
 /** Alphanumeric (hex), prefixed so it can never equal a random 20-character id. */
 export function idempotentJobId(teamId: string, key: string): string {
   return `k${createHash("sha256").update(`${teamId}\u0000${key}`, "utf8").digest("hex").slice(0, 40)}`;
@@ -139,17 +180,12 @@ export function hashRequest(input: CreateJobInput): string {
     tags: input.tags ?? [],
     priority: input.priority ?? 0,
     children: input.children ?? [],
+    delayMs: input.delayMs,
+    runAt: input.runAt,
+    maxAttempts: input.maxAttempts,
+    backoffMs: input.backoffMs,
+    backoffMaxMs: input.backoffMaxMs,
+    timeoutMs: input.timeoutMs,
   };
   return createHash("sha256").update(canonicalJson(normalised), "utf8").digest("hex");
-}
-
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
-  if (value !== null && typeof value === "object") {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
-  }
-  return JSON.stringify(value) ?? "null";
 }

@@ -134,7 +134,7 @@ export function dependentUpdate(
   // paused meanwhile becomes an ordinary paused job, and a manual child still waits for `start`.
   if (still.length === 0 && dependent.status === "PAUSED" && !dependent.awaitingStart) {
     if (dependent.control.pauseRequested) fields["control.pauseRequested"] = false;
-    else Object.assign(fields, pendingFields(dependent.queue, dependentId, at), { enqueuedAt: at });
+    else Object.assign(fields, pendingFields(dependent, dependentId, at), { enqueuedAt: at });
   }
   return fields;
 }

@@ -1,10 +1,8 @@
-import { createHash } from "node:crypto";
-import { Timestamp } from "firebase-admin/firestore";
 import { db } from "../../data/firestore";
-import { prepareJobEnd } from "../jobs/jobEndHooks";
-import { assertHolds, endedBy, repeatsOwnEnd } from "../jobs/leaseGuard";
-import { finalFields } from "../jobs/model";
-import { canonicalJson } from "./createJob";
+import { endingHash, endJob } from "../jobs/endJob";
+import { Timestamp } from "firebase-admin/firestore";
+import { assertHolds } from "../jobs/leaseGuard";
+import { releaseLease } from "../jobs/releaseLease";
 import type { JobsRunner } from "./heldJob";
 import { holderOf } from "./model";
 import { jobRef, ownedInTransaction } from "./ownedJob";
@@ -18,23 +16,37 @@ export type Finish = { status: "SUCCEEDED"; result: Record<string, unknown> } | 
  * a different outcome from it is a conflict.
  */
 export async function finishJob(runner: JobsRunner, jobId: string, token: string, finish: Finish, now: Date) {
-  const holder = holderOf(runner.teamId, runner.runnerId);
-  const hash = createHash("sha256").update(canonicalJson(finish), "utf8").digest("hex");
   const ref = jobRef(jobId);
   return db().runTransaction(async (tx) => {
     const job = await ownedInTransaction(tx, runner.teamId, jobId);
-    if (repeatsOwnEnd(job, { holder, hash, token }, "ALREADY_FINISHED")) return { status: job.status, duplicate: true };
-    assertHolds(job, holder, now, token);
-    const at = Timestamp.fromDate(now);
-    const endWrites = await prepareJobEnd(tx, jobId, job);
-    tx.update(ref, {
-      ...finalFields(finish.status, at),
-      result: finish.status === "SUCCEEDED" ? finish.result : null,
-      error: finish.status === "FAILED" ? finish.error : null,
-      ...endedBy(job, holder, hash),
-      logIntake: null,
+    const ended = await endJob(tx, ref, job, {
+      holder: holderOf(runner.teamId, runner.runnerId),
+      token,
+      status: finish.status,
+      hash: endingHash(finish),
+      conflictCode: "ALREADY_FINISHED",
+      now,
+      fields: () => ({
+        result: finish.status === "SUCCEEDED" ? finish.result : null,
+        error: finish.status === "FAILED" ? finish.error : null,
+        logIntake: null,
+      }),
     });
-    endWrites(finish.status, { error: finish.status === "FAILED" ? finish.error : null });
-    return { status: finish.status, duplicate: false };
+    return { status: ended.job.status, duplicate: ended.duplicate };
+  });
+}
+
+/**
+ * A runner's fail with `retry: true`: the job goes back to its queue after its backoff with
+ * `attempts + 1` (the same release a lapsed lease gets), or ends FAILED with the runner's reason
+ * once it has used its attempts. Fenced like any holder call; a repeat finds no lease (409).
+ */
+export async function failJobForRetry(runner: JobsRunner, jobId: string, token: string, error: string, now: Date) {
+  const ref = jobRef(jobId);
+  return db().runTransaction(async (tx) => {
+    const job = await ownedInTransaction(tx, runner.teamId, jobId);
+    assertHolds(job, holderOf(runner.teamId, runner.runnerId), now, token);
+    const outcome = await releaseLease(tx, ref, job, Timestamp.fromDate(now), () => error);
+    return { status: outcome === "failed" ? "FAILED" : "PENDING", attempts: job.attempts + 1, duplicate: false };
   });
 }

@@ -1,15 +1,20 @@
 import { Timestamp } from "firebase-admin/firestore";
 import { db } from "../../data/firestore";
+import { extendLease } from "../jobs/extendLease";
 import { messagesAfter } from "../../data/jobMessages";
-import { holdInTransaction, type JobsRunner } from "./heldJob";
-import { MAX_MESSAGES_PER_HEARTBEAT } from "./model";
+import { HELD_STATUSES } from "../jobs/model";
+import { endTimedOut, isTimedOut, timedOutConflict } from "../jobs/timeout";
+import { assertHolds } from "../jobs/leaseGuard";
+import type { JobsRunner } from "./heldJob";
+import { holderOf, MAX_MESSAGES_PER_HEARTBEAT } from "./model";
+import { jobRef, ownedInTransaction } from "./ownedJob";
 import { phaseBeat, type PhaseReport } from "./phases";
-import { jobRef } from "./ownedJob";
 import type { JobHeartbeat } from "../../../../contract/src/jobs";
 
 /**
  * Extends the lease and answers what the holder must know: cancel or pause requested, and the
- * messages not yet delivered.
+ * messages not yet delivered. A beat past the job's `timeoutMs` ends it FAILED (TIMED_OUT) and
+ * answers 409 TIMED_OUT: the runner stops the work.
  *
  * Without `ackedMessageSeq`, the messages an answer carries are marked delivered in this same
  * transaction, so two heartbeats racing each other conflict on the job document and only one
@@ -28,8 +33,16 @@ export async function heartbeatJob(
 ): Promise<JobHeartbeat> {
   const ref = jobRef(jobId);
   const at = Timestamp.fromDate(now);
-  return db().runTransaction(async (tx) => {
-    const job = await holdInTransaction(tx, runner, jobId, token, now);
+  const answer = await db().runTransaction(async (tx) => {
+    const job = await ownedInTransaction(tx, runner.teamId, jobId);
+    const holder = holderOf(runner.teamId, runner.runnerId);
+    // Past its deadline, the holder's beat ends the job (TIMED_OUT) and is answered 409 below.
+    const own = job.lease?.holder === holder && job.lease.token === token && HELD_STATUSES.includes(job.status);
+    if (own && isTimedOut(job, now)) {
+      await endTimedOut(tx, ref, job, at);
+      return null;
+    }
+    assertHolds(job, holder, now, token);
     const phases = phaseBeat(job, phaseReport);
     const posted = job.messageSeq ?? 0;
     const stored = job.messageDeliveredSeq ?? 0;
@@ -44,12 +57,8 @@ export async function heartbeatJob(
     ]);
     const markDelivered = ackedMessageSeq === undefined ? waiting : newlyAcked;
     const deliveredSeq = ackedMessageSeq === undefined ? (waiting[waiting.length - 1]?.data().seq ?? stored) : acked;
-    const expiresAt = Timestamp.fromMillis(now.getTime() + job.leaseMs);
-    tx.update(ref, {
+    const expiresAt = extendLease(tx, ref, job, now, {
       status: "RUNNING",
-      "lease.expiresAt": expiresAt,
-      leaseExpiresAt: expiresAt,
-      updatedAt: at,
       messageDeliveredSeq: deliveredSeq,
       ...phases.fields,
     });
@@ -66,4 +75,6 @@ export async function heartbeatJob(
       rerunPhase: phases.rerunPhase,
     };
   });
+  if (answer === null) throw timedOutConflict();
+  return answer;
 }

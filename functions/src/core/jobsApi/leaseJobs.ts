@@ -1,5 +1,6 @@
 import type { GenericJob } from "../../data/genericJobs";
 import { claimJobs, type ClaimedJob } from "../jobs/claimJobs";
+import { leaseOrWait } from "../jobs/leaseOrWait";
 import type { JobsRunner } from "./heldJob";
 import { holderOf, paramsOf, queueOf, typeOf, workflowPathOf } from "./model";
 import { releaseJob } from "./releaseJob";
@@ -12,6 +13,8 @@ export interface LeaseRequest {
   tags: string[];
   limit: number;
   leaseMs: number;
+  /** How long to wait for work when none is leasable now (0: answer at once). */
+  waitMs: number;
 }
 
 /** What a runner gets per leased job: the work, the lease token every later call must carry. */
@@ -40,16 +43,28 @@ export function leasedJobView(claimed: ClaimedJob): LeasedJob {
 /**
  * Leases up to `limit` of the owner's pending jobs whose tags the runner carries. A job that
  * comes back to the queue with a cancel or pause still requested (its previous holder's lease
- * lapsed before it acted) is settled here instead of being handed out.
+ * lapsed before it acted) is settled here instead of being handed out. With `waitMs`, waits for
+ * work (see `leaseOrWait`).
  */
 export async function leaseJobs(runner: JobsRunner, request: LeaseRequest, now: Date) {
+  const queue = queueOf(runner.teamId);
+  const jobs = await leaseOrWait(
+    { queue, tags: request.tags, waitMs: request.waitMs, delayed: true },
+    (at) => leaseNow(runner, queue, request, at),
+    now,
+  );
+  return { jobs };
+}
+
+async function leaseNow(runner: JobsRunner, queue: string, request: LeaseRequest, now: Date) {
   const claimed = await claimJobs({
-    queue: queueOf(runner.teamId),
+    queue,
     holder: holderOf(runner.teamId, runner.runnerId),
     tags: request.tags,
     limit: request.limit,
     leaseMs: request.leaseMs,
     now,
+    delayed: true,
   });
   const handedOut: ReturnType<typeof leasedJobView>[] = [];
   for (const c of claimed) {
@@ -61,5 +76,5 @@ export async function leaseJobs(runner: JobsRunner, request: LeaseRequest, now: 
     const view = leasedJobView(c);
     handedOut.push(view.kind === "webhook" ? { ...view, payload: await webhookPayloadOf(c.job.payload) } : view);
   }
-  return { jobs: handedOut };
+  return handedOut;
 }

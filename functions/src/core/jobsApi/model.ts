@@ -63,6 +63,14 @@ export interface GenericJobInput {
   tags?: string[];
   priority?: number;
   leaseMs: number;
+  /** Not leased before this. */
+  runAt?: Date | null;
+  /** Leases (and retries) it may use before it ends FAILED. */
+  maxAttempts?: number;
+  /** Per-job backoff override. */
+  backoff?: { baseMs: number; maxMs: number } | null;
+  /** Longest one lease of it may run. */
+  timeoutMs?: number | null;
 }
 
 /** Defaults of the jobs-API fields for a fresh job. */
@@ -103,6 +111,10 @@ export function genericJobDoc(
       tags: input.tags ?? [],
       priority: input.priority ?? 0,
       leaseMs: input.leaseMs,
+      runAt: input.runAt ?? null,
+      maxAttempts: input.maxAttempts,
+      backoff: input.backoff ?? null,
+      timeoutMs: input.timeoutMs ?? null,
     },
     now,
   );

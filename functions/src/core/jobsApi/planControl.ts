@@ -71,7 +71,7 @@ export function planControl(jobId: string, job: GenericJob, action: JobAction, a
             : NOOP;
         return {
           kind: "update",
-          fields: { ...pendingFields(job.queue, jobId, at), "control.pauseRequested": false },
+          fields: { ...pendingFields(job, jobId, at), "control.pauseRequested": false },
           ends: false,
         };
       }
@@ -101,7 +101,7 @@ export function planChildControl(childId: string, child: GenericJob, action: Chi
           return { kind: "update", fields: { awaitingStart: false, updatedAt: at }, ends: false };
         return {
           kind: "update",
-          fields: { ...pendingFields(child.queue, childId, at), awaitingStart: false, enqueuedAt: at },
+          fields: { ...pendingFields(child, childId, at), awaitingStart: false, enqueuedAt: at },
           ends: false,
         };
       }
@@ -163,7 +163,7 @@ export function planChildControl(childId: string, child: GenericJob, action: Chi
  */
 export function rerunFields(jobId: string, job: GenericJob, at: Timestamp): Record<string, unknown> {
   return {
-    ...pendingFields(job.queue, jobId, at),
+    ...pendingFields(job, jobId, at),
     ...CLEAR_CONTROLS,
     enqueuedAt: at,
     attempts: 0,

@@ -23,7 +23,7 @@ export async function releaseJob(runner: JobsRunner, jobId: string, token: strin
     const job = await holdInTransaction(tx, runner, jobId, token, now);
     switch (as) {
       case "PENDING":
-        tx.update(ref, { ...pendingFields(job.queue, jobId, at), logIntake: null });
+        tx.update(ref, { ...pendingFields(job, jobId, at), logIntake: null });
         break;
       case "PAUSED":
         if (!job.control.pauseRequested) throw new Conflict("NOT_REQUESTED", "Nobody asked to pause this job.");

@@ -13,7 +13,7 @@ describe("retention", () => {
   it("a finished job expires RETENTION_DAYS (default 30) after it ends; queued again, it does not expire", () => {
     const now = Timestamp.fromMillis(Date.UTC(2026, 0, 1));
     assert.equal(finalFields("SUCCEEDED", now).expireAt.toMillis(), now.toMillis() + 30 * DAY_MS);
-    assert.equal(pendingFields("generic/user:u", "j1", now).expireAt, null);
+    assert.equal(pendingFields({ queue: "generic/user:u", tags: [] }, "j1", now).expireAt, null);
   });
 
   it("follows the param", () => {

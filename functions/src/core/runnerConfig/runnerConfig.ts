@@ -11,7 +11,7 @@ import { db } from "../../data/firestore";
 import { runnerConfigRef, runnerConfigVersions, versionId, type RunnerConfigDoc } from "../../data/intelligence";
 import { assert, NotFound, PreconditionFailed } from "../../http/errors";
 import { ifMatchHolds } from "../../http/preconditions";
-import { canonicalJson } from "../jobsApi/createJob";
+import { canonicalJson } from "../jobs/canonicalJson";
 import { sha256Hex } from "../intelligence/files";
 
 export interface ConfigView {

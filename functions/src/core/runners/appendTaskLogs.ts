@@ -1,5 +1,6 @@
 import { Timestamp } from "firebase-admin/firestore";
 import { db } from "../../data/firestore";
+import { extendLease } from "../jobs/extendLease";
 import { appendJobLogs } from "../jobs/jobLogs";
 import { assertTaskHeld, readOwnedTask } from "./heldTask";
 import type { TaskLogsAnswer } from "../../../../contract/src/fleet";
@@ -16,7 +17,6 @@ export async function appendTaskLogs(
     const { ref, job } = await readOwnedTask(tx, teamId, taskId);
     assertTaskHeld(job, teamId, runnerId, now);
     const at = Timestamp.fromDate(now);
-    const expiresAt = Timestamp.fromMillis(now.getTime() + job.leaseMs);
     const { logSeq } = appendJobLogs(
       tx,
       ref,
@@ -24,7 +24,7 @@ export async function appendTaskLogs(
       lines.map((line) => ({ line, stream: "log" as const })),
       at,
     );
-    tx.update(ref, { logSeq, "lease.expiresAt": expiresAt, leaseExpiresAt: expiresAt, updatedAt: at });
+    extendLease(tx, ref, job, now, { logSeq });
     return { id: ref.id, appended: lines.length, firstSeq: logSeq - lines.length + 1, lastSeq: logSeq };
   });
 }

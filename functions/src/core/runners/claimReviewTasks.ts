@@ -4,6 +4,7 @@ import { intParam, JOB_LEASE_MS } from "../../config/params";
 import { heldJobsOf, runners } from "../../data/runners";
 import { assert, Conflict, NotFound } from "../../http/errors";
 import { claimJobs, type ClaimedJob } from "../jobs/claimJobs";
+import { leaseOrWait } from "../jobs/leaseOrWait";
 import { reviewQueue, runnerDocId } from "./ids";
 import { runContendedTransaction } from "./contendedTransaction";
 import { CLAIM_LOCK_MS, DEFAULT_JOB_LEASE_MS, MAX_HELD_SCAN } from "./limits";
@@ -23,14 +24,27 @@ export interface ClaimedTask {
  * taken and dropped in single-document transactions, lapsing after CLAIM_LOCK_MS if a claim
  * dies) makes the count read under the lock exact: meanwhile the runner's holdings can only
  * shrink. Different runners never wait on each other. A second claim while one is in flight
- * gets nothing this time rather than waiting.
+ * gets nothing this time rather than waiting. With `waitMs`, a claim that finds nothing waits for
+ * a task (see `leaseOrWait`).
  */
 export async function claimReviewTasks(
   teamId: string,
   runnerId: string,
   limit: number,
+  waitMs: number,
   now: Date,
 ): Promise<ClaimedTask[]> {
+  const first = await claimReviewTasksNow(teamId, runnerId, limit, now);
+  if (first.length > 0 || waitMs <= 0) return first;
+  const tags = (await runners().doc(runnerDocId(teamId, runnerId)).get()).data()?.tags ?? [];
+  return leaseOrWait(
+    { queue: reviewQueue(teamId), tags, waitMs, delayed: true },
+    (at) => claimReviewTasksNow(teamId, runnerId, limit, at),
+    new Date(),
+  );
+}
+
+async function claimReviewTasksNow(teamId: string, runnerId: string, limit: number, now: Date): Promise<ClaimedTask[]> {
   const ref = runners().doc(runnerDocId(teamId, runnerId));
   const token = randomBytes(12).toString("base64url");
   const at = Timestamp.fromDate(now);
@@ -68,6 +82,7 @@ export async function claimReviewTasks(
       leaseMs: intParam(JOB_LEASE_MS, DEFAULT_JOB_LEASE_MS),
       now,
       extra: () => ({ ranBy: ref.id, phase: null, phaseAt: null }),
+      delayed: true,
     });
   } finally {
     await runContendedTransaction(async (tx) => {

@@ -1,8 +1,8 @@
 import type { Transaction } from "firebase-admin/firestore";
 import { db } from "../../data/firestore";
-import { TooManyRequests } from "../../http/errors";
+import { ServiceUnavailable } from "../../http/errors";
 
-/** Attempts before a contended transaction gives up (answered 429: retry later). */
+/** Attempts before a contended transaction gives up (answered 503 TRY_AGAIN with Retry-After, as on every face). */
 export const CONTENDED_TX_ATTEMPTS = 40;
 /** Upper bound of the random pause between attempts; grows with each attempt up to this. */
 export const CONTENDED_TX_MAX_PAUSE_MS = 200;
@@ -18,13 +18,20 @@ export async function runContendedTransaction<T>(
   work: (tx: Transaction) => Promise<T>,
   attempts = CONTENDED_TX_ATTEMPTS,
 ): Promise<T> {
+  return retryWhileAborted(() => db().runTransaction(work, { maxAttempts: 1 }), attempts);
+}
+
+/** Runs `once` again after a short random pause while it fails ABORTED; past `attempts`, 503 TRY_AGAIN. */
+export async function retryWhileAborted<T>(once: () => Promise<T>, attempts: number): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await db().runTransaction(work, { maxAttempts: 1 });
+      return await once();
     } catch (error) {
       if (!isAborted(error)) throw error;
       if (attempt >= attempts)
-        throw new TooManyRequests("Too many concurrent updates to the same record; retry shortly.");
+        throw new ServiceUnavailable(
+          "Too many concurrent updates to the same record; retry shortly. Nothing was changed.",
+        );
       const pause = Math.random() * Math.min(CONTENDED_TX_MAX_PAUSE_MS, PAUSE_STEP_MS * attempt);
       await new Promise((resolve) => setTimeout(resolve, pause));
     }

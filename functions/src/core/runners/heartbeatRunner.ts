@@ -1,4 +1,5 @@
 import { Timestamp } from "firebase-admin/firestore";
+import { extendLease } from "../jobs/extendLease";
 import { heldJobsOf, runners, type RunnerDoc, type RunnerStatus } from "../../data/runners";
 import { assert, NotFound } from "../../http/errors";
 import { runContendedTransaction } from "./contendedTransaction";
@@ -33,8 +34,7 @@ export async function heartbeatRunner(
       for (const doc of held.docs) {
         const job = doc.data();
         if (job.lease === null || job.lease.expiresAt.toMillis() <= now.getTime()) continue;
-        const expiresAt = Timestamp.fromMillis(now.getTime() + job.leaseMs);
-        tx.update(doc.ref, { "lease.expiresAt": expiresAt, leaseExpiresAt: expiresAt, updatedAt: at });
+        extendLease(tx, doc.ref, job, now);
       }
     }
     const claiming = runner.claimLock !== null && runner.claimLock.expiresAt.toMillis() > now.getTime();

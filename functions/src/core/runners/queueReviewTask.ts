@@ -3,6 +3,7 @@ import { jobs } from "../../data/jobs";
 import { assertUnderQuota, runGuardedTransaction, teamPendingJobs } from "../quotas/guardCount";
 import { QUOTAS } from "../quotas/quotas";
 import { newJobDoc } from "../jobs/newJob";
+import { recordTagSet } from "../jobs/tagSets";
 import type { Owner } from "../teams/owner";
 import { reviewQueue } from "./ids";
 import { DEFAULT_JOB_LEASE_MS } from "./limits";
@@ -49,6 +50,7 @@ export async function queueReviewTask(
     phaseAt: null,
     logSeq: 0,
   };
+  await recordTagSet(job.queue, job.tags);
   const teamId = owner.teamId;
   await runGuardedTransaction(QUOTAS.pendingJobs, `team:${teamId}`, async (tx) => {
     await assertUnderQuota(tx, teamPendingJobs(teamId), now);

@@ -2,7 +2,11 @@ import type { RunnerDoc } from "../../data/runners";
 import { iso } from "./reviewTask";
 import type { FleetRunner } from "../../../../contract/src/fleet";
 
-/** A runner as seed 004 answers it (`id` is the runner's own id; `seq` is its seed 003 id). */
+/**
+ * A runner as seed 004 answers it (`id` is the runner's own id; `seq` is its seed 003 id).
+ * `currentJobs` reads back what the runner last sent (seed 004's heartbeat field; `reportedJobs`
+ * is the same, kept for older clients); `heldJobs` is what the server counts it holding.
+ */
 export function fleetRunnerView(runner: RunnerDoc): FleetRunner {
   return {
     id: runner.runnerId,
@@ -14,8 +18,9 @@ export function fleetRunnerView(runner: RunnerDoc): FleetRunner {
     tags: runner.tags,
     maxConcurrency: runner.maxConcurrency,
     status: runner.status,
-    currentJobs: runner.heldJobs,
+    currentJobs: runner.reportedJobs,
     reportedJobs: runner.reportedJobs,
+    heldJobs: runner.heldJobs,
     lastHeartbeatAt: iso(runner.lastHeartbeatAt),
     offlineAt: iso(runner.offlineAt),
     createdAt: iso(runner.createdAt),

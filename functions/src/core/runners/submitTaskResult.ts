@@ -1,13 +1,10 @@
-import { createHash } from "node:crypto";
 import { Timestamp } from "firebase-admin/firestore";
-import { prepareJobEnd } from "../jobs/jobEndHooks";
+import { endingHash, endJob } from "../jobs/endJob";
 import { appendJobLogs } from "../jobs/jobLogs";
-import { assertHolds, endedBy, repeatsOwnEnd } from "../jobs/leaseGuard";
-import { finalFields } from "../jobs/model";
 import { runContendedTransaction } from "./contendedTransaction";
 import { readOwnedTask } from "./heldTask";
 import { runnerDocId } from "./ids";
-import { taskView, type ReviewJob } from "./reviewTask";
+import { taskView } from "./reviewTask";
 
 export interface TaskResult {
   runnerId: string;
@@ -35,47 +32,45 @@ export async function submitTaskResult(
   input: TaskResult,
   now: Date,
 ): Promise<{ task: ReturnType<typeof taskView>; duplicate: boolean }> {
-  const holder = runnerDocId(teamId, input.runnerId);
-  const hash = createHash("sha256").update(JSON.stringify(input)).digest("hex");
+  const status = input.status === "success" ? "SUCCEEDED" : "FAILED";
   // The job-end hook writes the runner document, where a runner's concurrent results meet.
   return runContendedTransaction(async (tx) => {
     const { ref, job } = await readOwnedTask(tx, teamId, taskId);
-    if (repeatsOwnEnd(job, { holder, hash }, "ALREADY_COMPLETED"))
-      return { task: taskView(ref.id, job), duplicate: true };
-    assertHolds(job, holder, now);
-    const endWrites = await prepareJobEnd(tx, ref.id, job);
-    const at = Timestamp.fromDate(now);
-    const status = input.status === "success" ? "SUCCEEDED" : "FAILED";
-    const logs = input.logs ?? [];
-    const logFields =
-      logs.length > 0
-        ? appendJobLogs(
-            tx,
-            ref,
-            job,
-            logs.map((line) => ({ line, stream: "log" as const })),
-            at,
-            // The result is what matters: its lines past the log quota are dropped, not the result.
-            "truncate",
-          )
-        : {};
-    const update = {
-      ...finalFields(status, at),
-      result: {
-        outcome: input.status,
-        files: input.files,
-        totalComments: input.totalComments,
-        rating: input.rating ?? null,
-        metrics: input.metrics,
-        error: input.error ?? null,
+    const ended = await endJob(tx, ref, job, {
+      holder: runnerDocId(teamId, input.runnerId),
+      status,
+      hash: endingHash(input),
+      conflictCode: "ALREADY_COMPLETED",
+      now,
+      fields: (held) => {
+        const logs = input.logs ?? [];
+        const at = Timestamp.fromDate(now);
+        const logFields =
+          logs.length > 0
+            ? appendJobLogs(
+                tx,
+                ref,
+                held,
+                logs.map((line) => ({ line, stream: "log" as const })),
+                at,
+                // The result is what matters: its lines past the log quota are dropped, not the result.
+                "truncate",
+              )
+            : {};
+        return {
+          result: {
+            outcome: input.status,
+            files: input.files,
+            totalComments: input.totalComments,
+            rating: input.rating ?? null,
+            metrics: input.metrics,
+            error: input.error ?? null,
+          },
+          error: status === "FAILED" ? (input.error ?? UNSPECIFIED_FAILURE) : null,
+          ...logFields,
+        };
       },
-      error: status === "FAILED" ? (input.error ?? UNSPECIFIED_FAILURE) : null,
-      ...endedBy(job, holder, hash),
-      ...logFields,
-    };
-    tx.update(ref, update);
-    endWrites(status);
-    const ended: ReviewJob = { ...job, ...update };
-    return { task: taskView(ref.id, ended), duplicate: false };
+    });
+    return { task: taskView(ref.id, ended.job), duplicate: ended.duplicate };
   });
 }

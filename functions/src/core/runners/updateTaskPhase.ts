@@ -1,4 +1,5 @@
 import { Timestamp } from "firebase-admin/firestore";
+import { extendLease } from "../jobs/extendLease";
 import { db } from "../../data/firestore";
 import { assertTaskHeld, readOwnedTask } from "./heldTask";
 import { taskView, type TaskPhase } from "./reviewTask";
@@ -18,15 +19,7 @@ export async function updateTaskPhase(
     const { ref, job } = await readOwnedTask(tx, teamId, taskId);
     assertTaskHeld(job, teamId, runnerId, now);
     const at = Timestamp.fromDate(now);
-    const expiresAt = Timestamp.fromMillis(now.getTime() + job.leaseMs);
-    tx.update(ref, {
-      status: "RUNNING",
-      phase,
-      phaseAt: at,
-      "lease.expiresAt": expiresAt,
-      leaseExpiresAt: expiresAt,
-      updatedAt: at,
-    });
+    const expiresAt = extendLease(tx, ref, job, now, { status: "RUNNING", phase, phaseAt: at });
     const lease = job.lease === null ? null : { ...job.lease, expiresAt };
     return taskView(ref.id, {
       ...job,

@@ -1,19 +1,21 @@
-import { createHash } from "node:crypto";
 import { FieldValue, Timestamp } from "firebase-admin/firestore";
 import type { RunnerPrincipal } from "../../auth/authenticate";
 import { db } from "../../data/firestore";
-import { jobs } from "../../data/jobs";
 import { deliverables, messages, workspaces, type DeliverableDoc } from "../../data/workspaces";
-import { ApiError, Conflict, InvalidArgument } from "../../http/errors";
+import { InvalidArgument } from "../../http/errors";
 import { blobStore, type BlobRef } from "../blobs/blobStore";
-import { prepareJobEnd } from "../jobs/jobEndHooks";
-import { assertHolds, endedBy, repeatsOwnEnd } from "../jobs/leaseGuard";
-import { finalFields } from "../jobs/model";
+import { endingHash, endJob } from "../jobs/endJob";
+import { assertHolds, repeatsOwnEnd } from "../jobs/leaseGuard";
+import type { JobDoc } from "../jobs/model";
 import { faultPoint } from "../faults";
+import { assertJobOfWorkspace, endingJobRef } from "./heldWorkspaceJob";
+import { ENDED_DIFFERENTLY } from "./failWorkspaceJob";
 import { validateDeliverables, type Deliverables, type SliceName } from "./deliverables";
 
 export interface CompletionInput extends Record<SliceName, unknown> {
   workspaceId: string;
+  /** The job the runner means (from its lease answer); absent: the workspace's active or last job. */
+  jobId?: string;
   assistantMessage: string;
 }
 
@@ -43,20 +45,15 @@ export async function completeWorkspaceJob(
       issues: checked.issues,
     });
   }
-  const hash = createHash("sha256")
-    .update(JSON.stringify([input.assistantMessage, checked.value]))
-    .digest("hex");
+  const hash = endingHash(["complete", input.assistantMessage, checked.value]);
   const wsRef = workspaces().doc(input.workspaceId);
-  const ws = (await wsRef.get()).data();
-  const jobId = ws?.activeJobId ?? ws?.lastJobId;
-  if (ws === undefined || jobId === null || jobId === undefined)
-    throw new Conflict("LEASE_NOT_HELD", "You hold no active lease on this workspace.");
-  const jobRef = jobs().doc(jobId);
+  const jobRef = await endingJobRef(input.workspaceId, input.jobId);
 
   // Cheap pre-check so a caller without the lease doesn't get to upload file bytes.
   const before = (await jobRef.get()).data();
-  if (repeatsOwnEnd(before, { holder: runner.instanceId, hash }, "ALREADY_COMPLETED"))
-    return { messageId: before?.result?.messageId as string, duplicate: true };
+  assertJobOfWorkspace(before, input.workspaceId);
+  if (repeatsOwnEnd(before, { holder: runner.instanceId, hash }, ENDED_DIFFERENTLY))
+    return { messageId: messageIdOf(before), duplicate: true };
   assertHolds(before, runner.instanceId, now);
   const fileBlobs = await Promise.all(
     checked.value.files.map((f) => blobStore().put(Buffer.from(f.content, "utf8"), contentTypeOf(f.name))),
@@ -66,14 +63,18 @@ export async function completeWorkspaceJob(
   const messageRef = messages(wsRef).doc();
   return db().runTransaction(async (tx) => {
     const job = (await tx.get(jobRef)).data();
-    if (repeatsOwnEnd(job, { holder: runner.instanceId, hash }, "ALREADY_COMPLETED"))
-      return { messageId: job?.result?.messageId as string, duplicate: true };
-    assertHolds(job, runner.instanceId, now);
-    if (job.workspaceId !== input.workspaceId)
-      throw new ApiError(409, "LEASE_NOT_HELD", "That job is not this workspace's.");
+    assertJobOfWorkspace(job, input.workspaceId);
     const wsNow = (await tx.get(wsRef)).data();
-    const endWrites = await prepareJobEnd(tx, jobRef.id, job);
     const at = Timestamp.fromDate(now);
+    const ended = await endJob(tx, jobRef, job, {
+      holder: runner.instanceId,
+      status: "SUCCEEDED",
+      hash,
+      conflictCode: ENDED_DIFFERENTLY,
+      now,
+      fields: () => ({ result: { messageId: messageRef.id } }),
+    });
+    if (ended.duplicate) return { messageId: messageIdOf(ended.job), duplicate: true };
     const seq = (wsNow?.messageSeq ?? 0) + 1;
     tx.create(messageRef, {
       role: "assistant",
@@ -86,14 +87,12 @@ export async function completeWorkspaceJob(
     for (const doc of deliverableDocs(messageRef.id, checked.value, fileBlobs, at))
       tx.create(deliverables(wsRef).doc(), doc);
     tx.update(wsRef, { messageSeq: FieldValue.increment(1), updatedAt: at });
-    tx.update(jobRef, {
-      ...finalFields("SUCCEEDED", at),
-      result: { messageId: messageRef.id },
-      ...endedBy(job, runner.instanceId, hash),
-    });
-    endWrites("SUCCEEDED");
     return { messageId: messageRef.id, duplicate: false };
   });
+}
+
+function messageIdOf(job: JobDoc | undefined): string {
+  return (job?.result?.messageId as string | undefined) ?? "";
 }
 
 function contentTypeOf(name: string): string {

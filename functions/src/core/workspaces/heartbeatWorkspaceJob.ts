@@ -1,6 +1,6 @@
-import { Timestamp } from "firebase-admin/firestore";
 import type { RunnerPrincipal } from "../../auth/authenticate";
 import { db } from "../../data/firestore";
+import { extendLease } from "../jobs/extendLease";
 import { activeJobRef, holdInTransaction } from "./heldWorkspaceJob";
 
 /** Extends the lease by the job's lease length from now; 409 unless the caller holds it. */
@@ -8,13 +8,7 @@ export async function heartbeatWorkspaceJob(runner: RunnerPrincipal, workspaceId
   const { jobRef } = await activeJobRef(workspaceId);
   return db().runTransaction(async (tx) => {
     const job = await holdInTransaction(tx, jobRef, runner, now);
-    const expiresAt = Timestamp.fromMillis(now.getTime() + job.leaseMs);
-    tx.update(jobRef, {
-      status: "RUNNING",
-      "lease.expiresAt": expiresAt,
-      leaseExpiresAt: expiresAt,
-      updatedAt: Timestamp.fromDate(now),
-    });
+    const expiresAt = extendLease(tx, jobRef, job, now, { status: "RUNNING" });
     return { leaseExpiresAt: expiresAt.toMillis() };
   });
 }

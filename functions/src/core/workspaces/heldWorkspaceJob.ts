@@ -18,6 +18,26 @@ export async function activeJobRef(
   return { ws, jobRef: jobs().doc(jobId) };
 }
 
+/**
+ * The job a complete or fail names: `jobId` when the runner sends it (from its lease answer),
+ * else the workspace's active job, or its last one once ended (so a retry after a lost answer
+ * finds it). A `jobId` of another workspace's job, or of none, is 409 like any job not held.
+ */
+export async function endingJobRef(workspaceId: string, jobId: string | undefined): Promise<DocumentReference<JobDoc>> {
+  if (jobId !== undefined) return jobs().doc(jobId);
+  const ws = (await workspaces().doc(workspaceId).get()).data();
+  const id = ws?.activeJobId ?? ws?.lastJobId;
+  if (id === null || id === undefined)
+    throw new Conflict("LEASE_NOT_HELD", "You hold no active lease on this workspace.");
+  return jobs().doc(id);
+}
+
+/** A job read for ending must be this workspace's: a runner's `jobId` may not end another. */
+export function assertJobOfWorkspace(job: JobDoc | undefined, workspaceId: string): void {
+  if (job !== undefined && job.workspaceId !== workspaceId)
+    throw new Conflict("LEASE_NOT_HELD", "That job is not this workspace's.");
+}
+
 /** Reads the job inside `tx` and checks the runner holds it now. */
 export async function holdInTransaction(
   tx: Transaction,

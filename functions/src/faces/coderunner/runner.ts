@@ -57,7 +57,7 @@ export const revokeRunnerKey = endpoint({
   },
 });
 
-/** `POST /api/coderunner/executions/lease` `{ limit? }` → `{ executions }` (empty when none wait). */
+/** `POST /api/coderunner/executions/lease` `{ limit?, waitMs? }` → `{ executions }` (empty when none wait). */
 export const leaseExecutions = endpoint({
   face: "coderunner",
   method: "POST",
@@ -65,7 +65,7 @@ export const leaseExecutions = endpoint({
   auth: TENANT_RUNNER,
   body: leaseBody,
   handler: async ({ principal, body, now }) => {
-    const claimed = await lease(runnerOf(principal), body.limit, now);
+    const claimed = await lease(runnerOf(principal), body.limit, body.waitMs, now);
     return {
       message: claimed.length === 0 ? "Nothing to run" : "Executions leased",
       body: { executions: claimed.map(leasedExecutionView) },

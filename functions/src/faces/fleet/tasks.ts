@@ -43,7 +43,7 @@ export const queueTask = endpoint({
   },
 });
 
-/** `GET /api/runners/tasks/pending?runnerId&limit` → `{data: [task]}`, claimed for that runner. */
+/** `GET /api/runners/tasks/pending?runnerId&limit&waitMs` → `{data: [task]}`, claimed for that runner (waiting up to `waitMs` for one). */
 export const claimTasks = endpoint({
   face: "fleet",
   method: "GET",
@@ -51,7 +51,7 @@ export const claimTasks = endpoint({
   auth: RUNNER_KEY,
   query: claimQuery,
   handler: async ({ principal, query, now }) => {
-    const claimed = await claimReviewTasks(principal.teamId, query.runnerId, query.limit ?? 1, now);
+    const claimed = await claimReviewTasks(principal.teamId, query.runnerId, query.limit ?? 1, query.waitMs ?? 0, now);
     return { body: claimed.map((c) => taskView(c.id, c.job)) };
   },
 });

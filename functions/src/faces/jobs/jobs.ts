@@ -27,7 +27,8 @@ const STATUSES = [
 const MAX_STATUS_FILTER = STATUSES.length;
 
 /**
- * `POST /jobs` `{ type, workflowPath, params, tags?, priority?, children?, idempotencyKey? }`
+ * `POST /jobs` `{ type, workflowPath, params, tags?, priority?, children?, idempotencyKey?, delayMs?,
+ * runAt?, maxAttempts?, backoffMs?, backoffMaxMs?, timeoutMs? }`
  * (key also as `Idempotency-Key`) → 201 with the job snapshot; a retry with the same key and body
  * → 200 with the same job and `Idempotent-Replayed: true`; same key, other body → 409.
  */

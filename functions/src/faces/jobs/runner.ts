@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { intParam, JOB_LEASE_MS } from "../../config/params";
 import { appendRunnerLogs as appendLogs } from "../../core/jobsApi/appendRunnerLogs";
-import { finishJob } from "../../core/jobsApi/finishJob";
+import { failJobForRetry, finishJob } from "../../core/jobsApi/finishJob";
 import { heartbeatJob } from "../../core/jobsApi/heartbeatJob";
 import { leaseJobs } from "../../core/jobsApi/leaseJobs";
 import { DEFAULT_JOB_LEASE_MS, MAX_ARTIFACT_BYTES } from "../../core/jobsApi/model";
@@ -35,7 +35,7 @@ export {
   releaseRunnerBody,
 } from "./schemas";
 
-/** `POST /jobs/runner/lease` `{ runnerId, tags?, limit? }` → `{ jobs: [{ id, leaseToken, leaseExpiresAt, type, workflowPath, params, … }] }`. */
+/** `POST /jobs/runner/lease` `{ runnerId, tags?, limit?, waitMs? }` → `{ jobs: [{ id, leaseToken, leaseExpiresAt, type, workflowPath, params, … }] }`. */
 export const leaseRunnerJobs = endpoint({
   face: "jobs",
   method: "POST",
@@ -45,7 +45,12 @@ export const leaseRunnerJobs = endpoint({
   handler: async ({ principal, body, now }) => ({
     body: await leaseJobs(
       { teamId: principal.teamId, runnerId: body.runnerId },
-      { tags: body.tags, limit: body.limit, leaseMs: intParam(JOB_LEASE_MS, DEFAULT_JOB_LEASE_MS) },
+      {
+        tags: body.tags,
+        limit: body.limit,
+        leaseMs: intParam(JOB_LEASE_MS, DEFAULT_JOB_LEASE_MS),
+        waitMs: body.waitMs,
+      },
       now,
     ),
   }),
@@ -143,7 +148,11 @@ export const completeRunnerJob = endpoint({
   }),
 });
 
-/** `POST /jobs/:jobId/runner/fail` `{ runnerId, leaseToken, error }` → `{ status: "FAILED" }` (final; no retry). */
+/**
+ * `POST /jobs/:jobId/runner/fail` `{ runnerId, leaseToken, error, retry? }` → `{ status: "FAILED" }`;
+ * with `retry: true`, `{ status: "PENDING", attempts }` (back after its backoff) or FAILED once
+ * its attempts are used.
+ */
 export const failRunnerJob = endpoint({
   face: "jobs",
   method: "POST",
@@ -151,15 +160,14 @@ export const failRunnerJob = endpoint({
   auth: JOBS_RUNNER,
   params: jobParams,
   body: failRunnerBody,
-  handler: async ({ principal, params, body, now }) => ({
-    body: await finishJob(
-      { teamId: principal.teamId, runnerId: body.runnerId },
-      params.jobId,
-      body.leaseToken,
-      { status: "FAILED", error: body.error },
-      now,
-    ),
-  }),
+  handler: async ({ principal, params, body, now }) => {
+    const runner = { teamId: principal.teamId, runnerId: body.runnerId };
+    if (body.retry === true)
+      return { body: await failJobForRetry(runner, params.jobId, body.leaseToken, body.error, now) };
+    return {
+      body: await finishJob(runner, params.jobId, body.leaseToken, { status: "FAILED", error: body.error }, now),
+    };
+  },
 });
 
 /**

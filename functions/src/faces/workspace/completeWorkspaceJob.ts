@@ -5,7 +5,7 @@ import { completionBody, MAX_COMPLETION_BYTES } from "./schemas";
 
 export { completionBody, MAX_COMPLETION_BYTES } from "./schemas";
 
-/** `POST /completeWorkspaceJob` → `{ ok: true, messageId }`; 400 naming a bad slice; 409 without the lease. */
+/** `POST /completeWorkspaceJob` → `{ ok: true, messageId }`; 400 naming a bad slice; 409 without the lease (or for another `jobId`). */
 export const completeWorkspaceJob = endpoint({
   face: "workspace",
   method: "POST",

@@ -5,7 +5,7 @@ import { failBody } from "./schemas";
 
 export { failBody, MAX_ERROR_CHARS } from "./schemas";
 
-/** `POST /failWorkspaceJob` `{ workspaceId, error }` → `{ ok: true }`; 409 without the lease. */
+/** `POST /failWorkspaceJob` `{ workspaceId, error, jobId? }` → `{ ok: true }` (again on a repeat); 409 without the lease. */
 export const failWorkspaceJob = endpoint({
   face: "workspace",
   method: "POST",
@@ -13,7 +13,7 @@ export const failWorkspaceJob = endpoint({
   auth: RUNNER_KEY,
   body: failBody,
   handler: async ({ principal, body, now }) => {
-    await fail(principal, body.workspaceId, body.error, now);
+    await fail(principal, body.workspaceId, body.error, now, body.jobId);
     return { body: { ok: true } };
   },
 });

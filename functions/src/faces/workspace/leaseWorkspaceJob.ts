@@ -1,14 +1,14 @@
-import { z } from "zod";
 import { leaseWorkspaceJob as lease } from "../../core/workspaces/leaseWorkspaceJob";
 import { endpoint } from "../../http/route";
 import { RUNNER_KEY } from "./auth";
+import { workspaceLeaseBody } from "./schemas";
 
-/** `POST /leaseWorkspaceJob` `{}` → `{ leased: false }` or the lease. */
+/** `POST /leaseWorkspaceJob` `{}` or `{ waitMs }` → `{ leased: false }` or the lease; an empty body answers at once. */
 export const leaseWorkspaceJob = endpoint({
   face: "workspace",
   method: "POST",
   path: "/leaseWorkspaceJob",
   auth: RUNNER_KEY,
-  body: z.object({}),
-  handler: async ({ principal, now }) => ({ body: await lease(principal, now) }),
+  body: workspaceLeaseBody,
+  handler: async ({ principal, body, now }) => ({ body: await lease(principal, body.waitMs, now) }),
 });

@@ -1,0 +1,89 @@
+import type { QuerySnapshot } from "firebase-admin/firestore";
+import { nextLaterJob, pendingWatches } from "../../data/jobs";
+import { laterShardOf, shardsOf, type JobDoc } from "./model";
+import { LATER_CHECK_MS } from "./promoteDueJobs";
+import { eligibleTagSets } from "./tagSets";
+
+export interface LeaseWait {
+  /** The queue the runner leases from. */
+  queue: string;
+  /** The tags it carries (which pending tag sets to watch). */
+  tags: readonly string[] | undefined;
+  /** How long to wait for a leasable job; 0 answers at once. */
+  waitMs: number;
+  /** The queue may hold delayed jobs: also try again when the next one falls due. */
+  delayed?: boolean;
+}
+
+/**
+ * Runs the face's claim (`attempt`, given the time of each try) and, when it finds nothing and
+ * the caller may wait, watches the pending jobs it may take with a Firestore listener: each time
+ * the watch sees one, the claim is tried again, so a job queued during the wait is leased as
+ * soon as it is written (by exactly one waiter: the claim is still a conditional write). Empty
+ * at the deadline. No polling: an idle wait costs the listener's first read and nothing more.
+ * A try under way at the deadline is waited for, so a lease taken is never dropped unanswered.
+ */
+export async function leaseOrWait<T>(wait: LeaseWait, attempt: (now: Date) => Promise<T[]>, now: Date): Promise<T[]> {
+  const first = await attempt(now);
+  if (first.length > 0 || wait.waitMs <= 0) return first;
+  const shards = shardsOf(wait.queue, await eligibleTagSets(wait.queue, wait.tags));
+  return new Promise<T[]>((resolve, reject) => {
+    let trying = false;
+    let tryAgain = false;
+    let expired = false;
+    let settled = false;
+    const unsubscribe: (() => void)[] = [];
+    const settle = (outcome: { value: T[] } | { error: unknown }) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      for (const stop of unsubscribe) stop();
+      if ("value" in outcome) resolve(outcome.value);
+      else reject(outcome.error instanceof Error ? outcome.error : new Error(String(outcome.error)));
+    };
+    const tryClaim = async () => {
+      if (trying) {
+        tryAgain = true;
+        return;
+      }
+      trying = true;
+      try {
+        do {
+          tryAgain = false;
+          const got = await attempt(new Date());
+          if (got.length > 0) return settle({ value: got });
+        } while (tryAgain && !expired);
+        if (expired) settle({ value: [] });
+      } catch (error) {
+        settle({ error });
+      } finally {
+        trying = false;
+      }
+    };
+    const timer = setTimeout(() => {
+      expired = true;
+      if (!trying) settle({ value: [] });
+    }, wait.waitMs);
+    // A delayed job falling due writes nothing a listener could see: watch the next one's
+    // runAt and try again then (the claim moves it into the queue).
+    let dueTimer: NodeJS.Timeout | undefined;
+    const watchLater = (snap: QuerySnapshot<JobDoc>) => {
+      clearTimeout(dueTimer);
+      const runAt = snap.docs[0]?.data().runAt;
+      if (runAt === undefined || runAt === null) return;
+      const inMs = Math.max(0, runAt.toMillis() - Date.now()) + LATER_CHECK_MS;
+      if (inMs < wait.waitMs) dueTimer = setTimeout(() => void tryClaim(), inMs);
+    };
+    const watches = pendingWatches(shards).map((query) =>
+      query.onSnapshot(
+        (snap) => {
+          if (!snap.empty && !settled && !expired) void tryClaim();
+        },
+        (error) => settle({ error }),
+      ),
+    );
+    if (wait.delayed === true)
+      watches.push(nextLaterJob(laterShardOf(wait.queue)).onSnapshot(watchLater, (error) => settle({ error })));
+    unsubscribe.push(...watches, () => clearTimeout(dueTimer));
+  });
+}
