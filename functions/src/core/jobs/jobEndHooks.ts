@@ -1,5 +1,6 @@
 import type { Transaction } from "firebase-admin/firestore";
-import type { JobDoc } from "./model";
+import { countJobMove } from "../metrics/countJobMove";
+import type { JobDoc, JobStatus } from "./model";
 
 /**
  * Work that must commit together with a job's end, per kind (a workspace frees its one active
@@ -15,7 +16,11 @@ export function onJobEnd(kind: JobDoc["kind"], hook: JobEndHook): void {
 
 export async function prepareJobEnd(tx: Transaction, jobId: string, job: JobDoc): Promise<(status: string) => void> {
   const hook = hooks.get(job.kind);
-  return hook === undefined ? () => undefined : hook(tx, jobId, job);
+  const writes = hook === undefined ? () => undefined : await hook(tx, jobId, job);
+  return (status) => {
+    writes(status);
+    countJobMove(tx, job, job.status, status as JobStatus, new Date());
+  };
 }
 
 /**
@@ -33,5 +38,9 @@ export function onLeaseRelease(kind: JobDoc["kind"], hook: LeaseReleaseHook): vo
 
 export async function prepareLeaseRelease(tx: Transaction, jobId: string, job: JobDoc): Promise<() => void> {
   const hook = releaseHooks.get(job.kind);
-  return hook === undefined ? () => undefined : hook(tx, jobId, job);
+  const writes = hook === undefined ? () => undefined : await hook(tx, jobId, job);
+  return () => {
+    writes();
+    countJobMove(tx, job, job.status, "PENDING", new Date());
+  };
 }

@@ -3,6 +3,8 @@ import type { GenericJob } from "../../data/genericJobs";
 import { db } from "../../data/firestore";
 import { NotFound } from "../../http/errors";
 import { prepareJobEnd } from "../jobs/jobEndHooks";
+import type { JobStatus } from "../jobs/model";
+import { countJobMove } from "../metrics/countJobMove";
 import { childJobId } from "./model";
 import { ownedInTransaction, jobRef } from "./ownedJob";
 import { planChildControl, planControl, type ChildAction, type ControlPlan, type JobAction } from "./planControl";
@@ -48,4 +50,6 @@ async function apply(
   const endWrites = plan.ends ? await prepareJobEnd(tx, ref.id, job) : undefined;
   tx.update(ref, plan.fields);
   endWrites?.(String(plan.fields.status));
+  if (!plan.ends && typeof plan.fields.status === "string")
+    countJobMove(tx, job, job.status, plan.fields.status as JobStatus, new Date());
 }

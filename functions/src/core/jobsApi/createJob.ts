@@ -7,6 +7,7 @@ import { QUOTAS } from "../quotas/quotas";
 import type { Owner } from "../teams/owner";
 import { childJobId, genericJobDoc } from "./model";
 import { jobRef } from "./ownedJob";
+import { countJobMove } from "../metrics/countJobMove";
 
 export interface ChildSpec {
   name: string;
@@ -68,26 +69,25 @@ export async function createJob(
       const queued = 1 + children.filter((c) => c.start !== "manual").length;
       await assertUnderQuota(tx, teamPendingJobs(teamId, queued), now);
       const common = { teamId, ownerUid: owner.uid, leaseMs };
-      tx.create(
-        ref,
-        genericJobDoc(
-          id,
-          {
-            ...common,
-            type: input.type,
-            workflowPath: input.workflowPath,
-            params: input.params,
-            tags: input.tags,
-            priority: input.priority,
-          },
-          now,
-          {
-            idempotencyKey,
-            requestHash,
-            childNames: children.map((c) => c.name),
-          },
-        ),
+      const parent = genericJobDoc(
+        id,
+        {
+          ...common,
+          type: input.type,
+          workflowPath: input.workflowPath,
+          params: input.params,
+          tags: input.tags,
+          priority: input.priority,
+        },
+        now,
+        {
+          idempotencyKey,
+          requestHash,
+          childNames: children.map((c) => c.name),
+        },
       );
+      tx.create(ref, parent);
+      countJobMove(tx, parent, null, parent.status, now);
       for (const child of children) {
         const cid = childJobId(id, child.name);
         const doc = genericJobDoc(
@@ -104,7 +104,9 @@ export async function createJob(
           { parentId: id, childName: child.name, awaitingStart: child.start === "manual" },
         );
         // A manual child waits out of the queue until `start`.
-        tx.create(jobRef(cid), child.start === "manual" ? { ...doc, status: "PAUSED", pendingShard: null } : doc);
+        const queuedDoc = child.start === "manual" ? { ...doc, status: "PAUSED" as const, pendingShard: null } : doc;
+        tx.create(jobRef(cid), queuedDoc);
+        countJobMove(tx, queuedDoc, null, queuedDoc.status, now);
       }
       return { id, created: true };
     },

@@ -12,6 +12,7 @@ import { genericFields, queueOf } from "../jobsApi/model";
 import { expireAtFrom } from "../retention/retention";
 import { masterKey, openSecret } from "./secretBox";
 import { verifyDelivery } from "./signatures";
+import { countJobMove } from "../metrics/countJobMove";
 
 /** Largest body accepted; larger is 413 before anything is read or stored. */
 export const MAX_WEBHOOK_BODY_BYTES = 1024 * 1024;
@@ -151,6 +152,7 @@ export function queueDelivery(
     d.at.toDate(),
   );
   tx.create(jobs().doc(jobId), { ...job, ...genericFields() });
+  countJobMove(tx, job, null, job.status, d.at.toDate());
   return record;
 }
 
