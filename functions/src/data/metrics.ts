@@ -39,13 +39,11 @@ export interface MetricWindowDoc {
 }
 
 export function metricShard(teamId: string, shard: number): DocumentReference<MetricShardDoc> {
-  return db().collection(COLLECTIONS.metricShards).doc(`${teamId}~${shard}`) as DocumentReference<MetricShardDoc>;
+  return db().collection(COLLECTIONS.metricShards).doc(`${teamId}~${shard}`);
 }
 
 export function metricWindow(teamId: string, window: number, shard: number): DocumentReference<MetricWindowDoc> {
-  return db()
-    .collection(COLLECTIONS.metricWindows)
-    .doc(`${teamId}~${window}~${shard}`) as DocumentReference<MetricWindowDoc>;
+  return db().collection(COLLECTIONS.metricWindows).doc(`${teamId}~${window}~${shard}`);
 }
 
 /**
