@@ -8,6 +8,7 @@ import { isLocalStack, startAuth } from "./firebase";
 import { CodePage } from "./pages/Code";
 import { JobPage } from "./pages/Job";
 import { JobsPage } from "./pages/Jobs";
+import { OverviewPage } from "./pages/Overview";
 import { RunnersPage } from "./pages/Runners";
 import { SignIn } from "./pages/SignIn";
 import { AcceptPage, TeamPage } from "./pages/Team";
@@ -20,6 +21,7 @@ import { Empty, Link, Loading } from "./ui";
 import "./styles.css";
 
 const NAV = [
+  { to: "/overview", label: "Overview" },
   { to: "/runners", label: "Runners" },
   { to: "/jobs", label: "Jobs" },
   { to: "/workspaces", label: "Workspaces" },
@@ -60,6 +62,7 @@ function TeamSwitcher({ version }: { version: number }) {
 function Page({ path }: { path: string }) {
   let params: Record<string, string> | null;
   if (path === "/" || path === "") return null; // redirected below
+  if (match("/overview", path) !== null) return <OverviewPage />;
   if (match("/runners", path) !== null) return <RunnersPage />;
   if (match("/jobs", path) !== null) return <JobsPage />;
   if ((params = match("/jobs/:id", path)) !== null) return <JobPage key={params.id} jobId={params.id ?? ""} />;
@@ -82,7 +85,7 @@ function Page({ path }: { path: string }) {
 function Shell({ auth, user }: { auth: Auth; user: User }) {
   const path = useRoute();
   useEffect(() => {
-    if (path === "/" || path === "") navigate("/runners", { replace: true });
+    if (path === "/" || path === "") navigate("/overview", { replace: true });
   }, [path]);
   const section = `/${path.split("/")[1] ?? ""}`;
   // A team switch remounts the page, so everything on it is loaded again in the new team.

@@ -75,7 +75,7 @@ describe("Studio (browser)", function () {
     await screenshot(page, "signin");
 
     await signIn(studio, user);
-    assert.equal(new URL(page.url()).pathname, "/dashboard/runners");
+    assert.equal(new URL(page.url()).pathname, "/dashboard/overview");
     assert.equal(await textOf(page.locator(".user-email")), user.email);
 
     // A deep link survives a reload: Hosting rewrites /dashboard/** to the app, and the session persists.
