@@ -108,4 +108,34 @@ describe("metrics (core, offline Firestore)", function () {
       assert.ok(lines.has(`runnerplane_lease_expirations_total{queue="${q.queue}"} ${q.leaseExpirations}`));
     }
   });
+
+  it("stay exact under many concurrent claimers and finishers", async () => {
+    const teamId = "team-metrics-race";
+    const owner = { teamId, uid: "u2" };
+    const input = { type: "t", workflowPath: "w.yml", params: {} };
+    await Promise.all(Array.from({ length: 40 }, () => createJob(owner, input, null, LEASE_MS, new Date())));
+    await Promise.all(
+      Array.from({ length: 12 }, async (_, r) => {
+        const runner = { teamId, runnerId: `r${r}` };
+        const { jobs: got } = await leaseJobs(runner, { tags: [], limit: 3, leaseMs: LEASE_MS }, new Date());
+        await Promise.all(
+          got
+            .filter((_, i) => i % 2 === 0)
+            .map((j) => finishJob(runner, j.id, j.leaseToken, { status: "SUCCEEDED", result: {} }, new Date())),
+        );
+      }),
+    );
+    const stored = (await jobs().where("teamId", "==", teamId).get()).docs.map((d) => d.data());
+    const [q] = (await readMetrics(teamId, new Date())).queues;
+    assert.ok(q);
+    assert.deepEqual(q.jobs, {
+      pending: stored.filter((j) => j.status === "PENDING").length,
+      delayed: 0,
+      leased: stored.filter((j) => j.status === "LEASED").length,
+      paused: 0,
+    });
+    assert.equal(q.finished.succeeded, stored.filter((j) => j.status === "SUCCEEDED").length);
+    assert.equal(q.waitSeconds.count, stored.filter((j) => j.startedAt !== null).length);
+    assert.ok(q.finished.succeeded > 0 && q.jobs.leased > 0 && q.jobs.pending > 0, JSON.stringify(q));
+  });
 });

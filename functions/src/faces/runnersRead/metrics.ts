@@ -21,7 +21,9 @@ export const getMetrics = endpoint({
     res.setHeader("Cache-Control", "no-store");
     res.setHeader("Vary", "Accept");
     if (wantsJson(req.get("accept"))) return { body: metrics };
-    res.status(200).type(PROMETHEUS_CONTENT_TYPE).send(prometheusText(metrics));
+    // Written as is: Express's send() would re-order the content type's parameters.
+    res.setHeader("Content-Type", PROMETHEUS_CONTENT_TYPE);
+    res.status(200).end(prometheusText(metrics));
     return ALREADY_SENT;
   },
 });
