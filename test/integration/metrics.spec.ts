@@ -9,10 +9,10 @@ import { bucketOf, gaugeStateOf, outcomeOf, quantileOf, queueLabel } from "../..
 import type { JobDoc } from "../../functions/src/core/jobs/model";
 import { createApiKey, sleep } from "../harness/fixtures";
 import { TEST_FUNCTION_ENV } from "../harness/hooks";
-import { adminDb, API_BASE, call, STACK_LOG } from "../harness/stack";
+import { adminDb, API_BASE, call, createUser, STACK_LOG } from "../harness/stack";
 import { PORTS } from "../../scripts/stack";
 import { serveFunctionsInProcess } from "../harness/inProcess";
-import { createJob, jobsUser, warmUp, type Leased } from "./jobs-fixtures";
+import { jobBody, jobsUser, warmUp, type Leased } from "./jobs-fixtures";
 
 const LEASE_MS = Number(TEST_FUNCTION_ENV.JOB_LEASE_MS);
 /** Issue 20: a scrape costs at most this many billed reads, authentication included. */
@@ -57,8 +57,19 @@ describe("metrics: GET /api/metrics", () => {
 
   it("matches the stored jobs exactly, as text and as JSON", async function () {
     this.timeout(120_000);
-    const { user, runnerKey } = await jobsUser();
+    // Arranged in this process too (a burst of creates would boot emulator workers for a minute).
     const base = fast?.base;
+    const user = await createUser();
+    const key = async (scopes: string[]) => {
+      const made = await call<{ key: string }>("POST", "/api/keys", {
+        base,
+        token: user.idToken,
+        body: { name: scopes.join(" "), scopes },
+      });
+      assert.equal(made.status, 201, JSON.stringify(made.body));
+      return made.body.key;
+    };
+    const [runnerKey, readKey] = [await key(["runners:write"]), await key(["runners:read"])];
     const leaseJobs = async (runnerId: string, body: Record<string, unknown>): Promise<Leased[]> => {
       const response = await call<{ jobs: Leased[] }>("POST", "/jobs/runner/lease", {
         base,
@@ -74,11 +85,11 @@ describe("metrics: GET /api/metrics", () => {
         token: runnerKey,
         body: { runnerId, leaseToken: job.leaseToken, ...body },
       });
-    const readKey = (await createApiKey(user, ["runners:read"], "metrics")).key;
-    for (let i = 0; i < 30; i += 6)
-      await Promise.all(
-        Array.from({ length: 6 }, (_, k) => createJob(user.idToken, (i + k) % 2 === 0 ? { tags: ["gpu"] } : {})),
-      );
+    for (let i = 0; i < 30; i++) {
+      const body = jobBody(i % 2 === 0 ? { tags: ["gpu"] } : {});
+      const created = await call("POST", "/jobs", { base, token: user.idToken, body });
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+    }
     // One lease that lapses: taken first, left alone past its length, then reaped.
     const [lapsing] = await leaseJobs("lapsing", { tags: ["gpu"], limit: 1 });
     assert.ok(lapsing);
