@@ -33,7 +33,7 @@ type Buckets = Record<string, number>;
 /**
  * A team's metrics as of `now`, from its counter shards, the histogram windows of the last 15
  * minutes (or the last hour with `history`) and three aggregations over its runners: a fixed
- * number of reads whatever the number of jobs (12 + 3; 20 + 3 with history).
+ * number of reads whatever the number of jobs (8 or 12 documents + 3; 20 or 24 + 3 with history).
  */
 export async function readMetrics(teamId: string, now: Date, history = false): Promise<MetricsAnswer> {
   const nowMinute = minuteOf(now.getTime());
