@@ -21,6 +21,7 @@ import * as keys from "./faces/platform/apiKeys";
 import * as jobsApi from "./faces/jobs/endpoints";
 import * as fleet from "./faces/fleet/endpoints";
 import * as runnersRead from "./faces/runnersRead/endpoints";
+import { getMetrics } from "./faces/runnersRead/metrics";
 import * as code from "./faces/coderunner/endpoints";
 import * as teams from "./faces/teams/endpoints";
 
@@ -153,6 +154,9 @@ export const readRunners = https({}, runnersRead.listRunners);
 export const readAvailableRunners = https({}, runnersRead.listAvailable);
 export const readRunner = https({}, runnersRead.getRunner);
 export const readRunnerPods = https({}, runnersRead.listPods);
+
+// Issue 20: queue and fleet metrics for Prometheus, the Studio's Overview and autoscalers (runners:read key or ID token).
+export const metrics = https({}, getMetrics);
 
 // Seed 000: Coderunner (Control Plane JWT), its proxy paths, and its runner side (tenant runner key).
 export const coderunnerDefinitions = https({}, code.createDefinition);

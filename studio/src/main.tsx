@@ -8,6 +8,7 @@ import { isLocalStack, startAuth } from "./firebase";
 import { CodePage } from "./pages/Code";
 import { JobPage } from "./pages/Job";
 import { JobsPage } from "./pages/Jobs";
+import { OverviewPage } from "./pages/Overview";
 import { ProposalsPage } from "./pages/Proposals";
 import { RunnersPage } from "./pages/Runners";
 import { SignIn } from "./pages/SignIn";
@@ -21,6 +22,7 @@ import { Empty, Link, Loading } from "./ui";
 import "./styles.css";
 
 const NAV = [
+  { to: "/overview", label: "Overview" },
   { to: "/runners", label: "Runners" },
   { to: "/jobs", label: "Jobs" },
   { to: "/workspaces", label: "Workspaces" },
@@ -62,6 +64,7 @@ function TeamSwitcher({ version }: { version: number }) {
 function Page({ path }: { path: string }) {
   let params: Record<string, string> | null;
   if (path === "/" || path === "") return null; // redirected below
+  if (match("/overview", path) !== null) return <OverviewPage />;
   if (match("/runners", path) !== null) return <RunnersPage />;
   if (match("/jobs", path) !== null) return <JobsPage />;
   if ((params = match("/jobs/:id", path)) !== null) return <JobPage key={params.id} jobId={params.id ?? ""} />;
@@ -85,7 +88,7 @@ function Page({ path }: { path: string }) {
 function Shell({ auth, user }: { auth: Auth; user: User }) {
   const path = useRoute();
   useEffect(() => {
-    if (path === "/" || path === "") navigate("/runners", { replace: true });
+    if (path === "/" || path === "") navigate("/overview", { replace: true });
   }, [path]);
   const section = `/${path.split("/")[1] ?? ""}`;
   // A team switch remounts the page, so everything on it is loaded again in the new team.

@@ -69,13 +69,13 @@ export async function signIn(studio: StudioPage, user: TestUser, password = "pas
   await page.getByLabel("Email").fill(user.email);
   await page.getByLabel("Password").fill(password);
   await page.getByRole("button", { name: "Sign in" }).click();
-  await page.getByRole("heading", { level: 1, name: "Runners" }).waitFor();
+  await page.getByRole("heading", { level: 1, name: "Overview" }).waitFor();
 }
 
 /** Goes to a Studio page through the navigation bar. */
 export async function goTo(
   page: Page,
-  section: "Runners" | "Jobs" | "Workspaces" | "Proposals" | "Code",
+  section: "Overview" | "Runners" | "Jobs" | "Workspaces" | "Proposals" | "Code",
 ): Promise<void> {
   await page.getByRole("navigation", { name: "Sections" }).getByRole("link", { name: section }).click();
   await page.getByRole("heading", { level: 1, name: section }).waitFor();
@@ -111,6 +111,7 @@ export async function waitForText(locator: Locator, pattern: RegExp, timeoutMs =
 
 /** Every route the Studio and these tests call, as "METHOD path". */
 const STUDIO_ROUTES = [
+  "GET /api/metrics",
   "GET /api/runner-instances",
   "GET /api/keys",
   "DELETE /api/keys/warm",

@@ -44,6 +44,7 @@ const MARKDOWN = [
 
 /** The routes this test and the pages it opens call. */
 const ROUTES_USED = [
+  "GET /api/metrics",
   "POST /createRunnerInstance",
   "POST /api/workspaces",
   "POST /api/workspaces/warm/messages",

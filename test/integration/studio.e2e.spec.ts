@@ -75,7 +75,7 @@ describe("Studio (browser)", function () {
     await screenshot(page, "signin");
 
     await signIn(studio, user);
-    assert.equal(new URL(page.url()).pathname, "/dashboard/runners");
+    assert.equal(new URL(page.url()).pathname, "/dashboard/overview");
     assert.equal(await textOf(page.locator(".user-email")), user.email);
 
     // A deep link survives a reload: Hosting rewrites /dashboard/** to the app, and the session persists.
@@ -93,6 +93,7 @@ describe("Studio (browser)", function () {
     studio = await openStudio(browser);
     const { page } = studio;
     await signIn(studio, user);
+    await goTo(page, "Runners");
     await page.getByText("No runner keys yet.").waitFor();
 
     await page.getByLabel("Runner name").fill("laptop");
@@ -145,6 +146,7 @@ describe("Studio (browser)", function () {
     studio = await openStudio(browser);
     const { page } = studio;
     await signIn(studio, user);
+    await goTo(page, "Runners");
     await page.getByText("No runners have registered yet.").waitFor();
 
     // The runner's key comes from the Studio, as a person would make it.
@@ -195,6 +197,7 @@ describe("Studio (browser)", function () {
     studio = await openStudio(browser);
     const { page } = studio;
     await signIn(studio, user);
+    await goTo(page, "Runners");
     await page.getByRole("button", { name: "Create runner key" }).click();
     const runnerToken = await revealedSecret(page, "runner key");
 

@@ -1,6 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { Timestamp, type QueryDocumentSnapshot } from "firebase-admin/firestore";
+import { db } from "../../data/firestore";
 import { pendingCandidates } from "../../data/jobs";
+import { countJobMove } from "../metrics/countJobMove";
 import { shardsOf, type JobDoc, type Lease } from "./model";
 import { promoteDueJobsOf } from "./promoteDueJobs";
 import { eligibleTagSets } from "./tagSets";
@@ -215,7 +217,9 @@ async function tryClaim(candidate: QueryDocumentSnapshot<JobDoc>, request: Claim
     ...request.extra?.(job),
   };
   try {
-    await candidate.ref.update(update, { lastUpdateTime: candidate.updateTime });
+    const batch = db().batch().update(candidate.ref, update, { lastUpdateTime: candidate.updateTime });
+    countJobMove(batch, job, job.status, "LEASED", request.now);
+    await batch.commit();
   } catch (error) {
     if (isLostRace(error)) return null;
     throw error;

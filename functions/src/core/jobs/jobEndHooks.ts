@@ -1,5 +1,6 @@
 import type { Transaction } from "firebase-admin/firestore";
-import type { JobDoc } from "./model";
+import { countJobMove } from "../metrics/countJobMove";
+import type { JobDoc, JobStatus } from "./model";
 
 /** What the ending write sets besides the status, for hooks that care (a campaign child's skip). */
 export interface JobEnding {
@@ -36,6 +37,7 @@ export async function prepareJobEnd(
   for (const hook of hooks.get(job.kind) ?? []) writes.push(await hook(tx, jobId, job));
   return (status, ending) => {
     for (const write of writes) write(status, ending);
+    countJobMove(tx, job, job.status, status as JobStatus, new Date());
   };
 }
 
@@ -54,5 +56,9 @@ export function onLeaseRelease(kind: JobDoc["kind"], hook: LeaseReleaseHook): vo
 
 export async function prepareLeaseRelease(tx: Transaction, jobId: string, job: JobDoc): Promise<() => void> {
   const hook = releaseHooks.get(job.kind);
-  return hook === undefined ? () => undefined : hook(tx, jobId, job);
+  const writes = hook === undefined ? () => undefined : await hook(tx, jobId, job);
+  return () => {
+    writes();
+    countJobMove(tx, job, job.status, "PENDING", new Date());
+  };
 }

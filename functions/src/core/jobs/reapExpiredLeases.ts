@@ -1,6 +1,7 @@
 import { Timestamp } from "firebase-admin/firestore";
 import { db } from "../../data/firestore";
 import { expiredLeases, jobs } from "../../data/jobs";
+import { countJobMove } from "../metrics/countJobMove";
 import { releaseLease } from "./releaseLease";
 
 /** Most jobs one sweep handles; the next sweep takes the rest. */
@@ -27,6 +28,7 @@ export async function reapExpiredLeases(now: Date, batch = REAP_BATCH): Promise<
       const snap = await tx.get(jobs().doc(candidate.id));
       const job = snap.data();
       if (job === undefined || job.lease === null || job.lease.expiresAt.toMillis() > now.getTime()) return "skipped";
+      countJobMove(tx, job, job.status, job.status, now, { leaseExpired: true });
       return releaseLease(tx, snap.ref, job, at, (attempts) => `Lease expired ${attempts} times.`);
     });
     result[outcome] += 1;

@@ -11,6 +11,7 @@ import { QUOTAS } from "../quotas/quotas";
 import type { Owner } from "../teams/owner";
 import { planDependencies } from "./dependencies";
 import { childJobId, genericJobDoc, queueOf } from "./model";
+import { countJobMove } from "../metrics/countJobMove";
 import { jobRef } from "./ownedJob";
 
 export interface ChildSpec {
@@ -91,30 +92,29 @@ export async function createJob(
       const queued = 1 + children.filter((c) => c.start !== "manual").length;
       await assertUnderQuota(tx, teamPendingJobs(teamId, queued), now);
       const common = { teamId, ownerUid: owner.uid, leaseMs };
-      tx.create(
-        ref,
-        genericJobDoc(
-          id,
-          {
-            ...common,
-            type: input.type,
-            workflowPath: input.workflowPath,
-            params: input.params,
-            tags: input.tags,
-            priority: input.priority,
-            runAt,
-            maxAttempts: input.maxAttempts,
-            backoff,
-            timeoutMs: input.timeoutMs ?? null,
-          },
-          now,
-          {
-            idempotencyKey,
-            requestHash,
-            childNames: children.map((c) => c.name),
-          },
-        ),
+      const parent = genericJobDoc(
+        id,
+        {
+          ...common,
+          type: input.type,
+          workflowPath: input.workflowPath,
+          params: input.params,
+          tags: input.tags,
+          priority: input.priority,
+          runAt,
+          maxAttempts: input.maxAttempts,
+          backoff,
+          timeoutMs: input.timeoutMs ?? null,
+        },
+        now,
+        {
+          idempotencyKey,
+          requestHash,
+          childNames: children.map((c) => c.name),
+        },
       );
+      tx.create(ref, parent);
+      countJobMove(tx, parent, null, parent.status, now);
       for (const child of children) {
         const cid = childJobId(id, child.name);
         const doc = genericJobDoc(
@@ -137,7 +137,9 @@ export async function createJob(
         );
         // A manual child waits out of the queue until `start`, one with dependencies until they are done.
         const waits = child.start === "manual" || (child.dependsOn ?? []).length > 0;
-        tx.create(jobRef(cid), waits ? { ...doc, status: "PAUSED", pendingShard: null } : doc);
+        const queuedDoc = waits ? { ...doc, status: "PAUSED" as const, pendingShard: null } : doc;
+        tx.create(jobRef(cid), queuedDoc);
+        countJobMove(tx, queuedDoc, null, queuedDoc.status, now);
       }
       return { id, created: true };
     },

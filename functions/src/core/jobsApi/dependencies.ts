@@ -2,7 +2,8 @@ import { Timestamp, type Transaction } from "firebase-admin/firestore";
 import type { BlockedBy, GenericJob } from "../../data/genericJobs";
 import { InvalidArgument } from "../../http/errors";
 import { onJobEnd, type JobEnding } from "../jobs/jobEndHooks";
-import { pendingFields } from "../jobs/model";
+import { pendingFields, type JobStatus } from "../jobs/model";
+import { countJobMove } from "../metrics/countJobMove";
 import { childJobId } from "./model";
 import { jobRef } from "./ownedJob";
 
@@ -164,7 +165,11 @@ export async function prepareDependents(
     for (const s of siblings) {
       if (s.job === undefined) continue;
       const fields = dependentUpdate(s.ref.id, s.job, childName, status, ending, at);
-      if (fields !== null) tx.update(s.ref, fields);
+      if (fields === null) continue;
+      tx.update(s.ref, fields);
+      // Released from waiting: the metrics move it from paused to pending in the same commit.
+      if (typeof fields.status === "string" && fields.status !== s.job.status)
+        countJobMove(tx, s.job, s.job.status, fields.status as JobStatus, at.toDate());
     }
   };
 }

@@ -5,6 +5,8 @@ import { assert, InvalidArgument, NotFound } from "../../http/errors";
 import { prepareRequeue } from "./dependencies";
 import { isFinal, isHeld } from "./model";
 import { jobRef, ownedInTransaction } from "./ownedJob";
+import type { JobStatus } from "../jobs/model";
+import { countJobMove } from "../metrics/countJobMove";
 import { rerunFields } from "./planControl";
 import { snapshotOf } from "./readJob";
 
@@ -76,7 +78,9 @@ export async function rerunJobPhase(teamId: string, jobId: string, phase: string
     }
     // A campaign child's dependencies take part, as in its rerun (dependencies.ts).
     const requeue = await prepareRequeue(tx, job, at);
-    tx.update(ref, { ...rerunFields(jobId, job, at), startPhase: phase, ...requeue.fields });
+    const fields: Record<string, unknown> = { ...rerunFields(jobId, job, at), startPhase: phase, ...requeue.fields };
+    tx.update(ref, fields);
+    countJobMove(tx, job, job.status, fields.status as JobStatus, now);
     requeue.write();
   });
   const job = (await ref.get()).data();

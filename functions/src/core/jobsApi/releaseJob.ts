@@ -3,6 +3,7 @@ import { db } from "../../data/firestore";
 import { Conflict } from "../../http/errors";
 import { prepareJobEnd } from "../jobs/jobEndHooks";
 import { finalFields, pendingFields } from "../jobs/model";
+import { countJobMove } from "../metrics/countJobMove";
 import { holdInTransaction, type JobsRunner } from "./heldJob";
 import { holderOf } from "./model";
 import { jobRef } from "./ownedJob";
@@ -21,6 +22,7 @@ export async function releaseJob(runner: JobsRunner, jobId: string, token: strin
   const at = Timestamp.fromDate(now);
   return db().runTransaction(async (tx) => {
     const job = await holdInTransaction(tx, runner, jobId, token, now);
+    if (as !== "CANCELLED") countJobMove(tx, job, job.status, as, now);
     switch (as) {
       case "PENDING":
         tx.update(ref, { ...pendingFields(job, jobId, at), logIntake: null });

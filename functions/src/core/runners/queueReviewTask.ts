@@ -8,6 +8,7 @@ import type { Owner } from "../teams/owner";
 import { reviewQueue } from "./ids";
 import { DEFAULT_JOB_LEASE_MS } from "./limits";
 import type { ReviewJob, ReviewPayload } from "./reviewTask";
+import { countJobMove } from "../metrics/countJobMove";
 
 export interface NewReviewTask extends ReviewPayload {
   tags: string[];
@@ -55,6 +56,7 @@ export async function queueReviewTask(
   await runGuardedTransaction(QUOTAS.pendingJobs, `team:${teamId}`, async (tx) => {
     await assertUnderQuota(tx, teamPendingJobs(teamId), now);
     tx.create(ref, job);
+    countJobMove(tx, job, null, job.status, now);
   });
   return { id: ref.id, job };
 }

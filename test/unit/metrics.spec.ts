@@ -1,0 +1,141 @@
+/**
+ * Metrics against the offline Firestore in this process: after jobs are created, leased,
+ * finished, cancelled, paused and one lease lapses, the scrape's numbers equal what the stored
+ * jobs say, and the scrape's billed reads stay fixed.
+ */
+import assert from "node:assert/strict";
+import { createJob } from "../../functions/src/core/jobsApi/createJob";
+import { controlJob } from "../../functions/src/core/jobsApi/controlJob";
+import { finishJob } from "../../functions/src/core/jobsApi/finishJob";
+import { leaseJobs } from "../../functions/src/core/jobsApi/leaseJobs";
+import { reapExpiredLeases } from "../../functions/src/core/jobs/reapExpiredLeases";
+import { readMetrics } from "../../functions/src/core/metrics/readMetrics";
+import { bucketOf, gaugeStateOf, outcomeOf, quantileOf, queueLabel } from "../../functions/src/core/metrics/model";
+import { prometheusText } from "../../functions/src/core/metrics/prometheusText";
+import { metricsAnswerSchema } from "../../contract/src/metrics";
+import { jobs } from "../../functions/src/data/jobs";
+import { startOfflineDb, type OfflineDb } from "./offlineDb";
+
+const LEASE_MS = 60_000;
+
+describe("metrics (core, offline Firestore)", function () {
+  this.timeout(60_000);
+  let offline: OfflineDb | undefined;
+  before(async () => {
+    offline = await startOfflineDb();
+  });
+  after(async () => {
+    await offline?.stop();
+  });
+
+  it("match the stored jobs after every kind of move", async () => {
+    const teamId = "team-metrics";
+    const owner = { teamId, uid: "u1" };
+    const ids: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      const input = { type: "t", workflowPath: "w.yml", params: {}, tags: i % 3 === 0 ? ["gpu"] : [] };
+      ids.push((await createJob(owner, input, null, LEASE_MS, new Date())).id);
+    }
+    const runner = { teamId, runnerId: "r1" };
+    const leased = await leaseJobs(runner, { tags: ["gpu"], limit: 6, leaseMs: LEASE_MS, waitMs: 0 }, new Date());
+    assert.equal(leased.jobs.length, 6);
+    const [a, b, c, ...rest] = leased.jobs;
+    if (a === undefined || b === undefined || c === undefined) throw new Error("too few leased");
+    await finishJob(runner, a.id, a.leaseToken, { status: "SUCCEEDED", result: {} }, new Date());
+    await finishJob(runner, b.id, b.leaseToken, { status: "FAILED", error: "boom" }, new Date());
+    const pendingIds = ids.filter((id) => !leased.jobs.some((j) => j.id === id));
+    await controlJob(teamId, pendingIds[0] ?? "", "cancel", new Date());
+    await controlJob(teamId, pendingIds[1] ?? "", "pause", new Date());
+    // c's lease lapses: the reaper, run as if after it, puts c back in the queue.
+    const later = new Date(Date.now() + LEASE_MS + 1000);
+    const reaped = await reapExpiredLeases(later);
+    assert.equal(reaped.requeued, 1 + rest.length);
+
+    const got = await readMetrics(teamId, new Date());
+    metricsAnswerSchema.parse(got);
+    const stored = (await jobs().where("teamId", "==", teamId).get()).docs.map((d) => d.data());
+    const labels = [...new Set(stored.map(queueLabel))].sort();
+    assert.deepEqual(
+      got.queues.map((q) => q.queue),
+      labels,
+    );
+    for (const q of got.queues) {
+      const mine = stored.filter((j) => queueLabel(j) === q.queue);
+      const count = (pred: (j: (typeof mine)[number]) => boolean) => mine.filter(pred).length;
+      assert.deepEqual(q.jobs, {
+        pending: count((j) => gaugeStateOf(j.status) === "pending"),
+        delayed: 0,
+        leased: count((j) => gaugeStateOf(j.status) === "leased"),
+        paused: count((j) => gaugeStateOf(j.status) === "paused"),
+      });
+      assert.deepEqual(q.finished, {
+        succeeded: count((j) => outcomeOf(j.status) === "succeeded"),
+        failed: count((j) => outcomeOf(j.status) === "failed"),
+        cancelled: count((j) => outcomeOf(j.status) === "cancelled"),
+      });
+      assert.equal(
+        q.leaseExpirations,
+        mine.reduce((n, j) => n + j.attempts, 0),
+      );
+      const waits: Record<string, number> = {};
+      for (const j of mine) {
+        if (j.startedAt === null) continue;
+        const key = `b${bucketOf((j.startedAt.toMillis() - j.enqueuedAt.toMillis()) / 1000)}`;
+        waits[key] = (waits[key] ?? 0) + 1;
+      }
+      assert.deepEqual(q.waitSeconds, {
+        count: Object.values(waits).reduce((x, y) => x + y, 0),
+        p50: quantileOf(waits, 0.5),
+        p90: quantileOf(waits, 0.9),
+        p99: quantileOf(waits, 0.99),
+      });
+      assert.equal(
+        q.runSeconds.count,
+        count((j) => outcomeOf(j.status) !== null && j.startedAt !== null),
+      );
+    }
+    assert.equal(
+      got.queues.reduce((n, q) => n + q.leaseExpirations, 0),
+      reaped.requeued,
+    );
+    const text = prometheusText(got);
+    const lines = new Set(text.split("\n"));
+    for (const q of got.queues) {
+      for (const [status, n] of Object.entries(q.jobs))
+        assert.ok(lines.has(`runnerplane_jobs{queue="${q.queue}",status="${status}"} ${n}`), `${q.queue} ${status}`);
+      for (const [outcome, n] of Object.entries(q.finished))
+        assert.ok(lines.has(`runnerplane_jobs_finished_total{queue="${q.queue}",outcome="${outcome}"} ${n}`));
+      assert.ok(lines.has(`runnerplane_lease_expirations_total{queue="${q.queue}"} ${q.leaseExpirations}`));
+    }
+  });
+
+  it("stay exact under many concurrent claimers and finishers", async () => {
+    const teamId = "team-metrics-race";
+    const owner = { teamId, uid: "u2" };
+    const input = { type: "t", workflowPath: "w.yml", params: {} };
+    await Promise.all(Array.from({ length: 40 }, () => createJob(owner, input, null, LEASE_MS, new Date())));
+    await Promise.all(
+      Array.from({ length: 12 }, async (_, r) => {
+        const runner = { teamId, runnerId: `r${r}` };
+        const { jobs: got } = await leaseJobs(runner, { tags: [], limit: 3, leaseMs: LEASE_MS, waitMs: 0 }, new Date());
+        await Promise.all(
+          got
+            .filter((_, i) => i % 2 === 0)
+            .map((j) => finishJob(runner, j.id, j.leaseToken, { status: "SUCCEEDED", result: {} }, new Date())),
+        );
+      }),
+    );
+    const stored = (await jobs().where("teamId", "==", teamId).get()).docs.map((d) => d.data());
+    const [q] = (await readMetrics(teamId, new Date())).queues;
+    assert.ok(q);
+    assert.deepEqual(q.jobs, {
+      pending: stored.filter((j) => j.status === "PENDING").length,
+      delayed: 0,
+      leased: stored.filter((j) => j.status === "LEASED").length,
+      paused: 0,
+    });
+    assert.equal(q.finished.succeeded, stored.filter((j) => j.status === "SUCCEEDED").length);
+    assert.equal(q.waitSeconds.count, stored.filter((j) => j.startedAt !== null).length);
+    assert.ok(q.finished.succeeded > 0 && q.jobs.leased > 0 && q.jobs.pending > 0, JSON.stringify(q));
+  });
+});
