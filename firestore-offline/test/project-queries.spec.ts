@@ -7,7 +7,7 @@ import * as assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { deleteApp, getApps, initializeApp } from "firebase-admin/app";
-import { FieldPath, Timestamp } from "firebase-admin/firestore";
+import { AggregateField, FieldPath, Timestamp } from "firebase-admin/firestore";
 import { HELD_STATUSES, shardsOf, type JobStatus } from "../../functions/src/core/jobs/model";
 import { POD_STATUSES } from "../../functions/src/core/runners/reviewTask";
 import {
@@ -61,6 +61,7 @@ import {
   runnersOfTeam,
   workspacesOfTeam,
 } from "../../functions/src/data/quotas";
+import { teamRunnersIn } from "../../functions/src/data/metrics";
 import { deliveries, webhooks } from "../../functions/src/data/webhooks";
 import { startOfflineFirestore, type OfflineFirestore } from "../src/index";
 
@@ -74,6 +75,7 @@ const FUNCTIONS_SRC = join(ROOT, "functions", "src");
  */
 const QUERYING_FILES = [
   "core/blobs/blobStore.ts",
+  "core/metrics/readMetrics.ts",
   "core/quotas/guardCount.ts",
   "core/teams/deleteTeam.ts",
   "core/teams/ensurePersonalTeam.ts",
@@ -92,6 +94,7 @@ const QUERYING_FILES = [
   "data/jobMessages.ts",
   "data/jobs.ts",
   "data/intelligence.ts",
+  "data/metrics.ts",
   "data/quotas.ts",
   "data/runners.ts",
   "data/teams.ts",
@@ -202,6 +205,18 @@ function projectQueries(): { name: string; run: () => Promise<unknown> }[] {
       name: "workspace deliverables by createdAt",
       run: get(deliverables(workspace).orderBy("createdAt", "desc").limit(1000)),
     },
+    // Metrics (core/metrics/readMetrics): the fleet's runners by state, aggregated.
+    {
+      name: "metrics fleet aggregate",
+      run: get(
+        teamRunnersIn("team-1", ["online", "busy"]).aggregate({
+          count: AggregateField.count(),
+          slots: AggregateField.sum("maxConcurrency"),
+          held: AggregateField.sum("heldJobs"),
+        }),
+      ),
+    },
+    { name: "metrics fleet count", run: get(teamRunnersIn("team-1", ["offline"]).count()) },
     // Quotas: each counted with limit(max).count() in core/quotas/guardCount.
     ...[
       pendingJobsOfTeam("team-1"),
