@@ -26,7 +26,8 @@ describe("jobs API: create, read, auth (seed 002)", () => {
     const stored = await storedJob(job.id);
     assert.equal(stored.kind, "generic");
     assert.equal(stored.queue, `generic/user:${user.uid}`);
-    assert.match(String(stored.pendingShard), new RegExp(`^generic/user:${user.uid}#\\d$`));
+    // Its queue's shard, then its tag set: a runner reads only the tag sets it may take.
+    assert.match(String(stored.pendingShard), new RegExp(`^generic/user:${user.uid}#\\d#\\["linux"\\]$`));
     assert.equal(stored.leaseMs, 4000, "JOB_LEASE_MS (shortened in tests)");
     assert.deepEqual(stored.payload, {
       type: "implement",
