@@ -56,10 +56,12 @@ export interface FleetRunner {
   tags: string[];
   maxConcurrency: number;
   status: "online" | "busy" | "offline";
-  /** Tasks it holds now, by the server's count. */
+  /** What its last heartbeat said it was running (seed 004 reads back what the runner sent). */
   currentJobs: number;
-  /** What its last heartbeat said it was running. */
+  /** The same, kept for older clients. */
   reportedJobs?: number;
+  /** Tasks it holds now, by the server's count (absent from older servers). */
+  heldJobs?: number;
   lastHeartbeatAt: string | null;
   offlineAt?: string | null;
   createdAt: string | null;

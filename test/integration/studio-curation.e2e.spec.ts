@@ -17,6 +17,7 @@ import {
   textOf,
   waitForText,
   warmFunctions,
+  STUDIO_URL,
   type StudioPage,
 } from "../e2e/browser";
 import { createUser } from "../harness/fixtures";
@@ -126,7 +127,7 @@ describe("Studio (browser): webhooks, insights and proposals", function () {
     const s = await openStudio(browser);
     open.push(s);
     await signIn(s, owner);
-    await s.page.goto(s.page.url().replace(/\/runners$/, `/jobs/${job.id}`));
+    await s.page.goto(`${STUDIO_URL}jobs/${job.id}`);
     const list = s.page.getByRole("list", { name: "Insights" });
     const flaky = list.getByRole("listitem", { name: "Insight: Flaky suite" });
     await flaky.waitFor();

@@ -535,7 +535,7 @@ describe("Studio (browser)", function () {
 
     // /dashboard without the slash, and an unknown page inside the app, still land somewhere useful.
     await page.goto(`${STUDIO_URL.replace(/\/$/, "")}`);
-    await page.getByRole("heading", { level: 1, name: "Runners" }).waitFor();
+    await page.getByRole("heading", { level: 1, name: "Overview" }).waitFor();
     await page.goto(`${STUDIO_URL}no/such/page`);
     await page.getByText("There is no page here.").waitFor();
   });

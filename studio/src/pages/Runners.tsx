@@ -72,9 +72,9 @@ function RegisteredRunners() {
               <div>
                 <dt>Current jobs</dt>
                 <dd class="current-jobs">
-                  {r.currentJobs} / {r.maxConcurrency}
-                  {r.reportedJobs !== undefined && r.reportedJobs !== r.currentJobs && (
-                    <span class="muted"> (reports {r.reportedJobs})</span>
+                  {r.heldJobs ?? r.currentJobs} / {r.maxConcurrency}
+                  {r.heldJobs !== undefined && r.heldJobs !== r.currentJobs && (
+                    <span class="muted"> (reports {r.currentJobs})</span>
                   )}
                 </dd>
               </div>
