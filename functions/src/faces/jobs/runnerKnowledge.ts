@@ -12,7 +12,10 @@ import { jobParams } from "./schemas";
 /** Intelligence files are up to 256 KiB; their JSON escapes may take more. */
 const MAX_PROPOSAL_BODY_BYTES = 2 * 1024 * 1024;
 
-const author = (runnerId: string, credentialId: string) => `${runnerId} (apiKey:${credentialId})`;
+/** The runner a record is written for, and how it is credited: `<runnerId> (apiKey:<credentialId>)`. */
+function writtenBy(principal: { teamId: string; credentialId: string }, runnerId: string) {
+  return { runner: { teamId: principal.teamId, runnerId }, author: `${runnerId} (apiKey:${principal.credentialId})` };
+}
 
 /** `POST /jobs/:jobId/runner/insights` `{ runnerId, leaseToken, phase, category, summary, detail, suggestion? }` → 201 `{ insight }`. */
 export const postRunnerInsight = endpoint({
@@ -22,19 +25,13 @@ export const postRunnerInsight = endpoint({
   auth: JOBS_RUNNER,
   params: jobParams,
   body: runnerInsightBody,
-  handler: async ({ principal, params, body, now }) => ({
-    status: 201,
-    body: {
-      insight: await createInsight(
-        { teamId: principal.teamId, runnerId: body.runnerId },
-        author(body.runnerId, principal.credentialId),
-        params.jobId,
-        body.leaseToken,
-        body,
-        now,
-      ),
-    },
-  }),
+  handler: async ({ principal, params, body, now }) => {
+    const { runner, author } = writtenBy(principal, body.runnerId);
+    return {
+      status: 201,
+      body: { insight: await createInsight(runner, author, params.jobId, body.leaseToken, body, now) },
+    };
+  },
 });
 
 /**
@@ -49,17 +46,11 @@ export const postRunnerProposal = endpoint({
   maxBodyBytes: MAX_PROPOSAL_BODY_BYTES,
   params: jobParams,
   body: runnerProposalBody,
-  handler: async ({ principal, params, body, now }) => ({
-    status: 201,
-    body: {
-      proposal: await createProposal(
-        { teamId: principal.teamId, runnerId: body.runnerId },
-        author(body.runnerId, principal.credentialId),
-        params.jobId,
-        body.leaseToken,
-        body,
-        now,
-      ),
-    },
-  }),
+  handler: async ({ principal, params, body, now }) => {
+    const { runner, author } = writtenBy(principal, body.runnerId);
+    return {
+      status: 201,
+      body: { proposal: await createProposal(runner, author, params.jobId, body.leaseToken, body, now) },
+    };
+  },
 });
