@@ -161,11 +161,17 @@ describe("reference runner: cancel, pause and messages", function () {
       "both to finish",
     );
 
-    const ledger = runner
-      .ledger()
-      .filter((e) => e.event === "finished")
-      .map((e) => `${e.jobId === talk ? "talk" : e.jobId === cancel ? "cancel" : "pause"}:${e.outcome}`);
-    assert.deepEqual(ledger.sort(), ["cancel:CANCELLED", "pause:PAUSED", "pause:SUCCEEDED", "talk:SUCCEEDED"]);
+    // The runner writes its ledger line after the server has taken the completion: wait for it.
+    const finished = () =>
+      (runner?.ledger() ?? [])
+        .filter((e) => e.event === "finished")
+        .map((e) => `${e.jobId === talk ? "talk" : e.jobId === cancel ? "cancel" : "pause"}:${e.outcome}`);
+    await eventually(
+      () => Promise.resolve(finished().length >= 4 ? true : undefined),
+      10_000,
+      "the runner to record all four ends",
+    );
+    assert.deepEqual(finished().sort(), ["cancel:CANCELLED", "pause:PAUSED", "pause:SUCCEEDED", "talk:SUCCEEDED"]);
     runner.child.kill("SIGTERM");
     assert.deepEqual(await exitOf(runner, 30_000), { code: 0, signal: null });
     assert.deepEqual(runner.stray, []);
