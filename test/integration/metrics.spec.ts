@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { metricsAnswerSchema, type MetricsAnswer } from "../../contract/src/metrics";
-import { bucketOf, gaugeStateOf, outcomeOf, quantileOf, queueLabel } from "../../functions/src/core/metrics/model";
+import { bucketOf, gaugeStateOfJob, outcomeOf, quantileOf, queueLabel } from "../../functions/src/core/metrics/model";
 import type { JobDoc } from "../../functions/src/core/jobs/model";
 import { createApiKey, sleep } from "../harness/fixtures";
 import { TEST_FUNCTION_ENV } from "../harness/hooks";
@@ -85,8 +85,14 @@ describe("metrics: GET /api/metrics", () => {
         token: runnerKey,
         body: { runnerId, leaseToken: job.leaseToken, ...body },
       });
+    // gpu jobs back off an hour after a lapsed lease, job 28 waits an hour before its first: both
+    // count as delayed, not pending. Job 29 waits 1.5 s: the reaper below moves it to pending.
+    const HOUR = 3_600_000;
     for (let i = 0; i < 30; i++) {
-      const body = jobBody(i % 2 === 0 ? { tags: ["gpu"] } : {});
+      const body = jobBody({
+        ...(i % 2 === 0 ? { tags: ["gpu"], backoffMs: HOUR } : {}),
+        ...(i === 28 ? { delayMs: HOUR } : i === 29 ? { delayMs: 1_500 } : {}),
+      });
       const created = await call("POST", "/jobs", { base, token: user.idToken, body });
       assert.equal(created.status, 201, JSON.stringify(created.body));
     }
@@ -131,6 +137,12 @@ describe("metrics: GET /api/metrics", () => {
     assert.equal(stored.length, 30);
     assert.equal(stored.filter((j) => j.attempts === 1).length, 1, "one lease lapsed and was reaped");
     assert.equal(stored.filter((j) => j.status === "LEASED").length, 6);
+    // One created with a delay, one backing off after its lapsed lease; the short delay is over.
+    assert.equal(stored.filter((j) => j.status === "PENDING" && (j.runAt ?? null) !== null).length, 2);
+    assert.equal(
+      metrics.queues.reduce((n, q) => n + q.jobs.delayed, 0),
+      2,
+    );
 
     const labels = [...new Set(stored.map(queueLabel))].sort();
     assert.deepEqual(labels, ["jobs", "jobs[gpu]"]);
@@ -142,10 +154,10 @@ describe("metrics: GET /api/metrics", () => {
       const mine = stored.filter((j) => queueLabel(j) === q.queue);
       const count = (pred: (j: JobDoc) => boolean) => mine.filter(pred).length;
       const expected = {
-        pending: count((j) => gaugeStateOf(j.status) === "pending"),
-        delayed: 0,
-        leased: count((j) => gaugeStateOf(j.status) === "leased"),
-        paused: count((j) => gaugeStateOf(j.status) === "paused"),
+        pending: count((j) => gaugeStateOfJob(j) === "pending"),
+        delayed: count((j) => gaugeStateOfJob(j) === "delayed"),
+        leased: count((j) => gaugeStateOfJob(j) === "leased"),
+        paused: count((j) => gaugeStateOfJob(j) === "paused"),
       };
       assert.deepEqual(q.jobs, expected, q.queue);
       const finished = {

@@ -9,8 +9,9 @@ import { controlJob } from "../../functions/src/core/jobsApi/controlJob";
 import { finishJob } from "../../functions/src/core/jobsApi/finishJob";
 import { leaseJobs } from "../../functions/src/core/jobsApi/leaseJobs";
 import { reapExpiredLeases } from "../../functions/src/core/jobs/reapExpiredLeases";
+import { promoteDueJobs } from "../../functions/src/core/jobs/promoteDueJobs";
 import { readMetrics } from "../../functions/src/core/metrics/readMetrics";
-import { bucketOf, gaugeStateOf, outcomeOf, quantileOf, queueLabel } from "../../functions/src/core/metrics/model";
+import { bucketOf, gaugeStateOfJob, outcomeOf, quantileOf, queueLabel } from "../../functions/src/core/metrics/model";
 import { prometheusText } from "../../functions/src/core/metrics/prometheusText";
 import { metricsAnswerSchema } from "../../contract/src/metrics";
 import { jobs } from "../../functions/src/data/jobs";
@@ -53,6 +54,11 @@ describe("metrics (core, offline Firestore)", function () {
 
     const got = await readMetrics(teamId, new Date());
     metricsAnswerSchema.parse(got);
+    // The reaped jobs back off (the default 10 s and more): delayed, not pending.
+    assert.equal(
+      got.queues.reduce((n, q) => n + q.jobs.delayed, 0),
+      1 + rest.length,
+    );
     const stored = (await jobs().where("teamId", "==", teamId).get()).docs.map((d) => d.data());
     const labels = [...new Set(stored.map(queueLabel))].sort();
     assert.deepEqual(
@@ -63,10 +69,10 @@ describe("metrics (core, offline Firestore)", function () {
       const mine = stored.filter((j) => queueLabel(j) === q.queue);
       const count = (pred: (j: (typeof mine)[number]) => boolean) => mine.filter(pred).length;
       assert.deepEqual(q.jobs, {
-        pending: count((j) => gaugeStateOf(j.status) === "pending"),
-        delayed: 0,
-        leased: count((j) => gaugeStateOf(j.status) === "leased"),
-        paused: count((j) => gaugeStateOf(j.status) === "paused"),
+        pending: count((j) => gaugeStateOfJob(j) === "pending"),
+        delayed: count((j) => gaugeStateOfJob(j) === "delayed"),
+        leased: count((j) => gaugeStateOfJob(j) === "leased"),
+        paused: count((j) => gaugeStateOfJob(j) === "paused"),
       });
       assert.deepEqual(q.finished, {
         succeeded: count((j) => outcomeOf(j.status) === "succeeded"),
@@ -107,6 +113,24 @@ describe("metrics (core, offline Firestore)", function () {
         assert.ok(lines.has(`runnerplane_jobs_finished_total{queue="${q.queue}",outcome="${outcome}"} ${n}`));
       assert.ok(lines.has(`runnerplane_lease_expirations_total{queue="${q.queue}"} ${q.leaseExpirations}`));
     }
+  });
+
+  it("move a delayed job to pending once when it falls due, however many promote it at once", async () => {
+    const teamId = "team-metrics-delay";
+    const owner = { teamId, uid: "u3" };
+    const input = { type: "t", workflowPath: "w.yml", params: {}, delayMs: 5_000 };
+    await Promise.all(Array.from({ length: 3 }, () => createJob(owner, input, null, LEASE_MS, new Date())));
+    const gauges = async () => (await readMetrics(teamId, new Date())).queues.map((q) => q.jobs);
+    assert.deepEqual(await gauges(), [{ pending: 0, delayed: 3, leased: 0, paused: 0 }]);
+    // Not due yet: nothing moves.
+    assert.equal(await promoteDueJobs(new Date()), 0);
+    const due = new Date(Date.now() + 6_000);
+    const moved = await Promise.all(Array.from({ length: 4 }, () => promoteDueJobs(due)));
+    assert.equal(
+      moved.reduce((x, y) => x + y, 0),
+      3,
+    );
+    assert.deepEqual(await gauges(), [{ pending: 3, delayed: 0, leased: 0, paused: 0 }]);
   });
 
   it("stay exact under many concurrent claimers and finishers", async () => {

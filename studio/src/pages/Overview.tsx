@@ -73,6 +73,7 @@ function Queues({ m }: { m: MetricsAnswer }) {
           <tr>
             <th scope="col">Queue</th>
             <th scope="col">Pending</th>
+            <th scope="col">Delayed</th>
             <th scope="col">Leased</th>
             <th scope="col">Paused</th>
             <th scope="col">Wait p50</th>
@@ -90,6 +91,7 @@ function Queues({ m }: { m: MetricsAnswer }) {
                 <code>{q.queue}</code>
               </th>
               <td data-metric="pending">{q.jobs.pending}</td>
+              <td data-metric="delayed">{q.jobs.delayed}</td>
               <td data-metric="leased">{q.jobs.leased}</td>
               <td>{q.jobs.paused}</td>
               <td>{seconds(q.waitSeconds.p50)}</td>

@@ -218,7 +218,7 @@ async function tryClaim(candidate: QueryDocumentSnapshot<JobDoc>, request: Claim
   };
   try {
     const batch = db().batch().update(candidate.ref, update, { lastUpdateTime: candidate.updateTime });
-    countJobMove(batch, job, job.status, "LEASED", request.now);
+    countJobMove(batch, job, job, { status: "LEASED" }, request.now);
     await batch.commit();
   } catch (error) {
     if (isLostRace(error)) return null;

@@ -1,5 +1,6 @@
 import type { Transaction } from "firebase-admin/firestore";
 import { countJobMove } from "../metrics/countJobMove";
+import type { GaugedJob } from "../metrics/model";
 import type { JobDoc, JobStatus } from "./model";
 
 /** What the ending write sets besides the status, for hooks that care (a campaign child's skip). */
@@ -37,7 +38,7 @@ export async function prepareJobEnd(
   for (const hook of hooks.get(job.kind) ?? []) writes.push(await hook(tx, jobId, job));
   return (status, ending) => {
     for (const write of writes) write(status, ending);
-    countJobMove(tx, job, job.status, status as JobStatus, new Date());
+    countJobMove(tx, job, job, { status: status as JobStatus }, new Date());
   };
 }
 
@@ -54,11 +55,16 @@ export function onLeaseRelease(kind: JobDoc["kind"], hook: LeaseReleaseHook): vo
   releaseHooks.set(kind, hook);
 }
 
-export async function prepareLeaseRelease(tx: Transaction, jobId: string, job: JobDoc): Promise<() => void> {
+export async function prepareLeaseRelease(
+  tx: Transaction,
+  jobId: string,
+  job: JobDoc,
+): Promise<(queued: GaugedJob) => void> {
   const hook = releaseHooks.get(job.kind);
   const writes = hook === undefined ? () => undefined : await hook(tx, jobId, job);
-  return () => {
+  // `queued`: the fields the job went back with (a retry backing off waits in the later shard).
+  return (queued) => {
     writes();
-    countJobMove(tx, job, job.status, "PENDING", new Date());
+    countJobMove(tx, job, job, queued, new Date());
   };
 }

@@ -128,6 +128,11 @@ export function laterShardOf(queue: string): string {
   return `${queue}#later`;
 }
 
+/** A PENDING job whose `pendingShard` is this waits for its `runAt` (delayed, or backing off). */
+export function isLaterShard(shard: string | null | undefined): boolean {
+  return typeof shard === "string" && shard.endsWith("#later");
+}
+
 /** Every `pendingShard` value of a queue's tag sets (the untagged set is ""). */
 export function shardsOf(queue: string, tagSets: readonly string[] = [""]): string[] {
   return tagSets.flatMap((set) => Array.from({ length: PENDING_SHARDS }, (_, i) => shardKey(queue, i, set)));

@@ -1,5 +1,7 @@
 import { Timestamp, type QueryDocumentSnapshot } from "firebase-admin/firestore";
 import { dueJobs, dueLaterJobs } from "../../data/jobs";
+import { db } from "../../data/firestore";
+import { countJobMove } from "../metrics/countJobMove";
 import { isLostRace } from "./claimJobs";
 import { laterShardOf, pendingShardFor, type JobDoc } from "./model";
 
@@ -17,8 +19,8 @@ const lastChecked = new Map<string, number>();
 /**
  * Moves `queue`'s due delayed jobs into its pending index, where claims see them in priority
  * order; at most once per LATER_CHECK_MS per process. Each move is a conditional write on the
- * version read, so concurrent promoters move a job once, and a job changed meanwhile (cancelled)
- * is left alone.
+ * version read (with the metrics' delayed-to-pending move in the same commit), so concurrent
+ * promoters move a job once, and a job changed meanwhile (cancelled) is left alone.
  */
 export async function promoteDueJobsOf(queue: string, now: Date): Promise<number> {
   const at = performance.now();
@@ -40,15 +42,17 @@ async function promote(docs: QueryDocumentSnapshot<JobDoc>[], now: Date): Promis
     docs.map(async (doc) => {
       const job = doc.data();
       if (job.status !== "PENDING" || job.pendingShard !== laterShardOf(job.queue)) return false;
+      const pendingShard = pendingShardFor(job.queue, doc.id, job.tags);
       try {
-        await doc.ref.update(
-          {
-            pendingShard: pendingShardFor(job.queue, doc.id, job.tags),
-            runAt: null,
-            updatedAt: Timestamp.fromDate(now),
-          },
+        const batch = db().batch();
+        batch.update(
+          doc.ref,
+          { pendingShard, runAt: null, updatedAt: Timestamp.fromDate(now) },
           { lastUpdateTime: doc.updateTime },
         );
+        // Delayed to pending in the team's gauges, in the same commit.
+        countJobMove(batch, job, job, { status: "PENDING", pendingShard }, now);
+        await batch.commit();
         return true;
       } catch (error) {
         if (isLostRace(error)) return false;

@@ -30,7 +30,7 @@ export async function reapExpiredLeases(now: Date, batch = REAP_BATCH): Promise<
       if (job === undefined || job.lease === null || job.lease.expiresAt.toMillis() > now.getTime()) return "skipped";
       const released = await releaseLease(tx, snap.ref, job, at, (attempts) => `Lease expired ${attempts} times.`);
       // After the release: its hooks read (a fleet task's runner), and a transaction reads first.
-      countJobMove(tx, job, job.status, job.status, now, { leaseExpired: true });
+      countJobMove(tx, job, job, job, now, { leaseExpired: true });
       return released;
     });
     result[outcome] += 1;

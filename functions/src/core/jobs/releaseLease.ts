@@ -46,7 +46,8 @@ export async function releaseLease(
     return "failed";
   }
   const releaseWrites = await prepareLeaseRelease(tx, ref.id, job);
-  tx.update(ref, { ...pendingFields(job, ref.id, at, retryAt(job, attempts, at)), attempts });
-  releaseWrites();
+  const queued = { ...pendingFields(job, ref.id, at, retryAt(job, attempts, at)), attempts };
+  tx.update(ref, queued);
+  releaseWrites(queued);
   return "requeued";
 }

@@ -66,5 +66,11 @@ async function apply(
     error: typeof plan.fields.error === "string" ? plan.fields.error : null,
   });
   if (!plan.ends && typeof plan.fields.status === "string")
-    countJobMove(tx, job, job.status, plan.fields.status as JobStatus, new Date());
+    countJobMove(
+      tx,
+      job,
+      job,
+      { status: plan.fields.status as JobStatus, pendingShard: plan.fields.pendingShard as string | null | undefined },
+      new Date(),
+    );
 }

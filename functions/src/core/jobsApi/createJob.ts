@@ -114,7 +114,7 @@ export async function createJob(
         },
       );
       tx.create(ref, parent);
-      countJobMove(tx, parent, null, parent.status, now);
+      countJobMove(tx, parent, null, parent, now);
       for (const child of children) {
         const cid = childJobId(id, child.name);
         const doc = genericJobDoc(
@@ -139,7 +139,7 @@ export async function createJob(
         const waits = child.start === "manual" || (child.dependsOn ?? []).length > 0;
         const queuedDoc = waits ? { ...doc, status: "PAUSED" as const, pendingShard: null } : doc;
         tx.create(jobRef(cid), queuedDoc);
-        countJobMove(tx, queuedDoc, null, queuedDoc.status, now);
+        countJobMove(tx, queuedDoc, null, queuedDoc, now);
       }
       return { id, created: true };
     },

@@ -169,7 +169,13 @@ export async function prepareDependents(
       tx.update(s.ref, fields);
       // Released from waiting: the metrics move it from paused to pending in the same commit.
       if (typeof fields.status === "string" && fields.status !== s.job.status)
-        countJobMove(tx, s.job, s.job.status, fields.status as JobStatus, at.toDate());
+        countJobMove(
+          tx,
+          s.job,
+          s.job,
+          { status: fields.status as JobStatus, pendingShard: fields.pendingShard as string | null | undefined },
+          at.toDate(),
+        );
     }
   };
 }

@@ -80,7 +80,13 @@ export async function rerunJobPhase(teamId: string, jobId: string, phase: string
     const requeue = await prepareRequeue(tx, job, at);
     const fields: Record<string, unknown> = { ...rerunFields(jobId, job, at), startPhase: phase, ...requeue.fields };
     tx.update(ref, fields);
-    countJobMove(tx, job, job.status, fields.status as JobStatus, now);
+    countJobMove(
+      tx,
+      job,
+      job,
+      { status: fields.status as JobStatus, pendingShard: fields.pendingShard as string | null | undefined },
+      now,
+    );
     requeue.write();
   });
   const job = (await ref.get()).data();

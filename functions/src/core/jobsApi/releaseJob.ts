@@ -22,7 +22,7 @@ export async function releaseJob(runner: JobsRunner, jobId: string, token: strin
   const at = Timestamp.fromDate(now);
   return db().runTransaction(async (tx) => {
     const job = await holdInTransaction(tx, runner, jobId, token, now);
-    if (as !== "CANCELLED") countJobMove(tx, job, job.status, as, now);
+    if (as !== "CANCELLED") countJobMove(tx, job, job, { status: as }, now);
     switch (as) {
       case "PENDING":
         tx.update(ref, { ...pendingFields(job, jobId, at), logIntake: null });

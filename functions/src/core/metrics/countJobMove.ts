@@ -1,10 +1,11 @@
 import { FieldValue, Timestamp, type DocumentReference, type SetOptions } from "firebase-admin/firestore";
 import { metricShard, metricWindow } from "../../data/metrics";
-import type { JobDoc, JobStatus } from "../jobs/model";
+import type { JobDoc } from "../jobs/model";
 import {
   bucketOf,
-  gaugeStateOf,
+  gaugeStateOfJob,
   METRIC_SHARDS,
+  type GaugedJob,
   minuteOf,
   outcomeOf,
   queueKey,
@@ -22,7 +23,9 @@ type Job = Pick<JobDoc, "kind" | "tags" | "teamId" | "status" | "enqueuedAt" | "
 
 /**
  * Counts a job moving from `from` to `to` (null: created, or deleted) in its team's metrics,
- * inside the write that moves it. `job` is the job as read before the move. Adds to one random
+ * inside the write that moves it: each is the job's status with, for a PENDING job, its
+ * `pendingShard` (the later shard counts as delayed), usually the job as read and the fields
+ * written. `job` is the job as read before the move. Adds to one random
  * counter shard (gauges, outcome counters) and to the current minute of one histogram window
  * (a first lease's wait, an end's run time, the minute's moves). Jobs without a team (Coderunner
  * tenants' executions) are not counted: metrics are a team's.
@@ -30,15 +33,15 @@ type Job = Pick<JobDoc, "kind" | "tags" | "teamId" | "status" | "enqueuedAt" | "
 export function countJobMove(
   w: MetricWrites,
   job: Job,
-  from: JobStatus | null,
-  to: JobStatus | null,
+  from: GaugedJob | null,
+  to: GaugedJob | null,
   now: Date,
   opts: { leaseExpired?: boolean } = {},
 ): void {
   if (job.teamId === null) return;
-  const fromState = from === null ? null : gaugeStateOf(from);
-  const toState = to === null ? null : gaugeStateOf(to);
-  const outcome = to === null || from === to ? null : outcomeOf(to);
+  const fromState = from === null ? null : gaugeStateOfJob(from);
+  const toState = to === null ? null : gaugeStateOfJob(to);
+  const outcome = to === null || from?.status === to.status ? null : outcomeOf(to.status);
   const key = queueKey(queueLabel(job));
   const shard = Math.floor(Math.random() * METRIC_SHARDS);
 

@@ -1,5 +1,15 @@
 import assert from "node:assert/strict";
-import { bucketBound, bucketOf, BUCKETS, labelOfKey, parseQueueLabel, quantileOf, queueKey, queueLabel } from "./model";
+import {
+  bucketBound,
+  bucketOf,
+  BUCKETS,
+  gaugeStateOfJob,
+  labelOfKey,
+  parseQueueLabel,
+  quantileOf,
+  queueKey,
+  queueLabel,
+} from "./model";
 
 describe("metrics model", () => {
   it("puts a duration in the first bucket whose bound holds it", () => {
@@ -34,5 +44,15 @@ describe("metrics model", () => {
     const odd = 'jobs[a.b,"c`d]';
     assert.match(queueKey(odd), /^q[0-9a-f]+$/);
     assert.equal(labelOfKey(queueKey(odd)), odd);
+  });
+
+  it("counts a pending job waiting in its queue's later shard as delayed, and ended jobs in no gauge", () => {
+    assert.equal(gaugeStateOfJob({ status: "PENDING", pendingShard: "t#jobs#later" }), "delayed");
+    assert.equal(gaugeStateOfJob({ status: "PENDING", pendingShard: "t#jobs#3" }), "pending");
+    assert.equal(gaugeStateOfJob({ status: "PENDING", pendingShard: 't#jobs#3#["gpu"]' }), "pending");
+    assert.equal(gaugeStateOfJob({ status: "PENDING" }), "pending");
+    assert.equal(gaugeStateOfJob({ status: "RUNNING", pendingShard: null }), "leased");
+    assert.equal(gaugeStateOfJob({ status: "PAUSED" }), "paused");
+    assert.equal(gaugeStateOfJob({ status: "SUCCEEDED", pendingShard: null }), null);
   });
 });

@@ -1,4 +1,4 @@
-import type { JobDoc, JobKind, JobStatus } from "../jobs/model";
+import { isLaterShard, type JobDoc, type JobKind, type JobStatus } from "../jobs/model";
 
 /** Counter shards per team: each sustains about one write a second, a scrape reads them all. */
 export const METRIC_SHARDS = 4;
@@ -10,8 +10,19 @@ export const HISTORY_MINUTES = 60;
 export const WINDOW_KEEP_MS = 3 * 60 * 60 * 1000;
 
 /** Gauge states a job counts in; ended jobs count in none. */
-export type GaugeState = "pending" | "leased" | "paused";
-export const GAUGE_STATES: readonly GaugeState[] = ["pending", "leased", "paused"];
+export type GaugeState = "pending" | "delayed" | "leased" | "paused";
+export const GAUGE_STATES: readonly GaugeState[] = ["pending", "delayed", "leased", "paused"];
+
+/** A job as the gauges see it: its status, and for a PENDING job whether it waits for its `runAt`. */
+export interface GaugedJob {
+  status: JobStatus;
+  pendingShard?: string | null;
+}
+
+/** The gauge a stored job counts in: a PENDING job in its queue's later shard is delayed. */
+export function gaugeStateOfJob(job: GaugedJob): GaugeState | null {
+  return job.status === "PENDING" && isLaterShard(job.pendingShard) ? "delayed" : gaugeStateOf(job.status);
+}
 export type Outcome = "succeeded" | "failed" | "cancelled";
 export const OUTCOMES: readonly Outcome[] = ["succeeded", "failed", "cancelled"];
 

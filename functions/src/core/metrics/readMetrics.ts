@@ -70,7 +70,7 @@ export async function readMetrics(teamId: string, now: Date, history = false): P
         ...parseQueueLabel(label),
         jobs: {
           pending: whole(gauge.pending),
-          delayed: 0,
+          delayed: whole(gauge.delayed),
           leased: whole(gauge.leased),
           paused: whole(gauge.paused),
         },

@@ -56,7 +56,7 @@ export async function queueReviewTask(
   await runGuardedTransaction(QUOTAS.pendingJobs, `team:${teamId}`, async (tx) => {
     await assertUnderQuota(tx, teamPendingJobs(teamId), now);
     tx.create(ref, job);
-    countJobMove(tx, job, null, job.status, now);
+    countJobMove(tx, job, null, job, now);
   });
   return { id: ref.id, job };
 }

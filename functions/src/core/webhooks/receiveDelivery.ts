@@ -167,7 +167,7 @@ export async function queueDelivery(
     d.at.toDate(),
   );
   tx.create(jobs().doc(jobId), { ...job, ...genericFields() });
-  countJobMove(tx, job, null, job.status, d.at.toDate());
+  countJobMove(tx, job, null, job, d.at.toDate());
   return record;
 }
 

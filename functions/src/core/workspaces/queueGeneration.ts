@@ -31,7 +31,7 @@ export async function queueGeneration(teamId: string, workspaceId: string, targe
       now,
     );
     tx.create(jobRef, job);
-    countJobMove(tx, job, null, job.status, now);
+    countJobMove(tx, job, null, job, now);
     tx.update(ref, {
       activeJobId: jobRef.id,
       lastJobId: jobRef.id,
