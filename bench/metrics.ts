@@ -45,7 +45,7 @@ async function main(): Promise<void> {
         new Date(),
       );
       batch.create(ref, doc);
-      countJobMove(batch, doc, null, doc.status, new Date());
+      countJobMove(batch, doc, null, doc, new Date());
     }
     await batch.commit();
   }

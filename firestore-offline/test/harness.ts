@@ -15,8 +15,13 @@ import { startOfflineFirestore, type OfflineFirestore } from "../src/index";
 
 export const UPSTREAM = process.env.FIRESTORE_CONFORMANCE_TARGET === "upstream";
 
-/** Per-test budget; generous enough for the SDK's transaction backoff (1 s, then 1.5 s, ...). */
-export const TEST_TIMEOUT_MS = UPSTREAM ? 8_000 : 10_000;
+/**
+ * Per-test budget; generous enough for the SDK's transaction backoff (1 s, then 1.5 s, ...) and for
+ * its streamed reads: a query or a get refused at once (INVALID_ARGUMENT, FAILED_PRECONDITION) is
+ * sent three times by google-gax's stream retries (about 2 s, then 4.5 s apart) before the SDK
+ * reports it, about 7 s each, more on a machine busy with other test files in parallel.
+ */
+export const TEST_TIMEOUT_MS = UPSTREAM ? 8_000 : 30_000;
 
 /** gRPC status codes, as the SDK reports them in `err.code`. */
 export const Code = {
