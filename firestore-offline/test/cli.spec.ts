@@ -7,7 +7,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { promises as fs } from "node:fs";
 import { spawn, type ChildProcess } from "node:child_process";
-import { TEST_TIMEOUT_MS, waitFor } from "./harness";
+import { PROCESS_START_MS, TEST_TIMEOUT_MS, waitFor } from "./harness";
 
 const MAIN = path.join(__dirname, "..", "src", "main.ts");
 
@@ -45,7 +45,7 @@ describe("firestore-offline: CLI", function () {
     const cli = runCli(["--port", "0", "--data", dataDir]);
     children.push(cli.child);
     const ready = /offline firestore listening on 127\.0\.0\.1:(\d+)\n/;
-    await waitFor(() => ready.test(cli.stdout()) || cli.child.exitCode !== null, "the ready line", 8_000);
+    await waitFor(() => ready.test(cli.stdout()) || cli.child.exitCode !== null, "the ready line", PROCESS_START_MS);
     const port = Number(ready.exec(cli.stdout())?.[1]);
     assert.ok(port > 0, `no ready line; stderr: ${cli.stderr()}`);
 

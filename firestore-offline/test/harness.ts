@@ -23,6 +23,9 @@ export const UPSTREAM = process.env.FIRESTORE_CONFORMANCE_TARGET === "upstream";
  */
 export const TEST_TIMEOUT_MS = UPSTREAM ? 8_000 : 30_000;
 
+/** How long a server started as a child process (through tsx) may take to print its ready line on a busy machine. */
+export const PROCESS_START_MS = 20_000;
+
 /** gRPC status codes, as the SDK reports them in `err.code`. */
 export const Code = {
   INVALID_ARGUMENT: 3,

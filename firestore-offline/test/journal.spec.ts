@@ -9,7 +9,7 @@ import { promises as fs } from "node:fs";
 import { spawn } from "node:child_process";
 import { Firestore } from "@google-cloud/firestore";
 import { startOfflineFirestore, type OfflineFirestore } from "../src";
-import { TEST_TIMEOUT_MS, waitFor } from "./harness";
+import { PROCESS_START_MS, TEST_TIMEOUT_MS, waitFor } from "./harness";
 
 const MAIN = path.join(__dirname, "..", "src", "main.ts");
 const PROJECT = "demo-journal";
@@ -57,7 +57,7 @@ describe("firestore-offline: journal", function () {
     const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()));
     try {
       const ready = /listening on 127\.0\.0\.1:(\d+)/;
-      await waitFor(() => ready.test(out) || child.exitCode !== null, "the ready line", 8_000);
+      await waitFor(() => ready.test(out) || child.exitCode !== null, "the ready line", PROCESS_START_MS);
       const db = client(Number(ready.exec(out)?.[1]));
       const acknowledged: string[] = [];
       let stop = false;

@@ -17,6 +17,7 @@ import {
   testDir,
   type RunnerProcess,
 } from "./runner-fixtures";
+import { warmUp } from "./jobs-fixtures";
 
 /**
  * Runs until told: records its start (job id + pid), answers every control-channel line on
@@ -54,8 +55,30 @@ function phased(): string[] {
   return [process.execPath, "-e", script];
 }
 
+/** Records its start, works 300 ms, records its end: a campaign child on the reference runner. */
+function step(trace: string): string[] {
+  const script = [
+    "const fs=require('fs');const id=process.env.RUNNER_JOB_ID;",
+    `fs.appendFileSync(${JSON.stringify(trace)},id+' start '+process.pid+'\\n');`,
+    `setTimeout(()=>{fs.appendFileSync(${JSON.stringify(trace)},id+' end '+process.pid+'\\n');},300);`,
+  ].join("");
+  return [process.execPath, "-e", script];
+}
+
 describe("reference runner: cancel, pause and messages", function () {
   this.timeout(240_000);
+  // Leases last 4 s here: a worker booting cold mid-job (seconds on a busy 2-core machine) would
+  // outlast one. Up to three jobs run at once, so up to three of each call are in flight.
+  before(async function () {
+    this.timeout(300_000);
+    await warmUp([
+      ["/jobs", 1],
+      ["/jobs/runner/lease", 1],
+      ["/jobs/x/runner/heartbeat", 3],
+      ["/jobs/x/runner/logs", 3],
+      ["/jobs/x/runner/complete", 3],
+    ]);
+  });
   let runner: RunnerProcess | undefined;
   let dir = "";
   afterEach(function () {
@@ -249,5 +272,64 @@ describe("reference runner: cancel, pause and messages", function () {
     await eventually(async () => ((await snapshot()).status === "SUCCEEDED" ? true : undefined), 30_000, "the end");
     runner.child.kill("SIGTERM");
     assert.deepEqual(await exitOf(runner, 30_000), { code: 0, signal: null });
+  });
+
+  it("runs a 5-child campaign with diamond dependencies in dependency order, and refuses a cycle", async () => {
+    const user = await createUser();
+    const [runnerKey, writeKey] = await Promise.all([
+      createApiKey(user, ["runners:write"]),
+      createApiKey(user, ["jobs:read", "jobs:write"]),
+    ]);
+    dir = testDir();
+    const trace = join(dir, "trace.log");
+    // a → (b, c) → d → e; the parent carries a tag the runner lacks, so only the children run.
+    const children = [
+      { name: "a", tags: ["dag"] },
+      { name: "b", tags: ["dag"], dependsOn: ["a"] },
+      { name: "c", tags: ["dag"], dependsOn: ["a"] },
+      { name: "d", tags: ["dag"], dependsOn: ["b", "c"] },
+      { name: "e", tags: ["dag"], dependsOn: ["d"] },
+    ];
+    const body = { type: "step", workflowPath: "w.md", params: {}, tags: ["parent"] };
+    // a waiting for e closes the loop a → b → d → e → a.
+    const cyclic = children.map((c) => (c.name === "a" ? { ...c, dependsOn: ["e"] } : c));
+    const cycle = await call<{ error: string }>("POST", "/jobs", {
+      token: writeKey.key,
+      body: { ...body, children: cyclic },
+    });
+    assert.equal(cycle.status, 400, JSON.stringify(cycle.body));
+    assert.equal(cycle.body.error, "DEPENDENCY_CYCLE");
+    const created = await call<{ id: string }>("POST", "/jobs", { token: writeKey.key, body: { ...body, children } });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const parent = created.body.id;
+
+    runner = startRunner({
+      id: "campaign-1",
+      dir,
+      token: runnerKey.key,
+      config: { tags: ["dag"], jobs: { step: { command: step(trace) } } },
+      args: ["--concurrency", "3", "--heartbeat-ms", "1000", "--poll-ms", "300"],
+    });
+    const childStatuses = async () =>
+      (await adminDb().collection("jobs").where("parentId", "==", parent).get()).docs.map((d) =>
+        String(d.get("status")),
+      );
+    await eventually(
+      async () => ((await childStatuses()).filter((st) => st === "SUCCEEDED").length === 5 ? true : undefined),
+      90_000,
+      "all five children to succeed",
+    );
+    // Each child started only after everything it depends on had ended.
+    const events = readTrace(trace).map(([id, event]) => `${id.slice(parent.length + 1)} ${event}`);
+    const at = (line: string) => events.indexOf(line);
+    for (const child of children) {
+      assert.notEqual(at(`${child.name} start`), -1, `${child.name} ran: ${events.join(", ")}`);
+      for (const dep of child.dependsOn ?? [])
+        assert.ok(
+          at(`${dep} end`) < at(`${child.name} start`),
+          `${dep} ended before ${child.name} began: ${events.join(", ")}`,
+        );
+    }
+    assert.equal(events.filter((e) => e.endsWith(" start")).length, 5, "each child ran once");
   });
 });
