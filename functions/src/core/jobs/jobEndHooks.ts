@@ -19,7 +19,7 @@ export type JobEndHook = (
   tx: Transaction,
   jobId: string,
   job: JobDoc,
-) => Promise<(status: string, ending?: JobEnding) => void>;
+) => Promise<(status: string, ending: JobEnding) => void>;
 
 // Several concerns may hook one kind (a generic job frees a runner slot and unblocks dependents).
 const hooks = new Map<string, JobEndHook[]>();
@@ -32,8 +32,8 @@ export async function prepareJobEnd(
   tx: Transaction,
   jobId: string,
   job: JobDoc,
-): Promise<(status: string, ending?: JobEnding) => void> {
-  const writes: ((status: string, ending?: JobEnding) => void)[] = [];
+): Promise<(status: string, ending: JobEnding) => void> {
+  const writes: ((status: string, ending: JobEnding) => void)[] = [];
   // One after another: every hook's reads come before any hook's writes.
   for (const hook of hooks.get(job.kind) ?? []) writes.push(await hook(tx, jobId, job));
   return (status, ending) => {

@@ -41,8 +41,9 @@ export async function releaseLease(
   const attempts = job.attempts + 1;
   if (attempts >= job.maxAttempts) {
     const endWrites = await prepareJobEnd(tx, ref.id, job);
-    tx.update(ref, { ...finalFields("FAILED", at), attempts, error: failure(attempts) });
-    endWrites("FAILED");
+    const error = failure(attempts);
+    tx.update(ref, { ...finalFields("FAILED", at), attempts, error });
+    endWrites("FAILED", { error });
     return "failed";
   }
   const releaseWrites = await prepareLeaseRelease(tx, ref.id, job);

@@ -43,6 +43,7 @@ export function timedOutConflict(): Conflict {
  */
 export async function endTimedOut(tx: Transaction, ref: DocumentReference, job: JobDoc, at: Timestamp): Promise<void> {
   const endWrites = await prepareJobEnd(tx, ref.id, job);
-  tx.update(ref, { ...finalFields("FAILED", at), error: timedOutError(job) });
-  endWrites("FAILED");
+  const error = timedOutError(job);
+  tx.update(ref, { ...finalFields("FAILED", at), error });
+  endWrites("FAILED", { error });
 }

@@ -126,6 +126,10 @@ export async function createJob(
             params: child.params ?? {},
             tags: child.tags ?? input.tags,
             priority: child.priority ?? input.priority,
+            // How each run is retried and bounded is the campaign's, for every child.
+            maxAttempts: input.maxAttempts,
+            backoff,
+            timeoutMs: input.timeoutMs ?? null,
           },
           now,
           {

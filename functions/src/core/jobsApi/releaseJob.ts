@@ -49,7 +49,7 @@ export async function releaseJob(runner: JobsRunner, jobId: string, token: strin
           error: "Cancelled.",
           finishedBy: holderOf(runner.teamId, runner.runnerId),
         });
-        endWrites("CANCELLED");
+        endWrites("CANCELLED", { error: "Cancelled." });
         break;
       }
     }
