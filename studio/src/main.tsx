@@ -10,6 +10,7 @@ import { JobPage } from "./pages/Job";
 import { JobsPage } from "./pages/Jobs";
 import { OverviewPage } from "./pages/Overview";
 import { ProposalsPage } from "./pages/Proposals";
+import { IntakePage } from "./pages/Intake";
 import { RunnersPage } from "./pages/Runners";
 import { SignIn } from "./pages/SignIn";
 import { AcceptPage, TeamPage } from "./pages/Team";
@@ -25,6 +26,7 @@ const NAV = [
   { to: "/overview", label: "Overview" },
   { to: "/runners", label: "Runners" },
   { to: "/jobs", label: "Jobs" },
+  { to: "/new", label: "New run" },
   { to: "/workspaces", label: "Workspaces" },
   { to: "/proposals", label: "Proposals" },
   { to: "/code", label: "Code" },
@@ -72,6 +74,7 @@ function Page({ path }: { path: string }) {
   if ((params = match("/workspaces/:id", path)) !== null)
     return <WorkspacePage key={params.id} workspaceId={params.id ?? ""} />;
   if (match("/proposals", path) !== null) return <ProposalsPage />;
+  if (match("/new", path) !== null) return <IntakePage />;
   if (match("/code", path) !== null) return <CodePage />;
   if (match("/team", path) !== null) return <TeamPage />;
   if ((params = match("/accept/:teamId/:invitationId", path)) !== null)
