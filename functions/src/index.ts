@@ -9,9 +9,6 @@ import {
   WEBHOOK_ADMIN,
   WEBHOOK_INGRESS,
 } from "./config/runtimeOptions";
-import "./core/workspaces/endHook";
-import "./core/runners/endHook";
-import "./core/jobsApi/dependencies";
 import "./config/startupChecks";
 import { https } from "./http/route";
 import { getHealth } from "./faces/health/health";

@@ -1,6 +1,9 @@
 import type { Transaction } from "firebase-admin/firestore";
 import { countJobMove } from "../metrics/countJobMove";
 import type { GaugedJob } from "../metrics/model";
+import { unblockDependents } from "../jobsApi/dependencies";
+import { releaseRunnerSlot, releaseRunnerSlotOnEnd } from "../runners/endHook";
+import { freeWorkspace } from "../workspaces/endHook";
 import type { JobDoc, JobStatus } from "./model";
 
 /** What the ending write sets besides the status, for hooks that care (a campaign child's skip). */
@@ -21,11 +24,24 @@ export type JobEndHook = (
   job: JobDoc,
 ) => Promise<(status: string, ending: JobEnding) => void>;
 
-// Several concerns may hook one kind (a generic job frees a runner slot and unblocks dependents).
-const hooks = new Map<string, JobEndHook[]>();
-
-export function onJobEnd(kind: JobDoc["kind"], hook: JobEndHook): void {
-  hooks.set(kind, [...(hooks.get(kind) ?? []), hook]);
+/**
+ * Every concern that must commit with a job's end, per kind, listed here rather than registered
+ * by importing a module for its side effect: what runs when a job ends is read in one place, and
+ * a caller of the core (a unit test, a script) gets the same hooks as the deployed functions.
+ * Looked up at call time, so the modules may import this one back.
+ */
+function endHooksOf(kind: JobDoc["kind"]): JobEndHook[] {
+  switch (kind) {
+    case "workspace":
+      return [freeWorkspace];
+    case "review":
+      return [releaseRunnerSlotOnEnd];
+    case "generic":
+      return [unblockDependents];
+    case "execution":
+    case "webhook":
+      return [];
+  }
 }
 
 export async function prepareJobEnd(
@@ -35,7 +51,7 @@ export async function prepareJobEnd(
 ): Promise<(status: string, ending: JobEnding) => void> {
   const writes: ((status: string, ending: JobEnding) => void)[] = [];
   // One after another: every hook's reads come before any hook's writes.
-  for (const hook of hooks.get(job.kind) ?? []) writes.push(await hook(tx, jobId, job));
+  for (const hook of endHooksOf(job.kind)) writes.push(await hook(tx, jobId, job));
   return (status, ending) => {
     for (const write of writes) write(status, ending);
     countJobMove(tx, job, job, { status: status as JobStatus }, new Date());
@@ -44,15 +60,14 @@ export async function prepareJobEnd(
 
 /**
  * Work that must commit together with a lease ending while its job returns to the queue (the
- * lease reaper's requeue, a runner released as offline): what `onJobEnd` covers for endings,
+ * lease reaper's requeue, a runner released as offline): what end hooks cover for endings,
  * e.g. a runner's held-job count. Same read-then-write shape as end hooks.
  */
 export type LeaseReleaseHook = (tx: Transaction, jobId: string, job: JobDoc) => Promise<() => void>;
 
-const releaseHooks = new Map<string, LeaseReleaseHook>();
-
-export function onLeaseRelease(kind: JobDoc["kind"], hook: LeaseReleaseHook): void {
-  releaseHooks.set(kind, hook);
+/** Every concern that must commit with a lease released back to the queue, per kind (as above). */
+function releaseHookOf(kind: JobDoc["kind"]): LeaseReleaseHook | undefined {
+  return kind === "review" ? releaseRunnerSlot : undefined;
 }
 
 export async function prepareLeaseRelease(
@@ -60,7 +75,7 @@ export async function prepareLeaseRelease(
   jobId: string,
   job: JobDoc,
 ): Promise<(queued: GaugedJob) => void> {
-  const hook = releaseHooks.get(job.kind);
+  const hook = releaseHookOf(job.kind);
   const writes = hook === undefined ? () => undefined : await hook(tx, jobId, job);
   // `queued`: the fields the job went back with (a retry backing off waits in the later shard).
   return (queued) => {

@@ -1,7 +1,7 @@
 import { Timestamp, type Transaction } from "firebase-admin/firestore";
 import type { BlockedBy, GenericJob } from "../../data/genericJobs";
 import { InvalidArgument } from "../../http/errors";
-import { onJobEnd, type JobEnding } from "../jobs/jobEndHooks";
+import type { JobEndHook, JobEnding } from "../jobs/jobEndHooks";
 import { pendingFields, type JobStatus } from "../jobs/model";
 import { countJobMove } from "../metrics/countJobMove";
 import { childJobId } from "./model";
@@ -180,8 +180,8 @@ export async function prepareDependents(
   };
 }
 
-// A child's end, by any path (complete, fail, reaper, cancel, skip, abandon), moves its dependents on.
-onJobEnd("generic", (tx, _jobId, job) => prepareDependents(tx, job as GenericJob));
+/** A child's end, by any path (complete, fail, reaper, cancel, skip, abandon), moves its dependents on. */
+export const unblockDependents: JobEndHook = (tx, _jobId, job) => prepareDependents(tx, job as GenericJob);
 
 /**
  * A child that goes back to the queue (its rerun, a phase rerun): its dependents are no longer

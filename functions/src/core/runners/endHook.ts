@@ -1,6 +1,6 @@
 import { Timestamp, type Transaction } from "firebase-admin/firestore";
 import { runners } from "../../data/runners";
-import { onJobEnd, onLeaseRelease } from "../jobs/jobEndHooks";
+import type { JobEndHook, LeaseReleaseHook } from "../jobs/jobEndHooks";
 import { HELD_STATUSES, type JobDoc } from "../jobs/model";
 
 /**
@@ -19,9 +19,9 @@ async function releaseSlot(tx: Transaction, job: JobDoc): Promise<() => void> {
   };
 }
 
-onJobEnd("review", async (tx, _jobId, job) => {
+export const releaseRunnerSlotOnEnd: JobEndHook = async (tx, _jobId, job) => {
   const writes = await releaseSlot(tx, job);
   return () => writes();
-});
+};
 
-onLeaseRelease("review", (tx, _jobId, job) => releaseSlot(tx, job));
+export const releaseRunnerSlot: LeaseReleaseHook = (tx, _jobId, job) => releaseSlot(tx, job);

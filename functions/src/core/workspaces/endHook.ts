@@ -1,9 +1,9 @@
 import { Timestamp } from "firebase-admin/firestore";
 import { workspaces } from "../../data/workspaces";
-import { onJobEnd } from "../jobs/jobEndHooks";
+import type { JobEndHook } from "../jobs/jobEndHooks";
 
 /** When a workspace job ends by any path (complete, fail, reaper, cancel), the workspace is freed. */
-onJobEnd("workspace", async (tx, jobId, job) => {
+export const freeWorkspace: JobEndHook = async (tx, jobId, job) => {
   if (job.workspaceId === null) return () => undefined;
   const ref = workspaces().doc(job.workspaceId);
   const snap = await tx.get(ref);
@@ -16,4 +16,4 @@ onJobEnd("workspace", async (tx, jobId, job) => {
       updatedAt: Timestamp.now(),
     });
   };
-});
+};
