@@ -19,11 +19,26 @@ import {
   testDir,
   type RunnerProcess,
 } from "./runner-fixtures";
+import { warmUp } from "./jobs-fixtures";
 
 const GRACE_MS = 4_000;
 
 describe("reference runner: SIGTERM drains", function () {
   this.timeout(120_000);
+  // The short job must finish inside the 4 s grace: a worker booting cold for its artifact upload
+  // or its completion (seconds on a busy 2-core machine) would push it past.
+  before(async function () {
+    this.timeout(300_000);
+    await warmUp([
+      ["/jobs", 1],
+      ["/jobs/runner/lease", 1],
+      ["/jobs/x/runner/heartbeat", 2],
+      ["/jobs/x/runner/logs", 2],
+      ["/jobs/x/runner/artifacts", 1],
+      ["/jobs/x/runner/complete", 1],
+      ["/jobs/x/runner/release", 1],
+    ]);
+  });
   let runner: RunnerProcess | undefined;
   let dir = "";
   afterEach(() => {

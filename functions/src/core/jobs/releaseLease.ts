@@ -46,9 +46,29 @@ export async function releaseLease(
     endWrites("FAILED", { error });
     return "failed";
   }
+  await requeueHeld(tx, ref, job, at, { attempts, runAt: retryAt(job, attempts, at) });
+  return "requeued";
+}
+
+/**
+ * Puts a held job back in its queue inside `tx` (which has read `job`), with its kind's release
+ * hooks and the metrics' move in the same commit: the one way a lease ends without ending its
+ * job. A lapsed lease or a failure to retry counts an attempt and may back off (`attempts`,
+ * `runAt`); a holder letting go (it is shutting down) counts none. `extra`: the face's own fields.
+ */
+export async function requeueHeld(
+  tx: Transaction,
+  ref: DocumentReference,
+  job: JobDoc,
+  at: Timestamp,
+  opts: { attempts?: number; runAt?: Timestamp | null; extra?: Record<string, unknown> } = {},
+): Promise<void> {
   const releaseWrites = await prepareLeaseRelease(tx, ref.id, job);
-  const queued = { ...pendingFields(job, ref.id, at, retryAt(job, attempts, at)), attempts };
+  const queued = {
+    ...pendingFields(job, ref.id, at, opts.runAt ?? null),
+    ...(opts.attempts === undefined ? {} : { attempts: opts.attempts }),
+    ...opts.extra,
+  };
   tx.update(ref, queued);
   releaseWrites(queued);
-  return "requeued";
 }

@@ -2,7 +2,8 @@ import { Timestamp } from "firebase-admin/firestore";
 import { db } from "../../data/firestore";
 import { Conflict } from "../../http/errors";
 import { prepareJobEnd } from "../jobs/jobEndHooks";
-import { finalFields, pendingFields } from "../jobs/model";
+import { finalFields } from "../jobs/model";
+import { requeueHeld } from "../jobs/releaseLease";
 import { countJobMove } from "../metrics/countJobMove";
 import { holdInTransaction, type JobsRunner } from "./heldJob";
 import { holderOf } from "./model";
@@ -22,13 +23,13 @@ export async function releaseJob(runner: JobsRunner, jobId: string, token: strin
   const at = Timestamp.fromDate(now);
   return db().runTransaction(async (tx) => {
     const job = await holdInTransaction(tx, runner, jobId, token, now);
-    if (as !== "CANCELLED") countJobMove(tx, job, job, { status: as }, now);
     switch (as) {
       case "PENDING":
-        tx.update(ref, { ...pendingFields(job, jobId, at), logIntake: null });
+        await requeueHeld(tx, ref, job, at, { extra: { logIntake: null } });
         break;
       case "PAUSED":
         if (!job.control.pauseRequested) throw new Conflict("NOT_REQUESTED", "Nobody asked to pause this job.");
+        countJobMove(tx, job, job, { status: "PAUSED" }, now);
         tx.update(ref, {
           status: "PAUSED",
           pendingShard: null,
