@@ -102,7 +102,55 @@ interface Results {
       drained: boolean;
     }[];
   };
-  targets: { name: string; value: number; target: string; met: boolean }[];
+  targets: Target[];
+  scheduler?: Scheduler;
+  schedulerTargets?: Target[];
+}
+
+interface Target {
+  name: string;
+  value: number;
+  target: string;
+  met: boolean;
+}
+
+interface Scheduler {
+  cost?: {
+    jobsApi: Lifecycle;
+    emptyCalls: { face: string; calls: number; poll: Ops; wait: Ops; waitMs: number }[];
+  };
+  idle?: {
+    waitMs: number;
+    calls: number;
+    elapsedS: number;
+    counted: { documentReads: number; documentWrites: number };
+    opsPerCall: number;
+    opsPerRunnerHour: number;
+    keyWritesPerHour: number;
+  };
+  timeToStart?: {
+    waiters: number;
+    waitMs: number;
+    samples: number;
+    startMs: Dist & { p90: number; max: number };
+    missing: number;
+    doubleLeases: number;
+    holderMismatches: number;
+  }[];
+  starvation?: { ineligibleAhead: number; calls: number; ms: number; leasedTheEligibleJob: boolean; wrongJobs: number };
+  priority?: {
+    oneRunner: { jobs: number; inExactOrder: number; share: number };
+    concurrent: {
+      claimers: number;
+      jobs: number;
+      rounds: number;
+      leases: number;
+      inversionsAcrossLevels: number;
+      doubleLeases: number;
+      holderMismatches: number;
+      roundMs: Dist;
+    };
+  };
 }
 
 const n = (v: number | null | undefined, digits = 1) =>
@@ -320,10 +368,102 @@ export function report(r: Results): string {
   return out.join("\n");
 }
 
+/** Issue 16's figures (items 5 and 8), when the run measured them. */
+function schedulerReport(r: Results): string[] {
+  const s = r.scheduler;
+  if (s === undefined) return [];
+  const out: string[] = ["", "### Scheduler (issue 16): targets", ""];
+  out.push(...header(["target", "measured", "wanted", "met"]));
+  for (const t of r.schedulerTargets ?? []) out.push(row([t.name, n(t.value, 3), t.target, t.met ? "yes" : "**no**"]));
+  if (s.cost !== undefined) {
+    out.push(
+      "",
+      "### Jobs API lifecycle (seed 002) and empty calls per face",
+      "",
+      ...header([
+        "lifecycle",
+        "jobs ahead",
+        "queue",
+        "lease",
+        "heartbeat",
+        "complete",
+        "total per job",
+        "aborted tx / job",
+        "per million jobs",
+      ]),
+      ...lifecycleRows("jobs API (`POST /jobs` → lease → heartbeat → complete)", s.cost.jobsApi),
+      "",
+      ...header([
+        "face",
+        "empty poll: reads / writes",
+        `empty wait (${s.cost.emptyCalls[0]?.waitMs ?? 0} ms): reads / writes`,
+      ]),
+    );
+    for (const e of s.cost.emptyCalls)
+      out.push(
+        row([
+          e.face,
+          `${n(e.poll.reads, 2)} / ${n(e.poll.writes, 2)}`,
+          `${n(e.wait.reads, 2)} / ${n(e.wait.writes, 2)}`,
+        ]),
+      );
+  }
+  if (s.timeToStart !== undefined) {
+    out.push(
+      "",
+      "### Time-to-start (job created → lease answer received; jobs API, one process serving)",
+      "",
+      ...header([
+        "waiting runners",
+        "jobs",
+        "p50 ms",
+        "p90 ms",
+        "p99 ms",
+        "max ms",
+        "missing",
+        "double leases",
+        "holder mismatches",
+      ]),
+    );
+    for (const l of s.timeToStart)
+      out.push(
+        row([
+          l.waiters,
+          l.samples,
+          n(l.startMs.p50),
+          n(l.startMs.p90),
+          n(l.startMs.p99),
+          n(l.startMs.max),
+          l.missing,
+          l.doubleLeases,
+          l.holderMismatches,
+        ]),
+      );
+  }
+  if (s.idle !== undefined)
+    out.push(
+      "",
+      `**Idle runner** (jobs API, \`waitMs\` ${n(s.idle.waitMs, 0)}, ${s.idle.calls} calls in ${n(s.idle.elapsedS)} s through Hosting): ${s.idle.counted.documentReads} reads, ${s.idle.counted.documentWrites} writes, ${n(s.idle.opsPerCall, 2)} billed ops per call → **${n(s.idle.opsPerRunnerHour, 0)} billed ops per runner-hour** (of which the key's \`lastUsedAt\` refresh: ${s.idle.keyWritesPerHour} writes/h).`,
+    );
+  if (s.starvation !== undefined)
+    out.push(
+      "",
+      `**Starvation**: an untagged job behind ${n(s.starvation.ineligibleAhead, 0)} tagged ones (higher priority, older) was ${s.starvation.leasedTheEligibleJob ? "leased" : "**not** leased"} after ${s.starvation.calls} call(s), ${n(s.starvation.ms)} ms; jobs handed to a runner without their tags: ${s.starvation.wrongJobs}.`,
+    );
+  if (s.priority !== undefined) {
+    const c = s.priority.concurrent;
+    out.push(
+      "",
+      `**Priority order**: 1 runner, ${s.priority.oneRunner.inExactOrder} of ${s.priority.oneRunner.jobs} leases in exact order (share ${n(s.priority.oneRunner.share, 3)}); ${c.claimers} concurrent claimers over ${c.jobs} jobs at 3 levels: ${c.leases} leased in ${c.rounds} rounds (round p50 ${n(c.roundMs.p50)} ms, p99 ${n(c.roundMs.p99)} ms), **${c.inversionsAcrossLevels} inversions across levels**, ${c.doubleLeases} double leases, ${c.holderMismatches} stored holders differing.`,
+    );
+  }
+  return out;
+}
+
 function main(): void {
   const { values } = parseArgs({ options: { write: { type: "boolean", default: false } } });
   const results = JSON.parse(readFileSync(join(BENCH, "results", "latest.json"), "utf8")) as Results;
-  const text = report(results);
+  const text = [report(results), ...schedulerReport(results)].join("\n");
   if (!values.write) {
     process.stdout.write(`${text}\n`);
     return;

@@ -15,13 +15,15 @@ import { ROOT, startStack, type Stack } from "../scripts/stack";
 import { clearAuth, createApiKey, createInstances, leaseOverHttp, signUp, type RunnerInstance } from "./lib/api";
 import { leaseChart, type ChartSeries } from "./lib/chart";
 import {
+  emptyCallCosts,
   fleetLifecycle,
+  jobsApiLifecycle,
+  type EmptyCallCost,
   PRICES_PER_100K,
   PRICE_SOURCE,
   usdPerMillion,
   workspaceLifecycle,
   type LifecycleCost,
-  type PollCost,
 } from "./lib/cost";
 import { CLAIM_LIMIT, claimTasks, fleetClaimer, registerRunners, seedReviewTasks } from "./lib/fleet";
 import { clearDatabase, connectFirestore } from "./lib/firestore";
@@ -30,6 +32,17 @@ import { naiveClaim } from "./lib/naiveClaim";
 import { installProbe, probed } from "./lib/probe";
 import { descendants, killLeftovers } from "./lib/processes";
 import { seedQueue } from "./lib/seed";
+import {
+  idleCost,
+  priorityOrder,
+  starvation,
+  timeToStart,
+  type IdleCost,
+  type PriorityOrder,
+  type Starvation,
+  type TimeToStart,
+} from "./lib/scheduler";
+import { startFunctionsInChild } from "./lib/serveChild";
 import { distribution, runSweep, type Distribution, type PhasePlan, type SweepResult } from "./lib/sweep";
 
 const RESULTS_DIR = join(ROOT, "bench", "results");
@@ -60,6 +73,19 @@ interface Plan {
   costJobs: number;
   /** Pending jobs ahead of each lease in the busy-queue lifecycle: at least one claim window. */
   busyDepth: number;
+  /** Empty polls and empty waits per face for the cost floor. */
+  emptyCalls: number;
+  /** Idle cost: one runner's consecutive waits of idleWaitMs. */
+  idleWaitMs: number;
+  idleCalls: number;
+  /** Time-to-start: jobs per waiter count, and the waiters' waitMs. */
+  startSamples: number;
+  startWaitMs: number;
+  /** Ineligible jobs ahead of the eligible one. */
+  starvationAhead: number;
+  /** Jobs leased one by one at 1 runner; jobs per priority level (3 levels) at 50 claimers. */
+  priorityJobs: number;
+  priorityPerLevel: number;
 }
 
 const FULL: Plan = {
@@ -75,6 +101,14 @@ const FULL: Plan = {
   warmUpCalls: 150,
   costJobs: 10,
   busyDepth: 2 * CLAIM_WINDOW,
+  emptyCalls: 5,
+  idleWaitMs: 25_000,
+  idleCalls: 6,
+  startSamples: 100,
+  startWaitMs: 20_000,
+  starvationAhead: 1000,
+  priorityJobs: 60,
+  priorityPerLevel: 100,
 };
 
 const QUICK: Plan = {
@@ -90,6 +124,14 @@ const QUICK: Plan = {
   warmUpCalls: 100,
   costJobs: 3,
   busyDepth: 2 * CLAIM_WINDOW,
+  emptyCalls: 2,
+  idleWaitMs: 5000,
+  idleCalls: 2,
+  startSamples: 20,
+  startWaitMs: 20_000,
+  starvationAhead: 1000,
+  priorityJobs: 30,
+  priorityPerLevel: 34,
 };
 
 function phases(share: [number, number]): PhasePlan[] {
@@ -415,6 +457,151 @@ function chartSeries(
   ];
 }
 
+/** What `--only` may name; a run without it runs them all. */
+const SECTIONS = ["in-process", "http", "fleet", "cost", "idle", "start", "starvation", "priority"] as const;
+type Section = (typeof SECTIONS)[number];
+
+interface SchedulerResults {
+  cost?: { jobsApi: LifecycleCost; emptyCalls: EmptyCallCost[] };
+  idle?: IdleCost;
+  timeToStart?: TimeToStart[];
+  starvation?: Starvation;
+  priority?: PriorityOrder;
+}
+
+/** Issue 16 item 5's floors: an empty poll or wait ≤ 1 billed read and 0 writes; lifecycles in writes. */
+const FLOOR = { emptyReads: 1, emptyWrites: 0, jobsApiWrites: 4, fleetWrites: 4, workspaceWrites: 6 } as const;
+/** Issue 16 item 8's targets. */
+const START_TARGET = { p50: 250, p99: 1000, waiters: 50 } as const;
+const IDLE_TARGET_OPS_PER_HOUR = 60;
+
+/**
+ * Item 5's lifecycles and empty calls, through Hosting. The workspace and fleet lifecycles are
+ * the ones the sweeps' cost table always had; the jobs API lifecycle and the empty waits are new.
+ */
+async function costSection(plan: Plan) {
+  log("Firestore cost per lifecycle (counted by the offline Firestore):");
+  const batches = Math.max(1, Math.round(plan.costJobs / CLAIM_LIMIT));
+  const wsIdle = await workspaceLifecycle(0, plan.costJobs);
+  const wsBusy = await workspaceLifecycle(plan.busyDepth, plan.costJobs);
+  const fleetIdle = await fleetLifecycle(0, batches);
+  const fleetBusy = await fleetLifecycle(plan.busyDepth, batches);
+  const jobsApi = await jobsApiLifecycle(plan.costJobs);
+  const costLine = (name: string, c: LifecycleCost, wanted: number) =>
+    log(
+      `  ${name} (queue depth ${c.queueDepth}): ${c.total.reads} reads, ${c.total.writes} writes (target ≤ ${wanted}), ${c.total.abortedTransactions} aborted tx per job → $${c.usdPerMillionJobs} per million jobs; per step ${Object.entries(
+        c.steps,
+      )
+        .map(([step, ops]) => `${step} ${ops.reads}r/${ops.writes}w`)
+        .join(", ")}`,
+    );
+  costLine("workspace lifecycle", wsIdle.lifecycle, FLOOR.workspaceWrites);
+  costLine("workspace lifecycle", wsBusy.lifecycle, FLOOR.workspaceWrites);
+  costLine("fleet lifecycle", fleetIdle.lifecycle, FLOOR.fleetWrites);
+  costLine("fleet lifecycle", fleetBusy.lifecycle, FLOOR.fleetWrites);
+  costLine("jobs API lifecycle", jobsApi, FLOOR.jobsApiWrites);
+  log(`Empty calls, each after a ${plan.emptyCalls > 0 ? "1.1 s" : ""} pause (target ≤ 1 read, 0 writes):`);
+  const emptyCalls = await emptyCallCosts(plan.emptyCalls);
+  for (const e of emptyCalls)
+    log(
+      `  ${e.face}: poll ${e.poll.reads} reads, ${e.poll.writes} writes; wait (${e.waitMs} ms) ${e.wait.reads} reads, ${e.wait.writes} writes`,
+    );
+  return { wsIdle, wsBusy, fleetIdle, fleetBusy, jobsApi, emptyCalls };
+}
+
+function schedulerTargets(r: SchedulerResults): Target[] {
+  const out: Target[] = [];
+  if (r.cost !== undefined) {
+    for (const e of r.cost.emptyCalls)
+      for (const [what, ops] of [
+        ["empty poll", e.poll],
+        ["empty wait", e.wait],
+      ] as const) {
+        out.push({
+          name: `${what} reads, ${e.face}`,
+          value: ops.reads,
+          target: `<= ${FLOOR.emptyReads}`,
+          met: ops.reads <= FLOOR.emptyReads,
+        });
+        out.push({
+          name: `${what} writes, ${e.face}`,
+          value: ops.writes,
+          target: `= ${FLOOR.emptyWrites}`,
+          met: ops.writes <= FLOOR.emptyWrites,
+        });
+      }
+    out.push({
+      name: "jobs API lifecycle writes per job",
+      value: r.cost.jobsApi.total.writes,
+      target: `<= ${FLOOR.jobsApiWrites}`,
+      met: r.cost.jobsApi.total.writes <= FLOOR.jobsApiWrites,
+    });
+  }
+  const at = r.timeToStart?.find((l) => l.waiters === START_TARGET.waiters);
+  if (at !== undefined) {
+    out.push({
+      name: `time-to-start p50 ms, ${at.waiters} waiting runners`,
+      value: at.startMs.p50,
+      target: `<= ${START_TARGET.p50}`,
+      met: at.startMs.p50 <= START_TARGET.p50,
+    });
+    out.push({
+      name: `time-to-start p99 ms, ${at.waiters} waiting runners`,
+      value: at.startMs.p99,
+      target: `<= ${START_TARGET.p99}`,
+      met: at.startMs.p99 <= START_TARGET.p99,
+    });
+  }
+  if (r.idle !== undefined)
+    out.push({
+      name: "idle billed ops per runner-hour",
+      value: r.idle.opsPerRunnerHour,
+      target: `<= ${IDLE_TARGET_OPS_PER_HOUR}`,
+      met: r.idle.opsPerRunnerHour <= IDLE_TARGET_OPS_PER_HOUR,
+    });
+  if (r.starvation !== undefined)
+    out.push({
+      name: `lease calls for an eligible job behind ${r.starvation.ineligibleAhead} ineligible`,
+      value: r.starvation.leasedTheEligibleJob ? r.starvation.calls : Number.POSITIVE_INFINITY,
+      target: "= 1",
+      met: r.starvation.leasedTheEligibleJob && r.starvation.calls === 1,
+    });
+  if (r.priority !== undefined) {
+    out.push({
+      name: "share of leases in exact order, 1 runner",
+      value: r.priority.oneRunner.share,
+      target: "= 1",
+      met: r.priority.oneRunner.share === 1,
+    });
+    out.push({
+      name: `inversions across priority levels, ${r.priority.concurrent.claimers} claimers`,
+      value: r.priority.concurrent.inversionsAcrossLevels,
+      target: "= 0",
+      met: r.priority.concurrent.inversionsAcrossLevels === 0,
+    });
+  }
+  return out;
+}
+
+/** Double leases and stored holders that disagree, in the scheduler sections: each fails the run. */
+function schedulerCorrectness(r: SchedulerResults): string[] {
+  const failures: string[] = [];
+  for (const level of r.timeToStart ?? []) {
+    if (level.doubleLeases > 0)
+      failures.push(`time-to-start, ${level.waiters} waiters: ${level.doubleLeases} double leases`);
+    if (level.holderMismatches > 0)
+      failures.push(`time-to-start, ${level.waiters} waiters: ${level.holderMismatches} stored holders differ`);
+  }
+  const c = r.priority?.concurrent;
+  if (c !== undefined && c.doubleLeases > 0)
+    failures.push(`priority, ${c.claimers} claimers: ${c.doubleLeases} double leases`);
+  if (c !== undefined && c.holderMismatches > 0)
+    failures.push(`priority, ${c.claimers} claimers: ${c.holderMismatches} stored holders differ`);
+  if (r.starvation !== undefined && r.starvation.wrongJobs > 0)
+    failures.push(`starvation: ${r.starvation.wrongJobs} job(s) handed to a runner without their tags`);
+  return failures;
+}
+
 /** How long to wait for the previous lock holder's stack to finish going away. */
 const STACK_FREE_WAIT_MS = 120_000;
 
@@ -439,7 +626,7 @@ async function startStackWhenFree(options: Parameters<typeof startStack>[0]): Pr
 }
 
 const USAGE = `
-Usage: npm run bench [-- --quick]
+Usage: npm run bench [-- --quick] [-- --only in-process,http,fleet,cost,idle,start,starvation,priority]
 
 Builds, starts a throwaway local stack, measures the lease paths (in-process and over HTTP) and
 their Firestore cost, writes bench/results/latest.json and latest.svg, and prints the figures.
@@ -447,14 +634,31 @@ Exits non-zero if any job was handed out twice or a stored lease disagrees with 
 A full run takes 6–8 minutes on 2 cores; --quick is a smaller plan for a smoke run.
 
   --quick      the small plan
+  --only LIST  run only these sections (comma-separated): in-process, http, fleet (the lease
+               throughput sweeps), cost (lifecycles, empty polls and waits), idle (a waiting
+               runner's cost per hour), start (time-to-start with 1/10/50 waiting runners),
+               starvation, priority. Unless the three sweeps and cost all run, writes
+               results/partial.json instead of latest.json.
   -h, --help   this text
 `;
+
+function parseSections(only: string | undefined): Set<Section> {
+  if (only === undefined) return new Set(SECTIONS);
+  const names = only.split(",").map((n) => n.trim());
+  const unknown = names.filter((n) => !(SECTIONS as readonly string[]).includes(n));
+  if (unknown.length > 0 || names.length === 0) {
+    process.stderr.write(`--only: unknown section(s) ${unknown.join(", ")}; known: ${SECTIONS.join(", ")}\n`);
+    process.exit(2);
+  }
+  return new Set(names as Section[]);
+}
 
 async function main(): Promise<void> {
   // tsx maps every Error's stack through source maps; deployed functions run plain JS without
   // that, and a lost claim race throws one, so leaving it on would bill the claim for tooling.
   process.setSourceMapsEnabled(false);
-  const values = parseCli(USAGE, { quick: { type: "boolean", default: false } });
+  const values = parseCli(USAGE, { quick: { type: "boolean", default: false }, only: { type: "string" } });
+  const sections = parseSections(values.only);
   buildAndLock();
   const plan = values.quick ? QUICK : FULL;
   const started = performance.now();
@@ -475,32 +679,95 @@ async function main(): Promise<void> {
     installProbe();
     log(`Stack up in ${((performance.now() - started) / 1000).toFixed(0)} s.`);
 
-    const inProcess = await inProcessSweeps(plan);
-    const http = await httpSweep(plan);
-    const fleet = await fleetSweep(plan);
+    const all = sections.size === SECTIONS.length;
+    const inProcessRun = sections.has("in-process") ? await inProcessSweeps(plan) : null;
+    const httpRun = sections.has("http") ? await httpSweep(plan) : null;
+    const fleetRun = sections.has("fleet") ? await fleetSweep(plan) : null;
+    const sweepRun =
+      inProcessRun !== null && httpRun !== null && fleetRun !== null
+        ? { inProcess: inProcessRun, http: httpRun, fleet: fleetRun }
+        : null;
+    const scheduler: SchedulerResults = {};
+    const costs = sections.has("cost") ? await costSection(plan) : null;
+    if (costs !== null) scheduler.cost = { jobsApi: costs.jobsApi, emptyCalls: costs.emptyCalls };
+    if (sections.has("idle")) {
+      log(`Idle cost (one runner waiting, waitMs ${plan.idleWaitMs}, through Hosting):`);
+      scheduler.idle = await idleCost(plan.idleWaitMs, plan.idleCalls, log);
+    }
+    if (sections.has("start") || sections.has("starvation") || sections.has("priority")) {
+      log("Scheduler over HTTP, functions served from one child process (see bench/README.md):");
+      const served = await startFunctionsInChild();
+      try {
+        if (sections.has("start")) {
+          log(`Time-to-start (jobs API, waitMs ${plan.startWaitMs}):`);
+          const levels = [];
+          for (const waiters of CONCURRENCY)
+            levels.push(await timeToStart(served.base, waiters, plan.startSamples, plan.startWaitMs, log));
+          scheduler.timeToStart = levels;
+        }
+        if (sections.has("starvation")) {
+          log("Starvation (jobs API):");
+          scheduler.starvation = await starvation(served.base, plan.starvationAhead, log);
+        }
+        if (sections.has("priority")) {
+          log("Priority order (jobs API):");
+          scheduler.priority = await priorityOrder(
+            served.base,
+            plan.priorityJobs,
+            TARGET_CONCURRENCY,
+            plan.priorityPerLevel,
+            log,
+          );
+        }
+      } finally {
+        await served.stop();
+      }
+    }
+    const schedulerChecks = schedulerTargets(scheduler);
+    if (schedulerChecks.length > 0) {
+      log("Scheduler targets (issue 16):");
+      for (const t of schedulerChecks) log(`  ${t.met ? "met    " : "MISSED "} ${t.name}: ${t.value} (${t.target})`);
+    }
+    const schedulerFailures = schedulerCorrectness(scheduler);
 
-    log("Firestore cost per lifecycle (counted by the offline Firestore):");
-    const wsIdle = await workspaceLifecycle(0, plan.costJobs);
-    const wsBusy = await workspaceLifecycle(plan.busyDepth, plan.costJobs);
-    const fleetIdle = await fleetLifecycle(0, Math.max(1, Math.round(plan.costJobs / CLAIM_LIMIT)));
-    const fleetBusy = await fleetLifecycle(plan.busyDepth, Math.max(1, Math.round(plan.costJobs / CLAIM_LIMIT)));
-    const costLine = (name: string, c: LifecycleCost) =>
-      log(
-        `  ${name} (queue depth ${c.queueDepth}): ${c.total.reads} reads, ${c.total.writes} writes, ${c.total.abortedTransactions} aborted tx per job → $${c.usdPerMillionJobs} per million jobs`,
-      );
-    costLine("workspace lifecycle", wsIdle.lifecycle);
-    costLine("workspace lifecycle", wsBusy.lifecycle);
-    costLine("fleet lifecycle", fleetIdle.lifecycle);
-    costLine("fleet lifecycle", fleetBusy.lifecycle);
-    const pollLine = (name: string, p: PollCost | undefined) => {
-      if (p !== undefined)
-        log(
-          `  ${name} empty poll: ${p.perPoll.reads} reads, ${p.perPoll.writes} writes → $${p.usdPerMillionPolls} per million polls`,
-        );
-    };
-    pollLine("workspace", wsIdle.emptyPoll);
-    pollLine("fleet", fleetIdle.emptyPoll);
+    if (sweepRun === null || costs === null) {
+      const partialFailures = [
+        ...schedulerFailures,
+        ...correctnessFailures(
+          [inProcessRun?.shipped, inProcessRun?.naive, httpRun?.sweep, fleetRun?.sweep].filter(
+            (x): x is SweepResult => x !== undefined,
+          ),
+        ),
+      ];
+      const partial = {
+        generatedAt: new Date().toISOString(),
+        durationS: Number(((performance.now() - started) / 1000).toFixed(1)),
+        machine: {
+          cpus: cpus().length,
+          node: process.version,
+          loadAverageBefore: loadBefore,
+          loadAverageAfter: loadavg(),
+        },
+        plan: { ...plan, mode: values.quick ? "quick" : "full", sections: [...sections] },
+        sweeps: { inProcess: inProcessRun, http: httpRun, fleet: fleetRun },
+        cost: costs,
+        scheduler,
+        targets: schedulerChecks,
+        correctness: { ok: partialFailures.length === 0, failures: partialFailures },
+      };
+      mkdirSync(RESULTS_DIR, { recursive: true });
+      writeFileSync(join(RESULTS_DIR, "partial.json"), `${JSON.stringify(partial, null, 2)}\n`);
+      if (partialFailures.length > 0) {
+        exitCode = 1;
+        log("CORRECTNESS FAILURES:");
+        for (const f of partialFailures) log(`  ${f}`);
+      }
+      log(`Wrote bench/results/partial.json in ${partial.durationS} s (sections: ${[...sections].join(", ")}).`);
+      return;
+    }
 
+    const { inProcess, http, fleet } = sweepRun;
+    const { wsIdle, wsBusy, fleetIdle, fleetBusy } = costs;
     const ratios = CONCURRENCY.map((concurrency) => {
       const a = phaseAt(inProcess.shipped, concurrency);
       const b = phaseAt(inProcess.naive, concurrency);
@@ -513,7 +780,7 @@ async function main(): Promise<void> {
     });
     const checks = targets(inProcess.shipped, inProcess.naive);
     const sweeps = [inProcess.shipped, inProcess.naive, http.sweep, fleet.sweep];
-    const failures = correctnessFailures(sweeps);
+    const failures = [...correctnessFailures(sweeps), ...schedulerFailures];
     const loadAfter = loadavg();
     const fleetLabel =
       fleet.mode === "http"
@@ -577,10 +844,13 @@ async function main(): Promise<void> {
         })),
       },
       targets: checks,
+      scheduler,
+      schedulerTargets: schedulerChecks,
+      complete: all,
       chart: "latest.svg",
     };
     mkdirSync(RESULTS_DIR, { recursive: true });
-    writeFileSync(join(RESULTS_DIR, "latest.json"), `${JSON.stringify(results, null, 2)}\n`);
+    writeFileSync(join(RESULTS_DIR, all ? "latest.json" : "partial.json"), `${JSON.stringify(results, null, 2)}\n`);
     writeFileSync(
       join(RESULTS_DIR, "latest.svg"),
       leaseChart(
@@ -601,7 +871,7 @@ async function main(): Promise<void> {
     } else {
       log("Correctness: no double leases, every stored lease held by its grantee, nothing orphaned.");
     }
-    log(`Wrote bench/results/latest.json and latest.svg in ${results.durationS} s.`);
+    log(`Wrote bench/results/${all ? "latest" : "partial"}.json and latest.svg in ${results.durationS} s.`);
   } catch (error) {
     exitCode = 1;
     log(`Bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);

@@ -12,7 +12,16 @@ export interface Reply<T> {
 export async function call<T>(
   method: string,
   path: string,
-  options: { token?: string; apiKey?: string; body?: unknown; headers?: Record<string, string> } = {},
+  options: {
+    token?: string;
+    apiKey?: string;
+    body?: unknown;
+    headers?: Record<string, string>;
+    /** Where the functions are served (default: Hosting on the stack); see `lib/serveInChild.ts`. */
+    base?: string;
+    timeoutMs?: number;
+    signal?: AbortSignal;
+  } = {},
 ): Promise<Reply<T>> {
   const headers: Record<string, string> = { ...options.headers };
   if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
@@ -22,11 +31,14 @@ export async function call<T>(
     headers["content-type"] = "application/json";
     body = JSON.stringify(options.body);
   }
-  const response = await fetch(`${API_BASE}${path}`, {
+  const response = await fetch(`${options.base ?? API_BASE}${path}`, {
     method,
     headers,
     body,
-    signal: AbortSignal.timeout(HTTP_TIMEOUT_MS),
+    signal: AbortSignal.any([
+      AbortSignal.timeout(options.timeoutMs ?? HTTP_TIMEOUT_MS),
+      ...(options.signal === undefined ? [] : [options.signal]),
+    ]),
   });
   const text = await response.text();
   let parsed: unknown = text;
@@ -115,8 +127,9 @@ export async function leaseOverHttp(runner: RunnerInstance): Promise<LeaseReply>
 }
 
 /** A scoped API key (`POST /api/keys`). */
-export async function createApiKey(user: BenchUser, scopes: string[]): Promise<string> {
+export async function createApiKey(user: BenchUser, scopes: string[], base?: string): Promise<string> {
   const reply = await call<{ key: string }>("POST", "/api/keys", {
+    base,
     token: user.idToken,
     body: { name: "bench key", scopes },
   });

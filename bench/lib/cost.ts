@@ -240,3 +240,147 @@ export async function fleetLifecycle(
     emptyPoll: { polls: tasks, perPoll, usdPerMillionPolls: usdPerMillion(perPoll) },
   };
 }
+
+/** An empty poll (no wait) and an empty wait on one face, per call. */
+export interface EmptyCallCost {
+  face: string;
+  calls: number;
+  /** Seconds between calls: at least the 1 s per-process caches, as a runner polling every few seconds. */
+  gapMs: number;
+  poll: OpsPerJob;
+  wait: OpsPerJob;
+  waitMs: number;
+}
+
+const EMPTY_GAP_MS = 1100;
+const EMPTY_WAIT_MS = 1000;
+
+async function perCall(calls: number, step: () => Promise<unknown>): Promise<OpsPerJob> {
+  const ops = zeroOps();
+  for (let i = 0; i < calls; i++) {
+    await new Promise((resolve) => setTimeout(resolve, EMPTY_GAP_MS));
+    await measured(ops, step);
+  }
+  return per(ops, calls);
+}
+
+/**
+ * Empty poll and empty wait (`waitMs` 1,000) on the workspace, jobs API (untagged and tagged
+ * runner) and fleet faces, through Hosting, `calls` times each, after each runner's key was used
+ * once (its first use writes `lastUsedAt`).
+ */
+export async function emptyCallCosts(calls: number): Promise<EmptyCallCost[]> {
+  await clearDatabase();
+  const user = await signUp();
+  const [instance] = await createInstances(user, 1);
+  if (instance === undefined) throw new Error("no runner instance");
+  await warmRunnerKey(instance);
+  const runnerKey = await createApiKey(user, ["runners:write", "jobs:write"]);
+  const [fleetRunner] = await registerRunners(user, runnerKey, 1);
+  if (fleetRunner === undefined) throw new Error("no fleet runner");
+  const jobsLease = async (body: Record<string, unknown>) => {
+    const reply = await call<{ jobs: unknown[] }>("POST", "/jobs/runner/lease", {
+      token: runnerKey,
+      body: { runnerId: "cost", ...body },
+    });
+    if (expectStatus(reply, 200, "POST /jobs/runner/lease").jobs.length > 0) throw new Error("empty call leased");
+  };
+  await jobsLease({});
+  const workspaceLease = async (body: Record<string, unknown>) => {
+    const reply = await call<{ leased: boolean }>("POST", "/leaseWorkspaceJob", {
+      token: instance.runnerToken,
+      body,
+    });
+    if (expectStatus(reply, 200, "POST /leaseWorkspaceJob").leased) throw new Error("empty call leased");
+  };
+  const fleetPoll = async (query: string) => {
+    const reply = await call<{ data: unknown[] }>(
+      "GET",
+      `/api/runners/tasks/pending?runnerId=${fleetRunner.runnerId}&limit=${CLAIM_LIMIT}${query}`,
+      { apiKey: runnerKey },
+    );
+    if (expectStatus(reply, 200, "GET /api/runners/tasks/pending").data.length > 0)
+      throw new Error("empty call leased");
+  };
+  const faces: [string, () => Promise<unknown>, () => Promise<unknown>][] = [
+    ["workspace POST /leaseWorkspaceJob", () => workspaceLease({}), () => workspaceLease({ waitMs: EMPTY_WAIT_MS })],
+    ["jobs API POST /jobs/runner/lease", () => jobsLease({}), () => jobsLease({ waitMs: EMPTY_WAIT_MS })],
+    [
+      "jobs API, tagged runner (tags [gpu])",
+      () => jobsLease({ tags: ["gpu"] }),
+      () => jobsLease({ tags: ["gpu"], waitMs: EMPTY_WAIT_MS }),
+    ],
+    ["fleet GET /api/runners/tasks/pending", () => fleetPoll(""), () => fleetPoll(`&waitMs=${EMPTY_WAIT_MS}`)],
+  ];
+  const out: EmptyCallCost[] = [];
+  for (const [face, poll, wait] of faces) {
+    await poll(); // boots the face's worker outside the count
+    out.push({
+      face,
+      calls,
+      gapMs: EMPTY_GAP_MS,
+      poll: await perCall(calls, poll),
+      wait: await perCall(calls, wait),
+      waitMs: EMPTY_WAIT_MS,
+    });
+  }
+  return out;
+}
+
+/**
+ * Seed 002 (jobs API) lifecycle through the public API, one job at a time on an idle queue:
+ * `POST /jobs` → lease → one heartbeat → complete.
+ */
+export async function jobsApiLifecycle(jobs: number): Promise<LifecycleCost> {
+  await clearDatabase();
+  const user = await signUp();
+  const [writeKey, runnerKey] = [
+    await createApiKey(user, ["jobs:read", "jobs:write"]),
+    await createApiKey(user, ["runners:write"]),
+  ];
+  const lease = async () => {
+    const reply = await call<{ jobs: { id: string; leaseToken: string }[] }>("POST", "/jobs/runner/lease", {
+      token: runnerKey,
+      body: { runnerId: "cost" },
+    });
+    return expectStatus(reply, 200, "POST /jobs/runner/lease").jobs;
+  };
+  const create = async () =>
+    expectStatus(
+      await call<{ id: string }>("POST", "/jobs", {
+        token: writeKey,
+        body: { type: "bench", workflowPath: "workflows/bench.md", params: {} },
+      }),
+      201,
+      "POST /jobs",
+    );
+  // Boots every step's worker and uses both keys once (their first use writes lastUsedAt).
+  await create();
+  const [warm] = await lease();
+  if (warm === undefined) throw new Error("jobs lifecycle warm-up: nothing leased");
+  const runnerCall = async (id: string, action: string, token: string, body: Record<string, unknown> = {}) =>
+    expectStatus(
+      await call("POST", `/jobs/${id}/runner/${action}`, {
+        token: runnerKey,
+        body: { runnerId: "cost", leaseToken: token, ...body },
+      }),
+      200,
+      action,
+    );
+  await runnerCall(warm.id, "heartbeat", warm.leaseToken);
+  await runnerCall(warm.id, "complete", warm.leaseToken, { result: { ok: true } });
+
+  const steps = { queue: zeroOps(), lease: zeroOps(), heartbeat: zeroOps(), complete: zeroOps() };
+  for (let i = 0; i < jobs; i++) {
+    await measured(steps.queue, create);
+    let leased: { id: string; leaseToken: string } | undefined;
+    await measured(steps.lease, async () => {
+      [leased] = await lease();
+    });
+    if (leased === undefined) throw new Error("jobs lifecycle: nothing leased");
+    const { id, leaseToken } = leased;
+    await measured(steps.heartbeat, () => runnerCall(id, "heartbeat", leaseToken));
+    await measured(steps.complete, () => runnerCall(id, "complete", leaseToken, { result: { ok: true } }));
+  }
+  return lifecycle(0, jobs, steps);
+}

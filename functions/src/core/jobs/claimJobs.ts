@@ -8,13 +8,17 @@ import { promoteDueJobsOf } from "./promoteDueJobs";
 import { eligibleTagSets } from "./tagSets";
 import { cappedExpiry, timeoutAtFrom } from "./timeout";
 
-/** Candidates read per window: enough that concurrent claimers rarely pick the same one. */
+/**
+ * Most candidates read per window beyond the claim's own limit: enough that concurrent claimers
+ * rarely pick the same one. A window is only as large as the claims waiting for it need
+ * (`windowSize`), so a lone claim reads its limit and one spare, not the whole window.
+ */
 export const CLAIM_WINDOW = 24;
 /** Windows one claim may read (or wait for) before answering with what it has. */
 export const CLAIM_ROUNDS = 4;
 /** Conditional writes one claim may attempt: every candidate of every window it may read. */
 const MAX_TRIES = CLAIM_ROUNDS * (CLAIM_WINDOW + 1);
-/** How long a lost race counts as contention, and a handed-out candidate is remembered. */
+/** How long a lost race counts as contention, and a window is remembered. */
 export const CLAIM_POOL_MS = 1000;
 
 export interface ClaimRequest {
@@ -48,13 +52,16 @@ interface Pool {
   reading: { result: Promise<WindowRead>; startedAt: number } | null;
   /** When a claim here last lost a race (another process took the job first). */
   lostAt: number;
+  /** Jobs the claims under way here still want: how large the next window needs to be. */
+  wanted: number;
   /**
-   * Candidates handed to claims here lately: the version handed out, and when. A window read
+   * Candidates handed to claims here lately: the version handed out, and when its claim's write
+   * settled (null: still under way). A window read
    * while those claims were still writing may list that same version again, and handing it
    * out twice would make us race ourselves. (A newer version, such as the job given back to
    * the queue, is a new candidate.)
    */
-  handedOut: Map<string, { version: Timestamp; at: number }>;
+  handedOut: Map<string, { version: Timestamp; settledAt: number | null }>;
 }
 
 interface WindowRead {
@@ -99,15 +106,31 @@ export async function claimJobs(request: ClaimRequest): Promise<ClaimedJob[]> {
   if (request.delayed === true) await promoteDueJobsOf(request.queue, request.now);
   const shards = shardsOf(request.queue, await eligibleTagSets(request.queue, request.tags));
   const pool = poolFor(shards);
-  const size = CLAIM_WINDOW + request.limit;
   const claimed: ClaimedJob[] = [];
+  pool.wanted += request.limit;
+  try {
+    await claimInto(claimed, pool, shards, request, startedAt);
+  } finally {
+    pool.wanted -= request.limit - claimed.length;
+  }
+  return claimed;
+}
+
+async function claimInto(
+  claimed: ClaimedJob[],
+  pool: Pool,
+  shards: readonly string[],
+  request: ClaimRequest,
+  startedAt: number,
+): Promise<void> {
   for (let reads = 0, tries = 0; claimed.length < request.limit && tries < MAX_TRIES * request.limit;) {
     const candidate = takeCandidate(pool, request.tags, startedAt);
     if (candidate !== undefined) {
       tries++;
-      const won = await tryClaim(candidate, request);
+      const won = await tryClaim(candidate, request).finally(() => settled(pool, candidate));
       if (won !== null) {
         claimed.push(won);
+        pool.wanted--;
       } else {
         pool.lostAt = performance.now();
         pool.docs = [];
@@ -120,16 +143,43 @@ export async function claimJobs(request: ClaimRequest): Promise<ClaimedJob[]> {
     if (last !== null && last.startedAt >= startedAt && last.short && pool.lostAt < last.at) break;
     if (reads >= CLAIM_ROUNDS) break;
     reads++;
-    await readWindow(pool, shards, size, startedAt);
+    const contended = performance.now() - pool.lostAt < CLAIM_POOL_MS;
+    await readWindow(pool, shards, windowSize(pool.wanted, request.limit, contended), startedAt);
   }
-  return claimed;
+}
+
+/**
+ * How many candidates a window read asks for: what the claims waiting here still want (at most
+ * CLAIM_WINDOW), one spare for a lost race, and at least this claim's limit. Every document a
+ * query returns is a billed read, so a lone claim reads `limit + 1` rather than a whole window;
+ * many claims in one process share one larger read. While another process competes for the same
+ * head (a race lost within CLAIM_POOL_MS) the whole window is read, so the shuffle has room to
+ * spread the competitors. A read that comes back short saw every pending job it may take,
+ * whatever the size.
+ */
+export function windowSize(wanted: number, limit: number, contended: boolean): number {
+  if (contended) return CLAIM_WINDOW + limit;
+  return Math.max(limit, Math.min(wanted, CLAIM_WINDOW)) + 1;
+}
+
+/** Marks a handed-out candidate's claim write as settled (won or lost), unless handed out again since. */
+function settled(pool: Pool, candidate: QueryDocumentSnapshot<JobDoc>): void {
+  const handed = pool.handedOut.get(candidate.id);
+  if (handed?.version.isEqual(candidate.updateTime) === true) handed.settledAt = performance.now();
 }
 
 function poolFor(shards: readonly string[]): Pool {
   const key = shards.join("\u0000");
   let pool = pools.get(key);
   if (pool === undefined) {
-    pool = { docs: [], last: null, reading: null, lostAt: Number.NEGATIVE_INFINITY, handedOut: new Map() };
+    pool = {
+      docs: [],
+      last: null,
+      reading: null,
+      lostAt: Number.NEGATIVE_INFINITY,
+      wanted: 0,
+      handedOut: new Map(),
+    };
     pools.set(key, pool);
   }
   return pool;
@@ -141,7 +191,8 @@ function sweepPools(): void {
   if (now - lastSweep < CLAIM_POOL_MS) return;
   lastSweep = now;
   for (const [key, pool] of pools) {
-    if (pool.reading === null && now - Math.max(pool.last?.at ?? 0, pool.lostAt) >= CLAIM_POOL_MS) pools.delete(key);
+    if (pool.reading === null && pool.wanted === 0 && now - Math.max(pool.last?.at ?? 0, pool.lostAt) >= CLAIM_POOL_MS)
+      pools.delete(key);
   }
 }
 
@@ -157,7 +208,7 @@ function takeCandidate(
   if (pool.last === null || pool.last.startedAt < claimStartedAt) return undefined;
   const index = pool.docs.findIndex((doc) => carriesTags(tags, doc.data().tags));
   const taken = index < 0 ? undefined : pool.docs.splice(index, 1)[0];
-  if (taken !== undefined) pool.handedOut.set(taken.id, { version: taken.updateTime, at: performance.now() });
+  if (taken !== undefined) pool.handedOut.set(taken.id, { version: taken.updateTime, settledAt: null });
   return taken;
 }
 
@@ -169,7 +220,10 @@ async function readWindow(pool: Pool, shards: readonly string[], size: number, n
     startedAt,
     result: pendingCandidates(shards, size).then((docs): WindowRead => {
       const at = performance.now();
-      for (const [id, handed] of pool.handedOut) if (at - handed.at >= CLAIM_POOL_MS) pool.handedOut.delete(id);
+      // Forgotten only once a read that began after its write settled is in: an older read (and a
+      // slow write can take seconds under load) may still list the version handed out.
+      for (const [id, handed] of pool.handedOut)
+        if (handed.settledAt !== null && handed.settledAt < startedAt) pool.handedOut.delete(id);
       const fresh = docs.filter((doc) => pool.handedOut.get(doc.id)?.version.isEqual(doc.updateTime) !== true);
       pool.docs = orderForClaims(fresh, at - pool.lostAt < CLAIM_POOL_MS);
       const read = { startedAt, at, short: docs.length < size };

@@ -3,7 +3,11 @@ import { Timestamp } from "firebase-admin/firestore";
 import { intParam, JOB_LEASE_MS } from "../../config/params";
 import { heldJobsOf, runners } from "../../data/runners";
 import { assert, Conflict, NotFound } from "../../http/errors";
+import { pendingCandidates } from "../../data/jobs";
 import { claimJobs, type ClaimedJob } from "../jobs/claimJobs";
+import { shardsOf } from "../jobs/model";
+import { promoteDueJobsOf } from "../jobs/promoteDueJobs";
+import { eligibleTagSets } from "../jobs/tagSets";
 import { leaseOrWait } from "../jobs/leaseOrWait";
 import { reviewQueue, runnerDocId } from "./ids";
 import { runContendedTransaction } from "./contendedTransaction";
@@ -34,18 +38,24 @@ export async function claimReviewTasks(
   waitMs: number,
   now: Date,
 ): Promise<ClaimedTask[]> {
-  const first = await claimReviewTasksNow(teamId, runnerId, limit, now);
-  if (first.length > 0 || waitMs <= 0) return first;
+  if (waitMs <= 0) return claimReviewTasksNow(teamId, runnerId, limit, now);
+  // leaseOrWait tries the claim first itself: claiming here too would pay for an empty claim twice
+  // (its runner-document lock and unlock are two writes).
   const tags = (await runners().doc(runnerDocId(teamId, runnerId)).get()).data()?.tags ?? [];
   return leaseOrWait(
     { queue: reviewQueue(teamId), tags, waitMs, delayed: true },
     (at) => claimReviewTasksNow(teamId, runnerId, limit, at),
-    new Date(),
+    now,
   );
 }
 
 async function claimReviewTasksNow(teamId: string, runnerId: string, limit: number, now: Date): Promise<ClaimedTask[]> {
   const ref = runners().doc(runnerDocId(teamId, runnerId));
+  // An empty poll answers without the lock below (two writes on the runner and a held-jobs
+  // query): nothing pending it may take, read after this call began, is the same empty answer.
+  // A missing or offline runner goes on to the lock, which says so.
+  const known = (await ref.get()).data();
+  if (known !== undefined && known.status !== "offline" && !(await anyClaimable(teamId, known.tags, now))) return [];
   const token = randomBytes(12).toString("base64url");
   const at = Timestamp.fromDate(now);
   const grant = await runContendedTransaction(async (tx) => {
@@ -97,4 +107,12 @@ async function claimReviewTasksNow(teamId: string, runnerId: string, limit: numb
     });
   }
   return claimed.map((c): ClaimedTask => ({ id: c.id, job: c.job }));
+}
+
+/** Whether the team's review queue holds a pending task a runner with `tags` may take (due delayed ones moved in first). */
+async function anyClaimable(teamId: string, tags: readonly string[], now: Date): Promise<boolean> {
+  const queue = reviewQueue(teamId);
+  await promoteDueJobsOf(queue, now);
+  const shards = shardsOf(queue, await eligibleTagSets(queue, tags));
+  return (await pendingCandidates(shards, 1)).length > 0;
 }
