@@ -18,7 +18,7 @@ export const CLAIM_WINDOW = 24;
 export const CLAIM_ROUNDS = 4;
 /** Conditional writes one claim may attempt: every candidate of every window it may read. */
 const MAX_TRIES = CLAIM_ROUNDS * (CLAIM_WINDOW + 1);
-/** How long a lost race counts as contention, and a window is remembered. */
+/** How long a lost race counts as contention, and a handed-out candidate is remembered. */
 export const CLAIM_POOL_MS = 1000;
 
 export interface ClaimRequest {
@@ -55,13 +55,12 @@ interface Pool {
   /** Jobs the claims under way here still want: how large the next window needs to be. */
   wanted: number;
   /**
-   * Candidates handed to claims here lately: the version handed out, and when its claim's write
-   * settled (null: still under way). A window read
+   * Candidates handed to claims here lately: the version handed out, and when. A window read
    * while those claims were still writing may list that same version again, and handing it
    * out twice would make us race ourselves. (A newer version, such as the job given back to
    * the queue, is a new candidate.)
    */
-  handedOut: Map<string, { version: Timestamp; settledAt: number | null }>;
+  handedOut: Map<string, { version: Timestamp; at: number }>;
 }
 
 interface WindowRead {
@@ -127,7 +126,7 @@ async function claimInto(
     const candidate = takeCandidate(pool, request.tags, startedAt);
     if (candidate !== undefined) {
       tries++;
-      const won = await tryClaim(candidate, request).finally(() => settled(pool, candidate));
+      const won = await tryClaim(candidate, request);
       if (won !== null) {
         claimed.push(won);
         pool.wanted--;
@@ -160,12 +159,6 @@ async function claimInto(
 export function windowSize(wanted: number, limit: number, contended: boolean): number {
   if (contended) return CLAIM_WINDOW + limit;
   return Math.max(limit, Math.min(wanted, CLAIM_WINDOW)) + 1;
-}
-
-/** Marks a handed-out candidate's claim write as settled (won or lost), unless handed out again since. */
-function settled(pool: Pool, candidate: QueryDocumentSnapshot<JobDoc>): void {
-  const handed = pool.handedOut.get(candidate.id);
-  if (handed?.version.isEqual(candidate.updateTime) === true) handed.settledAt = performance.now();
 }
 
 function poolFor(shards: readonly string[]): Pool {
@@ -208,7 +201,7 @@ function takeCandidate(
   if (pool.last === null || pool.last.startedAt < claimStartedAt) return undefined;
   const index = pool.docs.findIndex((doc) => carriesTags(tags, doc.data().tags));
   const taken = index < 0 ? undefined : pool.docs.splice(index, 1)[0];
-  if (taken !== undefined) pool.handedOut.set(taken.id, { version: taken.updateTime, settledAt: null });
+  if (taken !== undefined) pool.handedOut.set(taken.id, { version: taken.updateTime, at: performance.now() });
   return taken;
 }
 
@@ -220,10 +213,7 @@ async function readWindow(pool: Pool, shards: readonly string[], size: number, n
     startedAt,
     result: pendingCandidates(shards, size).then((docs): WindowRead => {
       const at = performance.now();
-      // Forgotten only once a read that began after its write settled is in: an older read (and a
-      // slow write can take seconds under load) may still list the version handed out.
-      for (const [id, handed] of pool.handedOut)
-        if (handed.settledAt !== null && handed.settledAt < startedAt) pool.handedOut.delete(id);
+      for (const [id, handed] of pool.handedOut) if (at - handed.at >= CLAIM_POOL_MS) pool.handedOut.delete(id);
       const fresh = docs.filter((doc) => pool.handedOut.get(doc.id)?.version.isEqual(doc.updateTime) !== true);
       pool.docs = orderForClaims(fresh, at - pool.lostAt < CLAIM_POOL_MS);
       const read = { startedAt, at, short: docs.length < size };
