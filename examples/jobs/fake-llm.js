@@ -5,6 +5,7 @@
 // Environment: FAKE_LLM_DELAY_MS between pieces (default 20); FAKE_LLM_PIECES to stream that
 // many pieces instead of the canned answer (budget tests); FAKE_LLM_FAIL to fail like a provider.
 "use strict";
+const { setTimeout } = require("node:timers");
 
 let input = "";
 process.stdin.setEncoding("utf8");

@@ -3,6 +3,7 @@
 // (`{ method, pluginId, params }` JSON on stdin) with a JSON object on its last stdout line
 // (docs/intake.md). Environment: FAKE_PLUGIN_DELAY_MS before answering (timeout tests).
 "use strict";
+const { setTimeout } = require("node:timers");
 
 let input = "";
 process.stdin.setEncoding("utf8");

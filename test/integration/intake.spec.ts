@@ -41,7 +41,7 @@ async function intake(token: string, body: Record<string, unknown>): Promise<Int
   });
   const jobId = response.headers.get("x-job-id");
   if (!(response.headers.get("content-type") ?? "").startsWith("text/event-stream"))
-    return { status: response.status, jobId, events: [], at: [], body: (await response.json()) as unknown };
+    return { status: response.status, jobId, events: [], at: [], body: await response.json() };
   const events: IntakeEvent[] = [];
   const at: number[] = [];
   const decoder = new TextDecoder();
@@ -233,7 +233,7 @@ describe("routes a runner answers (intake chat, plugins, diagnostics)", function
           .get()
       ).data();
       assert.equal(job?.status, "FAILED");
-      assert.equal(job?.llm?.stoppedFor, "budget");
+      assert.equal((job?.llm as { stoppedFor?: string } | undefined)?.stoppedFor, "budget");
       // The next turn of that session is refused: its total is now spent.
       const after = await intake(owner.user.idToken, turn("session-cut"));
       assert.deepEqual(

@@ -65,9 +65,7 @@ abstract class AskWork implements Work {
 
   stop(reason: AskStop): void {
     this.stopReason =
-      reason === "budget" || this.stopReason === "budget"
-        ? "budget"
-        : strongerStop(this.stopReason as StopReason | null, reason);
+      reason === "budget" || this.stopReason === "budget" ? "budget" : strongerStop(this.stopReason, reason);
     this.child?.stop();
   }
 
