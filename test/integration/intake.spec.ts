@@ -224,8 +224,8 @@ describe("routes a runner answers (intake chat, plugins, diagnostics)", function
         reason: "budget",
       });
       assert.ok(types.slice(0, -1).every((t) => t === "token"));
-      const whole = CANNED("Add rate limiting to /api/users").split(/(?<= )/).length;
-      assert.ok(types.length - 1 < whole, `${types.length - 1} of ${whole} tokens streamed before the cut`);
+      // Each piece counts at least one token: no more than the 10 left reach the caller.
+      assert.ok(types.length - 1 <= 10, `${types.length - 1} tokens streamed before the cut`);
       const job = (
         await adminDb()
           .collection("jobs")

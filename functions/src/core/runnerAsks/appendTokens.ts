@@ -24,7 +24,8 @@ export const BUDGET_ERROR = "budget: the turn passed its output token budget";
  * Stores a batch of an `llm` job's output for its holder, in order, once (a retried batch is
  * recognised by its offset, as log batches are). The turn's output tokens are the runner's count
  * or one a chunk, whichever is more; past the turn's budget the job ends FAILED here, in the same
- * write, and the answer says `stop` (the runner ends its call; its later posts get 409).
+ * write (pieces past the allowance are dropped), and the answer says `stop` (the runner ends its
+ * call; its later posts get 409).
  */
 export async function appendTokens(runner: JobsRunner, jobId: string, token: string, post: TokenPost, now: Date) {
   const ref = jobRef(jobId);
@@ -43,9 +44,11 @@ export async function appendTokens(runner: JobsRunner, jobId: string, token: str
           expectedOffset: received,
         },
       );
-    const fresh = post.chunks.slice(plan.skip);
+    // Every piece counts at least one token: pieces past the turn's allowance are not stored.
+    const sent = post.chunks.slice(plan.skip);
+    const fresh = sent.slice(0, Math.max(0, llm.maxOutputTokens - llm.chunks));
     const chunks = llm.chunks + fresh.length;
-    const outputTokens = Math.max(llm.outputTokens, post.outputTokens ?? 0, chunks);
+    const outputTokens = Math.max(llm.outputTokens, post.outputTokens ?? 0, llm.chunks + sent.length);
     const over = outputTokens > llm.maxOutputTokens;
     // Reads first (the end hooks read), then every write.
     const ending = over

@@ -52,7 +52,7 @@ export function streamIntakeTurn(jobId: string, sink: StreamSink, options: Intak
       if (last !== null) send(last);
       void writing.then(resolve, resolve);
     };
-    const cancelTurn = (event: IntakeEvent) => {
+    const cancelTurn = (event: IntakeEvent | null) => {
       // Cancelled first (a PENDING turn ends at once; a held one is told in its next heartbeat), then told.
       void controlJob(options.teamId, jobId, "cancel", new Date())
         .catch((error: unknown) => logger.warn("intake cancel failed", { jobId, error: String(error) }))
@@ -104,7 +104,9 @@ export function streamIntakeTurn(jobId: string, sink: StreamSink, options: Intak
       writing = writing.then(() => (sink.closed() ? undefined : sink.write(": keepalive\n\n")));
       if (sink.closed()) finish(null);
     }, options.keepaliveMs ?? STREAM_KEEPALIVE_MS);
-    const gone = () => finish(null);
+    // A caller gone before any runner took the turn takes it back: nobody would read it, and the
+    // session's next turn would wait for it. A turn under way runs to completion (seed 002).
+    const gone = () => (job === undefined || job.status === "PENDING" ? cancelTurn(null) : finish(null));
     options.signal?.addEventListener("abort", gone);
     if (options.signal?.aborted === true) gone();
     stops.push(() => {
