@@ -81,6 +81,7 @@ describe("routes a runner answers (intake chat, plugins, diagnostics)", function
   let owner: JobsUser;
   let runner: RunnerProcess | undefined;
   let dir = "";
+  let warmed = false;
 
   // The functions these tests call, started once (a cold emulator worker takes seconds, longer
   // than the tests' 4 s leases and the rpc routes' wait).
@@ -174,6 +175,12 @@ describe("routes a runner answers (intake chat, plugins, diagnostics)", function
         20_000,
         "the runner's presence",
       );
+      // One round trip through the runner-side functions first (lease, heartbeat, complete): their
+      // workers' first real call can outlast the tests' 4 s lease on a busy machine.
+      if (!warmed) {
+        const ping = await call("POST", "/test/llm", { token: owner.user.idToken, body: { prompt: "warm" } });
+        warmed = ping.status === 200;
+      }
     });
 
     it("enforces the session budgets: 8 turns, 30k tokens in all, and cuts a turn past its tokens", async () => {

@@ -1,8 +1,8 @@
-import { Timestamp } from "firebase-admin/firestore";
 import { db } from "../../data/firestore";
 import { tokenChunkRef } from "../../data/runnerAsks";
 import { Conflict } from "../../http/errors";
 import { endingHash, endJob } from "../jobs/endJob";
+import { extendLease } from "../jobs/extendLease";
 import { planLogIntake } from "../jobsApi/appendRunnerLogs";
 import { holdInTransaction, type JobsRunner } from "../jobsApi/heldJob";
 import { holderOf } from "../jobsApi/model";
@@ -25,7 +25,7 @@ export const BUDGET_ERROR = "budget: the turn passed its output token budget";
  * recognised by its offset, as log batches are). The turn's output tokens are the runner's count
  * or one a chunk, whichever is more; past the turn's budget the job ends FAILED here, in the same
  * write (pieces past the allowance are dropped), and the answer says `stop` (the runner ends its
- * call; its later posts get 409).
+ * call; its later posts get 409). Otherwise the post extends the lease, as a log append does.
  */
 export async function appendTokens(runner: JobsRunner, jobId: string, token: string, post: TokenPost, now: Date) {
   const ref = jobRef(jobId);
@@ -67,11 +67,9 @@ export async function appendTokens(runner: JobsRunner, jobId: string, token: str
       : null;
     fresh.forEach((text, i) => tx.create(tokenChunkRef(jobId, llm.chunks + i), { seq: llm.chunks + i, text }));
     const nextOffset = post.offset + post.chunks.length;
+    // Output is proof of life, as log lines are: each post extends the lease.
     if (ending === null)
-      tx.update(ref, {
-        llm: { ...llm, chunks, outputTokens, intake: { token, next: nextOffset } },
-        updatedAt: Timestamp.fromDate(now),
-      });
+      extendLease(tx, ref, job, now, { llm: { ...llm, chunks, outputTokens, intake: { token, next: nextOffset } } });
     return { accepted: fresh.length, nextOffset, stop: over };
   });
 }
