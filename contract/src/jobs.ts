@@ -1,5 +1,6 @@
 /** Seed 002 (jobs API): request schemas, limits and the answers a runner reads. */
 import { z } from "zod";
+import { llmPayloadSchema, rpcPayloadSchema, runnerOffers, tokenChunksFields } from "./capabilities";
 import { idSchema, leaseWaitMs } from "./common";
 
 export type LogStream = "stdout" | "stderr" | "log";
@@ -173,6 +174,8 @@ export const heartbeatRunnerBody = runnerRef
     phase: phaseName.optional(),
     /** The newest phase-rerun request (`rerunPhase.seq`) the runner has acted on. */
     ackedRerunSeq: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
+    /** What the runner offers (capabilities, plugins): keeps its presence fresh while it works. */
+    ...runnerOffers,
   })
   .refine((b) => b.phase === undefined || b.phases === undefined || b.phases.includes(b.phase), {
     message: "phase must be one of phases",
@@ -210,7 +213,11 @@ export const leaseRunnerBody = z.object({
   tags: z.array(z.string().trim().min(1).max(64)).max(MAX_RUNNER_TAGS).default([]),
   limit: z.number().int().min(1).max(MAX_LEASE_BATCH).default(1),
   waitMs: leaseWaitMs,
+  /** What the runner offers: it is also handed the `llm` / `rpc` jobs that need one of them. */
+  ...runnerOffers,
 });
+/** `POST /jobs/:jobId/runner/tokens`: an `llm` job's output as it comes (see capabilities.ts). */
+export const tokensRunnerBody = runnerRef.extend(tokenChunksFields);
 export const completeRunnerBody = runnerRef.extend({ result: storableObject.default({}) });
 /** `retry: true` returns the job to its queue after its backoff (FAILED once it has used its attempts). */
 export const failRunnerBody = runnerRef.extend({ error: errorText, retry: z.boolean().optional() });
@@ -259,10 +266,14 @@ export type WebhookPayload = z.infer<typeof webhookPayloadSchema>;
 /** `POST /jobs/runner/lease` → `{ jobs: LeasedJob[] }`. */
 export const leasedJobSchema = z.looseObject({
   id: idSchema,
-  /** `generic` (a jobs-API job) or `webhook` (a verified delivery, with `payload`; type `webhook`). */
-  kind: z.enum(["generic", "webhook"]).default("generic"),
-  /** Webhook jobs only. */
-  payload: webhookPayloadSchema.optional(),
+  /**
+   * `generic` (a jobs-API job), `webhook` (a verified delivery, with `payload`; type `webhook`),
+   * `llm` (an intake chat turn, with `payload`; only to runners offering `llm`) or `rpc` (a short
+   * request for a plugin or capability, with `payload`; only to runners offering it).
+   */
+  kind: z.enum(["generic", "webhook", "llm", "rpc"]).default("generic"),
+  /** Webhook, llm and rpc jobs only. */
+  payload: z.union([webhookPayloadSchema, llmPayloadSchema, rpcPayloadSchema]).optional(),
   leaseToken,
   leaseExpiresAt: isoTime,
   type: z.string(),

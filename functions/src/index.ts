@@ -135,6 +135,23 @@ export const runnerConfig = https(
   ...[jobsApi.getRunnerConfig, jobsApi.putRunnerConfig, jobsApi.getClaudeCodeMcps],
 );
 
+// Seed 002: the routes a runner answers (intake chat, plugins, diagnostics), root and under
+// /teams/:teamId (team endpoints first). A runner offering what each needs answers it as a job.
+const ra = teams.teamRunnerAsks;
+export const intakeStream = https(STREAM, ra.streamIntake, jobsApi.streamIntake);
+export const jobRunnerTokens = https({}, ra.appendRunnerTokens, jobsApi.appendRunnerTokens);
+export const plugins = https(
+  LONG_POLL,
+  ...[ra.listPlugins, ra.installPlugin, ra.removePlugin, ra.listPluginModels, ra.healthcheckPlugin],
+  ...[jobsApi.listPlugins, jobsApi.installPlugin, jobsApi.removePlugin, jobsApi.listPluginModels],
+  jobsApi.healthcheckPlugin,
+);
+export const runnerTests = https(
+  LONG_POLL,
+  ...[ra.testGit, ra.testTracker, ra.testLlm],
+  ...[jobsApi.testGit, jobsApi.testTracker, jobsApi.testLlm],
+);
+
 // Seed 004: the runner fleet under /api/runners (runners:write key; reads also ID token or runners:read key).
 export const fleetRunners = https({}, fleet.listRunners);
 export const fleetRunner = https({}, fleet.getRunner, fleet.deregisterRunner);

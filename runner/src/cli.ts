@@ -131,7 +131,12 @@ async function run(argv: string[]): Promise<number> {
   const main = cfg.token === null ? null : http(cfg.token);
   const fleet = main !== null && cfg.faces.includes("fleet") ? new FleetClient(main, cfg.runnerId) : null;
   if (main !== null && cfg.faces.includes("jobs"))
-    sources.push(new JobsSource(ctx, new JobsClient(main, cfg.runnerId), cfg.tags, cfg.jobs));
+    sources.push(
+      new JobsSource(ctx, new JobsClient(main, cfg.runnerId, cfg.offers), cfg.tags, cfg.jobs, {
+        llm: cfg.llm,
+        plugins: cfg.plugins,
+      }),
+    );
   if (fleet !== null && cfg.review !== null) sources.push(new ReviewSource(ctx, fleet, cfg.review));
   if (cfg.codeToken !== null && cfg.faces.includes("code")) {
     // Tenant code runs only in a sandbox, unless the operator says otherwise.

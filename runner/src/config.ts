@@ -12,6 +12,7 @@ import { parseArgs } from "node:util";
 import { z } from "zod";
 import { MAX_CONCURRENCY } from "../../contract/src/fleet";
 import { runnerId as jobsRunnerId } from "../../contract/src/jobs";
+import { capabilityName, LLM, MAX_CAPABILITIES, MAX_PLUGINS, pluginId, PLUGINS } from "../../contract/src/capabilities";
 import { runnerIdSchema as fleetRunnerId, tagSchema, MAX_TAGS } from "../../contract/src/fleet";
 
 export const FACES = ["jobs", "fleet", "code", "workspace"] as const;
@@ -60,6 +61,21 @@ const commandFaceSchema = z
   .object({ command: commandSchema, timeoutMs: timeoutSchema, env: envSchema, cwd: z.string().min(1).optional() })
   .strict();
 
+/**
+ * A plugin this runner has: a command that answers its rpc requests (`{ method, pluginId, params }`
+ * as JSON on stdin, the answer as a JSON object on the last stdout line), and the capabilities it
+ * brings (`git`, `tracker`…), which `/test/<capability>` asks it about.
+ */
+const pluginSchema = z
+  .object({
+    command: commandSchema,
+    capabilities: z.array(capabilityName).max(MAX_CAPABILITIES).default([]),
+    timeoutMs: timeoutSchema,
+    env: envSchema,
+    cwd: z.string().min(1).optional(),
+  })
+  .strict();
+
 /** What `register` stores: the credentials it checked, face by face. */
 export const credentialsSchema = z
   .object({
@@ -103,6 +119,15 @@ export const configFileSchema = z
     jobs: z.record(z.string().min(1), jobTypeSchema).default({}),
     review: commandFaceSchema.optional(),
     workspace: commandFaceSchema.optional(),
+    /** The intake chat's model: chat JSON on stdin, output on stdout as it comes (docs/intake.md). */
+    llm: commandFaceSchema.optional(),
+    /** Plugins by id: each answers the rpc requests for it (docs/intake.md). */
+    plugins: z
+      .record(pluginId, pluginSchema)
+      .refine((p) => Object.keys(p).length <= MAX_PLUGINS, `at most ${MAX_PLUGINS} plugins`)
+      .default({}),
+    /** Capabilities to advertise beyond those `llm` and the plugins bring. */
+    capabilities: z.array(capabilityName).max(MAX_CAPABILITIES).optional(),
     code: z
       .object({
         timeoutMs: timeoutSchema,
@@ -117,6 +142,7 @@ export const configFileSchema = z
 export type ConfigFile = z.infer<typeof configFileSchema>;
 export type JobTypeConfig = z.infer<typeof jobTypeSchema>;
 export type CommandFaceConfig = z.infer<typeof commandFaceSchema>;
+export type PluginConfig = z.infer<typeof pluginSchema>;
 
 export interface RunnerConfig {
   api: string;
@@ -139,6 +165,12 @@ export interface RunnerConfig {
   jobs: Record<string, JobTypeConfig>;
   review: CommandFaceConfig | null;
   workspace: CommandFaceConfig | null;
+  /** The `llm` command (intake chat turns), or none. */
+  llm: CommandFaceConfig | null;
+  /** Plugins by id (rpc requests for them). */
+  plugins: Record<string, PluginConfig>;
+  /** What this runner advertises with each lease and heartbeat of the jobs API. */
+  offers: { capabilities: string[]; plugins: string[] };
   code: { timeoutMs: number; node: string; python: string; dotnetScript: string };
   sandbox: { network: boolean; maxProcesses: number; jobMemoryMiB: number | null };
   /** Run Coderunner executions even where no sandbox is available. */
@@ -271,14 +303,19 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Run
   );
   const review = file.review === undefined ? null : fromConfigDir(configDir, file.review);
   const workspace = file.workspace === undefined ? null : fromConfigDir(configDir, file.workspace);
+  const llm = file.llm === undefined ? null : fromConfigDir(configDir, file.llm);
+  const plugins = Object.fromEntries(
+    Object.entries(file.plugins).map(([id, spec]) => [id, fromConfigDir(configDir, spec)]),
+  );
+  const offers = offersOf(file.capabilities ?? [], llm !== null, plugins);
 
   // Which faces can run: each needs its credential, and a face that runs commands needs one.
   const ready: Record<FaceName, string | null> = {
     jobs:
       token === null
         ? "no --token"
-        : Object.keys(jobs).length === 0
-          ? 'no job types in the config file ("jobs")'
+        : Object.keys(jobs).length === 0 && llm === null && Object.keys(plugins).length === 0
+          ? 'no job types, "llm" or "plugins" in the config file'
           : null,
     fleet: token === null ? "no --token" : null,
     code: codeToken === null ? "no --code-token" : null,
@@ -332,6 +369,9 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Run
     jobs,
     review,
     workspace,
+    llm,
+    plugins,
+    offers,
     code: {
       timeoutMs: file.code.timeoutMs ?? DEFAULTS.executionTimeoutMs,
       node: file.code.node ?? process.execPath,
@@ -351,6 +391,25 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Run
         : "none",
     privatePaths: [...(configPath === null ? [] : [configPath]), stateDir],
   };
+}
+
+/** What a runner advertises: its own list, `llm` with an llm command, `plugins` and each plugin's capabilities with plugins. */
+export function offersOf(
+  listed: readonly string[],
+  hasLlm: boolean,
+  plugins: Record<string, { capabilities: readonly string[] }>,
+): { capabilities: string[]; plugins: string[] } {
+  const ids = Object.keys(plugins).sort();
+  const capabilities = new Set(listed);
+  if (hasLlm) capabilities.add(LLM);
+  if (ids.length > 0) capabilities.add(PLUGINS);
+  for (const id of ids) for (const c of plugins[id]?.capabilities ?? []) capabilities.add(c);
+  const list = [...capabilities].sort();
+  if (list.length > MAX_CAPABILITIES)
+    throw new ConfigError(
+      `At most ${MAX_CAPABILITIES} capabilities in all (llm, plugins and theirs): ${list.join(", ")}.`,
+    );
+  return { capabilities: list, plugins: ids };
 }
 
 /**

@@ -57,6 +57,10 @@ export const TEST_FUNCTION_ENV: Record<string, string> = {
   RUNNER_OFFLINE_AFTER_MS: "3000",
   RUNNER_DELETE_AFTER_MS: "6000",
   JOB_STREAM_MAX_MS: "8000",
+  // intake.spec.ts: an rpc route gives up (504 with the job id) and an unleased turn is cancelled in seconds.
+  RPC_WAIT_MS: "6000",
+  INTAKE_LEASE_WAIT_MS: "5000",
+  INTAKE_STREAM_MAX_MS: "20000",
   // Every key call looks at its owner's account, so "the next call" is observable.
   OWNER_STATUS_CACHE_MS: "1",
   // quotas.spec.ts fills a job's log in five appends (no other test comes near 1,000 lines a job).

@@ -188,3 +188,28 @@ export const BLOB_SWEEP_BATCH = defineInt("BLOB_SWEEP_BATCH", {
  * reveals them.
  */
 export const WEBHOOK_SECRET_KEY = defineSecret("WEBHOOK_SECRET_KEY");
+
+/** A runner whose last lease or heartbeat (with its offer) is older than this no longer answers intake or rpc routes. */
+export const RUNNER_PRESENCE_MS = defineInt("RUNNER_PRESENCE_MS", {
+  default: 60 * 1000,
+  description:
+    "A runner whose last jobs-API lease or heartbeat is older than this is no longer counted as online for the intake chat and the rpc routes (/plugins, /test).",
+});
+/** How long an rpc route (`/plugins/*`, `/test/*`) waits for a runner's answer before 504 with the job id. */
+export const RPC_WAIT_MS = defineInt("RPC_WAIT_MS", {
+  default: 25 * 1000,
+  description:
+    "How long an rpc route (/plugins/*, /test/*) waits for a runner's answer before answering 504 with the job id to poll.",
+});
+/** How long an intake turn may wait for a runner with `llm` to lease it before it is cancelled (error `no-llm`). */
+export const INTAKE_LEASE_WAIT_MS = defineInt("INTAKE_LEASE_WAIT_MS", {
+  default: 15 * 1000,
+  description:
+    "How long an intake chat turn may wait for an online runner with llm to take it before it is cancelled and the stream ends with error reason no-llm.",
+});
+/** Longest an intake SSE response stays open (Hosting cuts at 60 s); the turn ends with error `timeout` past it. */
+export const INTAKE_STREAM_MAX_MS = defineInt("INTAKE_STREAM_MAX_MS", {
+  default: 55 * 1000,
+  description:
+    "Longest an intake chat SSE response stays open (Hosting cuts at 60 s); past it the stream ends with error reason timeout (the turn's job is cancelled).",
+});

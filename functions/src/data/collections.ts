@@ -19,6 +19,10 @@ export const COLLECTIONS = {
   members: "members",
   invitations: "invitations",
   loginAttempts: "loginAttempts",
+  // Routes a runner answers (intake chat, rpc): see data/runnerAsks.ts.
+  runnerPresence: "runnerPresence",
+  intakeSessions: "intakeSessions",
+  tokens: "tokens",
   // Seed 000 (Coderunner): see data/code.ts.
   definitions: "definitions",
   versions: "versions",

@@ -1,4 +1,4 @@
-import type { ApiError } from "./errors";
+import { RunnerUnavailable, type ApiError } from "./errors";
 
 /**
  * A face is one seed's API. Each has its own error envelope; success bodies are shaped by the
@@ -21,6 +21,13 @@ export function errorBody(face: Face, error: ApiError): unknown {
       // seed 004 wraps bodies in `data`; errors stand beside it.
       return { data: null, error: error.message, reason: error.reason, ...detailOf(error) };
     case "jobs":
+      // Seed 002's runner-answered routes name why in `reason` (`{ reason: "no-llm" }`).
+      return {
+        error: error.reason,
+        message: error.message,
+        ...detailOf(error),
+        ...(error instanceof RunnerUnavailable ? error.fields : {}),
+      };
     case "runnersRead":
     case "platform":
       return { error: error.reason, message: error.message, ...detailOf(error) };

@@ -96,6 +96,23 @@ export class ServiceUnavailable extends ApiError {
   }
 }
 
+/**
+ * A route a runner answers could not be answered by one (seed 002): none of the team's online
+ * runners offers what it needs (503, `reason` such as `no-llm`), or the one that took it did not
+ * answer in time (504, with the `jobId` to poll), or answered with a failure (502, with its
+ * error as the message). `fields` stand at the top of the error body.
+ */
+export class RunnerUnavailable extends ApiError {
+  constructor(
+    status: 502 | 503 | 504,
+    reason: string,
+    message: string,
+    readonly fields: Record<string, string>,
+  ) {
+    super(status, reason, message);
+  }
+}
+
 /** gRPC codes of Firestore errors that mean "retry": DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, ABORTED, UNAVAILABLE. */
 const RETRYABLE_GRPC_CODES = new Set([4, 8, 10, 14]);
 

@@ -11,6 +11,7 @@ import {
   NotFound,
   PayloadTooLarge,
   UnsupportedMediaType,
+  RunnerUnavailable,
   ServiceUnavailable,
   TooManyRequests,
   isRetryableStorageError,
@@ -166,7 +167,8 @@ export function endpointsOf(fn: unknown): Endpoint[] {
 /** Maps any thrown value to the face's envelope. Only the unexpected is logged, and never a body. */
 export function sendError(res: Response, face: Face, error: unknown, req: Request): void {
   const apiError = toApiError(error);
-  if (apiError.status >= 500) {
+  // A route a runner answers that found no runner (503) or no answer in time (504) is expected.
+  if (apiError.status >= 500 && !(apiError instanceof RunnerUnavailable)) {
     logger.error("unhandled error", { method: req.method, path: req.path, error: describe(error) });
   }
   if (res.headersSent) {

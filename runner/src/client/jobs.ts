@@ -17,6 +17,7 @@ import {
   leaseRunnerBody,
   releaseJobAnswer,
   releaseRunnerBody,
+  tokensRunnerBody,
   uploadArtifactAnswer,
   type AppendLogsResult,
   type JobArtifact,
@@ -24,6 +25,7 @@ import {
   type LeasedJob,
   type ReleaseAs,
 } from "../../../contract/src/jobs";
+import { tokenChunksAnswer, type TokenChunksAnswer } from "../../../contract/src/capabilities";
 import type { HttpClient } from "./http";
 import { checked } from "./validate";
 
@@ -45,15 +47,31 @@ export interface PhaseProgress {
   ackedRerunSeq?: number;
 }
 
+/** What a runner offers (capabilities, plugins), sent with each lease and heartbeat. */
+export interface RunnerOffers {
+  capabilities: string[];
+  plugins: string[];
+}
+
 export class JobsClient {
   constructor(
     private readonly http: HttpClient,
     /** The runner's own id (seed 004's `x-runner-id`): with the key's owner, the lease holder. */
     readonly runnerId: string,
+    /** What it offers; none (older configs) sends nothing, and is handed no `llm` / `rpc` jobs. */
+    private readonly offers: RunnerOffers = { capabilities: [], plugins: [] },
   ) {}
 
+  private offerFields(): Partial<RunnerOffers> {
+    return this.offers.capabilities.length === 0 && this.offers.plugins.length === 0 ? {} : { ...this.offers };
+  }
+
   async lease(tags: readonly string[], limit: number): Promise<LeasedJob[]> {
-    const body = checked(leaseRunnerBody, { runnerId: this.runnerId, tags: [...tags], limit }, "lease");
+    const body = checked(
+      leaseRunnerBody,
+      { runnerId: this.runnerId, tags: [...tags], limit, ...this.offerFields() },
+      "lease",
+    );
     const response = await this.http.request(
       { method: "POST", path: "/jobs/runner/lease", json: body, retry: "unprocessed" },
       leaseJobsAnswer,
@@ -71,7 +89,7 @@ export class JobsClient {
   ): Promise<JobHeartbeat> {
     const body = checked(
       heartbeatRunnerBody,
-      { runnerId: this.runnerId, leaseToken, ackedMessageSeq, ...progress },
+      { runnerId: this.runnerId, leaseToken, ackedMessageSeq, ...progress, ...this.offerFields() },
       "heartbeat",
     );
     return (await this.post(jobId, "heartbeat", body, jobHeartbeatAnswer)).body;
@@ -105,6 +123,25 @@ export class JobsClient {
       uploadArtifactAnswer,
     );
     return response.body.artifact;
+  }
+
+  /**
+   * An `llm` job's output so far: `offset` chunks were sent before these (a retry is stored once),
+   * `outputTokens` the turn's count so far. `stop` in the answer: the turn passed its budget.
+   */
+  async appendTokens(
+    jobId: string,
+    leaseToken: string,
+    offset: number,
+    chunks: string[],
+    outputTokens?: number,
+  ): Promise<TokenChunksAnswer> {
+    const body = checked(
+      tokensRunnerBody,
+      { runnerId: this.runnerId, leaseToken, offset, chunks, ...(outputTokens === undefined ? {} : { outputTokens }) },
+      "tokens",
+    );
+    return (await this.post(jobId, "tokens", body, tokenChunksAnswer)).body;
   }
 
   /** Idempotent for this holder: a retry after a lost answer gets `duplicate: true`. */

@@ -36,6 +36,7 @@ import {
 } from "./common";
 import { contentTypeOf, findOutputs, sizeOf } from "./outputs";
 import type { StopReason, Work, WorkContext, WorkResult, WorkSource } from "./types";
+import { LlmWork, RpcWork, type AskConfig } from "./askWork";
 
 /** Log shipping: how long lines wait for company, how many wait for the API, how many per job. */
 export const LOG_FLUSH_MS = 300;
@@ -57,11 +58,17 @@ export class JobsSource implements WorkSource {
     private readonly client: JobsClient,
     private readonly tags: readonly string[],
     private readonly types: Record<string, JobTypeConfig>,
+    /** The `llm` command and the plugins: what the runner offers, and how it answers `llm` / `rpc` jobs. */
+    private readonly asks: AskConfig = { llm: null, plugins: {} },
   ) {}
 
   async lease(limit: number): Promise<Work[]> {
     const jobs = await this.client.lease(this.tags, Math.min(limit, this.maxBatch));
-    return jobs.map((job) => new JobsWork(this.ctx, this.client, job, this.types[job.type]));
+    return jobs.map((job) => {
+      if (job.kind === "llm") return new LlmWork(this.ctx, this.client, job, this.asks);
+      if (job.kind === "rpc") return new RpcWork(this.ctx, this.client, job, this.asks);
+      return new JobsWork(this.ctx, this.client, job, this.types[job.type]);
+    });
   }
 }
 

@@ -1,7 +1,7 @@
 import type { Timestamp } from "firebase-admin/firestore";
 import { expireAtFrom } from "../retention/retention";
 
-export type JobKind = "workspace" | "execution" | "review" | "generic" | "webhook";
+export type JobKind = "workspace" | "execution" | "review" | "generic" | "webhook" | "llm" | "rpc";
 export type JobStatus = "PENDING" | "LEASED" | "RUNNING" | "PAUSED" | "SUCCEEDED" | "FAILED" | "CANCELLED";
 export const FINAL_STATUSES: readonly JobStatus[] = ["SUCCEEDED", "FAILED", "CANCELLED"];
 export const HELD_STATUSES: readonly JobStatus[] = ["LEASED", "RUNNING"];

@@ -22,7 +22,7 @@ export function leasedJobView(claimed: ClaimedJob): LeasedJob {
   const job = claimed.job as GenericJob;
   return {
     id: claimed.id,
-    kind: job.kind === "webhook" ? "webhook" : "generic",
+    kind: job.kind === "webhook" || job.kind === "llm" || job.kind === "rpc" ? job.kind : "generic",
     leaseToken: claimed.lease.token,
     leaseExpiresAt: claimed.lease.expiresAt.toDate().toISOString(),
     type: typeOf(job),
@@ -74,7 +74,10 @@ async function leaseNow(runner: JobsRunner, queue: string, request: LeaseRequest
       continue;
     }
     const view = leasedJobView(c);
-    handedOut.push(view.kind === "webhook" ? { ...view, payload: await webhookPayloadOf(c.job.payload) } : view);
+    if (view.kind === "webhook") handedOut.push({ ...view, payload: await webhookPayloadOf(c.job.payload) });
+    // An intake turn's chat, an rpc request: stored as the runner reads them (core/runnerAsks).
+    else if (view.kind === "llm" || view.kind === "rpc") handedOut.push({ ...view, payload: c.job.payload as never });
+    else handedOut.push(view);
   }
   return handedOut;
 }

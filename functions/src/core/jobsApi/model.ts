@@ -124,7 +124,7 @@ export function genericJobDoc(
 /** The job's `type` (payload field). */
 export function typeOf(job: GenericJob): string {
   // A webhook delivery's payload is `{ pluginId, headers, rawBody }`: its type is its kind.
-  if (job.kind === "webhook") return "webhook";
+  if (job.kind === "webhook" || job.kind === "llm" || job.kind === "rpc") return job.kind;
   return typeof job.payload.type === "string" ? job.payload.type : "";
 }
 

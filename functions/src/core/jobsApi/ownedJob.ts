@@ -7,9 +7,10 @@ import { queueOf } from "./model";
 
 /**
  * Kinds the jobs API serves: its own jobs, and webhook deliveries (core/webhooks), which wait in
- * the same team queue so that the same runners lease, heartbeat and finish them.
+ * the same team queue so that the same runners lease, heartbeat and finish them, and the turns
+ * and requests of the routes a runner answers (core/runnerAsks: `llm`, `rpc`).
  */
-export const JOBS_API_KINDS: readonly JobKind[] = ["generic", "webhook"];
+export const JOBS_API_KINDS: readonly JobKind[] = ["generic", "webhook", "llm", "rpc"];
 
 /**
  * Whether `teamId` may see the job. Someone else's job, or one of another face's kinds, is

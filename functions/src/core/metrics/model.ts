@@ -60,6 +60,8 @@ const FACE_OF: Record<JobKind, string> = {
   review: "fleet",
   generic: "jobs",
   webhook: "webhooks",
+  llm: "intake",
+  rpc: "rpc",
 };
 
 /** A queue as people recognise it: the face, then the tags a runner needs (`jobs[gpu,linux]`). */

@@ -23,3 +23,7 @@ export {
 } from "./proposals";
 export { listJobInsights, editJobInsight, deleteJobInsight, decideJobInsight } from "./insights";
 export { postRunnerInsight, postRunnerProposal } from "./runnerKnowledge";
+export { streamIntake } from "./intake";
+export { appendRunnerTokens } from "./runner";
+export { listPlugins, installPlugin, removePlugin, listPluginModels, healthcheckPlugin } from "./rpc";
+export { testGit, testTracker, testLlm } from "./rpc";

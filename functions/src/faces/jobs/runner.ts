@@ -8,6 +8,10 @@ import { DEFAULT_JOB_LEASE_MS, MAX_ARTIFACT_BYTES } from "../../core/jobsApi/mod
 import { releaseJob } from "../../core/jobsApi/releaseJob";
 import { runnerConfigVersion } from "../../core/runnerConfig/runnerConfig";
 import { uploadArtifact } from "../../core/jobsApi/uploadArtifact";
+import { appendTokens } from "../../core/runnerAsks/appendTokens";
+import { notePresence } from "../../core/runnerAsks/presence";
+import { MAX_TOKENS_BODY_BYTES, offerTags } from "../../../../contract/src/capabilities";
+import { tokensRunnerBody } from "../../../../contract/src/jobs";
 import { endpoint } from "../../http/route";
 import { JOBS_RUNNER } from "./auth";
 import {
@@ -35,25 +39,33 @@ export {
   releaseRunnerBody,
 } from "./schemas";
 
-/** `POST /jobs/runner/lease` `{ runnerId, tags?, limit?, waitMs? }` → `{ jobs: [{ id, leaseToken, leaseExpiresAt, type, workflowPath, params, … }] }`. */
+/**
+ * `POST /jobs/runner/lease` `{ runnerId, tags?, limit?, waitMs?, capabilities?, plugins? }` →
+ * `{ jobs: [{ id, kind, leaseToken, leaseExpiresAt, type, workflowPath, params, payload?, … }] }`.
+ * What the runner offers keeps its presence fresh (the intake and rpc routes ask it) and adds the
+ * offer's routing tags to its own, so it is also handed the `llm` / `rpc` jobs that need them.
+ */
 export const leaseRunnerJobs = endpoint({
   face: "jobs",
   method: "POST",
   path: "/jobs/runner/lease",
   auth: JOBS_RUNNER,
   body: leaseRunnerBody,
-  handler: async ({ principal, body, now }) => ({
-    body: await leaseJobs(
+  handler: async ({ principal, body, now }) => {
+    const offer = { capabilities: body.capabilities, plugins: body.plugins };
+    await notePresence(principal.teamId, body.runnerId, offer, now);
+    const jobs = await leaseJobs(
       { teamId: principal.teamId, runnerId: body.runnerId },
       {
-        tags: body.tags,
+        tags: [...body.tags, ...offerTags(offer)],
         limit: body.limit,
         leaseMs: intParam(JOB_LEASE_MS, DEFAULT_JOB_LEASE_MS),
         waitMs: body.waitMs,
       },
       now,
-    ),
-  }),
+    );
+    return { body: jobs };
+  },
 });
 
 /**
@@ -70,6 +82,7 @@ export const heartbeatRunnerJob = endpoint({
   body: heartbeatRunnerBody,
   handler: async ({ principal, params, body, now }) => {
     // Read beside the heartbeat's transaction, not in it: the configuration is not the job's to lock.
+    const offer = { capabilities: body.capabilities, plugins: body.plugins };
     const [beat, configVersion] = await Promise.all([
       heartbeatJob(
         { teamId: principal.teamId, runnerId: body.runnerId },
@@ -80,6 +93,7 @@ export const heartbeatRunnerJob = endpoint({
         { phases: body.phases, phase: body.phase, ackedRerunSeq: body.ackedRerunSeq },
       ),
       runnerConfigVersion(principal.teamId),
+      notePresence(principal.teamId, body.runnerId, offer, now),
     ]);
     return { body: { ...beat, configVersion } };
   },
@@ -100,6 +114,30 @@ export const appendRunnerLogs = endpoint({
       params.jobId,
       body.leaseToken,
       { offset: body.offset, lines: body.lines },
+      now,
+    ),
+  }),
+});
+
+/**
+ * `POST /jobs/:jobId/runner/tokens` `{ runnerId, leaseToken, offset, chunks, outputTokens? }` →
+ * `{ accepted, nextOffset, stop }`: an `llm` job's output as it comes, streamed to the intake
+ * caller. `stop: true` when the turn passed its budget (the job has ended FAILED).
+ */
+export const appendRunnerTokens = endpoint({
+  face: "jobs",
+  method: "POST",
+  path: "/jobs/:jobId/runner/tokens",
+  auth: JOBS_RUNNER,
+  maxBodyBytes: MAX_TOKENS_BODY_BYTES,
+  params: jobParams,
+  body: tokensRunnerBody,
+  handler: async ({ principal, params, body, now }) => ({
+    body: await appendTokens(
+      { teamId: principal.teamId, runnerId: body.runnerId },
+      params.jobId,
+      body.leaseToken,
+      { offset: body.offset, chunks: body.chunks, outputTokens: body.outputTokens },
       now,
     ),
   }),

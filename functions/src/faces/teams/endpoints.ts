@@ -63,3 +63,17 @@ export const teamKnowledge = {
   postRunnerInsight: inTeam(jobsApi.postRunnerInsight),
   postRunnerProposal: inTeam(jobsApi.postRunnerProposal),
 };
+
+/** The routes a runner answers (intake chat, plugins, diagnostics) under `/teams/:teamId`. */
+export const teamRunnerAsks = {
+  streamIntake: inTeam(jobsApi.streamIntake),
+  appendRunnerTokens: inTeam(jobsApi.appendRunnerTokens),
+  listPlugins: inTeam(jobsApi.listPlugins),
+  installPlugin: inTeam(jobsApi.installPlugin),
+  removePlugin: inTeam(jobsApi.removePlugin),
+  listPluginModels: inTeam(jobsApi.listPluginModels),
+  healthcheckPlugin: inTeam(jobsApi.healthcheckPlugin),
+  testGit: inTeam(jobsApi.testGit),
+  testTracker: inTeam(jobsApi.testTracker),
+  testLlm: inTeam(jobsApi.testLlm),
+};
