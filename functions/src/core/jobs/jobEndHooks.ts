@@ -40,6 +40,8 @@ function endHooksOf(kind: JobDoc["kind"]): JobEndHook[] {
       return [unblockDependents];
     case "execution":
     case "webhook":
+    case "llm":
+    case "rpc":
       return [];
   }
 }

@@ -73,7 +73,7 @@ export async function queueRunnerJob(tx: Transaction, jobId: string, input: Runn
   // `askedBy`: who asked (a uid or `apiKey:<credentialId>`), for the job's readers.
   const own: Record<string, unknown> = { ...(input.extra ?? {}), askedBy: input.actor };
   tx.create(jobs().doc(jobId), { ...job, ...genericFields(), ...own });
-  countJobMove(tx, job, null, job.status, now);
+  countJobMove(tx, job, null, job, now);
 }
 
 /** A turn's output tokens: the most of what its token posts counted and what its completion reported. */
