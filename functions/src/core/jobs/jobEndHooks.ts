@@ -1,5 +1,6 @@
 import type { Transaction } from "firebase-admin/firestore";
 import { countJobMove } from "../metrics/countJobMove";
+import { prepareSlotRelease } from "./concurrency";
 import type { JobDoc, JobStatus } from "./model";
 
 /** What the ending write sets besides the status, for hooks that care (a campaign child's skip). */
@@ -35,8 +36,11 @@ export async function prepareJobEnd(
   const writes: ((status: string, ending?: JobEnding) => void)[] = [];
   // One after another: every hook's reads come before any hook's writes.
   for (const hook of hooks.get(job.kind) ?? []) writes.push(await hook(tx, jobId, job));
+  // Every kind: a held job ending gives its concurrency key's slot back.
+  const slotWrites = await prepareSlotRelease(tx, jobId, job);
   return (status, ending) => {
     for (const write of writes) write(status, ending);
+    slotWrites();
     countJobMove(tx, job, job.status, status as JobStatus, new Date());
   };
 }
@@ -57,8 +61,10 @@ export function onLeaseRelease(kind: JobDoc["kind"], hook: LeaseReleaseHook): vo
 export async function prepareLeaseRelease(tx: Transaction, jobId: string, job: JobDoc): Promise<() => void> {
   const hook = releaseHooks.get(job.kind);
   const writes = hook === undefined ? () => undefined : await hook(tx, jobId, job);
+  const slotWrites = await prepareSlotRelease(tx, jobId, job);
   return () => {
     writes();
+    slotWrites();
     countJobMove(tx, job, job.status, "PENDING", new Date());
   };
 }

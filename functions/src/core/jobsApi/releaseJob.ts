@@ -1,6 +1,7 @@
 import { Timestamp } from "firebase-admin/firestore";
 import { db } from "../../data/firestore";
 import { Conflict } from "../../http/errors";
+import { prepareSlotRelease } from "../jobs/concurrency";
 import { prepareJobEnd } from "../jobs/jobEndHooks";
 import { finalFields, pendingFields } from "../jobs/model";
 import { countJobMove } from "../metrics/countJobMove";
@@ -22,10 +23,13 @@ export async function releaseJob(runner: JobsRunner, jobId: string, token: strin
   const at = Timestamp.fromDate(now);
   return db().runTransaction(async (tx) => {
     const job = await holdInTransaction(tx, runner, jobId, token, now);
+    // Back to the queue or paused, it gives its concurrency key's slot back (reads before any write).
+    const slotWrites = as === "CANCELLED" ? () => undefined : await prepareSlotRelease(tx, jobId, job);
     if (as !== "CANCELLED") countJobMove(tx, job, job.status, as, now);
     switch (as) {
       case "PENDING":
         tx.update(ref, { ...pendingFields(job, jobId, at), logIntake: null });
+        slotWrites();
         break;
       case "PAUSED":
         if (!job.control.pauseRequested) throw new Conflict("NOT_REQUESTED", "Nobody asked to pause this job.");
@@ -38,6 +42,7 @@ export async function releaseJob(runner: JobsRunner, jobId: string, token: strin
           logIntake: null,
           ...CLEAR_CONTROLS,
         });
+        slotWrites();
         break;
       case "CANCELLED": {
         if (!job.control.cancelRequested)
