@@ -16,6 +16,7 @@ import {
 } from "./concurrency";
 import { shardsOf, type JobDoc, type Lease } from "./model";
 import { promoteDueJobsOf } from "./promoteDueJobs";
+import { isQueuePaused } from "./queuePause";
 import { eligibleTagSets } from "./tagSets";
 import { cappedExpiry, timeoutAtFrom } from "./timeout";
 
@@ -41,6 +42,8 @@ export interface ClaimRequest {
   extra?: (job: JobDoc) => Record<string, unknown>;
   /** The queue may hold delayed jobs (jobs API, fleet): move its due ones in first. */
   delayed?: boolean;
+  /** The queue may be paused (jobs API, fleet): no leases while it is. */
+  pausable?: boolean;
 }
 
 export interface ClaimedJob {
@@ -107,6 +110,7 @@ let lastSweep = 0;
 export async function claimJobs(request: ClaimRequest): Promise<ClaimedJob[]> {
   const startedAt = performance.now();
   sweepPools();
+  if (request.pausable === true && (await isQueuePaused(request.queue))) return [];
   if (request.delayed === true) await promoteDueJobsOf(request.queue, request.now);
   const shards = shardsOf(request.queue, await eligibleTagSets(request.queue, request.tags));
   const pool = poolFor(shards);

@@ -5,6 +5,7 @@ import { heldJobsOf, runners } from "../../data/runners";
 import { assert, Conflict, NotFound } from "../../http/errors";
 import { claimJobs, type ClaimedJob } from "../jobs/claimJobs";
 import { leaseOrWait } from "../jobs/leaseOrWait";
+import { isQueuePaused } from "../jobs/queuePause";
 import { reviewQueue, runnerDocId } from "./ids";
 import { runContendedTransaction } from "./contendedTransaction";
 import { CLAIM_LOCK_MS, DEFAULT_JOB_LEASE_MS, MAX_HELD_SCAN } from "./limits";
@@ -38,13 +39,15 @@ export async function claimReviewTasks(
   if (first.length > 0 || waitMs <= 0) return first;
   const tags = (await runners().doc(runnerDocId(teamId, runnerId)).get()).data()?.tags ?? [];
   return leaseOrWait(
-    { queue: reviewQueue(teamId), tags, waitMs, delayed: true },
+    { queue: reviewQueue(teamId), tags, waitMs, delayed: true, pausable: true },
     (at) => claimReviewTasksNow(teamId, runnerId, limit, at),
     new Date(),
   );
 }
 
 async function claimReviewTasksNow(teamId: string, runnerId: string, limit: number, now: Date): Promise<ClaimedTask[]> {
+  // Paused: nothing to claim, so the runner's claim lock is not taken either (claimJobs checks too).
+  if (await isQueuePaused(reviewQueue(teamId))) return [];
   const ref = runners().doc(runnerDocId(teamId, runnerId));
   const token = randomBytes(12).toString("base64url");
   const at = Timestamp.fromDate(now);
@@ -83,6 +86,7 @@ async function claimReviewTasksNow(teamId: string, runnerId: string, limit: numb
       now,
       extra: () => ({ ranBy: ref.id, phase: null, phaseAt: null }),
       delayed: true,
+      pausable: true,
     });
   } finally {
     await runContendedTransaction(async (tx) => {
