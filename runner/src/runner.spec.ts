@@ -15,6 +15,7 @@ const CONFIG: RunnerConfig = {
   faces: ["workspace"],
   heartbeatMs: 1_000,
   pollMs: 250,
+  leaseWaitMs: 0,
   graceMs: 1_000,
   stateDir: "/nonexistent",
   json: true,

@@ -24,7 +24,7 @@ import {
   type LeasedJob,
   type ReleaseAs,
 } from "../../../contract/src/jobs";
-import type { HttpClient } from "./http";
+import { waitOptions, type HttpClient } from "./http";
 import { checked } from "./validate";
 
 export {
@@ -52,10 +52,11 @@ export class JobsClient {
     readonly runnerId: string,
   ) {}
 
-  async lease(tags: readonly string[], limit: number): Promise<LeasedJob[]> {
-    const body = checked(leaseRunnerBody, { runnerId: this.runnerId, tags: [...tags], limit }, "lease");
+  async lease(tags: readonly string[], limit: number, waitMs = 0, signal?: AbortSignal): Promise<LeasedJob[]> {
+    const wait = waitMs > 0 ? { waitMs } : {};
+    const body = checked(leaseRunnerBody, { runnerId: this.runnerId, tags: [...tags], limit, ...wait }, "lease");
     const response = await this.http.request(
-      { method: "POST", path: "/jobs/runner/lease", json: body, retry: "unprocessed" },
+      { method: "POST", path: "/jobs/runner/lease", json: body, retry: "unprocessed", ...waitOptions(waitMs, signal) },
       leaseJobsAnswer,
     );
     return response.body.jobs;

@@ -59,8 +59,8 @@ export class JobsSource implements WorkSource {
     private readonly types: Record<string, JobTypeConfig>,
   ) {}
 
-  async lease(limit: number): Promise<Work[]> {
-    const jobs = await this.client.lease(this.tags, Math.min(limit, this.maxBatch));
+  async lease(limit: number, waitMs = 0, signal?: AbortSignal): Promise<Work[]> {
+    const jobs = await this.client.lease(this.tags, Math.min(limit, this.maxBatch), waitMs, signal);
     return jobs.map((job) => new JobsWork(this.ctx, this.client, job, this.types[job.type]));
   }
 }
