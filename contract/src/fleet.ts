@@ -3,6 +3,15 @@
  */
 import { z } from "zod";
 import { leaseWaitMsParam, MAX_NAME_LENGTH } from "./common";
+import {
+  concurrencyKey,
+  concurrencyLimit,
+  MAX_BACKOFF_MS,
+  MAX_DELAY_MS,
+  MAX_TIMEOUT_MS,
+  MIN_BACKOFF_MS,
+  MIN_TIMEOUT_MS,
+} from "./jobs";
 import { unstorableReason } from "./storable";
 
 /** `x-runner-max-concurrency` when the runner sends none (seed 004). */
@@ -144,6 +153,8 @@ export const resultBody = z.object({
   metrics: storableObject,
   error: z.string().max(MAX_ERROR_CHARS).optional(),
   logs: logLinesSchema.optional(),
+  /** With `status: "failed"`: back to the queue after its backoff (`attempts + 1`; FAILED after `maxAttempts`). */
+  retry: z.boolean().optional(),
 });
 
 export const statusBody = z.object({ status: z.enum(TASK_PHASES), runnerId: runnerIdSchema.optional() });
@@ -227,8 +238,29 @@ export const newTaskBody = z
     tags: z.array(tagSchema).max(MAX_TAGS).optional(),
     priority: z.number().int().min(-100).max(100).optional(),
     maxAttempts: z.number().int().min(1).max(10).optional(),
+    /** Not claimed before this many ms from now (0 to 30 days). Exclusive with `runAt`. */
+    delayMs: z.number().int().min(0).max(MAX_DELAY_MS).optional(),
+    /** Not claimed before this time (ISO 8601 with offset, at most 30 days ahead). */
+    runAt: z.iso.datetime({ offset: true }).optional(),
+    /** Wait before the first retry, doubling per attempt (default 10 s), and its cap (default 10 min). */
+    backoffMs: z.number().int().min(MIN_BACKOFF_MS).max(MAX_BACKOFF_MS).optional(),
+    backoffMaxMs: z.number().int().min(MIN_BACKOFF_MS).max(MAX_BACKOFF_MS).optional(),
+    /** Longest one lease of it may run (1 s to 7 days): past it, FAILED with TIMED_OUT. */
+    timeoutMs: z.number().int().min(MIN_TIMEOUT_MS).max(MAX_TIMEOUT_MS).optional(),
+    /** At most `concurrencyLimit` (1–100, default 1) of the team's tasks with this key claimed at once. */
+    concurrencyKey: concurrencyKey.optional(),
+    concurrencyLimit: concurrencyLimit.optional(),
   })
-  .strict();
+  .strict()
+  .refine((b) => b.delayMs === undefined || b.runAt === undefined, "send delayMs or runAt, not both")
+  .refine(
+    (b) => b.backoffMs === undefined || b.backoffMaxMs === undefined || b.backoffMs <= b.backoffMaxMs,
+    "backoffMs must not exceed backoffMaxMs",
+  )
+  .refine(
+    (b) => b.concurrencyLimit === undefined || b.concurrencyKey !== undefined,
+    "concurrencyLimit needs a concurrencyKey",
+  );
 
 /*
  * Answers the runner reads (inside `{ data }`). Loose objects: a field the server adds later

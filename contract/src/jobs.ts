@@ -94,6 +94,18 @@ export const MAX_BACKOFF_MS = 24 * 60 * 60 * 1000;
 /** Bounds of `timeoutMs`. */
 export const MIN_TIMEOUT_MS = 1_000;
 export const MAX_TIMEOUT_MS = 7 * 24 * 60 * 60 * 1000;
+/** Longest `concurrencyKey`. */
+export const MAX_CONCURRENCY_KEY_CHARS = 200;
+/**
+ * Highest `concurrencyLimit`: the key's slot document lists its holders, and one document takes
+ * about one sustained write a second, so a key is for a few long jobs, not a throughput knob.
+ */
+export const MAX_CONCURRENCY_LIMIT = 100;
+
+/** A concurrency key (GitHub's concurrency group): any text, trimmed, 1–200 characters. */
+export const concurrencyKey = z.string().trim().min(1).max(MAX_CONCURRENCY_KEY_CHARS);
+/** How many jobs with the key may be leased at once (default 1). */
+export const concurrencyLimit = z.number().int().min(1).max(MAX_CONCURRENCY_LIMIT);
 
 export const createJobBody = z
   .object({
@@ -120,9 +132,17 @@ export const createJobBody = z
     backoffMaxMs: z.number().int().min(MIN_BACKOFF_MS).max(MAX_BACKOFF_MS).optional(),
     /** Longest one lease of it may run (1 s to 7 days): past it, FAILED with TIMED_OUT. */
     timeoutMs: z.number().int().min(MIN_TIMEOUT_MS).max(MAX_TIMEOUT_MS).optional(),
+    /** At most `concurrencyLimit` of the team's jobs with this key are leased at once. */
+    concurrencyKey: concurrencyKey.optional(),
+    /** 1 to 100 (default 1); only with `concurrencyKey`. */
+    concurrencyLimit: concurrencyLimit.optional(),
   })
   .strict()
   .refine((b) => b.delayMs === undefined || b.runAt === undefined, "send delayMs or runAt, not both")
+  .refine(
+    (b) => b.concurrencyLimit === undefined || b.concurrencyKey !== undefined,
+    "concurrencyLimit needs a concurrencyKey",
+  )
   .refine(
     (b) => b.backoffMs === undefined || b.backoffMaxMs === undefined || b.backoffMs <= b.backoffMaxMs,
     "backoffMs must not exceed backoffMaxMs",

@@ -64,6 +64,8 @@ export const jobRunnerArtifacts = https(LARGE_BODY, jobsApi.uploadRunnerArtifact
 export const jobRunnerComplete = https({}, jobsApi.completeRunnerJob);
 export const jobRunnerFail = https({}, jobsApi.failRunnerJob);
 export const jobRunnerRelease = https({}, jobsApi.releaseRunnerJob);
+// Queue dispatch state: `GET /queues`, `POST /queues/:queue/pause|resume` (docs/scheduling.md).
+export const queues = https({}, jobsApi.listQueues, jobsApi.pauseQueue, jobsApi.resumeQueue);
 
 // Seed 002's cloud control plane: login (public), teams, members, invitations, runner tokens, inventory (ID token).
 export const authLogin = https({}, teams.login);

@@ -24,6 +24,11 @@ export const DEFAULTS = {
   heartbeatMs: 15_000,
   /** First idle poll delay per face; it doubles while a face stays empty, up to IDLE_POLL_CAP × this. */
   pollMs: 1_000,
+  /**
+   * How long one lease call waits on the server for work (`waitMs`, long poll): work starts as
+   * soon as it is queued, and an idle runner makes one call per this. 0 polls instead.
+   */
+  leaseWaitMs: 20_000,
   graceMs: 30_000,
   /** Coderunner executions: the longest one may run. */
   executionTimeoutMs: 5 * 60 * 1000,
@@ -32,6 +37,8 @@ export const DEFAULTS = {
 export const MIN_POLL_MS = 250;
 export const MIN_HEARTBEAT_MS = 250;
 export const IDLE_POLL_CAP = 8;
+/** The server's longest lease wait (`waitMs`, 0–25,000). */
+export const MAX_LEASE_WAIT_MS = 25_000;
 
 const commandSchema = z.array(z.string().min(1)).min(1, "a command is an argv array: [program, ...args]");
 const envSchema = z
@@ -114,6 +121,7 @@ export const configFileSchema = z
     faces: z.array(z.enum(FACES)).optional(),
     heartbeatMs: z.number().int().optional(),
     pollMs: z.number().int().optional(),
+    leaseWaitMs: z.number().int().optional(),
     graceMs: z.number().int().min(0).optional(),
     stateDir: z.string().optional(),
     jobs: z.record(z.string().min(1), jobTypeSchema).default({}),
@@ -159,6 +167,8 @@ export interface RunnerConfig {
   faces: FaceName[];
   heartbeatMs: number;
   pollMs: number;
+  /** `waitMs` sent on lease calls (0: poll). */
+  leaseWaitMs: number;
   graceMs: number;
   stateDir: string;
   json: boolean;
@@ -221,7 +231,10 @@ Options of run (flags over environment over the config file):
                            faces to serve (default: every face that is configured)
   --config <runner.json>   job commands and defaults (see docs/runner.md)
   --heartbeat-ms <ms>      fleet heartbeat interval (default ${DEFAULTS.heartbeatMs})
-  --poll-ms <ms>           idle poll interval, at least ${MIN_POLL_MS} (default ${DEFAULTS.pollMs})
+  --poll-ms <ms>           idle poll interval, at least ${MIN_POLL_MS} (default ${DEFAULTS.pollMs}); with a
+                           lease wait, only after errors or from a server that does not wait
+  --lease-wait-ms <ms>     how long a lease call waits for work on the server, 0 to ${MAX_LEASE_WAIT_MS}
+                           (default ${DEFAULTS.leaseWaitMs}; 0 polls)
   --grace-ms <ms>          on SIGTERM, how long running jobs may finish (default ${DEFAULTS.graceMs})
   --state-dir <dir>        where the ledger of finished jobs lives (default ~/.runnerplane/runner/<id>)
   --insecure               allow http:// to a host other than this machine (tokens travel in clear)
@@ -249,6 +262,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Run
       config: { type: "string" },
       "heartbeat-ms": { type: "string" },
       "poll-ms": { type: "string" },
+      "lease-wait-ms": { type: "string" },
       "grace-ms": { type: "string" },
       "state-dir": { type: "string" },
       insecure: { type: "boolean" },
@@ -287,6 +301,14 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Run
     10 * 60 * 1000,
   );
   const pollMs = intOption("--poll-ms", values["poll-ms"], file.pollMs, DEFAULTS.pollMs, MIN_POLL_MS, 10 * 60 * 1000);
+  const leaseWaitMs = intOption(
+    "--lease-wait-ms",
+    values["lease-wait-ms"],
+    file.leaseWaitMs,
+    DEFAULTS.leaseWaitMs,
+    0,
+    MAX_LEASE_WAIT_MS,
+  );
   const graceMs = intOption("--grace-ms", values["grace-ms"], file.graceMs, DEFAULTS.graceMs, 0, 24 * 60 * 60 * 1000);
 
   const given = [
@@ -363,6 +385,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Run
     faces,
     heartbeatMs,
     pollMs,
+    leaseWaitMs,
     graceMs,
     stateDir,
     json: values.json === true,

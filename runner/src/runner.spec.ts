@@ -15,6 +15,7 @@ const CONFIG: RunnerConfig = {
   faces: ["workspace"],
   heartbeatMs: 1_000,
   pollMs: 250,
+  leaseWaitMs: 0,
   graceMs: 1_000,
   stateDir: "/nonexistent",
   json: true,
@@ -99,5 +100,45 @@ describe("Runner", () => {
     again.end();
     await runner.drain(100, new Promise(() => undefined));
     assert.equal(runner.counts.SUCCEEDED, 2);
+  });
+  it("long-polls one face: sends leaseWaitMs, asks again at once after an empty wait, and draining abandons the wait", async () => {
+    const calls: { waitMs: number | undefined; at: number }[] = [];
+    let aborted = 0;
+    const waiting: WorkSource = {
+      face: "jobs",
+      maxBatch: 2,
+      lease: (_limit, waitMs, signal) =>
+        new Promise((resolve, reject) => {
+          calls.push({ waitMs, at: Date.now() });
+          // The server holds the call for the wait, then answers empty.
+          const onAbort = () => {
+            aborted += 1;
+            clearTimeout(timer);
+            reject(new Error("aborted"));
+          };
+          const timer = setTimeout(() => {
+            signal?.removeEventListener("abort", onAbort);
+            resolve([]);
+          }, waitMs ?? 0);
+          signal?.addEventListener("abort", onAbort, { once: true });
+        }),
+    };
+    const runner = new Runner({
+      config: { ...CONFIG, faces: ["jobs"], leaseWaitMs: 200 },
+      sources: [waiting],
+      fleet: null,
+      log: () => undefined,
+    });
+    const started = Date.now();
+    await runner.start(new AbortController().signal);
+    await tick(500);
+    assert.ok(calls.length >= 2 && calls.length <= 4, `one call per wait (${calls.length} in 500 ms)`);
+    assert.ok(calls.every((c) => c.waitMs === 200));
+    // The second call follows the first empty wait at once, not after a poll delay (pollMs 250).
+    assert.ok((calls[1]?.at ?? Infinity) - started < 200 + 150, "asked again at once");
+    const drainStarted = Date.now();
+    await runner.drain(100, new Promise(() => undefined));
+    assert.ok(Date.now() - drainStarted < 150, "draining did not wait out the lease call");
+    assert.equal(aborted, 1);
   });
 });

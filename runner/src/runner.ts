@@ -60,6 +60,8 @@ export class Runner {
   private readonly running = new Map<string, Running>();
   private readonly sources: SourceState[];
   private wake: (() => void) | null = null;
+  /** Aborts a lease call in flight when the runner drains. */
+  private readonly leaseStop = new AbortController();
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private heartbeatInFlight: Promise<void> | null = null;
   /** Set before deregistering: a heartbeat after it would bring the runner back online. */
@@ -101,6 +103,9 @@ export class Runner {
     const { fleet, log } = this.deps;
     if (this.state === "draining" || this.state === "stopped") return;
     this.state = "draining";
+    // A lease call waiting on the server is abandoned: draining leases nothing more. (A job the
+    // server leased in that very moment comes back to the queue when its lease lapses.)
+    this.leaseStop.abort();
     this.wake?.();
     await this.loop;
     log("info", "draining", { running: this.running.size, graceMs });
@@ -229,10 +234,17 @@ export class Runner {
   private async leaseFrom(state: SourceState, free: number): Promise<void> {
     const { config, log, fleet } = this.deps;
     const asked = Math.min(free, state.source.maxBatch);
+    // Long poll when this is the only face served: the call returns as soon as work is queued.
+    // With several faces the loop asks them in turn, and one face holding the call would keep the
+    // others waiting, so they poll.
+    const live = this.sources.filter((s) => !s.disabled).length;
+    const waitMs = live === 1 ? config.leaseWaitMs : 0;
+    const startedAt = Date.now();
     let works: Work[];
     try {
-      works = await state.source.lease(asked);
+      works = await state.source.lease(asked, waitMs, this.leaseStop.signal);
     } catch (error) {
+      if (this.leaseStop.signal.aborted) return;
       if (error instanceof RunnerApiError && (error.status === 401 || error.status === 403)) {
         // A credential this face will never accept: say so once, stop asking.
         state.disabled = true;
@@ -253,7 +265,12 @@ export class Runner {
       return;
     }
     for (const work of works) this.begin(work);
-    if (works.length === 0) {
+    if (works.length === 0 && waitMs > 0 && Date.now() - startedAt >= waitMs / 2) {
+      // The server waited for work and none came: ask again at once (the wait is the idle delay).
+      state.idleRounds = 0;
+      state.nextPollAt = 0;
+    } else if (works.length === 0) {
+      // Polling, or a server that answered an empty wait early (an older one ignores `waitMs`).
       state.idleRounds += 1;
       state.nextPollAt = Date.now() + jitter(config.pollMs * Math.min(IDLE_POLL_CAP, 2 ** (state.idleRounds - 1)));
     } else {

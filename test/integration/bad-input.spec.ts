@@ -78,6 +78,8 @@ const junk = fc.oneof(
       "maxAttempts",
       "backoffMs",
       "timeoutMs",
+      "concurrencyKey",
+      "concurrencyLimit",
     ),
     fc.jsonValue({ maxDepth: 2 }),
   ),

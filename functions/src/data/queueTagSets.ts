@@ -5,8 +5,9 @@ import { db } from "./firestore";
 export const QUEUE_TAG_SETS = "queueTagSets";
 
 /**
- * `queueTagSets/{sha256(queue)}`: the tag sets a queue has had jobs with, so a tagged runner
- * reads only the pending index entries of sets it may take. Grows only (a set is added before
+ * `queueTagSets/{sha256(queue)}`: a queue's summary. The tag sets it has had jobs with, so a
+ * tagged runner reads only the pending index entries of sets it may take, and whether dispatch
+ * from it is paused (`core/jobs/queuePause.ts`). Grows only (a set is added before
  * its first job is written and never removed), so it can never hide a job; an empty set costs a
  * claim one index lookup that finds nothing.
  */
@@ -15,8 +16,14 @@ export interface QueueTagSetsDoc {
   queue: string;
   /** `tagSetKey` of every non-empty tag set ever queued here. */
   tagSets: string[];
-  /** Last time a set was added. */
+  /** Last time a set was added or the queue paused or resumed. */
   updatedAt: Timestamp;
+  /** Dispatch paused: no leases from this queue until resumed (absent: running). */
+  paused?: boolean;
+  /** When it was paused; null while running. */
+  pausedAt?: Timestamp | null;
+  /** Who paused it (a uid, or `apiKey:<credential id>`); null while running. */
+  pausedBy?: string | null;
 }
 
 export function queueTagSets(queue: string): DocumentReference<QueueTagSetsDoc> {

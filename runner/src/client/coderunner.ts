@@ -18,7 +18,7 @@ import {
   type ExecutionHeartbeat,
   type LeasedExecution,
 } from "../../../contract/src/coderunner";
-import type { HttpClient } from "./http";
+import { waitOptions, type HttpClient } from "./http";
 import { checked } from "./validate";
 
 export {
@@ -40,10 +40,16 @@ const BUNDLE_TIMEOUT_MS = 120_000;
 export class CoderunnerClient {
   constructor(private readonly http: HttpClient) {}
 
-  async lease(limit: number): Promise<LeasedExecution[]> {
-    const json = checked(leaseBody, { limit }, "lease");
+  async lease(limit: number, waitMs = 0, signal?: AbortSignal): Promise<LeasedExecution[]> {
+    const json = checked(leaseBody, { limit, ...(waitMs > 0 ? { waitMs } : {}) }, "lease");
     const response = await this.http.request(
-      { method: "POST", path: "/api/coderunner/executions/lease", json, retry: "unprocessed" },
+      {
+        method: "POST",
+        path: "/api/coderunner/executions/lease",
+        json,
+        retry: "unprocessed",
+        ...waitOptions(waitMs, signal),
+      },
       leaseExecutionsAnswer,
     );
     return response.body.data.executions;

@@ -20,7 +20,7 @@ import {
   type TaskLogsAnswer,
   type TaskPhase,
 } from "../../../contract/src/fleet";
-import type { HttpClient } from "./http";
+import { waitOptions, type HttpClient } from "./http";
 import { checked } from "./validate";
 
 export {
@@ -87,12 +87,18 @@ export class FleetClient {
    * claimed tasks we do not know about, and asking again does not return them (they come back
    * to the queue when their lease lapses).
    */
-  async claim(limit: number): Promise<ReviewTask[]> {
-    const query = { runnerId: this.runnerId, limit: String(limit) };
+  async claim(limit: number, waitMs = 0, signal?: AbortSignal): Promise<ReviewTask[]> {
+    const query = { runnerId: this.runnerId, limit: String(limit), ...(waitMs > 0 ? { waitMs: String(waitMs) } : {}) };
     checked(claimQuery, query, "claim");
     return (
       await this.http.request(
-        { method: "GET", path: "/api/runners/tasks/pending", query, retry: "unprocessed" },
+        {
+          method: "GET",
+          path: "/api/runners/tasks/pending",
+          query,
+          retry: "unprocessed",
+          ...waitOptions(waitMs, signal),
+        },
         wrapped(z.array(reviewTaskSchema)),
       )
     ).body.data;

@@ -307,6 +307,17 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
+/**
+ * Request options for a lease call that waits `waitMs` on the server: the attempt may take that
+ * much longer than usual, and `signal` abandons it.
+ */
+export function waitOptions(waitMs: number, signal?: AbortSignal): { timeoutMs?: number; signal?: AbortSignal } {
+  return {
+    ...(waitMs > 0 ? { timeoutMs: waitMs + DEFAULT_ATTEMPT_TIMEOUT_MS } : {}),
+    ...(signal === undefined ? {} : { signal }),
+  };
+}
+
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal?.aborted === true) {

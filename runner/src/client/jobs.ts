@@ -26,7 +26,7 @@ import {
   type ReleaseAs,
 } from "../../../contract/src/jobs";
 import { tokenChunksAnswer, type TokenChunksAnswer } from "../../../contract/src/capabilities";
-import type { HttpClient } from "./http";
+import { waitOptions, type HttpClient } from "./http";
 import { checked } from "./validate";
 
 export {
@@ -66,14 +66,15 @@ export class JobsClient {
     return this.offers.capabilities.length === 0 && this.offers.plugins.length === 0 ? {} : { ...this.offers };
   }
 
-  async lease(tags: readonly string[], limit: number): Promise<LeasedJob[]> {
+  async lease(tags: readonly string[], limit: number, waitMs = 0, signal?: AbortSignal): Promise<LeasedJob[]> {
+    const wait = waitMs > 0 ? { waitMs } : {};
     const body = checked(
       leaseRunnerBody,
-      { runnerId: this.runnerId, tags: [...tags], limit, ...this.offerFields() },
+      { runnerId: this.runnerId, tags: [...tags], limit, ...wait, ...this.offerFields() },
       "lease",
     );
     const response = await this.http.request(
-      { method: "POST", path: "/jobs/runner/lease", json: body, retry: "unprocessed" },
+      { method: "POST", path: "/jobs/runner/lease", json: body, retry: "unprocessed", ...waitOptions(waitMs, signal) },
       leaseJobsAnswer,
     );
     return response.body.jobs;

@@ -18,7 +18,7 @@ import {
   type WorkspaceHeartbeat,
   type WorkspaceLease,
 } from "../../../contract/src/workspace";
-import type { HttpClient } from "./http";
+import { waitOptions, type HttpClient } from "./http";
 import { checked } from "./validate";
 
 export { MAX_ERROR_CHARS as MAX_WORKSPACE_ERROR_CHARS } from "../../../contract/src/workspace";
@@ -30,10 +30,17 @@ export type WorkspaceSummary = z.input<typeof summaryBody>;
 export class WorkspaceClient {
   constructor(private readonly http: HttpClient) {}
 
-  async lease(): Promise<WorkspaceLease> {
+  /** Seed 001's `{}` answers at once; `waitMs` (ours) waits for a job. */
+  async lease(waitMs = 0, signal?: AbortSignal): Promise<WorkspaceLease> {
     return (
       await this.http.request(
-        { method: "POST", path: "/leaseWorkspaceJob", json: {}, retry: "unprocessed" },
+        {
+          method: "POST",
+          path: "/leaseWorkspaceJob",
+          json: waitMs > 0 ? { waitMs } : {},
+          retry: "unprocessed",
+          ...waitOptions(waitMs, signal),
+        },
         workspaceLeaseAnswer,
       )
     ).body;

@@ -86,8 +86,8 @@ export class CodeSource implements WorkSource {
     private readonly config: RunnerConfig["code"],
   ) {}
 
-  async lease(limit: number): Promise<Work[]> {
-    const executions = await this.client.lease(Math.min(limit, this.maxBatch));
+  async lease(limit: number, waitMs = 0, signal?: AbortSignal): Promise<Work[]> {
+    const executions = await this.client.lease(Math.min(limit, this.maxBatch), waitMs, signal);
     return executions.map((execution) => new CodeWork(this.ctx, this.client, execution, this.config));
   }
 }

@@ -62,8 +62,8 @@ export class JobsSource implements WorkSource {
     private readonly asks: AskConfig = { llm: null, plugins: {} },
   ) {}
 
-  async lease(limit: number): Promise<Work[]> {
-    const jobs = await this.client.lease(this.tags, Math.min(limit, this.maxBatch));
+  async lease(limit: number, waitMs = 0, signal?: AbortSignal): Promise<Work[]> {
+    const jobs = await this.client.lease(this.tags, Math.min(limit, this.maxBatch), waitMs, signal);
     return jobs.map((job) => {
       if (job.kind === "llm") return new LlmWork(this.ctx, this.client, job, this.asks);
       if (job.kind === "rpc") return new RpcWork(this.ctx, this.client, job, this.asks);

@@ -39,8 +39,8 @@ export class ReviewSource implements WorkSource {
     private readonly spec: CommandFaceConfig,
   ) {}
 
-  async lease(limit: number): Promise<Work[]> {
-    const tasks = await this.client.claim(Math.min(limit, this.maxBatch));
+  async lease(limit: number, waitMs = 0, signal?: AbortSignal): Promise<Work[]> {
+    const tasks = await this.client.claim(Math.min(limit, this.maxBatch), waitMs, signal);
     return tasks.map((task) => new ReviewWork(this.ctx, this.client, task, this.spec));
   }
 }

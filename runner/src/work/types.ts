@@ -38,7 +38,11 @@ export interface WorkSource {
   readonly face: FaceName;
   /** Most jobs one lease call may take. */
   readonly maxBatch: number;
-  lease(limit: number): Promise<Work[]>;
+  /**
+   * Leases up to `limit` jobs; with `waitMs` > 0 the server holds the call until work comes or the
+   * wait ends (empty). `signal` abandons the call (the runner is draining).
+   */
+  lease(limit: number, waitMs?: number, signal?: AbortSignal): Promise<Work[]>;
 }
 
 export interface WorkContext {

@@ -46,8 +46,8 @@ export class WorkspaceSource implements WorkSource {
     private readonly spec: CommandFaceConfig,
   ) {}
 
-  async lease(): Promise<Work[]> {
-    const answer = await this.client.lease();
+  async lease(_limit = 1, waitMs = 0, signal?: AbortSignal): Promise<Work[]> {
+    const answer = await this.client.lease(waitMs, signal);
     return answer.leased ? [new WorkspaceWork(this.ctx, this.client, answer, this.spec)] : [];
   }
 }

@@ -3,8 +3,20 @@ import { Timestamp, type QueryDocumentSnapshot } from "firebase-admin/firestore"
 import { db } from "../../data/firestore";
 import { pendingCandidates } from "../../data/jobs";
 import { countJobMove } from "../metrics/countJobMove";
+import {
+  forgetSlot,
+  hasKey,
+  noteParked,
+  parkedShardOf,
+  slotHasRoom,
+  slotWritten,
+  takeSlot,
+  withSlot,
+  type SlotState,
+} from "./concurrency";
 import { shardsOf, type JobDoc, type Lease } from "./model";
 import { promoteDueJobsOf } from "./promoteDueJobs";
+import { isQueuePaused } from "./queuePause";
 import { eligibleTagSets } from "./tagSets";
 import { cappedExpiry, timeoutAtFrom } from "./timeout";
 
@@ -34,6 +46,8 @@ export interface ClaimRequest {
   extra?: (job: JobDoc) => Record<string, unknown>;
   /** The queue may hold delayed jobs (jobs API, fleet): move its due ones in first. */
   delayed?: boolean;
+  /** The queue may be paused (jobs API, fleet): no leases while it is. */
+  pausable?: boolean;
 }
 
 export interface ClaimedJob {
@@ -102,6 +116,7 @@ let lastSweep = 0;
 export async function claimJobs(request: ClaimRequest): Promise<ClaimedJob[]> {
   const startedAt = performance.now();
   sweepPools();
+  if (request.pausable === true && (await isQueuePaused(request.queue))) return [];
   if (request.delayed === true) await promoteDueJobsOf(request.queue, request.now);
   const shards = shardsOf(request.queue, await eligibleTagSets(request.queue, request.tags));
   const pool = poolFor(shards);
@@ -126,13 +141,15 @@ async function claimInto(
     const candidate = takeCandidate(pool, request.tags, startedAt);
     if (candidate !== undefined) {
       tries++;
-      const won = await tryClaim(candidate, request);
-      if (won !== null) {
-        claimed.push(won);
-        pool.wanted--;
-      } else {
+      const won = await tryClaim(candidate, request, pool);
+      if (won === "lost") {
         pool.lostAt = performance.now();
         pool.docs = [];
+        // Lost on its key's slot, the job itself is unchanged and may be tried again at once.
+        pool.handedOut.delete(candidate.id);
+      } else if (won !== "parked") {
+        claimed.push(won);
+        pool.wanted--;
       }
       continue;
     }
@@ -239,7 +256,33 @@ export function orderForClaims<T extends { data(): { priority: number } }>(docs:
   return shuffle(docs).sort((a, b) => b.data().priority - a.data().priority);
 }
 
-async function tryClaim(candidate: QueryDocumentSnapshot<JobDoc>, request: ClaimRequest): Promise<ClaimedJob | null> {
+/**
+ * Takes one candidate with one conditional write (a batch with its key's slot when it has one), or
+ * parks it when its key is full (see `concurrency.ts`), together with the window's other jobs of
+ * that key: "lost" when another process changed a document first.
+ */
+async function tryClaim(
+  candidate: QueryDocumentSnapshot<JobDoc>,
+  request: ClaimRequest,
+  pool: Pool,
+): Promise<ClaimedJob | "lost" | "parked"> {
+  const job = candidate.data();
+  if (!hasKey(job)) return lease(candidate, request, null);
+  return withSlot(job, async (slot) => {
+    if (slotHasRoom(slot, job)) return lease(candidate, request, slot);
+    const sameKey = (doc: QueryDocumentSnapshot<JobDoc>) =>
+      doc.data().teamId === job.teamId && doc.data().concurrencyKey === job.concurrencyKey;
+    const siblings = pool.docs.filter(sameKey);
+    pool.docs = pool.docs.filter((doc) => !sameKey(doc));
+    return parkJobs([candidate, ...siblings], slot, Timestamp.fromDate(request.now));
+  });
+}
+
+async function lease(
+  candidate: QueryDocumentSnapshot<JobDoc>,
+  request: ClaimRequest,
+  slot: SlotState | null,
+): Promise<ClaimedJob | "lost"> {
   const job = candidate.data();
   const now = Timestamp.fromDate(request.now);
   const timeoutAt = timeoutAtFrom(job, request.now);
@@ -262,19 +305,60 @@ async function tryClaim(candidate: QueryDocumentSnapshot<JobDoc>, request: Claim
   };
   try {
     const batch = db().batch().update(candidate.ref, update, { lastUpdateTime: candidate.updateTime });
+    const took = slot === null ? null : takeSlot(batch, slot, job, candidate.id, now);
     countJobMove(batch, job, job, { status: "LEASED" }, request.now);
-    await batch.commit();
+    const results = await batch.commit();
+    if (slot !== null && took !== null) slotWritten(slot, writeTimeOf(results, 1), took);
   } catch (error) {
-    if (isLostRace(error)) return null;
-    throw error;
+    if (!isLostRace(error)) throw error;
+    if (slot !== null) forgetSlot(slot);
+    return "lost";
   }
   return { id: candidate.id, job: { ...job, ...update }, lease };
 }
 
-/** FAILED_PRECONDITION: changed since we read it; NOT_FOUND: deleted meanwhile. */
+/** Moves jobs whose key is full out of the claim windows, noting them on the slot in the same batch. */
+async function parkJobs(
+  candidates: QueryDocumentSnapshot<JobDoc>[],
+  slot: SlotState,
+  now: Timestamp,
+): Promise<"lost" | "parked"> {
+  const batch = db().batch();
+  for (const candidate of candidates) {
+    const job = candidate.data();
+    const shard = parkedShardOf(job.queue, job.teamId ?? "", job.concurrencyKey ?? "");
+    batch.update(candidate.ref, { pendingShard: shard, updatedAt: now }, { lastUpdateTime: candidate.updateTime });
+  }
+  const first = candidates[0]?.data();
+  if (first === undefined) return "parked";
+  const noted = noteParked(batch, slot, first, candidates.length, now);
+  try {
+    slotWritten(slot, writeTimeOf(await batch.commit(), candidates.length), noted);
+    return "parked";
+  } catch (error) {
+    if (!isLostRace(error)) throw error;
+    forgetSlot(slot);
+    return "lost";
+  }
+}
+
+function writeTimeOf(results: { writeTime: Timestamp }[], index: number): Timestamp {
+  const result = results[index];
+  if (result === undefined) throw new Error("A batch answered fewer write results than it had writes.");
+  return result.writeTime;
+}
+
+/** FAILED_PRECONDITION: changed since we read it; NOT_FOUND: deleted meanwhile; ALREADY_EXISTS: created meanwhile (a slot). */
 export function isLostRace(error: unknown): boolean {
   const code = (error as { code?: unknown }).code;
-  return code === 9 || code === 5 || code === "failed-precondition" || code === "not-found";
+  return (
+    code === 9 ||
+    code === 5 ||
+    code === 6 ||
+    code === "failed-precondition" ||
+    code === "not-found" ||
+    code === "already-exists"
+  );
 }
 
 function carriesTags(runnerTags: readonly string[] | undefined, jobTags: readonly string[]): boolean {

@@ -4,6 +4,7 @@ import type { GaugedJob } from "../metrics/model";
 import { unblockDependents } from "../jobsApi/dependencies";
 import { releaseRunnerSlot, releaseRunnerSlotOnEnd } from "../runners/endHook";
 import { freeWorkspace } from "../workspaces/endHook";
+import { prepareSlotRelease } from "./concurrency";
 import type { JobDoc, JobStatus } from "./model";
 
 /** What the ending write sets besides the status, for hooks that care (a campaign child's skip). */
@@ -54,8 +55,11 @@ export async function prepareJobEnd(
   const writes: ((status: string, ending: JobEnding) => void)[] = [];
   // One after another: every hook's reads come before any hook's writes.
   for (const hook of endHooksOf(job.kind)) writes.push(await hook(tx, jobId, job));
+  // Every kind: a held job ending gives its concurrency key's slot back.
+  const slotWrites = await prepareSlotRelease(tx, jobId, job);
   return (status, ending) => {
     for (const write of writes) write(status, ending);
+    slotWrites();
     countJobMove(tx, job, job, { status: status as JobStatus }, new Date());
   };
 }
@@ -79,9 +83,11 @@ export async function prepareLeaseRelease(
 ): Promise<(queued: GaugedJob) => void> {
   const hook = releaseHookOf(job.kind);
   const writes = hook === undefined ? () => undefined : await hook(tx, jobId, job);
+  const slotWrites = await prepareSlotRelease(tx, jobId, job);
   // `queued`: the fields the job went back with (a retry backing off waits in the later shard).
   return (queued) => {
     writes();
+    slotWrites();
     countJobMove(tx, job, job, queued, new Date());
   };
 }

@@ -1,7 +1,9 @@
-import type { QuerySnapshot } from "firebase-admin/firestore";
+import type { DocumentSnapshot, QuerySnapshot } from "firebase-admin/firestore";
 import { nextLaterJob, pendingWatches } from "../../data/jobs";
+import { queueTagSets, type QueueTagSetsDoc } from "../../data/queueTagSets";
 import { laterShardOf, shardsOf, type JobDoc } from "./model";
 import { LATER_CHECK_MS } from "./promoteDueJobs";
+import { notePaused } from "./queuePause";
 import { eligibleTagSets } from "./tagSets";
 
 export interface LeaseWait {
@@ -13,6 +15,8 @@ export interface LeaseWait {
   waitMs: number;
   /** The queue may hold delayed jobs: also try again when the next one falls due. */
   delayed?: boolean;
+  /** The queue may be paused: also try again when it is resumed. */
+  pausable?: boolean;
 }
 
 /**
@@ -84,6 +88,16 @@ export async function leaseOrWait<T>(wait: LeaseWait, attempt: (now: Date) => Pr
     );
     if (wait.delayed === true)
       watches.push(nextLaterJob(laterShardOf(wait.queue)).onSnapshot(watchLater, (error) => settle({ error })));
+    // A resume writes the queue's summary, not a pending job: watch it, and try again when it runs.
+    if (wait.pausable === true) {
+      let first = true;
+      const onSummary = (snap: DocumentSnapshot<QueueTagSetsDoc>) => {
+        const paused = notePaused(wait.queue, snap.data());
+        if (!first && !paused && !settled && !expired) void tryClaim();
+        first = false;
+      };
+      watches.push(queueTagSets(wait.queue).onSnapshot(onSummary, (error) => settle({ error })));
+    }
     unsubscribe.push(...watches, () => clearTimeout(dueTimer));
   });
 }

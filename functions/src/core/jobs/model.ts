@@ -94,6 +94,10 @@ export interface JobDoc {
   timeoutMs?: number | null;
   /** While leased: when it times out (leasedAt + timeoutMs); leases never extend past it. */
   timeoutAt?: Timestamp | null;
+  /** At most `concurrencyLimit` jobs of the team with this key are leased at once (null: no key). */
+  concurrencyKey?: string | null;
+  /** How many jobs with its key may be leased at once, this one included (default 1). */
+  concurrencyLimit?: number | null;
 }
 
 /**

@@ -19,6 +19,9 @@ export interface NewJob {
   backoff?: { baseMs: number; maxMs: number } | null;
   /** Longest one lease of it may run (null: no limit). */
   timeoutMs?: number | null;
+  /** At most `concurrencyLimit` (default 1) jobs of the team with this key leased at once. */
+  concurrencyKey?: string | null;
+  concurrencyLimit?: number | null;
 }
 
 /** A PENDING job document, ready to be written (alone or inside a caller's transaction). */
@@ -34,6 +37,9 @@ export function newJobDoc(jobId: string, input: NewJob, now: Date): JobDoc {
     backoff: input.backoff ?? null,
     timeoutMs: input.timeoutMs ?? null,
     timeoutAt: null,
+    concurrencyKey: input.concurrencyKey ?? null,
+    concurrencyLimit:
+      input.concurrencyKey === undefined || input.concurrencyKey === null ? null : (input.concurrencyLimit ?? 1),
     status: "PENDING",
     priority: input.priority ?? 0,
     tags: input.tags ?? [],

@@ -1,6 +1,7 @@
 import { FieldValue } from "firebase-admin/firestore";
 import { queueTagSets } from "../../data/queueTagSets";
 import { tagSetKey, tagsOfKey } from "./model";
+import { notePaused } from "./queuePause";
 
 /** Tag sets this process has already recorded, per queue: the record only grows, so a hit is final. */
 const recorded = new Set<string>();
@@ -30,6 +31,9 @@ export async function recordTagSet(queue: string, tags: readonly string[]): Prom
  */
 export async function eligibleTagSets(queue: string, tags: readonly string[] | undefined): Promise<string[]> {
   if (tags === undefined || tags.length === 0) return [""];
-  const recordedSets = (await queueTagSets(queue).get()).data()?.tagSets ?? [];
+  const summary = (await queueTagSets(queue).get()).data();
+  // The same document says whether the queue is paused: remembered, so the claim reads it once.
+  notePaused(queue, summary);
+  const recordedSets = summary?.tagSets ?? [];
   return ["", ...recordedSets.filter((key) => tagsOfKey(key).every((tag) => tags.includes(tag))).sort()];
 }

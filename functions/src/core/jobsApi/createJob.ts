@@ -43,6 +43,9 @@ export interface CreateJobInput {
   backoffMaxMs?: number;
   /** Longest one lease of it may run: past it the job ends FAILED with TIMED_OUT. */
   timeoutMs?: number;
+  /** At most `concurrencyLimit` (default 1) of the team's jobs with this key leased at once (not its children). */
+  concurrencyKey?: string;
+  concurrencyLimit?: number;
 }
 
 export interface CreateJobResult {
@@ -105,6 +108,8 @@ export async function createJob(
           maxAttempts: input.maxAttempts,
           backoff,
           timeoutMs: input.timeoutMs ?? null,
+          concurrencyKey: input.concurrencyKey ?? null,
+          concurrencyLimit: input.concurrencyLimit ?? null,
         },
         now,
         {
@@ -192,6 +197,8 @@ export function hashRequest(input: CreateJobInput): string {
     backoffMs: input.backoffMs,
     backoffMaxMs: input.backoffMaxMs,
     timeoutMs: input.timeoutMs,
+    concurrencyKey: input.concurrencyKey,
+    concurrencyLimit: input.concurrencyLimit,
   };
   return createHash("sha256").update(canonicalJson(normalised), "utf8").digest("hex");
 }

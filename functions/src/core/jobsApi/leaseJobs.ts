@@ -49,7 +49,7 @@ export function leasedJobView(claimed: ClaimedJob): LeasedJob {
 export async function leaseJobs(runner: JobsRunner, request: LeaseRequest, now: Date) {
   const queue = queueOf(runner.teamId);
   const jobs = await leaseOrWait(
-    { queue, tags: request.tags, waitMs: request.waitMs, delayed: true },
+    { queue, tags: request.tags, waitMs: request.waitMs, delayed: true, pausable: true },
     (at) => leaseNow(runner, queue, request, at),
     now,
   );
@@ -65,6 +65,7 @@ async function leaseNow(runner: JobsRunner, queue: string, request: LeaseRequest
     leaseMs: request.leaseMs,
     now,
     delayed: true,
+    pausable: true,
   });
   const handedOut: ReturnType<typeof leasedJobView>[] = [];
   for (const c of claimed) {

@@ -71,6 +71,9 @@ export interface GenericJobInput {
   backoff?: { baseMs: number; maxMs: number } | null;
   /** Longest one lease of it may run. */
   timeoutMs?: number | null;
+  /** At most `concurrencyLimit` (default 1) of the team's jobs with this key leased at once. */
+  concurrencyKey?: string | null;
+  concurrencyLimit?: number | null;
 }
 
 /** Defaults of the jobs-API fields for a fresh job. */
@@ -115,6 +118,8 @@ export function genericJobDoc(
       maxAttempts: input.maxAttempts,
       backoff: input.backoff ?? null,
       timeoutMs: input.timeoutMs ?? null,
+      concurrencyKey: input.concurrencyKey ?? null,
+      concurrencyLimit: input.concurrencyLimit ?? null,
     },
     now,
   );

@@ -76,6 +76,8 @@ export async function snapshotOf(jobId: string, job: GenericJob) {
     ...jobSummary(jobId, job),
     params: paramsOf(job),
     maxAttempts: job.maxAttempts,
+    concurrencyKey: job.concurrencyKey ?? null,
+    concurrencyLimit: job.concurrencyLimit ?? null,
     lease:
       job.lease === null
         ? null

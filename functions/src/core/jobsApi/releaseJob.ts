@@ -1,6 +1,7 @@
 import { Timestamp } from "firebase-admin/firestore";
 import { db } from "../../data/firestore";
 import { Conflict } from "../../http/errors";
+import { prepareSlotRelease } from "../jobs/concurrency";
 import { prepareJobEnd } from "../jobs/jobEndHooks";
 import { finalFields } from "../jobs/model";
 import { requeueHeld } from "../jobs/releaseLease";
@@ -25,10 +26,13 @@ export async function releaseJob(runner: JobsRunner, jobId: string, token: strin
     const job = await holdInTransaction(tx, runner, jobId, token, now);
     switch (as) {
       case "PENDING":
+        // Back to the queue with the release hooks, its concurrency key's slot among them.
         await requeueHeld(tx, ref, job, at, { extra: { logIntake: null } });
         break;
-      case "PAUSED":
+      case "PAUSED": {
         if (!job.control.pauseRequested) throw new Conflict("NOT_REQUESTED", "Nobody asked to pause this job.");
+        // Paused, it gives its concurrency key's slot back (read before any write).
+        const slotWrites = await prepareSlotRelease(tx, jobId, job);
         countJobMove(tx, job, job, { status: "PAUSED" }, now);
         tx.update(ref, {
           status: "PAUSED",
@@ -39,7 +43,9 @@ export async function releaseJob(runner: JobsRunner, jobId: string, token: strin
           logIntake: null,
           ...CLEAR_CONTROLS,
         });
+        slotWrites();
         break;
+      }
       case "CANCELLED": {
         if (!job.control.cancelRequested)
           throw new Conflict("NOT_REQUESTED", "Nobody asked to cancel this job; use fail.");

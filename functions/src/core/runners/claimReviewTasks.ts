@@ -9,6 +9,7 @@ import { shardsOf } from "../jobs/model";
 import { promoteDueJobsOf } from "../jobs/promoteDueJobs";
 import { eligibleTagSets } from "../jobs/tagSets";
 import { leaseOrWait } from "../jobs/leaseOrWait";
+import { isQueuePaused } from "../jobs/queuePause";
 import { reviewQueue, runnerDocId } from "./ids";
 import { runContendedTransaction } from "./contendedTransaction";
 import { CLAIM_LOCK_MS, DEFAULT_JOB_LEASE_MS, MAX_HELD_SCAN } from "./limits";
@@ -43,13 +44,15 @@ export async function claimReviewTasks(
   // (its runner-document lock and unlock are two writes).
   const tags = (await runners().doc(runnerDocId(teamId, runnerId)).get()).data()?.tags ?? [];
   return leaseOrWait(
-    { queue: reviewQueue(teamId), tags, waitMs, delayed: true },
+    { queue: reviewQueue(teamId), tags, waitMs, delayed: true, pausable: true },
     (at) => claimReviewTasksNow(teamId, runnerId, limit, at),
     now,
   );
 }
 
 async function claimReviewTasksNow(teamId: string, runnerId: string, limit: number, now: Date): Promise<ClaimedTask[]> {
+  // Paused: nothing to claim, so the runner's claim lock is not taken either (claimJobs checks too).
+  if (await isQueuePaused(reviewQueue(teamId))) return [];
   const ref = runners().doc(runnerDocId(teamId, runnerId));
   // An empty poll answers without the lock below (two writes on the runner and a held-jobs
   // query): nothing pending it may take, read after this call began, is the same empty answer.
@@ -93,6 +96,7 @@ async function claimReviewTasksNow(teamId: string, runnerId: string, limit: numb
       now,
       extra: () => ({ ranBy: ref.id, phase: null, phaseAt: null }),
       delayed: true,
+      pausable: true,
     });
   } finally {
     await runContendedTransaction(async (tx) => {

@@ -3,6 +3,7 @@ import { jobs } from "../../data/jobs";
 import { assertUnderQuota, runGuardedTransaction, teamPendingJobs } from "../quotas/guardCount";
 import { QUOTAS } from "../quotas/quotas";
 import { newJobDoc } from "../jobs/newJob";
+import { backoffOf, runAtOf } from "../jobsApi/createJob";
 import { recordTagSet } from "../jobs/tagSets";
 import type { Owner } from "../teams/owner";
 import { reviewQueue } from "./ids";
@@ -14,6 +15,17 @@ export interface NewReviewTask extends ReviewPayload {
   tags: string[];
   priority: number;
   maxAttempts?: number;
+  /** Not claimed before `now + delayMs`, or before `runAt` (ISO; not both). */
+  delayMs?: number;
+  runAt?: string;
+  /** Per-task backoff (first retry's wait, and its cap). */
+  backoffMs?: number;
+  backoffMaxMs?: number;
+  /** Longest one lease of it may run: past it the task ends FAILED with TIMED_OUT. */
+  timeoutMs?: number;
+  /** At most `concurrencyLimit` (default 1) of the team's tasks with this key claimed at once. */
+  concurrencyKey?: string;
+  concurrencyLimit?: number;
 }
 
 /** Puts a review task in its team's queue, where only that team's runners claim it. */
@@ -43,6 +55,12 @@ export async function queueReviewTask(
         priority: input.priority,
         maxAttempts: input.maxAttempts,
         leaseMs: intParam(JOB_LEASE_MS, DEFAULT_JOB_LEASE_MS),
+        // The jobs API's queue semantics, read the same way (one implementation of each).
+        runAt: runAtOf(input, now),
+        backoff: backoffOf(input),
+        timeoutMs: input.timeoutMs ?? null,
+        concurrencyKey: input.concurrencyKey ?? null,
+        concurrencyLimit: input.concurrencyLimit ?? null,
       },
       now,
     ),

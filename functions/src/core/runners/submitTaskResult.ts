@@ -1,4 +1,8 @@
 import { Timestamp } from "firebase-admin/firestore";
+import { jobs } from "../../data/jobs";
+import { assert, InvalidArgument, NotFound } from "../../http/errors";
+import { assertHolds } from "../jobs/leaseGuard";
+import { releaseLease } from "../jobs/releaseLease";
 import { endingHash, endJob } from "../jobs/endJob";
 import { appendJobLogs } from "../jobs/jobLogs";
 import { runContendedTransaction } from "./contendedTransaction";
@@ -15,6 +19,8 @@ export interface TaskResult {
   metrics: Record<string, unknown>;
   error?: string;
   logs?: string[];
+  /** With `failed`: back to the queue after the task's backoff (FAILED once it has used its attempts). */
+  retry?: boolean;
 }
 
 /** Used when a runner reports failure without saying why. */
@@ -33,6 +39,11 @@ export async function submitTaskResult(
   now: Date,
 ): Promise<{ task: ReturnType<typeof taskView>; duplicate: boolean }> {
   const status = input.status === "success" ? "SUCCEEDED" : "FAILED";
+  assert(
+    input.retry !== true || status === "FAILED",
+    new InvalidArgument("INVALID_ARGUMENT", "retry goes with status failed."),
+  );
+  if (input.retry === true) return retryTask(teamId, taskId, input, now);
   // The job-end hook writes the runner document, where a runner's concurrent results meet.
   return runContendedTransaction(async (tx) => {
     const { ref, job } = await readOwnedTask(tx, teamId, taskId);
@@ -73,4 +84,40 @@ export async function submitTaskResult(
     });
     return { task: taskView(ref.id, ended.job), duplicate: ended.duplicate };
   });
+}
+
+/**
+ * The holder gives a failed task back for another try: the core's release (`releaseLease`, as the
+ * reaper and the jobs API's `fail` with `retry` do) returns it after its backoff with
+ * `attempts + 1`, or ends it FAILED with the runner's error once it has used its attempts. Its log
+ * lines are kept. Not a repeatable end: a second call no longer holds the task (409).
+ */
+async function retryTask(
+  teamId: string,
+  taskId: string,
+  input: TaskResult,
+  now: Date,
+): Promise<{ task: ReturnType<typeof taskView>; duplicate: boolean }> {
+  await runContendedTransaction(async (tx) => {
+    const { ref, job } = await readOwnedTask(tx, teamId, taskId);
+    assertHolds(job, runnerDocId(teamId, input.runnerId), now);
+    const at = Timestamp.fromDate(now);
+    await releaseLease(tx, ref, job, at, () => input.error ?? UNSPECIFIED_FAILURE);
+    const logs = input.logs ?? [];
+    if (logs.length > 0)
+      tx.update(
+        ref,
+        appendJobLogs(
+          tx,
+          ref,
+          job,
+          logs.map((line) => ({ line, stream: "log" as const })),
+          at,
+          "truncate",
+        ),
+      );
+  });
+  const job = (await jobs().doc(taskId).get()).data();
+  assert(job !== undefined, new NotFound("TASK_NOT_FOUND", "No such task."));
+  return { task: taskView(taskId, job), duplicate: false };
 }

@@ -1,7 +1,8 @@
 import { Timestamp } from "firebase-admin/firestore";
 import { extendLease } from "../jobs/extendLease";
 import { db } from "../../data/firestore";
-import { assertTaskHeld, readOwnedTask } from "./heldTask";
+import { timedOutConflict } from "../jobs/timeout";
+import { assertTaskHeld, endedForTimeout, readOwnedTask } from "./heldTask";
 import { taskView, type TaskPhase } from "./reviewTask";
 
 /**
@@ -15,8 +16,10 @@ export async function updateTaskPhase(
   phase: TaskPhase,
   now: Date,
 ) {
-  return db().runTransaction(async (tx) => {
+  const answer = await db().runTransaction(async (tx) => {
     const { ref, job } = await readOwnedTask(tx, teamId, taskId);
+    // Past its timeoutMs the holder's call ends the task (TIMED_OUT), answered 409 below.
+    if (await endedForTimeout(tx, ref, job, teamId, runnerId, now)) return null;
     assertTaskHeld(job, teamId, runnerId, now);
     const at = Timestamp.fromDate(now);
     const expiresAt = extendLease(tx, ref, job, now, { status: "RUNNING", phase, phaseAt: at });
@@ -31,4 +34,6 @@ export async function updateTaskPhase(
       updatedAt: at,
     });
   });
+  if (answer === null) throw timedOutConflict();
+  return answer;
 }

@@ -23,7 +23,9 @@ import {
 
 /**
  * `POST /api/runners/tasks` (our addition: seed 004 only shows the runner side) queues a review
- * task in the caller's queue → 201 `{data: task}`.
+ * task in the caller's queue → 201 `{data: task}`. Queue semantics as on `POST /jobs`: `delayMs` /
+ * `runAt`, `maxAttempts`, `backoffMs` / `backoffMaxMs`, `timeoutMs`, `concurrencyKey` /
+ * `concurrencyLimit` (not part of the task's payload).
  */
 export const queueTask = endpoint({
   face: "fleet",
@@ -33,10 +35,9 @@ export const queueTask = endpoint({
   body: newTaskBody,
   maxBodyBytes: TASK_BODY_BYTES,
   handler: async ({ principal, body, now }) => {
-    const { tags, priority, ...payload } = body;
     const { id, job } = await queueReviewTask(
       ownerFor(principal),
-      { ...payload, tags: tags ?? [], priority: priority ?? 0 },
+      { ...body, tags: body.tags ?? [], priority: body.priority ?? 0 },
       now,
     );
     return { status: 201, body: taskView(id, job) };
@@ -87,7 +88,11 @@ export const appendLogs = endpoint({
   },
 });
 
-/** `POST /api/runners/tasks/:id/result` → `{data: task}` ended; not the holder → 409, nothing written. */
+/**
+ * `POST /api/runners/tasks/:id/result` → `{data: task}` ended; not the holder → 409, nothing
+ * written. `retry: true` with `status: "failed"` returns the task to the queue after its backoff
+ * (`attempts + 1`; FAILED with the error once it has used its attempts).
+ */
 export const submitResult = endpoint({
   face: "fleet",
   method: "POST",

@@ -1,6 +1,7 @@
 // The seed 002 jobs API routes, gathered for index.ts.
 export { createJob, listJobs, getJob } from "./jobs";
 export { streamJob } from "./stream";
+export { listQueues, pauseQueue, resumeQueue } from "./queues";
 export { downloadJobArtifact } from "./artifacts";
 export { cancelJob, pauseJob, resumeJob, messageJob, controlJobChild } from "./controls";
 export { rerunPhase } from "./phases";
