@@ -62,6 +62,7 @@ import {
   workspacesOfTeam,
 } from "../../functions/src/data/quotas";
 import { teamRunnersIn } from "../../functions/src/data/metrics";
+import { presentOffering, tokenChunksFrom } from "../../functions/src/data/runnerAsks";
 import { deliveries, webhooks } from "../../functions/src/data/webhooks";
 import { startOfflineFirestore, type OfflineFirestore } from "../src/index";
 
@@ -96,6 +97,7 @@ const QUERYING_FILES = [
   "data/intelligence.ts",
   "data/metrics.ts",
   "data/quotas.ts",
+  "data/runnerAsks.ts",
   "data/runners.ts",
   "data/teams.ts",
   "data/workspaces.ts",
@@ -129,6 +131,8 @@ function projectQueries(): { name: string; run: () => Promise<unknown> }[] {
     { name: "teamCredentials(runner)", run: get(teamCredentials("team-1", "runner").limit(50)) },
     { name: "teamCredentials(apiKey)", run: get(teamCredentials("team-1", "apiKey").limit(50)) },
     { name: "membershipsOf", run: get(membershipsOf("uid-1")) },
+    { name: "presentOffering", run: get(presentOffering("team-1", "cap:llm", now, 5)) },
+    { name: "tokenChunksFrom", run: get(tokenChunksFrom("job-1", 0)) },
     { name: "ownersOf", run: get(ownersOf("team-1")) },
     { name: "members page", run: get(members("team-1").limit(100)) },
     // Built inline in core/teams (manageInvitations, deleteTeam, ensurePersonalTeam).

@@ -104,7 +104,7 @@ describe("production settings", () => {
     }
   });
 
-  it("finished jobs, log lines, artifacts, webhook deliveries and metric windows expire by TTL; params, results, log lines and forwarded headers are not indexed", () => {
+  it("finished jobs, log lines, artifacts, webhook deliveries, metric windows and intake sessions expire by TTL; params, results, log lines and forwarded headers are not indexed", () => {
     const { fieldOverrides } = readJson<{
       fieldOverrides: { collectionGroup: string; fieldPath: string; ttl?: boolean; indexes: unknown[] }[];
     }>("firestore.indexes.json");
@@ -112,6 +112,7 @@ describe("production settings", () => {
     assert.deepEqual(ttl.sort(), [
       "artifacts.expireAt",
       "deliveries.expireAt",
+      "intakeSessions.expireAt",
       "jobs.expireAt",
       "logs.expireAt",
       "metricWindows.expireAt",
