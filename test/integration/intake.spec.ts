@@ -27,6 +27,8 @@ interface IntakeAnswer {
   events: IntakeEvent[];
   /** When each event arrived, ms after the request was sent. */
   at: number[];
+  /** When each event arrived, on the wall clock (Date.now()). */
+  wall: number[];
   body: unknown;
 }
 
@@ -41,9 +43,10 @@ async function intake(token: string, body: Record<string, unknown>): Promise<Int
   });
   const jobId = response.headers.get("x-job-id");
   if (!(response.headers.get("content-type") ?? "").startsWith("text/event-stream"))
-    return { status: response.status, jobId, events: [], at: [], body: await response.json() };
+    return { status: response.status, jobId, events: [], at: [], wall: [], body: await response.json() };
   const events: IntakeEvent[] = [];
   const at: number[] = [];
+  const wall: number[] = [];
   const decoder = new TextDecoder();
   let buffered = "";
   for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
@@ -59,9 +62,10 @@ async function intake(token: string, body: Record<string, unknown>): Promise<Int
       if (data === "") continue;
       events.push(JSON.parse(data) as IntakeEvent);
       at.push(performance.now() - started);
+      wall.push(Date.now());
     }
   }
-  return { status: response.status, jobId, events, at, body: null };
+  return { status: response.status, jobId, events, at, wall, body: null };
 }
 
 const turn = (sessionId: string, content = "Add rate limiting to /api/users") => ({
@@ -309,6 +313,24 @@ describe("routes a runner answers (intake chat, plugins, diagnostics)", function
       const session = (await sessionDoc(owner, "session-ok").get()).data();
       assert.equal(session?.turns, 1);
       assert.ok(answer.jobId !== null);
+      // Latency figure (printed, not asserted): each token from the moment the server stored the
+      // runner's post (the chunk's create time, same machine clock) to its arrival at the caller.
+      const chunks = (
+        await adminDb().collection("jobs").doc(answer.jobId).collection("tokens").orderBy("seq").get()
+      ).docs.map((d) => ({ text: String(d.get("text")), storedAt: d.createTime.toMillis() }));
+      const latencies: number[] = [];
+      let chunk = 0;
+      let chunkEnd = chunks[0]?.text.length ?? 0;
+      let received = 0;
+      for (const [i, event] of tokens.entries()) {
+        received += (event.text ?? "").length;
+        while (received > chunkEnd && chunk < chunks.length - 1) chunkEnd += chunks[++chunk]?.text.length ?? 0;
+        latencies.push((answer.wall[i] ?? 0) - (chunks[chunk]?.storedAt ?? 0));
+      }
+      const sorted = [...latencies].sort((a, b) => a - b);
+      console.log(
+        `      token latency, stored → caller (ms): first ${latencies[0]}, p50 ${sorted[Math.floor(sorted.length / 2)]}, max ${sorted.at(-1)} over ${latencies.length} tokens in ${chunks.length} posts`,
+      );
       const job = await call("GET", `/jobs/${answer.jobId}`, { token: owner.user.idToken });
       assert.equal(job.status, 200);
       assert.equal(job.body.status, "SUCCEEDED");

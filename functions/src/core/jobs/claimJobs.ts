@@ -137,6 +137,9 @@ async function claimInto(
   request: ClaimRequest,
   startedAt: number,
 ): Promise<void> {
+  // A job held back by its full concurrency key was parked: the head holds more like it, so the
+  // next reads take whole windows (a lone claim's small read would park two at a time).
+  let parked = false;
   for (let reads = 0, tries = 0; claimed.length < request.limit && tries < MAX_TRIES * request.limit;) {
     const candidate = takeCandidate(pool, request.tags, startedAt);
     if (candidate !== undefined) {
@@ -147,7 +150,9 @@ async function claimInto(
         pool.docs = [];
         // Lost on its key's slot, the job itself is unchanged and may be tried again at once.
         pool.handedOut.delete(candidate.id);
-      } else if (won !== "parked") {
+      } else if (won === "parked") {
+        parked = true;
+      } else {
         claimed.push(won);
         pool.wanted--;
       }
@@ -160,7 +165,7 @@ async function claimInto(
     if (reads >= CLAIM_ROUNDS) break;
     reads++;
     const contended = performance.now() - pool.lostAt < CLAIM_POOL_MS;
-    await readWindow(pool, shards, windowSize(pool.wanted, request.limit, contended), startedAt);
+    await readWindow(pool, shards, windowSize(pool.wanted, request.limit, contended || parked), startedAt);
   }
 }
 

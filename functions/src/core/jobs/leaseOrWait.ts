@@ -4,7 +4,7 @@ import { queueTagSets, type QueueTagSetsDoc } from "../../data/queueTagSets";
 import { laterShardOf, shardsOf, type JobDoc } from "./model";
 import { LATER_CHECK_MS } from "./promoteDueJobs";
 import { notePaused } from "./queuePause";
-import { eligibleTagSets } from "./tagSets";
+import { eligibleOf, eligibleTagSets } from "./tagSets";
 
 export interface LeaseWait {
   /** The queue the runner leases from. */
@@ -30,7 +30,8 @@ export interface LeaseWait {
 export async function leaseOrWait<T>(wait: LeaseWait, attempt: (now: Date) => Promise<T[]>, now: Date): Promise<T[]> {
   const first = await attempt(now);
   if (first.length > 0 || wait.waitMs <= 0) return first;
-  const shards = shardsOf(wait.queue, await eligibleTagSets(wait.queue, wait.tags));
+  const watchedSets = new Set(await eligibleTagSets(wait.queue, wait.tags));
+  const shards = shardsOf(wait.queue, [...watchedSets]);
   return new Promise<T[]>((resolve, reject) => {
     let trying = false;
     let tryAgain = false;
@@ -78,22 +79,33 @@ export async function leaseOrWait<T>(wait: LeaseWait, attempt: (now: Date) => Pr
       const inMs = Math.max(0, runAt.toMillis() - Date.now()) + LATER_CHECK_MS;
       if (inMs < wait.waitMs) dueTimer = setTimeout(() => void tryClaim(), inMs);
     };
-    const watches = pendingWatches(shards).map((query) =>
-      query.onSnapshot(
-        (snap) => {
-          if (!snap.empty && !settled && !expired) void tryClaim();
-        },
-        (error) => settle({ error }),
-      ),
-    );
+    const watchPending = (of: string[]) =>
+      pendingWatches(of).map((query) =>
+        query.onSnapshot(
+          (snap) => {
+            if (!snap.empty && !settled && !expired) void tryClaim();
+          },
+          (error) => settle({ error }),
+        ),
+      );
+    const watches = watchPending(shards);
     if (wait.delayed === true)
       watches.push(nextLaterJob(laterShardOf(wait.queue)).onSnapshot(watchLater, (error) => settle({ error })));
-    // A resume writes the queue's summary, not a pending job: watch it, and try again when it runs.
-    if (wait.pausable === true) {
+    // The queue's summary: a resume writes it, not a pending job (try again when it runs); and a
+    // tag set first recorded during the wait is written there before its first job, whose shards
+    // nothing watched yet: watch them too, or that job would wait out the deadline.
+    const tags = wait.tags ?? [];
+    if (wait.pausable === true || tags.length > 0) {
       let first = true;
       const onSummary = (snap: DocumentSnapshot<QueueTagSetsDoc>) => {
-        const paused = notePaused(wait.queue, snap.data());
-        if (!first && !paused && !settled && !expired) void tryClaim();
+        if (settled) return;
+        const summary = snap.data();
+        const fresh =
+          tags.length === 0 ? [] : eligibleOf(summary?.tagSets ?? [], tags).filter((s) => !watchedSets.has(s));
+        for (const set of fresh) watchedSets.add(set);
+        if (fresh.length > 0) unsubscribe.push(...watchPending(shardsOf(wait.queue, fresh)));
+        const paused = wait.pausable === true && notePaused(wait.queue, summary);
+        if (!first && !paused && !expired) void tryClaim();
         first = false;
       };
       watches.push(queueTagSets(wait.queue).onSnapshot(onSummary, (error) => settle({ error })));

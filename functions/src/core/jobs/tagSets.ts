@@ -34,6 +34,10 @@ export async function eligibleTagSets(queue: string, tags: readonly string[] | u
   const summary = (await queueTagSets(queue).get()).data();
   // The same document says whether the queue is paused: remembered, so the claim reads it once.
   notePaused(queue, summary);
-  const recordedSets = summary?.tagSets ?? [];
+  return eligibleOf(summary?.tagSets ?? [], tags);
+}
+
+/** Of a queue's recorded tag sets, the untagged set and those whose every tag a runner carrying `tags` has. */
+export function eligibleOf(recordedSets: readonly string[], tags: readonly string[]): string[] {
   return ["", ...recordedSets.filter((key) => tagsOfKey(key).every((tag) => tags.includes(tag))).sort()];
 }
