@@ -63,8 +63,8 @@ describe("runner configuration", () => {
     assert.throws(() => load([...base, "--concurrency", "0"]), /--concurrency must be a whole number from 1/);
     assert.throws(() => load([...base, "--poll-ms", "10"]), /--poll-ms must be a whole number from 250/);
     assert.throws(() => load([...base, "--lease-wait-ms", "25001"]), /--lease-wait-ms must be a whole number from 0/);
-    assert.equal(load([...base, "--lease-wait-ms", "0"]).leaseWaitMs, 0);
-    assert.equal(load(base).leaseWaitMs, 20_000);
+    assert.equal(load([...base, "--lease-wait-ms", "20000"]).leaseWaitMs, 20_000);
+    assert.equal(load(base).leaseWaitMs, 0, "polls unless told to wait");
     assert.throws(() => load([...base, "--id", "has space"]), /--id/);
     assert.throws(() => load([...base, "--id", "tasks"]), /--id/, "a word the fleet routes reserve");
     assert.throws(() => load([...base, "--tags", "a b"]), /Tag "a b"/);

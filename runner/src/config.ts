@@ -28,7 +28,7 @@ export const DEFAULTS = {
    * How long one lease call waits on the server for work (`waitMs`, long poll): work starts as
    * soon as it is queued, and an idle runner makes one call per this. 0 polls instead.
    */
-  leaseWaitMs: 20_000,
+  leaseWaitMs: 0,
   graceMs: 30_000,
   /** Coderunner executions: the longest one may run. */
   executionTimeoutMs: 5 * 60 * 1000,
