@@ -120,7 +120,8 @@ export async function authedFetch(path: string, init: RequestInit = {}): Promise
   return send(path, init, await authHeaders());
 }
 
-async function readBody(response: Response): Promise<unknown> {
+/** A response's body: parsed JSON, else its text (null when empty), for an error's words. */
+export async function readBody(response: Response): Promise<unknown> {
   const text = await response.text();
   if (text === "") return null;
   try {

@@ -4,7 +4,7 @@
  * apart by their `event:` name or, as seed 002 sends them, by the `type` in each `data:` payload:
  * `token` `{ text }` deltas, then `done` (with usage) or `error` `{ message, reason? }`.
  */
-import { authedFetch, describeFailure } from "./api";
+import { authedFetch, describeFailure, readBody } from "./api";
 import { SseParser } from "./sse";
 
 export interface ChatMessage {
@@ -48,13 +48,7 @@ export async function runTurn(
     signal,
   });
   if (!response.ok || response.body === null) {
-    const text = await response.text();
-    let parsed: unknown = text;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      // not JSON: the status says enough
-    }
+    const parsed = await readBody(response);
     const failure = describeFailure(response.status, parsed);
     const reason = reasonOf(parsed) ?? failure.reason;
     return { kind: "error", message: wordsFor(reason, failure.message), reason };

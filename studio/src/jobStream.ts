@@ -4,7 +4,7 @@
  * `Last-Event-ID` (the last log line's seq), so lines are neither lost nor repeated, and stops at
  * the `end` event or a 204 (the job ended and every line was sent).
  */
-import { authedFetch, describeFailure } from "./api";
+import { authedFetch, describeFailure, readBody } from "./api";
 import { SseParser } from "./sse";
 
 export interface LogLine {
@@ -67,14 +67,7 @@ export async function followJob(jobId: string, handlers: StreamHandlers, signal:
         return;
       }
       if (!response.ok || response.body === null) {
-        const text = await response.text();
-        let body: unknown = text;
-        try {
-          body = JSON.parse(text);
-        } catch {
-          // not JSON: describeFailure uses the status
-        }
-        const failure = describeFailure(response.status, body);
+        const failure = describeFailure(response.status, await readBody(response));
         // A 4xx will not get better by retrying (other than being told to slow down).
         if (response.status >= 400 && response.status < 500 && response.status !== 429) {
           handlers.onState("failed", failure.message);
