@@ -106,7 +106,9 @@ let lastSweep = 0;
  * Order: the window is read in priority-then-age order and, while nobody competes, tried in that
  * order, exactly. After a lost race (another process is emptying the same head), candidates of
  * equal priority are tried in random order so competing processes spread out; a lower priority
- * is never tried before a higher one of the same window, and a lost race drops the window.
+ * is never tried before a higher one of the same window. A lost race drops only the candidate
+ * lost: the claim goes on down the rest of the window (reordered so), and reads again when it is
+ * empty.
  *
  * The window is shared by the claims of this process that began before it was read (a function
  * instance serves many runners at once): they take candidates out of it, so they never race each
@@ -146,9 +148,13 @@ async function claimInto(
       tries++;
       const won = await tryClaim(candidate, request, pool);
       if (won === "lost") {
+        // Another process took this one (or its key's slot). The window's other candidates are
+        // still worth a conditional write each: dropping the window for a fresh read instead cost
+        // 50 claimers at once their rounds on the last jobs of a priority level, and one answered
+        // empty with 61 pending. Reordered for contention, so competitors stop trying the same
+        // candidates in step; a lost job that is unchanged (lost on its slot) may be read again.
+        if (!contendedNow(pool)) pool.docs = orderForClaims(pool.docs, true);
         pool.lostAt = performance.now();
-        pool.docs = [];
-        // Lost on its key's slot, the job itself is unchanged and may be tried again at once.
         pool.handedOut.delete(candidate.id);
       } else if (won === "parked") {
         parked = true;
@@ -164,9 +170,14 @@ async function claimInto(
     if (last !== null && last.startedAt >= startedAt && last.short && pool.lostAt < last.at) break;
     if (reads >= CLAIM_ROUNDS) break;
     reads++;
-    const contended = performance.now() - pool.lostAt < CLAIM_POOL_MS;
+    const contended = contendedNow(pool);
     await readWindow(pool, shards, windowSize(pool.wanted, request.limit, contended || parked), startedAt);
   }
+}
+
+/** Whether another process won a race for this head within CLAIM_POOL_MS. */
+function contendedNow(pool: Pool): boolean {
+  return performance.now() - pool.lostAt < CLAIM_POOL_MS;
 }
 
 /**
@@ -237,7 +248,7 @@ async function readWindow(pool: Pool, shards: readonly string[], size: number, n
       const at = performance.now();
       for (const [id, handed] of pool.handedOut) if (at - handed.at >= CLAIM_POOL_MS) pool.handedOut.delete(id);
       const fresh = docs.filter((doc) => pool.handedOut.get(doc.id)?.version.isEqual(doc.updateTime) !== true);
-      pool.docs = orderForClaims(fresh, at - pool.lostAt < CLAIM_POOL_MS);
+      pool.docs = orderForClaims(fresh, contendedNow(pool));
       const read = { startedAt, at, short: docs.length < size };
       pool.last = read;
       return read;
