@@ -26,7 +26,9 @@ export const DEFAULTS = {
   pollMs: 1_000,
   /**
    * How long one lease call waits on the server for work (`waitMs`, long poll): work starts as
-   * soon as it is queued, and an idle runner makes one call per this. 0 polls instead.
+   * soon as it is queued, and an idle runner makes one call per this. 0 polls instead: the
+   * default, because a wait this runner abandons when it stops keeps running on a server that is
+   * not told of the disconnect (the functions emulator) and leases the next job to nobody.
    */
   leaseWaitMs: 0,
   graceMs: 30_000,

@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { Timestamp } from "firebase-admin/firestore";
 import { pendingShardFor } from "../../functions/src/core/jobs/model";
+import type * as ReleaseLease from "../../functions/src/core/jobs/releaseLease";
 import { createInstance, lease, queuedWorkspace } from "../harness/fixtures";
 import { FUNCTIONS_BASE } from "../../scripts/stack";
 import { serveFunctionsInProcess } from "../harness/inProcess";
@@ -231,6 +232,52 @@ describe("scheduler: order and routing", () => {
       }
       const winner = answers.findIndex((a) => a.body.jobs.length > 0);
       assert.equal(await leasedBy(job.id), `${user.uid}:w${winner}`, "the stored holder is the one answered");
+    } finally {
+      await functions.stop();
+    }
+  });
+
+  it("waitMs: a waiter whose caller went away takes nothing; a lease taken for it goes back with no attempt counted", async function () {
+    this.timeout(120_000);
+    // In-process: the functions emulator does not tell a worker its caller left (it keeps the
+    // proxied request open; firebase/firebase-functions#1585), Node's own server does.
+    const functions = await serveFunctionsInProcess();
+    try {
+      const { user, runnerKey } = await jobsUser();
+      assert.deepEqual((await leaseJobsAt(functions.base, runnerKey, "warm", 0)).body.jobs, []);
+      const left = await fetch(`${functions.base}/jobs/runner/lease`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${runnerKey}`, "content-type": "application/json" },
+        body: JSON.stringify({ runnerId: "left", waitMs: 15_000 }),
+        signal: AbortSignal.timeout(1_000),
+      }).catch((error: Error) => error.name);
+      assert.equal(left, "TimeoutError", "the caller gave up on its wait");
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const job = await createJob(user.idToken);
+      // Long enough for a wait still running to have seen the job and leased it.
+      await new Promise((resolve) => setTimeout(resolve, 2_500));
+      assert.equal(await leasedBy(job.id), null, "nobody holds it: the wait ended with its caller");
+      const [leased] = await leaseJobs(runnerKey, "present");
+      assert.equal(leased?.id, job.id);
+
+      // A try under way when the caller leaves hands its lease back (`handBack`): as if its
+      // holder let go, attempts unchanged; a lease that has changed meanwhile is left alone.
+      // Loaded as the in-process functions are (their Admin app, their environment).
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { handBack } = require("../../functions/src/core/jobs/releaseLease") as typeof ReleaseLease;
+      await handBack([{ id: job.id, token: "not-the-token" }], new Date());
+      assert.equal(await leasedBy(job.id), `${user.uid}:present`);
+      await handBack([{ id: job.id, token: leased?.leaseToken ?? "" }], new Date());
+      const back = (await adminDb().collection("jobs").doc(job.id).get()).data() as {
+        status: string;
+        attempts: number;
+      };
+      assert.deepEqual([back.status, back.attempts], ["PENDING", 0]);
+      assert.deepEqual(
+        (await leaseJobs(runnerKey, "next")).map((j) => j.id),
+        [job.id],
+        "leasable again at once",
+      );
     } finally {
       await functions.stop();
     }

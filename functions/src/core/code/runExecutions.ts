@@ -4,7 +4,7 @@ import { db } from "../../data/firestore";
 import { jobs } from "../../data/jobs";
 import { NotFound } from "../../http/errors";
 import { blobStore } from "../blobs/blobStore";
-import { claimJobs, type ClaimedJob } from "../jobs/claimJobs";
+import { claimJobs, heldLease, type ClaimedJob } from "../jobs/claimJobs";
 import { leaseOrWait } from "../jobs/leaseOrWait";
 import { endingHash, endJob } from "../jobs/endJob";
 import { extendLease } from "../jobs/extendLease";
@@ -31,11 +31,12 @@ export async function leaseExecutions(
   limit: number,
   waitMs: number,
   now: Date,
+  signal?: AbortSignal,
 ): Promise<ClaimedJob[]> {
   const queue = executionQueue(runner.tenantId);
   const leaseMs = intParam(JOB_LEASE_MS, DEFAULT_EXECUTION_LEASE_MS);
   return leaseOrWait(
-    { queue, tags: undefined, waitMs },
+    { queue, tags: undefined, waitMs, signal, leaseOf: heldLease },
     (at) => claimJobs({ queue, holder: runner.holder, limit, leaseMs, now: at }),
     now,
   );

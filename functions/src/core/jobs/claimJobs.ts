@@ -16,6 +16,7 @@ import {
 } from "./concurrency";
 import { shardsOf, type JobDoc, type Lease } from "./model";
 import { promoteDueJobsOf } from "./promoteDueJobs";
+import type { HeldLease } from "./releaseLease";
 import { isQueuePaused } from "./queuePause";
 import { eligibleTagSets } from "./tagSets";
 import { cappedExpiry, timeoutAtFrom } from "./timeout";
@@ -54,6 +55,11 @@ export interface ClaimedJob {
   id: string;
   job: JobDoc;
   lease: Lease;
+}
+
+/** The job and lease a claim holds (see `leaseOrWait`'s `leaseOf`). */
+export function heldLease(claimed: ClaimedJob): HeldLease {
+  return { id: claimed.id, token: claimed.lease.token };
 }
 
 /** What one process knows about a queue's head: candidates read and not yet handed to a claim. */

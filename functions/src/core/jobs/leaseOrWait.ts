@@ -4,9 +4,10 @@ import { queueTagSets, type QueueTagSetsDoc } from "../../data/queueTagSets";
 import { laterShardOf, shardsOf, type JobDoc } from "./model";
 import { LATER_CHECK_MS } from "./promoteDueJobs";
 import { notePaused } from "./queuePause";
+import { handBack, type HeldLease } from "./releaseLease";
 import { eligibleOf, eligibleTagSets } from "./tagSets";
 
-export interface LeaseWait {
+export interface LeaseWait<T> {
   /** The queue the runner leases from. */
   queue: string;
   /** The tags it carries (which pending tag sets to watch). */
@@ -17,6 +18,10 @@ export interface LeaseWait {
   delayed?: boolean;
   /** The queue may be paused: also try again when it is resumed. */
   pausable?: boolean;
+  /** Aborts when the caller has gone (see `callerGone`): the wait ends at once. */
+  signal?: AbortSignal;
+  /** The job and lease an answered item holds, so one taken after the caller left goes back. */
+  leaseOf: (item: T) => HeldLease;
 }
 
 /**
@@ -26,10 +31,25 @@ export interface LeaseWait {
  * soon as it is written (by exactly one waiter: the claim is still a conditional write). Empty
  * at the deadline. No polling: an idle wait costs the listener's first read and nothing more.
  * A try under way at the deadline is waited for, so a lease taken is never dropped unanswered.
+ * A caller that goes away (`signal`) ends the wait; jobs a try under way took for it go back to
+ * the queue at once, no attempt counted, instead of sitting out a lease nobody will use.
  */
-export async function leaseOrWait<T>(wait: LeaseWait, attempt: (now: Date) => Promise<T[]>, now: Date): Promise<T[]> {
+export async function leaseOrWait<T>(
+  wait: LeaseWait<T>,
+  attempt: (now: Date) => Promise<T[]>,
+  now: Date,
+): Promise<T[]> {
+  const got = await waitForWork(wait, attempt, now);
+  if (got.length > 0 && wait.signal?.aborted === true) {
+    await handBack(got.map(wait.leaseOf), new Date());
+    return [];
+  }
+  return got;
+}
+
+async function waitForWork<T>(wait: LeaseWait<T>, attempt: (now: Date) => Promise<T[]>, now: Date): Promise<T[]> {
   const first = await attempt(now);
-  if (first.length > 0 || wait.waitMs <= 0) return first;
+  if (first.length > 0 || wait.waitMs <= 0 || wait.signal?.aborted === true) return first;
   const watchedSets = new Set(await eligibleTagSets(wait.queue, wait.tags));
   const shards = shardsOf(wait.queue, [...watchedSets]);
   return new Promise<T[]>((resolve, reject) => {
@@ -43,6 +63,7 @@ export async function leaseOrWait<T>(wait: LeaseWait, attempt: (now: Date) => Pr
       settled = true;
       clearTimeout(timer);
       for (const stop of unsubscribe) stop();
+      wait.signal?.removeEventListener("abort", stopWaiting);
       if ("value" in outcome) resolve(outcome.value);
       else reject(outcome.error instanceof Error ? outcome.error : new Error(String(outcome.error)));
     };
@@ -65,10 +86,12 @@ export async function leaseOrWait<T>(wait: LeaseWait, attempt: (now: Date) => Pr
         trying = false;
       }
     };
-    const timer = setTimeout(() => {
+    const stopWaiting = () => {
       expired = true;
       if (!trying) settle({ value: [] });
-    }, wait.waitMs);
+    };
+    const timer = setTimeout(stopWaiting, wait.waitMs);
+    wait.signal?.addEventListener("abort", stopWaiting, { once: true });
     // A delayed job falling due writes nothing a listener could see: watch the next one's
     // runAt and try again then (the claim moves it into the queue).
     let dueTimer: NodeJS.Timeout | undefined;

@@ -1,5 +1,7 @@
 import { Timestamp, type DocumentReference, type Transaction } from "firebase-admin/firestore";
 import { intParam, RETRY_BACKOFF_MAX_MS, RETRY_BACKOFF_MS } from "../../config/params";
+import { db } from "../../data/firestore";
+import { jobs } from "../../data/jobs";
 import { backoffDelayMs, backoffPolicyOf, DEFAULT_BACKOFF_MAX_MS, DEFAULT_BACKOFF_MS } from "./backoff";
 import { prepareJobEnd, prepareLeaseRelease } from "./jobEndHooks";
 import { endTimedOut, isTimedOut } from "./timeout";
@@ -71,4 +73,28 @@ export async function requeueHeld(
   };
   tx.update(ref, queued);
   releaseWrites(queued);
+}
+
+/** A lease as its holder was to be told of it. */
+export interface HeldLease {
+  id: string;
+  token: string;
+}
+
+/**
+ * Gives back leases whose caller went away before it was answered: each job still held under
+ * that lease returns to its queue as its holder letting go would (no attempt counted, no backoff).
+ */
+export async function handBack(leases: readonly HeldLease[], now: Date): Promise<void> {
+  const at = Timestamp.fromDate(now);
+  await Promise.all(
+    leases.map((held) =>
+      db().runTransaction(async (tx) => {
+        const ref = jobs().doc(held.id);
+        const job = (await tx.get(ref)).data();
+        if (job?.status !== "LEASED" || job.lease?.token !== held.token) return;
+        await requeueHeld(tx, ref, job, at);
+      }),
+    ),
+  );
 }

@@ -15,6 +15,8 @@ export interface LeaseRequest {
   leaseMs: number;
   /** How long to wait for work when none is leasable now (0: answer at once). */
   waitMs: number;
+  /** Aborts when the caller has gone: the wait ends, and a job taken after that goes back. */
+  signal?: AbortSignal;
 }
 
 /** What a runner gets per leased job: the work, the lease token every later call must carry. */
@@ -49,7 +51,15 @@ export function leasedJobView(claimed: ClaimedJob): LeasedJob {
 export async function leaseJobs(runner: JobsRunner, request: LeaseRequest, now: Date) {
   const queue = queueOf(runner.teamId);
   const jobs = await leaseOrWait(
-    { queue, tags: request.tags, waitMs: request.waitMs, delayed: true, pausable: true },
+    {
+      queue,
+      tags: request.tags,
+      waitMs: request.waitMs,
+      delayed: true,
+      pausable: true,
+      signal: request.signal,
+      leaseOf: (job: LeasedJob) => ({ id: job.id, token: job.leaseToken }),
+    },
     (at) => leaseNow(runner, queue, request, at),
     now,
   );

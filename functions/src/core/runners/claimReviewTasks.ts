@@ -38,13 +38,22 @@ export async function claimReviewTasks(
   limit: number,
   waitMs: number,
   now: Date,
+  signal?: AbortSignal,
 ): Promise<ClaimedTask[]> {
   if (waitMs <= 0) return claimReviewTasksNow(teamId, runnerId, limit, now);
   // leaseOrWait tries the claim first itself: claiming here too would pay for an empty claim twice
   // (its runner-document lock and unlock are two writes).
   const tags = (await runners().doc(runnerDocId(teamId, runnerId)).get()).data()?.tags ?? [];
   return leaseOrWait(
-    { queue: reviewQueue(teamId), tags, waitMs, delayed: true, pausable: true },
+    {
+      queue: reviewQueue(teamId),
+      tags,
+      waitMs,
+      delayed: true,
+      pausable: true,
+      signal,
+      leaseOf: (task) => ({ id: task.id, token: task.job.lease?.token ?? "" }),
+    },
     (at) => claimReviewTasksNow(teamId, runnerId, limit, at),
     now,
   );

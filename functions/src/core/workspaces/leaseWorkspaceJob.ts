@@ -1,7 +1,7 @@
 import type { RunnerPrincipal } from "../../auth/authenticate";
 import { intParam, WORKSPACE_LEASE_MS } from "../../config/params";
 import { workspaces } from "../../data/workspaces";
-import { claimJobs } from "../jobs/claimJobs";
+import { claimJobs, heldLease } from "../jobs/claimJobs";
 import { leaseOrWait } from "../jobs/leaseOrWait";
 import { DEFAULT_WORKSPACE_LEASE_MS } from "./queueGeneration";
 import { workspaceQueue } from "./workspaceQueue";
@@ -10,11 +10,16 @@ export type LeaseAnswer =
   { leased: false } | { leased: true; workspaceId: string; leaseExpiresAt: number; workspace: Record<string, unknown> };
 
 /** A global instance leases from the global pool; a user instance from its owner's pool only. With `waitMs`, waits for a job. */
-export async function leaseWorkspaceJob(runner: RunnerPrincipal, waitMs: number, now: Date): Promise<LeaseAnswer> {
+export async function leaseWorkspaceJob(
+  runner: RunnerPrincipal,
+  waitMs: number,
+  now: Date,
+  signal?: AbortSignal,
+): Promise<LeaseAnswer> {
   const queue = workspaceQueue(runner.pool, runner.teamId);
   const leaseMs = intParam(WORKSPACE_LEASE_MS, DEFAULT_WORKSPACE_LEASE_MS);
   const [claimed] = await leaseOrWait(
-    { queue, tags: undefined, waitMs },
+    { queue, tags: undefined, waitMs, signal, leaseOf: heldLease },
     (at) => claimJobs({ queue, holder: runner.instanceId, limit: 1, leaseMs, now: at }),
     now,
   );

@@ -1,3 +1,4 @@
+import { callerGone } from "../../http/callerGone";
 import { MAX_OUTPUT_BYTES, MAX_RESULT_BYTES } from "../../core/code/model";
 import { mintTenantRunnerKey, revokeTenantRunnerKey } from "../../core/code/runnerKeys";
 import {
@@ -64,8 +65,8 @@ export const leaseExecutions = endpoint({
   path: "/api/coderunner/executions/lease",
   auth: TENANT_RUNNER,
   body: leaseBody,
-  handler: async ({ principal, body, now }) => {
-    const claimed = await lease(runnerOf(principal), body.limit, body.waitMs, now);
+  handler: async ({ res, principal, body, now }) => {
+    const claimed = await lease(runnerOf(principal), body.limit, body.waitMs, now, callerGone(res));
     return {
       message: claimed.length === 0 ? "Nothing to run" : "Executions leased",
       body: { executions: claimed.map(leasedExecutionView) },

@@ -1,3 +1,4 @@
+import { callerGone } from "../../http/callerGone";
 import { appendTaskLogs } from "../../core/runners/appendTaskLogs";
 import { claimReviewTasks } from "../../core/runners/claimReviewTasks";
 import { queueReviewTask } from "../../core/runners/queueReviewTask";
@@ -51,8 +52,15 @@ export const claimTasks = endpoint({
   path: "/api/runners/tasks/pending",
   auth: RUNNER_KEY,
   query: claimQuery,
-  handler: async ({ principal, query, now }) => {
-    const claimed = await claimReviewTasks(principal.teamId, query.runnerId, query.limit ?? 1, query.waitMs ?? 0, now);
+  handler: async ({ res, principal, query, now }) => {
+    const claimed = await claimReviewTasks(
+      principal.teamId,
+      query.runnerId,
+      query.limit ?? 1,
+      query.waitMs ?? 0,
+      now,
+      callerGone(res),
+    );
     return { body: claimed.map((c) => taskView(c.id, c.job)) };
   },
 });

@@ -1,3 +1,4 @@
+import { callerGone } from "../../http/callerGone";
 import { z } from "zod";
 import { intParam, JOB_LEASE_MS } from "../../config/params";
 import { appendRunnerLogs as appendLogs } from "../../core/jobsApi/appendRunnerLogs";
@@ -51,7 +52,7 @@ export const leaseRunnerJobs = endpoint({
   path: "/jobs/runner/lease",
   auth: JOBS_RUNNER,
   body: leaseRunnerBody,
-  handler: async ({ principal, body, now }) => {
+  handler: async ({ res, principal, body, now }) => {
     const offer = { capabilities: body.capabilities, plugins: body.plugins };
     await notePresence(principal.teamId, body.runnerId, offer, now);
     const jobs = await leaseJobs(
@@ -61,6 +62,7 @@ export const leaseRunnerJobs = endpoint({
         limit: body.limit,
         leaseMs: intParam(JOB_LEASE_MS, DEFAULT_JOB_LEASE_MS),
         waitMs: body.waitMs,
+        signal: callerGone(res),
       },
       now,
     );

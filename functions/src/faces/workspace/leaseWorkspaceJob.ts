@@ -1,3 +1,4 @@
+import { callerGone } from "../../http/callerGone";
 import { leaseWorkspaceJob as lease } from "../../core/workspaces/leaseWorkspaceJob";
 import { endpoint } from "../../http/route";
 import { RUNNER_KEY } from "./auth";
@@ -10,5 +11,7 @@ export const leaseWorkspaceJob = endpoint({
   path: "/leaseWorkspaceJob",
   auth: RUNNER_KEY,
   body: workspaceLeaseBody,
-  handler: async ({ principal, body, now }) => ({ body: await lease(principal, body.waitMs, now) }),
+  handler: async ({ res, principal, body, now }) => ({
+    body: await lease(principal, body.waitMs, now, callerGone(res)),
+  }),
 });
