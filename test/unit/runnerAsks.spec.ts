@@ -191,8 +191,7 @@ describe("routes a runner answers (core, offline Firestore)", function () {
       const sums: Record<string, number> = {};
       for (let shard = 0; shard < 4; shard++) {
         const data = (await metricShard(RPC_TEAM, shard).get()).data() as
-          | Record<string, Record<string, Record<string, number>> | undefined>
-          | undefined;
+          Record<string, Record<string, Record<string, number>> | undefined> | undefined;
         for (const field of ["jobs", "finished"])
           for (const byState of Object.values(data?.[field] ?? {}))
             for (const [state, n] of Object.entries(byState)) sums[state] = (sums[state] ?? 0) + n;
