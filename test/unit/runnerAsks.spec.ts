@@ -10,7 +10,12 @@ import { leaseJobs } from "../../functions/src/core/jobsApi/leaseJobs";
 import { holderOf } from "../../functions/src/core/jobsApi/model";
 import { askRunner, type RpcAsk } from "../../functions/src/core/runnerAsks/askRunner";
 import { appendTokens } from "../../functions/src/core/runnerAsks/appendTokens";
-import { isOffered, notePresence, PRESENCE_WRITE_MS } from "../../functions/src/core/runnerAsks/presence";
+import {
+  forgetPresence,
+  isOffered,
+  notePresence,
+  PRESENCE_WRITE_MS,
+} from "../../functions/src/core/runnerAsks/presence";
 import { newRunnerJobId, queueRunnerJob, type LlmJob } from "../../functions/src/core/runnerAsks/runnerJobs";
 import { sessionKey, startIntakeTurn } from "../../functions/src/core/runnerAsks/startIntakeTurn";
 import { db } from "../../functions/src/data/firestore";
@@ -157,6 +162,15 @@ describe("routes a runner answers (core, offline Firestore)", function () {
     assert.equal(await isOffered(TEAM, "cap:tracker", 60_000, later), false);
     assert.equal(await isOffered(TEAM, "cap:git", 60_000, new Date(t0.getTime() + 70_000)), false, "stale");
     assert.equal(await isOffered("other_team", "cap:git", 60_000, later), false);
+    // Gone (a fleet runner deregistered or went offline): not offered at once; back with its next offer.
+    await forgetPresence(TEAM, "p1");
+    assert.equal(await isOffered(TEAM, "cap:git", 60_000, later), false);
+    await notePresence(TEAM, "p1", { capabilities: ["git"] }, later);
+    assert.equal(await isOffered(TEAM, "cap:git", 60_000, later), true, "written again, not throttled");
+    // A registration writes even within PRESENCE_WRITE_MS of the last write (another instance may have forgotten it).
+    await runnerPresence(TEAM).doc("p1").delete();
+    await notePresence(TEAM, "p1", { capabilities: ["git"] }, later, { force: true });
+    assert.equal(await isOffered(TEAM, "cap:git", 60_000, later), true);
   });
 
   describe("an rpc request past its wait", () => {
