@@ -71,10 +71,10 @@ describe("rpc routes past their wait", function () {
     // One pending job at most for this team: the cancelled request must not keep the place.
     await adminDb().collection("quotas").doc(`pendingJobs:team:${owner.user.uid}`).set({ limit: 1 });
     const started = Date.now();
-    const answer = (await call("POST", "/test/git", {
+    const answer = await call<Timeout>("POST", "/test/git", {
       token: owner.writeKey,
       body: { repo: "org/api" },
-    })) as ApiResponse<Timeout>;
+    });
     const waited = Date.now() - started;
     assert.equal(answer.status, 504, JSON.stringify(answer.body));
     assert.deepEqual(
@@ -111,10 +111,7 @@ describe("rpc routes past their wait", function () {
 
   it("a runner leasing at the deadline never holds a cancelled request; what it holds is answered as usual", async () => {
     const answers = Promise.all(
-      Array.from(
-        { length: CALLS },
-        () => call("POST", "/test/git", { token: owner.writeKey, body: {} }) as Promise<ApiResponse<Timeout>>,
-      ),
+      Array.from({ length: CALLS }, () => call<Timeout>("POST", "/test/git", { token: owner.writeKey, body: {} })),
     );
     // Each request's deadline is RPC_WAIT_MS after its job was written (the route then starts
     // waiting). Lease calls aimed around those deadlines, oldest first as the queue hands them out,

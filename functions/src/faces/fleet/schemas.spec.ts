@@ -88,14 +88,15 @@ describe("what a fleet runner offers (our optional additions to seed 004)", () =
 
   it("registration: refuses what the jobs API refuses (names, duplicates, too many)", () => {
     const tooMany = Array.from({ length: MAX_CAPABILITIES + 1 }, (_, i) => `c${i}`).join(",");
-    for (const bad of [
+    const cases: Record<string, string>[] = [
       { "x-runner-capabilities": "LLM" },
       { "x-runner-capabilities": "git,git" },
       { "x-runner-capabilities": tooMany },
       { "x-runner-capabilities": "x".repeat(5000) },
       { "x-runner-plugins": "a/b" },
       { "x-runner-plugins": "gh,gh" },
-    ]) {
+    ];
+    for (const bad of cases) {
       assert.ok(!register({ "x-runner-id": "r", ...bad }).success, JSON.stringify(bad).slice(0, 80));
     }
   });
