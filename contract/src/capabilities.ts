@@ -18,21 +18,25 @@ export const MAX_PLUGINS = 32;
 export const LLM = "llm";
 export const PLUGINS = "plugins";
 
+/** The capabilities a runner offers: at most MAX_CAPABILITIES, each once. */
+export const capabilityList = z
+  .array(capabilityName)
+  .max(MAX_CAPABILITIES)
+  .refine((list) => new Set(list).size === list.length, "capabilities must be unique");
+/** The plugins a runner has: at most MAX_PLUGINS, each once. */
+export const pluginList = z
+  .array(pluginId)
+  .max(MAX_PLUGINS)
+  .refine((list) => new Set(list).size === list.length, "plugins must be unique");
+
 /**
- * What a runner sends with each lease and heartbeat (both optional: a runner that sends neither
- * offers nothing and is never handed `llm` or `rpc` jobs).
+ * What a runner sends with each lease and heartbeat, on the jobs API and the fleet (both
+ * optional: a runner that sends neither offers nothing and is never handed `llm` or `rpc` jobs).
+ * A fleet registration sends the same lists in `x-runner-capabilities` / `x-runner-plugins`.
  */
 export const runnerOffers = {
-  capabilities: z
-    .array(capabilityName)
-    .max(MAX_CAPABILITIES)
-    .refine((list) => new Set(list).size === list.length, "capabilities must be unique")
-    .optional(),
-  plugins: z
-    .array(pluginId)
-    .max(MAX_PLUGINS)
-    .refine((list) => new Set(list).size === list.length, "plugins must be unique")
-    .optional(),
+  capabilities: capabilityList.optional(),
+  plugins: pluginList.optional(),
 };
 
 /**

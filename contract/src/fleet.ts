@@ -2,6 +2,7 @@
  * Seed 004 (fleet and review tasks): request schemas, limits and the answers a runner reads.
  */
 import { z } from "zod";
+import { capabilityList, pluginList, runnerOffers } from "./capabilities";
 import { leaseWaitMsParam, MAX_NAME_LENGTH } from "./common";
 import {
   concurrencyKey,
@@ -85,6 +86,8 @@ function optionalHeader<T extends z.ZodType>(schema: T) {
 }
 
 const metaSchema = z.string().trim().min(1).max(MAX_META_LENGTH);
+/** Longest `x-runner-capabilities` / `x-runner-plugins` header (their lists' caps, with room for spaces). */
+const OFFER_HEADER_CHARS = 4096;
 
 /** Seed 004 registration: metadata in `x-runner-*` headers. */
 export const registrationHeaders = z.object({
@@ -105,17 +108,25 @@ export const registrationHeaders = z.object({
     z
       .string()
       .max(MAX_TAGS * (MAX_TAG_LENGTH + 1))
-      .transform((raw) => [
-        ...new Set(
-          raw
-            .split(",")
-            .map((t) => t.trim())
-            .filter((t) => t.length > 0),
-        ),
-      ])
+      .transform((raw) => [...new Set(commaList(raw))])
       .pipe(z.array(tagSchema).max(MAX_TAGS)),
   ),
+  /**
+   * Not in seed 004 (optional, our addition): what the runner offers to the routes a runner
+   * answers (seed 002's intake chat, plugins, diagnostics), as the jobs API's lease and heartbeat
+   * take it (contract/src/capabilities.ts), comma-separated like `x-runner-tags`.
+   */
+  "x-runner-capabilities": optionalHeader(z.string().max(OFFER_HEADER_CHARS).transform(commaList).pipe(capabilityList)),
+  "x-runner-plugins": optionalHeader(z.string().max(OFFER_HEADER_CHARS).transform(commaList).pipe(pluginList)),
 });
+
+/** The items of a comma-separated header, trimmed, blanks dropped. */
+function commaList(raw: string): string[] {
+  return raw
+    .split(",")
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0);
+}
 
 export function registrationOf(headers: z.infer<typeof registrationHeaders>) {
   const runnerId = headers["x-runner-id"];
@@ -128,6 +139,19 @@ export function registrationOf(headers: z.infer<typeof registrationHeaders>) {
     tags: headers["x-runner-tags"] ?? [],
     maxConcurrency: headers["x-runner-max-concurrency"] ?? DEFAULT_MAX_CONCURRENCY,
   };
+}
+
+/**
+ * What a registration offers (`x-runner-capabilities`, `x-runner-plugins`), or null when it
+ * sends neither header: a runner that says nothing offers nothing, as on the jobs API.
+ */
+export function registrationOffer(
+  headers: z.infer<typeof registrationHeaders>,
+): { capabilities?: string[]; plugins?: string[] } | null {
+  const capabilities = headers["x-runner-capabilities"];
+  const plugins = headers["x-runner-plugins"];
+  if (capabilities === undefined && plugins === undefined) return null;
+  return { ...(capabilities === undefined ? {} : { capabilities }), ...(plugins === undefined ? {} : { plugins }) };
 }
 
 export const runnerParams = z.object({ id: runnerIdSchema });
@@ -164,6 +188,12 @@ export const logsBody = z.object({ logs: logLinesSchema.min(1), runnerId: runner
 export const heartbeatBody = z.object({
   status: z.enum(["online", "busy", "offline"]),
   currentJobs: z.number().int().min(0).max(MAX_REPORTED_JOBS),
+  /**
+   * Not in seed 004 (optional, our addition): what the runner offers, as on the jobs API's lease
+   * and heartbeat (contract/src/capabilities.ts). Keeps its presence fresh for the routes a
+   * runner answers while it is online or busy.
+   */
+  ...runnerOffers,
 });
 
 export const claimQuery = z.object({

@@ -129,7 +129,11 @@ async function run(argv: string[]): Promise<number> {
   const ctx: WorkContext = { runnerId: cfg.runnerId, ledger, log, isolation };
   const sources: WorkSource[] = [];
   const main = cfg.token === null ? null : http(cfg.token);
-  const fleet = main !== null && cfg.faces.includes("fleet") ? new FleetClient(main, cfg.runnerId) : null;
+  // The fleet advertises the offer only when this runner also leases the jobs that need it (jobs face).
+  const fleet =
+    main !== null && cfg.faces.includes("fleet")
+      ? new FleetClient(main, cfg.runnerId, cfg.faces.includes("jobs") ? cfg.offers : undefined)
+      : null;
   if (main !== null && cfg.faces.includes("jobs"))
     sources.push(
       new JobsSource(ctx, new JobsClient(main, cfg.runnerId, cfg.offers), cfg.tags, cfg.jobs, {

@@ -80,6 +80,8 @@ const junk = fc.oneof(
       "timeoutMs",
       "concurrencyKey",
       "concurrencyLimit",
+      "capabilities",
+      "plugins",
     ),
     fc.jsonValue({ maxDepth: 2 }),
   ),

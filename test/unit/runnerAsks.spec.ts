@@ -5,14 +5,24 @@
 import assert from "node:assert/strict";
 import { Timestamp } from "firebase-admin/firestore";
 import { capabilityTag, INTAKE_MAX_TURN_OUTPUT_TOKENS } from "../../contract/src/capabilities";
+import { withdrawQueuedJob } from "../../functions/src/core/jobsApi/controlJob";
+import { leaseJobs } from "../../functions/src/core/jobsApi/leaseJobs";
 import { holderOf } from "../../functions/src/core/jobsApi/model";
+import { askRunner, type RpcAsk } from "../../functions/src/core/runnerAsks/askRunner";
 import { appendTokens } from "../../functions/src/core/runnerAsks/appendTokens";
-import { isOffered, notePresence, PRESENCE_WRITE_MS } from "../../functions/src/core/runnerAsks/presence";
-import type { LlmJob } from "../../functions/src/core/runnerAsks/runnerJobs";
+import {
+  forgetPresence,
+  isOffered,
+  notePresence,
+  PRESENCE_WRITE_MS,
+} from "../../functions/src/core/runnerAsks/presence";
+import { newRunnerJobId, queueRunnerJob, type LlmJob } from "../../functions/src/core/runnerAsks/runnerJobs";
 import { sessionKey, startIntakeTurn } from "../../functions/src/core/runnerAsks/startIntakeTurn";
 import { db } from "../../functions/src/data/firestore";
 import { intakeSessions, runnerPresence, tokenChunks } from "../../functions/src/data/runnerAsks";
-import { ApiError } from "../../functions/src/http/errors";
+import { metricShard } from "../../functions/src/data/metrics";
+import { pendingJobsOfTeam } from "../../functions/src/data/quotas";
+import { ApiError, RunnerUnavailable } from "../../functions/src/http/errors";
 import { startOfflineDb, type OfflineDb } from "./offlineDb";
 
 const TEAM = "team_asks";
@@ -152,5 +162,134 @@ describe("routes a runner answers (core, offline Firestore)", function () {
     assert.equal(await isOffered(TEAM, "cap:tracker", 60_000, later), false);
     assert.equal(await isOffered(TEAM, "cap:git", 60_000, new Date(t0.getTime() + 70_000)), false, "stale");
     assert.equal(await isOffered("other_team", "cap:git", 60_000, later), false);
+    // Gone (a fleet runner deregistered or went offline): not offered at once; back with its next offer.
+    await forgetPresence(TEAM, "p1");
+    assert.equal(await isOffered(TEAM, "cap:git", 60_000, later), false);
+    await notePresence(TEAM, "p1", { capabilities: ["git"] }, later);
+    assert.equal(await isOffered(TEAM, "cap:git", 60_000, later), true, "written again, not throttled");
+    // A registration writes even within PRESENCE_WRITE_MS of the last write (another instance may have forgotten it).
+    await runnerPresence(TEAM).doc("p1").delete();
+    await notePresence(TEAM, "p1", { capabilities: ["git"] }, later, { force: true });
+    assert.equal(await isOffered(TEAM, "cap:git", 60_000, later), true);
+  });
+
+  describe("an rpc request past its wait", () => {
+    const RPC_TEAM = "team_rpc";
+    const LEASE_MS = 600_000;
+    const gitAsk: RpcAsk = {
+      teamId: RPC_TEAM,
+      actor: "u1",
+      method: "test.git",
+      pluginId: null,
+      params: {},
+      offer: capabilityTag("git"),
+      missing: "no-git",
+    };
+    const timing = (waitMs: number) => ({ onlineMs: 60_000, waitMs, leaseMs: LEASE_MS });
+    const lease = (runnerId: string) =>
+      leaseJobs(
+        { teamId: RPC_TEAM, runnerId },
+        { tags: [capabilityTag("git")], limit: 1, leaseMs: LEASE_MS, waitMs: 0 },
+        new Date(),
+      );
+    const timedOut = async (promise: Promise<unknown>): Promise<RunnerUnavailable> => {
+      const error = await promise.then(
+        () => assert.fail("answered"),
+        (e: unknown) => e,
+      );
+      assert.ok(error instanceof RunnerUnavailable && error.status === 504, status(error));
+      return error;
+    };
+    /** The team's job gauges and ended counts, summed over its metric shards. */
+    async function gauges(): Promise<Record<string, number>> {
+      const sums: Record<string, number> = {};
+      for (let shard = 0; shard < 4; shard++) {
+        const data = (await metricShard(RPC_TEAM, shard).get()).data() as
+          Record<string, Record<string, Record<string, number>> | undefined> | undefined;
+        for (const field of ["jobs", "finished"])
+          for (const byState of Object.values(data?.[field] ?? {}))
+            for (const [state, n] of Object.entries(byState)) sums[state] = (sums[state] ?? 0) + n;
+      }
+      return sums;
+    }
+
+    before(async () => {
+      await notePresence(RPC_TEAM, "r-git", { capabilities: ["git"] }, new Date());
+    });
+
+    it("cancels a request no runner took: 504 cancelled, the job CANCELLED with why, pending count and gauges back", async () => {
+      const before = await gauges();
+      const error = await timedOut(askRunner(gitAsk, timing(300), new Date()));
+      assert.equal(error.fields.cancelled, true);
+      assert.equal(error.fields.status, "CANCELLED");
+      const job = (await db().collection("jobs").doc(String(error.fields.jobId)).get()).data();
+      assert.equal(job?.status, "CANCELLED");
+      assert.equal(job?.error, "No runner took this request within 300 ms.");
+      assert.equal(job?.lease, null);
+      assert.equal((await pendingJobsOfTeam(RPC_TEAM).count().get()).data().count, 0);
+      const after = await gauges();
+      assert.equal((after.pending ?? 0) - (before.pending ?? 0), 0, "the pending gauge is back");
+      assert.equal((after.cancelled ?? 0) - (before.cancelled ?? 0), 1, "counted as cancelled");
+      // Nothing left for a runner to lease.
+      assert.deepEqual((await lease("r-git")).jobs, []);
+    });
+
+    it("leaves a request a runner holds: 504 not cancelled, the job still held with no cancel request", async () => {
+      const asked = askRunner(gitAsk, timing(1_500), new Date());
+      let leased: string[] = [];
+      for (let i = 0; i < 20 && leased.length === 0; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        leased = (await lease("r-git")).jobs.map((j) => j.id);
+      }
+      assert.equal(leased.length, 1, "leased the request");
+      const error = await timedOut(asked);
+      assert.deepEqual(
+        { cancelled: error.fields.cancelled, jobId: error.fields.jobId, runnerId: error.fields.runnerId },
+        { cancelled: false, jobId: leased[0], runnerId: "r-git" },
+      );
+      const job = (await db()
+        .collection("jobs")
+        .doc(leased[0] ?? "none")
+        .get()
+        .then((s) => s.data())) as LlmJob | undefined;
+      assert.equal(job?.status, "LEASED");
+      assert.equal(job?.control.cancelRequested, false);
+    });
+
+    it("never both withdraws and leases a job: withdrawals racing claims, one winner each", async () => {
+      const ROUNDS = 12;
+      let withdrawals = 0;
+      let leases = 0;
+      for (let round = 0; round < ROUNDS; round++) {
+        const jobId = newRunnerJobId();
+        const input = { kind: "rpc" as const, teamId: RPC_TEAM, actor: "u1", offer: capabilityTag("git") };
+        await db().runTransaction((tx) =>
+          queueRunnerJob(tx, jobId, { ...input, payload: {}, leaseMs: LEASE_MS }, new Date()),
+        );
+        // Two runners claiming and the waiter withdrawing at once: the withdrawal starts at a
+        // different point of the claims each round (a claim reads a few documents before its write).
+        const [left, a, b] = await Promise.all([
+          new Promise((resolve) => setTimeout(resolve, (round * 7) % 40)).then(() =>
+            withdrawQueuedJob(RPC_TEAM, jobId, "gave up", new Date()),
+          ),
+          lease(`r-${round}-a`),
+          lease(`r-${round}-b`),
+        ]);
+        const takers = [...a.jobs, ...b.jobs].filter((j) => j.id === jobId);
+        const job = (await db().collection("jobs").doc(jobId).get()).data() as LlmJob | undefined;
+        assert.equal(takers.length + (left.withdrawn ? 1 : 0), 1, `round ${round}: exactly one winner`);
+        if (left.withdrawn) {
+          assert.equal(job?.status, "CANCELLED");
+          assert.equal(job?.lease, null);
+          withdrawals++;
+        } else {
+          assert.equal(job?.status, "LEASED");
+          assert.equal(job?.control.cancelRequested, false, "a held job is not asked to cancel");
+          assert.equal(job?.lease?.token, takers[0]?.leaseToken);
+          leases++;
+        }
+      }
+      console.log(`      withdraw vs claim: ${withdrawals} withdrawn, ${leases} leased of ${ROUNDS}`);
+    });
   });
 });

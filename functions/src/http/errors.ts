@@ -107,7 +107,7 @@ export class RunnerUnavailable extends ApiError {
     status: 502 | 503 | 504,
     reason: string,
     message: string,
-    readonly fields: Record<string, string>,
+    readonly fields: Record<string, string | boolean>,
   ) {
     super(status, reason, message);
   }

@@ -21,6 +21,7 @@ import {
   type TaskPhase,
 } from "../../../contract/src/fleet";
 import { waitOptions, type HttpClient } from "./http";
+import type { RunnerOffers } from "./jobs";
 import { checked } from "./validate";
 
 export {
@@ -51,7 +52,17 @@ export class FleetClient {
   constructor(
     private readonly http: HttpClient,
     readonly runnerId: string,
+    /**
+     * What it offers to the routes a runner answers, sent on register and heartbeat (our optional
+     * additions to seed 004) so it counts as online for them. Only for a runner that leases the
+     * `llm` / `rpc` jobs too (the jobs face): none sends nothing.
+     */
+    private readonly offers: RunnerOffers = { capabilities: [], plugins: [] },
   ) {}
+
+  private offering(): boolean {
+    return this.offers.capabilities.length > 0 || this.offers.plugins.length > 0;
+  }
 
   /** Upsert: safe to repeat (e.g. after the runner was reaped or deleted). */
   async register(registration: Registration, signal?: AbortSignal): Promise<FleetRunner> {
@@ -64,6 +75,9 @@ export class FleetClient {
       "x-runner-max-concurrency":
         registration.maxConcurrency === undefined ? undefined : String(registration.maxConcurrency),
       "x-runner-tags": registration.tags === undefined ? undefined : registration.tags.join(","),
+      // An empty list would be a blank header, which counts as absent: left out instead.
+      "x-runner-capabilities": listHeader(this.offers.capabilities),
+      "x-runner-plugins": listHeader(this.offers.plugins),
     };
     checked(registrationHeaders, input, "register");
     const headers: Record<string, string> = {};
@@ -73,7 +87,8 @@ export class FleetClient {
   }
 
   async heartbeat(status: RunnerStatus, currentJobs: number): Promise<FleetRunner> {
-    const json = checked(heartbeatBody, { status, currentJobs }, "heartbeat");
+    const offers = this.offering() ? { ...this.offers } : {};
+    const json = checked(heartbeatBody, { status, currentJobs, ...offers }, "heartbeat");
     return (
       await this.http.request(
         { method: "POST", path: `/api/runners/${encodeURIComponent(this.runnerId)}/heartbeat`, json },
@@ -141,4 +156,8 @@ export class FleetClient {
   private taskPath(taskId: string, action: string): string {
     return `/api/runners/tasks/${encodeURIComponent(taskId)}/${action}`;
   }
+}
+
+function listHeader(list: readonly string[]): string | undefined {
+  return list.length === 0 ? undefined : list.join(",");
 }

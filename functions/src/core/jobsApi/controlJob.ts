@@ -23,6 +23,34 @@ export async function controlJob(teamId: string, jobId: string, action: JobActio
   return job === undefined ? null : snapshotOf(jobId, job);
 }
 
+/** What `withdrawQueuedJob` did: cancelled the job, or left it as it stands (held by a runner, ended, paused). */
+export type Withdrawal = { withdrawn: true } | { withdrawn: false; job: GenericJob };
+
+/**
+ * Takes back a job that no runner has taken: PENDING → CANCELLED with `reason` as its error,
+ * through the cancel control's own plan and end hooks (metrics gauges; the pending-jobs quota
+ * counts PENDING jobs, so it drops with the same commit). Used when whoever waits for the job
+ * gives up on it (an intake turn nobody took in time, an rpc request past its wait).
+ *
+ * Unlike a cancel, a job a runner holds is left alone, without even a cancel request: its answer
+ * is still wanted and is stored as usual. The two cannot both win: a claim is a conditional write
+ * on the job's last update time, and this transaction's commit fails if the job changed after it
+ * was read; so either the claim lands first (this reads it held and leaves it) or the cancel does
+ * (the claim's precondition fails and it moves on).
+ */
+export async function withdrawQueuedJob(teamId: string, jobId: string, reason: string, now: Date): Promise<Withdrawal> {
+  const ref = jobRef(jobId);
+  const at = Timestamp.fromDate(now);
+  return db().runTransaction(async (tx): Promise<Withdrawal> => {
+    const job = await ownedInTransaction(tx, teamId, jobId);
+    if (job.status !== "PENDING") return { withdrawn: false, job };
+    const plan = planControl(jobId, job, "cancel", at);
+    if (plan.kind === "noop") return { withdrawn: false, job };
+    await apply(tx, ref, job, { ...plan, fields: { ...plan.fields, error: reason } });
+    return { withdrawn: true };
+  });
+}
+
 /** Applies a campaign child control; the parent and the other children are not touched. */
 export async function controlChild(teamId: string, parentId: string, name: string, action: ChildAction, now: Date) {
   const childId = childJobId(parentId, name);

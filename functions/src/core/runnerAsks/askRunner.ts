@@ -2,6 +2,7 @@ import type { RpcMethod, RpcPayload } from "../../../../contract/src/capabilitie
 import { db } from "../../data/firestore";
 import { RunnerUnavailable } from "../../http/errors";
 import { isFinal, runnerIdOf } from "../jobsApi/model";
+import { withdrawQueuedJob } from "../jobsApi/controlJob";
 import { jobRef } from "../jobsApi/ownedJob";
 import type { GenericJob } from "../../data/genericJobs";
 import { isOffered } from "./presence";
@@ -34,8 +35,9 @@ export type RpcOutcome =
 /**
  * Asks an online runner of the team that offers `offer` (an rpc job routed by that tag) and waits
  * for its answer with a listener on the job, up to `waitMs`. Nobody offering it online: 503 with
- * `reason: missing` and nothing queued. No answer in time: 504 with the `jobId` to poll
- * (`GET /jobs/:jobId`); the job stays queued or running, and its answer lands in its result.
+ * `reason: missing` and nothing queued. No answer in time: 504 with the `jobId` (see `giveUp`):
+ * `cancelled: true` when no runner had taken it, else the job runs on and its answer lands in its
+ * result (`GET /jobs/:jobId`).
  */
 export async function askRunner(ask: RpcAsk, timing: RpcTiming, now: Date): Promise<RpcOutcome> {
   if (!(await isOffered(ask.teamId, ask.offer, timing.onlineMs, now)))
@@ -51,17 +53,7 @@ export async function askRunner(ask: RpcAsk, timing: RpcTiming, now: Date): Prom
   };
   await prepareRunnerJob({ ...input, payload });
   await db().runTransaction((tx) => queueRunnerJob(tx, jobId, { ...input, payload }, now));
-  const ended = await endedWithin(jobId, timing.waitMs);
-  if (ended === null)
-    throw new RunnerUnavailable(
-      504,
-      "RUNNER_TIMEOUT",
-      `No runner answered within ${timing.waitMs} ms; poll GET /jobs/${jobId}.`,
-      {
-        reason: "timeout",
-        jobId,
-      },
-    );
+  const ended = (await endedWithin(jobId, timing.waitMs)) ?? (await giveUp(ask.teamId, jobId, timing.waitMs));
   const runnerId = ended.finishedBy === null ? null : runnerIdOf(ended.finishedBy);
   if (ended.status === "SUCCEEDED") {
     const answer = ended.result?.answer;
@@ -81,6 +73,37 @@ export async function askRunner(ask: RpcAsk, timing: RpcTiming, now: Date): Prom
     runnerId,
     error: ended.error ?? "The runner could not answer.",
   };
+}
+
+/**
+ * The wait is over with no answer. A request no runner took is withdrawn (CANCELLED, so it does
+ * not sit in the queue and count against the team's pending jobs after its caller has gone); one
+ * a runner holds is left to its lease and timeout, and its answer is stored when it comes. Either
+ * way 504, saying which. A job that ended in that very moment is answered as if in time.
+ */
+async function giveUp(teamId: string, jobId: string, waitMs: number): Promise<GenericJob> {
+  const left = await withdrawQueuedJob(teamId, jobId, `No runner took this request within ${waitMs} ms.`, new Date());
+  if (!left.withdrawn && isFinal(left.job.status)) return left.job;
+  if (left.withdrawn)
+    throw new RunnerUnavailable(
+      504,
+      "RUNNER_TIMEOUT",
+      `No runner took this request within ${waitMs} ms; it was cancelled (job ${jobId}).`,
+      { reason: "timeout", jobId, cancelled: true, status: "CANCELLED" },
+    );
+  const holder = left.job.lease === null ? null : runnerIdOf(left.job.lease.holder);
+  throw new RunnerUnavailable(
+    504,
+    "RUNNER_TIMEOUT",
+    `${holder === null ? "No runner" : `Runner ${holder}`} has not answered within ${waitMs} ms; poll GET /jobs/${jobId} for its answer.`,
+    {
+      reason: "timeout",
+      jobId,
+      cancelled: false,
+      status: left.job.status,
+      ...(holder === null ? {} : { runnerId: holder }),
+    },
+  );
 }
 
 function noRunnerMessage(ask: RpcAsk): string {

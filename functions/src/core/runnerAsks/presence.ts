@@ -19,17 +19,30 @@ export interface RunnerOffer {
 const lastWritten = new Map<string, { at: number; offer: string }>();
 
 /**
- * Records that the runner is online with this offer, at most once per PRESENCE_WRITE_MS. A
- * runner that sends no offer at all is left alone (an older runner: it answers nothing).
+ * Records that the runner is online with this offer, at most once per PRESENCE_WRITE_MS (`force`:
+ * now, as a registration does: it may follow a `forgetPresence` in another instance). A runner
+ * that sends no offer at all is left alone (an older runner: it answers nothing).
  */
-export async function notePresence(teamId: string, runnerId: string, offer: RunnerOffer, now: Date): Promise<void> {
+export async function notePresence(
+  teamId: string,
+  runnerId: string,
+  offer: RunnerOffer,
+  now: Date,
+  options: { force?: boolean } = {},
+): Promise<void> {
   if (offer.capabilities === undefined && offer.plugins === undefined) return;
   const capabilities = [...(offer.capabilities ?? [])].sort();
   const plugins = [...(offer.plugins ?? [])].sort();
   const key = `${teamId}\u0000${runnerId}`;
   const signature = JSON.stringify([capabilities, plugins]);
   const last = lastWritten.get(key);
-  if (last !== undefined && last.offer === signature && now.getTime() - last.at < PRESENCE_WRITE_MS) return;
+  if (
+    options.force !== true &&
+    last !== undefined &&
+    last.offer === signature &&
+    now.getTime() - last.at < PRESENCE_WRITE_MS
+  )
+    return;
   await runnerPresence(teamId)
     .doc(runnerId)
     .set({
@@ -45,6 +58,16 @@ export async function notePresence(teamId: string, runnerId: string, offer: Runn
     const oldest = lastWritten.keys().next().value;
     if (oldest !== undefined) lastWritten.delete(oldest);
   }
+}
+
+/**
+ * The runner has gone (a fleet runner deregistered or said it is going offline): it answers
+ * nothing from now on, so the routes a runner answers stop counting it at once instead of after
+ * RUNNER_PRESENCE_MS. Its next registration, lease or heartbeat with an offer brings it back.
+ */
+export async function forgetPresence(teamId: string, runnerId: string): Promise<void> {
+  lastWritten.delete(`${teamId}\u0000${runnerId}`);
+  await runnerPresence(teamId).doc(runnerId).delete();
 }
 
 /** Whether a runner of the team offering `offer` (a routing tag) was seen within `onlineMs`: one indexed read. */

@@ -1,7 +1,7 @@
 import * as logger from "firebase-functions/logger";
 import { tokenChunksFrom } from "../../data/runnerAsks";
 import { STREAM_KEEPALIVE_MS, type StreamSink } from "../jobsApi/streamJob";
-import { controlJob } from "../jobsApi/controlJob";
+import { controlJob, withdrawQueuedJob } from "../jobsApi/controlJob";
 import { isFinal } from "../jobsApi/model";
 import { jobRef } from "../jobsApi/ownedJob";
 import { turnOutputTokens, type LlmJob } from "./runnerJobs";
@@ -58,6 +58,26 @@ export function streamIntakeTurn(jobId: string, sink: StreamSink, options: Intak
         .catch((error: unknown) => logger.warn("intake cancel failed", { jobId, error: String(error) }))
         .finally(() => finish(event));
     };
+    // The event the stream ends with when a turn nobody took is withdrawn (its job listener sees
+    // CANCELLED, maybe before the withdrawal's own answer: it ends with this event, not `cancelled`).
+    let withdrawing: IntakeEvent | null = null;
+    /**
+     * Takes back a turn no runner has taken (withdrawQueuedJob). A runner that took it at that very
+     * moment keeps it: the stream goes on (or, for a caller gone, just stops).
+     */
+    const withdrawTurn = (event: IntakeEvent | null, reason: string) => {
+      if (event !== null) withdrawing = event;
+      void withdrawQueuedJob(options.teamId, jobId, reason, new Date()).then(
+        (left) => {
+          if (left.withdrawn || event === null) finish(event);
+          else withdrawing = null;
+        },
+        (error: unknown) => {
+          logger.warn("intake withdraw failed", { jobId, error: String(error) });
+          finish(event);
+        },
+      );
+    };
     const advance = () => {
       if (finished) return;
       for (let text = waiting.get(nextSeq); text !== undefined; text = waiting.get(nextSeq)) {
@@ -66,7 +86,7 @@ export function streamIntakeTurn(jobId: string, sink: StreamSink, options: Intak
         send({ type: "token", text });
       }
       if (job === undefined || !isFinal(job.status) || nextSeq < (job.llm?.chunks ?? 0)) return;
-      finish(endingOf(job));
+      finish(job.status === "CANCELLED" && withdrawing !== null ? withdrawing : endingOf(job));
     };
     const fail = (error: unknown) => {
       logger.error("intake stream listener failed", { jobId, error: String(error) });
@@ -94,7 +114,10 @@ export function streamIntakeTurn(jobId: string, sink: StreamSink, options: Intak
     );
     const leaseTimer = setTimeout(() => {
       if (job === undefined || job.status === "PENDING")
-        cancelTurn({ type: "error", message: "No runner with llm took the turn in time.", reason: "no-llm" });
+        withdrawTurn(
+          { type: "error", message: "No runner with llm took the turn in time.", reason: "no-llm" },
+          `No runner with llm took the turn within ${options.leaseWaitMs} ms.`,
+        );
     }, options.leaseWaitMs);
     const maxTimer = setTimeout(
       () => cancelTurn({ type: "error", message: "The turn took too long and was cancelled.", reason: "timeout" }),
@@ -106,7 +129,10 @@ export function streamIntakeTurn(jobId: string, sink: StreamSink, options: Intak
     }, options.keepaliveMs ?? STREAM_KEEPALIVE_MS);
     // A caller gone before any runner took the turn takes it back: nobody would read it, and the
     // session's next turn would wait for it. A turn under way runs to completion (seed 002).
-    const gone = () => (job === undefined || job.status === "PENDING" ? cancelTurn(null) : finish(null));
+    const gone = () =>
+      job === undefined || job.status === "PENDING"
+        ? withdrawTurn(null, "The caller went away before a runner took the turn.")
+        : finish(null);
     options.signal?.addEventListener("abort", gone);
     if (options.signal?.aborted === true) gone();
     stops.push(() => {

@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import { DEFAULT_MAX_CONCURRENCY, MAX_CONCURRENCY } from "../../core/runners/limits";
+import { MAX_CAPABILITIES } from "../../../../contract/src/capabilities";
 import {
   claimQuery,
+  heartbeatBody,
   logsBody,
   MAX_LOG_LINE_CHARS,
   MAX_LOG_LINES,
@@ -9,6 +11,7 @@ import {
   newTaskBody,
   registrationHeaders,
   registrationOf,
+  registrationOffer,
   resultBody,
 } from "./schemas";
 
@@ -57,6 +60,63 @@ describe("fleet registration headers", () => {
     for (const bad of cases) {
       assert.ok(!register(bad).success, JSON.stringify(bad));
     }
+  });
+});
+
+describe("what a fleet runner offers (our optional additions to seed 004)", () => {
+  it("registration: x-runner-capabilities and x-runner-plugins, comma-separated, under the jobs API's rules", () => {
+    const parsed = register({
+      "x-runner-id": "r",
+      "x-runner-capabilities": " llm, git ,",
+      "x-runner-plugins": "github",
+    });
+    assert.ok(parsed.success);
+    assert.deepEqual(registrationOffer(parsed.data), { capabilities: ["llm", "git"], plugins: ["github"] });
+    // Seed 004's own fields are untouched by them.
+    const plain = register({ "x-runner-id": "r" });
+    assert.ok(plain.success);
+    assert.deepEqual(registrationOf(parsed.data), registrationOf(plain.data));
+    // Neither header (or blank ones): no offer at all, as a jobs-API runner that sends none.
+    assert.equal(registrationOffer(plain.data), null);
+    const blank = register({ "x-runner-id": "r", "x-runner-capabilities": " ", "x-runner-plugins": "" });
+    assert.ok(blank.success);
+    assert.equal(registrationOffer(blank.data), null);
+    const onlyPlugins = register({ "x-runner-id": "r", "x-runner-plugins": "a,b" });
+    assert.ok(onlyPlugins.success);
+    assert.deepEqual(registrationOffer(onlyPlugins.data), { plugins: ["a", "b"] });
+  });
+
+  it("registration: refuses what the jobs API refuses (names, duplicates, too many)", () => {
+    const tooMany = Array.from({ length: MAX_CAPABILITIES + 1 }, (_, i) => `c${i}`).join(",");
+    const cases: Record<string, string>[] = [
+      { "x-runner-capabilities": "LLM" },
+      { "x-runner-capabilities": "git,git" },
+      { "x-runner-capabilities": tooMany },
+      { "x-runner-capabilities": "x".repeat(5000) },
+      { "x-runner-plugins": "a/b" },
+      { "x-runner-plugins": "gh,gh" },
+    ];
+    for (const bad of cases) {
+      assert.ok(!register({ "x-runner-id": "r", ...bad }).success, JSON.stringify(bad).slice(0, 80));
+    }
+  });
+
+  it("heartbeat: seed 004's body alone, or with capabilities and plugins", () => {
+    assert.deepEqual(heartbeatBody.parse({ status: "online", currentJobs: 0 }), { status: "online", currentJobs: 0 });
+    assert.deepEqual(heartbeatBody.parse({ status: "busy", currentJobs: 2, capabilities: ["llm"], plugins: [] }), {
+      status: "busy",
+      currentJobs: 2,
+      capabilities: ["llm"],
+      plugins: [],
+    });
+    for (const bad of [
+      { capabilities: ["Git"] },
+      { capabilities: "git" },
+      { capabilities: ["git", "git"] },
+      { plugins: ["../x"] },
+      { capabilities: Array.from({ length: MAX_CAPABILITIES + 1 }, (_, i) => `c${i}`) },
+    ])
+      assert.ok(!heartbeatBody.safeParse({ status: "online", currentJobs: 0, ...bad }).success, JSON.stringify(bad));
   });
 });
 
