@@ -18,16 +18,8 @@ import { RunnerApiError } from "../client/http";
 import { MAX_JOB_ERROR_CHARS, MAX_JOB_LOG_LINE_CHARS, type JobsClient, type LeasedJob } from "../client/jobs";
 import { ChildRun, type ChildExit } from "../process/child";
 import { TailBuffer } from "../process/lines";
-import {
-  clip,
-  commandEnv,
-  confinementFor,
-  describeError,
-  LeaseKeeper,
-  reportEnd,
-  strongerStop,
-  withWorkDir,
-} from "./common";
+import { clip, commandEnv, confinementFor, describeError, LeaseKeeper, strongerStop, withWorkDir } from "./common";
+import { JobsReport } from "./jobsReport";
 import type { StopReason, Work, WorkContext, WorkResult } from "./types";
 
 /** What the runner answers with: its `llm` command and its plugins. */
@@ -51,13 +43,16 @@ abstract class AskWork implements Work {
   readonly face = "jobs";
   protected stopReason: AskStop | null = null;
   protected child: ChildRun | null = null;
+  private readonly report: JobsReport;
 
   constructor(
     protected readonly ctx: WorkContext,
     protected readonly client: JobsClient,
     protected readonly job: LeasedJob,
     protected readonly config: AskConfig,
-  ) {}
+  ) {
+    this.report = new JobsReport(ctx, client, job);
+  }
 
   get id(): string {
     return this.job.id;
@@ -146,12 +141,8 @@ abstract class AskWork implements Work {
       case "budget":
         // The server ended the job when the turn passed its budget: nothing left to report.
         return { outcome: "FAILED", detail: "the turn passed its output token budget" };
-      case "cancel":
-        return this.release("CANCELLED");
-      case "pause":
-        return this.release("PAUSED");
       default:
-        return this.release("PENDING");
+        return this.report.releaseFor(this.stopReason);
     }
   }
 
@@ -168,18 +159,7 @@ abstract class AskWork implements Work {
   }
 
   protected end(outcome: "SUCCEEDED" | "FAILED", error?: string, result: Record<string, unknown> = {}) {
-    const call =
-      outcome === "SUCCEEDED"
-        ? () => this.client.complete(this.id, this.job.leaseToken, result)
-        : () => this.client.fail(this.id, this.job.leaseToken, error ?? "Failed.");
-    return reportEnd(this.ctx, "jobs", this.id, this.job.leaseToken, outcome, call, error);
-  }
-
-  private release(as: "PENDING" | "PAUSED" | "CANCELLED"): Promise<WorkResult> {
-    const outcome = as === "PENDING" ? "RELEASED" : as;
-    return reportEnd(this.ctx, "jobs", this.id, this.job.leaseToken, outcome, () =>
-      this.client.release(this.id, this.job.leaseToken, as),
-    );
+    return this.report.end(outcome, error, result);
   }
 }
 

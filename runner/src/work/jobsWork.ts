@@ -24,17 +24,9 @@ import { artifactName, MAX_ARTIFACTS_PER_JOB, phaseList, phaseName, storableObje
 import { LogShipper } from "../logShipper";
 import { TailBuffer } from "../process/lines";
 import { ChildRun, CONTROL_FD, type ChildExit } from "../process/child";
-import {
-  clip,
-  commandEnv,
-  confinementFor,
-  strongerStop,
-  describeError,
-  LeaseKeeper,
-  reportEnd,
-  withWorkDir,
-} from "./common";
+import { clip, commandEnv, confinementFor, strongerStop, describeError, LeaseKeeper, withWorkDir } from "./common";
 import { contentTypeOf, findOutputs, sizeOf } from "./outputs";
+import { JobsReport } from "./jobsReport";
 import type { StopReason, Work, WorkContext, WorkResult, WorkSource } from "./types";
 import { LlmWork, RpcWork, type AskConfig } from "./askWork";
 
@@ -76,6 +68,7 @@ export class JobsWork implements Work {
   readonly face = "jobs";
   private stopReason: StopReason | null = null;
   private child: ChildRun | null = null;
+  private readonly report: JobsReport;
   /** The newest message seq received: acknowledged in each heartbeat, and what older seqs are dropped against. */
   private messageSeq = 0;
   private logs: LogShipper | null = null;
@@ -89,7 +82,9 @@ export class JobsWork implements Work {
     private readonly client: JobsClient,
     private readonly job: LeasedJob,
     private readonly spec: JobTypeConfig | undefined,
-  ) {}
+  ) {
+    this.report = new JobsReport(ctx, client, job);
+  }
 
   get id(): string {
     return this.job.id;
@@ -197,16 +192,7 @@ export class JobsWork implements Work {
   ): Promise<WorkResult> {
     if (this.stopReason === "lease-lost") return { outcome: "LOST", detail: "lease lost while running" };
     // Stopped by us (or never started because a stop came first): acknowledge what stopped it.
-    if (exit === null || (exit.stopped && !exit.timedOut)) {
-      switch (this.stopReason) {
-        case "cancel":
-          return this.release("CANCELLED");
-        case "pause":
-          return this.release("PAUSED");
-        default:
-          return this.release("PENDING");
-      }
-    }
+    if (exit === null || (exit.stopped && !exit.timedOut)) return this.report.releaseFor(this.stopReason);
     if (exit.spawnError !== null)
       return this.end("FAILED", `Could not start ${JSON.stringify(spec.command[0])}: ${exit.spawnError}`);
     if (exit.timedOut) return this.end("FAILED", `Timed out after ${spec.timeoutMs ?? 0} ms.`);
@@ -339,23 +325,8 @@ export class JobsWork implements Work {
     return { names, skipped };
   }
 
-  private end(
-    outcome: "SUCCEEDED" | "FAILED",
-    error?: string,
-    result: Record<string, unknown> = {},
-  ): Promise<WorkResult> {
-    const call =
-      outcome === "SUCCEEDED"
-        ? () => this.client.complete(this.id, this.job.leaseToken, result)
-        : () => this.client.fail(this.id, this.job.leaseToken, error ?? "Failed.");
-    return reportEnd(this.ctx, "jobs", this.id, this.job.leaseToken, outcome, call, error);
-  }
-
-  private release(as: "PENDING" | "PAUSED" | "CANCELLED"): Promise<WorkResult> {
-    const outcome = as === "PENDING" ? "RELEASED" : as;
-    return reportEnd(this.ctx, "jobs", this.id, this.job.leaseToken, outcome, () =>
-      this.client.release(this.id, this.job.leaseToken, as),
-    );
+  private end(outcome: "SUCCEEDED" | "FAILED", error?: string, result: Record<string, unknown> = {}) {
+    return this.report.end(outcome, error, result);
   }
 }
 
