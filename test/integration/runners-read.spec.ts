@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { warmUp } from "./jobs-fixtures";
 import { createApiKey } from "../harness/fixtures";
 import { call } from "../harness/stack";
 import {
@@ -158,6 +159,9 @@ describe("runners read API (seed 003)", () => {
 
   it("GET /runners/:id/pods pages exactly (7 jobs: limit 3 at offsets 0, 3, 6), filters by status, newest first", async function () {
     this.timeout(60_000);
+    // The result route's workers booted first: a cold boot after the claim outlasted the tests'
+    // 4 s leases when this file ran on its own (409, the lease gone).
+    await warmUp([["/api/runners/tasks/warm/result", 3]]);
     const { user, key } = await fleetOwner();
     const runner = await registered(key, "podded", 10);
     const queuedTasks: Task[] = [];
