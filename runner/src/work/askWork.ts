@@ -18,7 +18,16 @@ import { RunnerApiError } from "../client/http";
 import { MAX_JOB_ERROR_CHARS, MAX_JOB_LOG_LINE_CHARS, type JobsClient, type LeasedJob } from "../client/jobs";
 import { ChildRun, type ChildExit } from "../process/child";
 import { TailBuffer } from "../process/lines";
-import { clip, commandEnv, confinementFor, describeError, LeaseKeeper, strongerStop, withWorkDir } from "./common";
+import {
+  clip,
+  commandEnv,
+  confinementFor,
+  describeError,
+  jsonObjectLine,
+  LeaseKeeper,
+  strongerStop,
+  withWorkDir,
+} from "./common";
 import { JobsReport } from "./jobsReport";
 import type { StopReason, Work, WorkContext, WorkResult } from "./types";
 
@@ -33,8 +42,6 @@ export const DEFAULT_RPC_TIMEOUT_MS = 20_000;
 /** Pieces one token post carries at most (the server takes up to 500). */
 const MAX_CHUNKS_PER_POST = 200;
 const FAILURE_TAIL_BYTES = 2_000;
-/** Largest answer line an rpc command may print. */
-const MAX_ANSWER_BYTES = 64 * 1024;
 
 /** A stop the server asked for: the turn passed its budget (the job has already ended). */
 type AskStop = StopReason | "budget";
@@ -346,7 +353,7 @@ export class RpcWork extends AskWork {
       return this.settleStopped();
     const failure = this.commandFailure(spec, run.exit, run.tail);
     if (failure !== null) return this.end("FAILED", failure);
-    const answer = objectLine(last);
+    const answer = jsonObjectLine(last);
     if (answer === null)
       return this.end("FAILED", `Plugin "${id}" did not end its output with a JSON object (its answer).`);
     return this.answer(answer);
@@ -383,18 +390,5 @@ export class RpcWork extends AskWork {
     if (!storableObject.safeParse(answer).success)
       return this.end("FAILED", "The answer is a JSON object the server cannot store (arrays in arrays?).");
     return this.end("SUCCEEDED", undefined, { answer, runnerId: this.ctx.runnerId });
-  }
-}
-
-function objectLine(line: string): Record<string, unknown> | null {
-  const trimmed = line.trim();
-  if (!trimmed.startsWith("{") || Buffer.byteLength(trimmed, "utf8") > MAX_ANSWER_BYTES) return null;
-  try {
-    const value = JSON.parse(trimmed) as unknown;
-    return typeof value === "object" && value !== null && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : null;
-  } catch {
-    return null;
   }
 }

@@ -174,3 +174,20 @@ const STOP_PRIORITY: Record<StopReason, number> = { "lease-lost": 3, cancel: 2, 
 export function strongerStop(current: StopReason | null, incoming: StopReason): StopReason {
   return current === null || STOP_PRIORITY[incoming] > STOP_PRIORITY[current] ? incoming : current;
 }
+
+/** Longest last stdout line read as a JSON object: a job's result `output`, an rpc command's answer. */
+const MAX_RESULT_LINE_BYTES = 64 * 1024;
+
+/** The line as a JSON object if it is one (a command's way to hand back structured output). */
+export function jsonObjectLine(line: string): Record<string, unknown> | null {
+  const trimmed = line.trim();
+  if (!trimmed.startsWith("{") || Buffer.byteLength(trimmed, "utf8") > MAX_RESULT_LINE_BYTES) return null;
+  try {
+    const value = JSON.parse(trimmed) as unknown;
+    return typeof value === "object" && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : null;
+  } catch {
+    return null;
+  }
+}

@@ -24,7 +24,16 @@ import { artifactName, MAX_ARTIFACTS_PER_JOB, phaseList, phaseName, storableObje
 import { LogShipper } from "../logShipper";
 import { TailBuffer } from "../process/lines";
 import { ChildRun, CONTROL_FD, type ChildExit } from "../process/child";
-import { clip, commandEnv, confinementFor, strongerStop, describeError, LeaseKeeper, withWorkDir } from "./common";
+import {
+  clip,
+  commandEnv,
+  confinementFor,
+  strongerStop,
+  describeError,
+  jsonObjectLine,
+  LeaseKeeper,
+  withWorkDir,
+} from "./common";
 import { contentTypeOf, findOutputs, sizeOf } from "./outputs";
 import { JobsReport } from "./jobsReport";
 import type { StopReason, Work, WorkContext, WorkResult, WorkSource } from "./types";
@@ -38,8 +47,6 @@ export const MAX_LOG_LINES_PER_JOB = 20_000;
 const MAX_PARAMS_ENV_CHARS = 32 * 1024;
 /** Output kept to explain a failure (the end of stderr, else stdout). */
 const FAILURE_TAIL_BYTES = 2_000;
-/** A last stdout line up to this size that is a JSON object becomes the result's `output`. */
-const MAX_RESULT_LINE_BYTES = 64 * 1024;
 
 export class JobsSource implements WorkSource {
   readonly face = "jobs";
@@ -327,19 +334,5 @@ export class JobsWork implements Work {
 
   private end(outcome: "SUCCEEDED" | "FAILED", error?: string, result: Record<string, unknown> = {}) {
     return this.report.end(outcome, error, result);
-  }
-}
-
-/** The line as an object if it is one (a command's way to hand back structured output). */
-function jsonObjectLine(line: string): Record<string, unknown> | null {
-  const trimmed = line.trim();
-  if (!trimmed.startsWith("{") || Buffer.byteLength(trimmed, "utf8") > MAX_RESULT_LINE_BYTES) return null;
-  try {
-    const value = JSON.parse(trimmed) as unknown;
-    return typeof value === "object" && value !== null && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : null;
-  } catch {
-    return null;
   }
 }
