@@ -196,7 +196,7 @@ describe("runner credentials and API keys", () => {
     assert.equal(badScope.status, 400);
   });
 
-  it("records lastUsedAt at most once a minute", async () => {
+  it("records lastUsedAt at most once in ten minutes (LAST_USED_GRANULARITY_MS)", async () => {
     const user = await createUser();
     const instance = await createInstance(user);
     await lease(instance.runnerToken);

@@ -1,9 +1,10 @@
 import { getAuth } from "firebase-admin/auth";
-import { Timestamp, type DocumentSnapshot } from "firebase-admin/firestore";
+import { Timestamp, type DocumentReference, type DocumentSnapshot } from "firebase-admin/firestore";
 import type { Request } from "firebase-functions/v2/https";
 import { tenantOfOwner } from "../core/code/tenant";
 import { COLLECTIONS, type CredentialDoc, type RunnerPool, type Scope } from "../data/collections";
 import { adminApp, db } from "../data/firestore";
+import { dropLiveDoc, liveDoc } from "../data/live";
 import type { Role } from "../data/teams";
 import { ensurePersonalTeam, personalTeamId } from "../core/teams/ensurePersonalTeam";
 import { PermissionDenied, Unauthenticated } from "../http/errors";
@@ -13,8 +14,11 @@ import { ownerStatus } from "./ownerStatus";
 import { secretMatches, splitCredentialToken } from "./secrets";
 import { assertRole, namedTeam, noSuchTeam, roleIn, type TeamSource } from "./team";
 
-/** `lastUsedAt` is refreshed at most this often, so authentication is not a write per request. */
-export const LAST_USED_GRANULARITY_MS = 60_000;
+/**
+ * `lastUsedAt` is refreshed at most this often, so authentication is not a write per request: a
+ * runner waiting on the queue all hour costs six writes for it, not one a minute.
+ */
+export const LAST_USED_GRANULARITY_MS = 10 * 60_000;
 
 export interface UserPrincipal {
   kind: "user";
@@ -215,20 +219,23 @@ function idTokenRefusal(error: unknown): Unauthenticated {
 }
 
 /**
- * One document read per call, so a revocation takes effect on the very next request; a key of a
- * disabled or deleted user is refused too (its owner's status is looked up, see `ownerStatus`).
+ * The key's document as this process's listener on it holds it (`liveDoc`): a runner calling every
+ * few seconds pays no read per call, and a revocation reaches the listener as it is committed, so
+ * it takes effect on the next request (locally, where the offline Firestore sends the change before
+ * it answers the revoking commit, exactly so; in production within the listener's delivery time,
+ * well under a second). A key of a disabled or deleted user is refused too (its owner's status is
+ * looked up, see `ownerStatus`).
  */
 async function verifyCredential(
   credentialId: string,
   secret: string,
 ): Promise<RunnerPrincipal | ApiKeyPrincipal | TenantRunnerPrincipal> {
-  const snap = (await db()
-    .collection(COLLECTIONS.credentials)
-    .doc(credentialId)
-    .get()) as DocumentSnapshot<CredentialDoc>;
+  const ref = db().collection(COLLECTIONS.credentials).doc(credentialId) as DocumentReference<CredentialDoc>;
+  const snap = await liveDoc(ref);
   const doc = snap.data();
   // Same answer for unknown, wrong secret and revoked: the caller learns nothing about ids.
   if (doc === undefined || !secretMatches(secret, doc.secretHash)) {
+    dropLiveDoc(ref);
     throw new Unauthenticated("INVALID_CREDENTIAL", "The key is not valid.");
   }
   if (doc.revokedAt !== null) throw new Unauthenticated("REVOKED_CREDENTIAL", "The key has been revoked.");

@@ -26,11 +26,13 @@ export async function pendingCandidates(
   if (reads.length === 1) return reads[0]?.docs ?? [];
   return reads
     .flatMap((snap) => snap.docs)
-    .sort(
-      (a, b) =>
-        b.data().priority - a.data().priority || a.data().enqueuedAt.toMillis() - b.data().enqueuedAt.toMillis(),
-    )
+    .sort(byPriorityThenAge)
     .slice(0, window);
+}
+
+/** The claim order: higher priority first, then older (the order `pendingHead` reads in). */
+export function byPriorityThenAge(a: QueryDocumentSnapshot<JobDoc>, b: QueryDocumentSnapshot<JobDoc>): number {
+  return b.data().priority - a.data().priority || a.data().enqueuedAt.toMillis() - b.data().enqueuedAt.toMillis();
 }
 
 /** The head of up to MAX_IN_VALUES `pendingShard` values, by priority then age. Same index. */
@@ -40,21 +42,6 @@ export function pendingHead(shards: readonly string[], window: number): Query<Jo
     .orderBy("priority", "desc")
     .orderBy("enqueuedAt", "asc")
     .limit(window);
-}
-
-/**
- * What a waiting lease call listens to: whether any job is pending in the given `pendingShard`
- * values (one query per `in` chunk). Index: single-field `pendingShard` (automatic).
- */
-export function pendingWatches(shards: readonly string[]): Query<JobDoc>[] {
-  const watches: Query<JobDoc>[] = [];
-  for (let i = 0; i < shards.length; i += MAX_IN_VALUES)
-    watches.push(
-      jobs()
-        .where("pendingShard", "in", shards.slice(i, i + MAX_IN_VALUES))
-        .limit(1),
-    );
-  return watches;
 }
 
 /**

@@ -36,8 +36,8 @@ export async function leaseExecutions(
   const queue = executionQueue(runner.tenantId);
   const leaseMs = intParam(JOB_LEASE_MS, DEFAULT_EXECUTION_LEASE_MS);
   return leaseOrWait(
-    { queue, tags: undefined, waitMs, signal, leaseOf: heldLease },
-    (at) => claimJobs({ queue, holder: runner.holder, limit, leaseMs, now: at }),
+    { queue, tags: undefined, limit, waitMs, signal, leaseOf: heldLease },
+    (at, hint) => claimJobs({ queue, holder: runner.holder, limit, leaseMs, now: at, hint }),
     now,
   );
 }

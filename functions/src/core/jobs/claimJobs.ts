@@ -18,7 +18,7 @@ import { shardsOf, type JobDoc, type Lease } from "./model";
 import { promoteDueJobsOf } from "./promoteDueJobs";
 import type { HeldLease } from "./releaseLease";
 import { isQueuePaused } from "./queuePause";
-import { eligibleTagSets } from "./tagSets";
+import { carriesTags, eligibleTagSets } from "./tagSets";
 import { cappedExpiry, timeoutAtFrom } from "./timeout";
 
 /**
@@ -49,6 +49,11 @@ export interface ClaimRequest {
   delayed?: boolean;
   /** The queue may be paused (jobs API, fleet): no leases while it is. */
   pausable?: boolean;
+  /**
+   * Jobs a listener offered this claim (see `queueWatch`), best first: tried before any read, each
+   * with its conditional write on the version offered. The claim reads only if it lost them all.
+   */
+  hint?: readonly QueryDocumentSnapshot<JobDoc>[];
 }
 
 export interface ClaimedJob {
@@ -131,11 +136,32 @@ export async function claimJobs(request: ClaimRequest): Promise<ClaimedJob[]> {
   const claimed: ClaimedJob[] = [];
   pool.wanted += request.limit;
   try {
-    await claimInto(claimed, pool, shards, request, startedAt);
+    if (request.hint !== undefined && request.hint.length > 0) await claimOffered(claimed, pool, shards, request);
+    if (claimed.length === 0) await claimInto(claimed, pool, shards, request, startedAt);
   } finally {
     pool.wanted -= request.limit - claimed.length;
   }
   return claimed;
+}
+
+/** Tries the jobs a listener offered, best first, while they are for this claimer: no read. */
+async function claimOffered(
+  claimed: ClaimedJob[],
+  pool: Pool,
+  shards: readonly string[],
+  request: ClaimRequest,
+): Promise<void> {
+  const ours = new Set(shards);
+  for (const candidate of request.hint ?? []) {
+    if (claimed.length >= request.limit) return;
+    const job = candidate.data();
+    if (job.pendingShard === null || !ours.has(job.pendingShard) || !carriesTags(request.tags, job.tags)) continue;
+    pool.handedOut.set(candidate.id, { version: candidate.updateTime, at: performance.now() });
+    const won = await tryClaim(candidate, request, pool);
+    if (won === "lost" || won === "parked") continue;
+    claimed.push(won);
+    pool.wanted--;
+  }
 }
 
 async function claimInto(
@@ -381,12 +407,6 @@ export function isLostRace(error: unknown): boolean {
     code === "not-found" ||
     code === "already-exists"
   );
-}
-
-function carriesTags(runnerTags: readonly string[] | undefined, jobTags: readonly string[]): boolean {
-  if (jobTags.length === 0) return true;
-  if (runnerTags === undefined) return false;
-  return jobTags.every((tag) => runnerTags.includes(tag));
 }
 
 /** Fisher–Yates, in place. */

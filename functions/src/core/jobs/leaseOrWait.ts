@@ -1,17 +1,13 @@
-import type { DocumentSnapshot, QuerySnapshot } from "firebase-admin/firestore";
-import { nextLaterJob, pendingWatches } from "../../data/jobs";
-import { queueTagSets, type QueueTagSetsDoc } from "../../data/queueTagSets";
-import { laterShardOf, shardsOf, type JobDoc } from "./model";
-import { LATER_CHECK_MS } from "./promoteDueJobs";
-import { notePaused } from "./queuePause";
+import { queueWatch, type Candidate, type Waiter } from "./queueWatch";
 import { handBack, type HeldLease } from "./releaseLease";
-import { eligibleOf, eligibleTagSets } from "./tagSets";
 
 export interface LeaseWait<T> {
   /** The queue the runner leases from. */
   queue: string;
   /** The tags it carries (which pending tag sets to watch). */
   tags: readonly string[] | undefined;
+  /** Jobs one claim may take. */
+  limit: number;
   /** How long to wait for a leasable job; 0 answers at once. */
   waitMs: number;
   /** The queue may hold delayed jobs: also try again when the next one falls due. */
@@ -25,20 +21,22 @@ export interface LeaseWait<T> {
 }
 
 /**
- * Runs the face's claim (`attempt`, given the time of each try) and, when it finds nothing and
- * the caller may wait, watches the pending jobs it may take with a Firestore listener: each time
- * the watch sees one, the claim is tried again, so a job queued during the wait is leased as
- * soon as it is written (by exactly one waiter: the claim is still a conditional write). Empty
- * at the deadline. No polling: an idle wait costs the listener's first read and nothing more.
- * A try under way at the deadline is waited for, so a lease taken is never dropped unanswered.
- * A caller that goes away (`signal`) ends the wait; jobs a try under way took for it go back to
- * the queue at once, no attempt counted, instead of sitting out a lease nobody will use.
+ * The face's claim, given the time of the try and the jobs a listener offered it (`hint`: try
+ * these first, with no read; empty for a poll).
  */
-export async function leaseOrWait<T>(
-  wait: LeaseWait<T>,
-  attempt: (now: Date) => Promise<T[]>,
-  now: Date,
-): Promise<T[]> {
+export type Attempt<T> = (now: Date, hint: Candidate[]) => Promise<T[]>;
+
+/**
+ * Without a wait, runs the face's claim once. With one, waits on the process's watch of the
+ * queue (`queueWatch`): its listeners are shared by every waiting call of the process and stay
+ * open between calls, so a wait reads nothing of its own. When a job the caller may take is
+ * pending (already, or written during the wait), the watch offers it to this caller alone, which
+ * claims it with one conditional write; empty at the deadline. No polling. A try under way at the
+ * deadline is waited for, so a lease taken is never dropped unanswered. A caller that goes away
+ * (`signal`) ends the wait; jobs a try under way took for it go back to the queue at once, no
+ * attempt counted, instead of sitting out a lease nobody will use.
+ */
+export async function leaseOrWait<T>(wait: LeaseWait<T>, attempt: Attempt<T>, now: Date): Promise<T[]> {
   const got = await waitForWork(wait, attempt, now);
   if (got.length > 0 && wait.signal?.aborted === true) {
     await handBack(got.map(wait.leaseOf), new Date());
@@ -47,44 +45,40 @@ export async function leaseOrWait<T>(
   return got;
 }
 
-async function waitForWork<T>(wait: LeaseWait<T>, attempt: (now: Date) => Promise<T[]>, now: Date): Promise<T[]> {
-  const first = await attempt(now);
-  if (first.length > 0 || wait.waitMs <= 0 || wait.signal?.aborted === true) return first;
-  const watchedSets = new Set(await eligibleTagSets(wait.queue, wait.tags));
-  const shards = shardsOf(wait.queue, [...watchedSets]);
+async function waitForWork<T>(wait: LeaseWait<T>, attempt: Attempt<T>, now: Date): Promise<T[]> {
+  if (wait.waitMs <= 0 || wait.signal?.aborted === true) return attempt(now, []);
+  const watch = queueWatch(wait.queue, { delayed: wait.delayed === true, pausable: wait.pausable === true });
   return new Promise<T[]>((resolve, reject) => {
     let trying = false;
-    let tryAgain = false;
     let expired = false;
     let settled = false;
-    const unsubscribe: (() => void)[] = [];
     const settle = (outcome: { value: T[] } | { error: unknown }) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      for (const stop of unsubscribe) stop();
       wait.signal?.removeEventListener("abort", stopWaiting);
+      watch.remove(waiter);
       if ("value" in outcome) resolve(outcome.value);
       else reject(outcome.error instanceof Error ? outcome.error : new Error(String(outcome.error)));
     };
-    const tryClaim = async () => {
-      if (trying) {
-        tryAgain = true;
-        return;
-      }
+    const tryClaim = async (hint: Candidate[]) => {
       trying = true;
       try {
-        do {
-          tryAgain = false;
-          const got = await attempt(new Date());
-          if (got.length > 0) return settle({ value: got });
-        } while (tryAgain && !expired);
-        if (expired) settle({ value: [] });
+        const got = await attempt(new Date(), hint);
+        if (got.length > 0) return settle({ value: got });
+        if (expired) return settle({ value: [] });
       } catch (error) {
-        settle({ error });
+        return settle({ error });
       } finally {
         trying = false;
       }
+      watch.idle(waiter);
+    };
+    const waiter: Waiter = {
+      tags: wait.tags,
+      limit: wait.limit,
+      wake: (hint) => void tryClaim(hint),
+      fail: (error) => settle({ error }),
     };
     const stopWaiting = () => {
       expired = true;
@@ -92,47 +86,6 @@ async function waitForWork<T>(wait: LeaseWait<T>, attempt: (now: Date) => Promis
     };
     const timer = setTimeout(stopWaiting, wait.waitMs);
     wait.signal?.addEventListener("abort", stopWaiting, { once: true });
-    // A delayed job falling due writes nothing a listener could see: watch the next one's
-    // runAt and try again then (the claim moves it into the queue).
-    let dueTimer: NodeJS.Timeout | undefined;
-    const watchLater = (snap: QuerySnapshot<JobDoc>) => {
-      clearTimeout(dueTimer);
-      const runAt = snap.docs[0]?.data().runAt;
-      if (runAt === undefined || runAt === null) return;
-      const inMs = Math.max(0, runAt.toMillis() - Date.now()) + LATER_CHECK_MS;
-      if (inMs < wait.waitMs) dueTimer = setTimeout(() => void tryClaim(), inMs);
-    };
-    const watchPending = (of: string[]) =>
-      pendingWatches(of).map((query) =>
-        query.onSnapshot(
-          (snap) => {
-            if (!snap.empty && !settled && !expired) void tryClaim();
-          },
-          (error) => settle({ error }),
-        ),
-      );
-    const watches = watchPending(shards);
-    if (wait.delayed === true)
-      watches.push(nextLaterJob(laterShardOf(wait.queue)).onSnapshot(watchLater, (error) => settle({ error })));
-    // The queue's summary: a resume writes it, not a pending job (try again when it runs); and a
-    // tag set first recorded during the wait is written there before its first job, whose shards
-    // nothing watched yet: watch them too, or that job would wait out the deadline.
-    const tags = wait.tags ?? [];
-    if (wait.pausable === true || tags.length > 0) {
-      let first = true;
-      const onSummary = (snap: DocumentSnapshot<QueueTagSetsDoc>) => {
-        if (settled) return;
-        const summary = snap.data();
-        const fresh =
-          tags.length === 0 ? [] : eligibleOf(summary?.tagSets ?? [], tags).filter((s) => !watchedSets.has(s));
-        for (const set of fresh) watchedSets.add(set);
-        if (fresh.length > 0) unsubscribe.push(...watchPending(shardsOf(wait.queue, fresh)));
-        const paused = wait.pausable === true && notePaused(wait.queue, summary);
-        if (!first && !paused && !expired) void tryClaim();
-        first = false;
-      };
-      watches.push(queueTagSets(wait.queue).onSnapshot(onSummary, (error) => settle({ error })));
-    }
-    unsubscribe.push(...watches, () => clearTimeout(dueTimer));
+    watch.add(waiter).catch((error: unknown) => settle({ error }));
   });
 }

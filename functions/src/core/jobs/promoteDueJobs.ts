@@ -1,5 +1,6 @@
 import { Timestamp, type QueryDocumentSnapshot } from "firebase-admin/firestore";
-import { dueJobs, dueLaterJobs } from "../../data/jobs";
+import { dueJobs, dueLaterJobs, nextLaterJob } from "../../data/jobs";
+import { liveQuery } from "../../data/live";
 import { db } from "../../data/firestore";
 import { countJobMove } from "../metrics/countJobMove";
 import { isLostRace } from "./claimJobs";
@@ -8,27 +9,36 @@ import { laterShardOf, pendingShardFor, type JobDoc } from "./model";
 /** Due jobs one promotion moves; the next one takes the rest. */
 export const PROMOTE_BATCH = 50;
 /**
- * How often one process looks at a queue's later shard while claiming: a delayed job is leased at
- * most this late, and a busy queue pays one extra read this often per process, not per claim.
+ * How often one process moves a queue's due jobs while claiming: a busy queue pays the due-job
+ * query at most this often per process, not once per claim.
  */
 export const LATER_CHECK_MS = 1_000;
 
-/** When this process last looked at each queue's later shard (performance.now()). */
+/** When this process last moved each queue's due jobs (performance.now()). */
 const lastChecked = new Map<string, number>();
 
 /**
  * Moves `queue`'s due delayed jobs into its pending index, where claims see them in priority
- * order; at most once per LATER_CHECK_MS per process. Each move is a conditional write on the
- * version read (with the metrics' delayed-to-pending move in the same commit), so concurrent
- * promoters move a job once, and a job changed meanwhile (cancelled) is left alone.
+ * order. Whether any is due comes from this process's listener on the queue's next delayed job
+ * (no read per claim); when one is, the due ones are read and moved, at most once per
+ * LATER_CHECK_MS per process. Each move is a conditional write on the version read (with the
+ * metrics' delayed-to-pending move in the same commit), so concurrent promoters move a job once,
+ * and a job changed meanwhile (cancelled) is left alone.
  */
 export async function promoteDueJobsOf(queue: string, now: Date): Promise<number> {
+  const next = (await nextDelayed(queue))?.runAt;
+  if (next === undefined || next === null || next.toMillis() > now.getTime()) return 0;
   const at = performance.now();
   if (at - (lastChecked.get(queue) ?? Number.NEGATIVE_INFINITY) < LATER_CHECK_MS) return 0;
   lastChecked.set(queue, at);
   if (lastChecked.size > 10_000) lastChecked.clear();
   const due = await dueLaterJobs(laterShardOf(queue), Timestamp.fromDate(now), PROMOTE_BATCH).get();
   return promote(due.docs, now);
+}
+
+/** The queue's next delayed job, due or not, as this process's listener on it holds it. */
+export async function nextDelayed(queue: string): Promise<JobDoc | undefined> {
+  return (await liveQuery(`later:${queue}`, nextLaterJob(laterShardOf(queue)))).docs[0]?.data();
 }
 
 /** Every queue's due delayed jobs, a batch at a time: the reaper's backstop for queues nobody claims from. */

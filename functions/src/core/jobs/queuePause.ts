@@ -1,28 +1,14 @@
 import { Timestamp } from "firebase-admin/firestore";
+import { liveDoc } from "../../data/live";
 import { queueTagSets, type QueueTagSetsDoc } from "../../data/queueTagSets";
 
 /**
- * How long one process trusts what it read of a queue's pause: a pause (or resume) takes effect
- * on other processes within this, and a busy queue costs one read this often per process, not one
- * per claim. Waiting lease calls do not wait for it: they listen to the queue's document.
+ * Whether dispatch from `queue` is paused (Buildkite's pause dispatch): no leases while it is.
+ * Read from the queue's document through this process's listener on it (`liveDoc`): no read per
+ * claim, and a pause or resume applies from the next claim on, in every process.
  */
-export const PAUSE_MEMORY_MS = 1_000;
-
-const seen = new Map<string, { paused: boolean; at: number }>();
-
-/** What a read or a listener saw of the queue's document: kept for PAUSE_MEMORY_MS. */
-export function notePaused(queue: string, doc: Pick<QueueTagSetsDoc, "paused"> | undefined): boolean {
-  const paused = doc?.paused === true;
-  if (seen.size > 10_000) seen.clear();
-  seen.set(queue, { paused, at: performance.now() });
-  return paused;
-}
-
-/** Whether dispatch from `queue` is paused (Buildkite's pause dispatch): no leases while it is. */
 export async function isQueuePaused(queue: string): Promise<boolean> {
-  const known = seen.get(queue);
-  if (known !== undefined && performance.now() - known.at < PAUSE_MEMORY_MS) return known.paused;
-  return notePaused(queue, (await queueTagSets(queue).get()).data());
+  return (await liveDoc(queueTagSets(queue))).data()?.paused === true;
 }
 
 export interface QueueState {
@@ -44,7 +30,6 @@ export async function setQueuePaused(queue: string, paused: boolean, by: string,
     tx.set(ref, fields, { merge: true });
     return stateOf(fields);
   });
-  notePaused(queue, state);
   return state;
 }
 

@@ -1,7 +1,7 @@
 import { FieldValue } from "firebase-admin/firestore";
+import { liveDoc } from "../../data/live";
 import { queueTagSets } from "../../data/queueTagSets";
 import { tagSetKey, tagsOfKey } from "./model";
-import { notePaused } from "./queuePause";
 
 /** Tag sets this process has already recorded, per queue: the record only grows, so a hit is final. */
 const recorded = new Set<string>();
@@ -27,17 +27,22 @@ export async function recordTagSet(queue: string, tags: readonly string[]): Prom
 
 /**
  * The tag sets of `queue` a runner carrying `tags` may take: the untagged set, plus each
- * recorded set whose every tag it carries. A runner without tags reads nothing extra.
+ * recorded set whose every tag it carries, from the queue's summary as this process's listener
+ * holds it (`liveDoc`: no read per claim). A runner without tags needs nothing.
  */
 export async function eligibleTagSets(queue: string, tags: readonly string[] | undefined): Promise<string[]> {
   if (tags === undefined || tags.length === 0) return [""];
-  const summary = (await queueTagSets(queue).get()).data();
-  // The same document says whether the queue is paused: remembered, so the claim reads it once.
-  notePaused(queue, summary);
-  return eligibleOf(summary?.tagSets ?? [], tags);
+  return eligibleOf((await liveDoc(queueTagSets(queue))).data()?.tagSets ?? [], tags);
 }
 
 /** Of a queue's recorded tag sets, the untagged set and those whose every tag a runner carrying `tags` has. */
 export function eligibleOf(recordedSets: readonly string[], tags: readonly string[]): string[] {
   return ["", ...recordedSets.filter((key) => tagsOfKey(key).every((tag) => tags.includes(tag))).sort()];
+}
+
+/** Whether a runner carrying `runnerTags` may take a job tagged `jobTags`: it carries every one. */
+export function carriesTags(runnerTags: readonly string[] | undefined, jobTags: readonly string[]): boolean {
+  if (jobTags.length === 0) return true;
+  if (runnerTags === undefined) return false;
+  return jobTags.every((tag) => runnerTags.includes(tag));
 }

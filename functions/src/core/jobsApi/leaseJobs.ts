@@ -1,6 +1,7 @@
 import type { GenericJob } from "../../data/genericJobs";
 import { claimJobs, type ClaimedJob } from "../jobs/claimJobs";
 import { leaseOrWait } from "../jobs/leaseOrWait";
+import type { Candidate } from "../jobs/queueWatch";
 import type { JobsRunner } from "./heldJob";
 import { holderOf, paramsOf, queueOf, typeOf, workflowPathOf } from "./model";
 import { releaseJob } from "./releaseJob";
@@ -54,19 +55,20 @@ export async function leaseJobs(runner: JobsRunner, request: LeaseRequest, now: 
     {
       queue,
       tags: request.tags,
+      limit: request.limit,
       waitMs: request.waitMs,
       delayed: true,
       pausable: true,
       signal: request.signal,
       leaseOf: (job: LeasedJob) => ({ id: job.id, token: job.leaseToken }),
     },
-    (at) => leaseNow(runner, queue, request, at),
+    (at, hint) => leaseNow(runner, queue, request, at, hint),
     now,
   );
   return { jobs };
 }
 
-async function leaseNow(runner: JobsRunner, queue: string, request: LeaseRequest, now: Date) {
+async function leaseNow(runner: JobsRunner, queue: string, request: LeaseRequest, now: Date, hint: Candidate[]) {
   const claimed = await claimJobs({
     queue,
     holder: holderOf(runner.teamId, runner.runnerId),
@@ -76,6 +78,7 @@ async function leaseNow(runner: JobsRunner, queue: string, request: LeaseRequest
     now,
     delayed: true,
     pausable: true,
+    hint,
   });
   const handedOut: ReturnType<typeof leasedJobView>[] = [];
   for (const c of claimed) {

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { Timestamp } from "firebase-admin/firestore";
 import { intParam, JOB_LEASE_MS } from "../../config/params";
+import { liveDoc } from "../../data/live";
 import { heldJobsOf, runners } from "../../data/runners";
 import { assert, Conflict, NotFound } from "../../http/errors";
 import { pendingCandidates } from "../../data/jobs";
@@ -9,6 +10,7 @@ import { shardsOf } from "../jobs/model";
 import { promoteDueJobsOf } from "../jobs/promoteDueJobs";
 import { eligibleTagSets } from "../jobs/tagSets";
 import { leaseOrWait } from "../jobs/leaseOrWait";
+import type { Candidate } from "../jobs/queueWatch";
 import { isQueuePaused } from "../jobs/queuePause";
 import { reviewQueue, runnerDocId } from "./ids";
 import { runContendedTransaction } from "./contendedTransaction";
@@ -43,31 +45,46 @@ export async function claimReviewTasks(
   if (waitMs <= 0) return claimReviewTasksNow(teamId, runnerId, limit, now);
   // leaseOrWait tries the claim first itself: claiming here too would pay for an empty claim twice
   // (its runner-document lock and unlock are two writes).
-  const tags = (await runners().doc(runnerDocId(teamId, runnerId)).get()).data()?.tags ?? [];
+  const tags = (await liveDoc(runners().doc(runnerDocId(teamId, runnerId)))).data()?.tags ?? [];
   return leaseOrWait(
     {
       queue: reviewQueue(teamId),
       tags,
+      limit,
       waitMs,
       delayed: true,
       pausable: true,
       signal,
       leaseOf: (task) => ({ id: task.id, token: task.job.lease?.token ?? "" }),
     },
-    (at) => claimReviewTasksNow(teamId, runnerId, limit, at),
+    (at, hint) => claimReviewTasksNow(teamId, runnerId, limit, at, hint),
     now,
   );
 }
 
-async function claimReviewTasksNow(teamId: string, runnerId: string, limit: number, now: Date): Promise<ClaimedTask[]> {
+async function claimReviewTasksNow(
+  teamId: string,
+  runnerId: string,
+  limit: number,
+  now: Date,
+  hint: Candidate[] = [],
+): Promise<ClaimedTask[]> {
   // Paused: nothing to claim, so the runner's claim lock is not taken either (claimJobs checks too).
   if (await isQueuePaused(reviewQueue(teamId))) return [];
   const ref = runners().doc(runnerDocId(teamId, runnerId));
   // An empty poll answers without the lock below (two writes on the runner and a held-jobs
   // query): nothing pending it may take, read after this call began, is the same empty answer.
   // A missing or offline runner goes on to the lock, which says so.
-  const known = (await ref.get()).data();
-  if (known !== undefined && known.status !== "offline" && !(await anyClaimable(teamId, known.tags, now))) return [];
+  // The runner's document as this process's listener holds it (no read per poll); the lock below
+  // reads it in its transaction. Offered jobs (a waiting call woken by the queue's watch) are work.
+  const known = (await liveDoc(ref)).data();
+  if (
+    known !== undefined &&
+    known.status !== "offline" &&
+    hint.length === 0 &&
+    !(await anyClaimable(teamId, known.tags, now))
+  )
+    return [];
   const token = randomBytes(12).toString("base64url");
   const at = Timestamp.fromDate(now);
   const grant = await runContendedTransaction(async (tx) => {
@@ -106,6 +123,7 @@ async function claimReviewTasksNow(teamId: string, runnerId: string, limit: numb
       extra: () => ({ ranBy: ref.id, phase: null, phaseAt: null }),
       delayed: true,
       pausable: true,
+      hint,
     });
   } finally {
     await runContendedTransaction(async (tx) => {

@@ -19,8 +19,8 @@ export async function leaseWorkspaceJob(
   const queue = workspaceQueue(runner.pool, runner.teamId);
   const leaseMs = intParam(WORKSPACE_LEASE_MS, DEFAULT_WORKSPACE_LEASE_MS);
   const [claimed] = await leaseOrWait(
-    { queue, tags: undefined, waitMs, signal, leaseOf: heldLease },
-    (at) => claimJobs({ queue, holder: runner.instanceId, limit: 1, leaseMs, now: at }),
+    { queue, tags: undefined, limit: 1, waitMs, signal, leaseOf: heldLease },
+    (at, hint) => claimJobs({ queue, holder: runner.instanceId, limit: 1, leaseMs, now: at, hint }),
     now,
   );
   if (claimed === undefined || claimed.job.workspaceId === null) return { leased: false };
