@@ -6,6 +6,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import type { IdleCost } from "./lib/scheduler";
 
 const BENCH = __dirname;
 const START = "<!-- results:start -->";
@@ -119,15 +120,8 @@ interface Scheduler {
     jobsApi: Lifecycle;
     emptyCalls: { face: string; calls: number; poll: Ops; wait: Ops; waitMs: number }[];
   };
-  idle?: {
-    waitMs: number;
-    calls: number;
-    elapsedS: number;
-    counted: { documentReads: number; documentWrites: number };
-    opsPerCall: number;
-    opsPerRunnerHour: number;
-    keyWritesPerHour: number;
-  };
+  /** Runs before the shared listeners have no `opening` or `keyOpsPerHour`. */
+  idle?: Omit<IdleCost, "opening" | "keyOpsPerHour"> & Partial<Pick<IdleCost, "opening" | "keyOpsPerHour">>;
   timeToStart?: {
     waiters: number;
     waitMs: number;
@@ -443,7 +437,7 @@ function schedulerReport(r: Results): string[] {
   if (s.idle !== undefined)
     out.push(
       "",
-      `**Idle runner** (jobs API, \`waitMs\` ${n(s.idle.waitMs, 0)}, ${s.idle.calls} calls in ${n(s.idle.elapsedS)} s through Hosting): ${s.idle.counted.documentReads} reads, ${s.idle.counted.documentWrites} writes, ${n(s.idle.opsPerCall, 2)} billed ops per call → **${n(s.idle.opsPerRunnerHour, 0)} billed ops per runner-hour** (of which the key's \`lastUsedAt\` refresh: ${s.idle.keyWritesPerHour} writes/h).`,
+      `**Idle runner** (jobs API, \`waitMs\` ${n(s.idle.waitMs, 0)}, ${s.idle.calls} calls in ${n(s.idle.elapsedS)} s through Hosting): ${s.idle.counted.documentReads} reads, ${s.idle.counted.documentWrites} writes, ${n(s.idle.opsPerCall, 2)} billed ops per call, plus the key's \`lastUsedAt\` refresh (${s.idle.keyWritesPerHour} writes/h and as many listener reads) → **${n(s.idle.opsPerRunnerHour, 0)} billed ops per runner-hour**.${s.idle.opening === undefined ? "" : ` The process's first wait on the queue opened its listeners for ${s.idle.opening.documentReads} reads, once per process.`}`,
     );
   if (s.starvation !== undefined)
     out.push(

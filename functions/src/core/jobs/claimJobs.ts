@@ -75,6 +75,10 @@ interface Pool {
   last: WindowRead | null;
   /** The window read under way: claims begun before it started share it. */
   reading: { result: Promise<WindowRead>; startedAt: number } | null;
+  /** The read that starts when the one under way ends, shared by the claims begun meanwhile. */
+  queued: Promise<WindowRead> | null;
+  /** The largest window those claims asked for. */
+  queuedSize: number;
   /** When a claim here last lost a race (another process took the job first). */
   lostAt: number;
   /** Jobs the claims under way here still want: how large the next window needs to be. */
@@ -234,6 +238,8 @@ function poolFor(shards: readonly string[]): Pool {
       docs: [],
       last: null,
       reading: null,
+      queued: null,
+      queuedSize: 0,
       lostAt: Number.NEGATIVE_INFINITY,
       wanted: 0,
       handedOut: new Map(),
@@ -249,7 +255,12 @@ function sweepPools(): void {
   if (now - lastSweep < CLAIM_POOL_MS) return;
   lastSweep = now;
   for (const [key, pool] of pools) {
-    if (pool.reading === null && pool.wanted === 0 && now - Math.max(pool.last?.at ?? 0, pool.lostAt) >= CLAIM_POOL_MS)
+    if (
+      pool.reading === null &&
+      pool.queued === null &&
+      pool.wanted === 0 &&
+      now - Math.max(pool.last?.at ?? 0, pool.lostAt) >= CLAIM_POOL_MS
+    )
       pools.delete(key);
   }
 }
@@ -270,9 +281,30 @@ function takeCandidate(
   return taken;
 }
 
-/** Refills the pool with a fresh window, or waits for the refill under way if it began after `notBefore`. */
+/**
+ * Refills the pool with a fresh window for a claim that began at `notBefore`: joins the read under
+ * way if it began since, else the one read queued behind it. One read in flight per pool and at
+ * most one waiting: however many claims arrive while a read is out, they share the next one
+ * instead of each sending its own (which listed the same head again, 25 reads per lease at 50
+ * claims in one process).
+ */
 async function readWindow(pool: Pool, shards: readonly string[], size: number, notBefore: number): Promise<WindowRead> {
-  if (pool.reading !== null && pool.reading.startedAt >= notBefore) return pool.reading.result;
+  const under = pool.reading;
+  if (under !== null && under.startedAt >= notBefore) return under.result;
+  if (under === null) return startRead(pool, shards, size);
+  pool.queuedSize = Math.max(pool.queuedSize, size);
+  pool.queued ??= under.result
+    .catch(() => undefined)
+    .then(() => {
+      const queuedSize = pool.queuedSize;
+      pool.queued = null;
+      pool.queuedSize = 0;
+      return startRead(pool, shards, Math.max(queuedSize, windowSize(pool.wanted, 1, contendedNow(pool))));
+    });
+  return pool.queued;
+}
+
+async function startRead(pool: Pool, shards: readonly string[], size: number): Promise<WindowRead> {
   const startedAt = performance.now();
   const reading = {
     startedAt,
