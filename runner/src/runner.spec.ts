@@ -53,6 +53,25 @@ class FakeWork implements Work {
   }
 }
 
+/** Work a draining runner should hand back: records what was asked of it. */
+class HandBackWork implements Work {
+  readonly log: string[] = [];
+  asked = 0;
+  private stopped = false;
+  constructor(
+    readonly face: "jobs",
+    readonly id: string,
+  ) {}
+  run(): Promise<WorkResult> {
+    this.log.push("run");
+    return Promise.resolve({ outcome: this.stopped ? "RELEASED" : "SUCCEEDED" });
+  }
+  stop(reason: string): void {
+    this.stopped = true;
+    this.log.push(`stop:${reason}`);
+  }
+}
+
 /** Hands out the queued batches in order, then nothing. */
 function source(face: "workspace" | "jobs", batches: Work[][]): WorkSource {
   return { face, maxBatch: 2, lease: () => Promise.resolve(batches.shift() ?? []) };
@@ -101,7 +120,7 @@ describe("Runner", () => {
     await runner.drain(100, new Promise(() => undefined));
     assert.equal(runner.counts.SUCCEEDED, 2);
   });
-  it("long-polls one face: sends leaseWaitMs, asks again at once after an empty wait, and draining abandons the wait", async () => {
+  it("long-polls one face: sends leaseWaitMs, asks again at once after an empty wait, and a hurried drain abandons the wait", async () => {
     const calls: { waitMs: number | undefined; at: number }[] = [];
     let aborted = 0;
     const waiting: WorkSource = {
@@ -136,9 +155,39 @@ describe("Runner", () => {
     assert.ok(calls.every((c) => c.waitMs === 200));
     // The second call follows the first empty wait at once, not after a poll delay (pollMs 250).
     assert.ok((calls[1]?.at ?? Infinity) - started < 200 + 150, "asked again at once");
+    // A second signal abandons the wait at once.
     const drainStarted = Date.now();
-    await runner.drain(100, new Promise(() => undefined));
-    assert.ok(Date.now() - drainStarted < 150, "draining did not wait out the lease call");
+    await runner.drain(100, Promise.resolve());
+    assert.ok(Date.now() - drainStarted < 150, "hurried draining did not wait out the lease call");
     assert.equal(aborted, 1);
+  });
+  it("draining lets a waiting lease call end and hands back, unstarted, the job it brings", async () => {
+    const brought = new HandBackWork("jobs", "j1");
+    let signalled: AbortSignal | undefined;
+    const waiting: WorkSource = {
+      face: "jobs",
+      maxBatch: 1,
+      lease: (_limit, waitMs, signal) => {
+        signalled = signal;
+        // The first call is answered 150 ms into its wait, with a job; later calls find nothing.
+        return waitMs === undefined || brought.asked++ > 0 ? Promise.resolve([]) : tick(150).then(() => [brought]);
+      },
+    };
+    const events: string[] = [];
+    const runner = new Runner({
+      config: { ...CONFIG, faces: ["jobs"], leaseWaitMs: 5_000 },
+      sources: [waiting],
+      fleet: null,
+      log: (_l, event) => void events.push(event),
+    });
+    await runner.start(new AbortController().signal);
+    await tick(20);
+    const drainStarted = Date.now();
+    await runner.drain(1_000, new Promise(() => undefined));
+    assert.ok(Date.now() - drainStarted >= 100, "the drain waited for the call under way");
+    assert.equal(signalled?.aborted, false, "the call was not abandoned");
+    assert.deepEqual(brought.log, ["stop:shutdown", "run"], "stopped before it ran: its run only hands it back");
+    assert.equal(runner.counts.RELEASED, 1);
+    assert.ok(!FakeWork.started.includes("jobs/j1"));
   });
 });

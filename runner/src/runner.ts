@@ -103,9 +103,12 @@ export class Runner {
     const { fleet, log } = this.deps;
     if (this.state === "draining" || this.state === "stopped") return;
     this.state = "draining";
-    // A lease call waiting on the server is abandoned: draining leases nothing more. (A job the
-    // server leased in that very moment comes back to the queue when its lease lapses.)
-    this.leaseStop.abort();
+    // A lease call waiting on the server is let finish (a wait is at most MAX_LEASE_WAIT_MS), and
+    // what it brings goes straight back, unstarted (`leaseFrom`). Abandoning it is not enough
+    // where a disconnect does not reach the server (the functions emulator keeps the proxied call
+    // open): its wait would go on and lease the next job to a runner that is gone. A second
+    // signal (`hurry`) abandons it.
+    void hurry.then(() => this.leaseStop.abort());
     this.wake?.();
     await this.loop;
     log("info", "draining", { running: this.running.size, graceMs });
@@ -262,6 +265,15 @@ export class Runner {
       state.nextPollAt =
         Date.now() + jitter(Math.min(LEASE_ERROR_DELAY_MS * 2 ** Math.min(state.idleRounds, 4), 30_000));
       log("warn", "lease-failed", { face: state.source.face, error: describeError(error) });
+      return;
+    }
+    if (this.state !== "running") {
+      // Leased while draining: each goes back to the queue at once (stopped before it ran, its run
+      // only acknowledges the stop: the face's release).
+      for (const work of works) {
+        work.stop("shutdown");
+        this.begin(work);
+      }
       return;
     }
     for (const work of works) this.begin(work);
