@@ -162,7 +162,13 @@ async function claimOffered(
     if (job.pendingShard === null || !ours.has(job.pendingShard) || !carriesTags(request.tags, job.tags)) continue;
     pool.handedOut.set(candidate.id, { version: candidate.updateTime, at: performance.now() });
     const won = await tryClaim(candidate, request, pool);
-    if (won === "lost" || won === "parked") continue;
+    if (won === "parked") continue;
+    if (won === "lost") {
+      // Lost to another process, or on its key's slot with the job unchanged: a window read by
+      // this claim may offer it again.
+      pool.handedOut.delete(candidate.id);
+      continue;
+    }
     claimed.push(won);
     pool.wanted--;
   }
