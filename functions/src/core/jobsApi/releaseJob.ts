@@ -37,6 +37,8 @@ export async function releaseJob(runner: JobsRunner, jobId: string, token: strin
           pendingShard: null,
           lease: null,
           leaseExpiresAt: null,
+          // No longer running: an end while paused is no run for the metrics.
+          lastLeasedAt: null,
           updatedAt: at,
           logIntake: null,
           ...CLEAR_CONTROLS,
