@@ -1,7 +1,7 @@
 /**
  * Metrics against the offline Firestore in this process: after jobs are created, leased,
  * finished, cancelled, paused and one lease lapses, the scrape's numbers equal what the stored
- * jobs say, and the scrape's billed reads stay fixed.
+ * jobs say; the counters outlive the jobs retention deletes.
  */
 import assert from "node:assert/strict";
 import { createJob } from "../../functions/src/core/jobsApi/createJob";
@@ -15,6 +15,7 @@ import { bucketOf, gaugeStateOfJob, outcomeOf, quantileOf, queueLabel } from "..
 import { prometheusText } from "../../functions/src/core/metrics/prometheusText";
 import { metricsAnswerSchema } from "../../contract/src/metrics";
 import { jobs } from "../../functions/src/data/jobs";
+import { metricTally } from "../../functions/src/data/metrics";
 import { startOfflineDb, type OfflineDb } from "./offlineDb";
 
 const LEASE_MS = 60_000;
@@ -161,5 +162,40 @@ describe("metrics (core, offline Firestore)", function () {
     assert.equal(q.finished.succeeded, stored.filter((j) => j.status === "SUCCEEDED").length);
     assert.equal(q.waitSeconds.count, stored.filter((j) => j.startedAt !== null).length);
     assert.ok(q.finished.succeeded > 0 && q.jobs.leased > 0 && q.jobs.pending > 0, JSON.stringify(q));
+  });
+
+  it("keep finished and expiration counters when retention deletes the jobs, folded once however many scrape", async () => {
+    const teamId = "team-metrics-tally";
+    const owner = { teamId, uid: "u4" };
+    const runner = { teamId, runnerId: "r-tally" };
+    const input = { type: "t", workflowPath: "w.yml", params: {} };
+    const at = (ms: number) => new Date(Date.now() - 3 * 3_600_000 + ms);
+    for (let i = 0; i < 3; i++) await createJob(owner, input, null, LEASE_MS, at(0));
+    const held = (await leaseJobs(runner, { tags: [], limit: 3, leaseMs: LEASE_MS, waitMs: 0 }, at(0))).jobs;
+    const [a, b, c] = held;
+    if (a === undefined || b === undefined || c === undefined) throw new Error("too few leased");
+    await finishJob(runner, a.id, a.leaseToken, { status: "SUCCEEDED", result: {} }, at(1_000));
+    await finishJob(runner, b.id, b.leaseToken, { status: "FAILED", error: "boom" }, at(1_000));
+    // c's lease lapses once; it backs off, is leased again and succeeds: all three hours ago.
+    assert.equal((await reapExpiredLeases(at(LEASE_MS + 1_000))).requeued, 1);
+    await promoteDueJobs(at(LEASE_MS + 600_000));
+    const [again] = (
+      await leaseJobs(runner, { tags: [], limit: 1, leaseMs: LEASE_MS, waitMs: 0 }, at(LEASE_MS + 600_000))
+    ).jobs;
+    assert.equal(again?.id, c.id);
+    await finishJob(runner, c.id, again.leaseToken, { status: "SUCCEEDED", result: {} }, at(LEASE_MS + 601_000));
+
+    const counters = (m: Awaited<ReturnType<typeof readMetrics>>) =>
+      m.queues.map((q) => ({ queue: q.queue, ...q.finished, leaseExpirations: q.leaseExpirations }));
+    const expected = [{ queue: "jobs", succeeded: 2, failed: 1, cancelled: 0, leaseExpirations: 1 }];
+    // Three scrapes at once each find the tally due: the ended jobs are folded in once.
+    const first = await Promise.all(Array.from({ length: 3 }, () => readMetrics(teamId, new Date())));
+    for (const m of first) assert.deepEqual(counters(m), expected);
+    const tally = (await metricTally(teamId).get()).data();
+    assert.ok(tally !== undefined && tally.through.toMillis() > at(LEASE_MS + 601_000).getTime());
+
+    // Retention (Firestore's TTL) deletes the ended jobs: the counters do not fall.
+    for (const job of [a, b, c]) await jobs().doc(job.id).delete();
+    assert.deepEqual(counters(await readMetrics(teamId, new Date())), expected);
   });
 });
