@@ -16,6 +16,10 @@ import { prometheusText } from "../../functions/src/core/metrics/prometheusText"
 import { metricsAnswerSchema } from "../../contract/src/metrics";
 import { jobs } from "../../functions/src/data/jobs";
 import { metricTally } from "../../functions/src/data/metrics";
+import { db } from "../../functions/src/data/firestore";
+import { newJobDoc } from "../../functions/src/core/jobs/newJob";
+import { SAMPLE_LIMIT } from "../../functions/src/core/metrics/model";
+import { Timestamp } from "firebase-admin/firestore";
 import { startOfflineDb, type OfflineDb } from "./offlineDb";
 
 const LEASE_MS = 60_000;
@@ -197,5 +201,65 @@ describe("metrics (core, offline Firestore)", function () {
     // Retention (Firestore's TTL) deletes the ended jobs: the counters do not fall.
     for (const job of [a, b, c]) await jobs().doc(job.id).delete();
     assert.deepEqual(counters(await readMetrics(teamId, new Date())), expected);
+  });
+
+  it("rebuild the last hour from the jobs: today's depth at the end, nothing before they were queued", async () => {
+    const teamId = "team-metrics-history";
+    const owner = { teamId, uid: "u5" };
+    const runner = { teamId, runnerId: "r-history" };
+    const input = { type: "t", workflowPath: "w.yml", params: {} };
+    for (let i = 0; i < 3; i++) await createJob(owner, input, null, LEASE_MS, new Date());
+    const held = (await leaseJobs(runner, { tags: [], limit: 2, leaseMs: LEASE_MS, waitMs: 0 }, new Date())).jobs;
+    const [a] = held;
+    if (a === undefined) throw new Error("nothing leased");
+    await finishJob(runner, a.id, a.leaseToken, { status: "FAILED", error: "boom" }, new Date());
+
+    const got = await readMetrics(teamId, new Date(), true);
+    metricsAnswerSchema.parse(got);
+    const rows = got.history ?? [];
+    assert.equal(rows.length, 60);
+    assert.deepEqual(
+      [rows[0], rows.at(-1)].map((r) => r && { pending: r.pending, leased: r.leased }),
+      [
+        { pending: 0, leased: 0 },
+        { pending: 1, leased: 1 },
+      ],
+    );
+    assert.equal(
+      rows.reduce((n, r) => n + r.failed, 0),
+      1,
+    );
+    assert.ok(rows.some((r) => r.waitP90 !== null));
+  });
+
+  it("count every first lease of the window exactly when the sample is cut short", async () => {
+    const teamId = "team-metrics-many";
+    const n = SAMPLE_LIMIT + 5;
+    const now = Date.now();
+    for (let i = 0; i < n; i += 400) {
+      const batch = db().batch();
+      for (let k = i; k < Math.min(n, i + 400); k++) {
+        const ref = jobs().doc();
+        const job = newJobDoc(
+          ref.id,
+          { kind: "generic", queue: `generic/user:${teamId}`, teamId, payload: {}, leaseMs: LEASE_MS },
+          new Date(now - 120_000),
+        );
+        const leasedAt = Timestamp.fromMillis(now - 60_000 + k);
+        batch.create(ref, {
+          ...job,
+          status: "LEASED",
+          pendingShard: null,
+          startedAt: leasedAt,
+          lastLeasedAt: leasedAt,
+        });
+      }
+      await batch.commit();
+    }
+    const [q] = (await readMetrics(teamId, new Date(now))).queues;
+    assert.equal(q?.jobs.leased, n);
+    // The sample holds SAMPLE_LIMIT of them; the count is every one (count()).
+    assert.equal(q.waitSeconds.count, n);
+    assert.ok(q.waitSeconds.p50 !== null && q.waitSeconds.p50 >= 55 && q.waitSeconds.p50 <= 75, JSON.stringify(q));
   });
 });
