@@ -1,15 +1,24 @@
 /**
- * Issue 20's read budget: one scrape of `GET /api/metrics`'s core (`readMetrics`) with 10,000
- * pending jobs in two queues, against a private offline Firestore in this process (no stack, no
- * lock). Prints the billed reads the offline Firestore counted and exits non-zero over budget.
+ * Issue 20's read budget, as issue 16 (item 5) left it: metrics are computed at scrape time from
+ * the jobs (no counter writes per job move), so a scrape's billed reads grow with the team's
+ * queues and jobs instead of staying fixed. One scrape of `GET /api/metrics`'s core
+ * (`readMetrics`), with 10,000 pending jobs in two queues, against a private offline Firestore in
+ * this process (no stack, no lock). Prints the billed reads per scrape (and with `history=1`) and
+ * exits non-zero above the bound docs/metrics.md states for this shape of team.
  *
  *   npm run bench:metrics [-- --jobs 10000]
  */
 import { startOfflineFirestore } from "../firestore-offline/src/index";
 
-const BUDGET = 20;
 const jobsArg = process.argv.indexOf("--jobs");
 const JOBS = jobsArg > 0 ? Number(process.argv[jobsArg + 1]) : 10_000;
+const QUEUES = 2;
+/**
+ * docs/metrics.md's bound for a team whose jobs are all pending and none started or ended in the
+ * window: queue listing (queues + 1), tally (1), 8 aggregations per queue plus one per further
+ * 1,000 jobs the pending count scans, two empty samples (1 each), three runner aggregations.
+ */
+const BUDGET = QUEUES + 1 + 1 + QUEUES * 8 + Math.ceil(JOBS / QUEUES / 1000 - 1) * QUEUES + 2 + 3;
 
 async function main(): Promise<void> {
   const firestore = await startOfflineFirestore({ port: 0, indexes: "firestore.indexes.json" });
@@ -19,7 +28,6 @@ async function main(): Promise<void> {
   const { db } = await import("../functions/src/data/firestore");
   const { jobs } = await import("../functions/src/data/jobs");
   const { newJobDoc } = await import("../functions/src/core/jobs/newJob");
-  const { countJobMove } = await import("../functions/src/core/metrics/countJobMove");
   const { readMetrics } = await import("../functions/src/core/metrics/readMetrics");
   const stats = async () => {
     const response = await fetch(`http://127.0.0.1:${firestore.port}/emulator/v1/stats`);
@@ -45,12 +53,13 @@ async function main(): Promise<void> {
         new Date(),
       );
       batch.create(ref, doc);
-      countJobMove(batch, doc, null, doc, new Date());
     }
     await batch.commit();
   }
   const seedMs = Date.now() - seeded;
 
+  // The first scrape folds the (empty) tally once; the one measured is a steady-state scrape.
+  await readMetrics(teamId, new Date());
   const before = await stats();
   const started = performance.now();
   const metrics = await readMetrics(teamId, new Date());

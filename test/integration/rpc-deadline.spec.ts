@@ -5,6 +5,7 @@
  * deadline never ends up holding a cancelled job.
  */
 import assert from "node:assert/strict";
+import type { MetricsAnswer } from "../../contract/src/metrics";
 import { adminDb, call, type ApiResponse } from "../harness/stack";
 import { jobBody, jobsUser, leaseJobs, type JobsUser, type Leased } from "./jobs-fixtures";
 
@@ -26,16 +27,17 @@ interface Timeout {
   runnerId?: string;
 }
 
-/** The team's job gauges and ended counts, summed over its metric shards (docs/metrics.md). */
-async function gauges(teamId: string): Promise<Record<string, number>> {
+/** The team's job gauges and ended counts over its queues, as `GET /api/metrics` answers them. */
+async function gauges(owner: JobsUser): Promise<Record<string, number>> {
+  const metrics = await call<MetricsAnswer>("GET", "/api/metrics", {
+    token: owner.user.idToken,
+    headers: { accept: "application/json" },
+  });
+  assert.equal(metrics.status, 200, JSON.stringify(metrics.body));
   const sums: Record<string, number> = {};
-  const shards = await Promise.all(
-    [0, 1, 2, 3].map((n) => adminDb().collection("metricShards").doc(`${teamId}~${n}`).get()),
-  );
-  for (const shard of shards)
-    for (const field of ["jobs", "finished"])
-      for (const byState of Object.values((shard.get(field) ?? {}) as Record<string, Record<string, number>>))
-        for (const [state, n] of Object.entries(byState)) sums[state] = (sums[state] ?? 0) + n;
+  for (const q of metrics.body.queues)
+    for (const [state, n] of [...Object.entries(q.jobs), ...Object.entries(q.finished)])
+      sums[state] = (sums[state] ?? 0) + n;
   return sums;
 }
 
@@ -102,7 +104,7 @@ describe("rpc routes past their wait", function () {
       .count()
       .get();
     assert.equal(pending.data().count, 0);
-    const counted = await gauges(owner.user.uid);
+    const counted = await gauges(owner);
     assert.equal(counted.pending ?? 0, 0, JSON.stringify(counted));
     assert.equal(counted.cancelled, 1, JSON.stringify(counted));
     // The team's one pending place is free again (a request left PENDING would make this 429).
@@ -183,7 +185,7 @@ describe("rpc routes past their wait", function () {
       assert.equal(polled.body.status, "SUCCEEDED");
       assert.deepEqual(polled.body.result.answer, { ok: true });
     }
-    const counted = await gauges(owner.user.uid);
+    const counted = await gauges(owner);
     assert.equal(counted.pending ?? 0, 0, JSON.stringify(counted));
     assert.equal(counted.cancelled ?? 0, cancelled, JSON.stringify(counted));
     console.log(

@@ -1,7 +1,7 @@
 /**
  * Metrics against the offline Firestore in this process: after jobs are created, leased,
  * finished, cancelled, paused and one lease lapses, the scrape's numbers equal what the stored
- * jobs say, and the scrape's billed reads stay fixed.
+ * jobs say; the counters outlive the jobs retention deletes.
  */
 import assert from "node:assert/strict";
 import { createJob } from "../../functions/src/core/jobsApi/createJob";
@@ -15,6 +15,11 @@ import { bucketOf, gaugeStateOfJob, outcomeOf, quantileOf, queueLabel } from "..
 import { prometheusText } from "../../functions/src/core/metrics/prometheusText";
 import { metricsAnswerSchema } from "../../contract/src/metrics";
 import { jobs } from "../../functions/src/data/jobs";
+import { metricTally } from "../../functions/src/data/metrics";
+import { db } from "../../functions/src/data/firestore";
+import { newJobDoc } from "../../functions/src/core/jobs/newJob";
+import { SAMPLE_LIMIT } from "../../functions/src/core/metrics/model";
+import { Timestamp } from "firebase-admin/firestore";
 import { startOfflineDb, type OfflineDb } from "./offlineDb";
 
 const LEASE_MS = 60_000;
@@ -161,5 +166,100 @@ describe("metrics (core, offline Firestore)", function () {
     assert.equal(q.finished.succeeded, stored.filter((j) => j.status === "SUCCEEDED").length);
     assert.equal(q.waitSeconds.count, stored.filter((j) => j.startedAt !== null).length);
     assert.ok(q.finished.succeeded > 0 && q.jobs.leased > 0 && q.jobs.pending > 0, JSON.stringify(q));
+  });
+
+  it("keep finished and expiration counters when retention deletes the jobs, folded once however many scrape", async () => {
+    const teamId = "team-metrics-tally";
+    const owner = { teamId, uid: "u4" };
+    const runner = { teamId, runnerId: "r-tally" };
+    const input = { type: "t", workflowPath: "w.yml", params: {} };
+    const at = (ms: number) => new Date(Date.now() - 3 * 3_600_000 + ms);
+    for (let i = 0; i < 3; i++) await createJob(owner, input, null, LEASE_MS, at(0));
+    const held = (await leaseJobs(runner, { tags: [], limit: 3, leaseMs: LEASE_MS, waitMs: 0 }, at(0))).jobs;
+    const [a, b, c] = held;
+    if (a === undefined || b === undefined || c === undefined) throw new Error("too few leased");
+    await finishJob(runner, a.id, a.leaseToken, { status: "SUCCEEDED", result: {} }, at(1_000));
+    await finishJob(runner, b.id, b.leaseToken, { status: "FAILED", error: "boom" }, at(1_000));
+    // c's lease lapses once; it backs off, is leased again and succeeds: all three hours ago.
+    assert.equal((await reapExpiredLeases(at(LEASE_MS + 1_000))).requeued, 1);
+    await promoteDueJobs(at(LEASE_MS + 600_000));
+    const [again] = (
+      await leaseJobs(runner, { tags: [], limit: 1, leaseMs: LEASE_MS, waitMs: 0 }, at(LEASE_MS + 600_000))
+    ).jobs;
+    assert.equal(again?.id, c.id);
+    await finishJob(runner, c.id, again.leaseToken, { status: "SUCCEEDED", result: {} }, at(LEASE_MS + 601_000));
+
+    const counters = (m: Awaited<ReturnType<typeof readMetrics>>) =>
+      m.queues.map((q) => ({ queue: q.queue, ...q.finished, leaseExpirations: q.leaseExpirations }));
+    const expected = [{ queue: "jobs", succeeded: 2, failed: 1, cancelled: 0, leaseExpirations: 1 }];
+    // Three scrapes at once each find the tally due: the ended jobs are folded in once.
+    const first = await Promise.all(Array.from({ length: 3 }, () => readMetrics(teamId, new Date())));
+    for (const m of first) assert.deepEqual(counters(m), expected);
+    const tally = (await metricTally(teamId).get()).data();
+    assert.ok(tally !== undefined && tally.through.toMillis() > at(LEASE_MS + 601_000).getTime());
+
+    // Retention (Firestore's TTL) deletes the ended jobs: the counters do not fall.
+    for (const job of [a, b, c]) await jobs().doc(job.id).delete();
+    assert.deepEqual(counters(await readMetrics(teamId, new Date())), expected);
+  });
+
+  it("rebuild the last hour from the jobs: today's depth at the end, nothing before they were queued", async () => {
+    const teamId = "team-metrics-history";
+    const owner = { teamId, uid: "u5" };
+    const runner = { teamId, runnerId: "r-history" };
+    const input = { type: "t", workflowPath: "w.yml", params: {} };
+    for (let i = 0; i < 3; i++) await createJob(owner, input, null, LEASE_MS, new Date());
+    const held = (await leaseJobs(runner, { tags: [], limit: 2, leaseMs: LEASE_MS, waitMs: 0 }, new Date())).jobs;
+    const [a] = held;
+    if (a === undefined) throw new Error("nothing leased");
+    await finishJob(runner, a.id, a.leaseToken, { status: "FAILED", error: "boom" }, new Date());
+
+    const got = await readMetrics(teamId, new Date(), true);
+    metricsAnswerSchema.parse(got);
+    const rows = got.history ?? [];
+    assert.equal(rows.length, 60);
+    assert.deepEqual(
+      [rows[0], rows.at(-1)].map((r) => r && { pending: r.pending, leased: r.leased }),
+      [
+        { pending: 0, leased: 0 },
+        { pending: 1, leased: 1 },
+      ],
+    );
+    assert.equal(
+      rows.reduce((n, r) => n + r.failed, 0),
+      1,
+    );
+    assert.ok(rows.some((r) => r.waitP90 !== null));
+  });
+
+  it("count every first lease of the window exactly when the sample is cut short", async () => {
+    const teamId = "team-metrics-many";
+    const n = SAMPLE_LIMIT + 5;
+    const now = Date.now();
+    for (let i = 0; i < n; i += 400) {
+      const batch = db().batch();
+      for (let k = i; k < Math.min(n, i + 400); k++) {
+        const ref = jobs().doc();
+        const job = newJobDoc(
+          ref.id,
+          { kind: "generic", queue: `generic/user:${teamId}`, teamId, payload: {}, leaseMs: LEASE_MS },
+          new Date(now - 120_000),
+        );
+        const leasedAt = Timestamp.fromMillis(now - 60_000 + k);
+        batch.create(ref, {
+          ...job,
+          status: "LEASED",
+          pendingShard: null,
+          startedAt: leasedAt,
+          lastLeasedAt: leasedAt,
+        });
+      }
+      await batch.commit();
+    }
+    const [q] = (await readMetrics(teamId, new Date(now))).queues;
+    assert.equal(q?.jobs.leased, n);
+    // The sample holds SAMPLE_LIMIT of them; the count is every one (count()).
+    assert.equal(q.waitSeconds.count, n);
+    assert.ok(q.waitSeconds.p50 !== null && q.waitSeconds.p50 >= 55 && q.waitSeconds.p50 <= 75, JSON.stringify(q));
   });
 });

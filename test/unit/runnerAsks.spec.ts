@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { Timestamp } from "firebase-admin/firestore";
 import { capabilityTag, INTAKE_MAX_TURN_OUTPUT_TOKENS } from "../../contract/src/capabilities";
 import { withdrawQueuedJob } from "../../functions/src/core/jobsApi/controlJob";
+import { readMetrics } from "../../functions/src/core/metrics/readMetrics";
 import { leaseJobs } from "../../functions/src/core/jobsApi/leaseJobs";
 import { holderOf } from "../../functions/src/core/jobsApi/model";
 import { askRunner, type RpcAsk } from "../../functions/src/core/runnerAsks/askRunner";
@@ -20,7 +21,6 @@ import { newRunnerJobId, queueRunnerJob, type LlmJob } from "../../functions/src
 import { sessionKey, startIntakeTurn } from "../../functions/src/core/runnerAsks/startIntakeTurn";
 import { db } from "../../functions/src/data/firestore";
 import { intakeSessions, runnerPresence, tokenChunks } from "../../functions/src/data/runnerAsks";
-import { metricShard } from "../../functions/src/data/metrics";
 import { pendingJobsOfTeam } from "../../functions/src/data/quotas";
 import { ApiError, RunnerUnavailable } from "../../functions/src/http/errors";
 import { startOfflineDb, type OfflineDb } from "./offlineDb";
@@ -200,16 +200,12 @@ describe("routes a runner answers (core, offline Firestore)", function () {
       assert.ok(error instanceof RunnerUnavailable && error.status === 504, status(error));
       return error;
     };
-    /** The team's job gauges and ended counts, summed over its metric shards. */
+    /** The team's job gauges and ended counts over its queues, as its metrics answer them. */
     async function gauges(): Promise<Record<string, number>> {
       const sums: Record<string, number> = {};
-      for (let shard = 0; shard < 4; shard++) {
-        const data = (await metricShard(RPC_TEAM, shard).get()).data() as
-          Record<string, Record<string, Record<string, number>> | undefined> | undefined;
-        for (const field of ["jobs", "finished"])
-          for (const byState of Object.values(data?.[field] ?? {}))
-            for (const [state, n] of Object.entries(byState)) sums[state] = (sums[state] ?? 0) + n;
-      }
+      for (const q of (await readMetrics(RPC_TEAM, new Date())).queues)
+        for (const [state, n] of [...Object.entries(q.jobs), ...Object.entries(q.finished)])
+          sums[state] = (sums[state] ?? 0) + n;
       return sums;
     }
 

@@ -104,7 +104,7 @@ describe("production settings", () => {
     }
   });
 
-  it("finished jobs, log lines, artifacts, webhook deliveries, metric windows and intake sessions expire by TTL; params, results, log lines and forwarded headers are not indexed", () => {
+  it("finished jobs, log lines, artifacts, webhook deliveries and intake sessions expire by TTL; params, results, log lines and forwarded headers are not indexed", () => {
     const { fieldOverrides } = readJson<{
       fieldOverrides: { collectionGroup: string; fieldPath: string; ttl?: boolean; indexes: unknown[] }[];
     }>("firestore.indexes.json");
@@ -115,7 +115,6 @@ describe("production settings", () => {
       "intakeSessions.expireAt",
       "jobs.expireAt",
       "logs.expireAt",
-      "metricWindows.expireAt",
     ]);
     const exempt = fieldOverrides
       .filter((o) => o.indexes.length === 0)
@@ -126,9 +125,8 @@ describe("production settings", () => {
       "logs.line",
       "jobs.payload.headers",
       "deliveries.headers",
-      // Metric counters are only ever read whole: thousands of map leaves need no index entries.
-      "metricShards.jobs",
-      "metricWindows.wait",
+      // The metrics tally is only ever read whole: its map leaves need no index entries.
+      "metricTallies.queues",
     ])
       assert.ok(exempt.includes(field), field);
   });

@@ -8,9 +8,8 @@ export const COLLECTIONS = {
   jobs: "jobs",
   workspaces: "workspaces",
   counters: "counters",
-  // Queue and fleet metrics (counter shards, per-minute histogram windows): see data/metrics.ts.
-  metricShards: "metricShards",
-  metricWindows: "metricWindows",
+  // Queue metrics: what retention-deleted jobs left in the counters; see data/metrics.ts.
+  metricTallies: "metricTallies",
   blobs: "blobs",
   // Quota locks, per-scope limit overrides, open-stream slots, rate windows: see data/quotas.ts.
   quotas: "quotas",

@@ -1,49 +1,117 @@
-import type { DocumentReference, Query, Timestamp } from "firebase-admin/firestore";
+import { Timestamp, type DocumentReference, type Query } from "firebase-admin/firestore";
+import type { JobDoc, JobStatus } from "../core/jobs/model";
 import { COLLECTIONS } from "./collections";
 import { db } from "./firestore";
+import { jobs } from "./jobs";
 import { runners, type RunnerDoc, type RunnerStatus } from "./runners";
 
 /** Counts by queue key (`q` + hex of the queue label), then by name. */
 export type QueueCounts = Record<string, Record<string, number>>;
 
 /**
- * `metricShards/{teamId}~{n}`: one of a team's counter shards. Every write that changes a job's
- * state adds its delta to one shard picked at random (a hot team spreads over them); a scrape
- * reads all of them and adds up. Values are running sums: never reset.
+ * `metricTallies/{teamId}`: what a team's finished-jobs and lease-expiration counters owe to jobs
+ * that ended before `through`. Firestore's TTL deletes ended jobs (core/retention), so counters
+ * summed over the jobs alone would fall; a scrape folds ended jobs into the tally about once an
+ * hour (`foldEndedJobs`), long before their retention is up, and counts only the rest live.
+ * Nothing else writes it; never reset.
  */
-export interface MetricShardDoc {
-  /** Jobs now in each gauge state (`pending`, `leased`, `paused`), per queue. */
-  jobs?: QueueCounts;
-  /** Jobs ended since metrics began, by outcome (`succeeded`, `failed`, `cancelled`), per queue. */
-  finished?: QueueCounts;
-  /** Leases the reaper found lapsed, per queue (`{ n }`). */
-  expirations?: QueueCounts;
+export interface MetricTallyDoc {
+  /** Jobs that ended (`finishedAt`) before this are counted here; later ones from the jobs. */
+  through: Timestamp;
+  /** Per queue key: ended jobs by outcome (`succeeded`, `failed`, `cancelled`) and their `expirations`. */
+  queues: QueueCounts;
+}
+
+export function metricTally(teamId: string): DocumentReference<MetricTallyDoc> {
+  return db().collection(COLLECTIONS.metricTallies).doc(teamId) as DocumentReference<MetricTallyDoc>;
 }
 
 /**
- * `metricWindows/{teamId}~{window}~{n}`: a team's per-minute histograms and moves for one
- * 15-minute window (`window` = minutes since the epoch / 15), sharded like the counters. Each
- * map is keyed `m<minute since epoch>`, then by queue key. Deleted by the TTL on `expireAt`.
+ * The team's first queue label after `after` (null: the first): a skip scan, one billed read per
+ * queue the team has, lists its queues without a registry anyone must write.
+ * Index: jobs (teamId ASC, queueLabel ASC).
  */
-export interface MetricWindowDoc {
-  /** Wait samples (queued → first leased) by histogram bucket `b<i>`. */
-  wait?: Record<string, QueueCounts>;
-  /** Run samples (leased → ended) by histogram bucket `b<i>`. */
-  run?: Record<string, QueueCounts>;
-  /** Net change of each gauge state in the minute: the last hour's depth is rebuilt from them. */
-  moves?: Record<string, QueueCounts>;
-  /** Jobs ended in the minute, by outcome. */
-  ends?: Record<string, QueueCounts>;
-  /** When Firestore's TTL policy may delete it: well after the last hour stops reading it. */
-  expireAt?: Timestamp;
+export function nextQueueLabel(teamId: string, after: string | null): Query {
+  const query = jobs().where("teamId", "==", teamId).orderBy("queueLabel", "asc");
+  return (after === null ? query : query.startAfter(after)).select("queueLabel").limit(1);
 }
 
-export function metricShard(teamId: string, shard: number): DocumentReference<MetricShardDoc> {
-  return db().collection(COLLECTIONS.metricShards).doc(`${teamId}~${shard}`);
+/** A team's jobs of one queue (by `queueLabel`); the filters below narrow it. */
+function queueJobs(teamId: string, label: string): Query<JobDoc> {
+  return jobs().where("teamId", "==", teamId).where("queueLabel", "==", label);
 }
 
-export function metricWindow(teamId: string, window: number, shard: number): DocumentReference<MetricWindowDoc> {
-  return db().collection(COLLECTIONS.metricWindows).doc(`${teamId}~${window}~${shard}`);
+/** A queue's jobs in some states, to count. Index: jobs (teamId ASC, queueLabel ASC, status ASC). */
+export function queueJobsIn(teamId: string, label: string, statuses: readonly JobStatus[]): Query<JobDoc> {
+  const q = queueJobs(teamId, label);
+  return statuses.length === 1 ? q.where("status", "==", statuses[0]) : q.where("status", "in", [...statuses]);
+}
+
+/**
+ * A queue's PENDING jobs waiting for their `runAt` (delayed, or backing off: `runAt` is set only
+ * while the job waits in its queue's later shard). Index: jobs (teamId, queueLabel, status, runAt).
+ */
+export function queueDelayedJobs(teamId: string, label: string): Query<JobDoc> {
+  return queueJobsIn(teamId, label, ["PENDING"]).where("runAt", ">", Timestamp.fromMillis(0));
+}
+
+/**
+ * A queue's jobs that ended in `status` at or after `from` (and before `until`, if given).
+ * Index: jobs (teamId ASC, queueLabel ASC, status ASC, finishedAt ASC).
+ */
+export function queueJobsEnded(
+  teamId: string,
+  label: string,
+  status: JobStatus,
+  from: Timestamp,
+  until: Timestamp | null = null,
+): Query<JobDoc> {
+  const q = queueJobsIn(teamId, label, [status]).where("finishedAt", ">=", from);
+  return until === null ? q : q.where("finishedAt", "<", until);
+}
+
+/**
+ * A queue's jobs not ended (`finishedAt` null) whose lease lapsed at least once, to sum their
+ * expirations. Index: jobs (teamId ASC, queueLabel ASC, finishedAt ASC, leaseExpirations ASC).
+ */
+export function queueOpenJobsExpired(teamId: string, label: string): Query<JobDoc> {
+  return queueJobs(teamId, label).where("finishedAt", "==", null).where("leaseExpirations", ">", 0);
+}
+
+/** Job timestamps a scrape samples by: first lease, end, queueing. */
+export type SampledTime = "startedAt" | "finishedAt" | "enqueuedAt";
+
+/**
+ * The team's jobs whose `field` is at or after `since`, newest first, `limit` at most, with only
+ * `fields` read (so a partial `JobDoc`). Indexes: jobs (teamId ASC, startedAt DESC), (teamId ASC, finishedAt DESC),
+ * (teamId ASC, enqueuedAt DESC).
+ */
+export function teamJobsSince(
+  teamId: string,
+  field: SampledTime,
+  since: Timestamp,
+  limit: number,
+  fields: readonly string[],
+): Query {
+  return jobs()
+    .where("teamId", "==", teamId)
+    .where(field, ">=", since)
+    .orderBy(field, "desc")
+    .limit(limit)
+    .select(...fields);
+}
+
+/**
+ * A queue's jobs whose `field` is at or after `since`, to count when the team's sample was cut
+ * short. Indexes: jobs (teamId ASC, queueLabel ASC, startedAt ASC), (…, finishedAt ASC).
+ */
+export function queueJobsSince(
+  teamId: string,
+  label: string,
+  field: "startedAt" | "finishedAt",
+  since: Timestamp,
+): Query<JobDoc> {
+  return queueJobs(teamId, label).where(field, ">=", since);
 }
 
 /**

@@ -2,7 +2,6 @@ import { randomBytes } from "node:crypto";
 import { Timestamp, type QueryDocumentSnapshot } from "firebase-admin/firestore";
 import { db } from "../../data/firestore";
 import { pendingCandidates } from "../../data/jobs";
-import { countJobMove } from "../metrics/countJobMove";
 import {
   forgetSlot,
   hasKey,
@@ -387,12 +386,12 @@ async function lease(
     leaseMs: request.leaseMs,
     updatedAt: now,
     startedAt: job.startedAt ?? now,
+    lastLeasedAt: now,
     ...request.extra?.(job),
   };
   try {
     const batch = db().batch().update(candidate.ref, update, { lastUpdateTime: candidate.updateTime });
     const took = slot === null ? null : takeSlot(batch, slot, job, candidate.id, now);
-    countJobMove(batch, job, job, { status: "LEASED" }, request.now);
     const results = await batch.commit();
     if (slot !== null && took !== null) slotWritten(slot, writeTimeOf(results, 1), took);
   } catch (error) {

@@ -1,11 +1,9 @@
 import type { Transaction } from "firebase-admin/firestore";
-import { countJobMove } from "../metrics/countJobMove";
-import type { GaugedJob } from "../metrics/model";
 import { unblockDependents } from "../jobsApi/dependencies";
 import { releaseRunnerSlot, releaseRunnerSlotOnEnd } from "../runners/endHook";
 import { freeWorkspace } from "../workspaces/endHook";
 import { prepareSlotRelease } from "./concurrency";
-import type { JobDoc, JobStatus } from "./model";
+import type { JobDoc } from "./model";
 
 /** What the ending write sets besides the status, for hooks that care (a campaign child's skip). */
 export interface JobEnding {
@@ -60,7 +58,6 @@ export async function prepareJobEnd(
   return (status, ending) => {
     for (const write of writes) write(status, ending);
     slotWrites();
-    countJobMove(tx, job, job, { status: status as JobStatus }, new Date());
   };
 }
 
@@ -76,18 +73,12 @@ function releaseHookOf(kind: JobDoc["kind"]): LeaseReleaseHook | undefined {
   return kind === "review" ? releaseRunnerSlot : undefined;
 }
 
-export async function prepareLeaseRelease(
-  tx: Transaction,
-  jobId: string,
-  job: JobDoc,
-): Promise<(queued: GaugedJob) => void> {
+export async function prepareLeaseRelease(tx: Transaction, jobId: string, job: JobDoc): Promise<() => void> {
   const hook = releaseHookOf(job.kind);
   const writes = hook === undefined ? () => undefined : await hook(tx, jobId, job);
   const slotWrites = await prepareSlotRelease(tx, jobId, job);
-  // `queued`: the fields the job went back with (a retry backing off waits in the later shard).
-  return (queued) => {
+  return () => {
     writes();
     slotWrites();
-    countJobMove(tx, job, job, queued, new Date());
   };
 }

@@ -98,6 +98,15 @@ export interface JobDoc {
   concurrencyKey?: string | null;
   /** How many jobs with its key may be leased at once, this one included (default 1). */
   concurrencyLimit?: number | null;
+  /**
+   * The queue as metrics name it (`queueLabel`: face, then sorted tags, e.g. `jobs[gpu]`), set at
+   * creation: `GET /api/metrics` counts a team's jobs per queue by it (absent on jobs from before).
+   */
+  queueLabel?: string;
+  /** Leases of it the lease reaper found lapsed; never reset (not even by a rerun): a metrics counter. */
+  leaseExpirations?: number;
+  /** When its current or last lease was taken (null while queued): a run's start for the metrics. */
+  lastLeasedAt?: Timestamp | null;
 }
 
 /**
@@ -160,6 +169,7 @@ export function pendingFields(
     lease: null,
     leaseExpiresAt: null,
     timeoutAt: null,
+    lastLeasedAt: null,
     updatedAt: now,
     // Queued again (resume, rerun): not to be deleted while it may still run.
     expireAt: null,

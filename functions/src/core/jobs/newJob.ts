@@ -1,4 +1,5 @@
 import { Timestamp } from "firebase-admin/firestore";
+import { queueLabel } from "../metrics/model";
 import { DEFAULT_MAX_ATTEMPTS, pendingFields, type JobDoc, type JobKind } from "./model";
 
 export interface NewJob {
@@ -64,5 +65,8 @@ export function newJobDoc(jobId: string, input: NewJob, now: Date): JobDoc {
     completionHash: null,
     finishedBy: null,
     finishedLease: null,
+    queueLabel: queueLabel({ kind: input.kind, tags: input.tags ?? [] }),
+    leaseExpirations: 0,
+    lastLeasedAt: null,
   };
 }

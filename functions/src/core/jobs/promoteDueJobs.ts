@@ -2,7 +2,6 @@ import { Timestamp, type QueryDocumentSnapshot } from "firebase-admin/firestore"
 import { dueJobs, dueLaterJobs, nextLaterJob } from "../../data/jobs";
 import { liveQuery } from "../../data/live";
 import { db } from "../../data/firestore";
-import { countJobMove } from "../metrics/countJobMove";
 import { isLostRace } from "./claimJobs";
 import { laterShardOf, pendingShardFor, type JobDoc } from "./model";
 
@@ -60,8 +59,6 @@ async function promote(docs: QueryDocumentSnapshot<JobDoc>[], now: Date): Promis
           { pendingShard, runAt: null, updatedAt: Timestamp.fromDate(now) },
           { lastUpdateTime: doc.updateTime },
         );
-        // Delayed to pending in the team's gauges, in the same commit.
-        countJobMove(batch, job, job, { status: "PENDING", pendingShard }, now);
         await batch.commit();
         return true;
       } catch (error) {

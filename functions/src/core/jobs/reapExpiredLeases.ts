@@ -1,7 +1,6 @@
-import { Timestamp } from "firebase-admin/firestore";
+import { FieldValue, Timestamp } from "firebase-admin/firestore";
 import { db } from "../../data/firestore";
 import { expiredLeases, jobs } from "../../data/jobs";
-import { countJobMove } from "../metrics/countJobMove";
 import { releaseLease } from "./releaseLease";
 
 /** Most jobs one sweep handles; the next sweep takes the rest. */
@@ -28,9 +27,10 @@ export async function reapExpiredLeases(now: Date, batch = REAP_BATCH): Promise<
       const snap = await tx.get(jobs().doc(candidate.id));
       const job = snap.data();
       if (job === undefined || job.lease === null || job.lease.expiresAt.toMillis() > now.getTime()) return "skipped";
-      const released = await releaseLease(tx, snap.ref, job, at, (attempts) => `Lease expired ${attempts} times.`);
-      // After the release: its hooks read (a fleet task's runner), and a transaction reads first.
-      countJobMove(tx, job, job, job, now, { leaseExpired: true });
+      // The metrics' lease-expiration counter rides on the job's own write (summed at scrape time).
+      const released = await releaseLease(tx, snap.ref, job, at, (attempts) => `Lease expired ${attempts} times.`, {
+        leaseExpirations: FieldValue.increment(1),
+      });
       return released;
     });
     result[outcome] += 1;

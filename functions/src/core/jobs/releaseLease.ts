@@ -27,7 +27,9 @@ export type ReleaseOutcome = "requeued" | "failed";
  * with `attempts + 1` (after its backoff, on the jobs API and fleet), or FAILED with the reason
  * once it has used its attempts, so a job that keeps losing its
  * runner cannot circulate forever; a job past its `timeoutAt` ends FAILED with TIMED_OUT (no retry). Shared by the lease reaper and the runner reaper so both count
- * attempts the same way. The kind's hooks read first, then everything is written.
+ * attempts the same way. The kind's hooks read first, then everything is written. `extra`: the
+ * caller's own fields, written with whichever write this makes (the lease reaper counts an
+ * expiration).
  */
 export async function releaseLease(
   tx: Transaction,
@@ -35,26 +37,27 @@ export async function releaseLease(
   job: JobDoc,
   at: Timestamp,
   failure: (attempts: number) => string,
+  extra: Record<string, unknown> = {},
 ): Promise<ReleaseOutcome> {
   if (isTimedOut(job, at.toDate())) {
-    await endTimedOut(tx, ref, job, at);
+    await endTimedOut(tx, ref, job, at, extra);
     return "failed";
   }
   const attempts = job.attempts + 1;
   if (attempts >= job.maxAttempts) {
     const endWrites = await prepareJobEnd(tx, ref.id, job);
     const error = failure(attempts);
-    tx.update(ref, { ...finalFields("FAILED", at), attempts, error });
+    tx.update(ref, { ...finalFields("FAILED", at), attempts, error, ...extra });
     endWrites("FAILED", { error });
     return "failed";
   }
-  await requeueHeld(tx, ref, job, at, { attempts, runAt: retryAt(job, attempts, at) });
+  await requeueHeld(tx, ref, job, at, { attempts, runAt: retryAt(job, attempts, at), extra });
   return "requeued";
 }
 
 /**
  * Puts a held job back in its queue inside `tx` (which has read `job`), with its kind's release
- * hooks and the metrics' move in the same commit: the one way a lease ends without ending its
+ * hooks in the same commit: the one way a lease ends without ending its
  * job. A lapsed lease or a failure to retry counts an attempt and may back off (`attempts`,
  * `runAt`); a holder letting go (it is shutting down) counts none. `extra`: the face's own fields.
  */
@@ -72,7 +75,7 @@ export async function requeueHeld(
     ...opts.extra,
   };
   tx.update(ref, queued);
-  releaseWrites(queued);
+  releaseWrites();
 }
 
 /** A lease as its holder was to be told of it. */

@@ -40,10 +40,17 @@ export function timedOutConflict(): Conflict {
 /**
  * Ends a timed-out job FAILED with the TIMED_OUT reason inside `tx`, which has read `job`: no
  * retry, whatever attempts are left (a job that hangs would hang again). Its end hooks read first.
+ * `extra`: the caller's own fields for the same write.
  */
-export async function endTimedOut(tx: Transaction, ref: DocumentReference, job: JobDoc, at: Timestamp): Promise<void> {
+export async function endTimedOut(
+  tx: Transaction,
+  ref: DocumentReference,
+  job: JobDoc,
+  at: Timestamp,
+  extra: Record<string, unknown> = {},
+): Promise<void> {
   const endWrites = await prepareJobEnd(tx, ref.id, job);
   const error = timedOutError(job);
-  tx.update(ref, { ...finalFields("FAILED", at), error });
+  tx.update(ref, { ...finalFields("FAILED", at), error, ...extra });
   endWrites("FAILED", { error });
 }

@@ -3,8 +3,6 @@ import type { GenericJob } from "../../data/genericJobs";
 import { db } from "../../data/firestore";
 import { NotFound } from "../../http/errors";
 import { prepareJobEnd } from "../jobs/jobEndHooks";
-import type { JobStatus } from "../jobs/model";
-import { countJobMove } from "../metrics/countJobMove";
 import { prepareDependents, prepareRequeue } from "./dependencies";
 import { childJobId } from "./model";
 import { ownedInTransaction, jobRef } from "./ownedJob";
@@ -93,12 +91,4 @@ async function apply(
     outcome: typeof plan.fields.childOutcome === "string" ? plan.fields.childOutcome : null,
     error: typeof plan.fields.error === "string" ? plan.fields.error : null,
   });
-  if (!plan.ends && typeof plan.fields.status === "string")
-    countJobMove(
-      tx,
-      job,
-      job,
-      { status: plan.fields.status as JobStatus, pendingShard: plan.fields.pendingShard as string | null | undefined },
-      new Date(),
-    );
 }

@@ -11,7 +11,6 @@ import { QUOTAS } from "../quotas/quotas";
 import type { Owner } from "../teams/owner";
 import { planDependencies } from "./dependencies";
 import { childJobId, genericJobDoc, queueOf } from "./model";
-import { countJobMove } from "../metrics/countJobMove";
 import { jobRef } from "./ownedJob";
 
 export interface ChildSpec {
@@ -119,7 +118,6 @@ export async function createJob(
         },
       );
       tx.create(ref, parent);
-      countJobMove(tx, parent, null, parent, now);
       for (const child of children) {
         const cid = childJobId(id, child.name);
         const doc = genericJobDoc(
@@ -148,7 +146,6 @@ export async function createJob(
         const waits = child.start === "manual" || (child.dependsOn ?? []).length > 0;
         const queuedDoc = waits ? { ...doc, status: "PAUSED" as const, pendingShard: null } : doc;
         tx.create(jobRef(cid), queuedDoc);
-        countJobMove(tx, queuedDoc, null, queuedDoc, now);
       }
       return { id, created: true };
     },

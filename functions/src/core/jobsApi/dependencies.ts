@@ -2,8 +2,7 @@ import { Timestamp, type Transaction } from "firebase-admin/firestore";
 import type { BlockedBy, GenericJob } from "../../data/genericJobs";
 import { InvalidArgument } from "../../http/errors";
 import type { JobEndHook, JobEnding } from "../jobs/jobEndHooks";
-import { pendingFields, type JobStatus } from "../jobs/model";
-import { countJobMove } from "../metrics/countJobMove";
+import { pendingFields } from "../jobs/model";
 import { childJobId } from "./model";
 import { jobRef } from "./ownedJob";
 
@@ -167,15 +166,6 @@ export async function prepareDependents(
       const fields = dependentUpdate(s.ref.id, s.job, childName, status, ending, at);
       if (fields === null) continue;
       tx.update(s.ref, fields);
-      // Released from waiting: the metrics move it from paused to pending in the same commit.
-      if (typeof fields.status === "string" && fields.status !== s.job.status)
-        countJobMove(
-          tx,
-          s.job,
-          s.job,
-          { status: fields.status as JobStatus, pendingShard: fields.pendingShard as string | null | undefined },
-          at.toDate(),
-        );
     }
   };
 }

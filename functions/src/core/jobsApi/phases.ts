@@ -5,8 +5,6 @@ import { assert, InvalidArgument, NotFound } from "../../http/errors";
 import { prepareRequeue } from "./dependencies";
 import { isFinal, isHeld } from "./model";
 import { jobRef, ownedInTransaction } from "./ownedJob";
-import type { JobStatus } from "../jobs/model";
-import { countJobMove } from "../metrics/countJobMove";
 import { rerunFields } from "./planControl";
 import { snapshotOf } from "./readJob";
 
@@ -80,13 +78,6 @@ export async function rerunJobPhase(teamId: string, jobId: string, phase: string
     const requeue = await prepareRequeue(tx, job, at);
     const fields: Record<string, unknown> = { ...rerunFields(jobId, job, at), startPhase: phase, ...requeue.fields };
     tx.update(ref, fields);
-    countJobMove(
-      tx,
-      job,
-      job,
-      { status: fields.status as JobStatus, pendingShard: fields.pendingShard as string | null | undefined },
-      now,
-    );
     requeue.write();
   });
   const job = (await ref.get()).data();

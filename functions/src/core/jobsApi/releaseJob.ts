@@ -5,7 +5,6 @@ import { prepareSlotRelease } from "../jobs/concurrency";
 import { prepareJobEnd } from "../jobs/jobEndHooks";
 import { finalFields } from "../jobs/model";
 import { requeueHeld } from "../jobs/releaseLease";
-import { countJobMove } from "../metrics/countJobMove";
 import { holdInTransaction, type JobsRunner } from "./heldJob";
 import { holderOf } from "./model";
 import { jobRef } from "./ownedJob";
@@ -33,12 +32,13 @@ export async function releaseJob(runner: JobsRunner, jobId: string, token: strin
         if (!job.control.pauseRequested) throw new Conflict("NOT_REQUESTED", "Nobody asked to pause this job.");
         // Paused, it gives its concurrency key's slot back (read before any write).
         const slotWrites = await prepareSlotRelease(tx, jobId, job);
-        countJobMove(tx, job, job, { status: "PAUSED" }, now);
         tx.update(ref, {
           status: "PAUSED",
           pendingShard: null,
           lease: null,
           leaseExpiresAt: null,
+          // No longer running: an end while paused is no run for the metrics.
+          lastLeasedAt: null,
           updatedAt: at,
           logIntake: null,
           ...CLEAR_CONTROLS,

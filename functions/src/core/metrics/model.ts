@@ -1,13 +1,24 @@
 import { isLaterShard, type JobDoc, type JobKind, type JobStatus } from "../jobs/model";
 
-/** Counter shards per team: each sustains about one write a second, a scrape reads them all. */
-export const METRIC_SHARDS = 4;
-/** Minutes per histogram window document (the scrape's 15 minutes touch at most two windows). */
-export const WINDOW_MINUTES = 15;
 /** Minutes of history the Overview charts. */
 export const HISTORY_MINUTES = 60;
-/** How long a window document is kept (TTL): past the hour of history with room to spare. */
-export const WINDOW_KEEP_MS = 3 * 60 * 60 * 1000;
+/** Most queues a scrape reports (each costs it about eight billed reads). */
+export const MAX_QUEUES = 50;
+/**
+ * Most jobs a scrape reads per sample (first leased, ended, queued in its window): quantiles come
+ * from them; counts stay exact (count() when a sample is cut short).
+ */
+export const SAMPLE_LIMIT = 1000;
+/**
+ * How often a scrape folds ended jobs into the team's tally: the live counts scan at most about
+ * this much of ended jobs (plus the lag), and the tally costs one write per team per period.
+ */
+export const TALLY_FOLD_EVERY_MS = 60 * 60 * 1000;
+/**
+ * How far behind now the tally stops: a job's `finishedAt` is taken before its commit lands, so
+ * the fold leaves the last minutes to the live count lest a late commit fall between the two.
+ */
+export const TALLY_FOLD_LAG_MS = 10 * 60 * 1000;
 
 /** Gauge states a job counts in; ended jobs count in none. */
 export type GaugeState = "pending" | "delayed" | "leased" | "paused";
@@ -90,10 +101,6 @@ export function minuteOf(ms: number): number {
   return Math.floor(ms / 60_000);
 }
 
-export function windowOf(minute: number): number {
-  return Math.floor(minute / WINDOW_MINUTES);
-}
-
 // Histogram buckets: upper bounds growing by a fifth from 10 ms, so a quantile read from them is
 // within 20% of the exact one at any scale, up to about three days.
 const FIRST_BOUND_SECONDS = 0.01;
@@ -141,8 +148,4 @@ export function quantileOf(buckets: Record<string, number>, q: number): number |
 
 function roundSeconds(seconds: number): number {
   return Math.round(seconds * 1000) / 1000;
-}
-
-export function sampleCount(buckets: Record<string, number>): number {
-  return Object.values(buckets).reduce((sum, n) => sum + Math.max(0, n), 0);
 }

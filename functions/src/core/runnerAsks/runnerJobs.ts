@@ -2,7 +2,6 @@ import { randomBytes } from "node:crypto";
 import type { Transaction } from "firebase-admin/firestore";
 import type { GenericJob } from "../../data/genericJobs";
 import { jobs } from "../../data/jobs";
-import { countJobMove } from "../metrics/countJobMove";
 import { assertUnderQuota, teamPendingJobs } from "../quotas/guardCount";
 import { newJobDoc } from "../jobs/newJob";
 import { recordTagSet } from "../jobs/tagSets";
@@ -73,7 +72,6 @@ export async function queueRunnerJob(tx: Transaction, jobId: string, input: Runn
   // `askedBy`: who asked (a uid or `apiKey:<credentialId>`), for the job's readers.
   const own: Record<string, unknown> = { ...(input.extra ?? {}), askedBy: input.actor };
   tx.create(jobs().doc(jobId), { ...job, ...genericFields(), ...own });
-  countJobMove(tx, job, null, job, now);
 }
 
 /** A turn's output tokens: the most of what its token posts counted and what its completion reported. */

@@ -9,7 +9,6 @@ import type { Owner } from "../teams/owner";
 import { reviewQueue } from "./ids";
 import { DEFAULT_JOB_LEASE_MS } from "./limits";
 import type { ReviewJob, ReviewPayload } from "./reviewTask";
-import { countJobMove } from "../metrics/countJobMove";
 
 export interface NewReviewTask extends ReviewPayload {
   tags: string[];
@@ -74,7 +73,6 @@ export async function queueReviewTask(
   await runGuardedTransaction(QUOTAS.pendingJobs, `team:${teamId}`, async (tx) => {
     await assertUnderQuota(tx, teamPendingJobs(teamId), now);
     tx.create(ref, job);
-    countJobMove(tx, job, null, job, now);
   });
   return { id: ref.id, job };
 }

@@ -14,7 +14,6 @@ import { takeRateSlot } from "../quotas/rateLimit";
 import { expireAtFrom } from "../retention/retention";
 import { masterKey, openSecret } from "./secretBox";
 import { verifyDelivery } from "./signatures";
-import { countJobMove } from "../metrics/countJobMove";
 
 /** Largest body accepted; larger is 413 before anything is read or stored. */
 export const MAX_WEBHOOK_BODY_BYTES = 1024 * 1024;
@@ -167,7 +166,6 @@ export async function queueDelivery(
     d.at.toDate(),
   );
   tx.create(jobs().doc(jobId), { ...job, ...genericFields() });
-  countJobMove(tx, job, null, job, d.at.toDate());
   return record;
 }
 

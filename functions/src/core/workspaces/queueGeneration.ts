@@ -8,7 +8,6 @@ import { newJobDoc } from "../jobs/newJob";
 import { assertUnderQuota, runGuardedTransaction, teamPendingJobs } from "../quotas/guardCount";
 import { QUOTAS } from "../quotas/quotas";
 import { workspaceQueue } from "./workspaceQueue";
-import { countJobMove } from "../metrics/countJobMove";
 
 export const DEFAULT_WORKSPACE_LEASE_MS = 10 * 60 * 1000;
 
@@ -31,7 +30,6 @@ export async function queueGeneration(teamId: string, workspaceId: string, targe
       now,
     );
     tx.create(jobRef, job);
-    countJobMove(tx, job, null, job, now);
     tx.update(ref, {
       activeJobId: jobRef.id,
       lastJobId: jobRef.id,
