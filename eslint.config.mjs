@@ -41,6 +41,17 @@ export default tseslint.config(
     },
   },
   {
+    // Stored types and collection accessors (data/) stand on their own: core builds on them,
+    // never the other way round (issue 16 item 7).
+    files: ["functions/src/data/**/*.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        { patterns: [{ group: ["**/core/**"], message: "data/ imports nothing from core/." }] },
+      ],
+    },
+  },
+  {
     // The example job scripts are plain CommonJS for node, as a user would write them.
     files: ["examples/**/*.js"],
     ...tseslint.configs.disableTypeChecked,

@@ -31,7 +31,7 @@ import {
   dueLaterJobs,
   nextLaterJob,
   pendingCandidates,
-  pendingWatches,
+  pendingHead,
   recentJobsOfQueue,
 } from "../../functions/src/data/jobs";
 import { invitations, members, membershipsOf, ownersOf } from "../../functions/src/data/teams";
@@ -179,7 +179,7 @@ function projectQueries(): { name: string; run: () => Promise<unknown> }[] {
       name: "pendingCandidates (tag sets, chunked)",
       run: () => pendingCandidates(shardsOf(queue, ["", '["gpu"]', '["gpu","linux"]', ...tagSetsFor(8)]), 25),
     },
-    { name: "pendingWatches", run: () => Promise.all(pendingWatches(shardsOf(queue)).map((q) => q.get())) },
+    { name: "pendingHead (a waiting call's watch of one tag set)", run: get(pendingHead(shardsOf(queue), 8)) },
     { name: "dueLaterJobs", run: get(dueLaterJobs(`${queue}#later`, now, 50)) },
     { name: "nextLaterJob", run: get(nextLaterJob(`${queue}#later`)) },
     { name: "dueJobs", run: get(dueJobs(now, 50)) },

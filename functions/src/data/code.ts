@@ -1,6 +1,6 @@
 import type { CollectionReference, Query, Timestamp } from "firebase-admin/firestore";
-import type { BlobRef } from "../core/blobs/blobStore";
-import type { DeploymentType, LanguageType, VersionStatus } from "../core/code/model";
+import type { BlobRef } from "./blobs";
+import type { DeploymentType, LanguageType, VersionStatus } from "../../../contract/src/code";
 import { COLLECTIONS } from "./collections";
 import { db } from "./firestore";
 

@@ -1,5 +1,5 @@
 import { FieldPath, type Query, type Timestamp } from "firebase-admin/firestore";
-import type { JobDoc, JobStatus } from "../core/jobs/model";
+import type { JobDoc, JobStatus } from "./jobs";
 import type { JobLogFields } from "./jobLogs";
 import { jobs } from "./jobs";
 

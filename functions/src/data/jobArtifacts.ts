@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { CollectionReference, Query, Timestamp } from "firebase-admin/firestore";
-import type { BlobRef } from "../core/blobs/blobStore";
+import type { BlobRef } from "./blobs";
 import { COLLECTIONS } from "./collections";
 import { db } from "./firestore";
 

@@ -1,5 +1,5 @@
 import { Timestamp, type DocumentReference, type Query } from "firebase-admin/firestore";
-import type { JobDoc, JobStatus } from "../core/jobs/model";
+import type { JobDoc, JobStatus } from "./jobs";
 import { COLLECTIONS } from "./collections";
 import { db } from "./firestore";
 import { jobs } from "./jobs";

@@ -1,5 +1,5 @@
 import type { CollectionReference, DocumentReference, Query, Timestamp } from "firebase-admin/firestore";
-import { HELD_STATUSES, type JobDoc, type JobStatus } from "../core/jobs/model";
+import { HELD_STATUSES, type JobDoc, type JobStatus } from "./jobs";
 import { COLLECTIONS } from "./collections";
 import { db } from "./firestore";
 import { jobs } from "./jobs";

@@ -1,5 +1,5 @@
 import type { CollectionReference, DocumentReference, Timestamp } from "firebase-admin/firestore";
-import type { BlobRef } from "../core/blobs/blobStore";
+import type { BlobRef } from "./blobs";
 import { COLLECTIONS } from "./collections";
 import { db } from "./firestore";
 

@@ -4,6 +4,7 @@ import { getStorage } from "firebase-admin/storage";
 import { BLOB_STORE } from "../../config/params";
 import { COLLECTIONS } from "../../data/collections";
 import { adminApp, db } from "../../data/firestore";
+import type { BlobRef } from "../../data/blobs";
 
 /**
  * Where bytes live (code bundles, artifacts, deliverable files). Content-addressed by SHA-256,
@@ -33,12 +34,8 @@ export interface StoredBlob {
   version: string;
 }
 
-export interface BlobRef {
-  /** Hex SHA-256 of the bytes. */
-  sha256: string;
-  size: number;
-  contentType: string;
-}
+// A stored reference to a blob is part of the documents that hold it (data/blobs.ts).
+export type { BlobRef };
 
 /** Bytes per chunk document, well under Firestore's 1 MiB document cap. */
 export const CHUNK_BYTES = 512 * 1024;

@@ -1,45 +1,15 @@
-import type { CollectionReference, DocumentReference, Timestamp, Transaction } from "firebase-admin/firestore";
+import type { DocumentReference, Timestamp, Transaction } from "firebase-admin/firestore";
 import { limitOf, QuotaExceeded, QUOTAS } from "../quotas/quotas";
 import { expireAtFrom } from "../retention/retention";
 
-/**
- * Runner log lines, one shape for every face that stores them (seed 004's task logs, seed 002's
- * job logs): `jobs/{jobId}/logs/{seq}` ordered by `seq`, with the job's `logSeq` counter advanced
- * in the same transaction that writes the lines, so two appends can never hand out one number.
- */
-export const LOGS_SUBCOLLECTION = "logs";
-
-import type { LogStream } from "../../../../contract/src/jobs";
-
-export type { LogStream };
-
-/** `jobs/{jobId}/logs/{seq, zero-padded}`: one line of a job's log. */
-export interface JobLogDoc {
-  /** Position in the job's log (1, 2, …): orders the lines, strictly increasing per job. */
-  seq: number;
-  /** The line as the runner sent it. */
-  line: string;
-  /** Which output it came from; `log` when the runner does not say. */
-  stream: LogStream;
-  /** When the server stored it. */
-  at: Timestamp;
-  /** Firestore's TTL policy deletes the line after this (`at` + retention; see core/retention). */
-  expireAt?: Timestamp;
-}
-
-/** The job-document field beside the core's: the last `seq` handed out (absent means none yet). */
-export interface JobLogCounter {
-  /** Last log sequence number written for this job; 0 or absent before the first line. */
-  logSeq?: number;
-}
+// The stored shapes of log lines and the job's counter live with their collection
+// (data/jobLogs.ts); core uses them from here.
+export { jobLogs, LOGS_SUBCOLLECTION, type JobLogCounter, type JobLogDoc, type LogStream } from "../../data/jobLogs";
+import { jobLogs, type JobLogCounter, type LogStream } from "../../data/jobLogs";
 
 export interface LogLine {
   line: string;
   stream: LogStream;
-}
-
-export function jobLogs(jobRef: DocumentReference): CollectionReference<JobLogDoc> {
-  return jobRef.collection(LOGS_SUBCOLLECTION) as CollectionReference<JobLogDoc>;
 }
 
 /** Zero-padded so that document-name order is `seq` order too. */
