@@ -74,13 +74,26 @@ describe("quotas (core, offline Firestore)", function () {
     const results = await Promise.allSettled(
       Array.from({ length: 12 }, () =>
         runContendedTransaction(async (tx) => {
-          await assertUnderQuota(tx, guard, new Date());
+          await assertUnderQuota(tx, guard);
           tx.create(db().collection("things").doc(), { teamId: team });
         }),
       ),
     );
     assert.equal(results.filter((r) => r.status === "fulfilled").length, 3);
     assert.equal((await counted.count().get()).data().count, 3);
+  });
+
+  it("a guarded create writes only what it creates: the scope's quota document is read, never written", async () => {
+    const owner = { teamId: team, uid: "u1" };
+    const input = { type: "t", workflowPath: "w.md", params: {} };
+    await Promise.all(Array.from({ length: 3 }, () => createJob(owner, input, null, 60_000, new Date())));
+    await createWorkspace(owner, { title: "w" }, new Date());
+    for (const quota of [QUOTAS.pendingJobs, QUOTAS.workspaces]) {
+      const doc = await quotaDoc(quota.name, `team:${team}`).get();
+      assert.equal(doc.exists, false, `${quota.name}: ${JSON.stringify(doc.data())}`);
+    }
+    const all = await db().collection("jobs").where("teamId", "==", team).count().get();
+    assert.equal(all.data().count, 3);
   });
 
   it("an operator's limit on the scope's quota document wins over the param; revoked keys do not count", async () => {

@@ -52,17 +52,13 @@ export async function registerRunner(
     // Only first registrations meet on the counter; re-registrations never read it.
     const counter = runnerSeqCounter();
     const seq = ((await tx.get(counter)).data()?.value ?? 0) + 1;
-    await assertUnderQuota(
-      tx,
-      {
-        quota: QUOTAS.runners,
-        scope: `team:${owner.teamId}`,
-        per: "team",
-        counted: runnersOfTeam(owner.teamId),
-        adding: 1,
-      },
-      now,
-    );
+    await assertUnderQuota(tx, {
+      quota: QUOTAS.runners,
+      scope: `team:${owner.teamId}`,
+      per: "team",
+      counted: runnersOfTeam(owner.teamId),
+      adding: 1,
+    });
     const doc: RunnerDoc = {
       teamId: owner.teamId,
       ownerUid: owner.ownerUid,

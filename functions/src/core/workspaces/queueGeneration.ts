@@ -24,7 +24,7 @@ export async function queueGeneration(teamId: string, workspaceId: string, targe
       ws.activeJobId === null,
       new Conflict("ACTIVE_JOB_EXISTS", "This workspace already has a job in progress.", { jobId: ws.activeJobId }),
     );
-    await assertUnderQuota(tx, teamPendingJobs(teamId), now);
+    await assertUnderQuota(tx, teamPendingJobs(teamId));
     const job = newJobDoc(
       jobRef.id,
       { kind: "workspace", queue: workspaceQueue(target, teamId), teamId, workspaceId, payload: { target }, leaseMs },
