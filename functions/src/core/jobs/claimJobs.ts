@@ -1,8 +1,9 @@
 import { randomBytes } from "node:crypto";
-import { Timestamp, type QueryDocumentSnapshot } from "firebase-admin/firestore";
+import { Timestamp, type QueryDocumentSnapshot, type Transaction } from "firebase-admin/firestore";
 import { db } from "../../data/firestore";
 import { pendingCandidates } from "../../data/jobs";
-import { countJobMove } from "../metrics/countJobMove";
+import { countJobMove, type MetricWrites } from "../metrics/countJobMove";
+import { runContendedTransaction } from "../runners/contendedTransaction";
 import {
   forgetSlot,
   hasKey,
@@ -13,6 +14,7 @@ import {
   takeSlot,
   withSlot,
   type SlotState,
+  type SlotWrites,
 } from "./concurrency";
 import { shardsOf, type JobDoc, type Lease } from "./model";
 import { promoteDueJobsOf } from "./promoteDueJobs";
@@ -49,6 +51,13 @@ export interface ClaimRequest {
   delayed?: boolean;
   /** The queue may be paused (jobs API, fleet): no leases while it is. */
   pausable?: boolean;
+  /**
+   * Whether the holder may take one more job, read in the transaction that takes it (each lease
+   * is then that transaction instead of a lone conditional write). False ends the claim with what
+   * it has. The transaction commits only if what `admit` read is unchanged, so a check on the
+   * holder's own leases (the fleet's `maxConcurrency`) is exact under concurrent claims.
+   */
+  admit?: (tx: Transaction) => Promise<boolean>;
 }
 
 export interface ClaimedJob {
@@ -164,6 +173,11 @@ async function claimInto(
         pool.handedOut.delete(candidate.id);
       } else if (won === "parked") {
         parked = true;
+      } else if (won === "full") {
+        // The holder has no room left: the candidate goes back for this process's other claims.
+        pool.handedOut.delete(candidate.id);
+        pool.docs.unshift(candidate);
+        break;
       } else {
         claimed.push(won);
         pool.wanted--;
@@ -287,7 +301,7 @@ async function tryClaim(
   candidate: QueryDocumentSnapshot<JobDoc>,
   request: ClaimRequest,
   pool: Pool,
-): Promise<ClaimedJob | "lost" | "parked"> {
+): Promise<ClaimedJob | "lost" | "parked" | "full"> {
   const job = candidate.data();
   if (!hasKey(job)) return lease(candidate, request, null);
   return withSlot(job, async (slot) => {
@@ -300,11 +314,14 @@ async function tryClaim(
   });
 }
 
+/** A write batch (a lone claim) or a transaction (an admitted one): what a lease writes with. */
+type LeaseWrites = SlotWrites & MetricWrites;
+
 async function lease(
   candidate: QueryDocumentSnapshot<JobDoc>,
   request: ClaimRequest,
   slot: SlotState | null,
-): Promise<ClaimedJob | "lost"> {
+): Promise<ClaimedJob | "lost" | "full"> {
   const job = candidate.data();
   const now = Timestamp.fromDate(request.now);
   const timeoutAt = timeoutAtFrom(job, request.now);
@@ -325,12 +342,30 @@ async function lease(
     startedAt: job.startedAt ?? now,
     ...request.extra?.(job),
   };
+  // The job's write (conditional on the version read), its key's slot, its counters: one commit.
+  const stage = (w: LeaseWrites): (() => void) | null => {
+    w.update(candidate.ref, update, { lastUpdateTime: candidate.updateTime });
+    const took = slot === null ? null : takeSlot(w, slot, job, candidate.id, now);
+    countJobMove(w, job, job, { status: "LEASED" }, request.now);
+    return took;
+  };
   try {
-    const batch = db().batch().update(candidate.ref, update, { lastUpdateTime: candidate.updateTime });
-    const took = slot === null ? null : takeSlot(batch, slot, job, candidate.id, now);
-    countJobMove(batch, job, job, { status: "LEASED" }, request.now);
-    const results = await batch.commit();
-    if (slot !== null && took !== null) slotWritten(slot, writeTimeOf(results, 1), took);
+    const admit = request.admit;
+    if (admit === undefined) {
+      const batch = db().batch();
+      const took = stage(batch);
+      const results = await batch.commit();
+      if (slot !== null && took !== null) slotWritten(slot, writeTimeOf(results, 1), took);
+    } else {
+      const admitted = await runContendedTransaction(async (tx) => {
+        if (!(await admit(tx))) return false;
+        stage(tx);
+        return true;
+      });
+      // A transaction does not answer its write times: the next claim reads the slot again.
+      if (slot !== null) forgetSlot(slot);
+      if (!admitted) return "full";
+    }
   } catch (error) {
     if (!isLostRace(error)) throw error;
     if (slot !== null) forgetSlot(slot);

@@ -2,7 +2,6 @@ import type { Transaction } from "firebase-admin/firestore";
 import { countJobMove } from "../metrics/countJobMove";
 import type { GaugedJob } from "../metrics/model";
 import { unblockDependents } from "../jobsApi/dependencies";
-import { releaseRunnerSlot, releaseRunnerSlotOnEnd } from "../runners/endHook";
 import { freeWorkspace } from "../workspaces/endHook";
 import { prepareSlotRelease } from "./concurrency";
 import type { JobDoc, JobStatus } from "./model";
@@ -35,10 +34,10 @@ function endHooksOf(kind: JobDoc["kind"]): JobEndHook[] {
   switch (kind) {
     case "workspace":
       return [freeWorkspace];
-    case "review":
-      return [releaseRunnerSlotOnEnd];
     case "generic":
       return [unblockDependents];
+    // A review task's runner keeps no count of what it holds (counted from the tasks): nothing to free.
+    case "review":
     case "execution":
     case "webhook":
     case "llm":
@@ -66,27 +65,17 @@ export async function prepareJobEnd(
 
 /**
  * Work that must commit together with a lease ending while its job returns to the queue (the
- * lease reaper's requeue, a runner released as offline): what end hooks cover for endings,
- * e.g. a runner's held-job count. Same read-then-write shape as end hooks.
+ * lease reaper's requeue, a runner released as offline): its concurrency key's slot and its
+ * counters. (A fleet runner's held tasks are counted from the tasks, so nothing of the runner.)
  */
-export type LeaseReleaseHook = (tx: Transaction, jobId: string, job: JobDoc) => Promise<() => void>;
-
-/** Every concern that must commit with a lease released back to the queue, per kind (as above). */
-function releaseHookOf(kind: JobDoc["kind"]): LeaseReleaseHook | undefined {
-  return kind === "review" ? releaseRunnerSlot : undefined;
-}
-
 export async function prepareLeaseRelease(
   tx: Transaction,
   jobId: string,
   job: JobDoc,
 ): Promise<(queued: GaugedJob) => void> {
-  const hook = releaseHookOf(job.kind);
-  const writes = hook === undefined ? () => undefined : await hook(tx, jobId, job);
   const slotWrites = await prepareSlotRelease(tx, jobId, job);
   // `queued`: the fields the job went back with (a retry backing off waits in the later shard).
   return (queued) => {
-    writes();
     slotWrites();
     countJobMove(tx, job, job, queued, new Date());
   };
