@@ -74,7 +74,10 @@ export async function counted(teamId: string, runner: RunnerDoc): Promise<Counte
 
 /** Seed 003's list: the owner's runners in id order. */
 export async function listRunnersBySeq(teamId: string): Promise<CountedRunner[]> {
-  return countHeld(teamId, (await ownedRunnersBySeq(teamId, MAX_RUNNERS_LISTED).get()).docs.map((d) => d.data()));
+  return countHeld(
+    teamId,
+    (await ownedRunnersBySeq(teamId, MAX_RUNNERS_LISTED).get()).docs.map((d) => d.data()),
+  );
 }
 
 /** Seed 003's available runners: online with a free slot. */
