@@ -8,16 +8,18 @@ import { workspaces } from "./workspaces";
 
 /**
  * `quotas/{quota}:{scope}`: one document per quota and scope (`team:<teamId>`,
- * `tenant:<tenantId>`, `caller:<uid or credential id>`). A count-guarded create only reads it
- * (for an operator's `limit`): it counts the things themselves in its transaction, which is what
- * makes concurrent creates of one scope conflict (see core/quotas/guardCount.ts). Stream slots
- * and rate windows keep their state here and write it.
+ * `tenant:<tenantId>`, `caller:<uid or credential id>`). A count-guarded create reads it (for an
+ * operator's `limit`); pending-jobs creates only read it (they conflict through their count),
+ * keys, runners and workspaces also bump `guardedCreates` so that racing creates conflict here
+ * (see core/quotas/guardCount.ts). Stream slots and rate windows keep their state here.
  */
 export interface QuotaDoc {
   /** Operator override of this scope's limit (absent: the param's value). Never written by the service. */
   limit?: number;
   /** Last stream opened (see streamSlots.ts); older documents also have it from guarded creates. */
   touchedAt?: Timestamp;
+  /** Lock-guarded creates so far: bumped by each, so every one changes the document (see guardCount.ts). */
+  guardedCreates?: number;
   /** Open SSE streams of a caller: stream id → when its slot lapses if never released (ms since epoch). */
   open?: Record<string, number>;
   /** Rate windows: start of the current window (ms since epoch). */

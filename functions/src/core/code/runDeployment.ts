@@ -60,6 +60,7 @@ export async function runDeployment(
       per: "Coderunner tenant",
       counted: pendingJobsOfTenant(tenantId),
       adding: 1,
+      serialise: "count",
     });
     tx.create(jobs().doc(executionId), job);
   });

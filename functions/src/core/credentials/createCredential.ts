@@ -45,6 +45,7 @@ export async function createCredential(input: NewCredential, now: Date): Promise
       per: "team",
       counted: activeKeysOfTeam(input.teamId),
       adding: 1,
+      serialise: "lock",
     });
     tx.create(credentials().doc(credentialId), doc);
   });

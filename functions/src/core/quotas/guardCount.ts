@@ -1,4 +1,4 @@
-import type { Query, Transaction } from "firebase-admin/firestore";
+import { FieldValue, type Query, type Transaction } from "firebase-admin/firestore";
 import { pendingJobsOfTeam, quotaDoc } from "../../data/quotas";
 import { runContendedTransaction } from "../runners/contendedTransaction";
 import { limitOf, QUOTAS, QuotaExceeded, type Quota } from "./quotas";
@@ -14,6 +14,14 @@ export interface CountGuard {
   counted: Query;
   /** How many this create adds (a job with auto-started children adds several). */
   adding: number;
+  /**
+   * How racing creates of the scope are made to conflict. `count`: through the count itself,
+   * read in the transaction (writes nothing more; for things rarely written while counted, such as
+   * pending jobs). `lock`: through an increment on the scope's quota document (one more write; for
+   * things written often while counted, such as keys' `lastUsedAt`, runners' heartbeats and
+   * workspaces' messages, which would each make a create that counted them go again).
+   */
+  serialise: "count" | "lock";
 }
 
 /** The pending-jobs guard of one team: its jobs-API jobs, fleet tasks and workspace jobs. */
@@ -24,34 +32,39 @@ export function teamPendingJobs(teamId: string, adding = 1): CountGuard {
     per: "team",
     counted: pendingJobsOfTeam(teamId),
     adding,
+    serialise: "count",
   };
 }
 
 /**
  * Inside the transaction that creates the things (after its own reads, before its writes):
- * refuses with 429 when the scope would go past its limit. Writes nothing.
+ * refuses with 429 when the scope would go past its limit.
  *
  * Why a count and no counter: a counter has to be decremented by every path that ends a thing
  * (claims, reapers, revocations, TTL deletes, team deletion), in their writes, and drifts for
  * ever when one forgets; claims would also all meet on it. Counting the things themselves is
  * always right, and bounded by `limit(max)` (one billed read per 1,000 counted).
  *
- * Why it is exact under concurrency without a lock document: the count is a read of the
- * transaction, and Firestore transactions are serializable, so a transaction commits only if
- * what it read (the counted query's result included) is still what it read. A racing create of
- * the same scope adds a document to the counted range; whichever commits second aborts, retries
- * and counts again. (Production locks the range read; the offline Firestore re-runs the query at
- * commit and aborts on any difference.) Creates of one scope still go one after another, as they
- * did on the lock document, but without writing it: the create writes only what it creates.
- * Deletions and claims only lower the count; one that lands between the count and the commit
- * aborts the create too, which then counts again (a retry, never a wrong answer).
+ * Why it is exact under concurrency: the count is a read of the transaction, and Firestore
+ * transactions are serializable, so a transaction commits only if what it read is still what it
+ * read (production locks what it reads; the offline Firestore re-runs it at commit). With
+ * `serialise: "count"` that is all: a racing create adds a document to the counted range, so
+ * whichever commits second aborts, retries and counts again; the create writes only what it
+ * creates. With `lock`, the create also bumps the scope's quota document, and racing creates
+ * conflict there instead (see `CountGuard.serialise` for which fits where). Deletions need
+ * neither: they only lower the count.
  */
 export async function assertUnderQuota(tx: Transaction, guard: CountGuard): Promise<void> {
+  const ref = quotaDoc(guard.quota.name, guard.scope);
   // The operator's override of this scope's limit, if any (never written by the service).
-  const override = (await tx.get(quotaDoc(guard.quota.name, guard.scope))).data()?.limit;
-  const limit = limitOf(guard.quota, override);
-  const counted = limit === 0 ? 0 : (await tx.get(guard.counted.limit(limit).count())).data().count;
+  const limit = limitOf(guard.quota, (await tx.get(ref)).data()?.limit);
+  const counting = guard.counted.limit(Math.max(1, limit)).count();
+  const counted =
+    limit === 0 ? 0 : (guard.serialise === "count" ? await tx.get(counting) : await counting.get()).data().count;
   if (counted + guard.adding > limit) throw new QuotaExceeded(guard.quota, limit, guard.per);
+  // An increment, so the write always changes the document: a write that changes nothing keeps
+  // its update time, and an optimistic store (the offline Firestore) would then miss the race.
+  if (guard.serialise === "lock") tx.set(ref, { guardedCreates: FieldValue.increment(1) }, { merge: true });
 }
 
 /** Per instance: the tail of each quota scope's queue of guarded transactions. */

@@ -60,6 +60,7 @@ export async function registerRunner(
       per: "team",
       counted: runnersOfTeam(owner.teamId),
       adding: 1,
+      serialise: "lock",
     });
     const doc: RunnerDoc = {
       teamId: owner.teamId,

@@ -29,6 +29,7 @@ export async function createWorkspace(owner: Owner, input: { title: string; idea
       per: "team",
       counted: workspacesOfTeam(owner.teamId),
       adding: 1,
+      serialise: "lock",
     });
     tx.create(ref, doc);
   });
