@@ -4,6 +4,8 @@
  * Used by the short soak in `npm test` and by `npm run soak` (the long form).
  */
 import type { JobDoc } from "../../functions/src/core/jobs/model";
+import { settledWorkspace } from "../../functions/src/core/workspaces/workspaceState";
+import type { WorkspaceDoc } from "../../functions/src/data/workspaces";
 import { createInstance, queuedWorkspace } from "./fixtures";
 import { adminDb, call, createUser } from "./stack";
 
@@ -142,7 +144,9 @@ async function audit(workspaces: { workspaceId: string; jobId: string }[], repor
   for (const { workspaceId, jobId } of workspaces) {
     const job = (await adminDb().collection("jobs").doc(jobId).get()).data() as JobDoc | undefined;
     const ws = adminDb().collection("workspaces").doc(workspaceId);
-    const wsDoc = (await ws.get()).data();
+    const stored = (await ws.get()).data() as WorkspaceDoc | undefined;
+    // A completion leaves the workspace for its readers to settle with the job (workspaceState.ts).
+    const wsDoc = stored === undefined ? undefined : settledWorkspace(stored, job);
     const replies = await ws.collection("messages").where("role", "==", "assistant").get();
     const status = String(job?.status);
     report.finalStates[status] = (report.finalStates[status] ?? 0) + 1;

@@ -1,6 +1,16 @@
 import assert from "node:assert/strict";
-import { adminDb } from "../harness/stack";
-import { claim, fleetOwner, queued, registered, runnerDoc, type Task } from "./fleet-fixtures";
+import { adminDb, call } from "../harness/stack";
+import {
+  claim,
+  fleetOwner,
+  heldCount,
+  queued,
+  registered,
+  resultBody,
+  submit,
+  type Runner,
+  type Task,
+} from "./fleet-fixtures";
 
 /** Every review job's stored holder, by job id. */
 async function holders(): Promise<Map<string, string | null>> {
@@ -38,9 +48,7 @@ describe("fleet claims under concurrency (seed 004)", () => {
     assert.equal([...stored.values()].filter((h) => h === null).length, TASKS - RUNNERS * MAX);
     for (const [id, tasks] of got) {
       for (const task of tasks) assert.equal(stored.get(task.id), `${user.uid}:${id}`);
-      const runner = await runnerDoc(user.uid, id);
-      assert.equal(runner?.heldJobs, tasks.length, `${id}'s stored count`);
-      assert.equal(runner?.claimLock, null);
+      assert.equal(await heldCount(user.uid, id), tasks.length, `${id}'s held count`);
     }
   });
 
@@ -59,6 +67,50 @@ describe("fleet claims under concurrency (seed 004)", () => {
     assert.equal(new Set(all).size, 3);
     const stored = await holders();
     assert.equal([...stored.values()].filter((h) => h === `${user.uid}:greedy`).length, 3);
-    assert.equal((await runnerDoc(user.uid, "greedy"))?.heldJobs, 3);
+    assert.equal(await heldCount(user.uid, "greedy"), 3);
+  });
+
+  it("ten claims of one task each by one runner at once fill exactly its three slots, none twice", async function () {
+    this.timeout(60_000);
+    const { user, key } = await fleetOwner();
+    for (let i = 0; i < 8; i++) await queued(user.idToken);
+    await registered(key, "ten", 3);
+    const answers = await Promise.all(Array.from({ length: 10 }, () => claim(key, "ten", 1)));
+    assert.ok(
+      answers.every((a) => a.status === 200),
+      JSON.stringify(answers.map((a) => a.body)),
+    );
+    const all = answers.flatMap((a) => a.body.data.map((t) => t.id));
+    // Not fewer: a claim meeting another one of the same runner counts again rather than giving up.
+    assert.equal(all.length, 3, JSON.stringify(answers.map((a) => a.body.data.length)));
+    assert.equal(new Set(all).size, 3);
+    assert.equal(await heldCount(user.uid, "ten"), 3);
+    assert.deepEqual((await claim(key, "ten", 5)).body.data, [], "full");
+  });
+
+  it("a task's claim, status and result never write the runner's document; its answers count what it holds", async function () {
+    this.timeout(60_000);
+    const { user, key } = await fleetOwner();
+    for (let i = 0; i < 2; i++) await queued(user.idToken);
+    await registered(key, "quiet", 2);
+    const ref = adminDb().collection("runners").doc(`${user.uid}:quiet`);
+    const before = (await ref.get()).updateTime;
+    const got = (await claim(key, "quiet", 2)).body.data;
+    assert.equal(got.length, 2);
+    const shown = await call<{ data: Runner }>("GET", "/api/runners/quiet", { token: key });
+    assert.equal(shown.body.data.heldJobs, 2);
+    const [first] = got;
+    assert.ok(first);
+    const status = await call("POST", `/api/runners/tasks/${first.id}/status`, {
+      token: key,
+      body: { status: "reviewing" },
+      headers: { "x-runner-id": "quiet" },
+    });
+    assert.equal(status.status, 200, JSON.stringify(status.body));
+    assert.equal((await submit(key, first.id, resultBody("quiet"))).status, 200);
+    const after = (await ref.get()).updateTime;
+    assert.ok(before !== undefined && after !== undefined && after.isEqual(before), "the runner document was written");
+    const listed = await call<{ data: Runner[] }>("GET", "/api/runners", { token: key });
+    assert.equal(listed.body.data.find((r) => r.id === "quiet")?.heldJobs, 1);
   });
 });

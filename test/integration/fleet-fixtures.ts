@@ -137,6 +137,15 @@ export async function runnerDoc(ownerUid: string, runnerId: string): Promise<Rec
   return (await adminDb().collection("runners").doc(`${ownerUid}:${runnerId}`).get()).data();
 }
 
+/** Tasks the runner holds now (LEASED or RUNNING with it as holder): what `heldJobs` answers, counted. */
+export async function heldCount(ownerUid: string, runnerId: string): Promise<number> {
+  const held = adminDb()
+    .collection("jobs")
+    .where("lease.holder", "==", `${ownerUid}:${runnerId}`)
+    .where("status", "in", ["LEASED", "RUNNING"]);
+  return (await held.count().get()).data().count;
+}
+
 /** Everything a refused call could have disturbed, as one comparable string. */
 export async function storedState(jobId: string, ownerUid: string, runnerIds: string[]): Promise<string> {
   const [job, logs, ...runners] = await Promise.all([

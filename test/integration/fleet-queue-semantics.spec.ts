@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { serveFunctionsInProcess, type InProcessFunctions } from "../harness/inProcess";
 import { adminDb, call, createUser } from "../harness/stack";
 import { createApiKey } from "../harness/fixtures";
-import { resultBody, taskBody, type Task } from "./fleet-fixtures";
+import { heldCount, resultBody, taskBody, type Task } from "./fleet-fixtures";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -99,8 +99,7 @@ describe("fleet queue semantics", () => {
       assert.equal(job.status, "FAILED");
       assert.match(String(job.error), /^TIMED_OUT/);
     }
-    const runner = (await adminDb().collection("runners").doc(`${uid}:slow-runner`).get()).data();
-    assert.equal(runner?.heldJobs ?? 0, 0, "the runner's slots are free again");
+    assert.equal(await heldCount(uid, "slow-runner"), 0, "the runner's slots are free again");
   });
 
   it("retry on a failed result: back in the queue with attempts counted, FAILED with the error after maxAttempts; retry with success is 400", async function () {

@@ -9,6 +9,7 @@ import {
   queued,
   register,
   registered,
+  heldCount,
   runnerDoc,
   type FleetError,
   type Runner,
@@ -227,7 +228,7 @@ describe("fleet runners (seed 004): register, heartbeat, list, get, deregister",
     const task = await queued(user.idToken);
     const [got] = await claimed(key, "leaver");
     assert.equal(got?.id, task.id);
-    assert.equal((await runnerDoc(user.uid, "leaver"))?.heldJobs, 1);
+    assert.equal(await heldCount(user.uid, "leaver"), 1);
 
     const gone = await call<{ data: Runner }>("DELETE", "/api/runners/leaver", { headers: { "x-api-key": key } });
     assert.equal(gone.status, 200, JSON.stringify(gone.body));
@@ -239,7 +240,7 @@ describe("fleet runners (seed 004): register, heartbeat, list, get, deregister",
     assert.equal(job.attempts, 1);
     const stored = await runnerDoc(user.uid, "leaver");
     assert.equal(stored?.status, "offline");
-    assert.equal(stored?.heldJobs, 0);
+    assert.equal(await heldCount(user.uid, "leaver"), 0);
     assert.notEqual(stored?.offlineAt, null);
 
     const refused = await call<FleetError>("GET", "/api/runners/tasks/pending?runnerId=leaver", { token: key });

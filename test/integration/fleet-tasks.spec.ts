@@ -13,7 +13,7 @@ import {
   queued,
   registered,
   resultBody,
-  runnerDoc,
+  heldCount,
   storedState,
   submit,
   taskBody,
@@ -136,9 +136,7 @@ describe("fleet tasks (seed 004): queue, claim, status, logs, result", () => {
       assert.equal((job.lease as { holder: string }).holder, `${user.uid}:worker`);
       assert.equal(job.ranBy, `${user.uid}:worker`);
     }
-    const runner = await runnerDoc(user.uid, "worker");
-    assert.equal(runner?.heldJobs, 3);
-    assert.equal(runner?.claimLock, null);
+    assert.equal(await heldCount(user.uid, "worker"), 3);
     const listed = await call<{ data: { heldJobs: number } }>("GET", "/api/runners/worker", { token: key });
     assert.equal(listed.body.data.heldJobs, 3);
     assert.equal((await adminDb().collection("jobs").where("status", "==", "PENDING").get()).size, 2);
@@ -312,7 +310,7 @@ describe("fleet tasks (seed 004): queue, claim, status, logs, result", () => {
       ],
     );
     assert.equal(job.logSeq, 3);
-    assert.equal((await runnerDoc(user.uid, "holder"))?.heldJobs, 0);
+    assert.equal(await heldCount(user.uid, "holder"), 0);
 
     const snapshot = await storedState(task.id, user.uid, ["holder"]);
     const retry = await submit(key, task.id, body);
@@ -370,7 +368,7 @@ describe("fleet tasks (seed 004): queue, claim, status, logs, result", () => {
     assert.equal(job.status, "FAILED");
     assert.equal(job.error, "clone failed");
     assert.equal((job.result as { rating: unknown }).rating, null);
-    assert.equal((await runnerDoc(user.uid, "holder"))?.heldJobs, 0);
+    assert.equal(await heldCount(user.uid, "holder"), 0);
   });
 
   it("result from a runner that no longer holds the task: 409 and nothing changes", async () => {

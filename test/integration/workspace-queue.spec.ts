@@ -341,7 +341,10 @@ describe("workspace job queue (seed 001)", () => {
     assert.equal(different.status, 409);
     const ws = adminDb().collection("workspaces").doc(workspaceId);
     assert.equal((await ws.collection("deliverables").get()).size, 24 + 12 + 8 + 12 + 8 + 8);
-    assert.equal((await ws.get()).get("activeJobId"), null);
+    const view = await call<{ workspace: { activeJobId: string | null } }>("GET", `/api/workspaces/${workspaceId}`, {
+      token: user.idToken,
+    });
+    assert.equal(view.body.workspace.activeJobId, null);
     assert.equal(((await jobDoc(jobId)) as { status: string }).status, "SUCCEEDED");
   });
 
@@ -418,6 +421,69 @@ describe("workspace job queue (seed 001)", () => {
     );
     assert.equal(view.body.job.status, "FAILED");
     assert.equal(view.body.workspace.activeJobId, null);
+  });
+
+  it("a completion writes the job and its reply, not the workspace; readers see it idle, and what follows comes after the reply", async function () {
+    this.timeout(60_000);
+    const user = await createUser();
+    const { workspaceId, jobId } = await queuedWorkspace(user);
+    const runner = await createInstance(user);
+    assert.equal((await lease(runner.runnerToken)).body.leased, true);
+    const ws = adminDb().collection("workspaces").doc(workspaceId);
+    const before = (await ws.get()).updateTime;
+    const done = await call("POST", "/completeWorkspaceJob", {
+      token: runner.runnerToken,
+      body: minimalCompletion(workspaceId),
+    });
+    assert.deepEqual([done.status, (done.body as { ok: boolean }).ok], [200, true], JSON.stringify(done.body));
+    const after = (await ws.get()).updateTime;
+    assert.ok(before !== undefined && after?.isEqual(before) === true, "the completion wrote the workspace");
+
+    type View = {
+      workspace: { activeJobId: string | null; lastJobId: string | null; lastJobStatus: string | null };
+      messages: { role: string; seq: number }[];
+    };
+    const view = async () => (await call<View>("GET", `/api/workspaces/${workspaceId}`, { token: user.idToken })).body;
+    const settled = await view();
+    assert.deepEqual(settled.workspace, {
+      ...settled.workspace,
+      activeJobId: null,
+      lastJobId: jobId,
+      lastJobStatus: "SUCCEEDED",
+    });
+    const listed = await call<{ workspaces: View["workspace"][] }>("GET", "/api/workspaces", { token: user.idToken });
+    assert.equal(listed.status, 200, JSON.stringify(listed.body));
+    const inList = JSON.stringify(listed.body).includes(`"lastJobStatus":"SUCCEEDED"`);
+    assert.ok(inList, JSON.stringify(listed.body));
+    const late = await call("POST", "/heartbeatWorkspaceJob", { token: runner.runnerToken, body: { workspaceId } });
+    assert.equal(late.status, 409);
+    assert.match(JSON.stringify(late.body), /no active lease on this workspace/);
+
+    // The next message comes after the reply; a new generation may start.
+    const posted = await call("POST", `/api/workspaces/${workspaceId}/messages`, {
+      token: user.idToken,
+      body: { text: "And now?" },
+    });
+    assert.equal(posted.status, 201, JSON.stringify(posted.body));
+    assert.deepEqual(
+      (await view()).messages.map((m) => [m.role, m.seq]),
+      [
+        ["user", 1],
+        ["assistant", 2],
+        ["user", 3],
+      ],
+    );
+    const again = await call<{ jobId: string }>("POST", `/api/workspaces/${workspaceId}/generate`, {
+      token: user.idToken,
+      body: { target: "user" },
+    });
+    assert.equal(again.status, 201, JSON.stringify(again.body));
+    const busy = await call("POST", `/api/workspaces/${workspaceId}/generate`, {
+      token: user.idToken,
+      body: { target: "user" },
+    });
+    assert.equal(busy.status, 409, JSON.stringify(busy.body));
+    assert.equal((await view()).workspace.activeJobId, again.body.jobId);
   });
 
   it("a repeated fail by the holder answers ok and writes nothing; a different reason is 409", async () => {

@@ -67,20 +67,32 @@ describe("quotas (core, offline Firestore)", function () {
     assert.match(message, /at most 5 workspaces per team \(MAX_WORKSPACES\)/);
   });
 
-  it("without the per-instance queue (many instances), concurrent guarded transactions still stop at the limit", async () => {
-    const counted = db().collection("things").where("teamId", "==", team);
-    const guard = { quota: QUOTAS.workspaces, scope: `team:${team}`, per: "team", counted, adding: 1 };
-    await quotaDoc(QUOTAS.workspaces.name, `team:${team}`).set({ limit: 3 });
-    const results = await Promise.allSettled(
-      Array.from({ length: 12 }, () =>
-        runContendedTransaction(async (tx) => {
-          await assertUnderQuota(tx, guard, new Date());
-          tx.create(db().collection("things").doc(), { teamId: team });
-        }),
-      ),
-    );
-    assert.equal(results.filter((r) => r.status === "fulfilled").length, 3);
-    assert.equal((await counted.count().get()).data().count, 3);
+  for (const serialise of ["count", "lock"] as const) {
+    it(`without the per-instance queue (many instances), concurrent guarded transactions still stop at the limit (${serialise})`, async () => {
+      const counted = db().collection("things").where("teamId", "==", team);
+      const guard = { quota: QUOTAS.workspaces, scope: `team:${team}`, per: "team", counted, adding: 1, serialise };
+      await quotaDoc(QUOTAS.workspaces.name, `team:${team}`).set({ limit: 3 });
+      const results = await Promise.allSettled(
+        Array.from({ length: 12 }, () =>
+          runContendedTransaction(async (tx) => {
+            await assertUnderQuota(tx, guard);
+            tx.create(db().collection("things").doc(), { teamId: team });
+          }),
+        ),
+      );
+      assert.equal(results.filter((r) => r.status === "fulfilled").length, 3);
+      assert.equal((await counted.count().get()).data().count, 3);
+    });
+  }
+
+  it("a job's create writes only what it creates: the team's pending-jobs quota document is read, never written", async () => {
+    const owner = { teamId: team, uid: "u1" };
+    const input = { type: "t", workflowPath: "w.md", params: {} };
+    await Promise.all(Array.from({ length: 3 }, () => createJob(owner, input, null, 60_000, new Date())));
+    const doc = await quotaDoc(QUOTAS.pendingJobs.name, `team:${team}`).get();
+    assert.equal(doc.exists, false, JSON.stringify(doc.data()));
+    const all = await db().collection("jobs").where("teamId", "==", team).count().get();
+    assert.equal(all.data().count, 3);
   });
 
   it("an operator's limit on the scope's quota document wins over the param; revoked keys do not count", async () => {

@@ -8,16 +8,17 @@ import { workspaces } from "./workspaces";
 
 /**
  * `quotas/{quota}:{scope}`: one document per quota and scope (`team:<teamId>`,
- * `tenant:<tenantId>`, `caller:<uid or credential id>`). Every guarded create reads it and
- * writes `touchedAt` in its own transaction, so concurrent creates of one scope conflict there
- * and are counted one after another (see core/quotas/guardCount.ts).
+ * `tenant:<tenantId>`, `caller:<uid or credential id>`). A count-guarded create reads it (for an
+ * operator's `limit`); pending-jobs creates only read it (they conflict through their count),
+ * keys, runners and workspaces also bump `guardedCreates` so that racing creates conflict here
+ * (see core/quotas/guardCount.ts). Stream slots and rate windows keep their state here.
  */
 export interface QuotaDoc {
   /** Operator override of this scope's limit (absent: the param's value). Never written by the service. */
   limit?: number;
-  /** Last guarded create (or stream opened): written so that racing transactions conflict. */
+  /** Last stream opened (see streamSlots.ts); older documents also have it from guarded creates. */
   touchedAt?: Timestamp;
-  /** Guarded creates so far: bumped by each, so every one changes the document (see guardCount.ts). */
+  /** Lock-guarded creates so far: bumped by each, so every one changes the document (see guardCount.ts). */
   guardedCreates?: number;
   /** Open SSE streams of a caller: stream id → when its slot lapses if never released (ms since epoch). */
   open?: Record<string, number>;

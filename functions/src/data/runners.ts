@@ -9,7 +9,9 @@ export type RunnerStatus = "online" | "busy" | "offline";
 /**
  * `runners/{teamId}:{runnerId}`: a seed 004 runner. Runner ids are chosen by the runner and two
  * owners may well both call theirs `runner-001`, so the document id is prefixed with the owner
- * (Firebase uids never contain `:`); answers show the runner's own id.
+ * (Firebase uids never contain `:`); answers show the runner's own id. What it holds is not
+ * stored here: it is counted from the tasks (`heldJobsOf`), so claims and results write only
+ * the tasks (documents written before may still carry the old `heldJobs` and `claimLock`).
  */
 export interface RunnerDoc {
   /** The team whose key registered it; only its members (and its keys) see and touch it. */
@@ -36,16 +38,12 @@ export interface RunnerDoc {
   maxConcurrency: number;
   /** Last state it reported, or `offline` once deregistered or reaped. */
   status: RunnerStatus;
-  /** Review tasks it holds now (LEASED/RUNNING with it as holder); kept in step by claims and job-end hooks. */
-  heldJobs: number;
   /** What its last heartbeat said it was running (`currentJobs`); informational. */
   reportedJobs: number;
   /** Last registration or heartbeat: the liveness clock the reaper reads. */
   lastHeartbeatAt: Timestamp;
   /** When it went offline; null while online or busy. The deletion clock. */
   offlineAt: Timestamp | null;
-  /** Set while one claim for this runner is in flight, so two claims cannot both fill its free slots. */
-  claimLock: { token: string; expiresAt: Timestamp } | null;
   createdAt: Timestamp;
   updatedAt: Timestamp;
 }

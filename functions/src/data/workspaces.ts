@@ -14,13 +14,19 @@ export interface WorkspaceDoc {
   idea: string | null;
   /** Count of user messages (the runner context's `messageCount`). */
   messageCount: number;
-  /** Last message sequence number handed out (orders messages within the workspace). */
+  /**
+   * Last message sequence number handed out (orders messages within the workspace), except the
+   * active job's reply, whose number its job keeps (`result.messageSeq`; see workspaceState).
+   */
   messageSeq: number;
-  /** The job generating now; null when idle. One at a time. */
+  /**
+   * The job generating now; null when idle. One at a time. Still set after that job completed
+   * (a completion does not write the workspace): read it through `settledWorkspace`.
+   */
   activeJobId: string | null;
   /** The most recent job, kept after it ends (idempotent completion, Studio status). */
   lastJobId: string | null;
-  /** Status of the most recent job. */
+  /** Status of the most recent job (PENDING until it ends; settled like `activeJobId`). */
   lastJobStatus: string | null;
   /** The runner's summary of older messages. */
   priorSummary: { text: string; fromMessageId: string; throughMessageId: string } | null;

@@ -54,17 +54,14 @@ export async function runDeployment(
     now,
   );
   await runGuardedTransaction(QUOTAS.pendingJobs, `tenant:${tenantId}`, async (tx) => {
-    await assertUnderQuota(
-      tx,
-      {
-        quota: QUOTAS.pendingJobs,
-        scope: `tenant:${tenantId}`,
-        per: "Coderunner tenant",
-        counted: pendingJobsOfTenant(tenantId),
-        adding: 1,
-      },
-      now,
-    );
+    await assertUnderQuota(tx, {
+      quota: QUOTAS.pendingJobs,
+      scope: `tenant:${tenantId}`,
+      per: "Coderunner tenant",
+      counted: pendingJobsOfTenant(tenantId),
+      adding: 1,
+      serialise: "count",
+    });
     tx.create(jobs().doc(executionId), job);
   });
   return { executionId, deploymentId };

@@ -39,17 +39,14 @@ export async function createCredential(input: NewCredential, now: Date): Promise
     ...(input.kind === "apiKey" && input.runnerToken === true ? { runnerToken: true } : {}),
   };
   await runGuardedTransaction(QUOTAS.keys, `team:${input.teamId}`, async (tx) => {
-    await assertUnderQuota(
-      tx,
-      {
-        quota: QUOTAS.keys,
-        scope: `team:${input.teamId}`,
-        per: "team",
-        counted: activeKeysOfTeam(input.teamId),
-        adding: 1,
-      },
-      now,
-    );
+    await assertUnderQuota(tx, {
+      quota: QUOTAS.keys,
+      scope: `team:${input.teamId}`,
+      per: "team",
+      counted: activeKeysOfTeam(input.teamId),
+      adding: 1,
+      serialise: "lock",
+    });
     tx.create(credentials().doc(credentialId), doc);
   });
   return { credentialId, instanceId, token: `${credentialId}.${secret}`, createdAt: now };

@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
-import { Timestamp, type QueryDocumentSnapshot } from "firebase-admin/firestore";
+import { Timestamp, type QueryDocumentSnapshot, type Transaction } from "firebase-admin/firestore";
 import { db } from "../../data/firestore";
 import { pendingCandidates } from "../../data/jobs";
+import { runContendedTransaction } from "../runners/contendedTransaction";
 import {
   forgetSlot,
   hasKey,
@@ -12,6 +13,7 @@ import {
   takeSlot,
   withSlot,
   type SlotState,
+  type SlotWrites,
 } from "./concurrency";
 import { shardsOf, type JobDoc, type Lease } from "./model";
 import { promoteDueJobsOf } from "./promoteDueJobs";
@@ -53,6 +55,13 @@ export interface ClaimRequest {
    * with its conditional write on the version offered. The claim reads only if it lost them all.
    */
   hint?: readonly QueryDocumentSnapshot<JobDoc>[];
+  /**
+   * Whether the holder may take one more job, read in the transaction that takes it (each lease
+   * is then that transaction instead of a lone conditional write). False ends the claim with what
+   * it has. The transaction commits only if what `admit` read is unchanged, so a check on the
+   * holder's own leases (the fleet's `maxConcurrency`) is exact under concurrent claims.
+   */
+  admit?: (tx: Transaction) => Promise<boolean>;
 }
 
 export interface ClaimedJob {
@@ -139,29 +148,37 @@ export async function claimJobs(request: ClaimRequest): Promise<ClaimedJob[]> {
   const claimed: ClaimedJob[] = [];
   pool.wanted += request.limit;
   try {
-    if (request.hint !== undefined && request.hint.length > 0) await claimOffered(claimed, pool, shards, request);
-    if (claimed.length === 0) await claimInto(claimed, pool, shards, request, startedAt);
+    const full = request.hint !== undefined && (await claimOffered(claimed, pool, shards, request)) === "full";
+    if (claimed.length === 0 && !full) await claimInto(claimed, pool, shards, request, startedAt);
   } finally {
     pool.wanted -= request.limit - claimed.length;
   }
   return claimed;
 }
 
-/** Tries the jobs a listener offered, best first, while they are for this claimer: no read. */
+/**
+ * Tries the jobs a listener offered, best first, while they are for this claimer: no read.
+ * "full" when the holder has no room left (see `admit`).
+ */
 async function claimOffered(
   claimed: ClaimedJob[],
   pool: Pool,
   shards: readonly string[],
   request: ClaimRequest,
-): Promise<void> {
+): Promise<"full" | undefined> {
   const ours = new Set(shards);
   for (const candidate of request.hint ?? []) {
-    if (claimed.length >= request.limit) return;
+    if (claimed.length >= request.limit) return undefined;
     const job = candidate.data();
     if (job.pendingShard === null || !ours.has(job.pendingShard) || !carriesTags(request.tags, job.tags)) continue;
     pool.handedOut.set(candidate.id, { version: candidate.updateTime, at: performance.now() });
     const won = await tryClaim(candidate, request, pool);
     if (won === "parked") continue;
+    if (won === "full") {
+      // The holder has no room left: the claim ends with what it has.
+      pool.handedOut.delete(candidate.id);
+      return "full";
+    }
     if (won === "lost") {
       // Lost to another process, or on its key's slot with the job unchanged: a window read by
       // this claim may offer it again.
@@ -171,6 +188,7 @@ async function claimOffered(
     claimed.push(won);
     pool.wanted--;
   }
+  return undefined;
 }
 
 async function claimInto(
@@ -199,6 +217,11 @@ async function claimInto(
         pool.handedOut.delete(candidate.id);
       } else if (won === "parked") {
         parked = true;
+      } else if (won === "full") {
+        // The holder has no room left: the candidate goes back for this process's other claims.
+        pool.handedOut.delete(candidate.id);
+        pool.docs.unshift(candidate);
+        break;
       } else {
         claimed.push(won);
         pool.wanted--;
@@ -350,7 +373,7 @@ async function tryClaim(
   candidate: QueryDocumentSnapshot<JobDoc>,
   request: ClaimRequest,
   pool: Pool,
-): Promise<ClaimedJob | "lost" | "parked"> {
+): Promise<ClaimedJob | "lost" | "parked" | "full"> {
   const job = candidate.data();
   if (!hasKey(job)) return lease(candidate, request, null);
   return withSlot(job, async (slot) => {
@@ -363,11 +386,14 @@ async function tryClaim(
   });
 }
 
+/** A write batch (a lone claim) or a transaction (an admitted one): what a lease writes with. */
+type LeaseWrites = SlotWrites;
+
 async function lease(
   candidate: QueryDocumentSnapshot<JobDoc>,
   request: ClaimRequest,
   slot: SlotState | null,
-): Promise<ClaimedJob | "lost"> {
+): Promise<ClaimedJob | "lost" | "full"> {
   const job = candidate.data();
   const now = Timestamp.fromDate(request.now);
   const timeoutAt = timeoutAtFrom(job, request.now);
@@ -389,11 +415,28 @@ async function lease(
     lastLeasedAt: now,
     ...request.extra?.(job),
   };
+  // The job's write (conditional on the version read) and its key's slot: one commit.
+  const stage = (w: LeaseWrites): (() => void) | null => {
+    w.update(candidate.ref, update, { lastUpdateTime: candidate.updateTime });
+    return slot === null ? null : takeSlot(w, slot, job, candidate.id, now);
+  };
   try {
-    const batch = db().batch().update(candidate.ref, update, { lastUpdateTime: candidate.updateTime });
-    const took = slot === null ? null : takeSlot(batch, slot, job, candidate.id, now);
-    const results = await batch.commit();
-    if (slot !== null && took !== null) slotWritten(slot, writeTimeOf(results, 1), took);
+    const admit = request.admit;
+    if (admit === undefined) {
+      const batch = db().batch();
+      const took = stage(batch);
+      const results = await batch.commit();
+      if (slot !== null && took !== null) slotWritten(slot, writeTimeOf(results, 1), took);
+    } else {
+      const admitted = await runContendedTransaction(async (tx) => {
+        if (!(await admit(tx))) return false;
+        stage(tx);
+        return true;
+      });
+      // A transaction does not answer its write times: the next claim reads the slot again.
+      if (slot !== null) forgetSlot(slot);
+      if (!admitted) return "full";
+    }
   } catch (error) {
     if (!isLostRace(error)) throw error;
     if (slot !== null) forgetSlot(slot);

@@ -1,9 +1,12 @@
 import {
   FieldValue,
   Timestamp,
+  type DocumentData,
   type DocumentReference,
+  type Precondition,
   type QueryDocumentSnapshot,
   type Transaction,
+  type UpdateData,
   type WriteBatch,
 } from "firebase-admin/firestore";
 import { concurrencySlot, slotId, type ConcurrencySlotDoc } from "../../data/concurrencySlots";
@@ -93,8 +96,14 @@ export function slotHasRoom(slot: SlotState, job: Keyed): boolean {
   return (slot.data?.holders.length ?? 0) < (job.concurrencyLimit ?? 1);
 }
 
+/** A write batch or a transaction: a slot is written in the same commit as the lease it goes with. */
+export interface SlotWrites {
+  create(ref: DocumentReference<ConcurrencySlotDoc>, data: ConcurrencySlotDoc): unknown;
+  update<T>(ref: DocumentReference<T>, data: UpdateData<DocumentData>, precondition: Precondition): unknown;
+}
+
 /** Adds to `batch` the slot write that goes with leasing `jobId` (conditional on the slot read). */
-export function takeSlot(batch: WriteBatch, slot: SlotState, job: Keyed, jobId: string, at: Timestamp): () => void {
+export function takeSlot(batch: SlotWrites, slot: SlotState, job: Keyed, jobId: string, at: Timestamp): () => void {
   const holders = [...(slot.data?.holders ?? []), jobId];
   writeSlot(batch, slot, job, { holders: FieldValue.arrayUnion(jobId), updatedAt: at }, { holders, parked: 0 }, at);
   return () => (slot.data = { ...slotDoc(slot, job, at), holders });
@@ -108,7 +117,7 @@ export function noteParked(batch: WriteBatch, slot: SlotState, job: Keyed, count
 }
 
 function writeSlot(
-  batch: WriteBatch,
+  batch: SlotWrites,
   slot: SlotState,
   job: Keyed,
   change: Record<string, unknown>,

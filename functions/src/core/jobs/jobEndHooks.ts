@@ -1,6 +1,5 @@
 import type { Transaction } from "firebase-admin/firestore";
 import { unblockDependents } from "../jobsApi/dependencies";
-import { releaseRunnerSlot, releaseRunnerSlotOnEnd } from "../runners/endHook";
 import { freeWorkspace } from "../workspaces/endHook";
 import { prepareSlotRelease } from "./concurrency";
 import type { JobDoc } from "./model";
@@ -33,10 +32,10 @@ function endHooksOf(kind: JobDoc["kind"]): JobEndHook[] {
   switch (kind) {
     case "workspace":
       return [freeWorkspace];
-    case "review":
-      return [releaseRunnerSlotOnEnd];
     case "generic":
       return [unblockDependents];
+    // A review task's runner keeps no count of what it holds (counted from the tasks): nothing to free.
+    case "review":
     case "execution":
     case "webhook":
     case "llm":
@@ -63,22 +62,12 @@ export async function prepareJobEnd(
 
 /**
  * Work that must commit together with a lease ending while its job returns to the queue (the
- * lease reaper's requeue, a runner released as offline): what end hooks cover for endings,
- * e.g. a runner's held-job count. Same read-then-write shape as end hooks.
+ * lease reaper's requeue, a runner released as offline): its concurrency key's slot. (Metrics
+ * and a fleet runner's held tasks are counted from the jobs, so nothing else.)
  */
-export type LeaseReleaseHook = (tx: Transaction, jobId: string, job: JobDoc) => Promise<() => void>;
-
-/** Every concern that must commit with a lease released back to the queue, per kind (as above). */
-function releaseHookOf(kind: JobDoc["kind"]): LeaseReleaseHook | undefined {
-  return kind === "review" ? releaseRunnerSlot : undefined;
-}
-
 export async function prepareLeaseRelease(tx: Transaction, jobId: string, job: JobDoc): Promise<() => void> {
-  const hook = releaseHookOf(job.kind);
-  const writes = hook === undefined ? () => undefined : await hook(tx, jobId, job);
   const slotWrites = await prepareSlotRelease(tx, jobId, job);
   return () => {
-    writes();
     slotWrites();
   };
 }

@@ -80,7 +80,7 @@ export async function createJob(
   const backoff = backoffOf(input);
   for (const tags of [input.tags ?? [], ...children.map((c) => c.tags ?? input.tags ?? [])])
     await recordTagSet(queue, tags);
-  // Creates of one team meet on its pending-jobs quota document (queued per instance, see guardCount).
+  // Creates of one team meet on the count of its pending jobs (queued per instance, see guardCount).
   const result = await runGuardedTransaction(
     QUOTAS.pendingJobs,
     `team:${teamId}`,
@@ -92,7 +92,7 @@ export async function createJob(
         throw new Conflict("IDEMPOTENCY_KEY_REUSED", "This idempotency key was already used for a different request.");
       }
       const queued = 1 + children.filter((c) => c.start !== "manual").length;
-      await assertUnderQuota(tx, teamPendingJobs(teamId, queued), now);
+      await assertUnderQuota(tx, teamPendingJobs(teamId, queued));
       const common = { teamId, ownerUid: owner.uid, leaseMs };
       const parent = genericJobDoc(
         id,

@@ -20,6 +20,7 @@ import {
   type SampledTime,
 } from "../../data/metrics";
 import { HELD_STATUSES, type JobDoc, type JobStatus } from "../jobs/model";
+import { countTasksHeld } from "../runners/readRunners";
 import {
   bucketOf,
   HISTORY_MINUTES,
@@ -333,21 +334,21 @@ interface Fleet {
   freeSlots: number;
 }
 
-/** Seed 004 runners by state, and their slots, in three aggregations. */
+/**
+ * Seed 004 runners by state, and their slots, in four aggregations. Busy slots are the team's
+ * review tasks held now, counted from the tasks (runners keep no held count).
+ */
 async function readFleet(teamId: string): Promise<Fleet> {
-  const [live, busy, offline] = await Promise.all([
+  const [live, busy, offline, held] = await Promise.all([
     teamRunnersIn(teamId, ["online", "busy"])
-      .aggregate({
-        count: AggregateField.count(),
-        slots: AggregateField.sum("maxConcurrency"),
-        held: AggregateField.sum("heldJobs"),
-      })
+      .aggregate({ count: AggregateField.count(), slots: AggregateField.sum("maxConcurrency") })
       .get(),
     teamRunnersIn(teamId, ["busy"]).count().get(),
     teamRunnersIn(teamId, ["offline"]).count().get(),
+    countTasksHeld(teamId),
   ]);
-  const { count, slots, held } = live.data();
-  const busySlots = Math.min(whole(held), whole(slots));
+  const { count, slots } = live.data();
+  const busySlots = Math.min(held, whole(slots));
   return {
     online: count - busy.data().count,
     busy: busy.data().count,

@@ -54,7 +54,7 @@ export async function prepareRunnerJob(input: RunnerJobInput): Promise<void> {
  * only (a turn or a request is not worth running twice), counted against the team's pending jobs.
  */
 export async function queueRunnerJob(tx: Transaction, jobId: string, input: RunnerJobInput, now: Date): Promise<void> {
-  await assertUnderQuota(tx, teamPendingJobs(input.teamId), now);
+  await assertUnderQuota(tx, teamPendingJobs(input.teamId));
   const job = newJobDoc(
     jobId,
     {

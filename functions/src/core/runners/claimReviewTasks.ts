@@ -1,11 +1,10 @@
-import { randomBytes } from "node:crypto";
-import { Timestamp } from "firebase-admin/firestore";
+import type { DocumentReference, Transaction } from "firebase-admin/firestore";
 import { intParam, JOB_LEASE_MS } from "../../config/params";
 import { liveDoc } from "../../data/live";
-import { heldJobsOf, runners } from "../../data/runners";
+import { heldJobsOf, runners, type RunnerDoc } from "../../data/runners";
 import { assert, Conflict, NotFound } from "../../http/errors";
 import { pendingCandidates } from "../../data/jobs";
-import { claimJobs, type ClaimedJob } from "../jobs/claimJobs";
+import { claimJobs } from "../jobs/claimJobs";
 import { shardsOf } from "../jobs/model";
 import { promoteDueJobsOf } from "../jobs/promoteDueJobs";
 import { eligibleTagSets } from "../jobs/tagSets";
@@ -13,8 +12,7 @@ import { leaseOrWait } from "../jobs/leaseOrWait";
 import type { Candidate } from "../jobs/queueWatch";
 import { isQueuePaused } from "../jobs/queuePause";
 import { reviewQueue, runnerDocId } from "./ids";
-import { runContendedTransaction } from "./contendedTransaction";
-import { CLAIM_LOCK_MS, DEFAULT_JOB_LEASE_MS, MAX_HELD_SCAN } from "./limits";
+import { DEFAULT_JOB_LEASE_MS, MAX_HELD_SCAN } from "./limits";
 import type { ReviewJob } from "./reviewTask";
 
 export interface ClaimedTask {
@@ -26,13 +24,15 @@ export interface ClaimedTask {
  * Leases up to `limit` of the owner's pending review tasks to one runner, never more than its
  * free concurrency (`maxConcurrency` − tasks it holds), and only tasks whose tags it carries.
  *
- * Why a per-runner lock: claimJobs writes each job on its own, so nothing ties "how many does
- * this runner hold" to the claim. One claim per runner at a time (a lock field on the runner,
- * taken and dropped in single-document transactions, lapsing after CLAIM_LOCK_MS if a claim
- * dies) makes the count read under the lock exact: meanwhile the runner's holdings can only
- * shrink. Different runners never wait on each other. A second claim while one is in flight
- * gets nothing this time rather than waiting. With `waitMs`, a claim that finds nothing waits for
- * a task (see `leaseOrWait`).
+ * Why no lock and no stored count: claimJobs writes each job on its own, so nothing else ties
+ * "how many does this runner hold" to the claim. Here each lease is a transaction that reads the
+ * runner and counts the tasks it holds (`admitTask`) before it writes the task: two claims of one
+ * runner racing for its last slot both count the same holdings, and whichever commits second
+ * finds its count changed (serializable isolation), aborts, counts again and stops. Nothing is
+ * written but the tasks: no lock taken and dropped around each claim, no held count kept up to
+ * date by results and reapers (readers count the tasks, see `countHeld`). Different runners
+ * never wait on each other. With `waitMs`, a claim that finds nothing waits for a task (see
+ * `leaseOrWait`).
  */
 export async function claimReviewTasks(
   teamId: string,
@@ -43,8 +43,7 @@ export async function claimReviewTasks(
   signal?: AbortSignal,
 ): Promise<ClaimedTask[]> {
   if (waitMs <= 0) return claimReviewTasksNow(teamId, runnerId, limit, now);
-  // leaseOrWait tries the claim first itself: claiming here too would pay for an empty claim twice
-  // (its runner-document lock and unlock are two writes).
+  // The runner's tags pick the tag sets its wait watches.
   const tags = (await liveDoc(runners().doc(runnerDocId(teamId, runnerId)))).data()?.tags ?? [];
   return leaseOrWait(
     {
@@ -69,75 +68,55 @@ async function claimReviewTasksNow(
   now: Date,
   hint: Candidate[] = [],
 ): Promise<ClaimedTask[]> {
-  // Paused: nothing to claim, so the runner's claim lock is not taken either (claimJobs checks too).
+  // Paused: nothing to claim, and no held-task count either (claimJobs checks too).
   if (await isQueuePaused(reviewQueue(teamId))) return [];
   const ref = runners().doc(runnerDocId(teamId, runnerId));
-  // An empty poll answers without the lock below (two writes on the runner and a held-jobs
-  // query): nothing pending it may take, read after this call began, is the same empty answer.
-  // A missing or offline runner goes on to the lock, which says so.
-  // The runner's document as this process's listener holds it (no read per poll); the lock below
-  // reads it in its transaction. Offered jobs (a waiting call woken by the queue's watch) are work.
-  const known = (await liveDoc(ref)).data();
-  if (
-    known !== undefined &&
-    known.status !== "offline" &&
-    hint.length === 0 &&
-    !(await anyClaimable(teamId, known.tags, now))
-  )
-    return [];
-  const token = randomBytes(12).toString("base64url");
-  const at = Timestamp.fromDate(now);
-  const grant = await runContendedTransaction(async (tx) => {
-    const runner = (await tx.get(ref)).data();
-    assert(runner !== undefined, new NotFound("RUNNER_NOT_FOUND", "No such runner; register it first."));
-    assert(
-      runner.status !== "offline",
-      new Conflict("RUNNER_OFFLINE", "This runner is offline; register it again or send a heartbeat."),
-    );
-    if (runner.claimLock !== null && runner.claimLock.expiresAt.toMillis() > now.getTime()) return null;
-    // Recounted from the jobs, inside this transaction: the stored count cannot drift past a claim.
-    const held = (await tx.get(heldJobsOf(ref.id, MAX_HELD_SCAN))).size;
-    const slots = Math.min(limit, Math.max(0, runner.maxConcurrency - held));
-    if (slots === 0) {
-      if (held !== runner.heldJobs) tx.update(ref, { heldJobs: held, updatedAt: at });
-      return null;
-    }
-    tx.update(ref, {
-      heldJobs: held,
-      claimLock: { token, expiresAt: Timestamp.fromMillis(now.getTime() + CLAIM_LOCK_MS) },
-      updatedAt: at,
-    });
-    return { slots, tags: runner.tags };
+  // As this process's listener on it holds it (no read per poll); each lease reads it again in its
+  // transaction (`admitTask`).
+  const runner = (await liveDoc(ref)).data();
+  assert(runner !== undefined, new NotFound("RUNNER_NOT_FOUND", "No such runner; register it first."));
+  assertOnline(runner);
+  // An empty poll answers here: nothing pending it may take, read after this call began. Jobs the
+  // queue's watch offered a waiting call are work already.
+  if (hint.length === 0 && !(await anyClaimable(teamId, runner.tags, now))) return [];
+  // How many it may still take, as of now: sizes the claim's window. Each lease checks again (`admitTask`).
+  const held = (await heldJobsOf(ref.id, MAX_HELD_SCAN).count().get()).data().count;
+  const slots = Math.min(limit, Math.max(0, runner.maxConcurrency - held));
+  if (slots === 0) return [];
+  const claimed = await claimJobs({
+    queue: reviewQueue(teamId),
+    holder: ref.id,
+    tags: runner.tags,
+    limit: slots,
+    leaseMs: intParam(JOB_LEASE_MS, DEFAULT_JOB_LEASE_MS),
+    now,
+    extra: () => ({ ranBy: ref.id, phase: null, phaseAt: null }),
+    delayed: true,
+    pausable: true,
+    admit: (tx) => admitTask(tx, ref),
+    hint,
   });
-  if (grant === null) return [];
-
-  let claimed: ClaimedJob[] = [];
-  try {
-    claimed = await claimJobs({
-      queue: reviewQueue(teamId),
-      holder: ref.id,
-      tags: grant.tags,
-      limit: grant.slots,
-      leaseMs: intParam(JOB_LEASE_MS, DEFAULT_JOB_LEASE_MS),
-      now,
-      extra: () => ({ ranBy: ref.id, phase: null, phaseAt: null }),
-      delayed: true,
-      pausable: true,
-      hint,
-    });
-  } finally {
-    await runContendedTransaction(async (tx) => {
-      const runner = (await tx.get(ref)).data();
-      if (runner === undefined) return;
-      tx.update(ref, {
-        // Read now, not at lock time: results may have ended some of its tasks meanwhile.
-        heldJobs: runner.heldJobs + claimed.length,
-        ...(runner.claimLock?.token === token ? { claimLock: null } : {}),
-        updatedAt: at,
-      });
-    });
-  }
   return claimed.map((c): ClaimedTask => ({ id: c.id, job: c.job }));
+}
+
+/**
+ * In the transaction that leases one task to the runner: whether it is still registered, not
+ * offline, and holds fewer tasks than its `maxConcurrency`. Both reads must be unchanged when the
+ * lease commits, so a concurrent claim, heartbeat or result of the same runner makes this one
+ * count again.
+ */
+async function admitTask(tx: Transaction, ref: DocumentReference<RunnerDoc>): Promise<boolean> {
+  const runner = (await tx.get(ref)).data();
+  if (runner === undefined || runner.status === "offline") return false;
+  const held = (await tx.get(heldJobsOf(ref.id, MAX_HELD_SCAN).count())).data().count;
+  return held < runner.maxConcurrency;
+}
+
+function assertOnline(runner: RunnerDoc): void {
+  assert(
+    runner.status !== "offline",
+    new Conflict("RUNNER_OFFLINE", "This runner is offline; register it again or send a heartbeat."),
+  );
 }
 
 /** Whether the team's review queue holds a pending task a runner with `tags` may take (due delayed ones moved in first). */

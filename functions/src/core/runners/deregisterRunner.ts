@@ -1,12 +1,14 @@
 import { Timestamp } from "firebase-admin/firestore";
 import { db } from "../../data/firestore";
-import { runners, type RunnerDoc } from "../../data/runners";
+import { runners } from "../../data/runners";
 import { assert, NotFound } from "../../http/errors";
 import { runnerDocId } from "./ids";
+import { counted } from "./readRunners";
 import { releaseRunnerJobs } from "./releaseRunnerJobs";
+import type { CountedRunner } from "./runnerViews";
 
 /** Marks the runner offline and gives its tasks back to the queue. Repeating it is harmless. */
-export async function deregisterRunner(teamId: string, runnerId: string, now: Date): Promise<RunnerDoc> {
+export async function deregisterRunner(teamId: string, runnerId: string, now: Date): Promise<CountedRunner> {
   const ref = runners().doc(runnerDocId(teamId, runnerId));
   const at = Timestamp.fromDate(now);
   await db().runTransaction(async (tx) => {
@@ -17,5 +19,5 @@ export async function deregisterRunner(teamId: string, runnerId: string, now: Da
   await releaseRunnerJobs(ref, now);
   const after = (await ref.get()).data();
   assert(after !== undefined, new NotFound("RUNNER_NOT_FOUND", "No such runner."));
-  return after;
+  return counted(teamId, after);
 }

@@ -1,10 +1,11 @@
 import { Timestamp } from "firebase-admin/firestore";
 import { extendLease } from "../jobs/extendLease";
-import { heldJobsOf, runners, type RunnerDoc, type RunnerStatus } from "../../data/runners";
+import { heldJobsOf, runners, type RunnerStatus } from "../../data/runners";
 import { assert, NotFound } from "../../http/errors";
 import { runContendedTransaction } from "./contendedTransaction";
 import { runnerDocId } from "./ids";
 import { MAX_HELD_SCAN } from "./limits";
+import type { CountedRunner } from "./runnerViews";
 
 export interface HeartbeatReport {
   status: RunnerStatus;
@@ -15,15 +16,14 @@ export interface HeartbeatReport {
  * Records the runner's state and proves it alive. Seed 004 has no per-task heartbeat, so this is
  * also what keeps its tasks' leases from lapsing during a long review: each lease it still
  * holds is extended by its job's lease length (a lapsed lease stays lapsed: it is the reaper's).
- * In the same transaction `heldJobs` is recounted from the jobs themselves, unless a claim is in
- * flight (its jobs would be counted twice).
+ * The answer's `heldJobs` is what it holds, counted in the same transaction.
  */
 export async function heartbeatRunner(
   teamId: string,
   runnerId: string,
   report: HeartbeatReport,
   now: Date,
-): Promise<RunnerDoc> {
+): Promise<CountedRunner> {
   const ref = runners().doc(runnerDocId(teamId, runnerId));
   const at = Timestamp.fromDate(now);
   return runContendedTransaction(async (tx) => {
@@ -37,16 +37,14 @@ export async function heartbeatRunner(
         extendLease(tx, doc.ref, job, now);
       }
     }
-    const claiming = runner.claimLock !== null && runner.claimLock.expiresAt.toMillis() > now.getTime();
     const update = {
       status: report.status,
       reportedJobs: report.currentJobs,
       lastHeartbeatAt: at,
       offlineAt: report.status === "offline" ? (runner.offlineAt ?? at) : null,
       updatedAt: at,
-      ...(claiming ? {} : { heldJobs: held.size }),
     };
     tx.update(ref, update);
-    return { ...runner, ...update };
+    return { ...runner, ...update, heldJobs: held.size };
   });
 }

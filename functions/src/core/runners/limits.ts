@@ -5,8 +5,6 @@ import { MAX_CONCURRENCY } from "../../../../contract/src/fleet";
 export { DEFAULT_MAX_CONCURRENCY, MAX_CONCURRENCY } from "../../../../contract/src/fleet";
 /** Held jobs read per runner; twice the concurrency cap, so a scan never silently truncates. */
 export const MAX_HELD_SCAN = 2 * MAX_CONCURRENCY;
-/** Longer than the claim function's timeout: a claim that died frees its runner's lock after this. */
-export const CLAIM_LOCK_MS = 2 * 60 * 1000;
 /** Most runners one list answers with (neither seed pages its runner list). */
 export const MAX_RUNNERS_LISTED = 500;
 /** Defaults mirrored from config/params.ts for when the runtime has no value (unit tests). */

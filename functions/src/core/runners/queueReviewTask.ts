@@ -71,7 +71,7 @@ export async function queueReviewTask(
   await recordTagSet(job.queue, job.tags);
   const teamId = owner.teamId;
   await runGuardedTransaction(QUOTAS.pendingJobs, `team:${teamId}`, async (tx) => {
-    await assertUnderQuota(tx, teamPendingJobs(teamId), now);
+    await assertUnderQuota(tx, teamPendingJobs(teamId));
     tx.create(ref, job);
   });
   return { id: ref.id, job };

@@ -4,6 +4,8 @@ import { runnerSeqCounter, runners, type RunnerDoc } from "../../data/runners";
 import { assertUnderQuota, runGuardedTransaction } from "../quotas/guardCount";
 import { QUOTAS } from "../quotas/quotas";
 import { runnerDocId } from "./ids";
+import { counted } from "./readRunners";
+import type { CountedRunner } from "./runnerViews";
 
 export interface Registration {
   runnerId: string;
@@ -24,7 +26,7 @@ export async function registerRunner(
   owner: { teamId: string; ownerUid: string; credentialId: string },
   registration: Registration,
   now: Date,
-): Promise<RunnerDoc> {
+): Promise<CountedRunner> {
   const ref = runners().doc(runnerDocId(owner.teamId, registration.runnerId));
   const at = Timestamp.fromDate(now);
   const fields = {
@@ -43,38 +45,35 @@ export async function registerRunner(
     updatedAt: at,
   };
   // First registrations all meet on the counter document: retried with short pauses.
-  return runGuardedTransaction(QUOTAS.runners, `team:${owner.teamId}`, async (tx) => {
+  const runner = await runGuardedTransaction(QUOTAS.runners, `team:${owner.teamId}`, async (tx) => {
     const existing = (await tx.get(ref)).data();
     if (existing !== undefined) {
       tx.update(ref, fields);
-      return { ...existing, ...fields };
+      return { runner: { ...existing, ...fields }, isNew: false };
     }
     // Only first registrations meet on the counter; re-registrations never read it.
     const counter = runnerSeqCounter();
     const seq = ((await tx.get(counter)).data()?.value ?? 0) + 1;
-    await assertUnderQuota(
-      tx,
-      {
-        quota: QUOTAS.runners,
-        scope: `team:${owner.teamId}`,
-        per: "team",
-        counted: runnersOfTeam(owner.teamId),
-        adding: 1,
-      },
-      now,
-    );
+    await assertUnderQuota(tx, {
+      quota: QUOTAS.runners,
+      scope: `team:${owner.teamId}`,
+      per: "team",
+      counted: runnersOfTeam(owner.teamId),
+      adding: 1,
+      serialise: "lock",
+    });
     const doc: RunnerDoc = {
       teamId: owner.teamId,
       ownerUid: owner.ownerUid,
       runnerId: registration.runnerId,
       seq,
       ...fields,
-      heldJobs: 0,
-      claimLock: null,
       createdAt: at,
     };
     tx.set(counter, { value: seq });
     tx.create(ref, doc);
-    return doc;
+    return { runner: doc, isNew: true };
   });
+  // A runner registered again may still hold tasks from before its restart; a new one holds none.
+  return runner.isNew ? { ...runner.runner, heldJobs: 0 } : counted(owner.teamId, runner.runner);
 }

@@ -3,11 +3,17 @@ import { iso } from "./reviewTask";
 import type { FleetRunner } from "../../../../contract/src/fleet";
 
 /**
+ * A runner as read, with `heldJobs`: the review tasks it holds now, counted from the tasks when
+ * it is read (see `countHeld`), never stored, so no claim or result has to keep it up to date.
+ */
+export type CountedRunner = RunnerDoc & { heldJobs: number };
+
+/**
  * A runner as seed 004 answers it (`id` is the runner's own id; `seq` is its seed 003 id).
  * `currentJobs` reads back what the runner last sent (seed 004's heartbeat field; `reportedJobs`
  * is the same, kept for older clients); `heldJobs` is what the server counts it holding.
  */
-export function fleetRunnerView(runner: RunnerDoc): FleetRunner {
+export function fleetRunnerView(runner: CountedRunner): FleetRunner {
   return {
     id: runner.runnerId,
     seq: runner.seq,
@@ -29,7 +35,7 @@ export function fleetRunnerView(runner: RunnerDoc): FleetRunner {
 }
 
 /** A runner as seed 003 answers it: snake_case, integer id, pods are the review tasks it holds. */
-export function readRunnerView(runner: RunnerDoc) {
+export function readRunnerView(runner: CountedRunner) {
   return {
     id: runner.seq,
     name: runner.name,
@@ -46,6 +52,6 @@ export function readRunnerView(runner: RunnerDoc) {
 }
 
 /** Seed 003 "available": online (not busy, not offline) with a free slot. */
-export function isAvailable(runner: RunnerDoc): boolean {
+export function isAvailable(runner: CountedRunner): boolean {
   return runner.status === "online" && runner.heldJobs < runner.maxConcurrency;
 }

@@ -137,7 +137,7 @@ export async function queueDelivery(
   jobId: string,
   d: QueuedDelivery,
 ): Promise<DeliveryDoc> {
-  await assertUnderQuota(tx, teamPendingJobs(teamId), d.at.toDate());
+  await assertUnderQuota(tx, teamPendingJobs(teamId));
   const record: DeliveryDoc = {
     pluginId: d.pluginId,
     outcome: "accepted",

@@ -1,4 +1,4 @@
-import { FieldValue, Timestamp } from "firebase-admin/firestore";
+import { Timestamp } from "firebase-admin/firestore";
 import type { RunnerPrincipal } from "../../auth/authenticate";
 import { db } from "../../data/firestore";
 import { deliverables, messages, workspaces, type DeliverableDoc } from "../../data/workspaces";
@@ -29,7 +29,8 @@ const KIND_OF_SLICE: Record<SliceName, DeliverableDoc["kind"]> = {
 };
 
 /**
- * Ends the job and stores the reply with its deliverables, all in one transaction. File bytes go
+ * Ends the job and stores the reply with its deliverables, all in one transaction; the workspace
+ * itself is not written (readers settle it with the job: see workspaceState). File bytes go
  * to the blob store first: content-addressed, so a failed commit leaves an orphan, not a lie.
  * An identical completion repeated by the holder answers ok and writes nothing.
  */
@@ -64,18 +65,20 @@ export async function completeWorkspaceJob(
   return db().runTransaction(async (tx) => {
     const job = (await tx.get(jobRef)).data();
     assertJobOfWorkspace(job, input.workspaceId);
+    // Read so that a message posted meanwhile (it writes the workspace) makes this one go again.
     const wsNow = (await tx.get(wsRef)).data();
     const at = Timestamp.fromDate(now);
+    const seq = (wsNow?.messageSeq ?? 0) + 1;
     const ended = await endJob(tx, jobRef, job, {
       holder: runner.instanceId,
       status: "SUCCEEDED",
       hash,
       conflictCode: ENDED_DIFFERENTLY,
       now,
-      fields: () => ({ result: { messageId: messageRef.id } }),
+      // The reply's seq is kept in the job, not bumped on the workspace (see workspaceState).
+      fields: () => ({ result: { messageId: messageRef.id, messageSeq: seq } }),
     });
     if (ended.duplicate) return { messageId: messageIdOf(ended.job), duplicate: true };
-    const seq = (wsNow?.messageSeq ?? 0) + 1;
     tx.create(messageRef, {
       role: "assistant",
       text: input.assistantMessage,
@@ -86,7 +89,6 @@ export async function completeWorkspaceJob(
     });
     for (const doc of deliverableDocs(messageRef.id, checked.value, fileBlobs, at))
       tx.create(deliverables(wsRef).doc(), doc);
-    tx.update(wsRef, { messageSeq: FieldValue.increment(1), updatedAt: at });
     return { messageId: messageRef.id, duplicate: false };
   });
 }

@@ -23,17 +23,14 @@ export async function createWorkspace(owner: Owner, input: { title: string; idea
   };
   const ref = workspaces().doc();
   await runGuardedTransaction(QUOTAS.workspaces, `team:${owner.teamId}`, async (tx) => {
-    await assertUnderQuota(
-      tx,
-      {
-        quota: QUOTAS.workspaces,
-        scope: `team:${owner.teamId}`,
-        per: "team",
-        counted: workspacesOfTeam(owner.teamId),
-        adding: 1,
-      },
-      now,
-    );
+    await assertUnderQuota(tx, {
+      quota: QUOTAS.workspaces,
+      scope: `team:${owner.teamId}`,
+      per: "team",
+      counted: workspacesOfTeam(owner.teamId),
+      adding: 1,
+      serialise: "lock",
+    });
     tx.create(ref, doc);
   });
   return { id: ref.id, doc };

@@ -4,7 +4,7 @@ import { jobs } from "../../data/jobs";
 import { workspaces, type WorkspaceDoc } from "../../data/workspaces";
 import { Conflict } from "../../http/errors";
 import { assertHolds } from "../jobs/leaseGuard";
-import type { JobDoc } from "../jobs/model";
+import { FINAL_STATUSES, type JobDoc } from "../jobs/model";
 
 /** The seed 001 runner names a workspace, not a job: its active job is the one it must hold. */
 export async function activeJobRef(
@@ -12,9 +12,7 @@ export async function activeJobRef(
 ): Promise<{ ws: WorkspaceDoc; jobRef: DocumentReference<JobDoc> }> {
   const ws = (await workspaces().doc(workspaceId).get()).data();
   const jobId = ws?.activeJobId;
-  if (ws === undefined || jobId === null || jobId === undefined) {
-    throw new Conflict("LEASE_NOT_HELD", "You hold no active lease on this workspace.");
-  }
+  if (ws === undefined || jobId === null || jobId === undefined) throw noActiveLease();
   return { ws, jobRef: jobs().doc(jobId) };
 }
 
@@ -46,14 +44,28 @@ export async function holdInTransaction(
   now: Date,
 ): Promise<JobDoc> {
   const job = (await tx.get(jobRef)).data();
+  assertNotEnded(job);
   assertHolds(job, runner.instanceId, now);
   return job;
+}
+
+/**
+ * The workspace's `activeJobId` still names its job after a completion (see workspaceState): a
+ * job that has ended is no active job of the workspace, as when the field had been cleared.
+ */
+function assertNotEnded(job: JobDoc | undefined): void {
+  if (job !== undefined && FINAL_STATUSES.includes(job.status)) throw noActiveLease();
+}
+
+function noActiveLease(): Conflict {
+  return new Conflict("LEASE_NOT_HELD", "You hold no active lease on this workspace.");
 }
 
 /** Outside a transaction: for reads that only need the lease to be held when they start. */
 export async function assertHoldsWorkspace(workspaceId: string, runner: RunnerPrincipal, now: Date) {
   const { ws, jobRef } = await activeJobRef(workspaceId);
   const job = (await jobRef.get()).data();
+  assertNotEnded(job);
   assertHolds(job, runner.instanceId, now);
   return { ws, job, jobRef };
 }

@@ -2,8 +2,12 @@ import { FieldValue, Timestamp } from "firebase-admin/firestore";
 import { db } from "../../data/firestore";
 import { messages, workspaces, type MessageDoc, type WorkspaceDoc } from "../../data/workspaces";
 import { assert, NotFound } from "../../http/errors";
+import { settleIn } from "./workspaceState";
 
-/** Appends a user message; the sequence number comes from the workspace in the same transaction. */
+/**
+ * Appends a user message; the sequence number comes from the workspace (settled with its job, whose
+ * reply may have taken the last number) in the same transaction.
+ */
 export async function postMessage(
   teamId: string,
   workspaceId: string,
@@ -12,9 +16,10 @@ export async function postMessage(
 ) {
   const ref = workspaces().doc(workspaceId);
   return db().runTransaction(async (tx) => {
-    const snap = await tx.get(ref);
-    const ws: WorkspaceDoc | undefined = snap.data();
-    assert(ws !== undefined && ws.teamId === teamId, new NotFound("WORKSPACE_NOT_FOUND", "No such workspace."));
+    const stored: WorkspaceDoc | undefined = (await tx.get(ref)).data();
+    assert(stored !== undefined && stored.teamId === teamId, new NotFound("WORKSPACE_NOT_FOUND", "No such workspace."));
+    // After the active job's reply, if it completed since (its seq is in the job: see workspaceState).
+    const ws = await settleIn(tx, stored);
     const seq = ws.messageSeq + 1;
     const message: MessageDoc = {
       role: "user",
@@ -26,7 +31,13 @@ export async function postMessage(
     };
     const messageRef = messages(ref).doc();
     tx.create(messageRef, message);
-    tx.update(ref, { messageSeq: seq, messageCount: FieldValue.increment(1), updatedAt: Timestamp.fromDate(now) });
+    tx.update(ref, {
+      messageSeq: seq,
+      messageCount: FieldValue.increment(1),
+      activeJobId: ws.activeJobId,
+      lastJobStatus: ws.lastJobStatus,
+      updatedAt: Timestamp.fromDate(now),
+    });
     return { id: messageRef.id, ...message };
   });
 }

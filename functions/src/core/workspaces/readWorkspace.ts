@@ -3,12 +3,14 @@ import { jobs } from "../../data/jobs";
 import { deliverables, messages, ownedWorkspaces, type WorkspaceDoc } from "../../data/workspaces";
 import type { JobDoc } from "../jobs/model";
 import { ownedWorkspace } from "./ownedWorkspace";
+import { settle, settleAll, settledWorkspace } from "./workspaceState";
 
 /** Most messages and deliverables the Studio view loads. */
 export const MAX_VIEW_MESSAGES = 200;
 export const MAX_VIEW_DELIVERABLES = 1_000;
 export const MAX_LISTED_WORKSPACES = 100;
 
+/** `ws` settled with its job (see workspaceState). */
 export function workspaceSummary(id: string, ws: WorkspaceDoc) {
   return {
     id,
@@ -42,12 +44,17 @@ export function jobSummary(snap: DocumentSnapshot<JobDoc>) {
 
 /** The workspace with its messages (user and assistant), deliverables and latest job. */
 export async function readWorkspace(teamId: string, workspaceId: string) {
-  const { snap, doc } = await ownedWorkspace(teamId, workspaceId);
+  const { snap, doc: stored } = await ownedWorkspace(teamId, workspaceId);
   const [messageSnap, deliverableSnap, jobSnap] = await Promise.all([
     messages(snap.ref).orderBy("seq", "desc").limit(MAX_VIEW_MESSAGES).get(),
     deliverables(snap.ref).orderBy("createdAt", "desc").limit(MAX_VIEW_DELIVERABLES).get(),
-    doc.lastJobId !== null ? jobs().doc(doc.lastJobId).get() : Promise.resolve(null),
+    stored.lastJobId !== null ? jobs().doc(stored.lastJobId).get() : Promise.resolve(null),
   ]);
+  // The active job, when there is one, is the last one (read above).
+  const doc =
+    stored.activeJobId !== null && stored.activeJobId === jobSnap?.id
+      ? settledWorkspace(stored, jobSnap.data())
+      : await settle(stored);
   const byMessage = new Map<string, Record<string, unknown>[]>();
   for (const d of deliverableSnap.docs) {
     const item = d.data();
@@ -76,7 +83,8 @@ export async function readWorkspace(teamId: string, workspaceId: string) {
 
 export async function listWorkspaces(teamId: string) {
   const snap = await ownedWorkspaces(teamId, MAX_LISTED_WORKSPACES).get();
-  return snap.docs.map((d) => workspaceSummary(d.id, d.data()));
+  const settled = await settleAll(snap.docs.map((d) => d.data()));
+  return snap.docs.map((d, i) => workspaceSummary(d.id, settled[i] ?? d.data()));
 }
 
 /** A deliverable file's bytes, for download. */
