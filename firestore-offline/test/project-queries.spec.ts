@@ -81,6 +81,8 @@ const QUERYING_FILES = [
   "core/teams/deleteTeam.ts",
   "core/teams/ensurePersonalTeam.ts",
   "core/teams/manageInvitations.ts",
+  // The held-task count of a claim (the same query as `heldJobsOf`, counted).
+  "core/runners/claimReviewTasks.ts",
   "core/runners/readRunners.ts",
   "core/workspaces/buildRunnerContext.ts",
   "core/webhooks/deliveries.ts",
