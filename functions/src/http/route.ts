@@ -127,11 +127,24 @@ export function mounted(prefix: string, inner: Endpoint): Endpoint {
  * One HTTPS function serving one path. Several endpoints may share it when they differ only by
  * method (GET and POST on `/jobs`), because a Hosting rewrite maps a path, not a method, to a
  * function.
+ *
+ * The endpoints come from `load`, called on the function's first request (or by endpointsOf), not
+ * at import: every instance, and every functions-emulator worker, runs one function, so it loads
+ * only the face that function serves instead of all of them.
  */
-export function https(options: HttpsOptions, ...endpoints: Endpoint[]): HttpsFunction {
-  const first = endpoints[0];
-  if (first === undefined) throw new Error("https() needs at least one endpoint");
+export function https(options: HttpsOptions, load: () => Endpoint[]): HttpsFunction {
+  let loaded: [Endpoint, ...Endpoint[]] | undefined;
+  const endpointsNow = (): [Endpoint, ...Endpoint[]] => {
+    if (loaded === undefined) {
+      const [first, ...rest] = load();
+      if (first === undefined) throw new Error("https() needs at least one endpoint");
+      loaded = [first, ...rest];
+    }
+    return loaded;
+  };
   const fn = onRequest({ invoker: "public", ...options }, async (req, res) => {
+    const endpoints = endpointsNow();
+    const first = endpoints[0];
     try {
       const path = req.path;
       const onPath = endpoints
@@ -153,15 +166,15 @@ export function https(options: HttpsOptions, ...endpoints: Endpoint[]): HttpsFun
       sendError(res, first.face, error, req);
     }
   });
-  ENDPOINTS_OF.set(fn, endpoints);
+  ENDPOINTS_OF.set(fn, endpointsNow);
   return fn;
 }
 
-const ENDPOINTS_OF = new WeakMap<object, Endpoint[]>();
+const ENDPOINTS_OF = new WeakMap<object, () => Endpoint[]>();
 
-/** The endpoints an exported function serves (empty for non-HTTP exports). Tests walk these. */
+/** The endpoints an exported function serves (empty for non-HTTP exports), loaded now. Tests walk these. */
 export function endpointsOf(fn: unknown): Endpoint[] {
-  return typeof fn === "function" || (typeof fn === "object" && fn !== null) ? (ENDPOINTS_OF.get(fn) ?? []) : [];
+  return typeof fn === "function" || (typeof fn === "object" && fn !== null) ? (ENDPOINTS_OF.get(fn)?.() ?? []) : [];
 }
 
 /** Maps any thrown value to the face's envelope. Only the unexpected is logged, and never a body. */
