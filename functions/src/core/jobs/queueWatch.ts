@@ -28,6 +28,10 @@ interface Waiting {
   waiter: Waiter;
   /** Its claim is under way: not woken again until it answers. */
   busy: boolean;
+  /** The jobs its claim under way was offered, by id: the version offered (update time in ms). */
+  trying: Map<string, number>;
+  /** Jobs its claims were offered and did not take, by id and version: not offered to it again. */
+  declined: Map<string, number>;
 }
 
 /**
@@ -39,8 +43,9 @@ interface Waiting {
  *
  * A change offers each pending job to one waiter (oldest wait first, best job first) with the
  * job's version as the listener saw it: the waiter claims it with one conditional write and no
- * read. The others sleep on. A job offered once is not offered again in that version, so a claim
- * that lost it (another process took it) waits for the next change instead of spinning.
+ * read. The others sleep on. A job is offered to one waiter at a time, and a waiter whose claim
+ * did not take it (another process took it, or its runner is full) is not offered that version
+ * again, so it waits for the next change instead of spinning, while other waiters may have it.
  */
 class QueueWatch {
   private readonly waiting: Waiting[] = [];
@@ -48,8 +53,6 @@ class QueueWatch {
   private readonly starting = new Map<string, Promise<void>>();
   private summary: Watching<DocumentSnapshot<QueueTagSetsDoc>> | undefined;
   private later: Watching<QuerySnapshot<JobDoc>> | undefined;
-  /** Jobs offered to a waiter, by id: the version offered (update time in ms). */
-  private readonly offered = new Map<string, number>();
   private dueTimer: NodeJS.Timeout | undefined;
   /** The runAt (ms) a waiter was last woken for: a due job not moved by then is retried after LATER_CHECK_MS. */
   private dueTried: number | null = null;
@@ -68,7 +71,7 @@ class QueueWatch {
 
   /** Opens (or joins) the listeners `waiter` needs, then dispatches: it may be woken at once. */
   async add(waiter: Waiter): Promise<void> {
-    const entry: Waiting = { waiter, busy: false };
+    const entry: Waiting = { waiter, busy: false, trying: new Map(), declined: new Map() };
     this.waiting.push(entry);
     try {
       await this.open(waiter.tags);
@@ -84,6 +87,8 @@ class QueueWatch {
     const entry = this.waiting.find((w) => w.waiter === waiter);
     if (entry === undefined) return;
     entry.busy = false;
+    for (const [id, version] of entry.trying) entry.declined.set(id, version);
+    entry.trying.clear();
     this.dispatch();
   }
 
@@ -178,11 +183,15 @@ class QueueWatch {
     if (this.waiting.length === 0 || this.paused()) return;
     const held = new Map<string, Candidate>();
     for (const head of this.heads.values()) for (const doc of head.latest().docs) held.set(doc.id, doc);
-    // Forget offers of jobs that left the heads: their ids are free to be offered again.
-    for (const id of this.offered.keys()) if (!held.has(id)) this.offered.delete(id);
-    const open = [...held.values()]
-      .filter((doc) => this.offered.get(doc.id) !== doc.updateTime.toMillis())
-      .sort(byPriorityThenAge);
+    const tried = new Set<string>();
+    for (const entry of this.waiting) {
+      // Forget what waiters declined once it left the heads (or changed): it may come back new.
+      for (const [id, version] of entry.declined)
+        if (held.get(id)?.updateTime.toMillis() !== version) entry.declined.delete(id);
+      for (const id of entry.trying.keys()) tried.add(id);
+    }
+    // A job a claim under way was offered is not offered to a second waiter meanwhile.
+    const open = [...held.values()].filter((doc) => !tried.has(doc.id)).sort(byPriorityThenAge);
     const dueAt = this.nextDueAt();
     let dueOffered = false;
     for (const entry of this.waiting) {
@@ -192,7 +201,11 @@ class QueueWatch {
       for (let i = 0; i < open.length && mine.length < entry.waiter.limit;) {
         const doc = open[i] as Candidate;
         const job = doc.data();
-        if (sets.has(tagSetOfShard(this.queue, job.pendingShard)) && carriesTags(entry.waiter.tags, job.tags)) {
+        const mayTake =
+          sets.has(tagSetOfShard(this.queue, job.pendingShard)) &&
+          carriesTags(entry.waiter.tags, job.tags) &&
+          entry.declined.get(doc.id) !== doc.updateTime.toMillis();
+        if (mayTake) {
           mine.push(doc);
           open.splice(i, 1);
         } else i++;
@@ -203,7 +216,7 @@ class QueueWatch {
         dueOffered = true;
         this.dueTried = dueAt;
       }
-      for (const doc of mine) this.offered.set(doc.id, doc.updateTime.toMillis());
+      for (const doc of mine) entry.trying.set(doc.id, doc.updateTime.toMillis());
       entry.busy = true;
       entry.waiter.wake(mine);
     }
