@@ -1,6 +1,6 @@
-import { Timestamp, type QueryDocumentSnapshot } from "firebase-admin/firestore";
+import { Timestamp, type QueryDocumentSnapshot, type QuerySnapshot } from "firebase-admin/firestore";
 import { dueJobs, dueLaterJobs, nextLaterJob } from "../../data/jobs";
-import { liveQuery } from "../../data/live";
+import { liveQuery, watchQuery, type Subscriber, type Watching } from "../../data/live";
 import { db } from "../../data/firestore";
 import { isLostRace } from "./claimJobs";
 import { laterShardOf, pendingShardFor, type JobDoc } from "./model";
@@ -37,7 +37,20 @@ export async function promoteDueJobsOf(queue: string, now: Date): Promise<number
 
 /** The queue's next delayed job, due or not, as this process's listener on it holds it. */
 export async function nextDelayed(queue: string): Promise<JobDoc | undefined> {
-  return (await liveQuery(`later:${queue}`, nextLaterJob(laterShardOf(queue)))).docs[0]?.data();
+  return (await liveQuery(laterKey(queue), nextLaterJob(laterShardOf(queue)))).docs[0]?.data();
+}
+
+/** Subscribes to that same listener (a waiting call's timer on the next due job, see `queueWatch`). */
+export function watchNextDelayed(
+  queue: string,
+  subscriber: Subscriber<QuerySnapshot<JobDoc>>,
+): Promise<Watching<QuerySnapshot<JobDoc>>> {
+  return watchQuery(laterKey(queue), nextLaterJob(laterShardOf(queue)), subscriber);
+}
+
+/** One name for the listener, so claims and waits of a process share it. */
+function laterKey(queue: string): string {
+  return `later:${queue}`;
 }
 
 /** Every queue's due delayed jobs, a batch at a time: the reaper's backstop for queues nobody claims from. */

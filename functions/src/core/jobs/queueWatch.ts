@@ -1,9 +1,9 @@
 import type { DocumentSnapshot, QueryDocumentSnapshot, QuerySnapshot } from "firebase-admin/firestore";
-import { byPriorityThenAge, nextLaterJob, pendingHead } from "../../data/jobs";
+import { byPriorityThenAge, pendingHead } from "../../data/jobs";
 import { watchDoc, watchQuery, type Watching } from "../../data/live";
 import { queueTagSets, type QueueTagSetsDoc } from "../../data/queueTagSets";
-import { laterShardOf, shardsOf, type JobDoc } from "./model";
-import { LATER_CHECK_MS } from "./promoteDueJobs";
+import { shardsOf, type JobDoc } from "./model";
+import { LATER_CHECK_MS, watchNextDelayed } from "./promoteDueJobs";
 import { carriesTags, eligibleOf } from "./tagSets";
 
 /** Jobs each tag set's listener holds: how many waiters one change can wake at once. */
@@ -147,7 +147,7 @@ class QueueWatch {
 
   private async openLater(): Promise<void> {
     this.later = this.keep(
-      await watchQuery(`later:${this.queue}`, nextLaterJob(laterShardOf(this.queue)), {
+      await watchNextDelayed(this.queue, {
         next: () => this.dispatch(),
         error: (error) => this.failAll(error),
       }),
