@@ -268,6 +268,9 @@ describe("reference runner: cancel, pause and messages", function () {
     // Ended: a rerun queues the job again, and the new run starts at the phase.
     await rerun("deploy");
     await eventually(async () => (/^start deploy$/m.test(await logText()) ? true : undefined), 30_000, "the rerun");
+    // Two heartbeats later it still runs: the new run is not handed the "finish" that ended the last.
+    await sleep(2_500);
+    assert.equal((await snapshot()).status, "RUNNING");
     await finish();
     await eventually(async () => ((await snapshot()).status === "SUCCEEDED" ? true : undefined), 30_000, "the end");
     runner.child.kill("SIGTERM");

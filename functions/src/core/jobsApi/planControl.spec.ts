@@ -139,9 +139,20 @@ describe("planChildControl", () => {
   });
 
   it("rerun puts a finished child back in the queue as a fresh run; an unfinished one is refused", () => {
-    const done = job({ status: "FAILED", pendingShard: null, attempts: 2, error: "boom", reruns: 1, finishedAt: AT });
+    const done = job({
+      status: "FAILED",
+      pendingShard: null,
+      attempts: 2,
+      error: "boom",
+      reruns: 1,
+      finishedAt: AT,
+      messageSeq: 3,
+      messageDeliveredSeq: 1,
+    });
     const f = fields(planChildControl("p-a", done, "rerun", AT));
     assert.equal(f.status, "PENDING");
+    // The ended run's messages close with it: none of them is handed to the new run.
+    assert.equal(f.messageDeliveredSeq, 3);
     assert.equal(f.attempts, 0);
     assert.equal(f.error, null);
     assert.equal(f.finishedAt, null);

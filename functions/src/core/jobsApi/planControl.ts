@@ -159,6 +159,8 @@ export function planChildControl(childId: string, child: GenericJob, action: Chi
 /**
  * An ended job back in the queue as a fresh run: attempts, result, error and the last run's
  * phase cleared (the phase list stays: a later phase rerun names one of them), `reruns + 1`.
+ * Messages posted to the ended run close with it: the new run is not handed one its runner took
+ * but never acknowledged (a "finish" that ended the last run would end this one at once).
  * Logs keep numbering on. A campaign child's dependencies may still hold it back (dependencies.ts).
  */
 export function rerunFields(jobId: string, job: GenericJob, at: Timestamp): Record<string, unknown> {
@@ -178,6 +180,7 @@ export function rerunFields(jobId: string, job: GenericJob, at: Timestamp): Reco
     awaitingStart: false,
     logIntake: null,
     reruns: (job.reruns ?? 0) + 1,
+    messageDeliveredSeq: job.messageSeq ?? 0,
     phase: null,
     startPhase: null,
     rerunPhase: null,
