@@ -43,6 +43,8 @@ export interface OfflineFirestoreOptions {
    * it every query runs (as on the official emulator).
    */
   indexes?: string | IndexConfig;
+  /** A listen stream with targets hears a NO_CHANGE this often when nothing changes (default 60 s). */
+  listenHeartbeatMs?: number;
   /** Benchmarks only: every query scans every document instead of reading an index range. */
   scanEveryQuery?: boolean;
 }
@@ -92,10 +94,11 @@ export async function startOfflineFirestore(options: OfflineFirestoreOptions): P
       stats.transactionsAborted.total++;
     },
   );
-  const listeners = new ListenHub(store, {
-    countReads: (n) => (stats.documentReads += n),
-    countListen: () => stats.listens++,
-  });
+  const listeners = new ListenHub(
+    store,
+    { countReads: (n) => (stats.documentReads += n), countListen: () => stats.listens++ },
+    options.listenHeartbeatMs,
+  );
   const db: Database = { store, transactions, listeners, stats };
 
   // Open transactions survive a clear: any that read a cleared document abort at commit.
@@ -147,6 +150,7 @@ export async function startOfflineFirestore(options: OfflineFirestoreOptions): P
     async stop(stopOptions) {
       if (stopped) return;
       stopped = true;
+      listeners.stop();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       injector.destroy();
       grpcServer.forceShutdown();

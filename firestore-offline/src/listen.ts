@@ -5,6 +5,13 @@
 // new or changed documents, document_delete for deleted ones, document_remove for documents
 // that no longer match; then one global NO_CHANGE carrying the read time, which is what makes
 // the SDK raise a snapshot. A new target gets ADD, its documents, CURRENT, then NO_CHANGE.
+//
+// A quiet stream still hears from the server: every heartbeatMs, a stream with targets gets a
+// global NO_CHANGE at the current read time, as Firestore's backend keeps its listen streams
+// alive. Without it the SDK resets every stream that heard nothing for 2 minutes
+// (WATCH_IDLE_TIMEOUT_MS in @google-cloud/firestore's watch.ts) and re-adds its targets with a
+// resume token; each re-added target here costs a listen and at least one read, so idle
+// listeners would bill reads every 2 minutes that production never bills.
 
 import type { ListenRequest, TargetMsg } from "./proto";
 import { checkQuery, runQuery } from "./query";
@@ -28,13 +35,28 @@ export interface ListenHooks {
 
 type Send = (response: object) => void;
 
+/** Half the SDK's 2-minute idle timeout. */
+export const DEFAULT_LISTEN_HEARTBEAT_MS = 60_000;
+
 export class ListenHub {
   private readonly streams = new Set<ListenStream>();
+  private readonly heartbeat: NodeJS.Timeout;
 
   constructor(
     private readonly store: DocumentStore,
     private readonly hooks: ListenHooks,
-  ) {}
+    heartbeatMs = DEFAULT_LISTEN_HEARTBEAT_MS,
+  ) {
+    this.heartbeat = setInterval(() => {
+      for (const stream of this.streams) stream.keepAlive();
+    }, heartbeatMs);
+    this.heartbeat.unref();
+  }
+
+  /** Stops the heartbeat (the server is stopping). */
+  stop(): void {
+    clearInterval(this.heartbeat);
+  }
 
   open(send: Send): ListenStream {
     const stream = new ListenStream(this.store, this.hooks, send, () => this.streams.delete(stream));
@@ -75,6 +97,11 @@ export class ListenStream {
     this.closed = true;
     this.targets.clear();
     this.onClose();
+  }
+
+  /** The heartbeat: a NO_CHANGE at the current read time, which bills nothing and changes nothing. */
+  keepAlive(): void {
+    if (!this.closed && this.targets.size > 0) this.sendGlobalNoChange();
   }
 
   /** Sends what changed for each target since the last refresh. */

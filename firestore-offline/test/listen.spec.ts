@@ -3,6 +3,8 @@
 
 import * as assert from "node:assert/strict";
 import type { DocumentData, QuerySnapshot } from "firebase-admin/firestore";
+import { ListenHub } from "../src/listen";
+import { Clock, DocumentStore } from "../src/store";
 import { TEST_TIMEOUT_MS, useTarget, waitFor } from "./harness";
 
 interface QueryEvent {
@@ -112,6 +114,51 @@ describe("firestore-offline: listen", function () {
       ]);
     } finally {
       unsubscribe();
+    }
+  });
+});
+
+describe("firestore-offline: listen heartbeat", () => {
+  interface Sent {
+    targetChange?: { targetChangeType: string; targetIds: number[] };
+    documentChange?: unknown;
+  }
+
+  it("a quiet stream with targets hears NO_CHANGE every heartbeat, billed nothing; a stream without targets hears nothing", async () => {
+    let reads = 0;
+    let listens = 0;
+    const hub = new ListenHub(
+      new DocumentStore(new Clock()),
+      { countReads: (n) => (reads += n), countListen: () => listens++ },
+      40,
+    );
+    try {
+      const withTarget: Sent[] = [];
+      const without: Sent[] = [];
+      hub
+        .open((m) => withTarget.push(m))
+        .handle({
+          addTarget: { targetId: 1, documents: { documents: ["projects/p/databases/(default)/documents/keys/k"] } },
+        });
+      hub.open((m) => without.push(m));
+      const afterAdd = withTarget.length;
+      assert.equal(reads, 1, "the empty initial result bills one read");
+      await new Promise((r) => setTimeout(r, 300));
+      const beats = withTarget.slice(afterAdd);
+      assert.ok(beats.length >= 3, `expected heartbeats within 300 ms at 40 ms, got ${beats.length}`);
+      for (const m of beats) {
+        assert.equal(m.targetChange?.targetChangeType, "NO_CHANGE");
+        assert.deepEqual(m.targetChange?.targetIds, []);
+      }
+      assert.deepEqual(without, []);
+      assert.equal(reads, 1, "heartbeats bill nothing");
+      assert.equal(listens, 1);
+      hub.stop();
+      const stopped = withTarget.length;
+      await new Promise((r) => setTimeout(r, 120));
+      assert.equal(withTarget.length, stopped, "no heartbeat after stop()");
+    } finally {
+      hub.stop();
     }
   });
 });
