@@ -3,9 +3,16 @@ import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 /** Bytes of randomness in a credential secret (256 bits). */
 export const SECRET_BYTES = 32;
 
-/** A new credential id: 16 random bytes, URL-safe, no dots. */
+/**
+ * A new credential id: 16 random bytes, URL-safe, no dots, and never a leading "-" or "_". The id
+ * starts the token (`id.secret`), and a token that starts with "-" reads as an option to a CLI:
+ * `runnerplane-runner register --token -Ab…` was refused as ambiguous for one key in 64.
+ */
 export function newCredentialId(): string {
-  return randomBytes(16).toString("base64url");
+  for (;;) {
+    const id = randomBytes(16).toString("base64url");
+    if (/^[A-Za-z0-9]/.test(id)) return id;
+  }
 }
 
 /** A new secret with 256 random bits, URL-safe, no dots. */
